@@ -1,0 +1,1 @@
+"""Enori: everything that is deployed to Lambda lives under this package."""

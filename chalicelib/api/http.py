@@ -1,0 +1,187 @@
+"""The one place where HTTP meets the domain: authentication, scopes, rate limits, body parsing,
+pagination and the error envelope. Every route is declared with `endpoint(...)`."""
+from __future__ import annotations
+
+import functools
+import json
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Callable
+
+import pydantic
+from chalice import Blueprint, Response
+
+from chalicelib import apikeys, ratelimits, scopes
+from chalicelib.clock import iso
+from chalicelib.errors import (EnoriError, InsufficientScopeError, RateLimitedError,
+                               ValidationError)
+from chalicelib.models.base import validation_details
+from chalicelib.runtime import runtime
+from chalicelib.storage import rate_limits as rate_store
+
+log = logging.getLogger("enori.api")
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 500
+# Bodies are parsed as JSON whatever the label says, so a mislabelled body gets our 400, not
+# Chalice's bare 415.
+BODY_TYPES = ["application/json", "text/plain", "application/x-www-form-urlencoded",
+              "application/octet-stream"]
+
+# (method, path, scope, public, rate tier) of every route: the route table OpenAPI and the
+# scope/tenant suites walk.
+ROUTES: list[dict[str, Any]] = []
+
+
+@dataclass
+class Call:
+    """One request, as a handler sees it."""
+    request: Any
+    principal: apikeys.Principal | None
+    params: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def account_id(self) -> str:
+        assert self.principal is not None
+        return self.principal.account_id
+
+    @property
+    def clock(self):
+        return runtime.clock
+
+    def query(self, name: str, default: str | None = None) -> str | None:
+        values = self.query_all(name)
+        return values[-1] if values else default
+
+    def query_all(self, name: str) -> list[str]:
+        params = self.request.query_params
+        return list(params.getlist(name)) if params and name in params else []
+
+    def json(self) -> Any:
+        raw = self.request.raw_body or b""
+        if not raw.strip():
+            raise ValidationError("The request body must be a JSON object.",
+                                  details=[{"field": "body", "message": "required"}])
+        try:
+            return json.loads(raw)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise ValidationError(f"Malformed JSON: {exc}",
+                                  details=[{"field": "body", "message": "malformed JSON"}])
+
+    def body(self, model: Any) -> Any:
+        """The body parsed with a pydantic model (or TypeAdapter); 400 with details if bad."""
+        data = self.json()
+        try:
+            if isinstance(model, pydantic.TypeAdapter):
+                return model.validate_python(data)
+            return model.model_validate(data)
+        except pydantic.ValidationError as exc:
+            details = validation_details(exc)
+            first = details[0] if details else {"field": "body", "message": "invalid"}
+            raise ValidationError(f"{first['field']}: {first['message']}", details=details)
+
+    def paging(self) -> tuple[int, int]:
+        return parse_int(self.query("limit"), "limit", DEFAULT_LIMIT, 1, MAX_LIMIT), \
+            parse_int(self.query("offset"), "offset", 0, 0, 10**9)
+
+
+def parse_int(raw: str | None, name: str, default: int, low: int, high: int) -> int:
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValidationError.for_field(name, "must be an integer")
+    if not low <= value <= high:
+        raise ValidationError.for_field(name, f"must be between {low} and {high}")
+    return value
+
+
+def page(items: list, limit: int, offset: int) -> dict:
+    """The list envelope `{items, totalCount}` over an already filtered list."""
+    return {"items": items[offset:offset + limit], "totalCount": len(items)}
+
+
+def to_json(value: Any) -> str:
+    return json.dumps(value, default=_json_default, ensure_ascii=False)
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return iso(value)
+    if isinstance(value, pydantic.BaseModel):
+        return value.model_dump(mode="json", by_alias=True)
+    if isinstance(value, (set, frozenset, tuple)):
+        return list(value)
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def json_response(body: Any, status: int = 200, headers: dict | None = None) -> Response:
+    all_headers = {"Content-Type": "application/json", **(headers or {})}
+    if body is None:
+        return Response(body="", status_code=status, headers=all_headers)
+    return Response(body=to_json(body), status_code=status, headers=all_headers)
+
+
+def error_response(error: EnoriError, headers: dict | None = None) -> Response:
+    return json_response(error.body(), error.status, {**(headers or {}), **error.headers})
+
+
+def enforce_rate_limits(principal: apikeys.Principal, method: str, tier: str | None) -> dict:
+    """Count this request; the rate-limit headers, or RateLimitedError carrying them."""
+    now = runtime.clock.time()
+    usages = []
+    for t in ratelimits.tiers_for(method, tier):
+        start = ratelimits.window_start(now, t)
+        reset = start + t.window_seconds
+        used = rate_store.take_one(ratelimits.bucket_key(principal.key_id, t, start), t.limit,
+                                   datetime.fromtimestamp(reset + 60).astimezone())
+        usages.append(ratelimits.Usage(t, t.limit + 1 if used is None else used, reset))
+    headers = ratelimits.headers_for(usages, now)
+    if "Retry-After" in headers:
+        raise RateLimitedError(
+            f"Rate limit exceeded: {headers['X-RateLimit-Limit']} requests per window for this "
+            f"API key. Retry after {headers['Retry-After']} seconds.", headers=headers)
+    return headers
+
+
+def endpoint(bp: Blueprint, path: str, methods: list[str] | str = "GET", *,
+             scope: str | None = None, public: bool = False, rate: str | None = None,
+             status: int = 200, content_types: list[str] | None = None) -> Callable:
+    """Declare a route: `handler(call, **path_params)` returns a body, a Response or None."""
+    methods = [methods] if isinstance(methods, str) else list(methods)
+    if not public and scope is None:
+        raise ValueError(f"{path}: a private route needs a scope (use '*' for key management)")
+
+    def decorate(handler: Callable) -> Callable:
+        @functools.wraps(handler)
+        def view(**params: str) -> Response:
+            request = bp.current_request
+            headers: dict[str, str] = {}
+            try:
+                principal = None
+                if not public:
+                    principal = apikeys.authenticate(request.headers.get("x-api-key"))
+                    headers = enforce_rate_limits(principal, request.method, rate)
+                    if not scopes.grants(principal.scopes, scope):
+                        raise InsufficientScopeError(
+                            f"This API key lacks the scope '{scope}' that this route needs.")
+                result = handler(Call(request, principal, params), **params)
+            except EnoriError as error:
+                return error_response(error, headers)
+            except Exception:  # the envelope, never a stack trace, for the unexpected
+                log.exception("unhandled error on %s %s", request.method, path)
+                return error_response(EnoriError("An unexpected error occurred."), headers)
+            if isinstance(result, Response):
+                result.headers = {**headers, **(result.headers or {})}
+                return result
+            return json_response(result, 204 if result is None else status, headers)
+
+        for method in methods:
+            ROUTES.append({"method": method, "path": path, "scope": scope, "public": public,
+                           "rate": rate, "handler": handler.__name__})
+        bp.route(path, methods=methods, content_types=content_types or BODY_TYPES)(view)
+        return handler
+
+    return decorate

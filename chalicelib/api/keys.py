@@ -1,0 +1,34 @@
+"""/api/keys: create (the full key shown once), list (masked), revoke."""
+from chalice import Blueprint
+
+from chalicelib import apikeys
+from chalicelib.api.http import Call, endpoint, page
+from chalicelib.clock import iso
+from chalicelib.models.keys import ApiKeyCreate
+from chalicelib.scopes import FULL_ACCESS
+
+bp = Blueprint(__name__)
+
+
+def key_out(item) -> dict:
+    return {"id": item.key_id, "name": item.name, "maskedKey": apikeys.masked(item.prefix),
+            "scopes": list(item.scopes), "createdAt": iso(item.created_at)}
+
+
+@endpoint(bp, "/api/keys", "POST", scope=FULL_ACCESS, status=201)
+def create_key(call: Call):
+    body = call.body(ApiKeyCreate)
+    item, full_key = apikeys.issue_key(call.account_id, body.name, body.scopes, call.clock.now())
+    return {**key_out(item), "key": full_key}
+
+
+@endpoint(bp, "/api/keys", "GET", scope=FULL_ACCESS)
+def list_keys(call: Call):
+    limit, offset = call.paging()
+    return page([key_out(k) for k in apikeys.list_keys(call.account_id)], limit, offset)
+
+
+@endpoint(bp, "/api/keys/{key_id}", "DELETE", scope=FULL_ACCESS)
+def revoke_key(call: Call, key_id: str):
+    apikeys.revoke_key(call.account_id, key_id)
+    return None

@@ -1,0 +1,109 @@
+"""Website checker: one HTTP(S) request through the guarded client, judged by status code,
+keyword and certificate."""
+from __future__ import annotations
+
+import ssl
+from datetime import datetime, timezone
+from http import HTTPStatus
+from typing import Any
+
+import httpx
+
+from chalicelib.checkers.base import (CheckDeps, CheckResult, Stopwatch, failure, network_failure,
+                                      timed_out, timeout_of)
+from chalicelib.errors import SsrfBlockedError
+from chalicelib.netguard import SsrfBlockedRedirectError, guarded_request
+
+DEFAULT_USER_AGENT = "Enori-Monitor/1.0"
+# Keyword search reads at most this much body: a monitor must not pull a 2 GB file into Lambda.
+MAX_BODY_BYTES = 1024 * 1024
+
+
+async def check(monitor: Any, deps: CheckDeps) -> CheckResult:
+    timeout = timeout_of(monitor)
+    watch = Stopwatch()
+    try:
+        response, hops = await guarded_request(
+            deps.http_client, deps.guard, (getattr(monitor, "http_method", None) or "GET").upper(),
+            monitor.url, headers=_headers(monitor), content=getattr(monitor, "request_body", None),
+            timeout=timeout, follow_redirects=bool(getattr(monitor, "follow_redirects", True)),
+            stream=True)
+    except SsrfBlockedRedirectError as exc:
+        return failure(exc.message, "SSRF_BLOCKED_REDIRECT")
+    except SsrfBlockedError as exc:
+        return failure(exc.message, "SSRF_BLOCKED")
+    except httpx.TooManyRedirects as exc:
+        return failure(f"too many redirects ({exc})", "TOO_MANY_REDIRECTS")
+    except httpx.TimeoutException:
+        return timed_out(timeout)
+    except ValueError as exc:
+        return failure(f"invalid URL: {exc}", "INVALID_URL")
+    except (httpx.RequestError, OSError) as exc:
+        return network_failure(exc, timeout)
+    try:
+        days_left = _ssl_days_left(response, deps.clock.now())
+        body = await _read_capped(response)
+    except httpx.TimeoutException:
+        return timed_out(timeout)
+    except httpx.RequestError as exc:
+        return network_failure(exc, timeout)
+    finally:
+        await response.aclose()
+    return _judge(monitor, response, body, watch.ms(), days_left, hops)
+
+
+def _headers(monitor: Any) -> dict[str, str]:
+    headers = {"User-Agent": getattr(monitor, "custom_user_agent", None) or DEFAULT_USER_AGENT}
+    headers.update(getattr(monitor, "request_headers", None) or {})
+    return headers
+
+
+async def _read_capped(response: httpx.Response) -> str:
+    chunks, size = [], 0
+    async for chunk in response.aiter_bytes():
+        chunks.append(chunk)
+        size += len(chunk)
+        if size >= MAX_BODY_BYTES:
+            break
+    return b"".join(chunks)[:MAX_BODY_BYTES].decode(response.encoding or "utf-8", errors="replace")
+
+
+def _ssl_days_left(response: httpx.Response, now: datetime) -> int | None:
+    stream = response.extensions.get("network_stream")
+    ssl_object = stream.get_extra_info("ssl_object") if stream is not None else None
+    cert = ssl_object.getpeercert() if ssl_object is not None else None
+    if not cert or "notAfter" not in cert:
+        return None
+    expires = datetime.fromtimestamp(ssl.cert_time_to_seconds(cert["notAfter"]), timezone.utc)
+    return int((expires - now).total_seconds() // 86400)
+
+
+def _judge(monitor: Any, response: httpx.Response, body: str, elapsed_ms: int,
+           days_left: int | None, hops: list[str]) -> CheckResult:
+    details = {"finalUrl": str(response.url), "redirects": len(hops) - 1}
+    common = dict(response_time_ms=elapsed_ms, status_code=response.status_code,
+                  ssl_days_left=days_left, details=details)
+    expected = int(getattr(monitor, "expected_status_code", None) or 200)
+    if response.status_code != expected:
+        return failure(f"HTTP {response.status_code} {_reason(response)}", "HTTP_STATUS", **common)
+    keyword_error = _keyword_error(monitor, body)
+    if keyword_error:
+        return failure(keyword_error, "KEYWORD", **common)
+    return CheckResult(ok=True, **common)
+
+
+def _reason(response: httpx.Response) -> str:
+    try:
+        return HTTPStatus(response.status_code).phrase
+    except ValueError:
+        return response.reason_phrase or "Unknown Status"
+
+
+def _keyword_error(monitor: Any, body: str) -> str | None:
+    keyword = getattr(monitor, "expected_keyword", None)
+    if not keyword:
+        return None
+    found = keyword in body
+    if getattr(monitor, "keyword_must_be_absent", False):
+        return f'keyword "{keyword}" found' if found else None
+    return None if found else f'keyword "{keyword}" not found'

@@ -1,0 +1,98 @@
+"""Domain errors, one module. Each knows its HTTP status and wire code; `api/http.py` maps them
+to the error envelope `{error, message, code}` in exactly one place."""
+from __future__ import annotations
+
+from typing import Any
+
+
+class EnoriError(Exception):
+    status = 500
+    code = "INTERNAL_ERROR"
+    title = "Internal server error"
+
+    def __init__(self, message: str | None = None, *, title: str | None = None,
+                 details: list[dict[str, Any]] | None = None,
+                 headers: dict[str, str] | None = None) -> None:
+        super().__init__(message or self.title)
+        self.message = message or self.title
+        self.title_override = title
+        self.details = details
+        self.headers = headers or {}
+
+    def body(self) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "error": self.title_override or self.title,
+            "message": self.message,
+            "code": self.code,
+        }
+        if self.details:
+            body["details"] = self.details
+        return body
+
+
+class ValidationError(EnoriError):
+    status = 400
+    code = "VALIDATION_ERROR"
+    title = "Invalid request"
+
+    @classmethod
+    def for_field(cls, field: str, message: str) -> "ValidationError":
+        return cls(f"{field}: {message}", details=[{"field": field, "message": message}])
+
+
+class InvalidReferenceError(EnoriError):
+    status = 400
+    code = "INVALID_REFERENCE"
+    title = "Invalid reference"
+
+    @classmethod
+    def for_field(cls, field: str, message: str) -> "InvalidReferenceError":
+        return cls(f"{field}: {message}", details=[{"field": field, "message": message}])
+
+
+class SsrfBlockedError(EnoriError):
+    status = 400
+    code = "SSRF_BLOCKED"
+    title = "Target address not allowed"
+
+
+class UnauthorizedError(EnoriError):
+    status = 401
+    code = "UNAUTHORIZED"
+    title = "Unauthorized"
+
+
+class InsufficientScopeError(EnoriError):
+    status = 403
+    code = "INSUFFICIENT_SCOPE"
+    title = "Insufficient scope"
+
+
+class PlanLimitError(EnoriError):
+    status = 403
+    code = "PLAN_LIMIT_EXCEEDED"
+    title = "Plan limit exceeded"
+
+
+class NotFoundError(EnoriError):
+    status = 404
+    code = "NOT_FOUND"
+    title = "Not found"
+
+
+class MethodNotAllowedError(EnoriError):
+    status = 405
+    code = "METHOD_NOT_ALLOWED"
+    title = "Method not allowed"
+
+
+class ConflictError(EnoriError):
+    status = 409
+    code = "CONFLICT"
+    title = "Conflict"
+
+
+class RateLimitedError(EnoriError):
+    status = 429
+    code = "RATE_LIMITED"
+    title = "Too many requests"

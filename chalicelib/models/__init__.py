@@ -1,0 +1,1 @@
+"""Request and response models: pydantic, pure, no I/O."""

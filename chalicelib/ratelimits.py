@@ -1,0 +1,70 @@
+"""Rate-limit policy (spec "Rate Limits"). Pure: which tiers a request counts against.
+
+How the tiers combine: every request counts in exactly one base tier — reads (GET, HEAD) in the
+`read` tier (200/min), everything else in the `general` tier (100/min). Creating a monitor,
+checking now and sending a test alert count in their own tier too, and the stricter answer wins.
+The headers describe the tier with the fewest requests remaining.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Tier:
+    name: str
+    limit: int
+    window_seconds: int
+
+
+TIERS = {
+    "general": Tier("general", 100, 60),
+    "read": Tier("read", 200, 60),
+    "create_monitor": Tier("create_monitor", 10, 3600),
+    "check_now": Tier("check_now", 5, 60),
+    "test_alert": Tier("test_alert", 5, 60),
+}
+READ_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+def tiers_for(method: str, special: str | None = None) -> list[Tier]:
+    base = TIERS["read"] if method.upper() in READ_METHODS else TIERS["general"]
+    return [base] + ([TIERS[special]] if special else [])
+
+
+def window_start(now_epoch: float, tier: Tier) -> int:
+    return int(now_epoch) // tier.window_seconds * tier.window_seconds
+
+
+def bucket_key(key_id: str, tier: Tier, start: int) -> str:
+    return f"{key_id}#{tier.name}#{start}"
+
+
+@dataclass(frozen=True)
+class Usage:
+    tier: Tier
+    used: int          # hits counted in this window, this request included
+    reset_epoch: int   # when the window ends
+
+    @property
+    def remaining(self) -> int:
+        return max(0, self.tier.limit - self.used)
+
+    @property
+    def exceeded(self) -> bool:
+        return self.used > self.tier.limit
+
+
+def headers_for(usages: list[Usage], now_epoch: float) -> dict[str, str]:
+    """The X-RateLimit-* headers (plus Retry-After when a tier is exceeded)."""
+    exceeded = [u for u in usages if u.exceeded]
+    shown = max(exceeded, key=lambda u: u.reset_epoch) if exceeded else \
+        min(usages, key=lambda u: (u.remaining, -u.reset_epoch))
+    headers = {
+        "X-RateLimit-Limit": str(shown.tier.limit),
+        "X-RateLimit-Remaining": str(shown.remaining),
+        "X-RateLimit-Reset": str(shown.reset_epoch),
+    }
+    if exceeded:
+        headers["Retry-After"] = str(max(1, shown.reset_epoch - int(now_epoch)))
+    return headers

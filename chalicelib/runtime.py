@@ -1,0 +1,35 @@
+"""Process-wide dependencies, injected: the clock and the AWS clients.
+
+Handlers read them from here; tests swap them (`runtime.clock = FakeClock()`). AWS clients are
+created lazily so importing the app stays fast (cold starts are billed and felt).
+"""
+from __future__ import annotations
+
+import threading
+
+from chalicelib.clock import SystemClock
+from chalicelib.settings import settings
+
+
+class Runtime:
+    def __init__(self) -> None:
+        self.clock = SystemClock()
+        self._clients: dict[str, object] = {}
+        self._lock = threading.Lock()
+
+    def client(self, service: str):
+        """A shared boto3 client for `service` (sqs, sns, ses) on this stage's endpoint."""
+        with self._lock:
+            if service not in self._clients:
+                import boto3
+
+                self._clients[service] = boto3.client(
+                    service, region_name=settings.aws_region, endpoint_url=settings.aws_endpoint)
+            return self._clients[service]
+
+    def reset_clients(self) -> None:
+        with self._lock:
+            self._clients.clear()
+
+
+runtime = Runtime()

@@ -1,0 +1,75 @@
+"""The one settings object, read from the environment once per process.
+
+Lambda gets these variables from `.chalice/config.json` (and the CDK app); the local stack sets
+them before it imports the app. Nothing else in the code reads `os.environ`.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+# Check regions: the API's names and the AWS regions they run in.
+REGION_NAMES = ("UsEast", "UsWest", "EuWest", "EuCentral", "ApSoutheast", "ApNortheast")
+AWS_REGION_OF = {
+    "UsEast": "us-east-1",
+    "UsWest": "us-west-2",
+    "EuWest": "eu-west-1",
+    "EuCentral": "eu-central-1",
+    "ApSoutheast": "ap-southeast-1",
+    "ApNortheast": "ap-northeast-1",
+}
+
+
+def _flag(value: str | None, default: bool = False) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in ("1", "true", "yes", "on")
+
+
+@dataclass(frozen=True)
+class Settings:
+    stage: str = "dev"
+    # Prefix of every table, queue and topic name, so two stages share an account safely.
+    resource_prefix: str = "enori-dev"
+    aws_region: str = "us-east-1"
+    # None on AWS; the local stack points these at DynamoDB Local and moto server.
+    dynamodb_endpoint: str | None = None
+    aws_endpoint: str | None = None
+    # Server-side secret for the HMAC of API keys (never stored next to the keys).
+    api_key_secret: str = ""
+    # Self-hosted installs may watch private services; the public default refuses them.
+    allow_private_targets: bool = False
+    public_base_url: str = "http://127.0.0.1:8000"
+    # Check regions served by this deployment (each has its own queue and worker).
+    check_regions: tuple[str, ...] = field(default=("UsEast",))
+    smtp_url: str | None = None
+    mail_from: str = "alerts@enori.local"
+
+    def table_name(self, name: str) -> str:
+        return f"{self.resource_prefix}-{name}"
+
+    def queue_name(self, name: str) -> str:
+        return f"{self.resource_prefix}-{name}"
+
+
+def load_settings(env: dict[str, str] | os._Environ = os.environ) -> Settings:
+    stage = env.get("ENORI_STAGE", "dev")
+    regions = tuple(
+        r.strip() for r in env.get("ENORI_CHECK_REGIONS", "UsEast,EuWest").split(",") if r.strip()
+    )
+    return Settings(
+        stage=stage,
+        resource_prefix=env.get("ENORI_RESOURCE_PREFIX", f"enori-{stage}"),
+        aws_region=env.get("AWS_REGION", env.get("AWS_DEFAULT_REGION", "us-east-1")),
+        dynamodb_endpoint=env.get("ENORI_DYNAMODB_ENDPOINT") or None,
+        aws_endpoint=env.get("ENORI_AWS_ENDPOINT") or None,
+        api_key_secret=env.get("ENORI_API_KEY_SECRET", ""),
+        allow_private_targets=_flag(env.get("ENORI_ALLOW_PRIVATE_TARGETS")),
+        public_base_url=env.get("ENORI_PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
+        check_regions=regions,
+        smtp_url=env.get("ENORI_SMTP_URL") or None,
+        mail_from=env.get("ENORI_MAIL_FROM", "alerts@enori.local"),
+    )
+
+
+settings = load_settings()

@@ -1,0 +1,21 @@
+"""Every table of the product, and their idempotent creation (local stack, tests, bootstrap)."""
+from __future__ import annotations
+
+from chalicelib.storage.accounts import AccountItem
+from chalicelib.storage.api_keys import ApiKeyItem
+from chalicelib.storage.rate_limits import RateCounterItem
+
+ALL_ITEMS: list = [AccountItem, ApiKeyItem, RateCounterItem]
+
+
+def register(item_class) -> None:
+    """Called by storage modules of later features; keeps this list the one source."""
+    if item_class not in ALL_ITEMS:
+        ALL_ITEMS.append(item_class)
+
+
+def create_tables() -> None:
+    """Create every missing table (with its indexes and TTL). Safe to call on every start."""
+    for item_class in ALL_ITEMS:
+        if not item_class.exists():
+            item_class.create_table(billing_mode="PAY_PER_REQUEST", wait=True)

@@ -1,0 +1,35 @@
+"""DynamoDB transactions: a shared connection, and which operation's condition cancelled one."""
+from __future__ import annotations
+
+from pynamodb.connection import Connection
+from pynamodb.exceptions import TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from chalicelib.settings import settings
+
+_connection: Connection | None = None
+
+
+def transaction() -> TransactWrite:
+    """A `TransactWrite` on this stage's DynamoDB endpoint (one shared connection)."""
+    global _connection
+    if _connection is None:
+        _connection = Connection(region=settings.aws_region, host=settings.dynamodb_endpoint)
+    return TransactWrite(connection=_connection)
+
+
+def failed_conditions(exc: TransactWriteError) -> list[bool]:
+    """One flag per operation of a cancelled transaction: True where its condition failed.
+
+    Mind the order: PynamoDB sends condition checks first, then deletes, puts and updates,
+    whatever order they were added in.
+    """
+    return [
+        reason is not None and getattr(reason, "code", None) == "ConditionalCheckFailed"
+        for reason in (exc.cancellation_reasons or [])
+    ]
+
+
+def failed_at(exc: TransactWriteError, index: int) -> bool:
+    flags = failed_conditions(exc)
+    return index < len(flags) and flags[index]

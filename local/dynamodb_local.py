@@ -1,0 +1,119 @@
+"""Find, launch and stop DynamoDB Local (Amazon's own engine, a Java program).
+
+The Java child runs in its own process group and dies with us: `stop()` sends SIGTERM then
+SIGKILL to the group, and on Linux the kernel also sends SIGTERM if our process dies first
+(PR_SET_PDEATHSIG), so an interrupted stack never leaves an orphan JVM holding the files.
+"""
+from __future__ import annotations
+
+import ctypes
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_INSTALL_DIR = REPO_ROOT / ".cache" / "dynamodb-local"
+JAR_NAME = "DynamoDBLocal.jar"
+_PR_SET_PDEATHSIG = 1
+
+
+class DynamoDBLocalMissingError(RuntimeError):
+    pass
+
+
+def find_install_dir() -> Path:
+    """The folder holding DynamoDBLocal.jar and DynamoDBLocal_lib/ (env ENORI_DYNAMODB_LOCAL_DIR)."""
+    install_dir = Path(os.environ.get("ENORI_DYNAMODB_LOCAL_DIR") or DEFAULT_INSTALL_DIR)
+    if not (install_dir / JAR_NAME).is_file():
+        raise DynamoDBLocalMissingError(
+            f"DynamoDB Local not found: {install_dir / JAR_NAME} is missing. "
+            "Run `make deps` (or `make test` / `make run`), which fetches it, "
+            "or point ENORI_DYNAMODB_LOCAL_DIR at an unpacked `emulator/` folder."
+        )
+    if shutil.which("java") is None:
+        raise DynamoDBLocalMissingError("java is not on PATH; `make deps` installs Java 17.")
+    return install_dir
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _die_with_parent() -> None:
+    # Runs in the child between fork and exec. Best effort: only Linux has prctl.
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+class DynamoDBLocal:
+    """One DynamoDB Local process whose tables live as files in `db_dir` (state survives restarts)."""
+
+    def __init__(self, db_dir: Path, port: int | None = None, log_path: Path | None = None) -> None:
+        self.db_dir = Path(db_dir)
+        self.port = port or free_port()
+        self.log_path = log_path or self.db_dir.parent / "dynamodb-local.log"
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 60.0) -> None:
+        install_dir = find_install_dir()
+        self.db_dir.mkdir(parents=True, exist_ok=True)
+        command = [
+            "java", f"-Djava.library.path={install_dir / 'DynamoDBLocal_lib'}",
+            "-jar", str(install_dir / JAR_NAME),
+            "-port", str(self.port), "-dbPath", str(self.db_dir), "-sharedDb",
+        ]
+        with open(self.log_path, "ab") as log:
+            self.process = subprocess.Popen(
+                command, cwd=install_dir, stdout=log, stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL, start_new_session=True, preexec_fn=_die_with_parent,
+            )
+        self._wait_until_listening(timeout)
+
+    def _wait_until_listening(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"DynamoDB Local exited early; see {self.log_path}:\n{self._log_tail()}")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
+                    return
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError(f"DynamoDB Local did not listen on {self.port} within {timeout:.0f}s")
+
+    def _log_tail(self, lines: int = 20) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""
+
+    def stop(self, grace_seconds: float = 5.0) -> None:
+        """Idempotent: TERM the whole process group, KILL it if it lingers."""
+        process, self.process = self.process, None
+        if process is None or process.poll() is not None:
+            return
+        _signal_group(process, signal.SIGTERM)
+        try:
+            process.wait(timeout=grace_seconds)
+        except subprocess.TimeoutExpired:
+            _signal_group(process, signal.SIGKILL)
+            process.wait(timeout=grace_seconds)
+
+
+def _signal_group(process: subprocess.Popen, signum: int) -> None:
+    try:
+        os.killpg(process.pid, signum)
+    except ProcessLookupError:
+        pass

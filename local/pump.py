@@ -1,0 +1,206 @@
+"""The event pump: what AWS wires around the Lambdas, emulated against moto.
+
+- EventBridge schedules: each `@app.schedule` handler gets a scheduled event at every boundary.
+- SQS event source mappings: long-poll, invoke with a batch, delete what succeeded, leave
+  `batchItemFailures` (or the whole batch, if the handler raised) for redelivery; the queue's
+  redrive policy moves a message to its DLQ after N receives, as on AWS.
+- SNS subscriptions: SNS delivers to a `<topic>-pump` queue; each notification becomes one
+  SNS event, retried on failure and dropped to `<topic>-dlq` after three attempts.
+
+All wiring comes from `app.event_sources`; handlers run in-process through `app.handler_map`.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from typing import Any, Callable
+
+from chalice.app import ScheduledEventConfig, SNSEventConfig, SQSEventConfig
+
+from chalicelib.clock import SystemClock
+from local.aws_local import queue_arn, queue_name_of, sns_pump_queue_name, subscribe_pump_queue
+from local.lambda_events import lambda_context, scheduled_event, sns_record, sqs_record
+from local.schedules import expression_text, next_fire_time
+
+log = logging.getLogger("enori.local.pump")
+
+SQS_MAX_BATCH = 10
+# Longer than any local handler should run, so a slow batch is not redelivered mid-flight.
+RECEIVE_VISIBILITY_SECONDS = 300
+
+
+class EventPump:
+    def __init__(self, app: Any, sqs_client: Any, sns_client: Any, clock: Any = None,
+                 region: str = "us-east-1", poll_wait_seconds: int = 1,
+                 retry_delay_seconds: int = 1) -> None:
+        self.app = app
+        self.sqs = sqs_client
+        self.sns = sns_client
+        self.clock = clock or SystemClock()
+        self.region = region
+        self.poll_wait_seconds = poll_wait_seconds
+        # How long a failed message stays invisible before its next attempt.
+        self.retry_delay_seconds = retry_delay_seconds
+        self.schedules = [s for s in app.event_sources if isinstance(s, ScheduledEventConfig)]
+        self.queue_sources = [s for s in app.event_sources if isinstance(s, SQSEventConfig)]
+        self.topic_sources = [s for s in app.event_sources if isinstance(s, SNSEventConfig)]
+        now = self.clock.now()
+        self._next_fire = {s.name: next_fire_time(expression_text(s.schedule_expression), now)
+                           for s in self.schedules}
+        self._queue_urls: dict[str, str] = {}
+        self._queue_arns: dict[str, str] = {}
+        self._subscription_arns: dict[str, str] = {}
+        self._stopping = threading.Event()
+        self._threads: list[threading.Thread] = []
+
+    # --- schedules -------------------------------------------------------------------------
+
+    def run_due_schedules(self) -> list[str]:
+        """Invoke every schedule whose boundary has passed, once; return their names.
+
+        After a long pause (a laptop asleep) a schedule fires once, not once per missed period.
+        """
+        now = self.clock.now()
+        fired = []
+        for source in self.schedules:
+            due_at = self._next_fire[source.name]
+            if now < due_at:
+                continue
+            self._next_fire[source.name] = next_fire_time(expression_text(source.schedule_expression), now)
+            self._invoke(source, scheduled_event(source.name, due_at, self.region))
+            fired.append(source.name)
+        return fired
+
+    # --- SQS event source mappings -----------------------------------------------------------
+
+    def process_queue_once(self, source: SQSEventConfig, wait_seconds: int = 0) -> int:
+        """One receive + invoke + delete cycle; returns how many messages were received."""
+        url = self._queue_url(queue_name_of(source))
+        messages = self._receive(url, min(source.batch_size, SQS_MAX_BATCH), wait_seconds)
+        if not messages:
+            return 0
+        arn = self._queue_arn(url)
+        event = {"Records": [sqs_record(m, arn, self.region) for m in messages]}
+        failed_ids = self._invoke_batch(source, event)
+        self._settle(url, messages, failed_ids)
+        return len(messages)
+
+    def _invoke_batch(self, source: SQSEventConfig, event: dict[str, Any]) -> set[str]:
+        """The messageIds to redeliver: the reported failures, or all of them if the handler raised."""
+        all_ids = {record["messageId"] for record in event["Records"]}
+        try:
+            result = self._call_handler(source, event)
+        except Exception:
+            log.exception("handler %s failed; the whole batch of %d will be retried", source.name, len(all_ids))
+            return all_ids
+        failures = (result or {}).get("batchItemFailures", []) if isinstance(result, dict) else []
+        failed_ids = {failure.get("itemIdentifier") for failure in failures}
+        if not failed_ids <= all_ids:
+            # Lambda treats an unknown or empty itemIdentifier as a failure of the whole batch.
+            log.error("handler %s reported unknown batchItemFailures %s", source.name, failed_ids - all_ids)
+            return all_ids
+        if failed_ids:
+            log.warning("handler %s: %d of %d records failed", source.name, len(failed_ids), len(all_ids))
+        return failed_ids
+
+    def _settle(self, url: str, messages: list[dict[str, Any]], failed_ids: set[str]) -> None:
+        succeeded = [m for m in messages if m["MessageId"] not in failed_ids]
+        if succeeded:
+            self.sqs.delete_message_batch(QueueUrl=url, Entries=[
+                {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(succeeded)])
+        for message in messages:
+            if message["MessageId"] in failed_ids:
+                self._retry_later(url, message)
+
+    # --- SNS subscriptions -------------------------------------------------------------------
+
+    def process_topic_once(self, source: SNSEventConfig, wait_seconds: int = 0) -> int:
+        """Deliver each waiting notification of `source.topic` as its own SNS event."""
+        url = self._queue_url(sns_pump_queue_name(source.topic))
+        messages = self._receive(url, SQS_MAX_BATCH, wait_seconds)
+        for message in messages:
+            event = {"Records": [sns_record(json.loads(message["Body"]), self._subscription_arn(source.topic))]}
+            if self._invoke(source, event):
+                self.sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+            else:
+                self._retry_later(url, message)
+        return len(messages)
+
+    def _subscription_arn(self, topic: str) -> str:
+        if topic not in self._subscription_arns:
+            self._subscription_arns[topic] = subscribe_pump_queue(self.sqs, self.sns, topic)
+        return self._subscription_arns[topic]
+
+    # --- shared plumbing ---------------------------------------------------------------------
+
+    def _invoke(self, source: Any, event: dict[str, Any]) -> bool:
+        """Invoke a handler; a failure is logged with its traceback and reported, never raised."""
+        try:
+            self._call_handler(source, event)
+            return True
+        except Exception:
+            log.exception("handler %s failed", source.name)
+            return False
+
+    def _call_handler(self, source: Any, event: dict[str, Any]) -> Any:
+        return self.app.handler_map[source.name](event, lambda_context(source.name))
+
+    def _receive(self, url: str, count: int, wait_seconds: int) -> list[dict[str, Any]]:
+        response = self.sqs.receive_message(
+            QueueUrl=url, MaxNumberOfMessages=count, WaitTimeSeconds=wait_seconds,
+            VisibilityTimeout=RECEIVE_VISIBILITY_SECONDS,
+            MessageSystemAttributeNames=["All"], MessageAttributeNames=["All"],
+        )
+        return response.get("Messages", [])
+
+    def _retry_later(self, url: str, message: dict[str, Any]) -> None:
+        self.sqs.change_message_visibility(
+            QueueUrl=url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=self.retry_delay_seconds)
+
+    def _queue_url(self, name: str) -> str:
+        if name not in self._queue_urls:
+            self._queue_urls[name] = self.sqs.get_queue_url(QueueName=name)["QueueUrl"]
+        return self._queue_urls[name]
+
+    def _queue_arn(self, url: str) -> str:
+        if url not in self._queue_arns:
+            self._queue_arns[url] = queue_arn(self.sqs, url)
+        return self._queue_arns[url]
+
+    # --- threads -----------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """One thread for the schedules, one per queue and one per topic."""
+        self._stopping.clear()
+        self._spawn("schedules", self._tick_schedules)
+        for source in self.queue_sources:
+            self._spawn(source.name, lambda s=source: self.process_queue_once(s, self.poll_wait_seconds))
+        for source in self.topic_sources:
+            self._spawn(source.name, lambda s=source: self.process_topic_once(s, self.poll_wait_seconds))
+        log.info("pump started: %d schedules, %d queues, %d topics",
+                 len(self.schedules), len(self.queue_sources), len(self.topic_sources))
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stopping.set()
+        for thread in self._threads:
+            thread.join(timeout)
+        self._threads = []
+
+    def _tick_schedules(self) -> None:
+        self.run_due_schedules()
+        self._stopping.wait(0.5)
+
+    def _spawn(self, name: str, step: Callable[[], Any]) -> None:
+        thread = threading.Thread(target=self._loop, args=(step,), name=f"pump-{name}", daemon=True)
+        thread.start()
+        self._threads.append(thread)
+
+    def _loop(self, step: Callable[[], Any]) -> None:
+        while not self._stopping.is_set():
+            try:
+                step()
+            except Exception:
+                # moto unreachable, queue deleted...: keep the thread alive, do not spin.
+                log.exception("pump step failed")
+                self._stopping.wait(1.0)

@@ -1,0 +1,65 @@
+from conftest import make_account
+
+
+def test_it_creates_a_key_and_shows_it_once(api):
+    created = api.post("/api/keys", {"name": "CI/CD Pipeline", "scopes": ["monitors:read", "monitors:write"]})
+    assert created.status_code == 201
+    assert created.json["key"].startswith("ek_live_")
+    assert created.json["id"].startswith("key_")
+    listed = api.get("/api/keys").json
+    shown = next(k for k in listed["items"] if k["id"] == created.json["id"])
+    assert "key" not in shown
+    assert shown["maskedKey"].endswith("…")
+    assert created.json["key"] not in str(listed)
+
+
+def test_it_authenticates_with_the_new_key(api):
+    key = api.post("/api/keys", {"name": "ops", "scopes": ["*"]}).json["key"]
+    assert api.get("/api/keys", key=key).status_code == 200
+
+
+def test_it_refuses_a_revoked_key_on_the_very_next_request(api):
+    created = api.post("/api/keys", {"name": "tmp", "scopes": ["*"]}).json
+    assert api.delete(f"/api/keys/{created['id']}").status_code == 204
+    response = api.get("/api/keys", key=created["key"])
+    assert response.status_code == 401
+    assert response.json["code"] == "UNAUTHORIZED"
+
+
+def test_it_answers_404_for_a_missing_key_id(api):
+    response = api.delete("/api/keys/key_doesnotexist")
+    assert response.status_code == 404
+    assert response.json["code"] == "NOT_FOUND"
+
+
+def test_it_answers_404_for_another_accounts_key(api):
+    _, other_key = make_account()
+    other_id = api.get("/api/keys", key=other_key).json["items"][0]["id"]
+    assert api.delete(f"/api/keys/{other_id}").status_code == 404
+    assert api.get("/api/keys", key=other_key).status_code == 200
+
+
+def test_it_rejects_an_unknown_scope(api):
+    response = api.post("/api/keys", {"name": "x", "scopes": ["monitors:delete"]})
+    assert response.status_code == 400
+    assert response.json["code"] == "VALIDATION_ERROR"
+    assert response.json["details"][0]["field"] == "scopes"
+
+
+def test_it_stops_at_the_plan_key_limit(api):
+    _, key = make_account(plan="Base")  # Base allows 2 keys; this one is the first
+    assert api.post("/api/keys", {"name": "2nd", "scopes": ["*"]}, key=key).status_code == 201
+    response = api.post("/api/keys", {"name": "3rd", "scopes": ["*"]}, key=key)
+    assert response.status_code == 403
+    assert response.json == {
+        "error": "API key limit exceeded",
+        "message": "Your Base plan allows 2 API keys. Upgrade to Pro for up to 10.",
+        "code": "PLAN_LIMIT_EXCEEDED",
+    }
+
+
+def test_it_frees_a_plan_slot_when_a_key_is_revoked(api):
+    _, key = make_account(plan="Base")
+    second = api.post("/api/keys", {"name": "2nd", "scopes": ["*"]}, key=key).json
+    api.delete(f"/api/keys/{second['id']}", key=key)
+    assert api.post("/api/keys", {"name": "again", "scopes": ["*"]}, key=key).status_code == 201
