@@ -70,12 +70,14 @@ class Call:
                                   details=[{"field": "body", "message": "malformed JSON"}])
 
     def body(self, model: Any) -> Any:
-        """The body parsed with a pydantic model (or TypeAdapter); 400 with details if bad."""
-        data = self.json()
+        """The body parsed with a pydantic model; 400 with per-field details if bad."""
+        return self.body_of(self.json(), model.model_validate)
+
+    @staticmethod
+    def body_of(data: Any, parse: Callable[[Any], Any]) -> Any:
+        """`parse(data)`, with pydantic's errors turned into the 400 envelope."""
         try:
-            if isinstance(model, pydantic.TypeAdapter):
-                return model.validate_python(data)
-            return model.model_validate(data)
+            return parse(data)
         except pydantic.ValidationError as exc:
             details = validation_details(exc)
             first = details[0] if details else {"field": "body", "message": "invalid"}

@@ -114,7 +114,7 @@ def _check_nameserver(value: str) -> str:
     else:
         host, port, version = value, None, None
     if not is_ip_address(host) or (version and ipaddress.ip_address(host).version != version):
-        raise ValueError("must be an IP address, optionally with a port (1.1.1.1:53, [2606:4700::1111]:53)")
+        raise ValueError("must be an IP address, optionally with a port (1.1.1.1:53, [::1]:53)")
     if port is not None and not (port.isdigit() and 1 <= int(port) <= 65535):
         raise ValueError("has an invalid port")
     return value

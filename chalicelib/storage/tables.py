@@ -3,15 +3,13 @@ from __future__ import annotations
 
 from chalicelib.storage.accounts import AccountItem
 from chalicelib.storage.api_keys import ApiKeyItem
+from chalicelib.storage.channels import AlertChannelItem
+from chalicelib.storage.monitors import MonitorItem
 from chalicelib.storage.rate_limits import RateCounterItem
+from chalicelib.storage.uniques import UniqueItem
 
-ALL_ITEMS: list = [AccountItem, ApiKeyItem, RateCounterItem]
-
-
-def register(item_class) -> None:
-    """Called by storage modules of later features; keeps this list the one source."""
-    if item_class not in ALL_ITEMS:
-        ALL_ITEMS.append(item_class)
+ALL_ITEMS: list = [AccountItem, ApiKeyItem, RateCounterItem, UniqueItem, MonitorItem,
+                   AlertChannelItem]
 
 
 def create_tables() -> None:

@@ -1,0 +1,121 @@
+"""/api/monitors: list, create, read, replace, upsert by name, delete, pause and resume."""
+from __future__ import annotations
+
+from chalice import Blueprint
+from pydantic.alias_generators import to_camel
+
+from chalicelib import monitors
+from chalicelib.api.http import Call, endpoint, page
+from chalicelib.clock import iso
+from chalicelib.errors import NotFoundError, ValidationError
+from chalicelib.models.fields import MONITOR_TYPES
+from chalicelib.models.monitors import parse_monitor
+from chalicelib.storage import monitors as store
+from chalicelib.storage.accounts import get_account
+
+bp = Blueprint(__name__)
+
+
+def monitor_summary(item) -> dict:
+    """The list item: the spec's fields plus tags, group and regions."""
+    return {
+        "id": item.monitor_id,
+        "name": item.name,
+        "type": item.type,
+        "url": item.config.get("url"),
+        "status": item.status,
+        "uptimePercentage": float(item.uptime_percentage if item.uptime_percentage is not None else 100),
+        "lastCheckedAt": iso(item.last_checked_at),
+        "intervalSeconds": item.config.get("interval_seconds"),
+        "tags": list(item.tags or []),
+        "groupName": item.config.get("group_name"),
+        "regions": list(item.regions or []),
+    }
+
+
+def monitor_detail(item) -> dict:
+    """Full configuration (camelCase) and current state."""
+    state = item.state
+    return {
+        **monitor_summary(item),
+        **{to_camel(k): v for k, v in item.config.items()},
+        "status": item.status,
+        "paused": bool(item.paused),
+        "regionStatus": state.get("region_status", {r: "Unknown" for r in item.regions}),
+        "createdAt": iso(item.created_at),
+        "updatedAt": iso(item.updated_at),
+    }
+
+
+def _account(call: Call):
+    account = get_account(call.account_id)
+    if account is None:
+        raise NotFoundError("Account not found.")
+    return account
+
+
+def _parse(call: Call, override_name: str | None = None):
+    data = call.json()
+    if override_name is not None and isinstance(data, dict):
+        data = {**data, "name": override_name}
+    return call.body_of(data, parse_monitor)
+
+
+@endpoint(bp, "/api/monitors", "GET", scope="monitors:read")
+def list_monitors(call: Call):
+    limit, offset = call.paging()
+    wanted_tags = call.query_all("tag")
+    wanted_type = call.query("type")
+    if wanted_type is not None:
+        canonical = {t.lower(): t for t in MONITOR_TYPES}.get(wanted_type.lower())
+        if canonical is None:
+            raise ValidationError.for_field("type", "must be one of " + ", ".join(MONITOR_TYPES))
+        wanted_type = canonical
+    items = [m for m in store.list_monitors(call.account_id)
+             if (wanted_type is None or m.type == wanted_type)
+             and all(tag in (m.tags or []) for tag in wanted_tags)]
+    items.sort(key=lambda m: (m.created_at, m.monitor_id))
+    return page([monitor_summary(m) for m in items], limit, offset)
+
+
+@endpoint(bp, "/api/monitors", "POST", scope="monitors:write", rate="create_monitor", status=201)
+def create_monitor(call: Call):
+    item = monitors.create_monitor(_account(call), _parse(call), call.clock.now())
+    return monitor_detail(item)
+
+
+@endpoint(bp, "/api/monitors/{monitor_id}", "GET", scope="monitors:read")
+def get_monitor(call: Call, monitor_id: str):
+    return monitor_detail(monitors.require_monitor(call.account_id, monitor_id))
+
+
+@endpoint(bp, "/api/monitors/{monitor_id}", "PUT", scope="monitors:write")
+def replace_monitor(call: Call, monitor_id: str):
+    item = monitors.require_monitor(call.account_id, monitor_id)
+    body = _parse(call)
+    return monitor_detail(monitors.replace_monitor(_account(call), item, body, call.clock.now()))
+
+
+@endpoint(bp, "/api/monitors/by-name/{name}", "PUT", scope="monitors:write")
+def upsert_monitor(call: Call, name: str):
+    from urllib.parse import unquote
+
+    name = unquote(name)
+    body = _parse(call, override_name=name)
+    return monitor_detail(monitors.upsert_by_name(_account(call), name, body, call.clock.now()))
+
+
+@endpoint(bp, "/api/monitors/{monitor_id}", "DELETE", scope="monitors:write")
+def delete_monitor(call: Call, monitor_id: str):
+    monitors.delete_monitor(call.account_id, monitor_id)
+    return None
+
+
+@endpoint(bp, "/api/monitors/{monitor_id}/pause", "POST", scope="monitors:write")
+def pause_monitor(call: Call, monitor_id: str):
+    return monitor_detail(monitors.set_paused(call.account_id, monitor_id, True, call.clock.now()))
+
+
+@endpoint(bp, "/api/monitors/{monitor_id}/resume", "POST", scope="monitors:write")
+def resume_monitor(call: Call, monitor_id: str):
+    return monitor_detail(monitors.set_paused(call.account_id, monitor_id, False, call.clock.now()))

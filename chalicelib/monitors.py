@@ -1,0 +1,157 @@
+"""Monitor lifecycle: create, replace, upsert by name, delete, pause and resume.
+
+The rules a body cannot check alone live here: plan limits (count, 30-second add-on), channel
+references, schedulable intervals and outbound-guard checks of literal targets.
+"""
+from __future__ import annotations
+
+import json
+from typing import Callable
+
+from pynamodb.exceptions import TransactWriteError
+
+from chalicelib import plans, scheduling
+from chalicelib.errors import (ConflictError, InvalidReferenceError, NotFoundError,
+                               PlanLimitError, ValidationError)
+from chalicelib.ids import new_id
+from chalicelib.models.monitors import MonitorInType, monitor_defaults_dump
+from chalicelib.storage import channels as channel_store
+from chalicelib.storage import monitors as store
+from chalicelib.storage import uniques
+from chalicelib.storage.accounts import AccountItem, usage_change
+from chalicelib.storage.monitors import MonitorItem
+from chalicelib.storage.transactions import failed_at, transaction
+
+# Called with (account_id, monitor_id) after a monitor is deleted, to remove what hangs under it
+# (results, incidents, alert records, pings). Each is a Query plus batch deletes, never a scan.
+CHILD_DELETERS: list[Callable[[str, str], None]] = []
+# Called with the monitor item when it should be checked at once (resume, check now).
+CHECK_NOW_HOOKS: list[Callable[[MonitorItem], None]] = []
+
+
+def name_key(account_id: str, name: str) -> str:
+    return uniques.unique_key(account_id, "monitor-name", name)
+
+
+def check_rules(account: AccountItem, body: MonitorInType) -> None:
+    """Rules that need the account or other objects; raises the matching 400/403."""
+    interval = body.interval_seconds
+    if body.type != "Job" and not scheduling.is_schedulable_interval(interval):
+        raise ValidationError.for_field("intervalSeconds", "must be 30 or a multiple of 60")
+    if body.type != "Job" and interval == plans.THIRTY_SECOND_INTERVAL \
+            and not account.thirty_second_checks:
+        plan = plans.get_plan(account.plan)
+        raise PlanLimitError(
+            f"Your {plan.name} plan checks at most every {plan.min_interval_seconds} seconds. "
+            "Add the 30s Check Interval add-on to unlock 30-second checks.",
+            title="Check interval not allowed")
+    missing = [c for c in body.alert_channel_ids
+               if c not in channel_store.existing_channel_ids(account.account_id,
+                                                                body.alert_channel_ids)]
+    if missing:
+        raise InvalidReferenceError.for_field("alertChannelIds",
+                                              f"alert channel {missing[0]} does not exist")
+
+
+def _apply(item: MonitorItem, body: MonitorInType, now) -> None:
+    """Copy a validated body onto the item, with the schedule derived from it."""
+    item.name = body.name
+    item.type = body.type
+    item.config_json = json.dumps(monitor_defaults_dump(body), sort_keys=True)
+    item.tags = list(body.tags)
+    item.regions = list(body.regions)
+    item.updated_at = now
+    phase = scheduling.phase_for(item.monitor_id, body.interval_seconds)
+    item.offset_seconds = phase.offset_seconds
+    scheduled = body.type != "Job" and not item.paused
+    item.schedule_key = scheduling.schedule_key(body.interval_seconds, phase) if scheduled else None
+
+
+def create_monitor(account: AccountItem, body: MonitorInType, now) -> MonitorItem:
+    check_rules(account, body)
+    item = MonitorItem(account.account_id, new_id("mon"), created_at=now, status="Pending")
+    _apply(item, body, now)
+    limit = plans.limit_for(account.plan, "monitors", account.extra_monitors or 0)
+    actions, condition = usage_change("monitors", +1, limit)
+    try:
+        with transaction() as tx:
+            tx.save(item, condition=MonitorItem.monitor_id.does_not_exist())
+            uniques.claim(tx, name_key(account.account_id, body.name), item.monitor_id)
+            tx.update(AccountItem(account.account_id), actions=actions, condition=condition)
+    except TransactWriteError as exc:
+        # PynamoDB sends puts before updates: [monitor, name claim, account counter].
+        if failed_at(exc, 1):
+            raise ConflictError(f"A monitor named {body.name!r} already exists.")
+        if failed_at(exc, 2):
+            raise PlanLimitError(plans.limit_message(account.plan, "monitors", limit or 0),
+                                 title=plans.limit_title("monitors"))
+        raise
+    item.version = 1
+    return item
+
+
+def replace_monitor(account: AccountItem, item: MonitorItem, body: MonitorInType, now) -> MonitorItem:
+    """Full replace: omitted fields go back to their defaults (spec "Update Monitor")."""
+    check_rules(account, body)
+    old_name = item.name
+    _apply(item, body, now)
+    try:
+        with transaction() as tx:
+            if body.name != old_name:
+                uniques.release(tx, name_key(account.account_id, old_name), item.monitor_id)
+                uniques.claim(tx, name_key(account.account_id, body.name), item.monitor_id)
+            tx.save(item)  # the version attribute makes this conditional: no lost update
+    except TransactWriteError as exc:
+        if body.name != old_name and failed_at(exc, 1):
+            raise ConflictError(f"A monitor named {body.name!r} already exists.")
+        raise
+    return item
+
+
+def require_monitor(account_id: str, monitor_id: str) -> MonitorItem:
+    item = store.get_monitor(account_id, monitor_id)
+    if item is None:
+        raise NotFoundError(f"Monitor {monitor_id} not found.")
+    return item
+
+
+def upsert_by_name(account: AccountItem, name: str, body: MonitorInType, now) -> MonitorItem:
+    """Create or replace the monitor called `name` (the URL's name wins over the body's)."""
+    owner = uniques.owner_of(name_key(account.account_id, name))
+    existing = store.get_monitor(account.account_id, owner) if owner else None
+    if existing is None:
+        try:
+            return create_monitor(account, body, now)
+        except ConflictError:  # created concurrently by another upsert: update that one
+            owner = uniques.owner_of(name_key(account.account_id, name))
+            existing = require_monitor(account.account_id, owner or "")
+    return replace_monitor(account, existing, body, now)
+
+
+def delete_monitor(account_id: str, monitor_id: str) -> None:
+    item = require_monitor(account_id, monitor_id)
+    actions, condition = usage_change("monitors", -1, None)
+    with transaction() as tx:
+        tx.delete(item, condition=MonitorItem.monitor_id.exists())
+        uniques.release(tx, name_key(account_id, item.name), item.monitor_id)
+        tx.update(AccountItem(account_id), actions=actions, condition=condition)
+    for delete_children in CHILD_DELETERS:
+        delete_children(account_id, monitor_id)
+
+
+def set_paused(account_id: str, monitor_id: str, paused: bool, now) -> MonitorItem:
+    item = require_monitor(account_id, monitor_id)
+    config = item.config
+    item.paused = paused
+    item.status = "Paused" if paused else "Pending"
+    item.updated_at = now
+    if paused or item.type == "Job":
+        item.schedule_key = None
+    else:
+        phase = scheduling.phase_for(monitor_id, config["interval_seconds"])
+        item.schedule_key = scheduling.schedule_key(config["interval_seconds"], phase)
+    item.save()
+    if not paused:
+        for hook in CHECK_NOW_HOOKS:
+            hook(item)
+    return item

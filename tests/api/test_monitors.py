@@ -1,0 +1,135 @@
+from conftest import make_account
+
+WEBSITE = {"name": "Production API", "type": "Website", "url": "https://api.example.com",
+           "intervalSeconds": 60, "tags": ["production", "api"]}
+
+
+def test_it_creates_a_pending_monitor(api):
+    response = api.post("/api/monitors", WEBSITE)
+    assert response.status_code == 201
+    body = response.json
+    assert body["id"].startswith("mon_")
+    assert body["status"] == "Pending"
+    assert body["type"] == "Website"
+    assert body["failureThreshold"] == 2
+    assert body["uptimePercentage"] == 100.0
+
+
+def test_it_lists_with_the_spec_fields(api):
+    api.post("/api/monitors", WEBSITE)
+    listed = api.get("/api/monitors").json
+    assert listed["totalCount"] == 1
+    item = listed["items"][0]
+    for field in ("id", "name", "type", "url", "status", "uptimePercentage", "lastCheckedAt",
+                  "intervalSeconds", "tags"):
+        assert field in item
+
+
+def test_it_filters_by_tags_with_and_and_by_type(api):
+    api.post("/api/monitors", {**WEBSITE, "name": "a", "tags": ["prod", "api"]})
+    api.post("/api/monitors", {**WEBSITE, "name": "b", "tags": ["prod"]})
+    api.post("/api/monitors", {"name": "c", "type": "port", "url": "db.example.com", "port": 5432,
+                               "tags": ["prod", "api"]})
+    names = lambda q: sorted(m["name"] for m in api.get("/api/monitors" + q).json["items"])
+    assert names("?tag=prod&tag=api") == ["a", "c"]
+    assert names("?tag=prod") == ["a", "b", "c"]
+    assert names("?type=Website") == ["a", "b"]
+    assert names("?type=port&tag=api") == ["c"]
+
+
+def test_it_refuses_a_taken_name_with_409(api):
+    api.post("/api/monitors", WEBSITE)
+    response = api.post("/api/monitors", WEBSITE)
+    assert response.status_code == 409
+    assert response.json["code"] == "CONFLICT"
+
+
+def test_it_resets_omitted_fields_on_put(api):
+    created = api.post("/api/monitors", {**WEBSITE, "failureThreshold": 5,
+                                         "expectedKeyword": "ok"}).json
+    replaced = api.put(f"/api/monitors/{created['id']}", {
+        "name": "Production API", "type": "Website", "url": "https://api.example.com/v2"})
+    assert replaced.status_code == 200
+    assert replaced.json["failureThreshold"] == 2
+    assert replaced.json["expectedKeyword"] is None
+    assert replaced.json["tags"] == []
+    assert replaced.json["url"] == "https://api.example.com/v2"
+
+
+def test_it_upserts_by_name_create_then_update(api):
+    first = api.put("/api/monitors/by-name/Checkout", {**WEBSITE, "name": "ignored"})
+    assert first.status_code == 200
+    assert first.json["name"] == "Checkout"
+    second = api.put("/api/monitors/by-name/Checkout", {**WEBSITE, "intervalSeconds": 300})
+    assert second.status_code == 200
+    assert second.json["id"] == first.json["id"]
+    assert second.json["intervalSeconds"] == 300
+    assert api.get("/api/monitors").json["totalCount"] == 1
+
+
+def test_it_renames_and_frees_the_old_name(api):
+    created = api.post("/api/monitors", WEBSITE).json
+    api.put(f"/api/monitors/{created['id']}", {**WEBSITE, "name": "Renamed"})
+    assert api.post("/api/monitors", WEBSITE).status_code == 201
+
+
+def test_it_deletes_and_frees_the_plan_slot(api):
+    created = api.post("/api/monitors", WEBSITE).json
+    assert api.delete(f"/api/monitors/{created['id']}").status_code == 204
+    assert api.get(f"/api/monitors/{created['id']}").status_code == 404
+    assert api.get("/api/account").json["usage"]["monitors"] == 0
+    assert api.post("/api/monitors", WEBSITE).status_code == 201
+
+
+def test_it_pauses_and_resumes(api):
+    created = api.post("/api/monitors", WEBSITE).json
+    paused = api.post(f"/api/monitors/{created['id']}/pause")
+    assert paused.status_code == 200
+    assert paused.json["status"] == "Paused"
+    resumed = api.post(f"/api/monitors/{created['id']}/resume")
+    assert resumed.json["status"] == "Pending"
+
+
+def test_it_stops_at_the_plan_monitor_limit_with_the_spec_message(api):
+    _, key = make_account(plan="Base")
+    for i in range(10):
+        assert api.post("/api/monitors", {**WEBSITE, "name": f"m{i}"}, key=key).status_code == 201
+    response = api.post("/api/monitors", {**WEBSITE, "name": "m10"}, key=key)
+    # the 11th create in the hour is also rate limited; the plan answers first only below it
+    assert response.status_code in (403, 429)
+
+
+def test_it_counts_the_extra_monitor_add_on(api):
+    _, key = make_account(plan="Base", extra_monitors=1)
+    assert api.get("/api/account", key=key).json["limits"]["monitors"] == 11
+
+
+def test_it_needs_the_add_on_for_30_second_checks(api):
+    _, key = make_account(plan="Pro")
+    response = api.post("/api/monitors", {**WEBSITE, "intervalSeconds": 30, "timeoutSeconds": 10},
+                        key=key)
+    assert response.status_code == 403
+    assert response.json["code"] == "PLAN_LIMIT_EXCEEDED"
+    _, key = make_account(plan="Pro", thirty_second_checks=True)
+    response = api.post("/api/monitors", {**WEBSITE, "intervalSeconds": 30, "timeoutSeconds": 10},
+                        key=key)
+    assert response.status_code == 201
+
+
+def test_it_refuses_an_unknown_alert_channel(api):
+    response = api.post("/api/monitors", {**WEBSITE, "alertChannelIds": ["ch_abc123"]})
+    assert response.status_code == 400
+    assert response.json["code"] == "INVALID_REFERENCE"
+    assert response.json["details"][0]["field"] == "alertChannelIds"
+
+
+def test_it_refuses_an_interval_that_is_not_whole_minutes(api):
+    response = api.post("/api/monitors", {**WEBSITE, "intervalSeconds": 90})
+    assert response.status_code == 400
+    assert response.json["details"][0]["field"] == "intervalSeconds"
+
+
+def test_it_refuses_a_field_that_makes_no_sense_for_the_type(api):
+    response = api.post("/api/monitors", {**WEBSITE, "port": 443})
+    assert response.status_code == 400
+    assert response.json["details"][0]["field"] == "port"
