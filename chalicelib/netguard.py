@@ -26,14 +26,15 @@ Resolver = Callable[[str], Awaitable[list[str]]]
 # Never reachable on purpose, even for self-hosted installs that watch private services.
 _UNROUTABLE = tuple(ipaddress.ip_network(n) for n in (
     "0.0.0.0/8", "224.0.0.0/4", "240.0.0.0/4", "255.255.255.255/32",
-    "::/96", "ff00::/8",  # :: unspecified and IPv4-compatible, multicast
+    "::/128", "ff00::/8",
 ))
 # Internal ranges: loopback (covers the Lambda runtime API at 127.0.0.1:9001), RFC 1918, link-local
 # (covers the metadata service 169.254.169.254), CGNAT, ULA, and the other non-global blocks.
 _INTERNAL = tuple(ipaddress.ip_network(n) for n in (
     "127.0.0.0/8", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16",
     "100.64.0.0/10", "192.0.0.0/24", "198.18.0.0/15",
-    "::1/128", "fc00::/7", "fe80::/10", "fec0::/10", "64:ff9b:1::/48", "100::/64",
+    "::/96", "fc00::/7",  # ::/96 holds ::1 and the deprecated IPv4-compatible forms
+    "fe80::/10", "fec0::/10", "64:ff9b:1::/48", "100::/64",
 ))
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 # Legacy IPv4 spellings that inet_aton accepts: 2130706433, 0x7f000001, 0177.0.0.1, 127.1.
@@ -115,8 +116,9 @@ class OutboundGuard:
         return [self.check_ip(host, parse_ip_literal(a) or a) for a in addresses]
 
     def check_url(self, url: str) -> None:
-        """Save-time validation: http(s) only, no credentials, IP literals judged (names are
-        judged again at connect time, after resolution)."""
+        """Save-time validation: http(s) only, no credentials, IP literals judged. This is for
+        clear 400s; the binding decision is made again at connect time on the address httpx
+        actually dials, so a URL-parser disagreement cannot slip past the guard."""
         if any(c.isspace() or c == "\\" or ord(c) < 32 for c in url):
             raise ValueError(f"URL contains whitespace or backslashes: {url!r}")
         parts = urlsplit(url)
@@ -157,7 +159,7 @@ class _GuardedBackend(httpcore.AsyncNetworkBackend):
 
     def __init__(self, guard: OutboundGuard) -> None:
         self._guard = guard
-        self._inner = httpcore.AutoBackend()
+        self._inner = httpcore.AnyIOBackend()
 
     async def connect_tcp(self, host: str, port: int, timeout: float | None = None,
                           local_address: str | None = None,
@@ -224,13 +226,14 @@ async def guarded_request(client: httpx.AsyncClient, guard: OutboundGuard, metho
                           timeout: float = 30.0, follow_redirects: bool = True,
                           max_hops: int = DEFAULT_MAX_HOPS,
                           stream: bool = False) -> tuple[httpx.Response, list[str]]:
-    """Send a request, following redirects by hand so every hop is validated. Returns the final
+    """Send a request, following redirects by hand so every hop is validated. `guard` must be the
+    guard `client` was made with (it judges each Location; the client's backend judges each
+    connection). Returns the final
     response and the URLs visited. With `stream=True` the caller reads and closes the response.
     Raises SsrfBlockedError (SsrfBlockedRedirectError past the first hop), httpx.TooManyRedirects,
     ValueError for a malformed URL, and httpx.RequestError for network failures."""
     guard.check_url(url)
-    request = client.build_request(method, url, headers=headers, content=content,
-                                   timeout=httpx.Timeout(timeout))
+    request = client.build_request(method, url, headers=headers, content=content, timeout=timeout)
     hops = [url]
     while True:
         response = await _send_hop(client, request, first=len(hops) == 1)

@@ -33,6 +33,7 @@ logger = logging.getLogger(__name__)
 async def run_check(monitor: Any, deps: CheckDeps) -> CheckResult:
     """Run the checker for `monitor.type` (or `monitor.monitor_type`); never raises for a target."""
     kind = getattr(monitor, "type", None) or getattr(monitor, "monitor_type", None)
+    kind = getattr(kind, "value", kind)  # an Enum member or its plain string
     checker = CHECKERS.get(str(kind))
     if checker is None:
         return failure(f"unknown monitor type {kind!r}", "UNKNOWN_TYPE")

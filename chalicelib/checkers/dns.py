@@ -33,7 +33,7 @@ async def check(monitor: Any, deps: CheckDeps) -> CheckResult:
         answer = await resolver.resolve(name, record_type, lifetime=timeout, search=False)
     except dns.exception.DNSException as exc:
         return _dns_failure(exc, name, record_type, timeout)
-    answers = [_as_text(rdata) for rdata in answer]
+    answers = sorted(_as_text(rdata) for rdata in answer)  # rrsets are unordered; results should not flap
     return _judge(monitor, answers, watch.ms())
 
 

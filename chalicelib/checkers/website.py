@@ -28,28 +28,30 @@ async def check(monitor: Any, deps: CheckDeps) -> CheckResult:
             monitor.url, headers=_headers(monitor), content=getattr(monitor, "request_body", None),
             timeout=timeout, follow_redirects=bool(getattr(monitor, "follow_redirects", True)),
             stream=True)
-    except SsrfBlockedRedirectError as exc:
-        return failure(exc.message, "SSRF_BLOCKED_REDIRECT")
-    except SsrfBlockedError as exc:
-        return failure(exc.message, "SSRF_BLOCKED")
-    except httpx.TooManyRedirects as exc:
-        return failure(f"too many redirects ({exc})", "TOO_MANY_REDIRECTS")
-    except httpx.TimeoutException:
-        return timed_out(timeout)
-    except ValueError as exc:
-        return failure(f"invalid URL: {exc}", "INVALID_URL")
-    except (httpx.RequestError, OSError) as exc:
-        return network_failure(exc, timeout)
-    try:
-        days_left = _ssl_days_left(response, deps.clock.now())
-        body = await _read_capped(response)
-    except httpx.TimeoutException:
-        return timed_out(timeout)
-    except httpx.RequestError as exc:
-        return network_failure(exc, timeout)
-    finally:
-        await response.aclose()
+        try:
+            days_left = _ssl_days_left(response, deps.clock.now())
+            body = await _read_capped(response)
+        finally:
+            await response.aclose()
+    except Exception as exc:  # noqa: BLE001 - narrowed in _request_failure, re-raised if unknown
+        return _request_failure(exc, timeout)
     return _judge(monitor, response, body, watch.ms(), days_left, hops)
+
+
+def _request_failure(exc: Exception, timeout: float) -> CheckResult:
+    if isinstance(exc, SsrfBlockedRedirectError):
+        return failure(exc.message, "SSRF_BLOCKED_REDIRECT")
+    if isinstance(exc, SsrfBlockedError):
+        return failure(exc.message, "SSRF_BLOCKED")
+    if isinstance(exc, httpx.TooManyRedirects):
+        return failure(f"too many redirects ({exc})", "TOO_MANY_REDIRECTS")
+    if isinstance(exc, httpx.TimeoutException):
+        return timed_out(timeout)
+    if isinstance(exc, (ValueError, httpx.InvalidURL)):
+        return failure(f"invalid URL: {exc}", "INVALID_URL")
+    if isinstance(exc, (httpx.RequestError, OSError)):
+        return network_failure(exc, timeout)
+    raise exc
 
 
 def _headers(monitor: Any) -> dict[str, str]:
