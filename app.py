@@ -1,10 +1,10 @@
 """Enori's Chalice app: created here, everything else registered from chalicelib."""
 from chalice import Chalice
 
-from chalicelib.api import account, keys, monitors
+from chalicelib.api import account, keys, monitors, results
+from chalicelib.workers import scheduler
 
 app = Chalice(app_name="enori")
-app.experimental_feature_flags.update({"BLUEPRINTS"})  # harmless on current Chalice
 
-for blueprint in (keys.bp, account.bp, monitors.bp):
+for blueprint in (keys.bp, account.bp, monitors.bp, results.bp, scheduler.bp):
     app.register_blueprint(blueprint)

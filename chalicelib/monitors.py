@@ -15,7 +15,9 @@ from chalicelib.errors import (ConflictError, InvalidReferenceError, NotFoundErr
                                PlanLimitError, ValidationError)
 from chalicelib.ids import new_id
 from chalicelib.models.monitors import MonitorInType, monitor_defaults_dump
+from chalicelib.settings import settings
 from chalicelib.storage import channels as channel_store
+from chalicelib.storage import control
 from chalicelib.storage import monitors as store
 from chalicelib.storage import uniques
 from chalicelib.storage.accounts import AccountItem, usage_change
@@ -25,8 +27,6 @@ from chalicelib.storage.transactions import failed_at, transaction
 # Called with (account_id, monitor_id) after a monitor is deleted, to remove what hangs under it
 # (results, incidents, alert records, pings). Each is a Query plus batch deletes, never a scan.
 CHILD_DELETERS: list[Callable[[str, str], None]] = []
-# Called with the monitor item when it should be checked at once (resume, check now).
-CHECK_NOW_HOOKS: list[Callable[[MonitorItem], None]] = []
 
 
 def name_key(account_id: str, name: str) -> str:
@@ -45,6 +45,11 @@ def check_rules(account: AccountItem, body: MonitorInType) -> None:
             f"Your {plan.name} plan checks at most every {plan.min_interval_seconds} seconds. "
             "Add the 30s Check Interval add-on to unlock 30-second checks.",
             title="Check interval not allowed")
+    unserved = [r for r in body.regions if r not in settings.check_regions]
+    if unserved:
+        raise ValidationError.for_field(
+            "regions", f"region {unserved[0]} is not enabled on this deployment "
+            f"(enabled: {', '.join(settings.check_regions)})")
     missing = [c for c in body.alert_channel_ids
                if c not in channel_store.existing_channel_ids(account.account_id,
                                                                 body.alert_channel_ids)]
@@ -86,7 +91,7 @@ def create_monitor(account: AccountItem, body: MonitorInType, now) -> MonitorIte
             raise PlanLimitError(plans.limit_message(account.plan, "monitors", limit or 0),
                                  title=plans.limit_title("monitors"))
         raise
-    item.version = 1
+    _note_schedule(item)
     return item
 
 
@@ -105,6 +110,7 @@ def replace_monitor(account: AccountItem, item: MonitorItem, body: MonitorInType
         if body.name != old_name and failed_at(exc, 1):
             raise ConflictError(f"A monitor named {body.name!r} already exists.")
         raise
+    _note_schedule(item)
     return item
 
 
@@ -151,7 +157,11 @@ def set_paused(account_id: str, monitor_id: str, paused: bool, now) -> MonitorIt
         phase = scheduling.phase_for(monitor_id, config["interval_seconds"])
         item.schedule_key = scheduling.schedule_key(config["interval_seconds"], phase)
     item.save()
-    if not paused:
-        for hook in CHECK_NOW_HOOKS:
-            hook(item)
+    _note_schedule(item)
     return item
+
+
+def _note_schedule(item: MonitorItem) -> None:
+    """Tell the scheduler this monitor's interval family is in use (idempotent)."""
+    if item.schedule_key:
+        control.add_family(scheduling.family_of(item.schedule_key))

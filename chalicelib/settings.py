@@ -42,6 +42,8 @@ class Settings:
     public_base_url: str = "http://127.0.0.1:8000"
     # Check regions served by this deployment (each has its own queue and worker).
     check_regions: tuple[str, ...] = field(default=("UsEast",))
+    # "auto": ICMP where the kernel allows it; "tcp": a TCP connect probe (AWS Lambda has no ICMP).
+    ping_mode: str = "auto"
     smtp_url: str | None = None
     mail_from: str = "alerts@enori.local"
 
@@ -67,6 +69,7 @@ def load_settings(env: dict[str, str] | os._Environ = os.environ) -> Settings:
         allow_private_targets=_flag(env.get("ENORI_ALLOW_PRIVATE_TARGETS")),
         public_base_url=env.get("ENORI_PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
         check_regions=regions,
+        ping_mode=env.get("ENORI_PING_MODE", "auto"),
         smtp_url=env.get("ENORI_SMTP_URL") or None,
         mail_from=env.get("ENORI_MAIL_FROM", "alerts@enori.local"),
     )

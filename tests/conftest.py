@@ -30,6 +30,7 @@ def aws():
     with mock_aws():
         runtime.reset_clients()
         create_tables()
+        create_queues_and_topics()
         yield
         runtime.clock = SystemClock()
         runtime.reset_clients()
@@ -42,3 +43,19 @@ def clock(aws):
 
     runtime.clock = FakeClock()
     return runtime.clock
+
+
+def create_queues_and_topics():
+    """What the deployment (or the local stack) wires up: every queue and topic the app uses."""
+    from chalice.app import SNSEventConfig, SQSEventConfig
+
+    from app import app
+    from chalicelib import dispatch
+    from chalicelib.runtime import runtime
+
+    dispatch._queue_urls.clear()
+    for source in app.event_sources:
+        if isinstance(source, SQSEventConfig):
+            runtime.client("sqs").create_queue(QueueName=source.queue)
+        elif isinstance(source, SNSEventConfig):
+            runtime.client("sns").create_topic(Name=source.topic)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from chalice import Blueprint
 from pydantic.alias_generators import to_camel
 
-from chalicelib import monitors
+from chalicelib import dispatch, monitors
 from chalicelib.api.http import Call, endpoint, page
 from chalicelib.clock import iso
 from chalicelib.errors import NotFoundError, ValidationError
@@ -118,4 +118,18 @@ def pause_monitor(call: Call, monitor_id: str):
 
 @endpoint(bp, "/api/monitors/{monitor_id}/resume", "POST", scope="monitors:write")
 def resume_monitor(call: Call, monitor_id: str):
-    return monitor_detail(monitors.set_paused(call.account_id, monitor_id, False, call.clock.now()))
+    item = monitors.set_paused(call.account_id, monitor_id, False, call.clock.now())
+    if item.type != "Job":
+        dispatch.enqueue_now(item.account_id, item.monitor_id, item.regions, call.clock.time())
+    return monitor_detail(item)
+
+
+@endpoint(bp, "/api/monitors/{monitor_id}/check", "POST", scope="monitors:write",
+          rate="check_now", status=202)
+def check_now(call: Call, monitor_id: str):
+    item = monitors.require_monitor(call.account_id, monitor_id)
+    if item.type == "Job":
+        raise ValidationError("Job monitors are not checked: they receive pings.",
+                              details=[{"field": "type", "message": "Job monitors receive pings"}])
+    queued = dispatch.enqueue_now(item.account_id, item.monitor_id, item.regions, call.clock.time())
+    return {"monitorId": item.monitor_id, "status": "Queued", "regions": queued}

@@ -4,12 +4,14 @@ from __future__ import annotations
 from chalicelib.storage.accounts import AccountItem
 from chalicelib.storage.api_keys import ApiKeyItem
 from chalicelib.storage.channels import AlertChannelItem
+from chalicelib.storage.control import ControlItem
 from chalicelib.storage.monitors import MonitorItem
 from chalicelib.storage.rate_limits import RateCounterItem
+from chalicelib.storage.results import CheckResultItem, CheckRollupItem
 from chalicelib.storage.uniques import UniqueItem
 
 ALL_ITEMS: list = [AccountItem, ApiKeyItem, RateCounterItem, UniqueItem, MonitorItem,
-                   AlertChannelItem]
+                   AlertChannelItem, ControlItem]
 
 
 def create_tables() -> None:

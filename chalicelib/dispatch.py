@@ -1,0 +1,86 @@
+"""Check jobs on their way to the region queues.
+
+A job names a monitor, a slot (the second it is scheduled for) and a region: that triple is the
+idempotency key of the result it produces. Jobs of the same region and start second travel in
+one SQS message (up to JOBS_PER_MESSAGE), sent ten messages per SendMessageBatch call.
+"""
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import asdict, dataclass
+
+from chalicelib.runtime import runtime
+from chalicelib.settings import settings
+
+JOBS_PER_MESSAGE = 25
+MAX_DELAY_SECONDS = 900
+
+
+@dataclass(frozen=True)
+class CheckJob:
+    account_id: str
+    monitor_id: str
+    slot: int        # epoch second the check is scheduled for
+    region: str
+    manual: bool = False
+
+
+def queue_name(region: str) -> str:
+    return settings.queue_name(f"checks-{region.lower()}")
+
+
+_queue_urls: dict[str, str] = {}
+
+
+def queue_url(name: str) -> str:
+    if name not in _queue_urls:
+        _queue_urls[name] = runtime.client("sqs").get_queue_url(QueueName=name)["QueueUrl"]
+    return _queue_urls[name]
+
+
+def encode(jobs: list[CheckJob]) -> str:
+    return json.dumps({"jobs": [asdict(j) for j in jobs]}, separators=(",", ":"))
+
+
+def decode(body: str) -> list[CheckJob]:
+    return [CheckJob(**job) for job in json.loads(body)["jobs"]]
+
+
+def send_jobs(jobs: list[CheckJob], now_epoch: float) -> int:
+    """Send jobs to their region queues, delayed until their slot; returns messages sent."""
+    groups: dict[tuple[str, int], list[CheckJob]] = defaultdict(list)
+    for job in jobs:
+        groups[(job.region, job.slot)].append(job)
+    by_region: dict[str, list[dict]] = defaultdict(list)
+    for (region, slot), group in sorted(groups.items()):
+        delay = min(MAX_DELAY_SECONDS, max(0, int(slot - now_epoch)))
+        for start in range(0, len(group), JOBS_PER_MESSAGE):
+            entry = {"Id": str(len(by_region[region])),
+                     "MessageBody": encode(group[start:start + JOBS_PER_MESSAGE]),
+                     "DelaySeconds": delay}
+            by_region[region].append(entry)
+    sent = 0
+    for region, entries in by_region.items():
+        sent += _send_batches(queue_url(queue_name(region)), entries)
+    return sent
+
+
+def _send_batches(url: str, entries: list[dict]) -> int:
+    sqs = runtime.client("sqs")
+    for start in range(0, len(entries), 10):
+        batch = entries[start:start + 10]
+        response = sqs.send_message_batch(QueueUrl=url, Entries=batch)
+        if response.get("Failed"):
+            # Losing a check silently is worse than failing the tick: raise so it is retried.
+            raise RuntimeError(f"SQS refused {len(response['Failed'])} check messages: "
+                               f"{response['Failed'][0].get('Message')}")
+    return len(entries)
+
+
+def enqueue_now(account_id: str, monitor_id: str, regions: list[str], now_epoch: float) -> int:
+    """Check a monitor at once from each of its regions (check now, resume)."""
+    jobs = [CheckJob(account_id, monitor_id, int(now_epoch), region, manual=True)
+            for region in regions if region in settings.check_regions]
+    send_jobs(jobs, now_epoch)
+    return len(jobs)

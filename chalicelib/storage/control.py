@@ -1,0 +1,52 @@
+"""Scheduler control: the interval families in use and the last minute dispatched.
+
+Access patterns:
+- read the scheduler state once per tick: GetItem("scheduler")
+- note an interval family when a monitor uses it: UpdateItem ADD to a string set (idempotent)
+- advance the cursor: UpdateItem conditional on the previous minute, so two ticks racing cannot
+  both move it, and a late tick catches up minute by minute
+"""
+from __future__ import annotations
+
+from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UnicodeSetAttribute
+from pynamodb.exceptions import UpdateError
+from pynamodb.models import Model
+
+from chalicelib.storage.base import table_meta
+
+SCHEDULER = "scheduler"
+
+
+class ControlItem(Model):
+    Meta = table_meta("control")
+
+    name = UnicodeAttribute(hash_key=True)
+    families = UnicodeSetAttribute(null=True)
+    last_minute = NumberAttribute(null=True)
+
+
+def scheduler_state() -> ControlItem:
+    try:
+        return ControlItem.get(SCHEDULER, consistent_read=True)
+    except ControlItem.DoesNotExist:
+        return ControlItem(SCHEDULER)
+
+
+def add_family(family: str) -> None:
+    ControlItem(SCHEDULER).update(actions=[ControlItem.families.add({family})])
+
+
+def advance_cursor(previous: int | None, minute: int) -> bool:
+    """Move the cursor from `previous` to `minute`; False when another tick moved it first."""
+    if previous is None:
+        condition = ControlItem.last_minute.does_not_exist()
+    else:
+        condition = ControlItem.last_minute == previous
+    try:
+        ControlItem(SCHEDULER).update(actions=[ControlItem.last_minute.set(minute)],
+                                      condition=condition)
+    except UpdateError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True

@@ -1,0 +1,2 @@
+"""Scheduled and queue-driven handlers. Each module: shared objects, a per-record function, a
+tiny entry point."""

@@ -1,0 +1,122 @@
+"""The check worker: one SQS handler per region queue, running a batch's checks concurrently.
+
+Per batch: load the monitors once (BatchGetItem), run every check on one asyncio loop with one
+shared TLS context and a connection pool sized to the concurrency, then record the results.
+A record fails alone (`batchItemFailures`) when it could not be processed — a bad body or a
+failed write — never because a target is down (that is a result). Results are keyed by monitor,
+slot and region, so a redelivered job writes nothing twice.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+
+from chalice import Blueprint
+
+from chalicelib import dispatch, results
+from chalicelib.checkers import CheckDeps, CheckResult, run_check
+from chalicelib.dispatch import CheckJob
+from chalicelib.models.monitors import parse_monitor
+from chalicelib.netguard import OutboundGuard, make_http_client
+from chalicelib.runtime import runtime
+from chalicelib.settings import settings
+from chalicelib.storage.monitors import MonitorItem
+
+bp = Blueprint(__name__)
+log = logging.getLogger("enori.worker")
+CONCURRENCY = 100
+EVALUATORS: list = []  # called with (monitor item, job, result) once a new result is recorded
+
+
+@dataclass
+class Ran:
+    job: CheckJob
+    monitor: MonitorItem
+    result: CheckResult
+
+
+def load_monitors(jobs: list[CheckJob]) -> dict[tuple[str, str], MonitorItem]:
+    keys = list({(j.account_id, j.monitor_id) for j in jobs})
+    return {(m.account_id, m.monitor_id): m for m in MonitorItem.batch_get(keys)}
+
+
+def should_run(job: CheckJob, monitor: MonitorItem | None) -> bool:
+    """Deleted monitors are skipped; paused ones too unless the check was asked for by hand."""
+    return monitor is not None and monitor.type != "Job" and (job.manual or not monitor.paused)
+
+
+async def run_jobs(pairs: list[tuple[CheckJob, MonitorItem]], deps_factory=None) -> list[Ran]:
+    guard = OutboundGuard(allow_private=settings.allow_private_targets)
+    async with make_http_client(guard, max_connections=CONCURRENCY) as client:
+        deps = (deps_factory or default_deps)(guard, client)
+        limit = asyncio.Semaphore(CONCURRENCY)
+
+        async def one(job: CheckJob, monitor: MonitorItem) -> Ran:
+            async with limit:
+                return Ran(job, monitor, await check_monitor(monitor, deps))
+
+        return list(await asyncio.gather(*(one(j, m) for j, m in pairs)))
+
+
+async def check_monitor(monitor: MonitorItem, deps: CheckDeps) -> CheckResult:
+    try:
+        config = parse_monitor(monitor.config)
+    except ValueError as exc:  # a stored config that no longer validates is a clear failure
+        return CheckResult(ok=False, error=f"invalid monitor configuration: {exc}",
+                           error_code="INVALID_CONFIG")
+    return await run_check(config, deps)
+
+
+def default_deps(guard: OutboundGuard, client) -> CheckDeps:
+    return CheckDeps(guard=guard, http_client=client, clock=runtime.clock,
+                     ping_mode=settings.ping_mode)
+
+
+def record(ran: Ran) -> None:
+    now = runtime.clock.now()
+    if results.record_result(ran.monitor, ran.result, ran.job.region, ran.job.slot, now):
+        for evaluate in EVALUATORS:
+            evaluate(ran.monitor, ran.job, ran.result)
+
+
+def process_batch(records: list[tuple[str, str]], deps_factory=None) -> dict:
+    """Process (message id, body) pairs; returns the SQS partial batch response."""
+    failed: set[str] = set()
+    jobs_of: dict[str, list[CheckJob]] = {}
+    for message_id, body in records:
+        try:
+            jobs_of[message_id] = dispatch.decode(body)
+        except (ValueError, KeyError, TypeError):
+            log.exception("undecodable check message %s", message_id)
+            failed.add(message_id)
+    all_jobs = [j for jobs in jobs_of.values() for j in jobs]
+    monitors = load_monitors(all_jobs) if all_jobs else {}
+    pairs = [(j, monitors.get((j.account_id, j.monitor_id))) for j in all_jobs]
+    ran = asyncio.run(run_jobs([(j, m) for j, m in pairs if should_run(j, m)], deps_factory))
+    by_job = {id(r.job): r for r in ran}
+    for message_id, jobs in jobs_of.items():
+        try:
+            for job in jobs:
+                if id(job) in by_job:
+                    record(by_job[id(job)])
+        except Exception:
+            log.exception("could not record results of message %s", message_id)
+            failed.add(message_id)
+    return {"batchItemFailures": [{"itemIdentifier": m} for m in sorted(failed)]}
+
+
+def _make_handler(region: str):
+    def handler(event):
+        return process_batch([(r.to_dict()["messageId"], r.body) for r in event])
+
+    handler.__name__ = f"check_worker_{region.lower()}"
+    return handler
+
+
+for _region in settings.check_regions:
+    _handler = _make_handler(_region)
+    # Module attribute too: Lambda resolves handlers by module path and name.
+    globals()[_handler.__name__] = _handler
+    bp.on_sqs_message(queue=dispatch.queue_name(_region), batch_size=10)(_handler)
+
