@@ -29,13 +29,13 @@ async def check(monitor: Any, deps: CheckDeps) -> CheckResult:
             timeout=timeout, follow_redirects=bool(getattr(monitor, "follow_redirects", True)),
             stream=True)
         try:
-            days_left = _ssl_days_left(response, deps.clock.now())
+            certificate = _certificate_expiry(response)
             body = await _read_capped(response)
         finally:
             await response.aclose()
     except Exception as exc:  # noqa: BLE001 - narrowed in _request_failure, re-raised if unknown
         return _request_failure(exc, timeout)
-    return _judge(monitor, response, body, watch.ms(), days_left, hops)
+    return _judge(monitor, response, body, watch.ms(), certificate, deps.clock.now(), hops)
 
 
 def _request_failure(exc: Exception, timeout: float) -> CheckResult:
@@ -70,19 +70,24 @@ async def _read_capped(response: httpx.Response) -> str:
     return b"".join(chunks)[:MAX_BODY_BYTES].decode(response.encoding or "utf-8", errors="replace")
 
 
-def _ssl_days_left(response: httpx.Response, now: datetime) -> int | None:
+def _certificate_expiry(response: httpx.Response) -> datetime | None:
+    """When the served certificate expires (None over plain http)."""
     stream = response.extensions.get("network_stream")
     ssl_object = stream.get_extra_info("ssl_object") if stream is not None else None
     cert = ssl_object.getpeercert() if ssl_object is not None else None
     if not cert or "notAfter" not in cert:
         return None
-    expires = datetime.fromtimestamp(ssl.cert_time_to_seconds(cert["notAfter"]), timezone.utc)
-    return int((expires - now).total_seconds() // 86400)
+    return datetime.fromtimestamp(ssl.cert_time_to_seconds(cert["notAfter"]), timezone.utc)
 
 
 def _judge(monitor: Any, response: httpx.Response, body: str, elapsed_ms: int,
-           days_left: int | None, hops: list[str]) -> CheckResult:
+           certificate: datetime | None, now: datetime, hops: list[str]) -> CheckResult:
     details = {"finalUrl": str(response.url), "redirects": len(hops) - 1}
+    days_left = None
+    if certificate is not None:
+        days_left = int((certificate - now).total_seconds() // 86400)
+        # The expiry identifies the certificate, so a warning is sent once per certificate.
+        details["sslNotAfter"] = certificate.isoformat().replace("+00:00", "Z")
     common = dict(response_time_ms=elapsed_ms, status_code=response.status_code,
                   ssl_days_left=days_left, details=details)
     expected = int(getattr(monitor, "expected_status_code", None) or 200)
