@@ -72,6 +72,20 @@ def _apply(item: MonitorItem, body: MonitorInType, now) -> None:
     item.schedule_key = scheduling.schedule_key(body.interval_seconds, phase) if scheduled else None
 
 
+# What a configuration change writes. Updates name these attributes only, so a replace or a
+# pause never rolls back the check telemetry (status, last check, uptime) written meanwhile.
+CONFIG_ATTRIBUTES = ("name", "type", "config_json", "tags", "regions", "updated_at",
+                     "offset_seconds", "schedule_key", "paused")
+
+
+def config_actions(item: MonitorItem, extra: tuple[str, ...] = ()) -> list:
+    actions = []
+    for name in CONFIG_ATTRIBUTES + extra:
+        attribute, value = getattr(MonitorItem, name), getattr(item, name)
+        actions.append(attribute.remove() if value is None else attribute.set(value))
+    return actions
+
+
 def create_monitor(account: AccountItem, body: MonitorInType, now) -> MonitorItem:
     check_rules(account, body)
     item = MonitorItem(account.account_id, new_id("mon"), created_at=now, status="Pending")
@@ -105,10 +119,14 @@ def replace_monitor(account: AccountItem, item: MonitorItem, body: MonitorInType
             if body.name != old_name:
                 uniques.release(tx, name_key(account.account_id, old_name), item.monitor_id)
                 uniques.claim(tx, name_key(account.account_id, body.name), item.monitor_id)
-            tx.save(item)  # the version attribute makes this conditional: no lost update
+            # Conditional on the version loaded: a concurrent edit fails rather than being lost.
+            tx.update(item, actions=config_actions(item),
+                      condition=MonitorItem.monitor_id.exists())
     except TransactWriteError as exc:
         if body.name != old_name and failed_at(exc, 1):
             raise ConflictError(f"A monitor named {body.name!r} already exists.")
+        if failed_at(exc, 2 if body.name != old_name else 0):
+            raise ConflictError("The monitor was changed by another request; fetch it and retry.")
         raise
     _note_schedule(item)
     return item
@@ -156,7 +174,8 @@ def set_paused(account_id: str, monitor_id: str, paused: bool, now) -> MonitorIt
     else:
         phase = scheduling.phase_for(monitor_id, config["interval_seconds"])
         item.schedule_key = scheduling.schedule_key(config["interval_seconds"], phase)
-    item.save()
+    item.update(actions=config_actions(item, extra=("status",)),
+                condition=MonitorItem.monitor_id.exists())
     _note_schedule(item)
     return item
 

@@ -45,6 +45,8 @@ class Settings:
     # "auto": ICMP where the kernel allows it; "tcp": a TCP connect probe (AWS Lambda has no ICMP).
     ping_mode: str = "auto"
     smtp_url: str | None = None
+    # Set by the deployment; locally the topic is looked up (created) by name.
+    events_topic_arn: str | None = None
     mail_from: str = "alerts@enori.local"
 
     def table_name(self, name: str) -> str:
@@ -71,6 +73,7 @@ def load_settings(env: dict[str, str] | os._Environ = os.environ) -> Settings:
         check_regions=regions,
         ping_mode=env.get("ENORI_PING_MODE", "auto"),
         smtp_url=env.get("ENORI_SMTP_URL") or None,
+        events_topic_arn=env.get("ENORI_EVENTS_TOPIC_ARN") or None,
         mail_from=env.get("ENORI_MAIL_FROM", "alerts@enori.local"),
     )
 

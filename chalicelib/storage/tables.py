@@ -5,13 +5,17 @@ from chalicelib.storage.accounts import AccountItem
 from chalicelib.storage.api_keys import ApiKeyItem
 from chalicelib.storage.channels import AlertChannelItem
 from chalicelib.storage.control import ControlItem
+from chalicelib.storage.events import EventItem
+from chalicelib.storage.incidents import IncidentItem, IncidentUpdateItem
+from chalicelib.storage.monitor_states import MonitorStateItem
 from chalicelib.storage.monitors import MonitorItem
 from chalicelib.storage.rate_limits import RateCounterItem
 from chalicelib.storage.results import CheckResultItem, CheckRollupItem
 from chalicelib.storage.uniques import UniqueItem
 
 ALL_ITEMS: list = [AccountItem, ApiKeyItem, RateCounterItem, UniqueItem, MonitorItem,
-                   AlertChannelItem, ControlItem]
+                   AlertChannelItem, ControlItem, CheckResultItem, CheckRollupItem, EventItem,
+                   MonitorStateItem, IncidentItem, IncidentUpdateItem]
 
 
 def create_tables() -> None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from chalice import Blueprint
 
-from chalicelib import dispatch, results
+from chalicelib import dispatch, evaluator, results
 from chalicelib.checkers import CheckDeps, CheckResult, run_check
 from chalicelib.dispatch import CheckJob
 from chalicelib.models.monitors import parse_monitor
@@ -26,7 +26,6 @@ from chalicelib.storage.monitors import MonitorItem
 bp = Blueprint(__name__)
 log = logging.getLogger("enori.worker")
 CONCURRENCY = 100
-EVALUATORS: list = []  # called with (monitor item, job, result) once a new result is recorded
 
 
 @dataclass
@@ -73,11 +72,12 @@ def default_deps(guard: OutboundGuard, client) -> CheckDeps:
                      ping_mode=settings.ping_mode)
 
 
-def record(ran: Ran) -> None:
+def record(ran: Ran, retention_days: int) -> None:
+    """Store a result and, if it is new, evaluate it (a redelivered job does neither twice)."""
     now = runtime.clock.now()
-    if results.record_result(ran.monitor, ran.result, ran.job.region, ran.job.slot, now):
-        for evaluate in EVALUATORS:
-            evaluate(ran.monitor, ran.job, ran.result)
+    if results.record_result(ran.monitor, ran.result, ran.job.region, ran.job.slot, now,
+                             retention_days=retention_days):
+        evaluator.evaluate_result(ran.monitor, ran.job.slot, ran.job.region, ran.result)
 
 
 def process_batch(records: list[tuple[str, str]], deps_factory=None) -> dict:
@@ -95,11 +95,14 @@ def process_batch(records: list[tuple[str, str]], deps_factory=None) -> dict:
     pairs = [(j, monitors.get((j.account_id, j.monitor_id))) for j in all_jobs]
     ran = asyncio.run(run_jobs([(j, m) for j, m in pairs if should_run(j, m)], deps_factory))
     by_job = {id(r.job): r for r in ran}
+    retention: dict[str, int] = {}   # one account read per account per batch
     for message_id, jobs in jobs_of.items():
         try:
             for job in jobs:
                 if id(job) in by_job:
-                    record(by_job[id(job)])
+                    if job.account_id not in retention:
+                        retention[job.account_id] = results.retention_days_of(job.account_id)
+                    record(by_job[id(job)], retention[job.account_id])
         except Exception:
             log.exception("could not record results of message %s", message_id)
             failed.add(message_id)

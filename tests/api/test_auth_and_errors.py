@@ -1,6 +1,6 @@
 import pytest
 
-from conftest import make_account
+from apitools import make_account
 
 
 def test_it_answers_401_without_a_key(api):

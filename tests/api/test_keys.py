@@ -1,4 +1,4 @@
-from conftest import make_account
+from apitools import make_account
 
 
 def test_it_creates_a_key_and_shows_it_once(api):

@@ -1,6 +1,6 @@
 import pytest
 
-from conftest import make_account
+from apitools import make_account
 
 WEBSITE = {"name": "Theirs", "type": "Website", "url": "https://api.example.com"}
 

@@ -1,4 +1,4 @@
-from conftest import make_account
+from apitools import make_account
 
 WEBSITE = {"name": "Production API", "type": "Website", "url": "https://api.example.com",
            "intervalSeconds": 60, "tags": ["production", "api"]}

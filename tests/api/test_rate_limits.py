@@ -1,4 +1,4 @@
-from conftest import make_account
+from apitools import make_account
 
 WEBSITE = {"type": "Website", "url": "https://api.example.com"}
 

@@ -1,0 +1,80 @@
+"""/api/monitors/{id}/results and /api/monitors/{id}/stats: a monitor's recent check results and
+its figures over a period. Importing this module also registers the cascade delete of results."""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+
+from chalice import Blueprint
+
+from chalicelib import monitors, results, stats
+from chalicelib.api.http import DEFAULT_LIMIT, MAX_LIMIT, Call, endpoint, parse_int
+from chalicelib.clock import iso
+from chalicelib.errors import ValidationError
+from chalicelib.settings import REGION_NAMES
+
+bp = Blueprint(__name__)
+
+
+def result_out(item) -> dict:
+    return {
+        "checkedAt": iso(item.checked_at),
+        "region": item.region,
+        "ok": bool(item.ok),
+        "responseTimeMs": _int_or_none(item.response_time_ms),
+        "statusCode": _int_or_none(item.status_code),
+        "error": item.error,
+        "errorCode": item.error_code,
+        "sslDaysLeft": _int_or_none(item.ssl_days_left),
+        "details": json.loads(item.details_json or "{}"),
+    }
+
+
+def _int_or_none(value) -> int | None:
+    return None if value is None else int(value)
+
+
+def parse_time(raw: str | None, name: str) -> datetime | None:
+    """An ISO 8601 query parameter (a bare date or a time without offset is UTC); 400 naming
+    the parameter if it is not one."""
+    if raw is None or raw == "":
+        return None
+    try:
+        value = datetime.fromisoformat(raw.strip().replace("z", "Z"))
+    except ValueError:
+        raise ValidationError.for_field(name, "must be an ISO 8601 date-time, "
+                                              "e.g. 2026-03-24T10:00:00Z")
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+def parse_region(raw: str | None) -> str | None:
+    if raw is None or raw == "":
+        return None
+    canonical = {name.lower(): name for name in REGION_NAMES}.get(raw.strip().lower())
+    if canonical is None:
+        raise ValidationError.for_field("region", "must be one of " + ", ".join(REGION_NAMES))
+    return canonical
+
+
+@endpoint(bp, "/api/monitors/{monitor_id}/results", "GET", scope="monitors:read")
+def list_results(call: Call, monitor_id: str):
+    """Recent results, newest first. Unlike other lists this one has no `offset`: page back
+    with `to`. `totalCount` is the number of items returned (counting every stored result would
+    mean reading them all)."""
+    monitors.require_monitor(call.account_id, monitor_id)
+    limit = parse_int(call.query("limit"), "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
+    start, end = parse_time(call.query("from"), "from"), parse_time(call.query("to"), "to")
+    if start is not None and end is not None and start > end:
+        raise ValidationError.for_field("from", "must not be after `to`")
+    region = parse_region(call.query("region"))
+    items = [result_out(r) for r in results.results_for(monitor_id, limit, start, end, region)]
+    return {"items": items, "totalCount": len(items)}
+
+
+@endpoint(bp, "/api/monitors/{monitor_id}/stats", "GET", scope="monitors:read")
+def monitor_stats(call: Call, monitor_id: str):
+    monitors.require_monitor(call.account_id, monitor_id)
+    period = (call.query("period") or stats.DEFAULT_PERIOD).strip().lower()
+    if period not in stats.PERIODS:
+        raise ValidationError.for_field("period", "must be one of " + ", ".join(stats.PERIODS))
+    return results.stats_for(monitor_id, period, call.clock.now())

@@ -1,0 +1,100 @@
+"""Evaluation in the pipeline: fold each new check result into its monitor's state.
+
+A transition is committed together with the events it causes, conditionally on the state
+version that was read (ARCHITECTURE §4): if two evaluators race, one commits and the other
+re-reads and finds nothing left to do — so one outage opens one incident. Events are then
+published; incidents and alerts are their consumers.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from typing import Callable
+
+from chalicelib import events, monitors, state_machine
+from chalicelib.checkers.base import CheckResult
+from chalicelib.clock import iso
+from chalicelib.runtime import runtime
+from chalicelib.state_machine import MonitorState, Observation, Policy, Transition
+from chalicelib.storage import monitor_states as states
+from chalicelib.storage import monitors as monitor_store
+from chalicelib.storage.monitors import MonitorItem
+
+log = logging.getLogger("enori.evaluator")
+MAX_ATTEMPTS = 8
+# Answers whether a monitor is inside a maintenance window now: (account_id, monitor item, now).
+MAINTENANCE_CHECKS: list[Callable] = []
+monitors.CHILD_DELETERS.append(states.delete_state)
+
+ALERT_TYPES = {"monitor.down": "Down", "monitor.up": "Recovered", "monitor.degraded": "P95",
+               "monitor.ssl_expiring": "SslExpiring",
+               "monitor.performance_restored": "P95Recovered"}
+
+
+def policy_for(monitor: MonitorItem, now) -> Policy:
+    config = monitor.config
+    return Policy(
+        regions=tuple(config.get("regions") or monitor.regions or ()),
+        failure_threshold=int(config.get("failure_threshold") or 2),
+        recovery_threshold=int(config.get("recovery_threshold") or 1),
+        quorum=config.get("region_quorum"),
+        response_time_threshold_ms=config.get("response_time_threshold_ms"),
+        ssl_expiry_warning_days=config.get("ssl_expiry_warning_days"),
+        in_maintenance=any(check(monitor.account_id, monitor, now) for check in MAINTENANCE_CHECKS),
+    )
+
+
+def observation_of(slot: int, region: str, result: CheckResult) -> Observation:
+    return Observation(slot=slot, region=region, ok=result.ok, error=result.error,
+                       response_time_ms=result.response_time_ms,
+                       ssl_days_left=result.ssl_days_left,
+                       ssl_not_after=(result.details or {}).get("sslNotAfter"))
+
+
+def evaluate_result(monitor: MonitorItem, slot: int, region: str, result: CheckResult) -> list[Transition]:
+    """Evaluate one recorded result; returns the transitions this call committed."""
+    now = runtime.clock.now()
+    policy = policy_for(monitor, now)
+    obs = observation_of(slot, region, result)
+    for _ in range(MAX_ATTEMPTS):
+        item = states.load_state(monitor.account_id, monitor.monitor_id)
+        before = MonitorState.from_dict(item_state(item))
+        after, transitions = state_machine.evaluate(before, policy, obs)
+        if after == before and not transitions:
+            return []
+        stored = [event_for(monitor, t, obs, after, now) for t in transitions if not t.suppressed]
+        try:
+            states.commit_state(item, after.to_dict(), stored)
+        except states.StateConflictError:
+            continue
+        monitor_store.mirror_state(monitor.account_id, monitor.monitor_id, after.status,
+                                   after.region_status, after.degraded)
+        for event in stored:
+            events.publish(event)
+        return transitions
+    raise RuntimeError(f"could not commit the state of {monitor.monitor_id} after "
+                       f"{MAX_ATTEMPTS} attempts")
+
+
+def item_state(item) -> dict:
+    return json.loads(item.state_json or "{}")
+
+
+def event_for(monitor: MonitorItem, transition: Transition, obs: Observation,
+              state: MonitorState, now):
+    """The stored event for a transition, with the data the spec's webhook payload needs."""
+    cause_slot = state.down_since_slot if transition.event == "monitor.down" else obs.slot
+    event_id = events.event_id_for(monitor.monitor_id, transition.event, cause_slot,
+                                   transition.region or "")
+    config = monitor.config
+    payload = {
+        "monitor": {"id": monitor.monitor_id, "name": monitor.name, "url": config.get("url"),
+                    "type": monitor.type},
+        "alert": {"type": ALERT_TYPES.get(transition.event, transition.event),
+                  "message": transition.message, "timestamp": iso(now),
+                  "responseTimeMs": obs.response_time_ms},
+        "slot": obs.slot,
+        "region": transition.region or obs.region,
+        "downSinceSlot": state.down_since_slot,
+    }
+    return events.build(event_id, monitor.account_id, transition.event, payload)

@@ -1,0 +1,60 @@
+"""The evaluator's state per monitor (streaks, region status, degradation, certificate).
+
+Kept apart from the monitor's configuration so that a transition and a user's edit never race on
+one version: each has its own optimistic lock.
+
+Access patterns:
+- read a monitor's state: GetItem(account_id, monitor_id), consistent
+- commit a transition: a transaction of the state (conditional on its version) and the events
+  it causes (conditional on not existing) — two evaluators never both commit one transition
+- delete with the monitor: DeleteItem
+"""
+from __future__ import annotations
+
+import json
+
+from pynamodb.attributes import UnicodeAttribute, VersionAttribute
+from pynamodb.exceptions import TransactWriteError
+from pynamodb.models import Model
+
+from chalicelib.storage.base import table_meta
+from chalicelib.storage.events import EventItem
+from chalicelib.storage.transactions import failed_conditions, transaction
+
+
+class MonitorStateItem(Model):
+    Meta = table_meta("monitor-states")
+
+    account_id = UnicodeAttribute(hash_key=True)
+    monitor_id = UnicodeAttribute(range_key=True)
+    state_json = UnicodeAttribute(default="{}")
+    version = VersionAttribute()
+
+
+class StateConflictError(Exception):
+    """Another evaluator committed first; reload and evaluate again."""
+
+
+def load_state(account_id: str, monitor_id: str) -> MonitorStateItem:
+    try:
+        return MonitorStateItem.get(account_id, monitor_id, consistent_read=True)
+    except MonitorStateItem.DoesNotExist:
+        return MonitorStateItem(account_id, monitor_id)
+
+
+def commit_state(item: MonitorStateItem, state: dict, events: list[EventItem]) -> None:
+    """Write the new state and its events atomically, or raise StateConflictError."""
+    item.state_json = json.dumps(state, separators=(",", ":"))
+    try:
+        with transaction() as tx:
+            tx.save(item)
+            for event in events:
+                tx.save(event, condition=EventItem.event_id.does_not_exist())
+    except TransactWriteError as exc:
+        if any(failed_conditions(exc)):
+            raise StateConflictError() from exc
+        raise
+
+
+def delete_state(account_id: str, monitor_id: str) -> None:
+    MonitorStateItem(account_id, monitor_id).delete(add_version_condition=False)

@@ -1,0 +1,156 @@
+"""Check results (one item per check) and their hourly rollups (one item per monitor and hour).
+
+Access patterns, check-results (hash monitor_id, range slot_key "<slot epoch:011d>#<region>"):
+- record a result once: PutItem on condition that slot_key does not exist, so a redelivered
+  job (same monitor, slot and region: the business identity) writes nothing twice
+- recent results of a monitor: Query(monitor_id) with ScanIndexForward=False (newest first);
+  from/to is a range-key BETWEEN on the zero-padded epoch prefix; a region is a filter condition
+  (it is after the epoch in the key, so it cannot narrow the key range)
+- cascade delete: Query(monitor_id) for keys only + BatchWriteItem deletes
+- expiry: the TTL attribute `expires_at`, set from the plan's data retention
+
+Access patterns, check-rollups (hash monitor_id, range bucket "h#<hour epoch:011d>"):
+- count a result: ONE UpdateItem of ADD actions (atomic, no read first, exact under concurrency)
+- a period's rollups: Query(monitor_id) with bucket BETWEEN the first and last hour
+- cascade delete and expiry: as for results
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Iterator
+
+from pynamodb.attributes import (BooleanAttribute, NumberAttribute, TTLAttribute,
+                                 UnicodeAttribute, UTCDateTimeAttribute)
+from pynamodb.exceptions import PutError
+from pynamodb.models import Model
+
+from chalicelib import stats
+from chalicelib.storage.base import table_meta
+
+# Past every region name in ASCII, so "<epoch>#~" closes a BETWEEN over all regions of a second.
+_AFTER_ANY_REGION = "~"
+
+
+def slot_key(slot_epoch: int, region: str) -> str:
+    return f"{int(slot_epoch):011d}#{region}"
+
+
+def bucket_key(hour_epoch: int) -> str:
+    return f"h#{int(hour_epoch):011d}"
+
+
+def histogram_attribute(index: int) -> str:
+    return f"h{index:02d}"
+
+
+class CheckResultItem(Model):
+    Meta = table_meta("check-results")
+
+    monitor_id = UnicodeAttribute(hash_key=True)
+    slot_key = UnicodeAttribute(range_key=True)
+    region = UnicodeAttribute()
+    ok = BooleanAttribute()
+    response_time_ms = NumberAttribute(null=True)
+    status_code = NumberAttribute(null=True)
+    error = UnicodeAttribute(null=True)
+    error_code = UnicodeAttribute(null=True)
+    ssl_days_left = NumberAttribute(null=True)
+    details_json = UnicodeAttribute(default="{}")
+    checked_at = UTCDateTimeAttribute()
+    expires_at = TTLAttribute()
+
+
+# The histogram is one top-level number attribute per bucket (h00..h44), not a map: DynamoDB's
+# `ADD hist.h07 :one` fails when the map `hist` does not exist yet, and creating it first would
+# need a read or a second conditional write per result. `ADD h07 :one` on a top-level attribute
+# creates it at 0 + 1, so one UpdateItem stays atomic. Buckets never hit are simply absent.
+_HistogramAttributes = type("_HistogramAttributes", (), {
+    histogram_attribute(i): NumberAttribute(null=True) for i in range(stats.BUCKET_COUNT)})
+
+
+class CheckRollupItem(_HistogramAttributes, Model):
+    Meta = table_meta("check-rollups")
+
+    monitor_id = UnicodeAttribute(hash_key=True)
+    bucket = UnicodeAttribute(range_key=True)
+    checks = NumberAttribute(default=0)
+    failures = NumberAttribute(default=0)
+    rt_count = NumberAttribute(default=0)     # checks with a response time (the histogram's total)
+    rt_sum_ms = NumberAttribute(default=0)
+    expires_at = TTLAttribute(null=True)
+
+    @property
+    def hour_epoch(self) -> int:
+        return int(self.bucket.split("#", 1)[1])
+
+    @property
+    def histogram(self) -> list[int]:
+        return [int(getattr(self, histogram_attribute(i)) or 0) for i in range(stats.BUCKET_COUNT)]
+
+
+def insert_result(item: CheckResultItem) -> bool:
+    """Write a result unless one exists for its monitor, slot and region; False if it did."""
+    try:
+        item.save(condition=CheckResultItem.slot_key.does_not_exist())
+    except PutError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
+
+
+def query_results(monitor_id: str, limit: int, start_epoch: int | None = None,
+                  end_epoch: int | None = None, region: str | None = None
+                  ) -> list[CheckResultItem]:
+    """Up to `limit` results of a monitor, newest slot first, optionally within
+    [start_epoch, end_epoch] (scheduled seconds, inclusive) and of one region."""
+    low = slot_key(start_epoch if start_epoch is not None else 0, "")
+    high = slot_key(end_epoch if end_epoch is not None else 10**11 - 1, _AFTER_ANY_REGION)
+    # PynamoDB keeps paging until `limit` items pass the filter, so a region filter still
+    # returns a full page when one exists.
+    return list(CheckResultItem.query(
+        monitor_id, CheckResultItem.slot_key.between(low, high),
+        filter_condition=(CheckResultItem.region == region) if region else None,
+        scan_index_forward=False, limit=limit))
+
+
+def add_to_rollup(monitor_id: str, hour_epoch: int, ok: bool, response_time_ms: int | None,
+                  expires_at: datetime) -> CheckRollupItem:
+    """Count one result in its hour with ONE atomic UpdateItem of ADD actions (no read first).
+
+    Returns the rollup as it is after this result (ALL_NEW): `checks == 1` tells the one caller
+    that saw the hour's first result.
+    """
+    item = CheckRollupItem(monitor_id, bucket_key(hour_epoch))
+    actions = [CheckRollupItem.checks.add(1), CheckRollupItem.expires_at.set(expires_at)]
+    if not ok:
+        actions.append(CheckRollupItem.failures.add(1))
+    if response_time_ms is not None:
+        bucket = getattr(CheckRollupItem, histogram_attribute(stats.bucket_index(response_time_ms)))
+        actions += [CheckRollupItem.rt_count.add(1),
+                    CheckRollupItem.rt_sum_ms.add(int(response_time_ms)), bucket.add(1)]
+    item.update(actions=actions)
+    return item
+
+
+def rollups_between(monitor_id: str, start_hour: int, end_hour: int) -> list[CheckRollupItem]:
+    """The rollups of a monitor for the hours start_hour..end_hour (epochs, inclusive), oldest
+    first; hours without results have no item."""
+    return list(CheckRollupItem.query(
+        monitor_id, CheckRollupItem.bucket.between(bucket_key(start_hour), bucket_key(end_hour))))
+
+
+def _keys_of(model: type[Model], range_name: str, monitor_id: str) -> Iterator[Model]:
+    return model.query(monitor_id, attributes_to_get=["monitor_id", range_name])
+
+
+def delete_monitor_data(monitor_id: str) -> int:
+    """Delete every result and rollup of a monitor (Query + batch deletes, never a scan);
+    the number of items deleted."""
+    deleted = 0
+    for model, range_name in ((CheckResultItem, "slot_key"), (CheckRollupItem, "bucket")):
+        with model.batch_write() as batch:
+            for key in _keys_of(model, range_name, monitor_id):
+                batch.delete(key)
+                deleted += 1
+    return deleted

@@ -1,0 +1,20 @@
+"""Every minute: publish events that a crash or an outage left unpublished (the outbox)."""
+from __future__ import annotations
+
+import logging
+
+from chalice import Blueprint, Rate
+
+from chalicelib import events
+from chalicelib.runtime import runtime
+
+bp = Blueprint(__name__)
+log = logging.getLogger("enori.sweeper")
+
+
+@bp.schedule(Rate(1, unit=Rate.MINUTES))
+def republish_events(event):
+    count = events.republish_pending(runtime.clock.now())
+    if count:
+        log.warning("republished %s pending events", count)
+    return {"republished": count}

@@ -1,0 +1,49 @@
+"""Helpers for API tests: a JSON client over chalice.test.Client and account factories."""
+import json
+
+
+class Api:
+    """`chalice.test.Client` with JSON in and out and a default API key."""
+
+    def __init__(self, client, key: str) -> None:
+        self.client = client
+        self.key = key
+
+    def request(self, method: str, path: str, body=None, key: str | None = "default",
+                headers: dict | None = None, raw: bytes | str | None = None):
+        sent = dict(headers or {})
+        key = self.key if key == "default" else key
+        if key is not None:
+            sent["X-API-Key"] = key
+        if body is not None:
+            sent.setdefault("Content-Type", "application/json")
+            raw = json.dumps(body)
+        response = self.client.http.request(method, path, headers=sent, body=raw or b"")
+        response.json = json.loads(response.body) if response.body else None
+        return response
+
+    def get(self, path, **kw):
+        return self.request("GET", path, **kw)
+
+    def post(self, path, body=None, **kw):
+        return self.request("POST", path, body, **kw)
+
+    def put(self, path, body=None, **kw):
+        return self.request("PUT", path, body, **kw)
+
+    def delete(self, path, **kw):
+        return self.request("DELETE", path, **kw)
+
+
+def make_account(plan: str = "Business", scopes=("*",), **addons):
+    """A new account and a key on it; returns (account_id, full key)."""
+    from chalicelib.accounts import create_account
+    from chalicelib.apikeys import issue_key
+    from chalicelib.runtime import runtime
+
+    now = runtime.clock.now()
+    account = create_account("Test", plan, now, **addons)
+    _, key = issue_key(account.account_id, "test", list(scopes), now)
+    return account.account_id, key
+
+
