@@ -6,7 +6,7 @@ import functools
 import json
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any, Callable
 
 import pydantic
@@ -83,6 +83,10 @@ class Call:
             first = details[0] if details else {"field": "body", "message": "invalid"}
             raise ValidationError(f"{first['field']}: {first['message']}", details=details)
 
+    def time(self, name: str) -> datetime | None:
+        """An ISO 8601 query parameter (a time without offset is UTC); 400 naming it if bad."""
+        return parse_time(self.query(name), name)
+
     def paging(self) -> tuple[int, int]:
         return parse_int(self.query("limit"), "limit", DEFAULT_LIMIT, 1, MAX_LIMIT), \
             parse_int(self.query("offset"), "offset", 0, 0, 10**9)
@@ -98,6 +102,17 @@ def parse_int(raw: str | None, name: str, default: int, low: int, high: int) -> 
     if not low <= value <= high:
         raise ValidationError.for_field(name, f"must be between {low} and {high}")
     return value
+
+
+def parse_time(raw: str | None, name: str) -> datetime | None:
+    if raw is None or raw == "":
+        return None
+    try:
+        value = datetime.fromisoformat(raw.strip().replace("z", "Z"))
+    except ValueError:
+        raise ValidationError.for_field(name, "must be an ISO 8601 date-time, "
+                                              "e.g. 2026-03-24T10:00:00Z")
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
 def page(items: list, limit: int, offset: int) -> dict:

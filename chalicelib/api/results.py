@@ -3,7 +3,6 @@ its figures over a period. Importing this module also registers the cascade dele
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
 
 from chalice import Blueprint
 
@@ -34,19 +33,6 @@ def _int_or_none(value) -> int | None:
     return None if value is None else int(value)
 
 
-def parse_time(raw: str | None, name: str) -> datetime | None:
-    """An ISO 8601 query parameter (a bare date or a time without offset is UTC); 400 naming
-    the parameter if it is not one."""
-    if raw is None or raw == "":
-        return None
-    try:
-        value = datetime.fromisoformat(raw.strip().replace("z", "Z"))
-    except ValueError:
-        raise ValidationError.for_field(name, "must be an ISO 8601 date-time, "
-                                              "e.g. 2026-03-24T10:00:00Z")
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-
-
 def parse_region(raw: str | None) -> str | None:
     if raw is None or raw == "":
         return None
@@ -63,7 +49,7 @@ def list_results(call: Call, monitor_id: str):
     mean reading them all)."""
     monitors.require_monitor(call.account_id, monitor_id)
     limit = parse_int(call.query("limit"), "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
-    start, end = parse_time(call.query("from"), "from"), parse_time(call.query("to"), "to")
+    start, end = call.time("from"), call.time("to")
     if start is not None and end is not None and start > end:
         raise ValidationError.for_field("from", "must not be after `to`")
     region = parse_region(call.query("region"))

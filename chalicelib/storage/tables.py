@@ -11,11 +11,12 @@ from chalicelib.storage.monitor_states import MonitorStateItem
 from chalicelib.storage.monitors import MonitorItem
 from chalicelib.storage.rate_limits import RateCounterItem
 from chalicelib.storage.results import CheckResultItem, CheckRollupItem
+from chalicelib.storage.rules import AlertRuleItem
 from chalicelib.storage.uniques import UniqueItem
 
 ALL_ITEMS: list = [AccountItem, ApiKeyItem, RateCounterItem, UniqueItem, MonitorItem,
                    AlertChannelItem, ControlItem, CheckResultItem, CheckRollupItem, EventItem,
-                   MonitorStateItem, IncidentItem, IncidentUpdateItem]
+                   MonitorStateItem, IncidentItem, IncidentUpdateItem, AlertRuleItem]
 
 
 def create_tables() -> None:

@@ -1,7 +1,5 @@
 """The check worker end to end on moto: real checks against a local HTTP server."""
 import dataclasses
-import json
-import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 

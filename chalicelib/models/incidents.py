@@ -1,0 +1,29 @@
+"""Incident shapes on the wire: a manual incident and a timeline update."""
+from __future__ import annotations
+
+from typing import Optional
+
+from pydantic import Field
+
+from chalicelib.models.base import ApiModel, case_insensitive_enum
+from chalicelib.storage.incidents import UPDATE_STATUSES
+
+UpdateStatus = case_insensitive_enum(*UPDATE_STATUSES)
+Severity = case_insensitive_enum("Critical", "Major", "Minor")
+
+
+class IncidentCreate(ApiModel):
+    title: str = Field(min_length=1, max_length=200)
+    monitor_id: Optional[str] = None
+    message: Optional[str] = Field(default=None, min_length=1, max_length=5000)
+    status: Optional[UpdateStatus] = None
+    severity: Optional[Severity] = None
+
+
+class IncidentUpdateCreate(ApiModel):
+    message: str = Field(min_length=1, max_length=5000)
+    status: Optional[UpdateStatus] = None
+
+
+class IncidentResolve(ApiModel):
+    message: Optional[str] = Field(default=None, min_length=1, max_length=5000)
