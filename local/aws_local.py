@@ -12,7 +12,7 @@ from typing import Any
 from chalice.app import SNSEventConfig, SQSEventConfig
 from moto.server import ThreadedMotoServer
 
-log = logging.getLogger("enori.local.aws")
+log = logging.getLogger("local.aws")
 
 # Lambda retries an asynchronous (SNS) invocation twice, so three attempts before the DLQ.
 SNS_MAX_ATTEMPTS = 3

@@ -23,7 +23,7 @@ from local.aws_local import queue_arn, queue_name_of, sns_pump_queue_name, subsc
 from local.lambda_events import lambda_context, scheduled_event, sns_record, sqs_record
 from local.schedules import expression_text, next_fire_time
 
-log = logging.getLogger("enori.local.pump")
+log = logging.getLogger("local.pump")
 
 SQS_MAX_BATCH = 10
 # Longer than any local handler should run, so a slow batch is not redelivered mid-flight.

@@ -1,0 +1,61 @@
+"""`python -m local` (what `make run` runs): the local stack in the foreground until Ctrl-C or SIGTERM.
+
+Settings: ENORI_DATA_DIR (default .enori/ at the repo root), ENORI_PORT (8000),
+ENORI_MAX_RECEIVES (5, receives before a queue message moves to its DLQ).
+"""
+from __future__ import annotations
+
+import atexit
+import logging
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+
+from local.dynamodb_local import REPO_ROOT
+from local.stack import LocalStack
+
+log = logging.getLogger("local")
+
+
+def _configure_logging() -> None:
+    logging.basicConfig(level=logging.INFO, stream=sys.stdout,
+                        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s", datefmt="%H:%M:%S")
+    for noisy in ("botocore", "boto3", "urllib3", "werkzeug", "pynamodb"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def _stop_on_sigterm(signum, frame) -> None:
+    # Treated exactly like Ctrl-C: raising here unwinds the main thread wherever it is (even
+    # mid-start) into the finally below, and a requested stop exits 0.
+    raise KeyboardInterrupt
+
+
+def main() -> int:
+    _configure_logging()
+    stack = LocalStack(
+        data_dir=Path(os.environ.get("ENORI_DATA_DIR") or REPO_ROOT / ".enori"),
+        port=int(os.environ.get("ENORI_PORT") or 8000),
+        max_receives=int(os.environ.get("ENORI_MAX_RECEIVES") or 5),
+    )
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    # Explicit, because a shell starts background jobs with SIGINT ignored.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    atexit.register(stack.stop)  # a last resort if something bypasses the finally below
+    try:
+        stack.start()
+        print(f"Enori is ready on {stack.base_url}", flush=True)
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        log.info("stopping")
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second signal must not cut the cleanup short
+        stack.stop()
+        log.info("stopped")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

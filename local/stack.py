@@ -1,0 +1,187 @@
+"""The whole product on one machine: DynamoDB Local, moto server, the API and the event pump.
+
+Order matters: the app reads its settings from the environment when it is imported, so the
+stack starts the backing services first, exports their endpoints, and only then imports `app`.
+`stop()` is safe to call at any point of a half-finished start, and more than once.
+"""
+from __future__ import annotations
+
+import fcntl
+import importlib
+import logging
+import os
+import secrets
+import socket
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+from local.aws_local import create_event_resources, start_moto_server
+from local.dynamodb_local import REPO_ROOT, DynamoDBLocal
+from local.http_server import ApiServer
+from local.pump import EventPump
+
+log = logging.getLogger("local")
+
+HOST = "127.0.0.1"
+REGION = "us-east-1"
+CHECK_REGIONS = "UsEast,EuWest"
+
+
+class LocalStack:
+    def __init__(self, data_dir: Path, port: int = 8000, max_receives: int = 5) -> None:
+        self.data_dir = Path(data_dir).resolve()
+        self.port = port
+        self.max_receives = max_receives
+        self.api_key: str | None = None
+        self._lock_file: Any = None
+        self._dynamodb: DynamoDBLocal | None = None
+        self._moto: Any = None
+        self._api: ApiServer | None = None
+        self._pump: EventPump | None = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{HOST}:{self.port}"
+
+    @property
+    def key_path(self) -> Path:
+        return self.data_dir / "bootstrap-key"
+
+    def start(self) -> None:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self._lock_data_dir()
+        _require_free_port(self.port)
+        self._dynamodb = DynamoDBLocal(self.data_dir / "dynamodb")
+        self._dynamodb.start()
+        log.info("DynamoDB Local on %s (files in %s)", self._dynamodb.endpoint, self._dynamodb.db_dir)
+        self._moto, moto_endpoint = start_moto_server()
+        log.info("moto server (SQS, SNS, SES) on %s", moto_endpoint)
+        self._export_settings(moto_endpoint)
+        app = _import_app()
+        sqs, sns = (_aws_client(name, moto_endpoint) for name in ("sqs", "sns"))
+        self._create_resources(app, sqs, sns)
+        self._api = ApiServer(app, HOST, self.port)
+        self._api.start()
+        self._pump = EventPump(app, sqs, sns, region=REGION)
+        self._pump.start()
+        _wait_until_answering(self.base_url)
+
+    def stop(self) -> None:
+        """Stop in reverse order; each part is stopped even if another fails."""
+        for name in ("_pump", "_api", "_moto", "_dynamodb"):
+            part = getattr(self, name)
+            setattr(self, name, None)
+            if part is None:
+                continue
+            try:
+                part.stop()
+            except Exception:
+                log.exception("stopping %s failed", name.strip("_"))
+        if self._lock_file is not None:
+            self._lock_file.close()
+            self._lock_file = None
+
+    def _lock_data_dir(self) -> None:
+        # Two stacks on one data dir would share DynamoDB files and keys; refuse the second.
+        self._lock_file = open(self.data_dir / "stack.lock", "w")
+        try:
+            fcntl.flock(self._lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise SystemExit(f"another local stack is already using {self.data_dir}") from None
+
+    def _export_settings(self, moto_endpoint: str) -> None:
+        for variable in ("AWS_SESSION_TOKEN", "AWS_PROFILE"):  # real credentials have no place here
+            os.environ.pop(variable, None)
+        os.environ.update({
+            "ENORI_DYNAMODB_ENDPOINT": self._dynamodb.endpoint,
+            "ENORI_AWS_ENDPOINT": moto_endpoint,
+            "AWS_ACCESS_KEY_ID": "local",
+            "AWS_SECRET_ACCESS_KEY": "local",
+            "AWS_DEFAULT_REGION": REGION,
+            "AWS_REGION": REGION,
+            "ENORI_API_KEY_SECRET": _read_or_create_secret(self.data_dir / "api-key-secret"),
+            "ENORI_ALLOW_PRIVATE_TARGETS": "1",
+            "ENORI_PUBLIC_BASE_URL": self.base_url,
+            "ENORI_CHECK_REGIONS": os.environ.get("ENORI_CHECK_REGIONS", CHECK_REGIONS),
+        })
+
+    def _create_resources(self, app: Any, sqs: Any, sns: Any) -> None:
+        from chalicelib.storage.tables import create_tables
+
+        create_tables()
+        create_event_resources(app, sqs, sns, max_receives=self.max_receives)
+        if self.key_path.exists():
+            self.api_key = self.key_path.read_text().strip()
+            return
+        from chalicelib.accounts import bootstrap_account
+
+        self.api_key = bootstrap_account()
+        _write_private(self.key_path, self.api_key + "\n")
+        print(f"Your API key (shown once, saved in {_display(self.key_path)}): {self.api_key}", flush=True)
+
+
+def _read_or_create_secret(path: Path) -> str:
+    # Keys are stored as HMACs under this secret: if it changed, every issued key would break.
+    if path.exists():
+        return path.read_text().strip()
+    secret = secrets.token_hex(32)
+    _write_private(path, secret + "\n")
+    return secret
+
+
+def _write_private(path: Path, text: str) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as file:
+        file.write(text)
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def _require_free_port(port: int) -> None:
+    with socket.socket() as sock:
+        # As the HTTP server will: a just-stopped stack's TIME_WAIT sockets must not count as "in use".
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((HOST, port))
+        except OSError:
+            raise SystemExit(f"port {port} is in use; set ENORI_PORT to another port") from None
+
+
+def _import_app() -> Any:
+    if str(REPO_ROOT) not in sys.path:
+        sys.path.insert(0, str(REPO_ROOT))
+    app = importlib.import_module("app").app
+    # Chalice sets the app's logger to ERROR (Lambda's default); locally INFO is what you want.
+    app.log.setLevel(logging.INFO)
+    return app
+
+
+def _aws_client(service: str, endpoint: str) -> Any:
+    return boto3.client(service, endpoint_url=endpoint, region_name=REGION,
+                        aws_access_key_id="local", aws_secret_access_key="local")
+
+
+def _wait_until_answering(base_url: str, timeout: float = 15.0) -> None:
+    """Any HTTP answer (even 404) proves the server and the app are serving."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            urllib.request.urlopen(f"{base_url}/", timeout=2).close()
+            return
+        except urllib.error.HTTPError:
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)

@@ -1,0 +1,160 @@
+"""The real local stack (`python -m local`) as a subprocess, for tests that drive it over HTTP.
+
+    stack = LocalStack(tmp_path / "data").start()
+    status, body = stack.request("GET", "/api/keys", key=stack.key)
+    stack.stop()
+
+or the `local_stack` fixture, which starts one per test and always stops it.
+"""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from local.dynamodb_local import DynamoDBLocalMissingError, find_install_dir, free_port
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+READY_LINE = "Enori is ready on "
+
+
+class LocalStack:
+    def __init__(self, data_dir: Path, port: int | None = None, env: dict[str, str] | None = None) -> None:
+        self.data_dir = Path(data_dir)
+        self.port = port or free_port()
+        self.extra_env = env or {}
+        self.process: subprocess.Popen | None = None
+        self.lines: list[str] = []
+        self._ready = threading.Event()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def key(self) -> str:
+        return (self.data_dir / "bootstrap-key").read_text().strip()
+
+    @property
+    def output(self) -> str:
+        return "".join(self.lines)
+
+    def start(self, timeout: float = 120.0) -> "LocalStack":
+        """Launch and wait for the ready line; fail the test with the stack's output if it never comes."""
+        self.launch()
+        deadline = time.monotonic() + timeout
+        while not self._ready.wait(0.2):
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.kill()
+                pytest.fail(f"local stack did not become ready:\n{self.output}")
+        return self
+
+    def launch(self) -> None:
+        """Spawn `python -m local` without waiting for it to be ready."""
+        _require_dynamodb_local()
+        # Start as a user's shell would: without the test process's own ENORI_/AWS_ settings.
+        inherited = {k: v for k, v in os.environ.items()
+                     if not k.startswith(("ENORI_", "AWS_")) or k == "ENORI_DYNAMODB_LOCAL_DIR"}
+        env = {**inherited, "ENORI_DATA_DIR": str(self.data_dir), "ENORI_PORT": str(self.port),
+               "PYTHONUNBUFFERED": "1", **self.extra_env}
+        self._ready.clear()
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "local"], cwd=REPO_ROOT, env=env, text=True,
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        threading.Thread(target=self._read_output, args=(self.process,), daemon=True).start()
+
+    def _read_output(self, process: subprocess.Popen) -> None:
+        for line in process.stdout:
+            self.lines.append(line)
+            if line.startswith(READY_LINE):
+                self._ready.set()
+
+    def stop(self, timeout: float = 30.0) -> int:
+        """SIGTERM, as a service manager would; returns the exit code."""
+        if self.process is None or self.process.poll() is not None:
+            return self.process.returncode if self.process else 0
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            return self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            pytest.fail(f"local stack ignored SIGTERM for {timeout}s:\n{self.output}")
+
+    def kill(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
+    def request(self, method: str, path: str, key: str | None = None, body: Any = None,
+                headers: dict[str, str] | None = None) -> tuple[int, Any]:
+        """(status, JSON body or raw bytes) of one request to the API."""
+        status, _, payload = self.raw_request(method, path, key, body, headers)
+        try:
+            return status, json.loads(payload) if payload else None
+        except ValueError:
+            return status, payload
+
+    def raw_request(self, method: str, path: str, key: str | None = None, body: Any = None,
+                    headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+        headers = dict(headers or {})
+        if key is not None:
+            headers["X-API-Key"] = key
+        data = body if isinstance(body, bytes) or body is None else json.dumps(body).encode()
+        if data is not None and not isinstance(body, bytes):
+            headers.setdefault("Content-Type", "application/json")
+        request = urllib.request.Request(self.base_url + path, data=data, method=method, headers=headers)
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return response.status, dict(response.headers), response.read()
+        except urllib.error.HTTPError as error:
+            return error.code, dict(error.headers), error.read()
+
+
+def wait_until(predicate, timeout: float = 15.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
+    return True
+
+
+def processes_mentioning(text: str) -> list[str]:
+    """Command lines of live processes that contain `text` (e.g. a data dir), from /proc."""
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            command = cmdline.read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if text in command:
+            found.append(command)
+    return found
+
+
+def _require_dynamodb_local() -> None:
+    try:
+        find_install_dir()
+    except DynamoDBLocalMissingError as error:
+        pytest.fail(f"{error}\nRun `make test`: it fetches DynamoDB Local and Java before the tests.",
+                    pytrace=False)
+
+
+@pytest.fixture(scope="module")
+def local_stack(tmp_path_factory):
+    """One running stack shared by a module's tests (a start costs seconds); tests that need a
+    fresh or restarted stack use `LocalStack` directly."""
+    stack = LocalStack(tmp_path_factory.mktemp("stack") / "data").start()
+    yield stack
+    stack.stop()
+    stack.kill()
