@@ -40,7 +40,7 @@ def policy_for(monitor: MonitorItem, now) -> Policy:
         quorum=config.get("region_quorum"),
         response_time_threshold_ms=config.get("response_time_threshold_ms"),
         ssl_expiry_warning_days=config.get("ssl_expiry_warning_days"),
-        in_maintenance=any(check(monitor.account_id, monitor, now) for check in MAINTENANCE_CHECKS),
+        in_maintenance=in_maintenance(monitor, now),
     )
 
 
@@ -52,10 +52,16 @@ def observation_of(slot: int, region: str, result: CheckResult) -> Observation:
 
 
 def evaluate_result(monitor: MonitorItem, slot: int, region: str, result: CheckResult) -> list[Transition]:
-    """Evaluate one recorded result; returns the transitions this call committed."""
+    """Evaluate one recorded check result; returns the transitions this call committed."""
     now = runtime.clock.now()
-    policy = policy_for(monitor, now)
-    obs = observation_of(slot, region, result)
+    return evaluate_observation(monitor, observation_of(slot, region, result),
+                                policy_for(monitor, now))
+
+
+def evaluate_observation(monitor: MonitorItem, obs: Observation, policy: Policy) -> list[Transition]:
+    """Fold one observation into the monitor's state, commit, then publish (any monitor type:
+    Job monitors feed pings and missed deadlines here with their own policy)."""
+    now = runtime.clock.now()
     for _ in range(MAX_ATTEMPTS):
         item = states.load_state(monitor.account_id, monitor.monitor_id)
         before = MonitorState.from_dict(item_state(item))
@@ -74,6 +80,10 @@ def evaluate_result(monitor: MonitorItem, slot: int, region: str, result: CheckR
         return transitions
     raise RuntimeError(f"could not commit the state of {monitor.monitor_id} after "
                        f"{MAX_ATTEMPTS} attempts")
+
+
+def in_maintenance(monitor: MonitorItem, now) -> bool:
+    return any(check(monitor.account_id, monitor, now) for check in MAINTENANCE_CHECKS)
 
 
 def item_state(item) -> dict:

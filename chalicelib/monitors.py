@@ -10,7 +10,7 @@ from typing import Callable
 
 from pynamodb.exceptions import TransactWriteError
 
-from chalicelib import plans, scheduling
+from chalicelib import jobs, plans, scheduling
 from chalicelib.errors import (ConflictError, InvalidReferenceError, NotFoundError,
                                PlanLimitError, ValidationError)
 from chalicelib.ids import new_id
@@ -62,7 +62,8 @@ def _apply(item: MonitorItem, body: MonitorInType, now) -> None:
     """Copy a validated body onto the item, with the schedule derived from it."""
     item.name = body.name
     item.type = body.type
-    item.config_json = json.dumps(monitor_defaults_dump(body), sort_keys=True)
+    config = monitor_defaults_dump(body)
+    item.config_json = json.dumps(config, sort_keys=True)
     item.tags = list(body.tags)
     item.regions = list(body.regions)
     item.updated_at = now
@@ -70,12 +71,14 @@ def _apply(item: MonitorItem, body: MonitorInType, now) -> None:
     item.offset_seconds = phase.offset_seconds
     scheduled = body.type != "Job" and not item.paused
     item.schedule_key = scheduling.schedule_key(body.interval_seconds, phase) if scheduled else None
+    jobs.prepare(item, config)
 
 
 # What a configuration change writes. Updates name these attributes only, so a replace or a
 # pause never rolls back the check telemetry (status, last check, uptime) written meanwhile.
 CONFIG_ATTRIBUTES = ("name", "type", "config_json", "tags", "regions", "updated_at",
-                     "offset_seconds", "schedule_key", "paused")
+                     "offset_seconds", "schedule_key", "paused", "ping_token", "deadline_at",
+                     "deadline_shard")
 
 
 def config_actions(item: MonitorItem, extra: tuple[str, ...] = ()) -> list:
@@ -96,12 +99,14 @@ def create_monitor(account: AccountItem, body: MonitorInType, now) -> MonitorIte
         with transaction() as tx:
             tx.save(item, condition=MonitorItem.monitor_id.does_not_exist())
             uniques.claim(tx, name_key(account.account_id, body.name), item.monitor_id)
+            if item.ping_token:
+                jobs.claim_token(tx, item)
             tx.update(AccountItem(account.account_id), actions=actions, condition=condition)
     except TransactWriteError as exc:
-        # PynamoDB sends puts before updates: [monitor, name claim, account counter].
+        # PynamoDB sends puts before updates: [monitor, name claim, (token claim), account].
         if failed_at(exc, 1):
             raise ConflictError(f"A monitor named {body.name!r} already exists.")
-        if failed_at(exc, 2):
+        if failed_at(exc, 3 if item.ping_token else 2):
             raise PlanLimitError(plans.limit_message(account.plan, "monitors", limit or 0),
                                  title=plans.limit_title("monitors"))
         raise
@@ -112,20 +117,28 @@ def create_monitor(account: AccountItem, body: MonitorInType, now) -> MonitorIte
 def replace_monitor(account: AccountItem, item: MonitorItem, body: MonitorInType, now) -> MonitorItem:
     """Full replace: omitted fields go back to their defaults (spec "Update Monitor")."""
     check_rules(account, body)
-    old_name = item.name
+    old_name, old_token = item.name, item.ping_token
     _apply(item, body, now)
+    renamed, retokened = body.name != old_name, item.ping_token != old_token
     try:
         with transaction() as tx:
-            if body.name != old_name:
+            if renamed:
                 uniques.release(tx, name_key(account.account_id, old_name), item.monitor_id)
                 uniques.claim(tx, name_key(account.account_id, body.name), item.monitor_id)
+            if retokened and old_token:   # no longer a Job monitor
+                jobs.release_token(tx, item, old_token)
+            if retokened and item.ping_token:   # now a Job monitor
+                jobs.claim_token(tx, item)
             # Conditional on the version loaded: a concurrent edit fails rather than being lost.
             tx.update(item, actions=config_actions(item),
                       condition=MonitorItem.monitor_id.exists())
     except TransactWriteError as exc:
-        if body.name != old_name and failed_at(exc, 1):
+        # PynamoDB sends deletes, then puts, then updates: the name claim is the first put.
+        deletes = renamed + bool(retokened and old_token)
+        puts = renamed + bool(retokened and item.ping_token)
+        if renamed and failed_at(exc, deletes):
             raise ConflictError(f"A monitor named {body.name!r} already exists.")
-        if failed_at(exc, 2 if body.name != old_name else 0):
+        if failed_at(exc, deletes + puts):
             raise ConflictError("The monitor was changed by another request; fetch it and retry.")
         raise
     _note_schedule(item)
@@ -158,6 +171,8 @@ def delete_monitor(account_id: str, monitor_id: str) -> None:
     with transaction() as tx:
         tx.delete(item, condition=MonitorItem.monitor_id.exists())
         uniques.release(tx, name_key(account_id, item.name), item.monitor_id)
+        if item.ping_token:
+            jobs.release_token(tx, item, item.ping_token)
         tx.update(AccountItem(account_id), actions=actions, condition=condition)
     for delete_children in CHILD_DELETERS:
         delete_children(account_id, monitor_id)
@@ -174,6 +189,8 @@ def set_paused(account_id: str, monitor_id: str, paused: bool, now) -> MonitorIt
     else:
         phase = scheduling.phase_for(monitor_id, config["interval_seconds"])
         item.schedule_key = scheduling.schedule_key(config["interval_seconds"], phase)
+    if item.type == "Job":   # a pause disarms the missed-run deadline; a resume re-arms from now
+        jobs.arm(item, config, anchor=now)
     item.update(actions=config_actions(item, extra=("status",)),
                 condition=MonitorItem.monitor_id.exists())
     _note_schedule(item)

@@ -45,6 +45,9 @@ class Settings:
     # "auto": ICMP where the kernel allows it; "tcp": a TCP connect probe (AWS Lambda has no ICMP).
     ping_mode: str = "auto"
     smtp_url: str | None = None
+    # Spec "Retry Policy": retries 30 s, 5 min and 30 min after a failed delivery. Overridable so
+    # system tests can watch the whole schedule in seconds.
+    alert_retry_delays: tuple[int, ...] = (30, 300, 1800)
     # Set by the deployment; locally the topic is looked up (created) by name.
     events_topic_arn: str | None = None
     mail_from: str = "alerts@enori.local"
@@ -74,6 +77,8 @@ def load_settings(env: dict[str, str] | os._Environ = os.environ) -> Settings:
         ping_mode=env.get("ENORI_PING_MODE", "auto"),
         smtp_url=env.get("ENORI_SMTP_URL") or None,
         events_topic_arn=env.get("ENORI_EVENTS_TOPIC_ARN") or None,
+        alert_retry_delays=tuple(int(x) for x in env.get("ENORI_ALERT_RETRY_DELAYS",
+                                                          "30,300,1800").split(",") if x.strip()),
         mail_from=env.get("ENORI_MAIL_FROM", "alerts@enori.local"),
     )
 

@@ -136,6 +136,8 @@ def _lowercase_headers(pairs: Any) -> dict[str, str]:
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    # socketserver's default backlog of 5 resets connections under a burst of clients.
+    request_queue_size = 256
     gateway: ApiGateway
 
 

@@ -59,3 +59,16 @@ def create_queues_and_topics():
             runtime.client("sqs").create_queue(QueueName=source.queue)
         elif isinstance(source, SNSEventConfig):
             runtime.client("sns").create_topic(Name=source.topic)
+
+
+@pytest.fixture
+def api(clock):
+    from chalice.test import Client
+
+    from apitools import Api, make_account
+
+    from app import app
+
+    _, key = make_account()
+    with Client(app) as client:
+        yield Api(client, key)

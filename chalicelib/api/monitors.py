@@ -4,7 +4,7 @@ from __future__ import annotations
 from chalice import Blueprint
 from pydantic.alias_generators import to_camel
 
-from chalicelib import dispatch, monitors
+from chalicelib import dispatch, jobs, monitors
 from chalicelib.api.http import Call, endpoint, page
 from chalicelib.clock import iso
 from chalicelib.errors import NotFoundError, ValidationError
@@ -36,7 +36,7 @@ def monitor_summary(item) -> dict:
 def monitor_detail(item) -> dict:
     """Full configuration (camelCase) and current state."""
     state = item.state
-    return {
+    detail = {
         **monitor_summary(item),
         **{to_camel(k): v for k, v in item.config.items()},
         "status": item.status,
@@ -45,6 +45,9 @@ def monitor_detail(item) -> dict:
         "createdAt": iso(item.created_at),
         "updatedAt": iso(item.updated_at),
     }
+    if item.type == jobs.JOB:
+        detail.update(jobs.detail_fields(item))
+    return detail
 
 
 def _account(call: Call):

@@ -1,12 +1,19 @@
-"""Alert channels (the full feature comes with alerting; monitors reference them now).
+"""Alert channels: where an account's alerts are delivered (Email, Slack, Discord, Teams, Webhook).
 
 Access patterns:
-- get one channel of an account: GetItem(account_id, channel_id)
+- get one channel of an account: GetItem(account_id, channel_id) — another account's id is simply
+  not found, which is the tenant wall
 - list an account's channels: Query(account_id)
+- the channels an event reaches, or which referenced ids exist: BatchGetItem of
+  (account_id, channel_id) keys, consistent, so a channel created a moment ago counts
+- create / delete: a transaction with the account's `alert_channels_count` (chalicelib/channels.py)
 """
 from __future__ import annotations
 
-from pynamodb.attributes import UnicodeAttribute, UTCDateTimeAttribute
+import json
+from typing import Any, Iterable
+
+from pynamodb.attributes import BooleanAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.models import Model
 
 from chalicelib.storage.base import table_meta
@@ -18,13 +25,41 @@ class AlertChannelItem(Model):
     account_id = UnicodeAttribute(hash_key=True)
     channel_id = UnicodeAttribute(range_key=True)
     name = UnicodeAttribute()
-    type = UnicodeAttribute()
-    config_json = UnicodeAttribute(default="{}")
+    type = UnicodeAttribute()                  # "Email", "Slack", "Discord", "Teams", "Webhook"
+    config_json = UnicodeAttribute(default="{}")  # alerting.validate_config output, snake_case
+    enabled = BooleanAttribute(default=True)
     created_at = UTCDateTimeAttribute()
+    updated_at = UTCDateTimeAttribute(null=True)
+
+    @property
+    def config(self) -> dict[str, Any]:
+        return json.loads(self.config_json or "{}")
+
+
+def get_channel(account_id: str, channel_id: str) -> AlertChannelItem | None:
+    try:
+        return AlertChannelItem.get(account_id, channel_id, consistent_read=True)
+    except AlertChannelItem.DoesNotExist:
+        return None
+
+
+def list_channels(account_id: str) -> list[AlertChannelItem]:
+    """The account's channels, oldest first."""
+    items = list(AlertChannelItem.query(account_id, consistent_read=True))
+    return sorted(items, key=lambda c: (c.created_at, c.channel_id))
+
+
+def get_channels(account_id: str, channel_ids: Iterable[str]) -> list[AlertChannelItem]:
+    """The channels of `channel_ids` that exist in the account, in the order asked (BatchGet;
+    missing or deleted ids are left out, which is how delivery ignores dangling references)."""
+    wanted = list(dict.fromkeys(channel_ids))
+    if not wanted:
+        return []
+    found = {c.channel_id: c for c in AlertChannelItem.batch_get(
+        [(account_id, c) for c in wanted], consistent_read=True)}
+    return [found[c] for c in wanted if c in found]
 
 
 def existing_channel_ids(account_id: str, channel_ids: list[str]) -> set[str]:
-    """Which of `channel_ids` exist in the account (one Query; accounts have few channels)."""
-    if not channel_ids:
-        return set()
-    return {c.channel_id for c in AlertChannelItem.query(account_id)} & set(channel_ids)
+    """Which of `channel_ids` exist in the account."""
+    return {c.channel_id for c in get_channels(account_id, channel_ids)}

@@ -9,10 +9,15 @@ Access patterns:
   Job monitors carry no schedule_key, so they are never read by the scheduler
 - after each check: one UpdateItem of the check telemetry (last check time, 30-day uptime) on
   condition that the monitor exists, through `MonitorTelemetryItem` (see there why)
+- Job monitors past their deadline: Query on the sparse index `by_deadline` (deadline_shard
+  "job#0".."job#3", deadline_at <= now); paused and non-Job monitors carry no deadline
+- after each ping: one UpdateItem of the job telemetry (`record_ping_telemetry`)
 """
 from __future__ import annotations
 
 import json
+import zlib
+from datetime import datetime
 from typing import Any
 
 from pynamodb.attributes import (BooleanAttribute, ListAttribute, NumberAttribute,
@@ -41,6 +46,22 @@ class ByIdIndex(GlobalSecondaryIndex):
     monitor_id = UnicodeAttribute(hash_key=True)
 
 
+class ByDeadlineIndex(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by_deadline"
+        projection = KeysOnlyProjection()
+
+    deadline_shard = UnicodeAttribute(hash_key=True)
+    deadline_at = NumberAttribute(range_key=True)
+
+
+DEADLINE_SHARDS = 4
+
+
+def deadline_shard(monitor_id: str) -> str:
+    return f"job#{zlib.crc32(monitor_id.encode()) % DEADLINE_SHARDS}"
+
+
 class MonitorItem(Model):
     Meta = table_meta("monitors")
 
@@ -65,10 +86,19 @@ class MonitorItem(Model):
     uptime_base_checks = NumberAttribute(null=True)
     uptime_base_failures = NumberAttribute(null=True)
     state_json = UnicodeAttribute(default="{}")   # evaluator state (streaks, per-region status)
+    # Job monitors only: the ping token (also claimed in `uniques`), the last finished run
+    # (success or fail), the start of the run in progress, and the deadline (epoch s) the
+    # missed-run sweep finds through `by_deadline`.
+    ping_token = UnicodeAttribute(null=True)
+    last_ping_at = UTCDateTimeAttribute(null=True)
+    last_start_at = UTCDateTimeAttribute(null=True)
+    deadline_at = NumberAttribute(null=True)
+    deadline_shard = UnicodeAttribute(null=True)
     version = VersionAttribute()
 
     by_schedule = ByScheduleIndex()
     by_id = ByIdIndex()
+    by_deadline = ByDeadlineIndex()
 
     @property
     def config(self) -> dict[str, Any]:
@@ -122,6 +152,10 @@ class MonitorTelemetryItem(Model):
     status = UnicodeAttribute(null=True)
     paused = BooleanAttribute(null=True)
     state_json = UnicodeAttribute(null=True)
+    last_ping_at = UTCDateTimeAttribute(null=True)
+    last_start_at = UTCDateTimeAttribute(null=True)
+    deadline_at = NumberAttribute(null=True)
+    deadline_shard = UnicodeAttribute(null=True)
 
 
 def mirror_state(account_id: str, monitor_id: str, status: str, region_status: dict,
@@ -172,3 +206,51 @@ def record_check_telemetry(account_id: str, monitor_id: str, checked_at, *,
             return False
         raise
     return True
+
+
+def overdue_jobs(shard: str, now_epoch: int):
+    """Keys (account_id, monitor_id, deadline_at) of the Job monitors of one shard whose
+    deadline is at or before `now_epoch`."""
+    return MonitorItem.by_deadline.query(shard, MonitorItem.deadline_at <= now_epoch)
+
+
+def _update_if(item: Model, actions: list, condition) -> bool:
+    try:
+        item.update(actions=actions, condition=condition)
+    except UpdateError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
+
+
+def _deadline_actions(monitor_id: str, deadline_epoch: int | None) -> list:
+    t = MonitorTelemetryItem
+    if deadline_epoch is None:
+        return [t.deadline_at.remove(), t.deadline_shard.remove()]
+    return [t.deadline_at.set(deadline_epoch), t.deadline_shard.set(deadline_shard(monitor_id))]
+
+
+def record_ping_telemetry(account_id: str, monitor_id: str, at: datetime, *, finished: bool,
+                          deadline_epoch: int | None) -> bool:
+    """After a ping, in ONE UpdateItem: the last check time, the job's last run (`finished`: a
+    success or fail ping, which ends any run in progress) or its start, and the next deadline
+    (None: not armed, e.g. paused). Conditional on the monitor existing and, when arming, not
+    being paused (a pause landing first wins). False when skipped for either reason."""
+    t = MonitorTelemetryItem
+    actions = [t.last_checked_at.set(at)]
+    actions += [t.last_ping_at.set(at), t.last_start_at.remove()] if finished \
+        else [t.last_start_at.set(at)]
+    condition = t.monitor_id.exists()
+    if deadline_epoch is not None:
+        actions += _deadline_actions(monitor_id, deadline_epoch)
+        condition &= t.paused.does_not_exist() | (t.paused == False)  # noqa: E712
+    return _update_if(t(account_id, monitor_id), actions, condition)
+
+
+def move_deadline(account_id: str, monitor_id: str, expected: int, deadline_epoch: int) -> bool:
+    """Move a missed deadline on, only if it is still `expected` (a ping, a pause or another
+    sweep did not move it meanwhile)."""
+    t = MonitorTelemetryItem
+    return _update_if(t(account_id, monitor_id), _deadline_actions(monitor_id, deadline_epoch),
+                      t.monitor_id.exists() & (t.deadline_at == expected))

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from chalicelib.storage.accounts import AccountItem
+from chalicelib.storage.alert_records import AlertRecordItem
 from chalicelib.storage.api_keys import ApiKeyItem
 from chalicelib.storage.channels import AlertChannelItem
 from chalicelib.storage.control import ControlItem
@@ -9,6 +10,7 @@ from chalicelib.storage.events import EventItem
 from chalicelib.storage.incidents import IncidentItem, IncidentUpdateItem
 from chalicelib.storage.monitor_states import MonitorStateItem
 from chalicelib.storage.monitors import MonitorItem
+from chalicelib.storage.pings import PingItem
 from chalicelib.storage.rate_limits import RateCounterItem
 from chalicelib.storage.results import CheckResultItem, CheckRollupItem
 from chalicelib.storage.rules import AlertRuleItem
@@ -16,7 +18,8 @@ from chalicelib.storage.uniques import UniqueItem
 
 ALL_ITEMS: list = [AccountItem, ApiKeyItem, RateCounterItem, UniqueItem, MonitorItem,
                    AlertChannelItem, ControlItem, CheckResultItem, CheckRollupItem, EventItem,
-                   MonitorStateItem, IncidentItem, IncidentUpdateItem, AlertRuleItem]
+                   MonitorStateItem, IncidentItem, IncidentUpdateItem, AlertRuleItem, PingItem,
+                   AlertRecordItem]
 
 
 def create_tables() -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from chalice import Blueprint
 
@@ -42,9 +42,11 @@ def handle_event(event: dict) -> None:
                                       "Monitor is up again: check passing.")
     elif kind in ("region.down", "region.up"):
         for open_incident in incident_store.query_open_automatic(account_id, monitor["id"]):
+            # A region change in the outage's first slot belongs after the "started" entry.
+            at = max(slot_time(event.get("slot")),
+                     open_incident.started_at + timedelta(milliseconds=1))
             incidents.add_timeline(account_id, open_incident.incident_id, "region",
-                                   event["alert"]["message"], slot_time(event.get("slot")),
-                                   entry_id=event["id"])
+                                   event["alert"]["message"], at, entry_id=event["id"])
 
 
 @bp.on_sns_message(topic=events.topic_name())

@@ -1,11 +1,12 @@
-"""Every minute: publish events that a crash or an outage left unpublished (the outbox)."""
+"""Every minute: publish events a crash or an outage left unpublished (the outbox), and attempt
+alert deliveries whose retry or lease is overdue. Both are Queries on sparse indexes."""
 from __future__ import annotations
 
 import logging
 
 from chalice import Blueprint, Rate
 
-from chalicelib import events
+from chalicelib import delivery, events
 from chalicelib.runtime import runtime
 
 bp = Blueprint(__name__)
@@ -18,3 +19,11 @@ def republish_events(event):
     if count:
         log.warning("republished %s pending events", count)
     return {"republished": count}
+
+
+@bp.schedule(Rate(1, unit=Rate.MINUTES))
+def sweep_alert_deliveries(event):
+    count = delivery.sweep_due(runtime.clock.time())
+    if count:
+        log.warning("attempted %s overdue alert deliveries", count)
+    return {"attempted": count}

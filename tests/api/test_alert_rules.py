@@ -1,6 +1,5 @@
 import pytest
 
-from alerting_fallback import alerting_ready  # noqa: F401  (autouse)
 from apitools import make_account
 
 WEBHOOK = {"name": "My Webhook", "type": "Webhook", "webhookUrl": "https://your-server.com/webhook"}

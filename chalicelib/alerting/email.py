@@ -1,0 +1,249 @@
+"""Email channel: a plain-text and an HTML part, sent through the operator's SMTP server when
+`settings.smtp_url` is set (smtp://[user:pass@]host[:port][?starttls=1]), else through SES.
+
+The SMTP server is the operator's own configuration, not a user's target, so it may live on a
+private address (a relay on localhost or the LAN): it is resolved once with a guard that allows
+private ranges, and smtplib connects to that address while keeping the host name for STARTTLS.
+
+Failures follow SMTP's own split: a 5xx reply (recipient, sender or message refused) is
+permanent, a 4xx reply, a refused connection, a timeout or a dropped connection is transient.
+SES: MessageRejected (e.g. an unverified recipient in the sandbox) is permanent, throttling and
+the rest transient. A malformed SMTP URL or a blocked SMTP host is permanent.
+"""
+from __future__ import annotations
+
+import asyncio
+import html
+import re
+import smtplib
+import socket
+import ssl
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import format_datetime
+from typing import Annotated
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from pydantic import AfterValidator, Field, field_validator
+
+from chalicelib.alerting.base import DeliveryError, DeliveryOutcome, SendContext, is_test
+from chalicelib.alerting.messages import TEST_NOTICE, summarize
+from chalicelib.errors import SsrfBlockedError
+from chalicelib.netguard import OutboundGuard
+from chalicelib.models.base import ApiModel
+from chalicelib.runtime import runtime
+from chalicelib.settings import settings
+
+MAX_ADDRESSES = 10
+# A dot-atom address: no quotes, comments, spaces, commas or angle brackets, so an address can
+# never smuggle a second recipient or a header into the message.
+_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_ADDRESS = re.compile(rf"{_ATOM}(\.{_ATOM})*@{_LABEL}(\.{_LABEL})+")
+SES_PERMANENT_ERRORS = frozenset({"MessageRejected", "InvalidParameterValue"})
+SMTP_DEFAULT_PORT = 25
+
+
+def _check_address(value: str) -> str:
+    address = value.strip().lower()
+    if len(address) > 254 or not _ADDRESS.fullmatch(address):
+        raise ValueError(f"{value!r} is not a valid email address")
+    return address
+
+
+EmailAddress = Annotated[str, AfterValidator(_check_address)]
+
+
+class EmailChannelConfig(ApiModel):
+    addresses: list[EmailAddress] = Field(min_length=1, max_length=MAX_ADDRESSES)
+
+    @field_validator("addresses")
+    @classmethod
+    def _unique(cls, value: list[str]) -> list[str]:
+        return list(dict.fromkeys(value))
+
+
+# --- rendering ------------------------------------------------------------------------------
+
+def render(event: dict, test: bool = False) -> EmailMessage:
+    """Subject and both parts; From, To, Date and Message-ID are added when sending."""
+    summary = summarize(event, test=test)
+    subject = f"[Enori] {'[TEST] ' if test else ''}{summary.headline}"
+    message = EmailMessage()
+    message["Subject"] = " ".join(subject.split())    # no line breaks from a monitor's name
+    message["Auto-Submitted"] = "auto-generated"       # RFC 3834: no out-of-office replies
+    lines = [summary.title, ""]
+    if test:
+        lines += [TEST_NOTICE, ""]
+    lines += [f"{label}: {value}" for label, value in summary.facts()]
+    if summary.link:
+        lines += ["", f"{summary.link_label}: {summary.link}"]
+    lines += ["", "-- ", "Sent by Enori"]
+    message.set_content("\n".join(lines) + "\n")
+    message.add_alternative(_html(summary, test), subtype="html")
+    return message
+
+
+def _html(summary, test: bool) -> str:
+    e = html.escape
+    rows = "".join(f'<tr><td style="padding:2px 12px 2px 0;color:#667085">{e(label)}</td>'
+                   f"<td>{e(value)}</td></tr>" for label, value in summary.facts())
+    notice = f"<p><strong>{e(TEST_NOTICE)}</strong></p>" if test else ""
+    link = (f'<p><a href="{e(summary.link)}">{e(summary.link_label)}</a></p>'
+            if summary.link else "")
+    return (f'<!doctype html><html><body style="font-family:sans-serif">'
+            f'<div style="border-left:4px solid {summary.colour};padding:8px 16px;max-width:600px">'
+            f'<h2 style="margin:0 0 8px">{e(summary.title)}</h2>{notice}'
+            f"<table>{rows}</table>{link}</div>"
+            f'<p style="color:#667085;font-size:12px">Sent by Enori</p></body></html>')
+
+
+# --- sending --------------------------------------------------------------------------------
+
+async def send(channel_config: dict, event: dict, ctx: SendContext) -> DeliveryOutcome:
+    message = render(event, test=is_test(event, ctx))
+    sender = settings.mail_from
+    addresses = list(channel_config["addresses"])
+    domain = sender.rpartition("@")[2] or "enori.local"
+    message["From"] = sender
+    message["To"] = ", ".join(addresses)
+    message["Date"] = format_datetime(ctx.clock.now())
+    # The same id on every retry: mail clients and receivers can fold a duplicate.
+    message["Message-ID"] = f"<{ctx.delivery_id}@{domain}>"
+    if ctx.smtp_url:
+        return await _send_smtp(ctx.smtp_url, message, sender, addresses, domain, ctx)
+    return await _send_ses(message, sender, addresses, ctx)
+
+
+@dataclass(frozen=True)
+class SmtpTarget:
+    host: str
+    port: int
+    username: str | None
+    password: str | None
+    starttls: bool
+
+
+def parse_smtp_url(url: str) -> SmtpTarget:
+    parts = urlsplit(url)
+    if parts.scheme.lower() != "smtp" or not parts.hostname:
+        raise ValueError("the SMTP URL must look like smtp://[user:pass@]host[:port][?starttls=1]")
+    starttls = parse_qs(parts.query).get("starttls", [""])[0].lower() in ("1", "true", "yes", "on")
+    return SmtpTarget(host=parts.hostname, port=parts.port or SMTP_DEFAULT_PORT,
+                      username=unquote(parts.username) if parts.username else None,
+                      password=unquote(parts.password) if parts.password else None,
+                      starttls=starttls)
+
+
+# Judges only what no host may be (0.0.0.0, multicast); see the module docstring.
+OPERATOR_GUARD = OutboundGuard(allow_private=True)
+
+async def _send_smtp(url: str, message: EmailMessage, sender: str, addresses: list[str],
+                     domain: str, ctx: SendContext) -> DeliveryOutcome:
+    try:
+        target = parse_smtp_url(url)
+        ips = await asyncio.wait_for(OPERATOR_GUARD.resolve_and_check(target.host), ctx.timeout)
+    except SsrfBlockedError as exc:
+        raise DeliveryError(f"SMTP server blocked: {exc.message}", permanent=True) from exc
+    except ValueError as exc:
+        raise DeliveryError(f"invalid SMTP URL: {exc}", permanent=True) from exc
+    except (OSError, TimeoutError) as exc:
+        raise DeliveryError(f"could not resolve the SMTP server: {exc}") from exc
+    try:
+        refused = await asyncio.to_thread(_smtp_send, target, ips, message, sender, addresses,
+                                          ctx.timeout, domain)
+    except (smtplib.SMTPException, OSError) as exc:
+        raise smtp_failure(exc) from exc
+    accepted = len(addresses) - len(refused)
+    excerpt = f"accepted by {target.host}:{target.port} for {accepted} recipient(s)"
+    if refused:
+        excerpt += "; refused: " + ", ".join(sorted(refused))
+    return DeliveryOutcome(status_code=None, response_excerpt=excerpt)
+
+
+class _PinnedSMTP(smtplib.SMTP):
+    """smtplib opens its socket in `_get_socket` (the hook SMTP_SSL and LMTP override too):
+    dialling the validated address there keeps `connect(host)`'s name for STARTTLS's SNI and
+    certificate check, with no second lookup."""
+
+    def __init__(self, ip: str, **kwargs) -> None:
+        self._pinned_ip = ip
+        super().__init__(**kwargs)
+
+    def _get_socket(self, host, port, timeout):
+        return socket.create_connection((self._pinned_ip, port), timeout, self.source_address)
+
+
+def _smtp_send(target: SmtpTarget, ips: list[str], message: EmailMessage, sender: str,
+               addresses: list[str], timeout: float, local_hostname: str) -> dict:
+    """Runs in a worker thread (smtplib blocks); returns the refused recipients."""
+    smtp = _connect(target, ips, timeout, local_hostname)
+    with smtp:
+        if target.starttls:
+            smtp.starttls(context=ssl.create_default_context())
+        if target.username:
+            smtp.login(target.username, target.password or "")
+        return smtp.send_message(message, from_addr=sender, to_addrs=addresses)
+
+
+def _connect(target: SmtpTarget, ips: list[str], timeout: float,
+             local_hostname: str) -> smtplib.SMTP:
+    last_error: OSError | None = None
+    for ip in ips:
+        # local_hostname given, so smtplib does not stall on a reverse lookup of this machine.
+        smtp = _PinnedSMTP(ip, timeout=timeout, local_hostname=local_hostname)
+        try:
+            smtp.connect(target.host, target.port)
+            return smtp
+        except smtplib.SMTPException:
+            smtp.close()
+            raise
+        except OSError as exc:      # refused or unreachable: try the next validated address
+            smtp.close()
+            last_error = exc
+    assert last_error is not None
+    raise last_error
+
+
+def smtp_failure(exc: Exception) -> DeliveryError:
+    """5xx replies are permanent, everything else transient (RFC 5321's own split)."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _ in exc.recipients.values()]
+        detail = "; ".join(f"{address}: {code} {_text(reply)}"
+                           for address, (code, reply) in exc.recipients.items())
+        return DeliveryError(f"SMTP refused every recipient ({detail})",
+                             permanent=bool(codes) and all(code >= 500 for code in codes),
+                             status_code=max(codes, default=None))
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return DeliveryError(f"SMTP {exc.smtp_code}: {_text(exc.smtp_error)}",
+                             permanent=exc.smtp_code >= 500, status_code=exc.smtp_code)
+    if isinstance(exc, smtplib.SMTPNotSupportedError):
+        return DeliveryError(f"SMTP server: {exc}", permanent=True)
+    if isinstance(exc, (TimeoutError, socket.timeout)):
+        return DeliveryError("SMTP server timed out")
+    return DeliveryError(f"SMTP connection failed: {exc or type(exc).__name__}")
+
+
+def _text(reply: bytes | str) -> str:
+    return reply.decode("utf-8", errors="replace") if isinstance(reply, bytes) else str(reply)
+
+
+async def _send_ses(message: EmailMessage, sender: str, addresses: list[str],
+                    ctx: SendContext) -> DeliveryOutcome:
+    from botocore.exceptions import BotoCoreError, ClientError  # boto is slow to import
+
+    client = ctx.ses_client or runtime.client("ses")
+    try:
+        answer = await asyncio.to_thread(
+            client.send_raw_email, Source=sender, Destinations=addresses,
+            RawMessage={"Data": message.as_bytes()})
+    except ClientError as exc:
+        error = exc.response.get("Error", {})
+        code = error.get("Code", "")
+        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+        raise DeliveryError(f"SES {code}: {error.get('Message', exc)}",
+                            permanent=code in SES_PERMANENT_ERRORS, status_code=status) from exc
+    except BotoCoreError as exc:
+        raise DeliveryError(f"SES unreachable: {exc}") from exc
+    return DeliveryOutcome(status_code=None,
+                           response_excerpt=f"SES MessageId {answer['MessageId']}")

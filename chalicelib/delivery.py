@@ -1,0 +1,222 @@
+"""Alert delivery: from an event to an alert record per channel, attempts, and retries.
+
+Each (event, channel) pair gets one record (its id derived from both), so duplicates of an event
+send nothing new. Every attempt is claimed first (a conditional update on the attempt count),
+then sent, then finished. A failed attempt schedules the next on the retry queue (30 s, 5 min,
+30 min by default; SQS delays stop at 900 s, so longer waits are chained) and on the record
+itself, where the sweeper finds it if the queue lost it (e.g. a restart of the local stack).
+"""
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+from dataclasses import dataclass
+
+from chalicelib import alert_routing, alerting, events, monitors
+from chalicelib.alerting.base import DeliveryError, SendContext
+from chalicelib.netguard import OutboundGuard, make_http_client
+from chalicelib.runtime import runtime
+from chalicelib.settings import settings
+from chalicelib.storage import alert_records as records
+from chalicelib.storage import channels as channel_store
+from chalicelib.storage import rules as rule_store
+from chalicelib.storage.alert_records import AlertRecordItem
+from chalicelib.storage.monitors import get_monitor
+
+log = logging.getLogger("enori.delivery")
+monitors.CHILD_DELETERS.append(records.delete_for_monitor)
+LEASE_SECONDS = 120
+MAX_QUEUE_DELAY = 900
+RETENTION_SECONDS = 90 * 86400
+
+
+def alert_id_for(event_id: str, channel_id: str) -> str:
+    return "alr_" + hashlib.sha256(f"{event_id}|{channel_id}".encode()).hexdigest()[:20]
+
+
+def retry_delay(attempts_done: int) -> int | None:
+    """Seconds until the next attempt after `attempts_done` attempts; None when out of retries."""
+    delays = settings.alert_retry_delays
+    return delays[attempts_done - 1] if 1 <= attempts_done <= len(delays) else None
+
+
+def retry_queue_name() -> str:
+    return settings.queue_name("alert-retries")
+
+
+def route(event: dict) -> list:
+    """The enabled channels this event must reach (monitor settings plus alert rules)."""
+    account_id = event["accountId"]
+    monitor_id = (event.get("monitor") or {}).get("id") or (event.get("incident") or {}).get("monitorId")
+    monitor = get_monitor(account_id, monitor_id) if monitor_id else None
+    if monitor is not None and monitor.paused:
+        return []                       # pausing stops alerts too (spec "Pause and Resume")
+    rules = [r.as_routing_dict() for r in rule_store.list_rules(account_id)]
+    wanted = alert_routing.channels_for_event(
+        event, {**monitor.config, "tags": list(monitor.tags or [])} if monitor else None, rules)
+    return [c for c in channel_store.get_channels(account_id, wanted) if c.enabled]
+
+
+def new_record(event: dict, channel, now: float, *, test: bool = False,
+               escalation_level: int | None = None) -> AlertRecordItem:
+    event_id = event["id"] + (f"|esc{escalation_level}" if escalation_level is not None else "")
+    return AlertRecordItem(
+        event["accountId"], alert_id_for(event_id, channel.channel_id), event_id=event["id"],
+        event_type=event["event"], alert_type=(event.get("alert") or {}).get("type") or event["event"],
+        channel_id=channel.channel_id, channel_type=channel.type,
+        monitor_id=(event.get("monitor") or {}).get("id"),
+        incident_id=(event.get("incident") or {}).get("id"), status="Pending", attempts=0,
+        created_at=now, event_json=json.dumps(event, separators=(",", ":")), test=test,
+        escalation_level=escalation_level, history=[],
+        expires_at=_epoch_dt(now + RETENTION_SECONDS))
+
+
+def _epoch_dt(epoch: float):
+    from datetime import datetime, timezone
+
+    return datetime.fromtimestamp(epoch, timezone.utc)
+
+
+def deliver_event(event: dict) -> list[AlertRecordItem]:
+    """Create the records for a new event and make their first attempt."""
+    if event.get("event") not in events.PUBLIC_EVENTS:
+        return []
+    now = runtime.clock.time()
+    fresh = [r for r in (new_record(event, c, now) for c in route(event)) if records.create_record(r)]
+    if fresh:
+        asyncio.run(attempt_all([(r, _channel(r)) for r in fresh]))
+    return fresh
+
+
+def _channel(record: AlertRecordItem):
+    return channel_store.get_channel(record.account_id, record.channel_id)
+
+
+async def attempt_all(pairs: list[tuple[AlertRecordItem, object]]) -> None:
+    guard = OutboundGuard(allow_private=settings.allow_private_targets)
+    async with make_http_client(guard, max_connections=max(1, len(pairs))) as client:
+        await asyncio.gather(*(attempt(r, c, client, guard) for r, c in pairs))
+
+
+async def attempt(record: AlertRecordItem, channel, client, guard) -> str:
+    """Claim, send and finish one attempt; returns the record's new status."""
+    now = runtime.clock.time()
+    if not records.claim_attempt(record, now, LEASE_SECONDS):
+        return "Skipped"                 # another worker has it, or it is already finished
+    if channel is None:
+        return _finish(record, now, None, DeliveryError("the alert channel was deleted",
+                                                         permanent=True))
+    context = SendContext(http_client=client, guard=guard, clock=runtime.clock,
+                          attempt=int(record.attempts), delivery_id=record.alert_id,
+                          test=bool(record.test))
+    try:
+        outcome = await alerting.SENDERS[channel.type](channel.config, record.event, context)
+    except DeliveryError as error:
+        return _finish(record, runtime.clock.time(), None, error)
+    except Exception as exc:  # a sender bug is a transient failure, retried, and logged
+        log.exception("sender %s crashed", channel.type)
+        return _finish(record, runtime.clock.time(), None,
+                       DeliveryError(f"internal error: {exc}", permanent=False))
+    return _finish(record, runtime.clock.time(), outcome, None)
+
+
+def _finish(record: AlertRecordItem, now: float, outcome, error: DeliveryError | None) -> str:
+    if error is None:
+        records.finish_attempt(record, status="Delivered", now=now,
+                               status_code=outcome.status_code, error=None)
+        return "Delivered"
+    delay = None if error.permanent or record.test else retry_delay(int(record.attempts))
+    words = ("permanent failure: " if error.permanent else "") + error.message
+    if delay is None:
+        records.finish_attempt(record, status="Failed", now=now, status_code=error.status_code,
+                               error=words, permanent=error.permanent)
+        return "Failed"
+    records.finish_attempt(record, status="Retrying", now=now, status_code=error.status_code,
+                           error=words, next_attempt_at=now + delay)
+    schedule_retry(record, now + delay, now)
+    return "Retrying"
+
+
+@dataclass(frozen=True)
+class RetryMessage:
+    account_id: str
+    alert_id: str
+    not_before: float
+
+
+def schedule_retry(record: AlertRecordItem, not_before: float, now: float) -> None:
+    message = RetryMessage(record.account_id, record.alert_id, not_before)
+    try:
+        send_retry_message(message, now)
+    except Exception:  # the record is on the due index; the sweeper will send it
+        log.exception("could not queue the retry of %s; the sweeper will pick it up",
+                      record.alert_id)
+
+
+def send_retry_message(message: RetryMessage, now: float) -> None:
+    from chalicelib.dispatch import queue_url
+
+    delay = max(0, min(MAX_QUEUE_DELAY, int(message.not_before - now + 0.999)))
+    runtime.client("sqs").send_message(
+        QueueUrl=queue_url(retry_queue_name()), DelaySeconds=delay,
+        MessageBody=json.dumps(message.__dict__))
+
+
+def handle_retry_message(body: str) -> None:
+    """A retry message came due: chain it if it is early (waits over 900 s), else attempt."""
+    message = RetryMessage(**json.loads(body))
+    now = runtime.clock.time()
+    if message.not_before - now > records.DUE_TOLERANCE_SECONDS:
+        send_retry_message(message, now)
+        return
+    retry_now(message.account_id, message.alert_id)
+
+
+def retry_now(account_id: str, alert_id: str) -> str:
+    record = records.get_record(account_id, alert_id)
+    if record is None or record.status not in records.UNFINISHED:
+        return "Skipped"
+    return asyncio.run(attempt_all_one(record))
+
+
+async def attempt_all_one(record: AlertRecordItem) -> str:
+    guard = OutboundGuard(allow_private=settings.allow_private_targets)
+    async with make_http_client(guard, max_connections=1) as client:
+        return await attempt(record, _channel(record), client, guard)
+
+
+def sweep_due(now: float) -> int:
+    """Attempt deliveries whose retry or lease is overdue (the queue lost them, or a crash)."""
+    overdue = records.due_before(now - 60)
+    for account_id, alert_id in overdue:
+        retry_now(account_id, alert_id)
+    return len(overdue)
+
+
+def test_event(channel, now_iso: str, nonce: str) -> dict:
+    """A clearly marked test event, shaped like a real `monitor.down`."""
+    return {
+        "id": f"evt_test_{nonce}", "event": "monitor.down", "accountId": channel.account_id,
+        "test": True,
+        "monitor": {"id": "mon_test", "name": "Enori test monitor", "url": "https://example.com",
+                    "type": "Website"},
+        "alert": {"type": "Test", "message": "This is a test alert from Enori",
+                  "timestamp": now_iso, "responseTimeMs": None},
+    }
+
+
+def send_test(channel) -> AlertRecordItem:
+    """Send a test message through the real path (one attempt, no retries); the record says how
+    it went."""
+    import secrets
+
+    from chalicelib.clock import iso
+
+    now = runtime.clock.time()
+    event = test_event(channel, iso(runtime.clock.now()), secrets.token_hex(6))
+    record = new_record(event, channel, now, test=True)
+    records.create_record(record)
+    asyncio.run(attempt_all([(record, channel)]))
+    return records.get_record(record.account_id, record.alert_id)
