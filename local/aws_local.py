@@ -38,8 +38,10 @@ def dlq_name_of(name: str) -> str:
     return f"{name}-dlq"
 
 
-def sns_pump_queue_name(topic: str) -> str:
-    return f"{topic}-pump"
+def sns_pump_queue_name(source: SNSEventConfig) -> str:
+    """One queue per subscribed handler: on AWS every subscription gets every message, so two
+    handlers on one topic must not share a queue (each would see only some of the messages)."""
+    return f"{source.topic}-to-{source.name.replace('_', '-')}"
 
 
 def create_event_resources(app: Any, sqs: Any, sns: Any, max_receives: int = 5) -> None:
@@ -48,7 +50,7 @@ def create_event_resources(app: Any, sqs: Any, sns: Any, max_receives: int = 5) 
         if isinstance(source, SQSEventConfig):
             create_queue_with_dlq(sqs, queue_name_of(source), max_receives)
         elif isinstance(source, SNSEventConfig):
-            subscribe_pump_queue(sqs, sns, source.topic)
+            subscribe_pump_queue(sqs, sns, source)
 
 
 def create_queue_with_dlq(sqs: Any, name: str, max_receives: int, dlq_name: str | None = None) -> str:
@@ -74,14 +76,16 @@ def queue_arn(sqs: Any, url: str) -> str:
     return attributes["Attributes"]["QueueArn"]
 
 
-def subscribe_pump_queue(sqs: Any, sns: Any, topic: str) -> str:
-    """Create `topic` and the queue the pump reads it from (what SNS-to-Lambda does on AWS).
+def subscribe_pump_queue(sqs: Any, sns: Any, source: SNSEventConfig) -> str:
+    """Create the topic and the queue the pump reads it from for one handler (what an
+    SNS-to-Lambda subscription does on AWS).
 
     Returns the subscription ARN. Subscribing twice would deliver twice, so reuse an existing one.
     """
+    topic = source.topic
     topic_arn = sns.create_topic(Name=topic)["TopicArn"]
-    pump_url = create_queue_with_dlq(
-        sqs, sns_pump_queue_name(topic), SNS_MAX_ATTEMPTS, dlq_name=dlq_name_of(topic))
+    queue = sns_pump_queue_name(source)
+    pump_url = create_queue_with_dlq(sqs, queue, SNS_MAX_ATTEMPTS, dlq_name=dlq_name_of(queue))
     pump_arn = queue_arn(sqs, pump_url)
     for subscription in sns.list_subscriptions_by_topic(TopicArn=topic_arn)["Subscriptions"]:
         if subscription["Endpoint"] == pump_arn:
@@ -90,5 +94,5 @@ def subscribe_pump_queue(sqs: Any, sns: Any, topic: str) -> str:
         TopicArn=topic_arn, Protocol="sqs", Endpoint=pump_arn,
         Attributes={"RawMessageDelivery": "false"}, ReturnSubscriptionArn=True,
     )
-    log.info("topic %s ready, delivered to %s", topic, sns_pump_queue_name(topic))
+    log.info("topic %s ready, delivered to %s", topic, queue)
     return response["SubscriptionArn"]

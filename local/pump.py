@@ -4,7 +4,7 @@
 - SQS event source mappings: long-poll, invoke with a batch, delete what succeeded, leave
   `batchItemFailures` (or the whole batch, if the handler raised) for redelivery; the queue's
   redrive policy moves a message to its DLQ after N receives, as on AWS.
-- SNS subscriptions: SNS delivers to a `<topic>-pump` queue; each notification becomes one
+- SNS subscriptions: SNS delivers to a `<topic>-to-<handler>` queue per handler; each notification becomes one
   SNS event, retried on failure and dropped to `<topic>-dlq` after three attempts.
 
 All wiring comes from `app.event_sources`; handlers run in-process through `app.handler_map`.
@@ -117,20 +117,20 @@ class EventPump:
 
     def process_topic_once(self, source: SNSEventConfig, wait_seconds: int = 0) -> int:
         """Deliver each waiting notification of `source.topic` as its own SNS event."""
-        url = self._queue_url(sns_pump_queue_name(source.topic))
+        url = self._queue_url(sns_pump_queue_name(source))
         messages = self._receive(url, SQS_MAX_BATCH, wait_seconds)
         for message in messages:
-            event = {"Records": [sns_record(json.loads(message["Body"]), self._subscription_arn(source.topic))]}
+            event = {"Records": [sns_record(json.loads(message["Body"]), self._subscription_arn(source))]}
             if self._invoke(source, event):
                 self.sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
             else:
                 self._retry_later(url, message)
         return len(messages)
 
-    def _subscription_arn(self, topic: str) -> str:
-        if topic not in self._subscription_arns:
-            self._subscription_arns[topic] = subscribe_pump_queue(self.sqs, self.sns, topic)
-        return self._subscription_arns[topic]
+    def _subscription_arn(self, source: SNSEventConfig) -> str:
+        if source.name not in self._subscription_arns:
+            self._subscription_arns[source.name] = subscribe_pump_queue(self.sqs, self.sns, source)
+        return self._subscription_arns[source.name]
 
     # --- shared plumbing ---------------------------------------------------------------------
 

@@ -40,3 +40,73 @@ class HttpTarget:
             self._server.shutdown()
             self._server.server_close()
             self._server = None
+
+
+class WebhookReceiver:
+    """Takes POSTs, answering the scripted statuses in turn (then 200); keeps every request."""
+
+    def __init__(self, *statuses: int) -> None:
+        self.statuses = list(statuses)
+        self.received: list[tuple[dict, bytes]] = []
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                receiver.received.append((dict(self.headers), body))
+                status = receiver.statuses.pop(0) if receiver.statuses else 200
+                self.send_response(status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}/hook"
+
+    def events(self) -> list[str]:
+        import json
+
+        return [json.loads(body).get("event") for _, body in self.received]
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+class SmtpSink:
+    """A real SMTP server (aiosmtpd) on 127.0.0.1 that keeps every message."""
+
+    def __init__(self) -> None:
+        from aiosmtpd.controller import Controller
+
+        sink = self
+        self.messages: list[tuple[list[str], bytes]] = []
+
+        class Handler:
+            async def handle_DATA(self, server, session, envelope):
+                sink.messages.append((list(envelope.rcpt_tos), envelope.content))
+                return "250 OK"
+
+        from local.dynamodb_local import free_port
+
+        self.port = free_port()  # aiosmtpd checks readiness by connecting, so no port 0
+        self._controller = Controller(Handler(), hostname="127.0.0.1", port=self.port)
+        self._controller.start()
+
+    @property
+    def url(self) -> str:
+        return f"smtp://127.0.0.1:{self.port}"
+
+    def subjects(self) -> list[str]:
+        from email import message_from_bytes
+
+        return [message_from_bytes(content)["Subject"] for _, content in self.messages]
+
+    def stop(self) -> None:
+        self._controller.stop()

@@ -183,12 +183,13 @@ def test_it_delivers_an_sns_publish_as_an_sns_event(wired):
     assert sns["MessageAttributes"]["kind"] == {"Type": "String", "Value": "incident"}
 
 
-def test_it_drops_an_sns_message_to_the_topic_dlq_after_three_attempts(wired):
+def test_it_drops_an_sns_message_to_the_subscriptions_dlq_after_three_attempts(wired):
     wired["sns"].publish(TopicArn=wired["topic_arn"], Message="explode")
     for _ in range(5):
         wired["pump"].process_topic_once(source(wired["pump"], "sns"))
     assert len(wired["seen"]["sns"]) == 3
-    dlq_url = wired["sqs"].get_queue_url(QueueName=f"{wired['prefix']}-events-dlq")["QueueUrl"]
+    dlq_url = wired["sqs"].get_queue_url(
+        QueueName=f"{wired['prefix']}-events-to-events-dlq")["QueueUrl"]
     assert len(wired["sqs"].receive_message(QueueUrl=dlq_url)["Messages"]) == 1
 
 
