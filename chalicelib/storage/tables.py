@@ -23,7 +23,31 @@ ALL_ITEMS: list = [AccountItem, ApiKeyItem, RateCounterItem, UniqueItem, Monitor
 
 
 def create_tables() -> None:
-    """Create every missing table (with its indexes and TTL). Safe to call on every start."""
+    """Create every missing table (with its indexes and TTL), and add global indexes that a
+    newer version defines to tables an older one created. Safe to call on every start."""
     for item_class in ALL_ITEMS:
         if not item_class.exists():
             item_class.create_table(billing_mode="PAY_PER_REQUEST", wait=True)
+        else:
+            add_missing_indexes(item_class)
+
+
+def add_missing_indexes(item_class) -> list[str]:
+    """Create the model's global secondary indexes the table lacks (local indexes cannot be
+    added after creation; none has been added to an existing model so far)."""
+    client = item_class._get_connection().connection.client
+    table = client.describe_table(TableName=item_class.Meta.table_name)["Table"]
+    present = {index["IndexName"] for index in table.get("GlobalSecondaryIndexes", [])}
+    added = []
+    for index in item_class._get_schema()["global_secondary_indexes"]:
+        if index["index_name"] in present:
+            continue
+        client.update_table(
+            TableName=item_class.Meta.table_name,
+            AttributeDefinitions=[{"AttributeName": a["AttributeName"], "AttributeType": a["AttributeType"]}
+                                  for a in index["attribute_definitions"]],
+            GlobalSecondaryIndexUpdates=[{"Create": {
+                "IndexName": index["index_name"], "KeySchema": index["key_schema"],
+                "Projection": index["projection"]}}])
+        added.append(index["index_name"])
+    return added
