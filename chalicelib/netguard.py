@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 import httpcore
 import httpx
 
+from chalicelib.settings import settings
 from chalicelib.errors import SsrfBlockedError
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -80,12 +81,35 @@ async def _system_resolve(host: str) -> list[str]:
     return [info[4][0] for info in infos]
 
 
+def hosts_file_resolver(path: str = "/etc/hosts") -> Resolver:
+    """A resolver that answers from the hosts file only and never sends a DNS query: for
+    sandboxes and test machines whose only network is loopback (`ENORI_RESOLVER=hosts`)."""
+
+    async def resolve(host: str) -> list[str]:
+        wanted = host.strip().rstrip(".").lower()
+        found = []
+        with open(path, encoding="utf-8", errors="replace") as hosts:
+            for line in hosts:
+                fields = line.split("#", 1)[0].split()
+                if len(fields) >= 2 and wanted in (name.lower() for name in fields[1:]):
+                    found.append(fields[0])
+        if not found:
+            raise socket.gaierror(socket.EAI_NONAME,
+                                  f"{host} is not in {path} (ENORI_RESOLVER=hosts: no DNS queries)")
+        return found
+
+    return resolve
+
+
 class OutboundGuard:
     """Decides which addresses a user-supplied target may reach."""
 
-    def __init__(self, allow_private: bool = False, resolver: Resolver | None = None) -> None:
+    def __init__(self, allow_private: bool = False, resolver: Resolver | None = None,
+                 offline: bool | None = None) -> None:
         self.allow_private = allow_private
-        self._resolve = resolver or _system_resolve
+        # Offline: names resolve from the hosts file only and no DNS query leaves the machine.
+        self.offline = settings.resolver_mode == "hosts" if offline is None else offline
+        self._resolve = resolver or (hosts_file_resolver() if self.offline else _system_resolve)
 
     def is_blocked_ip(self, ip: str | IPAddress) -> bool:
         addr = ip if not isinstance(ip, str) else parse_ip_literal(ip)

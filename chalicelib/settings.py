@@ -37,6 +37,9 @@ class Settings:
     aws_endpoint: str | None = None
     # Server-side secret for the HMAC of API keys (never stored next to the keys).
     api_key_secret: str = ""
+    # "system": the machine's resolver. "hosts": /etc/hosts only, no DNS query ever leaves the
+    # machine (sandboxes, the test suite).
+    resolver_mode: str = "system"
     # Self-hosted installs may watch private services; the public default refuses them.
     allow_private_targets: bool = False
     public_base_url: str = "http://127.0.0.1:8000"
@@ -72,6 +75,7 @@ def load_settings(env: dict[str, str] | os._Environ = os.environ) -> Settings:
         aws_endpoint=env.get("ENORI_AWS_ENDPOINT") or None,
         api_key_secret=env.get("ENORI_API_KEY_SECRET", ""),
         allow_private_targets=_flag(env.get("ENORI_ALLOW_PRIVATE_TARGETS")),
+        resolver_mode=env.get("ENORI_RESOLVER", "system"),
         public_base_url=env.get("ENORI_PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
         check_regions=regions,
         ping_mode=env.get("ENORI_PING_MODE", "auto"),

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 from typing import Any, Callable
 
 from chalice.app import ScheduledEventConfig, SNSEventConfig, SQSEventConfig
@@ -181,10 +182,13 @@ class EventPump:
         log.info("pump started: %d schedules, %d queues, %d topics",
                  len(self.schedules), len(self.queue_sources), len(self.topic_sources))
 
-    def stop(self, timeout: float = 10.0) -> None:
+    def stop(self, timeout: float = 5.0) -> None:
+        """Stop polling; wait for handlers in flight at most `timeout` seconds in all (threads are
+        daemons: a check still waiting on a slow target must not hold up a Ctrl-C)."""
         self._stopping.set()
+        deadline = time.monotonic() + timeout
         for thread in self._threads:
-            thread.join(timeout)
+            thread.join(max(0.0, deadline - time.monotonic()))
         self._threads = []
 
     def _tick_schedules(self) -> None:

@@ -11,6 +11,8 @@ os.environ.update({
     "ENORI_STAGE": "test",
     "ENORI_API_KEY_SECRET": "test-secret-do-not-use",
     "ENORI_CHECK_REGIONS": "UsEast,EuWest",
+    # Tests reach 127.0.0.1 only: names resolve from /etc/hosts and no DNS query leaves.
+    "ENORI_RESOLVER": "hosts",
 })
 for _var in ("ENORI_DYNAMODB_ENDPOINT", "ENORI_AWS_ENDPOINT", "ENORI_ALLOW_PRIVATE_TARGETS"):
     os.environ.pop(_var, None)

@@ -22,6 +22,9 @@ async def check(monitor: Any, deps: CheckDeps) -> CheckResult:
     if record_type not in RECORD_TYPES:
         return failure(f"unsupported record type {record_type}", "INVALID_RECORD_TYPE")
     name = monitor.url.strip()
+    if not getattr(monitor, "nameserver", None) and deps.dns_resolver is None and deps.guard.offline:
+        return failure("this install sends no DNS queries (ENORI_RESOLVER=hosts); name a "
+                       "nameserver on the monitor", "DNS_ERROR")
     try:
         resolver = await _resolver_for(monitor, deps, timeout)
     except SsrfBlockedError as exc:

@@ -65,8 +65,10 @@ class LocalStack:
         # Start as a user's shell would: without the test process's own ENORI_/AWS_ settings.
         inherited = {k: v for k, v in os.environ.items()
                      if not k.startswith(("ENORI_", "AWS_")) or k == "ENORI_DYNAMODB_LOCAL_DIR"}
+        # ENORI_RESOLVER=hosts: monitors the spec's examples create (api.example.com...) fail
+        # at once, and no DNS query leaves this machine.
         env = {**inherited, "ENORI_DATA_DIR": str(self.data_dir), "ENORI_PORT": str(self.port),
-               "PYTHONUNBUFFERED": "1", **self.extra_env}
+               "PYTHONUNBUFFERED": "1", "ENORI_RESOLVER": "hosts", **self.extra_env}
         self._ready.clear()
         self.process = subprocess.Popen(
             [sys.executable, "-m", "local"], cwd=REPO_ROOT, env=env, text=True,

@@ -182,3 +182,24 @@ def test_it_resolves_names_with_getaddrinfo_by_default():
 def test_it_raises_a_resolution_error_for_a_name_without_addresses():
     with pytest.raises(socket.gaierror):
         run(OutboundGuard(resolver=fixed_resolver([])).resolve_and_check("empty.test"))
+
+
+def test_the_hosts_file_resolver_answers_from_the_file_and_sends_no_query(tmp_path):
+    from chalicelib.netguard import hosts_file_resolver
+
+    hosts = tmp_path / "hosts"
+    hosts.write_text("127.0.0.1 localhost\n# 10.0.0.1 commented.example\n127.0.0.2 svc.internal svc\n")
+    resolve = hosts_file_resolver(str(hosts))
+    assert asyncio.run(resolve("svc")) == ["127.0.0.2"]
+    assert asyncio.run(resolve("LOCALHOST.")) == ["127.0.0.1"]
+    with pytest.raises(socket.gaierror):
+        asyncio.run(resolve("api.example.com"))
+    with pytest.raises(socket.gaierror):
+        asyncio.run(resolve("commented.example"))
+
+
+def test_an_offline_guard_refuses_names_outside_the_hosts_file():
+    guard = OutboundGuard(allow_private=True, offline=True)
+    assert asyncio.run(guard.resolve_and_check("localhost"))
+    with pytest.raises(socket.gaierror):
+        asyncio.run(guard.resolve_and_check("api.example.com"))
