@@ -18,6 +18,7 @@ run: deps
 	$(PY) -m local
 
 test: deps
+	$(PY) -m ruff check .
 	$(PY) -m pytest -n $(PYTEST_WORKERS) -p no:cacheprovider -q
 
 bench: deps

@@ -7,7 +7,6 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
 
 from conftest import wait_until
 from targets import WebhookReceiver
