@@ -34,3 +34,16 @@ def test_parallel_upserts_of_one_name_make_one_monitor(local_stack):
     assert {status for status, _ in answers} <= {200, 409}
     ids = {b["id"] for status, b in answers if status == 200}
     assert len(ids) == 1
+
+
+def test_50_parallel_pings_are_all_kept(local_stack):
+    stack = local_stack
+    status, job = stack.request("POST", "/api/monitors", key=stack.key, body={
+        "name": "Busy job", "type": "Job", "periodSeconds": 3600})
+    assert status == 201
+    statuses = parallel(50, lambda i: stack.request("POST", f"/ping/{job['pingToken']}",
+                                                    body=f"run {i}".encode())[0])
+    assert statuses == [200] * 50
+    history = stack.request("GET", f"/api/monitors/{job['id']}/pings?limit=500", key=stack.key)[1]
+    assert history["totalCount"] == 50
+    assert sorted(p["message"] for p in history["items"]) == sorted(f"run {i}" for i in range(50))
