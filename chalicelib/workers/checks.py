@@ -18,7 +18,7 @@ from chalicelib import dispatch, evaluator, results
 from chalicelib.checkers import CheckDeps, CheckResult, run_check
 from chalicelib.dispatch import CheckJob
 from chalicelib.models.monitors import parse_monitor
-from chalicelib.netguard import OutboundGuard, make_http_client
+from chalicelib.netguard import OutboundGuard, make_http_client, make_ssl_context
 from chalicelib.runtime import runtime
 from chalicelib.settings import settings
 from chalicelib.storage.monitors import MonitorItem
@@ -45,9 +45,22 @@ def should_run(job: CheckJob, monitor: MonitorItem | None) -> bool:
     return monitor is not None and monitor.type != "Job" and (job.manual or not monitor.paused)
 
 
+_ssl_context = None
+
+
+def shared_ssl_context():
+    """One TLS context per process: building one costs tens of milliseconds, and a warm Lambda
+    reuses it for every batch."""
+    global _ssl_context
+    if _ssl_context is None:
+        _ssl_context = make_ssl_context()
+    return _ssl_context
+
+
 async def run_jobs(pairs: list[tuple[CheckJob, MonitorItem]], deps_factory=None) -> list[Ran]:
     guard = OutboundGuard(allow_private=settings.allow_private_targets)
-    async with make_http_client(guard, max_connections=CONCURRENCY) as client:
+    async with make_http_client(guard, max_connections=CONCURRENCY,
+                                ssl_context=shared_ssl_context()) as client:
         deps = (deps_factory or default_deps)(guard, client)
         limit = asyncio.Semaphore(CONCURRENCY)
 
