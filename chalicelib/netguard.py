@@ -107,7 +107,8 @@ class OutboundGuard:
     def __init__(self, allow_private: bool = False, resolver: Resolver | None = None,
                  offline: bool | None = None) -> None:
         self.allow_private = allow_private
-        # Offline: names resolve from the hosts file only and no DNS query leaves the machine.
+        # Offline: names resolve from the hosts file only, only loopback addresses are reached,
+        # and nothing (not even a DNS query) leaves the machine.
         self.offline = settings.resolver_mode == "hosts" if offline is None else offline
         self._resolve = resolver or (hosts_file_resolver() if self.offline else _system_resolve)
 
@@ -118,6 +119,8 @@ class OutboundGuard:
         addr = _embedded_v4(addr) or addr
         if any(addr in net for net in _UNROUTABLE) or addr.is_multicast:
             return True
+        if self.offline and not addr.is_loopback:
+            return True       # a sandbox whose only network is loopback: nothing leaves it
         if self.allow_private:
             return False
         return any(addr in net for net in _INTERNAL) or not addr.is_global

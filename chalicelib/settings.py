@@ -37,8 +37,9 @@ class Settings:
     aws_endpoint: str | None = None
     # Server-side secret for the HMAC of API keys (never stored next to the keys).
     api_key_secret: str = ""
-    # "system": the machine's resolver. "hosts": /etc/hosts only, no DNS query ever leaves the
-    # machine (sandboxes, the test suite).
+    # "system": the machine's resolver. "hosts": a sandbox whose only network is loopback —
+    # names resolve from /etc/hosts, only loopback addresses are reached, nothing leaves the
+    # machine (the test suite, offline demos).
     resolver_mode: str = "system"
     # Self-hosted installs may watch private services; the public default refuses them.
     allow_private_targets: bool = False

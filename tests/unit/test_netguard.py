@@ -18,6 +18,18 @@ REFUSED_BY_DEFAULT = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def production_resolver(monkeypatch):
+    """These tests are about the production guard's decisions (the suite itself runs with
+    ENORI_RESOLVER=hosts); none of them connects beyond 127.0.0.x."""
+    import dataclasses
+
+    from chalicelib import netguard
+
+    monkeypatch.setattr(netguard, "settings",
+                        dataclasses.replace(netguard.settings, resolver_mode="system"))
+
+
 def run(coro):
     return asyncio.run(coro)
 
@@ -203,3 +215,11 @@ def test_an_offline_guard_refuses_names_outside_the_hosts_file():
     assert asyncio.run(guard.resolve_and_check("localhost"))
     with pytest.raises(socket.gaierror):
         asyncio.run(guard.resolve_and_check("api.example.com"))
+
+
+def test_an_offline_guard_reaches_loopback_only_even_when_private_targets_are_allowed():
+    guard = OutboundGuard(allow_private=True, offline=True)
+    assert not guard.is_blocked_ip("127.0.0.1")
+    assert not guard.is_blocked_ip("::1")
+    for address in ("8.8.8.8", "93.184.216.34", "10.0.0.1", "192.168.1.1"):
+        assert guard.is_blocked_ip(address)
