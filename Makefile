@@ -22,9 +22,7 @@ test: deps
 	$(PY) -m pytest -n $(PYTEST_WORKERS) -p no:cacheprovider -q
 
 bench: deps
-	@set -e; found=0; for script in bench/*.py; do \
-	  [ -e "$$script" ] || continue; found=1; echo "== $$script"; $(PY) "$$script"; \
-	done; [ $$found = 1 ] || echo "no benchmarks in bench/ yet"
+	$(PY) bench/run_all.py
 
 deps: $(STAMP) $(DYNAMODB_JAR) java
 
@@ -44,3 +42,86 @@ java:
 clean:
 	rm -rf $(VENV) .cache .pytest_cache test-artifacts
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
+
+# The browser test (tests/system/test_status_page_browser.py) drives Debian's Chromium through
+# Playwright; Playwright's own browser download is never used.
+.PHONY: chromium
+deps: chromium
+chromium:
+	@test -x /usr/bin/chromium || { apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
+# The API explorer at /docs serves Scalar's standalone bundle from the app itself (offline, no CDN).
+# 4.3 MB, so it is fetched (pinned, checksummed) rather than kept in git; package after `make deps`.
+SCALAR_BUNDLE := chalicelib/static/scalar/standalone.js
+.PHONY: scalar
+deps: scalar
+scalar:
+	@scripts/fetch-scalar.sh $(dir $(SCALAR_BUNDLE))
+
+# ---- Deploy to AWS (issue E10; README "Deploy to AWS") -----------------------------------------
+# make synth                          every stack of a stage into cdk.out/ (offline: no AWS call)
+# make deploy STAGE=prod REGIONS=UsEast,EuWest MAIL_FROM=alerts@example.com
+# make bootstrap-account STAGE=prod   the first account and its full-access key (once)
+# The CDK app and its tests need aws-cdk-lib + cfn-lint (infra/requirements.txt), installed into
+# the same .venv; the Lambda package carries requirements.txt only. Chalice packages the runtime
+# dependencies from a local wheelhouse, so synth needs no network once the wheelhouse exists.
+STAGE ?= dev
+REGIONS ?= UsEast
+CDK_CLI_VERSION := 2.1148.1
+CDK := .cache/cdk-cli/node_modules/.bin/cdk
+INFRA_STAMP := $(VENV)/.infra-requirements-stamp
+WHEELHOUSE := .cache/wheelhouse
+WHEELHOUSE_STAMP := $(WHEELHOUSE)/.stamp
+SYNTH_ENV := PIP_NO_INDEX=1 PIP_FIND_LINKS=$(abspath $(WHEELHOUSE)) \
+	JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=1 STAGE=$(STAGE) REGIONS=$(REGIONS)
+
+.PHONY: infra-deps synth deploy bootstrap-account test-infra
+
+infra-deps: $(STAMP) $(INFRA_STAMP) $(WHEELHOUSE_STAMP)
+
+$(INFRA_STAMP): infra/requirements.txt $(STAMP)
+	$(PY) -m pip install --quiet -r infra/requirements.txt
+	touch $(INFRA_STAMP)
+
+# Lambda runs Linux x86_64, CPython 3.11: the wheels Chalice puts in the deployment package.
+$(WHEELHOUSE_STAMP): requirements.txt
+	mkdir -p $(WHEELHOUSE)
+	$(PY) -m pip download --quiet -r requirements.txt -d $(WHEELHOUSE)
+	$(PY) -m pip download --quiet -r requirements.txt -d $(WHEELHOUSE) --only-binary=:all: \
+	  --platform manylinux2014_x86_64 --implementation cp --python-version 3.11
+	touch $(WHEELHOUSE_STAMP)
+
+synth: infra-deps
+	$(SYNTH_ENV) CDK_OUTDIR=$(abspath cdk.out) $(PY) infra/app.py
+	@ls cdk.out/*.template.json
+
+test-infra: infra-deps
+	$(SYNTH_ENV) $(PY) -m pytest -p no:cacheprovider -q tests/infra
+
+$(CDK):
+	mkdir -p .cache/cdk-cli
+	npm install --silent --no-audit --no-fund --prefix .cache/cdk-cli aws-cdk@$(CDK_CLI_VERSION)
+
+# Needs AWS credentials (see README). The first deploy to an account/region also needs
+# `$(CDK) bootstrap aws://ACCOUNT/REGION` for the home region and every check region.
+deploy: infra-deps $(CDK)
+	cd infra && $(SYNTH_ENV) ../$(CDK) deploy --all --require-approval broadening
+
+bootstrap-account: $(STAMP)
+	$(PY) -m infra.bootstrap --stage $(STAGE)
+
+# The infra tests (tests/infra) need the CDK libraries and the wheelhouse too.
+test: infra-deps
+
+# ---- Fuzzing (issue E12) ------------------------------------------------------------------------
+# make fuzz   the property tests with many more examples (HYPOTHESIS_PROFILE=nightly, registered in
+#             tests/unit/test_properties.py), then the schema fuzzer with more examples when present.
+FUZZ_SCHEMATHESIS_EXAMPLES ?= 500
+.PHONY: fuzz
+fuzz: deps
+	HYPOTHESIS_PROFILE=nightly $(PY) -m pytest -p no:cacheprovider -q tests/unit/test_properties.py
+	@if [ -f tests/system/test_schemathesis.py ]; then \
+	  ENORI_SCHEMATHESIS_EXAMPLES=$(FUZZ_SCHEMATHESIS_EXAMPLES) $(PY) -m pytest -p no:cacheprovider -q \
+	    tests/system/test_schemathesis.py; \
+	fi

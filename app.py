@@ -1,15 +1,25 @@
 """Enori's Chalice app: created here, everything else registered from chalicelib."""
 from chalice import Chalice
 
-from chalicelib.api import account, alerts, incidents, keys, monitors, pings, results
-from chalicelib.api import channels as alert_channels
-from chalicelib.api import rules as alert_rules
+from chalicelib import observability
+from chalicelib.api import (account, alerts, badges, channels, escalation_policies, incidents,
+                            keys, maintenance, monitors, pings, reports, results, rules,
+                            status_pages, teams)
+from chalicelib.api import docs
 from chalicelib.workers import alerts as alert_delivery
-from chalicelib.workers import checks, heartbeat_watcher, incident_events, scheduler, sweeper
+from chalicelib.workers import (checks, escalations, heartbeat_watcher, incident_events,
+                                monthly_reports, scheduler, status_notifications, sweeper)
 
 app = Chalice(app_name="enori")
+# JSON logs with the request id on Lambda, plain lines locally; level from ENORI_LOG_LEVEL (INFO).
+observability.configure_logging(app.log)
+app.register_middleware(observability.request_id_middleware)
 
-for blueprint in (keys.bp, account.bp, monitors.bp, results.bp, incidents.bp, alert_channels.bp,
-                  alert_rules.bp, alerts.bp, pings.bp, scheduler.bp, checks.bp, incident_events.bp,
-                  alert_delivery.bp, sweeper.bp, heartbeat_watcher.bp):
-    app.register_blueprint(blueprint)
+API = (keys, account, monitors, results, pings, incidents, channels, rules, alerts, teams,
+       docs,
+       escalation_policies, maintenance, reports, status_pages, badges)
+WORKERS = (scheduler, checks, incident_events, alert_delivery, escalations, heartbeat_watcher,
+           monthly_reports, status_notifications, sweeper)
+
+for module in API + WORKERS:
+    app.register_blueprint(module.bp)

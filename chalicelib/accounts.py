@@ -7,6 +7,7 @@ from chalicelib.clock import SystemClock, iso
 from chalicelib.ids import new_id
 from chalicelib.scopes import FULL_ACCESS
 from chalicelib.storage import accounts as account_store
+from chalicelib.storage import reports as report_store
 from chalicelib.storage.accounts import COUNTED_RESOURCES, AccountItem
 
 
@@ -16,6 +17,7 @@ def create_account(name: str, plan: str, now, extra_monitors: int = 0,
     item = AccountItem(new_id("acc"), name=name, plan=plan, extra_monitors=extra_monitors,
                        thirty_second_checks=thirty_second_checks, created_at=now)
     account_store.save_new_account(item)
+    report_store.subscribe(item.account_id, now)  # the monthly reports' index of accounts
     return item
 
 

@@ -15,7 +15,7 @@ import logging
 from dataclasses import dataclass
 
 from chalicelib import alert_routing, alerting, events, monitors
-from chalicelib.alerting.base import DeliveryError, SendContext
+from chalicelib.alerting.base import TIMEOUT_SECONDS, DeliveryError, SendContext
 from chalicelib.netguard import OutboundGuard, make_http_client
 from chalicelib.runtime import runtime
 from chalicelib.settings import settings
@@ -30,6 +30,8 @@ monitors.CHILD_DELETERS.append(records.delete_for_monitor)
 LEASE_SECONDS = 120
 MAX_QUEUE_DELAY = 900
 RETENTION_SECONDS = 90 * 86400
+# Each attempt's hard deadline; a module constant so tests can shrink it instead of sleeping.
+SEND_TIMEOUT_SECONDS = TIMEOUT_SECONDS
 
 
 def alert_id_for(event_id: str, channel_id: str) -> str:
@@ -70,6 +72,9 @@ def new_record(event: dict, channel, now: float, *, test: bool = False,
         incident_id=(event.get("incident") or {}).get("id"), status="Pending", attempts=0,
         created_at=now, event_json=json.dumps(event, separators=(",", ":")), test=test,
         escalation_level=escalation_level, history=[],
+        # Due from birth: if the first claim fails (throttled, crashed), a redelivered event
+        # finds the record and sends nothing, so only the sweeper can still deliver it.
+        due_shard=records.DUE_SHARD, due_at=now,
         expires_at=_epoch_dt(now + RETENTION_SECONDS))
 
 
@@ -90,7 +95,15 @@ def deliver_event(event: dict) -> list[AlertRecordItem]:
     return fresh
 
 
+# Targets that are not stored channels, by the prefix of their id ("team:<team_id>", an
+# escalation's email to a team): prefix -> loader(account_id, channel_id) -> channel-like or None.
+VIRTUAL_CHANNELS: dict = {}
+
+
 def _channel(record: AlertRecordItem):
+    prefix, colon, _ = record.channel_id.partition(":")
+    if colon and prefix in VIRTUAL_CHANNELS:
+        return VIRTUAL_CHANNELS[prefix](record.account_id, record.channel_id)
     return channel_store.get_channel(record.account_id, record.channel_id)
 
 
@@ -110,7 +123,7 @@ async def attempt(record: AlertRecordItem, channel, client, guard) -> str:
                                                          permanent=True))
     context = SendContext(http_client=client, guard=guard, clock=runtime.clock,
                           attempt=int(record.attempts), delivery_id=record.alert_id,
-                          test=bool(record.test))
+                          test=bool(record.test), timeout=SEND_TIMEOUT_SECONDS)
     try:
         outcome = await alerting.SENDERS[channel.type](channel.config, record.event, context)
     except DeliveryError as error:

@@ -11,7 +11,7 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass
 
 from chalicelib.runtime import runtime
-from chalicelib.settings import settings
+from chalicelib.settings import AWS_REGION_OF, settings
 
 JOBS_PER_MESSAGE = 25
 MAX_DELAY_SECONDS = 900
@@ -33,9 +33,14 @@ def queue_name(region: str) -> str:
 _queue_urls: dict[str, str] = {}
 
 
-def queue_url(name: str) -> str:
+def region_sqs(region: str | None):
+    """The SQS client of a check region's AWS region (each region's queue lives there)."""
+    return runtime.client("sqs", AWS_REGION_OF.get(region or "", None))
+
+
+def queue_url(name: str, region: str | None = None) -> str:
     if name not in _queue_urls:
-        _queue_urls[name] = runtime.client("sqs").get_queue_url(QueueName=name)["QueueUrl"]
+        _queue_urls[name] = region_sqs(region).get_queue_url(QueueName=name)["QueueUrl"]
     return _queue_urls[name]
 
 
@@ -62,12 +67,12 @@ def send_jobs(jobs: list[CheckJob], now_epoch: float) -> int:
             by_region[region].append(entry)
     sent = 0
     for region, entries in by_region.items():
-        sent += _send_batches(queue_url(queue_name(region)), entries)
+        sent += _send_batches(region, queue_url(queue_name(region), region), entries)
     return sent
 
 
-def _send_batches(url: str, entries: list[dict]) -> int:
-    sqs = runtime.client("sqs")
+def _send_batches(region: str, url: str, entries: list[dict]) -> int:
+    sqs = region_sqs(region)
     for start in range(0, len(entries), 10):
         batch = entries[start:start + 10]
         response = sqs.send_message_batch(QueueUrl=url, Entries=batch)
@@ -78,9 +83,11 @@ def _send_batches(url: str, entries: list[dict]) -> int:
     return len(entries)
 
 
-def enqueue_now(account_id: str, monitor_id: str, regions: list[str], now_epoch: float) -> int:
-    """Check a monitor at once from each of its regions (check now, resume)."""
+def enqueue_now(account_id: str, monitor_id: str, regions: list[str],
+                now_epoch: float) -> list[str]:
+    """Check a monitor at once from each of its regions (check now, resume); the regions
+    queued (those this deployment serves)."""
     jobs = [CheckJob(account_id, monitor_id, int(now_epoch), region, manual=True)
             for region in regions if region in settings.check_regions]
     send_jobs(jobs, now_epoch)
-    return len(jobs)
+    return [job.region for job in jobs]

@@ -65,6 +65,8 @@ def evaluate_observation(monitor: MonitorItem, obs: Observation, policy: Policy)
     for _ in range(MAX_ATTEMPTS):
         item = states.load_state(monitor.account_id, monitor.monitor_id)
         before = MonitorState.from_dict(item_state(item))
+        if state_machine.is_quiet(before, policy, obs):
+            return []
         after, transitions = state_machine.evaluate(before, policy, obs)
         if after == before and not transitions:
             return []
@@ -80,6 +82,17 @@ def evaluate_observation(monitor: MonitorItem, obs: Observation, policy: Policy)
         return transitions
     raise RuntimeError(f"could not commit the state of {monitor.monitor_id} after "
                        f"{MAX_ATTEMPTS} attempts")
+
+
+def has_counted(monitor: MonitorItem, slot: int, region: str) -> bool:
+    """Whether the monitor's state already holds `region`'s result for `slot` (a slot older
+    than the kept window counts as held: it can no longer change anything)."""
+    state = MonitorState.from_dict(item_state(states.load_state(monitor.account_id,
+                                                                monitor.monitor_id)))
+    if state.slots and len(state.slots) >= state_machine.KEEP_SLOTS \
+            and slot < state.slots[0]["slot"]:
+        return True
+    return any(s["slot"] == slot and region in s["results"] for s in state.slots)
 
 
 def in_maintenance(monitor: MonitorItem, now) -> bool:

@@ -194,6 +194,9 @@ def add_timeline(account_id: str, incident_id: str, kind: str, message: str, at:
         if existing is None:
             raise
         return entry_json(existing)
+    if kind == "update":  # internal event: status page subscribers hear of updates
+        events.emit(events.event_id_for(incident_id, entry_id), account_id, "incident.updated",
+                    {"incident": {"id": incident_id}, "update": entry_json(entry)})
     return entry_json(entry)
 
 

@@ -7,14 +7,16 @@ from __future__ import annotations
 
 import json
 from typing import Callable
+from urllib.parse import urlsplit
 
 from pynamodb.exceptions import TransactWriteError
 
-from chalicelib import jobs, plans, scheduling
+from chalicelib import escalation_policies, jobs, plans, scheduling
 from chalicelib.errors import (ConflictError, InvalidReferenceError, NotFoundError,
                                PlanLimitError, ValidationError)
 from chalicelib.ids import new_id
 from chalicelib.models.monitors import MonitorInType, monitor_defaults_dump
+from chalicelib.netguard import OutboundGuard, parse_ip_literal
 from chalicelib.settings import settings
 from chalicelib.storage import channels as channel_store
 from chalicelib.storage import control
@@ -56,6 +58,31 @@ def check_rules(account: AccountItem, body: MonitorInType) -> None:
     if missing:
         raise InvalidReferenceError.for_field("alertChannelIds",
                                               f"alert channel {missing[0]} does not exist")
+    escalation_policies.require_reference(account.account_id, body.escalation_policy_id,
+                                          "escalationPolicyId")
+    check_literal_target(body)
+
+
+def check_literal_target(body: MonitorInType) -> None:
+    """A target spelled as a blocked IP address is a 400 SSRF_BLOCKED now, not a failing check
+    later (names are judged when resolved, at check time). Judged by the policy alone: the
+    hosts-only sandbox (`ENORI_RESOLVER=hosts`) restricts connections, not what may be saved."""
+    target = body.url if body.type in ("Port", "Ping") else None
+    if body.type == "Website":
+        target = urlsplit(body.url).hostname
+    elif body.type == "Dns" and body.nameserver:
+        target = _nameserver_host(body.nameserver)
+    literal = parse_ip_literal(target) if target else None
+    if literal is not None:
+        OutboundGuard(allow_private=settings.allow_private_targets,
+                      offline=False).check_ip(target, literal)
+
+
+def _nameserver_host(text: str) -> str:
+    """The address of a validated nameserver: "ip", "ip:port", "[v6]:port" or a bare v6."""
+    if text.startswith("["):
+        return text[1:text.index("]")]
+    return text.split(":")[0] if text.count(":") == 1 else text
 
 
 def _apply(item: MonitorItem, body: MonitorInType, now) -> None:

@@ -42,6 +42,7 @@ RESOURCE_WORDS = {
     "api_keys": "API keys",
     "alert_channels": "alert channels",
     "teams": "teams",
+    "members_per_team": "members per team",
     "status_pages": "status pages",
     "escalation_policies": "escalation policies",
     "maintenance_windows": "maintenance windows",

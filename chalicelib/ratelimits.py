@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from chalicelib.settings import settings
+
 
 @dataclass(frozen=True)
 class Tier:
@@ -29,7 +31,13 @@ READ_METHODS = ("GET", "HEAD", "OPTIONS")
 
 def tiers_for(method: str, special: str | None = None) -> list[Tier]:
     base = TIERS["read"] if method.upper() in READ_METHODS else TIERS["general"]
-    return [base] + ([TIERS[special]] if special else [])
+    return [scaled(t) for t in [base] + ([TIERS[special]] if special else [])]
+
+
+def scaled(tier: Tier, scale: int | None = None) -> Tier:
+    """The tier with its limit multiplied by `scale` (default: ENORI_RATE_LIMIT_SCALE, 1)."""
+    factor = settings.rate_limit_scale if scale is None else scale
+    return tier if factor == 1 else Tier(tier.name, tier.limit * factor, tier.window_seconds)
 
 
 def window_start(now_epoch: float, tier: Tier) -> int:

@@ -14,7 +14,7 @@ import math
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, Callable
 
-from chalicelib import monitors, plans, stats
+from chalicelib import maintenance, monitors, plans, stats
 from chalicelib.clock import iso
 from chalicelib.storage import monitors as monitor_store
 from chalicelib.storage import results as store
@@ -27,6 +27,9 @@ HOUR = stats.SECONDS_PER_HOUR
 # (monitor_id, start, end) -> (downtime seconds, incident count) within the window. The incidents
 # module registers one; until then the stats report 0 for both.
 INCIDENT_TOTALS: list[Callable[[str, datetime, datetime], tuple[int, int]]] = []
+# (monitor item, start, end) -> the (start, end) maintenance spans of the monitor within the
+# window. The maintenance windows module registers one; until then nothing is excluded.
+MAINTENANCE_SPANS: list[Callable[[Any, datetime, datetime], list]] = []
 
 
 def retention_days_of(account_id: str) -> int:
@@ -115,14 +118,33 @@ def incident_totals(monitor_id: str, start: datetime, end: datetime) -> tuple[in
     return downtime, count
 
 
-def stats_for(monitor_id: str, period: str, now: datetime) -> dict:
-    """`summarise` over the period's hourly rollups, with "period", "from" and "to".
+def maintenance_spans(monitor_item: Any, start: datetime, end: datetime) -> list:
+    """The monitor's maintenance within [start, end), merged."""
+    return maintenance.merge_spans(span for spans_of in MAINTENANCE_SPANS
+                                   for span in spans_of(monitor_item, start, end))
+
+
+def checks_outside(rollups: list, merged_spans: list) -> tuple[int, int]:
+    """(checks, failures) of the rollups whose hour is not wholly inside maintenance: what
+    uptime counts. Hourly rollups cannot say which checks of a partly covered hour fell inside,
+    so those hours count in full."""
+    counted = [r for r in rollups if not maintenance.is_hour_covered(merged_spans, r.hour_epoch)]
+    return sum(int(r.checks) for r in counted), sum(int(r.failures) for r in counted)
+
+
+def stats_for(monitor_id: str, period: str, now: datetime, monitor_item: Any = None) -> dict:
+    """`summarise` over the period's hourly rollups, with "period", "from" and "to". Given the
+    monitor, `uptimePercentage` leaves out hours wholly inside its maintenance, and
+    `maintenanceSeconds` is the maintenance time in the period.
     KeyError for an unknown period (the API validates it first)."""
     start, end = stats.period_window(period, now)
     first_hour, last_hour = stats.hours_between(start, end)
     rollups = store.rollups_between(monitor_id, first_hour, last_hour)
     downtime, count = incident_totals(monitor_id, start, end)
     summary = stats.summarise(rollups, incidents_downtime_seconds=downtime, incident_count=count)
+    spans = maintenance_spans(monitor_item, start, end) if monitor_item is not None else []
+    summary["uptimePercentage"] = stats.uptime_percentage(*checks_outside(rollups, spans))
+    summary["maintenanceSeconds"] = maintenance.covered_seconds(spans)
     return {"period": period, "from": iso(start), "to": iso(end), **summary}
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pynamodb.exceptions import DeleteError, TransactWriteError
 
+from chalicelib import escalation_policies
 from chalicelib.clock import iso
 from chalicelib.errors import InvalidReferenceError, NotFoundError, ValidationError
 from chalicelib.ids import new_id
@@ -83,6 +84,8 @@ def _write(item: AlertRuleItem, condition) -> None:
 def create_rule(account_id: str, body: AlertRuleIn, now) -> AlertRuleItem:
     check_target(body)
     check_monitors(account_id, body)
+    escalation_policies.require_reference(account_id, body.escalation_policy_id,
+                                          "escalationPolicyId")
     item = AlertRuleItem(account_id, new_id("rule"), created_at=now)
     _apply(item, body, now)
     _write(item, AlertRuleItem.rule_id.does_not_exist())
@@ -94,6 +97,8 @@ def replace_rule(account_id: str, rule_id: str, body: AlertRuleIn, now) -> Alert
     item = require_rule(account_id, rule_id)
     check_target(body)
     check_monitors(account_id, body)
+    escalation_policies.require_reference(account_id, body.escalation_policy_id,
+                                          "escalationPolicyId")
     _apply(item, body, now)
     _write(item, AlertRuleItem.rule_id.exists())
     return item

@@ -17,15 +17,18 @@ class Runtime:
         self._clients: dict[str, object] = {}
         self._lock = threading.Lock()
 
-    def client(self, service: str):
-        """A shared boto3 client for `service` (sqs, sns, ses) on this stage's endpoint."""
+    def client(self, service: str, region: str | None = None):
+        """A shared boto3 client for `service` (sqs, sns, ses) in `region` (default: the home
+        region). Locally every region is the one moto server."""
+        region = settings.aws_region if region is None or settings.aws_endpoint else region
+        key = f"{service}@{region}"
         with self._lock:
-            if service not in self._clients:
+            if key not in self._clients:
                 import boto3
 
-                self._clients[service] = boto3.client(
-                    service, region_name=settings.aws_region, endpoint_url=settings.aws_endpoint)
-            return self._clients[service]
+                self._clients[key] = boto3.client(
+                    service, region_name=region, endpoint_url=settings.aws_endpoint)
+            return self._clients[key]
 
     def reset_clients(self) -> None:
         with self._lock:

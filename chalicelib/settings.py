@@ -55,6 +55,9 @@ class Settings:
     # Set by the deployment; locally the topic is looked up (created) by name.
     events_topic_arn: str | None = None
     mail_from: str = "alerts@enori.local"
+    # Multiplies every per-key rate limit. 1 in production; the schema-fuzzing test stack raises
+    # it so that thousands of generated requests are not all answered 429.
+    rate_limit_scale: int = 1
 
     def table_name(self, name: str) -> str:
         return f"{self.resource_prefix}-{name}"
@@ -71,7 +74,10 @@ def load_settings(env: dict[str, str] | os._Environ = os.environ) -> Settings:
     return Settings(
         stage=stage,
         resource_prefix=env.get("ENORI_RESOURCE_PREFIX", f"enori-{stage}"),
-        aws_region=env.get("AWS_REGION", env.get("AWS_DEFAULT_REGION", "us-east-1")),
+        # A check worker in another region still reads and writes the home region's tables and
+        # topic: ENORI_HOME_REGION, when set, wins over the region the function runs in.
+        aws_region=env.get("ENORI_HOME_REGION")
+        or env.get("AWS_REGION", env.get("AWS_DEFAULT_REGION", "us-east-1")),
         dynamodb_endpoint=env.get("ENORI_DYNAMODB_ENDPOINT") or None,
         aws_endpoint=env.get("ENORI_AWS_ENDPOINT") or None,
         api_key_secret=env.get("ENORI_API_KEY_SECRET", ""),
@@ -85,6 +91,7 @@ def load_settings(env: dict[str, str] | os._Environ = os.environ) -> Settings:
         alert_retry_delays=tuple(int(x) for x in env.get("ENORI_ALERT_RETRY_DELAYS",
                                                           "30,300,1800").split(",") if x.strip()),
         mail_from=env.get("ENORI_MAIL_FROM", "alerts@enori.local"),
+        rate_limit_scale=max(1, int(env.get("ENORI_RATE_LIMIT_SCALE") or 1)),
     )
 
 

@@ -200,3 +200,18 @@ def _track_certificate(new: MonitorState, policy: Policy, obs: Observation) -> l
     new.ssl_warned_for = certificate
     words = "SSL certificate has expired" if days < 0 else f"SSL certificate expires in {days} days"
     return [Transition("monitor.ssl_expiring", words, policy.in_maintenance)]
+
+
+def is_quiet(before: MonitorState, policy: Policy, obs: Observation) -> bool:
+    """Whether folding `obs` in can change nothing anyone sees, so the write can be skipped.
+
+    The steady state of a healthy monitor: an Up monitor whose remembered slots are all good, a
+    passing result from a region already Up, and no response-time or certificate tracking to
+    update. Most results are like this; skipping their write is most of a check's cost.
+    """
+    return (obs.ok and before.status == "Up" and not before.degraded
+            and before.region_status.get(obs.region) == "Up"
+            and not policy.response_time_threshold_ms
+            and (obs.ssl_days_left is None or policy.ssl_expiry_warning_days is None
+                 or obs.ssl_days_left > policy.ssl_expiry_warning_days)
+            and all(slot_verdict(s["results"], policy) is not False for s in before.slots))

@@ -34,7 +34,7 @@ RECEIVE_VISIBILITY_SECONDS = 300
 class EventPump:
     def __init__(self, app: Any, sqs_client: Any, sns_client: Any, clock: Any = None,
                  region: str = "us-east-1", poll_wait_seconds: int = 1,
-                 retry_delay_seconds: int = 1) -> None:
+                 retry_delay_seconds: int = 1, rate_seconds: int | None = None) -> None:
         self.app = app
         self.sqs = sqs_client
         self.sns = sns_client
@@ -47,8 +47,8 @@ class EventPump:
         self.queue_sources = [s for s in app.event_sources if isinstance(s, SQSEventConfig)]
         self.topic_sources = [s for s in app.event_sources if isinstance(s, SNSEventConfig)]
         now = self.clock.now()
-        self._next_fire = {s.name: next_fire_time(expression_text(s.schedule_expression), now)
-                           for s in self.schedules}
+        self.rate_seconds = rate_seconds
+        self._next_fire = {s.name: self._next(s, now) for s in self.schedules}
         self._queue_urls: dict[str, str] = {}
         self._queue_arns: dict[str, str] = {}
         self._subscription_arns: dict[str, str] = {}
@@ -56,6 +56,10 @@ class EventPump:
         self._threads: list[threading.Thread] = []
 
     # --- schedules -------------------------------------------------------------------------
+
+    def _next(self, source: ScheduledEventConfig, after):
+        return next_fire_time(expression_text(source.schedule_expression), after,
+                              self.rate_seconds)
 
     def run_due_schedules(self) -> list[str]:
         """Invoke every schedule whose boundary has passed, once; return their names.
@@ -68,7 +72,7 @@ class EventPump:
             due_at = self._next_fire[source.name]
             if now < due_at:
                 continue
-            self._next_fire[source.name] = next_fire_time(expression_text(source.schedule_expression), now)
+            self._next_fire[source.name] = self._next(source, now)
             self._invoke(source, scheduled_event(source.name, due_at, self.region))
             fired.append(source.name)
         return fired

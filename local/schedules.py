@@ -22,9 +22,14 @@ def expression_text(expression: str | ScheduleExpression | Any) -> str:
     return str(expression).strip()
 
 
-def next_fire_time(expression: str, after: datetime) -> datetime:
-    """The first time strictly after `after` at which `expression` fires (aware UTC)."""
+def next_fire_time(expression: str, after: datetime, rate_seconds: int | None = None) -> datetime:
+    """The first time strictly after `after` at which `expression` fires (aware UTC).
+
+    `rate_seconds` runs every rate schedule that often instead (tests and demos that cannot
+    wait for minutes; the handlers are built for any cadence: cursors, claims and deadlines)."""
     if expression.startswith("rate("):
+        if rate_seconds:
+            return _next_boundary(after, rate_seconds)
         return _next_rate_boundary(expression, after)
     if expression.startswith("cron(") and expression.endswith(")"):
         return next(CronSim(to_unix_cron(expression), after.astimezone(timezone.utc)))
@@ -35,7 +40,10 @@ def _next_rate_boundary(expression: str, after: datetime) -> datetime:
     match = _RATE.match(expression)
     if not match or int(match.group(1)) < 1:
         raise ValueError(f"unsupported rate expression: {expression!r}")
-    period = int(match.group(1)) * _UNIT_SECONDS[match.group(2).rstrip("s")]
+    return _next_boundary(after, int(match.group(1)) * _UNIT_SECONDS[match.group(2).rstrip("s")])
+
+
+def _next_boundary(after: datetime, period: int) -> datetime:
     elapsed = int(after.timestamp())
     return datetime.fromtimestamp(elapsed - elapsed % period + period, tz=timezone.utc)
 

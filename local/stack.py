@@ -68,7 +68,9 @@ class LocalStack:
         self._create_resources(app, sqs, sns)
         self._api = ApiServer(app, HOST, self.port)
         self._api.start()
-        self._pump = EventPump(app, sqs, sns, region=REGION)
+        # ENORI_LOCAL_RATE_SECONDS: run rate schedules that often (tests that cannot wait minutes).
+        rate = int(os.environ.get("ENORI_LOCAL_RATE_SECONDS") or 0) or None
+        self._pump = EventPump(app, sqs, sns, region=REGION, rate_seconds=rate)
         self._pump.start()
         _wait_until_answering(self.base_url)
 

@@ -1,5 +1,6 @@
 """Helpers for API tests: a JSON client over chalice.test.Client and account factories."""
 import json
+from contextlib import contextmanager
 
 
 class Api:
@@ -47,3 +48,23 @@ def make_account(plan: str = "Business", scopes=("*",), **addons):
     return account.account_id, key
 
 
+
+
+@contextmanager
+def aws_calls():
+    """Every AWS operation made inside the block (PynamoDB and boto3 both go through botocore):
+    how tests prove that no path issues a Scan."""
+    from botocore.client import BaseClient
+
+    calls: list[str] = []
+    original = BaseClient._make_api_call
+
+    def spy(self, operation, params):
+        calls.append(operation)
+        return original(self, operation, params)
+
+    BaseClient._make_api_call = spy
+    try:
+        yield calls
+    finally:
+        BaseClient._make_api_call = original

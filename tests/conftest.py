@@ -20,12 +20,12 @@ for _var in ("ENORI_DYNAMODB_ENDPOINT", "ENORI_AWS_ENDPOINT", "ENORI_ALLOW_PRIVA
 import pytest  # noqa: E402
 
 
-@pytest.fixture
-def aws():
-    """moto in-process with every table created; the runtime clock reset afterwards."""
+@pytest.fixture(scope="session")
+def moto_session():
+    """One moto backend per test process, with every table, queue and topic created once
+    (creating 30 tables per test cost more than most tests)."""
     from moto import mock_aws
 
-    from chalicelib.clock import SystemClock
     from chalicelib.runtime import runtime
     from chalicelib.storage.tables import create_tables
 
@@ -34,8 +34,41 @@ def aws():
         create_tables()
         create_queues_and_topics()
         yield
-        runtime.clock = SystemClock()
         runtime.reset_clients()
+
+
+@pytest.fixture
+def aws(moto_session):
+    """moto with every table empty; the runtime clock reset afterwards."""
+    from chalicelib.clock import SystemClock
+    from chalicelib.runtime import runtime
+
+    empty_everything()
+    yield
+    runtime.clock = SystemClock()
+
+
+def empty_everything():
+    """Delete every item of every table (test-only Scans) and forget SES identities and sent
+    mail. Queues keep their messages: no test reads the in-process queues (they stub the sender
+    or read the outbox table instead)."""
+    from moto.ses.models import ses_backends
+
+    for account_backends in ses_backends.values():   # (BackendDict.reset would reset all)
+        account_backends.reset()
+    from chalicelib.storage.tables import ALL_ITEMS
+
+    client = ALL_ITEMS[0]._get_connection().connection.client
+    for item_class in ALL_ITEMS:
+        name = item_class.Meta.table_name
+        keys = [item_class._hash_keyname] + ([item_class._range_keyname]
+                                             if item_class._range_keyname else [])
+        names = {f"#k{i}": key for i, key in enumerate(keys)}
+        pages = client.get_paginator("scan").paginate(
+            TableName=name, ProjectionExpression=", ".join(names), ExpressionAttributeNames=names)
+        for page in pages:
+            for item in page["Items"]:
+                client.delete_item(TableName=name, Key=item)
 
 
 @pytest.fixture
@@ -48,17 +81,20 @@ def clock(aws):
 
 
 def create_queues_and_topics():
-    """What the deployment (or the local stack) wires up: every queue and topic the app uses."""
+    """What the deployment (or the local stack) wires up: every queue and topic the app uses,
+    each check region's queue in that region's AWS region, as on AWS."""
     from chalice.app import SNSEventConfig, SQSEventConfig
 
     from app import app
     from chalicelib import dispatch
     from chalicelib.runtime import runtime
+    from chalicelib.settings import settings
 
     dispatch._queue_urls.clear()
+    region_of = {dispatch.queue_name(r): r for r in settings.check_regions}
     for source in app.event_sources:
         if isinstance(source, SQSEventConfig):
-            runtime.client("sqs").create_queue(QueueName=source.queue)
+            dispatch.region_sqs(region_of.get(source.queue)).create_queue(QueueName=source.queue)
         elif isinstance(source, SNSEventConfig):
             runtime.client("sns").create_topic(Name=source.topic)
 
@@ -74,3 +110,33 @@ def api(clock):
     _, key = make_account()
     with Client(app) as client:
         yield Api(client, key)
+
+
+@pytest.fixture
+def private_ok(monkeypatch):
+    """Let channels, deliveries and checks reach the local receivers and targets on 127.0.0.1
+    (production refuses private addresses; the local stack allows them by configuration)."""
+    import dataclasses
+
+    from chalicelib import channels, delivery, monitors
+    from chalicelib.workers import checks
+
+    for module in (channels, delivery, checks, monitors):
+        monkeypatch.setattr(module, "settings",
+                            dataclasses.replace(module.settings, allow_private_targets=True))
+
+
+@pytest.fixture
+def receiver():
+    """Local webhook receivers: `receiver(500, 500)` answers 500 twice, then 200."""
+    from targets import WebhookReceiver
+
+    made = []
+
+    def make(*statuses):
+        made.append(WebhookReceiver(*statuses))
+        return made[-1]
+
+    yield make
+    for each in made:
+        each.stop()

@@ -102,8 +102,14 @@ def _html(summary, test: bool) -> str:
 
 async def send(channel_config: dict, event: dict, ctx: SendContext) -> DeliveryOutcome:
     message = render(event, test=is_test(event, ctx))
+    return await send_message(message, list(channel_config["addresses"]), ctx)
+
+
+async def send_message(message: EmailMessage, addresses: list[str],
+                       ctx: SendContext) -> DeliveryOutcome:
+    """Send a rendered message (Subject and parts set) to `addresses`, as `send` does an alert:
+    also the way monthly reports are mailed."""
     sender = settings.mail_from
-    addresses = list(channel_config["addresses"])
     domain = sender.rpartition("@")[2] or "enori.local"
     message["From"] = sender
     message["To"] = ", ".join(addresses)

@@ -46,8 +46,10 @@ def list_alerts(call: Call):
         status = {s.lower(): s for s in STATUSES}.get(status.lower()) or \
             _bad("status", "must be one of " + ", ".join(STATUSES))
     monitor_id, kind = call.query("monitorId"), call.query("type")
-    items = [r for r in records.list_records(call.account_id, _epoch(call.time("from")),
-                                             _epoch(call.time("to")))
+    start, end = call.time("from"), call.time("to")
+    if start is not None and end is not None and start > end:
+        _bad("from", "must not be after `to`")  # DynamoDB refuses an inverted BETWEEN: a 500
+    items = [r for r in records.list_records(call.account_id, _epoch(start), _epoch(end))
              if (status is None or r.status == status)
              and (monitor_id is None or r.monitor_id == monitor_id)
              and (kind is None or r.alert_type.lower() == kind.lower()

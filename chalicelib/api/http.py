@@ -197,7 +197,7 @@ def endpoint(bp: Blueprint, path: str, methods: list[str] | str = "GET", *,
 
         for method in methods:
             ROUTES.append({"method": method, "path": path, "scope": scope, "public": public,
-                           "rate": rate, "handler": handler.__name__})
+                           "rate": rate, "handler": handler.__name__, "status": status})
         bp.route(path, methods=methods, content_types=content_types or BODY_TYPES)(view)
         return handler
 

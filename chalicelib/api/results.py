@@ -59,8 +59,8 @@ def list_results(call: Call, monitor_id: str):
 
 @endpoint(bp, "/api/monitors/{monitor_id}/stats", "GET", scope="monitors:read")
 def monitor_stats(call: Call, monitor_id: str):
-    monitors.require_monitor(call.account_id, monitor_id)
+    monitor = monitors.require_monitor(call.account_id, monitor_id)
     period = (call.query("period") or stats.DEFAULT_PERIOD).strip().lower()
     if period not in stats.PERIODS:
         raise ValidationError.for_field("period", "must be one of " + ", ".join(stats.PERIODS))
-    return results.stats_for(monitor_id, period, call.clock.now())
+    return results.stats_for(monitor_id, period, call.clock.now(), monitor)

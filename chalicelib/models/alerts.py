@@ -61,7 +61,7 @@ class AlertRuleIn(ApiModel):
     all_monitors: bool = False
     channel_ids: Annotated[ChannelIds, Field(min_length=1)]
     events: EventTypes = Field(default_factory=lambda: list(DEFAULT_RULE_EVENTS))
-    # Checked against escalation policies when they exist (E8); stored as given until then.
+    # One of the account's escalation policies (checked by `rules.create_rule`).
     escalation_policy_id: EscalationPolicyId | None = None
 
 

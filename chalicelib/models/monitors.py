@@ -44,6 +44,8 @@ class MonitorBase(ApiModel):
     tags: Tags = Field(default_factory=list)
     group_name: str | None = Field(None, max_length=100)
     description: str | None = Field(None, max_length=1000)
+    # One of the account's escalation policies (checked by `monitors.check_rules`).
+    escalation_policy_id: str | None = Field(None, min_length=1, max_length=100)
 
     @field_validator("timeout_seconds")
     @classmethod

@@ -8,18 +8,27 @@ from chalicelib.storage.channels import AlertChannelItem
 from chalicelib.storage.control import ControlItem
 from chalicelib.storage.events import EventItem
 from chalicelib.storage.incidents import IncidentItem, IncidentUpdateItem
+from chalicelib.storage.maintenance_windows import MaintenanceWindowItem
 from chalicelib.storage.monitor_states import MonitorStateItem
 from chalicelib.storage.monitors import MonitorItem
 from chalicelib.storage.pings import PingItem
 from chalicelib.storage.rate_limits import RateCounterItem
+from chalicelib.storage.reports import ReportItem, ReportSubscriptionItem
 from chalicelib.storage.results import CheckResultItem, CheckRollupItem
 from chalicelib.storage.rules import AlertRuleItem
+from chalicelib.storage.status_pages import StatusPageItem, StatusSubscriberItem
+from chalicelib.storage.escalation_policies import EscalationPolicyItem
+from chalicelib.storage.escalations import EscalationItem
+from chalicelib.storage.teams import TeamItem
 from chalicelib.storage.uniques import UniqueItem
 
 ALL_ITEMS: list = [AccountItem, ApiKeyItem, RateCounterItem, UniqueItem, MonitorItem,
                    AlertChannelItem, ControlItem, CheckResultItem, CheckRollupItem, EventItem,
                    MonitorStateItem, IncidentItem, IncidentUpdateItem, AlertRuleItem, PingItem,
                    AlertRecordItem]
+ALL_ITEMS += [StatusPageItem, StatusSubscriberItem]
+ALL_ITEMS += [MaintenanceWindowItem, ReportItem, ReportSubscriptionItem]
+ALL_ITEMS += [TeamItem, EscalationPolicyItem, EscalationItem]
 
 
 def create_tables() -> None:

@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import logging
+from collections import Counter
 
 from chalice import Blueprint
 
-from chalicelib import delivery, events
+from chalicelib import wiring  # noqa: F401  (hooks; see chalicelib/wiring.py)
+from chalicelib import delivery, events, observability
 
 bp = Blueprint(__name__)
 log = logging.getLogger("enori.alerts")
@@ -13,7 +15,14 @@ log = logging.getLogger("enori.alerts")
 
 @bp.on_sns_message(topic=events.topic_name())
 def deliver_events(event):
-    delivery.deliver_event(events.decode(event.message))
+    fresh = delivery.deliver_event(events.decode(event.message))
+    emit_delivery_metrics(Counter(r.status for r in fresh))
+
+
+def emit_delivery_metrics(by_status: Counter) -> None:
+    """First delivery attempts by their outcome (Delivered, Retrying, Failed, ...)."""
+    for status, count in by_status.items():
+        observability.emit_metric("AlertDeliveries", count, "Count", {"Status": str(status)})
 
 
 @bp.on_sqs_message(queue=delivery.retry_queue_name(), batch_size=10)
@@ -25,4 +34,7 @@ def retry_alerts(event):
         except Exception:
             log.exception("retry message failed; SQS will redeliver it")
             failed.append({"itemIdentifier": record.to_dict()["messageId"]})
+    handled = len(event.to_dict()["Records"]) - len(failed)
+    observability.emit_metrics({"AlertRetriesHandled": (handled, "Count"),
+                                "AlertRetriesFailed": (len(failed), "Count")})
     return {"batchItemFailures": failed}

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 from chalice import Blueprint
 
-from chalicelib import dispatch, evaluator, results
+from chalicelib import wiring  # noqa: F401  (hooks; see chalicelib/wiring.py)
+from chalicelib import dispatch, evaluator, observability, results
 from chalicelib.checkers import CheckDeps, CheckResult, run_check
 from chalicelib.dispatch import CheckJob
 from chalicelib.models.monitors import parse_monitor
@@ -25,7 +26,10 @@ from chalicelib.storage.monitors import MonitorItem
 
 bp = Blueprint(__name__)
 log = logging.getLogger("enori.worker")
-CONCURRENCY = 100
+# Checks in flight per batch, and the connection pool's size. Measured (bench/checks.py): httpcore's
+# pool bookkeeping grows with the square of the pool, so 100 was ~100x slower than a raw client
+# while 10-20 runs within 20% of it; a batch holds at most 250 checks.
+CONCURRENCY = 16
 
 
 @dataclass
@@ -86,11 +90,15 @@ def default_deps(guard: OutboundGuard, client) -> CheckDeps:
 
 
 def record(ran: Ran, retention_days: int) -> None:
-    """Store a result and, if it is new, evaluate it (a redelivered job does neither twice)."""
+    """Store a result and evaluate it, each once. A redelivered job whose result is already
+    stored is still evaluated if the state has not counted it: the first delivery may have
+    failed between the two writes (a throttled commit), and skipping it would lose the slot."""
     now = runtime.clock.now()
-    if results.record_result(ran.monitor, ran.result, ran.job.region, ran.job.slot, now,
-                             retention_days=retention_days):
-        evaluator.evaluate_result(ran.monitor, ran.job.slot, ran.job.region, ran.result)
+    job = ran.job
+    if results.record_result(ran.monitor, ran.result, job.region, job.slot, now,
+                             retention_days=retention_days) \
+            or not evaluator.has_counted(ran.monitor, job.slot, job.region):
+        evaluator.evaluate_result(ran.monitor, job.slot, job.region, ran.result)
 
 
 def process_batch(records: list[tuple[str, str]], deps_factory=None) -> dict:
@@ -107,6 +115,7 @@ def process_batch(records: list[tuple[str, str]], deps_factory=None) -> dict:
     monitors = load_monitors(all_jobs) if all_jobs else {}
     pairs = [(j, monitors.get((j.account_id, j.monitor_id))) for j in all_jobs]
     ran = asyncio.run(run_jobs([(j, m) for j, m in pairs if should_run(j, m)], deps_factory))
+    emit_check_metrics(ran)
     by_job = {id(r.job): r for r in ran}
     retention: dict[str, int] = {}   # one account read per account per batch
     for message_id, jobs in jobs_of.items():
@@ -122,8 +131,25 @@ def process_batch(records: list[tuple[str, str]], deps_factory=None) -> dict:
     return {"batchItemFailures": [{"itemIdentifier": m} for m in sorted(failed)]}
 
 
+def emit_check_metrics(ran: list[Ran]) -> None:
+    """Checks run, failed and their latencies, per region (never per monitor)."""
+    by_region: dict[str, list[Ran]] = {}
+    for r in ran:
+        by_region.setdefault(r.job.region, []).append(r)
+    for region, group in by_region.items():
+        dims = {"Region": region}
+        observability.emit_metrics({"ChecksRun": (len(group), "Count"),
+                                    "ChecksFailed": (sum(not r.result.ok for r in group), "Count")},
+                                   dims)
+        latencies = [r.result.response_time_ms for r in group
+                     if r.result.response_time_ms is not None]
+        if latencies:
+            observability.emit_values("CheckLatency", latencies, "Milliseconds", dims)
+
+
 def _make_handler(region: str):
     def handler(event):
+        observability.bind_request_id(event.context)
         return process_batch([(r.to_dict()["messageId"], r.body) for r in event])
 
     handler.__name__ = f"check_worker_{region.lower()}"
@@ -132,7 +158,8 @@ def _make_handler(region: str):
 
 for _region in settings.check_regions:
     _handler = _make_handler(_region)
-    # Module attribute too: Lambda resolves handlers by module path and name.
-    globals()[_handler.__name__] = _handler
-    bp.on_sqs_message(queue=dispatch.queue_name(_region), batch_size=10)(_handler)
+    # Module attribute too: Lambda resolves handlers by module path and name, and calls them with
+    # (event, context) — so the attribute must be Chalice's wrapper, not the bare function.
+    globals()[_handler.__name__] = bp.on_sqs_message(
+        queue=dispatch.queue_name(_region), batch_size=10)(_handler)
 

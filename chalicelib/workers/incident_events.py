@@ -11,6 +11,7 @@ from datetime import datetime, timedelta, timezone
 
 from chalice import Blueprint
 
+from chalicelib import wiring  # noqa: F401  (hooks; see chalicelib/wiring.py)
 from chalicelib import events, incidents
 from chalicelib.runtime import runtime
 from chalicelib.storage import incidents as incident_store

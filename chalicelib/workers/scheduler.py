@@ -11,7 +11,7 @@ import logging
 
 from chalice import Blueprint, Rate
 
-from chalicelib import dispatch, scheduling
+from chalicelib import dispatch, observability, scheduling
 from chalicelib.dispatch import CheckJob
 from chalicelib.runtime import runtime
 from chalicelib.settings import settings
@@ -59,4 +59,7 @@ def run_tick(now) -> dict:
 def run_scheduler(event):
     sent = run_tick(runtime.clock.now())
     log.info("scheduler tick: %s", sent)
+    # Emitted on every tick, zero included: its absence is the "silent scheduler" alarm.
+    observability.emit_metrics({"ChecksDispatched": (sent["jobs"], "Count"),
+                                "CheckMessagesSent": (sent["messages"], "Count")})
     return sent

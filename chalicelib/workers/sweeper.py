@@ -6,6 +6,7 @@ import logging
 
 from chalice import Blueprint, Rate
 
+from chalicelib import wiring  # noqa: F401  (hooks; see chalicelib/wiring.py)
 from chalicelib import delivery, events
 from chalicelib.runtime import runtime
 

@@ -26,13 +26,15 @@ def test_it_creates_a_rule_with_the_default_events(api, channel):
 
 def test_it_targets_the_callers_monitors_and_stores_the_escalation_policy(api, channel):
     monitor = api.post("/api/monitors", WEBSITE).json["id"]
+    policy = api.post("/api/escalation-policies",
+                      {"name": "On call", "levels": [{"channelIds": [channel]}]}).json["id"]
     body = {"name": "API", "monitorIds": [monitor], "channelIds": [channel],
             "events": ["MONITOR.DOWN", "incident.created", "monitor.down"],
-            "escalationPolicyId": "esc_abc123"}
+            "escalationPolicyId": policy}
     created = api.post("/api/alert-rules", body)
     assert created.status_code == 201
     assert created.json["events"] == ["monitor.down", "incident.created"]
-    assert created.json["escalationPolicyId"] == "esc_abc123"
+    assert created.json["escalationPolicyId"] == policy
     assert api.get(f"/api/alert-rules/{created.json['id']}").json == created.json
 
 

@@ -124,3 +124,10 @@ def test_it_refuses_a_field_that_makes_no_sense_for_the_type(api):
     response = api.post("/api/monitors", {**WEBSITE, "port": 443})
     assert response.status_code == 400
     assert response.json["details"][0]["field"] == "port"
+
+
+def test_check_now_answers_the_regions_it_queued(api):
+    monitor = api.post("/api/monitors", {**WEBSITE, "regions": ["UsEast", "EuWest"]}).json
+    response = api.post(f"/api/monitors/{monitor['id']}/check")
+    assert response.status_code == 202
+    assert response.json["regions"] == ["UsEast", "EuWest"]

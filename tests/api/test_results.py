@@ -72,7 +72,8 @@ def test_it_computes_stats_from_the_recorded_results(api, clock, monitor_id):
     assert day == {"period": "24h", "from": "2026-03-23T11:00:00Z", "to": "2026-03-24T10:00:00Z",
                    "uptimePercentage": 66.667, "avgResponseTimeMs": 200.0,
                    "p95ResponseTimeMs": 356,  # 300 ms lies in the bucket (284.2, 355.3]
-                   "totalChecks": 3, "failedChecks": 1, "downtimeSeconds": 0, "incidentCount": 0}
+                   "totalChecks": 3, "failedChecks": 1, "downtimeSeconds": 0, "incidentCount": 0,
+                   "maintenanceSeconds": 0}
     week = api.get(f"/api/monitors/{monitor_id}/stats?period=7d").json
     assert (week["totalChecks"], week["uptimePercentage"], week["from"]) == \
         (4, 75.0, "2026-03-17T11:00:00Z")

@@ -68,7 +68,9 @@ class LocalStack:
         # ENORI_RESOLVER=hosts: monitors the spec's examples create (api.example.com...) fail
         # at once, and no DNS query leaves this machine.
         env = {**inherited, "ENORI_DATA_DIR": str(self.data_dir), "ENORI_PORT": str(self.port),
-               "PYTHONUNBUFFERED": "1", "ENORI_RESOLVER": "hosts", **self.extra_env}
+               "PYTHONUNBUFFERED": "1", "ENORI_RESOLVER": "hosts",
+               # Minute schedules every 10 s: missed runs and escalations show in seconds.
+               "ENORI_LOCAL_RATE_SECONDS": "10", **self.extra_env}
         self._ready.clear()
         self.process = subprocess.Popen(
             [sys.executable, "-m", "local"], cwd=REPO_ROOT, env=env, text=True,
@@ -81,7 +83,7 @@ class LocalStack:
             if line.startswith(READY_LINE):
                 self._ready.set()
 
-    def stop(self, timeout: float = 30.0) -> int:
+    def stop(self, timeout: float = 60.0) -> int:
         """SIGTERM, as a service manager would; returns the exit code."""
         if self.process is None or self.process.poll() is not None:
             return self.process.returncode if self.process else 0

@@ -40,3 +40,13 @@ def test_it_maps_aws_days_of_week_to_unix_numbers():
 def test_it_refuses_an_unknown_expression():
     with pytest.raises(ValueError):
         next_fire_time("every minute", at("2026-03-24T10:00:00"))
+
+
+def test_a_rate_can_be_run_faster_for_tests():
+    from datetime import datetime, timezone
+
+    from local.schedules import next_fire_time
+
+    after = datetime(2026, 3, 24, 10, 0, 7, tzinfo=timezone.utc)
+    assert next_fire_time("rate(1 minute)", after, rate_seconds=10) == after.replace(second=10)
+    assert next_fire_time("cron(0 2 1 * ? *)", after, rate_seconds=10).day == 1

@@ -141,3 +141,47 @@ def test_ssl_expiry_warns_once_per_certificate():
 def test_state_round_trips_through_a_dict():
     state, _ = run(Policy(TWO), [(1, "UsEast", False), (1, "EuWest", True)])
     assert MonitorState.from_dict(state.to_dict()) == state
+
+
+def test_a_passing_result_on_a_healthy_monitor_is_quiet():
+    from chalicelib.state_machine import is_quiet
+
+    state, _ = run(Policy(TWO), [(1, "UsEast", True), (1, "EuWest", True)])
+    assert is_quiet(state, Policy(TWO), Observation(2, "UsEast", True))
+    assert not is_quiet(state, Policy(TWO), Observation(2, "UsEast", False, "x"))
+    assert not is_quiet(state, Policy(TWO, response_time_threshold_ms=100),
+                        Observation(2, "UsEast", True, response_time_ms=50))
+    assert not is_quiet(state, Policy(TWO, ssl_expiry_warning_days=30),
+                        Observation(2, "UsEast", True, ssl_days_left=10))
+
+
+def test_a_monitor_with_a_failed_slot_in_memory_is_never_quiet():
+    from chalicelib.state_machine import is_quiet
+
+    state, _ = run(Policy(ONE, failure_threshold=2), [(1, "UsEast", True), (2, "UsEast", False)])
+    assert state.status == "Up"
+    assert not is_quiet(state, Policy(ONE, failure_threshold=2), Observation(3, "UsEast", True))
+
+
+def test_skipping_quiet_results_changes_no_outcome():
+    """The same scripts give the same statuses and events whether quiet results are folded in
+    or skipped."""
+    import random
+
+    from chalicelib.state_machine import is_quiet
+
+    rng = random.Random(7)
+    for _ in range(200):
+        policy = Policy(TWO, failure_threshold=rng.randint(1, 3), recovery_threshold=rng.randint(1, 2))
+        full, lean = MonitorState(), MonitorState()
+        for slot in range(30):
+            for region in TWO:
+                obs = Observation(slot, region, rng.random() > 0.3, error="x")
+                full, t_full = evaluate(full, policy, obs)
+                if not is_quiet(lean, policy, obs):
+                    lean, t_lean = evaluate(lean, policy, obs)
+                else:
+                    t_lean = []
+                assert [t.event for t in t_full if t.event.startswith("monitor.")] == \
+                    [t.event for t in t_lean if t.event.startswith("monitor.")]
+                assert full.status == lean.status

@@ -7,6 +7,8 @@ import pytest
 
 from chalicelib.dispatch import CheckJob, encode
 
+from apitools import aws_calls
+
 
 class Target(BaseHTTPRequestHandler):
     status = 200
@@ -33,10 +35,12 @@ def target():
 
 @pytest.fixture
 def private_targets_allowed(monkeypatch):
+    from chalicelib import monitors
     from chalicelib.workers import checks
 
-    monkeypatch.setattr(checks, "settings",
-                        dataclasses.replace(checks.settings, allow_private_targets=True))
+    for module in (checks, monitors):    # monitors: the save-time check of literal targets
+        monkeypatch.setattr(module, "settings",
+                            dataclasses.replace(module.settings, allow_private_targets=True))
 
 
 @pytest.fixture
@@ -138,17 +142,6 @@ def test_the_monitor_goes_down_after_the_threshold_in_both_regions(monitor, targ
 
 
 def test_no_scan_in_the_worker(monitor):
-    from botocore.client import BaseClient
-
-    calls, original = [], BaseClient._make_api_call
-
-    def spy(self, operation, params):
-        calls.append(operation)
-        return original(self, operation, params)
-
-    BaseClient._make_api_call = spy
-    try:
+    with aws_calls() as calls:
         batch(("m1", encode([job(monitor, 60)])))
-    finally:
-        BaseClient._make_api_call = original
     assert "Scan" not in calls and "PutItem" in calls

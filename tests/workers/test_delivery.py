@@ -1,66 +1,9 @@
 """Alert delivery on moto with a real local webhook receiver: routing, records, the retry
 schedule on an injected clock, permanent failures and duplicates."""
-import dataclasses
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-
-
-class Receiver:
-    """Answers with the scripted statuses in turn (then 200) and keeps what it got."""
-
-    def __init__(self, statuses=()):
-        self.statuses = list(statuses)
-        self.received = []
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                receiver.received.append((dict(self.headers), json.loads(body)))
-                status = receiver.statuses.pop(0) if receiver.statuses else 200
-                self.send_response(status)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    @property
-    def url(self):
-        return f"http://127.0.0.1:{self.server.server_address[1]}/hook"
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
-
-
-@pytest.fixture
-def private_ok(monkeypatch):
-    from chalicelib import channels, delivery
-
-    for module in (channels, delivery):
-        monkeypatch.setattr(module, "settings",
-                            dataclasses.replace(module.settings, allow_private_targets=True))
-
-
-@pytest.fixture
-def receiver():
-    made = []
-
-    def make(*statuses):
-        made.append(Receiver(statuses))
-        return made[-1]
-
-    yield make
-    for r in made:
-        r.close()
 
 
 @pytest.fixture
@@ -103,7 +46,8 @@ def test_a_down_event_reaches_the_webhook_with_the_spec_payload(api, private_ok,
     hook = receiver()
     monitor, _ = setup_monitor(api, hook.url)
     delivery.deliver_event(down_event(api, monitor))
-    [(headers, payload)] = hook.received
+    [(headers, body)] = hook.received
+    payload = json.loads(body)
     assert headers["User-Agent"] == "Enori-Webhook/1.0"
     assert payload == {"event": "monitor.down",
                        "monitor": {"id": monitor["id"], "name": "Production API",
@@ -222,7 +166,7 @@ def test_a_test_alert_goes_through_the_real_path_and_answers_the_outcome(api, pr
     response = api.post(f"/api/alert-channels/{channel['id']}/test")
     assert response.status_code == 200
     assert response.json["status"] == "Delivered" and response.json["test"] is True
-    [(_, payload)] = hook.received
+    [payload] = hook.payloads()
     assert "test" in json.dumps(payload).lower()
 
 

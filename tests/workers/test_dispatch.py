@@ -20,7 +20,7 @@ class RecordingSqs:
 
 def test_it_delays_each_job_to_its_slot_and_batches_by_ten(monkeypatch):
     sqs = RecordingSqs()
-    monkeypatch.setattr(dispatch.runtime, "client", lambda service: sqs)
+    monkeypatch.setattr(dispatch.runtime, "client", lambda service, region=None: sqs)
     dispatch._queue_urls.clear()
     jobs = [CheckJob("acc", f"mon_{i}", 1000 + i, "UsEast") for i in range(12)]
     assert dispatch.send_jobs(jobs, now_epoch=990) == 12
@@ -33,7 +33,7 @@ def test_it_delays_each_job_to_its_slot_and_batches_by_ten(monkeypatch):
 
 def test_it_puts_jobs_of_one_slot_in_one_message(monkeypatch):
     sqs = RecordingSqs()
-    monkeypatch.setattr(dispatch.runtime, "client", lambda service: sqs)
+    monkeypatch.setattr(dispatch.runtime, "client", lambda service, region=None: sqs)
     dispatch._queue_urls.clear()
     jobs = [CheckJob("acc", f"mon_{i}", 1000, "EuWest") for i in range(30)]
     dispatch.send_jobs(jobs, now_epoch=2000)
@@ -50,7 +50,19 @@ def test_it_round_trips_jobs():
 def test_it_raises_when_sqs_refuses_messages(monkeypatch):
     sqs = RecordingSqs()
     sqs.send_message_batch = lambda QueueUrl, Entries: {"Failed": [{"Id": "0", "Message": "x"}]}
-    monkeypatch.setattr(dispatch.runtime, "client", lambda service: sqs)
+    monkeypatch.setattr(dispatch.runtime, "client", lambda service, region=None: sqs)
     dispatch._queue_urls.clear()
     with pytest.raises(RuntimeError, match="refused"):
         dispatch.send_jobs([CheckJob("a", "m", 1, "UsEast")], 0)
+
+
+def test_each_region_is_sent_through_its_own_aws_region(monkeypatch):
+    clients = {}
+
+    def client(service, region=None):
+        return clients.setdefault(region, RecordingSqs())
+
+    monkeypatch.setattr(dispatch.runtime, "client", client)
+    dispatch._queue_urls.clear()
+    dispatch.send_jobs([CheckJob("a", "m", 1, "UsEast"), CheckJob("a", "m", 1, "EuWest")], 0)
+    assert {region: len(c.batches) for region, c in clients.items()} == {"us-east-1": 1, "eu-west-1": 1}

@@ -6,6 +6,8 @@ import pytest
 
 from chalicelib.clock import iso
 
+from apitools import aws_calls
+
 CREATED = datetime(2026, 3, 24, 10, 0, tzinfo=timezone.utc)
 
 
@@ -166,21 +168,9 @@ def test_a_bad_stored_schedule_is_skipped_without_stopping_the_sweep(account, cl
 
 
 def test_it_finds_overdue_jobs_without_a_scan(account, clock):
-    from botocore.client import BaseClient
-
     add_job(account, clock)
-    calls = []
-    original = BaseClient._make_api_call
-
-    def spy(self, operation, params):
-        calls.append(operation)
-        return original(self, operation, params)
-
-    BaseClient._make_api_call = spy
-    try:
+    with aws_calls() as calls:
         at(clock, 90)
         assert sweep(clock)["reported"] == 1
-    finally:
-        BaseClient._make_api_call = original
     assert "Scan" not in calls
     assert "Query" in calls

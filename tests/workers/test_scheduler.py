@@ -2,6 +2,8 @@ from datetime import datetime, timezone
 
 import pytest
 
+from apitools import aws_calls
+
 
 @pytest.fixture
 def account(clock):
@@ -94,21 +96,9 @@ def test_a_late_tick_catches_up_without_skipping_a_slot(account, clock, sent):
 
 
 def test_it_finds_due_monitors_without_a_scan(account, clock, sent):
-    from botocore.client import BaseClient
-
     add_monitor(account, clock, "a")
-    calls = []
-    original = BaseClient._make_api_call
-
-    def spy(self, operation, params):
-        calls.append(operation)
-        return original(self, operation, params)
-
-    BaseClient._make_api_call = spy
-    try:
+    with aws_calls() as calls:
         at_minute(clock, 29_000_000)
         tick(clock)
-    finally:
-        BaseClient._make_api_call = original
     assert "Scan" not in calls
     assert "Query" in calls

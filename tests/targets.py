@@ -1,4 +1,4 @@
-"""Real local targets for system tests: an HTTP server that can be stopped and started again on
+"""Real local targets and receivers for tests (all on 127.0.0.1): an HTTP server that can be stopped and started again on
 the same port, so a monitor sees its target go down and come back."""
 from __future__ import annotations
 
@@ -69,10 +69,13 @@ class WebhookReceiver:
     def url(self) -> str:
         return f"http://127.0.0.1:{self._server.server_address[1]}/hook"
 
-    def events(self) -> list[str]:
+    def payloads(self) -> list[dict]:
         import json
 
-        return [json.loads(body).get("event") for _, body in self.received]
+        return [json.loads(body) for _, body in self.received]
+
+    def events(self) -> list[str]:
+        return [payload.get("event") for payload in self.payloads()]
 
     def stop(self) -> None:
         self._server.shutdown()

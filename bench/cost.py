@@ -1,0 +1,413 @@
+"""Cost per monitor (E11): AWS requests and DynamoDB units of the real scheduler, worker,
+evaluator and delivery code on moto in-process, priced at list prices.
+
+How it is simulated (and extrapolated; say so when quoting it):
+- 10,000 Website monitors at 60 s (quick: 2,000), one region. Every simulated minute the
+  scheduler tick (`run_tick`) and the other every-minute schedules run for real on a FakeClock.
+- The check worker (`process_batch`, checks stubbed to instant OK results: no network) runs on a
+  SAMPLE of the minute's batches (the first SAMPLE_MESSAGES batches, the same seconds every minute) and its counts are scaled
+  to all messages. The SQS event source mapping's own calls (ReceiveMessage + DeleteMessageBatch,
+  one pair per invocation) are counted from the messages sent: with DelaySeconds spreading the
+  minute, a batch holds the messages that become visible in the same second (at most 10).
+- Minute 1 (first results: Pending -> Up, the hour's first result) is a warm-up and not counted;
+  SPAN minutes are measured and extrapolated linearly to a 30-day month. The hour's first
+  result re-sums 719 rollups (one Query per monitor-hour), added analytically at full size.
+- Outages: a separate small world (OUTAGE_MONITORS monitors with a webhook channel, sender
+  stubbed) goes down for 3 checks and back up; its extra requests over an identical all-OK
+  world are the cost of one outage (down + up events, incident, alert records, delivery),
+  priced at OUTAGES_PER_MONTH per monitor.
+Lambda duration is not measurable on moto: it is modelled (LATENCY_MS per AWS call, CHECK_PHASE_S
+per worker invocation) and the model is printed beside the result.
+Usage: python bench/cost.py [--quick] [--json out.json]
+"""
+from __future__ import annotations
+
+import json
+import math
+import random
+import sys
+from collections import Counter, defaultdict
+from datetime import datetime, timezone
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import finish, parse_args, use_offline_env  # noqa: E402
+
+# List prices, us-east-1, as published on the AWS pricing pages; checked 2026-03 (DynamoDB
+# on-demand after the November 2024 price cut). Free tiers ignored.
+PRICES_AS_OF = "2026-03"
+PRICES = {
+    "dynamodb_write_per_million": 0.625,      # on-demand write request units
+    "dynamodb_read_per_million": 0.125,       # on-demand read request units
+    "dynamodb_storage_gb_month": 0.25,
+    "sqs_per_million": 0.40,                  # standard queue, per 64 KB chunk
+    "sns_publish_per_million": 0.50,          # per 64 KB chunk; delivery to Lambda is free
+    "lambda_requests_per_million": 0.20,
+    "lambda_gb_second": 0.0000166667,         # x86; arm64 is 0.0000133334
+}
+MONTH_MINUTES = 30 * 24 * 60
+LATENCY_MS = {"dynamodb": 6, "sqs": 15, "sns": 20}   # per call, inside one region
+CHECK_PHASE_S = 1.0          # per worker invocation: the slowest check of its batch (assumed)
+MEMORY_MB = {"worker": 512, "scheduler": 256, "events": 256, "other": 256}  # .chalice dev stage
+OUTAGES_PER_MONTH = 2
+SAMPLE_MESSAGES = 1            # worker batches run per minute (the same second's each minute)
+OUTAGE_MONITORS = 20
+ROLLUP_WINDOW_HOURS = 719
+
+
+def _setup(n: int, regions: list[str], channel: bool = False):
+    from chalicelib import monitors
+    from chalicelib.accounts import create_account
+    from chalicelib.clock import FakeClock
+    from chalicelib.models.monitors import parse_monitor
+    from chalicelib.runtime import runtime
+    from chalicelib.storage import control
+    from chalicelib.storage.monitors import MonitorItem
+
+    clock = runtime.clock = FakeClock(datetime(2026, 3, 24, 10, 0, 5, tzinfo=timezone.utc))
+    account = create_account("bench", "Business", clock.now(), extra_monitors=n)
+    channel_ids = []
+    if channel:
+        from chalicelib.channels import create_channel, parse_channel
+
+        hook = create_channel(account, parse_channel({"name": "hook", "type": "Webhook",
+                                                      "webhookUrl": "https://hooks.example.com/x"}),
+                              clock.now())
+        channel_ids = [hook.channel_id]
+    items = []
+    for i in range(n):
+        body = parse_monitor({"name": f"m{i}", "type": "Website", "url": "https://example.com/",
+                              "intervalSeconds": 60, "regions": regions, "failureThreshold": 2,
+                              "alertChannelIds": channel_ids})
+        item = MonitorItem(account.account_id, f"mon_{i:06d}", created_at=clock.now(),
+                           status="Pending")
+        monitors._apply(item, body, clock.now())    # the product's own schedule derivation
+        items.append(item)
+    with MonitorItem.batch_write() as batch:
+        for item in items:
+            batch.save(item)
+    control.add_family("1")
+    return clock, items
+
+
+def _stub_checks(failing: set[str]):
+    from chalicelib.checkers import CheckResult
+    from chalicelib.workers import checks
+
+    async def instant(config, deps):
+        down = getattr(config, "name", "") in failing
+        return CheckResult(ok=not down, response_time_ms=120, status_code=500 if down else 200,
+                           error="HTTP 500 Internal Server Error" if down else None,
+                           error_code="HTTP_STATUS" if down else None,
+                           details={"finalUrl": "https://example.com/", "redirects": 0})
+
+    checks.run_check = instant
+
+
+def _schedules(app):
+    from chalice.app import ScheduledEventConfig
+
+    from local.schedules import expression_text
+
+    # The every-minute ones; monthly reports and other slower crons are not per-check costs.
+    return [s for s in app.event_sources if isinstance(s, ScheduledEventConfig)
+            and expression_text(s.schedule_expression) in ("rate(1 minute)", "rate(1 minutes)")]
+
+
+def _run_schedules(app, clock, counters) -> dict:
+    """Every every-minute schedule, as EventBridge would invoke it; the scheduler's jobs."""
+    from local.lambda_events import lambda_context, scheduled_event
+
+    sent = []
+    for source in _schedules(app):
+        kind = "scheduler" if source.name == "run_scheduler" else "other"
+        with counters[kind].installed() as counter:
+            before = len(counter.sent_entries)
+            app.handler_map[source.name](scheduled_event(source.name, clock.now(), "us-east-1"),
+                                         lambda_context(source.name))
+            if kind == "scheduler":
+                sent = counter.sent_entries[before:]
+        counters["invocations"][kind] += 1
+    return sent
+
+
+def _batches(entries: list[dict]) -> list[list[dict]]:
+    """What the event source mapping hands the worker: messages visible in the same second
+    (same DelaySeconds), ten at most."""
+    by_second = defaultdict(list)
+    for entry in entries:
+        by_second[entry["DelaySeconds"]].append(entry)
+    return [group[i:i + 10] for _, group in sorted(by_second.items())
+            for i in range(0, len(group), 10)]
+
+
+def _run_worker(batches: list[list[dict]], counter, sample: int | None, rng) -> int:
+    """Run the worker on a sample of the batches; returns the number run."""
+    from chalicelib.workers.checks import process_batch
+
+    chosen = batches if sample is None or sample >= len(batches) else batches[:sample]
+    with counter.installed():
+        for batch in chosen:
+            response = process_batch([(f"m{i}", e["MessageBody"]) for i, e in enumerate(batch)])
+            assert not response["batchItemFailures"], response
+    return len(chosen)
+
+
+def _counter():
+    from common.awscount import AwsCounter
+
+    class Capturing(AwsCounter):
+        def __init__(self):
+            super().__init__()
+            self.sent_entries, self.published = [], []
+
+        def count(self, client, operation, params, response):
+            super().count(client, operation, params, response)
+            if operation == "SendMessageBatch":
+                self.sent_entries.extend(params["Entries"])
+            elif operation == "Publish":
+                self.published.append(params["Message"])
+
+    return Capturing()
+
+
+def _merge(target, source, scale: float = 1.0) -> None:
+    for key, n in source.calls.items():
+        target.calls[key] += n * scale
+    target.rcu += source.rcu * scale
+    target.wcu += source.wcu * scale
+    target.sqs_billed += source.sqs_billed * scale
+    target.sns_billed += source.sns_billed * scale
+
+
+def simulate_steady(n: int, span: int, rng) -> dict:
+    from moto import mock_aws
+
+    from common.moto_env import create_everything
+
+    with mock_aws():
+        create_everything()
+        from app import app
+
+        clock, items = _setup(n, ["UsEast"])
+        _stub_checks(set())
+        counters = {"scheduler": _counter(), "other": _counter(), "invocations": Counter()}
+        worker_total, esm = _counter(), Counter()
+        sampled_monitor = None
+        for minute in range(span + 1):
+            counters_minute = counters if minute else \
+                {"scheduler": _counter(), "other": _counter(), "invocations": Counter()}
+            entries = _run_schedules(app, clock, counters_minute)
+            batches = _batches(entries)
+            sampled_monitor = json.loads(batches[0][0]["MessageBody"])["jobs"][0]["monitor_id"]
+            sample_counter = _counter()
+            ran = _run_worker(batches, sample_counter, SAMPLE_MESSAGES, rng)
+            if minute:
+                _merge(worker_total, sample_counter, len(batches) / ran)
+                esm["invocations"] += len(batches)
+                esm["messages"] += len(entries)
+                esm["jobs"] += sum(len(json.loads(e["MessageBody"])["jobs"]) for e in entries)
+            clock.advance(60)
+        result_sizes = _stored_sizes(sampled_monitor)
+    return {"scheduler": counters["scheduler"], "other": counters["other"],
+            "invocations": counters["invocations"], "worker": worker_total, "esm": esm,
+            "sizes": result_sizes}
+
+
+def _stored_sizes(monitor_id: str) -> dict:
+    from chalicelib.storage.results import CheckResultItem, CheckRollupItem
+
+    from common.awscount import item_size
+
+    client = CheckResultItem._get_connection().connection.client
+
+    def first(model):
+        page = client.query(TableName=model.Meta.table_name, Limit=1,
+                            KeyConditionExpression="monitor_id = :m",
+                            ExpressionAttributeValues={":m": {"S": monitor_id}})
+        return item_size(page["Items"][0]) if page["Items"] else 0
+    return {"result_bytes": first(CheckResultItem), "rollup_bytes": first(CheckRollupItem)}
+
+
+def simulate_outages(m: int, minutes: int = 6) -> dict:
+    """Extra requests of one outage (3 failing checks, then OK), over an all-OK twin world."""
+    from moto import mock_aws
+
+    from chalicelib import alerting
+    from chalicelib.alerting.base import DeliveryOutcome
+    from common.moto_env import create_everything
+
+    async def sent_ok(config, event, context):
+        return DeliveryOutcome(status_code=200, response_excerpt="ok")
+
+    worlds = {}
+    for name, failing_minutes in (("ok", set()), ("outage", {2, 3, 4})):
+        with mock_aws():
+            create_everything()
+            from app import app
+            from chalicelib import delivery
+            from chalicelib.workers import incident_events
+
+            clock, items = _setup(m, ["UsEast"], channel=True)
+            alerting.SENDERS["webhook"] = sent_ok
+            alerting.SENDERS["Webhook"] = sent_ok
+            counter, invocations = _counter(), Counter()
+            for minute in range(minutes):
+                down = {f"m{i}" for i in range(m)} if minute in failing_minutes else set()
+                _stub_checks(down)
+                counters = {"scheduler": _counter(), "other": _counter(), "invocations": Counter()}
+                entries = _run_schedules(app, clock, counters)
+                if minute == 0:
+                    _run_worker(_batches(entries), _counter(), None, None)   # warm-up: Pending -> Up
+                else:
+                    _run_worker(_batches(entries), counter, None, None)
+                    while counter.published:       # SNS -> the two subscribed Lambdas
+                        event = json.loads(counter.published.pop(0))
+                        with counter.installed():
+                            delivery.deliver_event(event)
+                            incident_events.handle_event(event)
+                        invocations["events"] += 2
+                clock.advance(60)
+            worlds[name] = (counter, invocations)
+    ok, outage = worlds["ok"][0], worlds["outage"][0]
+    extra = _counter()
+    _merge(extra, outage, 1 / m)
+    _merge(extra, ok, -1 / m)
+    return {"per_outage": extra, "event_invocations": worlds["outage"][1]["events"] / m}
+
+
+def _per_check(counter, checks: float) -> dict:
+    return {"calls": {f"{s}:{o}": round(v / checks, 4) for (s, o), v in sorted(counter.calls.items())},
+            "rcu": counter.rcu / checks, "wcu": counter.wcu / checks,
+            "sqs": counter.sqs_billed / checks, "sns": counter.sns_billed / checks}
+
+
+def _dollars(rcu, wcu, sqs, sns, lambda_requests, gb_seconds, storage_gb) -> dict:
+    p = PRICES
+    parts = {
+        "dynamodb": (rcu * p["dynamodb_read_per_million"] + wcu * p["dynamodb_write_per_million"]) / 1e6,
+        "dynamodb_storage": storage_gb * p["dynamodb_storage_gb_month"],
+        "sqs": sqs * p["sqs_per_million"] / 1e6,
+        "sns": sns * p["sns_publish_per_million"] / 1e6,
+        "lambda": lambda_requests * p["lambda_requests_per_million"] / 1e6
+        + gb_seconds * p["lambda_gb_second"],
+    }
+    parts["total"] = sum(parts.values())
+    return parts
+
+
+def _duration_s(counter, extra_s: float = 0.0) -> float:
+    return sum(n * LATENCY_MS.get(s, 10) / 1000 for (s, _), n in counter.calls.items()) + extra_s
+
+
+def price(steady: dict, outage: dict, n: int, span: int, regions: int) -> dict:
+    """Dollars per monitor-month for `regions` check regions (1 region simulated; checks,
+    their queue traffic and their records scale with regions, the scheduler's reads do not)."""
+    scale = MONTH_MINUTES / span / n       # simulated span and monitors -> one monitor-month
+    sched, other, worker, esm = steady["scheduler"], steady["other"], steady["worker"], steady["esm"]
+    sched_ddb = sum(v for (s, _), v in sched.calls.items() if s == "dynamodb")
+    sched_sqs = sched.sqs_billed
+    worker_calls = sum(worker.calls.values())
+    checks_month = esm["jobs"] * scale * regions
+    per_monitor = {
+        "rcu": (sched.rcu + other.rcu + worker.rcu * regions) * scale,
+        "wcu": (sched.wcu + other.wcu + worker.wcu * regions) * scale,
+        # Sends scale with regions; the event source mapping receives and deletes per batch.
+        "sqs": (sched_sqs * regions + worker.sqs_billed * regions + 2 * esm["invocations"] * regions) * scale,
+        "sns": worker.sns_billed * regions * scale,
+        "lambda_requests": (sum(steady["invocations"].values())
+                            + esm["invocations"] * regions) * scale,
+    }
+    worker_seconds = (_duration_s(worker) + esm["invocations"] * CHECK_PHASE_S) * regions
+    gb_s = (worker_seconds * MEMORY_MB["worker"] / 1024
+            + _duration_s(sched) * MEMORY_MB["scheduler"] / 1024
+            + _duration_s(other) * MEMORY_MB["other"] / 1024) * scale
+    # The hour's first result re-sums the window's rollups: 1 Query per monitor-hour and region,
+    # eventually consistent, over 719 rollups of the measured size.
+    rollup_query_rcu = math.ceil(ROLLUP_WINDOW_HOURS * steady["sizes"]["rollup_bytes"] / 4096) / 2
+    per_monitor["rcu"] += rollup_query_rcu * 24 * 30 * regions
+    out = outage["per_outage"]
+    per_monitor["rcu"] += out.rcu * OUTAGES_PER_MONTH * regions
+    per_monitor["wcu"] += out.wcu * OUTAGES_PER_MONTH * regions
+    per_monitor["sqs"] += out.sqs_billed * OUTAGES_PER_MONTH
+    per_monitor["sns"] += out.sns_billed * OUTAGES_PER_MONTH
+    per_monitor["lambda_requests"] += outage["event_invocations"] * OUTAGES_PER_MONTH
+    gb_s += (_duration_s(out) + outage["event_invocations"] * 0.05) * OUTAGES_PER_MONTH \
+        * MEMORY_MB["events"] / 1024
+    # Storage: results kept 90 days (Business), rollups 720 hours + retention, per region.
+    storage_gb = (checks_month * 3 * steady["sizes"]["result_bytes"]
+                  + 24 * 120 * steady["sizes"]["rollup_bytes"] * regions) / 1e9
+    dollars = _dollars(per_monitor["rcu"], per_monitor["wcu"], per_monitor["sqs"], per_monitor["sns"],
+                       per_monitor["lambda_requests"], gb_s, storage_gb)
+    return {"regions": regions, "checks_per_monitor_month": checks_month,
+            "units_per_monitor_month": {k: round(v, 1) for k, v in per_monitor.items()},
+            "lambda_gb_seconds": round(gb_s, 2), "storage_gb": round(storage_gb, 5),
+            "dollars": {k: round(v, 6) for k, v in dollars.items()},
+            "worker_calls_per_check": worker_calls / max(1, esm["jobs"]), "sched_ddb_calls": sched_ddb}
+
+
+def naive(n: int, regions: int, result_bytes: int, monitor_bytes: int = 1500) -> dict:
+    """A naive design: every minute a Scan of the whole monitors table finds due monitors (and
+    writes each one's "next check at", a GSI key, so twice); each check is one SQS message and one
+    Lambda invocation that reads its monitor and writes its result."""
+    checks = MONTH_MINUTES * regions                       # per monitor-month
+    scan_rcu = math.ceil(n * monitor_bytes / 4096) / 2      # per scan, eventually consistent
+    rcu = MONTH_MINUTES * scan_rcu / n + checks * 1        # + GetItem monitor, consistent
+    wcu = MONTH_MINUTES * 2 + checks * math.ceil(result_bytes / 1024)
+    sqs = checks * 3                                       # send, receive, delete
+    lambda_requests = checks + MONTH_MINUTES / n
+    gb_s = checks * (CHECK_PHASE_S / 2 + 0.02) * 128 / 1024
+    storage_gb = checks * 3 * result_bytes / 1e9
+    dollars = _dollars(rcu, wcu, sqs, 0, lambda_requests, gb_s, storage_gb)
+    return {"regions": regions, "dollars": {k: round(v, 6) for k, v in dollars.items()},
+            "scans_per_month": MONTH_MINUTES}
+
+
+def main(argv=None) -> dict:
+    args = parse_args(__doc__.splitlines()[0], argv)
+    n, span = (2000, 2) if args.quick else (10_000, 5)
+    rng = random.Random(11)
+    print(f"simulating {n} monitors at 60 s, 1 region, {span} measured minutes (+1 warm-up), "
+          f"worker on {SAMPLE_MESSAGES} sampled batch(es) a minute", flush=True)
+    steady = simulate_steady(n, span, rng)
+    outage = simulate_outages(OUTAGE_MONITORS)
+    scans = sum(c.total(operation="Scan") for c in (steady["scheduler"], steady["other"], steady["worker"],
+                                                   outage["per_outage"]))
+    jobs = steady["esm"]["jobs"]
+    print(f"  checks in span: {jobs}  messages: {steady['esm']['messages']}  "
+          f"worker invocations: {steady['esm']['invocations']}  Scan calls: {scans}")
+    print(f"  scheduler per minute: {_per_check(steady['scheduler'], span)['calls']}")
+    print(f"  other schedules per minute: {_per_check(steady['other'], span)['calls']}")
+    worker = _per_check(steady["worker"], jobs)
+    print(f"  worker per check: {worker['calls']}  RCU {worker['rcu']:.2f}  WCU {worker['wcu']:.2f}")
+    out = outage["per_outage"]
+    print(f"  per outage (down+up, 1 channel): "
+          f"{ {f'{s}:{o}': round(v, 1) for (s, o), v in sorted(out.calls.items()) if abs(v) > 0.01} }"
+          f"  RCU {out.rcu:.1f}  WCU {out.wcu:.1f}")
+    print(f"  stored sizes: {steady['sizes']}")
+    result = {"prices_as_of": PRICES_AS_OF, "prices": PRICES, "monitors": n,
+              "span_minutes": span, "extrapolated": "linearly from the span to 30 days",
+              "scan_calls": scans, "worker_per_check": worker,
+              "scheduler_per_minute": _per_check(steady["scheduler"], span),
+              "other_schedules_per_minute": _per_check(steady["other"], span),
+              "per_outage": _per_check(out, 1), "sizes": steady["sizes"],
+              "model": {"latency_ms": LATENCY_MS, "check_phase_s": CHECK_PHASE_S,
+                        "memory_mb": MEMORY_MB, "outages_per_month": OUTAGES_PER_MONTH},
+              "ours": [], "naive": []}
+    for regions in (1, 3):
+        ours = price(steady, outage, n, span, regions)
+        nv = naive(n, regions, steady["sizes"]["result_bytes"])
+        result["ours"].append(ours)
+        result["naive"].append(nv)
+        d, nd = ours["dollars"], nv["dollars"]
+        print(f"  {regions} region(s): ${d['total']:.4f} per monitor-month "
+              f"(DynamoDB ${d['dynamodb']:.4f} + storage ${d['dynamodb_storage']:.4f}, "
+              f"SQS ${d['sqs']:.4f}, SNS ${d['sns']:.5f}, Lambda ${d['lambda']:.4f}); "
+              f"naive design ${nd['total']:.4f} ({nd['total'] / d['total']:.1f}x)")
+    finish(args, result)
+    return result
+
+
+if __name__ == "__main__":
+    use_offline_env()
+    main()

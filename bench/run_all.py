@@ -1,0 +1,106 @@
+"""Run every benchmark and collect the figures into bench/results.json and bench/results.md
+(what `make bench` runs). Each script runs in its own process (settings are read at import).
+
+The detection-latency bench mostly waits for real minutes to pass, so it runs alongside the cost
+model, which counts requests and is not timed; everything else runs alone, so timings are not
+disturbed by it. About 10 minutes in all (--quick: about 4).
+Usage: python bench/run_all.py [--quick]
+"""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import BENCH_DIR, REPO_ROOT, machine  # noqa: E402
+
+SOLO = ["cold_start", "checks", "api_latency"]
+TOGETHER = ["latency", "cost"]
+
+
+def _start(name: str, out: Path, quick: bool) -> subprocess.Popen:
+    command = [sys.executable, str(BENCH_DIR / f"{name}.py"), "--json", str(out)] + (["--quick"] if quick else [])
+    print(f"== bench/{name}.py", flush=True)
+    return subprocess.Popen(command, cwd=REPO_ROOT)
+
+
+def _collect(name: str, process: subprocess.Popen, out: Path, started: float) -> dict:
+    code = process.wait(1800)
+    figures = json.loads(out.read_text()) if code == 0 and out.exists() else {"error": f"exit code {code}"}
+    figures["_seconds"] = round(time.monotonic() - started, 1)
+    print(f"== bench/{name}.py done in {figures['_seconds']} s (exit {code})", flush=True)
+    return figures
+
+
+def main() -> int:
+    quick = "--quick" in sys.argv[1:]
+    results = {"date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+               "machine": machine(), "quick": quick, "benches": {}}
+    with tempfile.TemporaryDirectory() as tmp:
+        outs = {name: Path(tmp) / f"{name}.json" for name in SOLO + TOGETHER}
+        started = time.monotonic()
+        running = {name: _start(name, outs[name], quick) for name in TOGETHER}
+        for name, process in running.items():
+            results["benches"][name] = _collect(name, process, outs[name], started)
+        for name in SOLO:
+            started = time.monotonic()
+            results["benches"][name] = _collect(name, _start(name, outs[name], quick), outs[name], started)
+    (BENCH_DIR / "results.json").write_text(json.dumps(results, indent=2, default=str) + "\n")
+    (BENCH_DIR / "results.md").write_text(render(results))
+    print((BENCH_DIR / "results.md").read_text())
+    return 0 if all("error" not in b for b in results["benches"].values()) else 1
+
+
+def render(results: dict) -> str:
+    m, b = results["machine"], results["benches"]
+    lines = [f"Measured {results['date']} on {m['nproc']} x {m['cpu']}, Python {m['python']}"
+             + (" (--quick)" if results["quick"] else "") + ".", "",
+             "| Benchmark | Figure | Value |", "|---|---|---|"]
+
+    def add(bench: str, figure: str, value) -> None:
+        lines.append(f"| {bench} | {figure} | {value} |")
+
+    checks = b.get("checks", {})
+    for row in checks.get("rows", []):
+        ratio = f", {row['ratio_to_raw']:.2f}x raw" if "ratio_to_raw" in row else ""
+        add("checks", row["label"], f"{row['checks_per_s']:.0f} checks/s, {row['cpu_ms_per_check']:.2f} CPU ms/check, "
+            f"peak {row['peak_rss_mb']:.0f} MB, false failures {row['false_failures']}{ratio}")
+    for phase, r in checks.get("record_phase", {}).items():
+        add("checks", f"record phase ({phase}, moto)", f"{r['results_per_s']:.0f} results/s, "
+            f"{r['aws_calls_per_result']} AWS calls, {r['wcu_per_result']} WCU, {r['rcu_per_result']} RCU per result")
+    cost = b.get("cost", {})
+    if "ours" in cost:
+        add("cost", "Scan calls (must be 0)", cost["scan_calls"])
+        add("cost", "worker per check", f"{cost['worker_per_check']['wcu']:.2f} WCU, {cost['worker_per_check']['rcu']:.2f} RCU")
+        for ours, naive in zip(cost["ours"], cost["naive"]):
+            add("cost", f"$ per monitor-month, {ours['regions']} region(s), 60 s",
+                f"${ours['dollars']['total']:.4f} (naive design ${naive['dollars']['total']:.4f}); "
+                f"prices {cost['prices_as_of']}, {cost['span_minutes']} simulated min extrapolated")
+    for row in b.get("latency", {}).get("rows", []):
+        add("latency", f"{row['interval_s']} s x threshold {row['failure_threshold']} ({row['trials']} trials)",
+            f"down p50 {row['down_p50_s']} s / p95 {row['down_p95_s']} s (ideal {row['ideal_down_s']} s); "
+            f"up p50 {row['up_p50_s']} s / p95 {row['up_p95_s']} s (ideal {row['ideal_up_s']} s)")
+    api = b.get("api_latency", {})
+    for key, label in (("list_monitors", "GET /api/monitors (200)"), ("ping", "GET /ping/{token}")):
+        if key in api:
+            r = api[key]
+            add("api", f"{label}, {api['clients']} clients", f"p50 {r['p50_ms']} ms, p99 {r['p99_ms']} ms, "
+                f"{r['rps']} req/s, 429s {r['rate_limited_429']}")
+    cold = b.get("cold_start", {})
+    if "import_ms_median" in cold:
+        add("cold start", "import app (-X importtime)", f"{cold['import_ms_median']} ms median")
+        add("cold start", "deployment zip", f"{cold['package_mb_without_boto']} MB without boto3/botocore, "
+            f"{cold['package_mb_with_boto']} MB with")
+    for name, figures in b.items():
+        if "error" in figures:
+            add(name, "FAILED", figures["error"])
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    sys.exit(main())

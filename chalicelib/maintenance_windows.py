@@ -1,0 +1,298 @@
+"""Maintenance window lifecycle (create within the plan's limit, replace, delete) and the three
+readers of windows: the evaluator, the monitor stats, and status pages.
+
+Decisions, so that readers need not guess:
+- During an occurrence, checks of the covered monitors go on and are recorded, and the state
+  machine still tracks Up/Down; its transitions are suppressed (no incident, no alert). The hook
+  registered in `evaluator.MAINTENANCE_CHECKS` answers "covered now?" from the account's windows,
+  read with ONE Query per account and kept in memory for `CACHE_SECONDS` (a warm Lambda
+  evaluates many results of the same account per minute). Writes through this module drop the
+  account's entry at once; another process sees a change within `CACHE_SECONDS`.
+- Uptime: `GET /api/monitors/{id}/stats` leaves out of `uptimePercentage` the hours wholly inside
+  an occurrence (the rollups are hourly, so a 90-minute window excludes one hour, or none if it
+  straddles two) and reports `maintenanceSeconds`, the exact covered time in the period. The
+  check counts, p95 and the stored 30-day `uptimePercentage` of a monitor are not adjusted.
+- PUT is a full replace, like alert rules; a window's scope is checked like a rule's
+  (`rules.check_target`, `rules.check_monitors`: another account's monitor is 400
+  INVALID_REFERENCE).
+"""
+from __future__ import annotations
+
+import json
+import logging
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from pynamodb.exceptions import TransactWriteError, UpdateError
+
+from chalicelib import evaluator, plans, results, rules
+from chalicelib import maintenance as core
+from chalicelib.clock import iso
+from chalicelib.cron import ScheduleError
+from chalicelib.errors import NotFoundError, PlanLimitError, ValidationError
+from chalicelib.ids import new_id
+from chalicelib.models.maintenance import MaintenanceWindowIn
+from chalicelib.runtime import runtime
+from chalicelib.storage import maintenance_windows as store
+from chalicelib.storage import monitors as monitor_store
+from chalicelib.storage.accounts import AccountItem, usage_change
+from chalicelib.storage.maintenance_windows import MaintenanceWindowItem
+from chalicelib.storage.transactions import failed_at, transaction
+
+log = logging.getLogger("enori.maintenance")
+CACHE_SECONDS = 30
+UPCOMING = timedelta(days=7)
+_SCHEDULE_FIELDS = {core.ONE_OFF: ("startsAt", "endsAt"), core.WEEKLY: ("weekdays", "startTime"),
+                    core.CRON: ("cronExpression",)}
+_SCHEDULE_MESSAGE = ("set exactly one schedule: startsAt and endsAt (one-off), weekdays and "
+                     "startTime (weekly), or cronExpression")
+
+
+# --- validation ----------------------------------------------------------------------------------
+
+def _chosen_forms(body: MaintenanceWindowIn) -> list[str]:
+    present = {core.ONE_OFF: body.starts_at is not None or body.ends_at is not None,
+               core.WEEKLY: body.weekdays is not None or body.start_time is not None,
+               core.CRON: body.cron_expression is not None}
+    return [kind for kind, set_ in present.items() if set_]
+
+
+def check_schedule(body: MaintenanceWindowIn) -> str:
+    """The body's schedule form; a 400 naming the field when there is not exactly one, or when
+    the form is incomplete or inconsistent."""
+    chosen = _chosen_forms(body)
+    if len(chosen) != 1:
+        named = [_SCHEDULE_FIELDS[k][0] for k in chosen] or \
+            [fields[0] for fields in _SCHEDULE_FIELDS.values()]
+        raise ValidationError(f"{', '.join(named)}: {_SCHEDULE_MESSAGE}",
+                              details=[{"field": f, "message": _SCHEDULE_MESSAGE} for f in named])
+    kind = chosen[0]
+    if kind == core.ONE_OFF:
+        _require(body, ("starts_at", "ends_at"), "for a one-off window")
+        for name in ("duration_minutes", "timezone"):
+            if getattr(body, name) is not None:
+                raise ValidationError.for_field(
+                    _camel(name), "is only for recurring windows (weekdays or cronExpression)")
+        if _utc(body.ends_at) <= _utc(body.starts_at):
+            raise ValidationError.for_field("endsAt", "must be after startsAt")
+    elif kind == core.WEEKLY:
+        _require(body, ("weekdays", "start_time", "duration_minutes"), "for a weekly window")
+    else:
+        _require(body, ("duration_minutes",), "for a cron window")
+    return kind
+
+
+def _require(body: MaintenanceWindowIn, names: tuple[str, ...], why: str) -> None:
+    for name in names:
+        if getattr(body, name) is None:
+            raise ValidationError.for_field(_camel(name), f"required {why}")
+
+
+def _camel(snake: str) -> str:
+    head, *rest = snake.split("_")
+    return head + "".join(part.capitalize() for part in rest)
+
+
+def _utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else \
+        value.astimezone(timezone.utc)
+
+
+def window_dict(body: MaintenanceWindowIn, kind: str) -> dict[str, Any]:
+    """The stored form (snake_case) of a validated body: only its schedule form's fields."""
+    stored: dict[str, Any] = {
+        "description": body.description,
+        "monitor_ids": list(body.monitor_ids) if body.monitor_ids is not None else None,
+        "tags": list(body.tags) if body.tags is not None else None,
+        "all_monitors": body.all_monitors,
+        "notify_subscribers": body.notify_subscribers,
+    }
+    if kind == core.ONE_OFF:
+        stored.update(starts_at=iso(_utc(body.starts_at)), ends_at=iso(_utc(body.ends_at)))
+    else:
+        stored.update(duration_minutes=body.duration_minutes, timezone=body.timezone or "UTC")
+        if kind == core.WEEKLY:
+            stored.update(weekdays=list(body.weekdays), start_time=body.start_time)
+        else:
+            stored.update(cron_expression=body.cron_expression)
+    return stored
+
+
+def _checked(account_id: str, body: MaintenanceWindowIn) -> dict[str, Any]:
+    kind = check_schedule(body)
+    rules.check_target(body)
+    rules.check_monitors(account_id, body)
+    return window_dict(body, kind)
+
+
+# --- lifecycle -----------------------------------------------------------------------------------
+
+def require_window(account_id: str, window_id: str) -> MaintenanceWindowItem:
+    item = store.get_window(account_id, window_id)
+    if item is None:
+        raise NotFoundError(f"Maintenance window {window_id} not found.")
+    return item
+
+
+def list_windows(account_id: str) -> list[MaintenanceWindowItem]:
+    return store.list_windows(account_id)
+
+
+def create_window(account: AccountItem, body: MaintenanceWindowIn, now) -> MaintenanceWindowItem:
+    """Store a new window and take one plan slot, in one transaction (never over the limit)."""
+    stored = _checked(account.account_id, body)
+    item = MaintenanceWindowItem(account.account_id, new_id("mw"), name=body.name,
+                                 window_json=json.dumps(stored, sort_keys=True),
+                                 created_at=now, updated_at=now)
+    limit = plans.limit_for(account.plan, "maintenance_windows")
+    actions, condition = usage_change("maintenance_windows", +1, limit)
+    try:
+        with transaction() as tx:
+            tx.save(item, condition=MaintenanceWindowItem.window_id.does_not_exist())
+            tx.update(AccountItem(account.account_id), actions=actions, condition=condition)
+    except TransactWriteError as exc:
+        if failed_at(exc, 1):  # puts before updates: [window, account counter]
+            raise PlanLimitError(
+                plans.limit_message(account.plan, "maintenance_windows", limit or 0),
+                title=plans.limit_title("maintenance_windows"))
+        raise
+    forget_cached(account.account_id)
+    return item
+
+
+def replace_window(account_id: str, window_id: str, body: MaintenanceWindowIn,
+                   now) -> MaintenanceWindowItem:
+    """Full replace of an existing window (404 if it is not the account's)."""
+    item = require_window(account_id, window_id)
+    stored = _checked(account_id, body)
+    item.name, item.window_json, item.updated_at = body.name, json.dumps(stored, sort_keys=True), now
+    try:
+        item.update(actions=[MaintenanceWindowItem.name.set(item.name),
+                             MaintenanceWindowItem.window_json.set(item.window_json),
+                             MaintenanceWindowItem.updated_at.set(now)],
+                    condition=MaintenanceWindowItem.window_id.exists())
+    except UpdateError as exc:  # deleted meanwhile
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            raise NotFoundError(f"Maintenance window {window_id} not found.")
+        raise
+    forget_cached(account_id)
+    return item
+
+
+def delete_window(account_id: str, window_id: str) -> None:
+    """Delete a window and free its plan slot."""
+    item = require_window(account_id, window_id)
+    actions, condition = usage_change("maintenance_windows", -1, None)
+    try:
+        with transaction() as tx:
+            tx.delete(item, condition=MaintenanceWindowItem.window_id.exists())
+            tx.update(AccountItem(account_id), actions=actions, condition=condition)
+    except TransactWriteError as exc:
+        if failed_at(exc, 0):  # deleted by a concurrent request
+            raise NotFoundError(f"Maintenance window {window_id} not found.")
+        raise
+    forget_cached(account_id)
+
+
+# --- readers: the evaluator, monitor stats, status pages -----------------------------------------
+
+_cache: dict[str, tuple[float, list[dict[str, Any]]]] = {}
+_CACHE_MAX_ACCOUNTS = 1000
+
+
+def windows_of(account_id: str, now: datetime) -> list[dict[str, Any]]:
+    """The account's stored windows (dicts), from memory if read less than CACHE_SECONDS ago."""
+    at = now.timestamp()
+    cached = _cache.get(account_id)
+    if cached is not None and 0 <= at - cached[0] < CACHE_SECONDS:
+        return cached[1]
+    if len(_cache) >= _CACHE_MAX_ACCOUNTS:
+        _cache.clear()
+    windows = [item.window for item in store.list_windows(account_id)]
+    _cache[account_id] = (at, windows)
+    return windows
+
+
+def forget_cached(account_id: str | None = None) -> None:
+    """Drop one account's cached windows (all when None)."""
+    if account_id is None:
+        _cache.clear()
+    else:
+        _cache.pop(account_id, None)
+
+
+def _covers(window: dict[str, Any], monitor_id: str, tags: list[str]) -> bool:
+    return core.applies_to(window, {"tags": tags}, monitor_id)
+
+
+def is_monitor_in_maintenance(account_id: str, monitor_item: Any, now: datetime) -> bool:
+    """The `evaluator.MAINTENANCE_CHECKS` hook: is the monitor inside an occurrence now?"""
+    tags = list(monitor_item.tags or [])
+    for window in windows_of(account_id, now):
+        try:
+            if _covers(window, monitor_item.monitor_id, tags) and core.is_active(window, now):
+                return True
+        except ScheduleError:  # validated on write; never let one window stop evaluation
+            log.exception("unusable maintenance window %s", window.get("id"))
+    return False
+
+
+def spans_for_monitor(monitor_item: Any, start: datetime, end: datetime
+                      ) -> list[core.Span]:
+    """The `results.MAINTENANCE_SPANS` hook: the monitor's maintenance within [start, end)."""
+    tags = list(monitor_item.tags or [])
+    spans: list[core.Span] = []
+    for window in windows_of(monitor_item.account_id, runtime.clock.now()):
+        if _covers(window, monitor_item.monitor_id, tags):
+            spans += core.clip_spans(core.occurrences(window, start, end), start, end)
+    return spans
+
+
+def active_and_upcoming(account_id: str, monitor_ids: list[str], now: datetime) -> list[dict]:
+    """For status pages: the windows covering any of `monitor_ids` that are active at `now` or
+    start within 7 days, one entry per window (its current or next occurrence), soonest first:
+    `{id, name, description, startsAt, endsAt, active, monitorIds, notifySubscribers}` where
+    `monitorIds` are the covered ones among `monitor_ids`."""
+    windows = windows_of(account_id, now)
+    tags: dict[str, list[str]] = {}
+    if any(w.get("tags") for w in windows):
+        tags = {m.monitor_id: list(m.tags or []) for m in monitor_store.list_monitors(account_id)}
+    found = []
+    for window in windows:
+        covered = [m for m in monitor_ids if _covers(window, m, tags.get(m, []))]
+        span = core.current_or_next(window, now) if covered else None
+        if span is None or span[0] > now + UPCOMING:
+            continue
+        found.append({"id": window["id"], "name": window["name"],
+                      "description": window.get("description") or "",
+                      "startsAt": iso(span[0]), "endsAt": iso(span[1]), "active": span[0] <= now,
+                      "monitorIds": covered,
+                      "notifySubscribers": bool(window.get("notify_subscribers"))})
+    return sorted(found, key=lambda w: (w["startsAt"], w["id"]))
+
+
+# --- the wire shape ------------------------------------------------------------------------------
+
+def window_json(item: MaintenanceWindowItem, now: datetime) -> dict:
+    window = item.window
+    span = core.current_or_next(window, now)
+    return {
+        "id": item.window_id, "name": item.name, "description": window.get("description") or "",
+        "type": core.schedule_kind(window),
+        "startsAt": window.get("starts_at"), "endsAt": window.get("ends_at"),
+        "weekdays": window.get("weekdays"), "startTime": window.get("start_time"),
+        "cronExpression": window.get("cron_expression"),
+        "durationMinutes": window.get("duration_minutes"), "timezone": window.get("timezone"),
+        "monitorIds": window.get("monitor_ids"), "tags": window.get("tags"),
+        "allMonitors": bool(window.get("all_monitors")),
+        "notifySubscribers": bool(window.get("notify_subscribers")),
+        "active": span is not None and span[0] <= now,
+        "nextOccurrence": {"startsAt": iso(span[0]), "endsAt": iso(span[1])} if span else None,
+        "createdAt": iso(item.created_at), "updatedAt": iso(item.updated_at or item.created_at),
+    }
+
+
+if is_monitor_in_maintenance not in evaluator.MAINTENANCE_CHECKS:
+    evaluator.MAINTENANCE_CHECKS.append(is_monitor_in_maintenance)
+if spans_for_monitor not in results.MAINTENANCE_SPANS:
+    results.MAINTENANCE_SPANS.append(spans_for_monitor)

@@ -1,0 +1,317 @@
+"""The OpenAPI 3.1 document, generated: every route of `api.http.ROUTES` (scope, rate tier,
+success status), the bodies and parameters of `catalog`, and the pydantic models' JSON Schemas
+(their `$defs` hoisted into `components.schemas`). Nothing here is written per route by hand.
+
+Built once per process, on the first request for it (`document_json`), never at import time:
+importing app.py must stay cheap for a Lambda cold start.
+"""
+from __future__ import annotations
+
+import functools
+import json
+import re
+from typing import Any
+
+from pydantic import BaseModel, TypeAdapter
+
+from chalicelib import ratelimits, scopes
+from chalicelib.openapi import catalog, examples, schemas
+
+OPENAPI_VERSION = "3.1.0"
+REF = "#/components/schemas/{model}"
+SECURITY_SCHEME = "ApiKeyAuth"
+RATE_HEADERS = ("X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset")
+_PATH_PARAM = re.compile(r"{([^}]+)}")
+
+ERRORS = {
+    400: ("BadRequest", "Invalid request: the message and `details` name the field"),
+    401: ("Unauthorized", "Missing or invalid API key"),
+    403: ("Forbidden", "The key lacks the required scope, or a plan limit is reached"),
+    404: ("NotFound", "Not found (or another account's object)"),
+    409: ("Conflict", "Conflict: a duplicate, or a concurrent change; fetch and retry"),
+    429: ("TooManyRequests", "Rate limit exceeded: wait `Retry-After` seconds"),
+    500: ("InternalError", "Unexpected error (the envelope, never a stack trace)"),
+}
+# Routes that answer browsers: an error is a small HTML page when Accept prefers text/html.
+HTML_ERRORS = ("/status/", "/api/public/subscriptions/", "/api/public/status-pages/{slug}/")
+TAGS = {"keys": "API Keys", "account": "Account", "public": "Public status pages",
+        "status": "Public status pages", "ping": "Job pings", "openapi": "Documentation",
+        "docs": "Documentation"}
+
+INFO_DESCRIPTION = """\
+Manage monitors, incidents, alerts, status pages and more. JSON bodies, camelCase names.
+
+**Authentication**: send your key in the `X-API-Key` header. Each operation names the scope it
+needs (`x-required-scope`); `*` grants all. Public routes (`/ping/*`, `/api/public/*`,
+`/status/*`, `/api/badges/*`, this document and `/docs`) need no key.
+
+**Rate limits** per API key: reads 200/minute, other calls 100/minute; creating a monitor
+10/hour, check now 5/minute, test alert 5/minute. Every authenticated response carries
+`X-RateLimit-Limit`, `X-RateLimit-Remaining` and `X-RateLimit-Reset`; a 429 adds `Retry-After`.
+
+**Errors** share one shape: `{"error", "message", "code", "details"?}`.
+
+**Lists** are `{"items": [...], "totalCount": N}` with `limit` (default 50, max 500) and
+`offset`."""
+
+
+class Components:
+    """`components.schemas`, filled as operations refer to models."""
+
+    def __init__(self) -> None:
+        self.schemas: dict[str, dict] = {}
+
+    def schema_of(self, kind: Any) -> dict:
+        """A schema for `kind` (a JSON Schema dict, a pydantic model or any type pydantic
+        knows); models become `$ref`s into components."""
+        if isinstance(kind, dict):
+            return kind
+        if isinstance(kind, type) and issubclass(kind, BaseModel):
+            schema = kind.model_json_schema(by_alias=True, ref_template=REF)
+            self._hoist(schema)
+            self.add(kind.__name__, schema)
+            return {"$ref": REF.format(model=kind.__name__)}
+        schema = TypeAdapter(kind).json_schema(by_alias=True, ref_template=REF)
+        self._hoist(schema)
+        return schema
+
+    def _hoist(self, schema: dict) -> None:
+        for name, definition in schema.pop("$defs", {}).items():
+            self.add(name, definition)
+
+    def add(self, name: str, schema: dict) -> None:
+        if self.schemas.setdefault(name, schema) != schema:
+            raise ValueError(f"two different models are both named {name!r}")
+
+
+def build_document(routes: list[dict]) -> dict:
+    """The OpenAPI document of `routes` (dicts as `api.http.ROUTES` records them)."""
+    components = Components()
+    components.schema_of(schemas.Error)
+    ids = _operation_ids(routes)
+    paths: dict[str, dict] = {}
+    for route in routes:
+        paths.setdefault(route["path"], {})[route["method"].lower()] = \
+            _operation(route, ids[id(route)], components)
+    webhook_payload = components.schema_of(schemas.WebhookPayload)
+    return {
+        "openapi": OPENAPI_VERSION,
+        "info": {"title": "Enori API", "version": "1.0.0", "description": INFO_DESCRIPTION},
+        "servers": [{"url": "/", "description": "This server"},
+                    {"url": "https://api.enori.io", "description": "Enori"}],
+        "security": [{SECURITY_SCHEME: []}],
+        "tags": [{"name": name} for name in sorted({_tag(r["path"]) for r in routes})],
+        "paths": dict(sorted(paths.items())),
+        "webhooks": {"monitorEvent": _webhook(webhook_payload)},
+        "components": {
+            "schemas": dict(sorted(components.schemas.items())),
+            "securitySchemes": {SECURITY_SCHEME: {
+                "type": "apiKey", "in": "header", "name": "X-API-Key",
+                "description": "An API key; create and revoke them at /api/keys"}},
+            "headers": _rate_limit_headers(),
+            "responses": {name: _error_response(status, description, private=True)
+                          for status, (name, description) in ERRORS.items()},
+        },
+    }
+
+
+def undocumented(routes: list[dict]) -> list[str]:
+    """POST/PUT routes whose body `catalog` does not describe (nor declare absent)."""
+    return [f"{r['method']} {r['path']}" for r in routes
+            if r["method"] in ("POST", "PUT")
+            and (r["method"], r["path"]) not in catalog.BODIES
+            and (r["method"], r["path"]) not in catalog.NO_BODY]
+
+
+@functools.lru_cache(maxsize=1)
+def document_json() -> str:
+    """The document of every route the app declares, serialised once per process."""
+    from chalicelib.api.http import ROUTES
+
+    return json.dumps(build_document(ROUTES), ensure_ascii=False)
+
+
+# --- operations -----------------------------------------------------------------------------
+
+def _operation_ids(routes: list[dict]) -> dict[int, str]:
+    """The handler's name; with the method appended where one handler serves several."""
+    counts: dict[str, int] = {}
+    for route in routes:
+        counts[route["handler"]] = counts.get(route["handler"], 0) + 1
+    return {id(r): r["handler"] if counts[r["handler"]] == 1
+            else f"{r['handler']}_{r['method'].lower()}" for r in routes}
+
+
+def _operation(route: dict, operation_id: str, components: Components) -> dict:
+    method, path, key = route["method"], route["path"], (route["method"], route["path"])
+    private = not route["public"]
+    operation: dict[str, Any] = {
+        "operationId": operation_id,
+        "summary": route["handler"].replace("_", " ").title(),
+        "description": _description(route),
+        "tags": [_tag(path)],
+        "parameters": [*({"name": name, "in": "path", "required": True,
+                          "schema": {"type": "string", "minLength": 1}}
+                         for name in _PATH_PARAM.findall(path)),
+                       *catalog.QUERY.get(key, [])],
+    }
+    if private:
+        operation["x-required-scope"] = route["scope"]
+    else:
+        operation["security"] = []
+    if route.get("rate"):
+        operation["x-rate-limit-tier"] = route["rate"]
+    body = catalog.BODIES.get(key)
+    if body is not None:
+        operation["requestBody"] = _request_body(body, components)
+    operation["responses"] = _responses(route, components)
+    if method == "HEAD":  # HEAD answers carry no body, whatever the status
+        operation["responses"] = {code: _without_body(response, code)
+                                  for code, response in operation["responses"].items()}
+    return operation
+
+
+def _without_body(response: dict, code: str) -> dict:
+    if "$ref" in response:
+        name = response["$ref"].rsplit("/", 1)[-1]
+        return {"description": next(d for n, d in ERRORS.values() if n == name)}
+    return {k: v for k, v in response.items() if k != "content"}
+
+
+def _description(route: dict) -> str:
+    if route["public"]:
+        lines = ["Public: no API key needed."]
+    elif route["scope"] == scopes.FULL_ACCESS:
+        lines = ["Required scope: `*` (full access)."]
+    else:
+        lines = [f"Required scope: `{route['scope']}` (or `*`)."]
+    if not route["public"]:
+        lines.append(_rate_text(route))
+    return " ".join(lines)
+
+
+def _rate_text(route: dict) -> str:
+    tiers = ratelimits.tiers_for(route["method"], route.get("rate"))
+    parts = [f"{t.limit} per {_window(t.window_seconds)} ({t.name.replace('_', ' ')})"
+             for t in tiers]
+    return "Rate limits: " + ", ".join(parts) + "."
+
+
+def _window(seconds: int) -> str:
+    return {60: "minute", 3600: "hour"}.get(seconds, f"{seconds} s")
+
+
+def _tag(path: str) -> str:
+    parts = [p for p in path.split("/") if p]
+    name = parts[1] if parts[0] == "api" and len(parts) > 1 else parts[0]
+    return TAGS.get(name, name.replace("-", " ").capitalize())
+
+
+def _request_body(body: catalog.Body, components: Components) -> dict:
+    schema = components.schema_of(body.schema)
+    content = {}
+    for media in body.media:
+        entry: dict[str, Any] = {"schema": schema}
+        if body.example is not None:
+            entry["example"] = body.example
+        content[media] = entry
+    return {"required": body.required, "content": content}
+
+
+def success_status(route: dict) -> int:
+    """What the route answers on success: DELETE handlers return nothing (204), the rest
+    the status their `endpoint(...)` declares."""
+    return 204 if route["method"] == "DELETE" else int(route.get("status") or 200)
+
+
+def _responses(route: dict, components: Components) -> dict:
+    key, private = (route["method"], route["path"]), not route["public"]
+    success = catalog.success_for(*key)
+    status = success_status(route)
+    ok: dict[str, Any] = {"description": success.description or _status_text(status)}
+    if private:
+        ok["headers"] = {name: {"$ref": f"#/components/headers/{name}"} for name in RATE_HEADERS}
+    if success.schema is not None and status != 204:
+        schema = components.schema_of(success.schema)
+        ok["content"] = {media: {"schema": schema if media == catalog.JSON
+                                 else {"type": "string"}} for media in success.media}
+        if success.example is not None:
+            ok["content"][catalog.JSON]["example"] = success.example
+    responses: dict[str, Any] = {str(status): ok}
+    html = any(marker in route["path"] for marker in HTML_ERRORS) or \
+        route["path"].startswith("/status/")
+    for code in error_statuses(route):
+        name, description = ERRORS[code]
+        if html:
+            responses[str(code)] = _error_response(code, description, private, html=True)
+        elif code == 429 and not private:
+            responses[str(code)] = _error_response(code, description, private=False)
+        else:
+            responses[str(code)] = {"$ref": f"#/components/responses/{name}"}
+    return responses
+
+
+def error_statuses(route: dict) -> list[int]:
+    """The error statuses a route can answer, from what it takes and whether it is private."""
+    key = (route["method"], route["path"])
+    has_input = bool(_PATH_PARAM.search(route["path"]) or catalog.QUERY.get(key)
+                     or key in catalog.BODIES)
+    codes = set(catalog.EXTRA_ERRORS.get(key, ()))
+    if has_input:
+        codes.add(400)
+    if _PATH_PARAM.search(route["path"]) or (not route["public"] and key in catalog.BODIES):
+        codes.add(404)
+    if not route["public"]:
+        codes.update((401, 403, 429))
+        if route["method"] in ("POST", "PUT", "DELETE"):
+            codes.add(409)
+    codes.add(500)
+    return sorted(codes)
+
+
+def _status_text(status: int) -> str:
+    return {200: "Success", 201: "Created", 202: "Accepted (async operation started)",
+            204: "No Content"}.get(status, "Success")
+
+
+def _error_response(status: int, description: str, private: bool, html: bool = False) -> dict:
+    example = examples.VALIDATION_ERROR if status == 400 else \
+        examples.ERROR if status == 403 else None
+    json_media: dict[str, Any] = {"schema": {"$ref": REF.format(model="Error")}}
+    if example is not None:
+        json_media["example"] = example
+    response: dict[str, Any] = {"description": description,
+                                "content": {catalog.JSON: json_media}}
+    if html:
+        response["content"][catalog.HTML] = {"schema": {"type": "string"}}
+    if status == 429:
+        names = (*RATE_HEADERS, "Retry-After") if private else ("Retry-After",)
+        response["headers"] = {name: {"$ref": f"#/components/headers/{name}"} for name in names}
+    return response
+
+
+def _rate_limit_headers() -> dict:
+    described = {
+        "X-RateLimit-Limit": "Maximum requests allowed in the window",
+        "X-RateLimit-Remaining": "Requests remaining in the window",
+        "X-RateLimit-Reset": "Unix timestamp when the window resets",
+        "Retry-After": "Seconds to wait before retrying",
+    }
+    return {name: {"description": text, "required": True,
+                   "schema": {"type": "integer", "minimum": 0}}
+            for name, text in described.items()}
+
+
+def _webhook(payload_schema: dict) -> dict:
+    return {"post": {
+        "summary": "Webhook alert",
+        "description": "What Enori POSTs to a Webhook channel's URL when a monitor event occurs "
+                       "(User-Agent `Enori-Webhook/1.0`). Events: monitor.down, monitor.up, "
+                       "monitor.degraded, monitor.ssl_expiring, incident.created, "
+                       "incident.resolved. A non-2xx answer or a timeout is retried after "
+                       "30 s, 5 min and 30 min.",
+        "security": [],
+        "requestBody": {"required": True, "content": {catalog.JSON: {
+            "schema": payload_schema, "example": examples.WEBHOOK_PAYLOAD}}},
+        "responses": {"200": {"description": "Any 2xx acknowledges the delivery"}},
+    }}

@@ -1,0 +1,189 @@
+"""Shapes the OpenAPI document describes that no request model already gives: the error envelope,
+the response bodies the handlers build as dicts, and the alert channel body (which
+`channels.parse_channel` validates in two parts: `AlertChannelHead` and the type's config).
+
+Response models allow extra fields: they promise what a client may rely on, and a field added
+to a handler later does not break the document.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic.alias_generators import to_camel
+
+from chalicelib import alerting
+from chalicelib.models.alerts import AlertChannelHead
+
+
+class OutModel(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="allow")
+
+
+class ErrorDetail(OutModel):
+    field: str
+    message: str
+
+
+class Error(OutModel):
+    """The one error envelope of every JSON error response."""
+    error: str = Field(description="Short title of the error")
+    message: str = Field(description="What went wrong and what to do")
+    code: str = Field(description="Machine-readable code, e.g. VALIDATION_ERROR, UNAUTHORIZED, "
+                                  "INSUFFICIENT_SCOPE, PLAN_LIMIT_EXCEEDED, NOT_FOUND, CONFLICT, "
+                                  "RATE_LIMITED, SSRF_BLOCKED, INTERNAL_ERROR")
+    details: list[ErrorDetail] | None = Field(None, description="Per-field problems (400 only)")
+
+
+class MonitorSummary(OutModel):
+    id: str
+    name: str
+    type: str
+    url: str | None
+    status: str
+    uptime_percentage: float
+    last_checked_at: datetime | None
+    interval_seconds: int | None
+    tags: list[str]
+    group_name: str | None
+    regions: list[str]
+
+
+class MonitorDetail(MonitorSummary):
+    """The summary, the full configuration (camelCase, as sent) and the current state."""
+    paused: bool
+    region_status: dict[str, str]
+    created_at: datetime | None
+    updated_at: datetime | None
+
+
+class CheckQueued(OutModel):
+    monitor_id: str
+    status: Literal["Queued"]
+    regions: list[str]
+
+
+class CheckResult(OutModel):
+    checked_at: datetime | None
+    region: str | None
+    ok: bool
+    response_time_ms: int | None
+    status_code: int | None
+    error: str | None
+    error_code: str | None
+    ssl_days_left: int | None
+    details: dict[str, Any]
+
+
+class ApiKey(OutModel):
+    id: str
+    name: str
+    masked_key: str
+    scopes: list[str]
+    created_at: datetime | None
+
+
+class ApiKeyCreated(ApiKey):
+    key: str = Field(description="The full key: shown here once, never again")
+
+
+class TimelineEntry(OutModel):
+    id: str
+    kind: str
+    message: str | None
+    status: str | None
+    author: str | None
+    at: datetime | None
+
+
+class Incident(OutModel):
+    id: str
+    monitor_id: str | None
+    monitor_name: str | None
+    title: str | None
+    cause: str | None
+    status: str
+    automatic: bool
+    severity: str | None
+    started_at: datetime | None
+    acknowledged_at: datetime | None
+    acknowledged_by: str | None
+    resolved_at: datetime | None
+    resolved_by: str | None
+    duration_seconds: int
+    timeline: list[TimelineEntry] | None = Field(None, description="One incident only")
+
+
+class AlertRecord(OutModel):
+    id: str
+    status: str
+    attempts: int
+    test: bool
+    channel_id: str | None
+    monitor_id: str | None
+    created_at: datetime | None
+
+
+class Resource(OutModel):
+    """An object of the API, identified by its prefixed id."""
+    id: str
+
+
+class Message(OutModel):
+    message: str | None = None
+    status: str | None = None
+
+
+class WebhookMonitor(OutModel):
+    id: str
+    name: str
+    url: str | None
+    type: str
+
+
+class WebhookAlert(OutModel):
+    type: str
+    message: str
+    timestamp: datetime
+    response_time_ms: int | None = None
+
+
+class WebhookPayload(OutModel):
+    """What a Webhook channel POSTs (User-Agent `Enori-Webhook/1.0`)."""
+    event: str
+    monitor: WebhookMonitor
+    alert: WebhookAlert
+
+
+def page_of(model: type[BaseModel], name: str) -> type[BaseModel]:
+    """`{items: [model], totalCount}`, the list envelope."""
+    return create_model(name, __base__=OutModel, items=(list[model], ...),
+                        total_count=(int, ...))
+
+
+MonitorList = page_of(MonitorSummary, "MonitorList")
+ApiKeyList = page_of(ApiKey, "ApiKeyList")
+IncidentList = page_of(Incident, "IncidentList")
+AlertRecordList = page_of(AlertRecord, "AlertRecordList")
+CheckResultList = page_of(CheckResult, "CheckResultList")
+ResourceList = page_of(Resource, "ResourceList")
+ObjectList = page_of(dict[str, Any], "ObjectList")
+
+
+def channel_body_models() -> list[type[BaseModel]]:
+    """One body model per channel type: the shared head with `type` fixed, plus that type's
+    config model, flat as the API takes them (`{"name", "type", "webhookUrl", ...}`)."""
+    models = []
+    for channel_type, config in alerting.VALIDATORS.items():
+        models.append(create_model(f"{channel_type}ChannelIn", __base__=(config,),
+                                   name=(AlertChannelHead.model_fields["name"].annotation, ...),
+                                   type=(Literal[channel_type], ...),  # type: ignore[valid-type]
+                                   enabled=(bool, True)))
+    return models
+
+
+def channel_body() -> Any:
+    """The alert channel body: one of the per-type models, chosen by `type`."""
+    models = channel_body_models()
+    return Annotated[Union[tuple(models)], Field(discriminator="type")]  # type: ignore[misc]

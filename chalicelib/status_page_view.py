@@ -1,0 +1,240 @@
+"""The public view of a status page: the dict behind both `GET /api/public/status-pages/{slug}`
+and the HTML of `GET /status/{slug}` (`status_page_render`).
+
+What is public, and what never is: component names (the display name, else the monitor's name),
+statuses, daily uptime, incident titles and their human-written updates. Never monitor ids,
+account ids, incident ids, alert causes (they can name hosts and addresses: automatic incidents
+get a generic title and generic started/resolved texts), acknowledging keys' names, or
+subscribers. URLs and response times only when the page opts in.
+
+Cost: the 90 daily bars of a component are sums of its hourly rollups (`rollups_between`: one
+Query of up to 2,160 small items), plus one Query of its incidents and one per incident timeline.
+A built view is cached in memory per Lambda container for `CACHE_SECONDS`, so a popular page
+costs those reads at most once a minute per container; the page's own writes (PUT, DELETE) drop
+the entry in the container that made them, other containers may serve it up to a minute stale.
+Not done (yet): a stored daily rollup, which would cut the Query to 90 items per component.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Any, Callable, Iterable
+
+from chalicelib import maintenance_windows
+from chalicelib import stats, status_pages
+from chalicelib.clock import iso
+from chalicelib.storage import incidents as incident_store
+from chalicelib.storage import monitors as monitor_store
+from chalicelib.storage import results as result_store
+from chalicelib.storage import status_pages as store
+from chalicelib.storage.incidents import IncidentItem, IncidentUpdateItem
+from chalicelib.storage.status_pages import StatusPageItem
+
+DAYS = 90
+CACHE_SECONDS = 60
+MAX_INCIDENTS = 50
+OVERALL_STATUSES = ("operational", "degraded", "partial_outage", "major_outage",
+                    "under_maintenance")
+
+# Maintenance windows plug in here: `(account_id, monitor_ids, now) -> list[dict]`, each dict
+# `{"name" (or "title"), "description"?, "startsAt", "endsAt", "active": bool (or "status":
+# "scheduled"|"in_progress"|"completed"), "monitorIds"?}` (the shape of
+# `maintenance_windows.active_and_upcoming`). Only title, description, status, startsAt and
+# endsAt are shown (ids never; monitorIds become component names); any window in progress makes
+# the page's status "under_maintenance".
+MAINTENANCE_PROVIDERS: list[Callable[[str, list[str], datetime], list[dict]]] = [
+    maintenance_windows.active_and_upcoming]
+_MAINTENANCE_KEYS = ("description", "startsAt", "endsAt")
+
+_cache: dict[str, tuple[float, dict]] = {}
+
+
+def public_view(slug: str, now: datetime) -> dict | None:
+    """The public dict of the page holding `slug` (None if none does), cached for a minute."""
+    hit = _cache.get(slug)
+    if hit is not None and 0 <= now.timestamp() - hit[0] < CACHE_SECONDS:
+        return hit[1]
+    page = store.find_by_slug(slug)
+    if page is None:
+        _cache.pop(slug, None)
+        return None
+    view = build_view(page, now)
+    _cache[slug] = (now.timestamp(), view)
+    return view
+
+
+def forget(slug: str) -> None:
+    _cache.pop(slug, None)
+
+
+if forget not in status_pages.ON_CHANGE:
+    status_pages.ON_CHANGE.append(forget)
+
+
+# --- building (reads) ------------------------------------------------------------------------
+
+def build_view(page: StatusPageItem, now: datetime) -> dict:
+    monitors = []
+    for component in page.components:
+        monitor = monitor_store.get_monitor(page.account_id, component["monitor_id"])
+        if monitor is not None:  # a monitor deleted since the page was saved is left out
+            monitors.append((component, monitor))
+    names = {m.monitor_id: c.get("display_name") or m.name for c, m in monitors}
+    components = [_component(page, c, m, now) for c, m in monitors]
+    incidents = _incidents(page.account_id, list(names), names, now)
+    maintenance = _maintenance(page.account_id, list(names), names, now)
+    return {
+        "name": page.name,
+        "slug": page.slug,
+        "description": page.description,
+        "status": overall_status([c["status"] for c in components],
+                                 any(m.get("status") == "in_progress" for m in maintenance)),
+        "showUptimeBars": bool(page.show_uptime_bars),
+        "components": components,
+        "activeIncidents": [i for i in incidents if i["status"] != "Resolved"],
+        "incidents": incidents,
+        "maintenance": maintenance,
+        "updatedAt": iso(now),
+    }
+
+
+def _component(page: StatusPageItem, component: dict, monitor: Any, now: datetime) -> dict:
+    first_day = now.astimezone(timezone.utc).date() - timedelta(days=DAYS - 1)
+    first_hour = int(datetime.combine(first_day, time(), timezone.utc).timestamp())
+    rollups = result_store.rollups_between(monitor.monitor_id, first_hour,
+                                           stats.hour_of(now.timestamp()))
+    body = {
+        "name": component.get("display_name") or monitor.name,
+        "group": component.get("group"),
+        "status": component_status(monitor),
+        "uptime": day_bars(rollups, first_day),
+        "uptime90d": uptime_of(rollups),
+    }
+    if page.show_response_times:
+        body["responseTimeMs"] = average_response_ms(
+            r for r in rollups if r.hour_epoch > now.timestamp() - 24 * stats.SECONDS_PER_HOUR)
+    if page.show_monitor_urls:
+        config = monitor.config
+        body["url"] = config.get("url") or config.get("host")
+    return body
+
+
+def _incidents(account_id: str, monitor_ids: list[str], names: dict[str, str],
+               now: datetime) -> list[dict]:
+    found: dict[str, IncidentItem] = {}
+    for monitor_id in monitor_ids:
+        for item in incident_store.query_monitor(monitor_id, start=now - timedelta(days=DAYS)):
+            if item.account_id == account_id:
+                found[item.incident_id] = item
+    newest = sorted(found.values(), key=lambda i: i.started_at, reverse=True)[:MAX_INCIDENTS]
+    return [public_incident(i, incident_store.timeline(i.incident_id),
+                            names.get(i.monitor_id or "", "A service")) for i in newest]
+
+
+def _maintenance(account_id: str, monitor_ids: list[str], names: dict[str, str],
+                 now: datetime) -> list[dict]:
+    shown = []
+    for provider in MAINTENANCE_PROVIDERS:
+        for window in provider(account_id, monitor_ids, now):
+            public = {"title": window.get("title") or window.get("name") or "Maintenance",
+                      **{k: window[k] for k in _MAINTENANCE_KEYS if k in window}}
+            public["status"] = "in_progress" if window.get("active") \
+                else str(window.get("status", "scheduled")).lower()
+            public["components"] = [names[m] for m in window.get("monitorIds") or []
+                                    if m in names]
+            shown.append(public)
+    return shown
+
+
+# --- pure rules ------------------------------------------------------------------------------
+
+def component_status(monitor: Any) -> str:
+    """Up, Down, Degraded, Paused or Pending (degraded is a flag on an Up monitor)."""
+    if monitor.paused:
+        return "Paused"
+    if monitor.status == "Up" and monitor.state.get("degraded"):
+        return "Degraded"
+    return monitor.status if monitor.status in ("Up", "Down", "Pending") else "Pending"
+
+
+def overall_status(statuses: list[str], maintenance_in_progress: bool = False) -> str:
+    """Maintenance first; then any Down: major_outage if every watched (not paused) component
+    is down, else partial_outage; then any Degraded: degraded; else operational."""
+    if maintenance_in_progress:
+        return "under_maintenance"
+    watched = [s for s in statuses if s != "Paused"]
+    down = watched.count("Down")
+    if down:
+        return "major_outage" if down == len(watched) else "partial_outage"
+    if "Degraded" in watched:
+        return "degraded"
+    return "operational"
+
+
+def day_bars(rollups: Iterable[Any], first_day: date, days: int = DAYS) -> list[dict]:
+    """One `{date, uptimePercentage}` per UTC day from `first_day`, oldest first; null for a
+    day without checks."""
+    sums: dict[date, list[int]] = defaultdict(lambda: [0, 0])
+    for rollup in rollups:
+        day = datetime.fromtimestamp(rollup.hour_epoch, timezone.utc).date()
+        sums[day][0] += int(rollup.checks)
+        sums[day][1] += int(rollup.failures)
+    bars = []
+    for offset in range(days):
+        day = first_day + timedelta(days=offset)
+        checks, failures = sums.get(day, (0, 0))
+        bars.append({"date": day.isoformat(),
+                     "uptimePercentage": stats.uptime_percentage(checks, failures)
+                     if checks else None})
+    return bars
+
+
+def uptime_of(rollups: Iterable[Any]) -> float | None:
+    rollups = list(rollups)
+    checks = sum(int(r.checks) for r in rollups)
+    failures = sum(int(r.failures) for r in rollups)
+    return stats.uptime_percentage(checks, failures) if checks else None
+
+
+def average_response_ms(rollups: Iterable[Any]) -> int | None:
+    rollups = list(rollups)
+    count = sum(int(r.rt_count) for r in rollups)
+    return round(sum(int(r.rt_sum_ms) for r in rollups) / count) if count else None
+
+
+def public_incident(item: IncidentItem, timeline: list[IncidentUpdateItem], name: str) -> dict:
+    """An incident without ids, causes or key names. Updates newest first."""
+    updates = [u for u in (_public_update(item, e, name) for e in timeline) if u is not None]
+    updates.reverse()
+    if item.is_resolved:
+        status = "Resolved"
+    else:
+        status = next((u["status"] for u in updates if u["status"]), "Investigating")
+    return {
+        "title": f"{name} is down" if item.automatic else item.title,
+        "status": status,
+        "startedAt": iso(item.started_at),
+        "resolvedAt": iso(item.resolved_at),
+        "components": [name] if item.monitor_id else [],
+        "updates": updates,
+    }
+
+
+def _public_update(item: IncidentItem, entry: IncidentUpdateItem, name: str) -> dict | None:
+    if entry.kind == "update":
+        message, status = entry.message, entry.status
+    elif entry.kind == "started":
+        message = f"We are investigating an outage of {name}." if item.automatic \
+            else entry.message
+        status = entry.status or "Investigating"
+    elif entry.kind == "resolved":
+        # The default text names the API key that resolved it: not for the public.
+        default = entry.message == f"Resolved by {entry.author or 'Enori'}."
+        if item.automatic:
+            message = f"{name} is operating normally again."
+        else:
+            message = "This incident has been resolved." if default else entry.message
+        status = "Resolved"
+    else:  # region changes, acknowledgements, escalations: internal
+        return None
+    return {"message": message, "status": status, "at": iso(entry.at)}

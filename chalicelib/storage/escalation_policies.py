@@ -1,0 +1,47 @@
+"""Escalation policies: an ordered ladder of levels (delay, channels, teams), run again `repeat`
+times while an incident stays unacknowledged.
+
+Access patterns:
+- get one policy of an account: GetItem(account_id, policy_id) — another account's id is not
+  found, which is the tenant wall
+- list an account's policies: Query(account_id)
+- create / delete: a transaction with the account's `escalation_policies_count`
+"""
+from __future__ import annotations
+
+from pynamodb.attributes import (ListAttribute, MapAttribute, NumberAttribute, UnicodeAttribute,
+                                 UTCDateTimeAttribute)
+from pynamodb.models import Model
+
+from chalicelib.storage.base import table_meta
+
+
+class LevelMap(MapAttribute):
+    delay_minutes = NumberAttribute()
+    channel_ids = ListAttribute(of=UnicodeAttribute, default=list)
+    team_ids = ListAttribute(of=UnicodeAttribute, default=list)
+
+
+class EscalationPolicyItem(Model):
+    Meta = table_meta("escalation-policies")
+
+    account_id = UnicodeAttribute(hash_key=True)
+    policy_id = UnicodeAttribute(range_key=True)
+    name = UnicodeAttribute()
+    levels = ListAttribute(of=LevelMap, default=list)
+    repeat = NumberAttribute(default=0)
+    created_at = UTCDateTimeAttribute()
+    updated_at = UTCDateTimeAttribute()
+
+
+def get_policy(account_id: str, policy_id: str) -> EscalationPolicyItem | None:
+    try:
+        return EscalationPolicyItem.get(account_id, policy_id, consistent_read=True)
+    except EscalationPolicyItem.DoesNotExist:
+        return None
+
+
+def list_policies(account_id: str) -> list[EscalationPolicyItem]:
+    """The account's policies, oldest first."""
+    items = list(EscalationPolicyItem.query(account_id, consistent_read=True))
+    return sorted(items, key=lambda p: (p.created_at, p.policy_id))

@@ -1,0 +1,114 @@
+"""Running escalations: one item per (incident, policy), holding the next step of the ladder.
+
+While an escalation is active its `due_at` (epoch seconds of the next step) and `due_shard` are
+set, so it sits on the sparse index `due`; a stopped or finished one leaves the index and costs
+nothing. Each step is claimed with a conditional update on `next_step`, so two sweepers (or the
+consumer and a sweeper) never notify a level twice.
+
+Access patterns (never a Scan):
+- start: PutItem on condition it does not exist (a duplicate `incident.created` starts nothing)
+- the escalations of an incident (acknowledge/resolve stop them): Query(incident_id)
+- escalations whose next step is due: Query on GSI `due` (due_shard, due_at <= now)
+- claim a step: UpdateItem conditional on `next_step` and `status`
+"""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pynamodb.attributes import NumberAttribute, TTLAttribute, UnicodeAttribute
+from pynamodb.exceptions import PutError, UpdateError
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+from chalicelib.storage.base import table_meta
+
+DUE_SHARD = "due"
+ACTIVE, STOPPED, FINISHED = "Active", "Stopped", "Finished"
+
+
+class DueIndex(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "due"
+        projection = AllProjection()
+
+    due_shard = UnicodeAttribute(hash_key=True)
+    due_at = NumberAttribute(range_key=True)
+
+
+class EscalationItem(Model):
+    Meta = table_meta("escalations")
+
+    incident_id = UnicodeAttribute(hash_key=True)
+    policy_id = UnicodeAttribute(range_key=True)
+    account_id = UnicodeAttribute()
+    started_at = NumberAttribute()              # epoch: the ladder's delays count from here
+    next_step = NumberAttribute(default=0)      # 0-based over levels x (1 + repeat)
+    status = UnicodeAttribute(default=ACTIVE)   # Active, Stopped, Finished
+    stop_reason = UnicodeAttribute(null=True)
+    event_json = UnicodeAttribute()             # the `incident.created` event it notifies with
+    due_shard = UnicodeAttribute(null=True)
+    due_at = NumberAttribute(null=True)
+    expires_at = TTLAttribute(null=True)
+    due = DueIndex()
+
+    @property
+    def event(self) -> dict[str, Any]:
+        return json.loads(self.event_json)
+
+
+def create_escalation(item: EscalationItem) -> bool:
+    """Store a new escalation; False if this incident already has one for this policy."""
+    try:
+        item.save(condition=EscalationItem.policy_id.does_not_exist())
+    except PutError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
+
+
+def get_escalation(incident_id: str, policy_id: str) -> EscalationItem | None:
+    try:
+        return EscalationItem.get(incident_id, policy_id, consistent_read=True)
+    except EscalationItem.DoesNotExist:
+        return None
+
+
+def for_incident(incident_id: str) -> list[EscalationItem]:
+    return list(EscalationItem.query(incident_id, consistent_read=True))
+
+
+def due_before(epoch: float, limit: int = 200) -> list[EscalationItem]:
+    """Active escalations whose next step is due at or before `epoch` (index reads lag: the
+    claim re-checks)."""
+    return list(EscalationItem.due.query(DUE_SHARD, EscalationItem.due_at <= epoch, limit=limit))
+
+
+def claim_step(item: EscalationItem, step: int, next_due: float | None) -> bool:
+    """Move from `step` to `step + 1`, due at `next_due` (None: the ladder is finished). False if
+    another worker moved it first, or it was stopped."""
+    e = EscalationItem
+    actions = [e.next_step.set(step + 1)]
+    if next_due is None:
+        actions += [e.status.set(FINISHED), e.due_shard.remove(), e.due_at.remove()]
+    else:
+        actions += [e.due_at.set(next_due)]
+    return _update(item, actions, (e.next_step == step) & (e.status == ACTIVE))
+
+
+def stop(item: EscalationItem, reason: str, status: str = STOPPED) -> bool:
+    """Take an active escalation off the due index for good; False if it was not active."""
+    e = EscalationItem
+    return _update(item, [e.status.set(status), e.stop_reason.set(reason), e.due_shard.remove(),
+                          e.due_at.remove()], e.status == ACTIVE)
+
+
+def _update(item: EscalationItem, actions: list, condition) -> bool:
+    try:
+        item.update(actions=actions, condition=condition)
+    except UpdateError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True

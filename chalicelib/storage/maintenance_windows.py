@@ -1,0 +1,48 @@
+"""Maintenance windows, one item per window under its account.
+
+Access patterns:
+- get one window of an account: GetItem(account_id, window_id) — another account's id is simply
+  not found, which is the tenant wall
+- an account's windows (the API list, the evaluator's "is this monitor in maintenance", status
+  pages): Query(account_id); the evaluator caches the answer per account for a few seconds
+- create / delete: a transaction with the account's `maintenance_windows_count`
+  (chalicelib/maintenance_windows.py)
+"""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pynamodb.attributes import UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.models import Model
+
+from chalicelib.storage.base import table_meta
+
+
+class MaintenanceWindowItem(Model):
+    Meta = table_meta("maintenance-windows")
+
+    account_id = UnicodeAttribute(hash_key=True)
+    window_id = UnicodeAttribute(range_key=True)
+    name = UnicodeAttribute()
+    window_json = UnicodeAttribute(default="{}")  # schedule, scope and flags, snake_case
+    created_at = UTCDateTimeAttribute()
+    updated_at = UTCDateTimeAttribute(null=True)
+
+    @property
+    def window(self) -> dict[str, Any]:
+        """The stored window with its id and name, as `chalicelib.maintenance` reads it."""
+        return {**json.loads(self.window_json or "{}"), "id": self.window_id, "name": self.name}
+
+
+def get_window(account_id: str, window_id: str) -> MaintenanceWindowItem | None:
+    try:
+        return MaintenanceWindowItem.get(account_id, window_id, consistent_read=True)
+    except MaintenanceWindowItem.DoesNotExist:
+        return None
+
+
+def list_windows(account_id: str) -> list[MaintenanceWindowItem]:
+    """The account's windows, oldest first (one Query)."""
+    items = list(MaintenanceWindowItem.query(account_id, consistent_read=True))
+    return sorted(items, key=lambda w: (w.created_at, w.window_id))

@@ -1,0 +1,93 @@
+"""What each function may touch, derived from the code it can run.
+
+A function's handler lives in a module; the chalicelib modules that module imports (directly or
+through others, at top level or inside functions) are everything the function can execute. From
+that set follow its DynamoDB tables (the models of the storage modules it reaches) and its other
+AWS needs (publishing events, queueing jobs or retries, sending email). An over-approximation —
+a module reached but not called still counts — but never a wildcard: every grant names its
+resources.
+"""
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# module reached -> what it needs besides tables
+PUBLISHES_EVENTS = "chalicelib.events"
+SENDS_CHECK_JOBS = "chalicelib.dispatch"
+SENDS_RETRIES = "chalicelib.delivery"
+SENDS_EMAIL = "chalicelib.alerting.email"
+
+
+@dataclass(frozen=True)
+class Needs:
+    tables: frozenset[str]          # table names
+    publishes_events: bool
+    sends_check_jobs: bool
+    sends_retries: bool
+    sends_email: bool
+
+
+def _module_path(name: str) -> Path | None:
+    base = ROOT.joinpath(*name.split("."))
+    for path in (base.with_suffix(".py"), base / "__init__.py"):
+        if path.is_file():
+            return path
+    return None
+
+
+@lru_cache(maxsize=None)
+def direct_imports(module: str) -> frozenset[str]:
+    """The chalicelib modules `module` imports anywhere in its source."""
+    path = _module_path(module)
+    if path is None:
+        return frozenset()
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            found.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+            found.update(f"{node.module}.{a.name}" for a in node.names)  # `from pkg import mod`
+    return frozenset(m for m in found if m.startswith("chalicelib") and _module_path(m))
+
+
+def reachable_modules(roots: list[str]) -> set[str]:
+    seen: set[str] = set()
+    todo = list(roots)
+    while todo:
+        module = todo.pop()
+        if module in seen:
+            continue
+        seen.add(module)
+        parts = module.split(".")
+        todo.extend(".".join(parts[:i]) for i in range(2, len(parts)))  # parent packages run too
+        todo.extend(direct_imports(module))
+    return seen
+
+
+def needs_of(roots: list[str]) -> Needs:
+    from chalicelib.storage.tables import ALL_ITEMS
+
+    modules = reachable_modules(roots)
+    return Needs(
+        tables=frozenset(m.Meta.table_name for m in ALL_ITEMS if m.__module__ in modules),
+        publishes_events=PUBLISHES_EVENTS in modules,
+        sends_check_jobs=SENDS_CHECK_JOBS in modules,
+        sends_retries=SENDS_RETRIES in modules,
+        sends_email=SENDS_EMAIL in modules)
+
+
+def handler_module(handler_string: str) -> str:
+    return handler_string.rsplit(".", 1)[0]
+
+
+def api_route_modules(chalice_app) -> list[str]:
+    """The modules defining the app's routes (the API function runs those)."""
+    modules = {entry.view_function.__module__
+               for methods in chalice_app.routes.values() for entry in methods.values()}
+    return sorted(modules)

@@ -1,0 +1,70 @@
+"""Least privilege: every function has its own role; data actions name their resources; nothing
+may Scan or use dynamodb:*; each role reaches only the tables its code uses."""
+import json
+
+import pytest
+
+DATA_SERVICES = ("dynamodb:", "sqs:", "sns:", "ses:", "secretsmanager:", "s3:", "kms:")
+
+
+def statements(template):
+    for key, resource in template["Resources"].items():
+        if resource["Type"] == "AWS::IAM::Policy":
+            for statement in resource["Properties"]["PolicyDocument"]["Statement"]:
+                yield key, statement
+        if resource["Type"] == "AWS::IAM::Role":
+            for policy in resource["Properties"].get("Policies", []):
+                for statement in policy["PolicyDocument"]["Statement"]:
+                    yield key, statement
+
+
+def as_list(value):
+    return value if isinstance(value, list) else [value]
+
+
+@pytest.fixture(params=["home", "region"])
+def template(request, home_template, region_template):
+    return home_template if request.param == "home" else region_template
+
+
+def test_it_never_grants_scan_or_dynamodb_star(template):
+    for key, statement in statements(template):
+        actions = as_list(statement["Action"])
+        assert "dynamodb:Scan" not in actions, key
+        assert not any(a in ("*", "dynamodb:*") or a.endswith(":*") for a in actions), key
+
+
+def test_it_never_grants_data_actions_on_every_resource(template):
+    for key, statement in statements(template):
+        actions = as_list(statement["Action"])
+        if any(a.startswith(DATA_SERVICES) for a in actions):
+            assert "*" not in as_list(statement["Resource"]), (key, statement)
+
+
+def test_it_gives_every_function_its_own_role(home_template):
+    functions = [r for r in home_template["Resources"].values()
+                 if r["Type"] == "AWS::Serverless::Function"]
+    roles = [f["Properties"]["Role"]["Fn::GetAtt"][0] for f in functions]
+    assert len(set(roles)) == len(functions)
+
+
+def table_grants(template, role_prefix):
+    found = []
+    for key, statement in statements(template):
+        if key.startswith(role_prefix) and statement.get("Sid") == "Tables":
+            found += [json.dumps(r) for r in as_list(statement["Resource"])]
+    return found
+
+
+def test_it_limits_the_scheduler_to_the_tables_its_code_uses(home_template):
+    grants = " ".join(table_grants(home_template, "RunSchedulerRole"))
+    assert "table/enori-citest-monitors" in grants and "table/enori-citest-control" in grants
+    assert "enori-citest-api-keys" not in grants and "enori-citest-accounts" not in grants
+
+
+def test_it_keeps_the_api_key_secret_out_of_the_template_and_the_workers(home_template):
+    text = json.dumps(home_template)
+    assert "{{resolve:secretsmanager:" in text
+    for key, resource in home_template["Resources"].items():
+        if resource["Type"] == "AWS::Serverless::Function" and key != "APIHandler":
+            assert "ENORI_API_KEY_SECRET" not in resource["Properties"]["Environment"]["Variables"]

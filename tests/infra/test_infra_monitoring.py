@@ -1,0 +1,48 @@
+"""Dashboard and alarms of the stage, and the API's 404 for unknown routes."""
+import json
+
+
+def by_type(template, type_):
+    return {k: r for k, r in template["Resources"].items() if r["Type"] == type_}
+
+
+def test_it_builds_one_dashboard_with_every_graph(home_template):
+    (dashboard,) = by_type(home_template, "AWS::CloudWatch::Dashboard").values()
+    body = json.dumps(dashboard["Properties"]["DashboardBody"])
+    for title in ("Checks per minute by region", "Failed checks by region",
+                  "Alert deliveries by status", "P95 check latency", "Lambda errors",
+                  "Lambda throttles", "Lambda duration", "Dead-letter queue depth"):
+        assert title in body
+    assert "eu-west-1" in body   # the EuWest worker's metrics are read in its own region
+    assert "MonitorId" not in body
+
+
+def test_it_alarms_on_a_silent_scheduler(home_template):
+    alarms = by_type(home_template, "AWS::CloudWatch::Alarm").values()
+    silent = [a["Properties"] for a in alarms
+              if a["Properties"].get("MetricName") == "ChecksDispatched"]
+    assert len(silent) == 1
+    assert silent[0]["Period"] == 300 and silent[0]["TreatMissingData"] == "breaching"
+    assert silent[0]["Namespace"] == "Enori/citest"
+
+
+def test_it_alarms_on_every_dlq_and_every_function(home_template, region_template):
+    for template, function_type in ((home_template, "AWS::Serverless::Function"),
+                                    (region_template, "AWS::Lambda::Function")):
+        alarms = [a["Properties"] for a in by_type(template, "AWS::CloudWatch::Alarm").values()]
+        dlq_alarms = [a for a in alarms if a.get("MetricName") == "ApproximateNumberOfMessagesVisible"]
+        dlqs = [q for q in by_type(template, "AWS::SQS::Queue").values()
+                if q["Properties"]["QueueName"].endswith("-dlq")]
+        assert len(dlq_alarms) == len(dlqs) > 0
+        error_alarms = [a for a in alarms if a.get("MetricName") == "Errors"]
+        assert len(error_alarms) == len(by_type(template, function_type))
+        assert all(a["AlarmActions"] for a in alarms)
+
+
+def test_it_answers_unknown_routes_with_the_404_envelope(home_template):
+    api = home_template["Resources"]["RestAPI"]["Properties"]["DefinitionBody"]
+    response = api["x-amazon-apigateway-gateway-responses"]["MISSING_AUTHENTICATION_TOKEN"]
+    assert response["statusCode"] == 404
+    body = json.loads(response["responseTemplates"]["application/json"])
+    assert body["error"] == "Not found" and body["code"] == "NOT_FOUND"
+    assert body["message"].startswith("No route")

@@ -1,0 +1,66 @@
+"""Every queue has a DLQ with maxReceiveCount, a visibility timeout of at least six times its
+consumer's timeout, and every SQS event source reports partial batch failures."""
+from chalice.app import SQSEventConfig
+
+from app import app
+
+
+def by_type(template, type_):
+    return {k: r for k, r in template["Resources"].items() if r["Type"] == type_}
+
+
+def test_it_gives_every_queue_a_dead_letter_queue(home_template, region_template):
+    for template in (home_template, region_template):
+        queues = by_type(template, "AWS::SQS::Queue")
+        main = {k: q for k, q in queues.items()
+                if not q["Properties"]["QueueName"].endswith("-dlq")}
+        dlqs = {k for k, q in queues.items() if q["Properties"]["QueueName"].endswith("-dlq")}
+        assert main and len(dlqs) == len(main)
+        for queue in main.values():
+            redrive = queue["Properties"]["RedrivePolicy"]
+            assert redrive["maxReceiveCount"] >= 1
+            assert redrive["deadLetterTargetArn"]["Fn::GetAtt"][0] in dlqs
+
+
+def test_it_reports_batch_item_failures_on_every_sqs_event_source(home_template,
+                                                                  region_template):
+    mappings = [*by_type(home_template, "AWS::Lambda::EventSourceMapping").values(),
+                *by_type(region_template, "AWS::Lambda::EventSourceMapping").values()]
+    sqs_sources = [s for s in app.event_sources if isinstance(s, SQSEventConfig)]
+    assert len(mappings) == len(sqs_sources)   # one per @on_sqs_message, wherever it runs
+    for mapping in mappings:
+        assert mapping["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+
+
+def test_it_leaves_no_sqs_event_to_chalice(home_template):
+    for function in by_type(home_template, "AWS::Serverless::Function").values():
+        for event in function["Properties"].get("Events", {}).values():
+            assert event["Type"] != "SQS"
+
+
+def test_it_sets_visibility_timeouts_of_six_consumer_timeouts(home_template, region_template):
+    for template, function_type in ((home_template, "AWS::Serverless::Function"),
+                                    (region_template, "AWS::Lambda::Function")):
+        queues, functions = by_type(template, "AWS::SQS::Queue"), by_type(template, function_type)
+        for mapping in by_type(template, "AWS::Lambda::EventSourceMapping").values():
+            queue = queues[mapping["Properties"]["EventSourceArn"]["Fn::GetAtt"][0]]
+            function = functions[mapping["Properties"]["FunctionName"]["Ref"]]
+            assert queue["Properties"]["VisibilityTimeout"] >= \
+                6 * function["Properties"]["Timeout"]
+
+
+def test_it_runs_each_check_region_worker_in_its_own_region(home_template, region_template):
+    home_handlers = {f["Properties"]["Handler"]
+                     for f in by_type(home_template, "AWS::Serverless::Function").values()}
+    assert "chalicelib.workers.checks.check_worker_useast" in home_handlers
+    assert "chalicelib.workers.checks.check_worker_euwest" not in home_handlers
+    workers = list(by_type(region_template, "AWS::Lambda::Function").values())
+    assert len(workers) == 1
+    worker = workers[0]
+    assert worker["Properties"]["Handler"] == "chalicelib.workers.checks.check_worker_euwest"
+    env = worker["Properties"]["Environment"]["Variables"]
+    assert env["ENORI_HOME_REGION"] == "us-east-1"
+    assert env["ENORI_PING_MODE"] == "tcp"
+    queue_names = {q["Properties"]["QueueName"]
+                   for q in by_type(region_template, "AWS::SQS::Queue").values()}
+    assert queue_names == {"enori-citest-checks-euwest", "enori-citest-checks-euwest-dlq"}
