@@ -106,6 +106,17 @@ class SmtpSink:
     def url(self) -> str:
         return f"smtp://127.0.0.1:{self.port}"
 
+    def bodies(self) -> list[str]:
+        """Each message's text (every text part, decoded)."""
+        from email import message_from_bytes, policy
+
+        texts = []
+        for _, content in self.messages:
+            message = message_from_bytes(content, policy=policy.default)
+            texts.append("\n".join(part.get_content() for part in message.walk()
+                                    if part.get_content_maintype() == "text"))
+        return texts
+
     def subjects(self) -> list[str]:
         from email import message_from_bytes
 

@@ -13,6 +13,7 @@ The stack runs with ENORI_RESOLVER=hosts (LocalStack's default): monitors the fu
 reach loopback only, nothing leaves the machine. ENORI_RATE_LIMIT_SCALE raises the per-key limits
 so that the run is not answered 429 throughout (429 stays documented on every private route).
 """
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -24,6 +25,8 @@ SCHEMATHESIS = Path(sys.executable).parent / "st"
 SEED = "20260324"  # fixed, so a CI failure reproduces; change it to explore further
 # --max-time bounds the run (fuzzing repeats until it is spent); the timeout is the backstop.
 FUZZ_SECONDS = 120
+# `make fuzz` asks for many more (ENORI_SCHEMATHESIS_EXAMPLES); make test runs 50 per operation.
+EXAMPLES = os.environ.get("ENORI_SCHEMATHESIS_EXAMPLES", "50")
 WALL_TIME = 240
 
 
@@ -38,7 +41,7 @@ def test_the_api_survives_schema_fuzzing(tmp_path):
              "--checks", "all",
              "--exclude-checks", "negative_data_rejection,positive_data_acceptance",
              "--phases", "examples,coverage,fuzzing",
-             "--max-examples", "50", "--max-time", str(FUZZ_SECONDS), "--no-shrink",
+             "--max-examples", EXAMPLES, "--max-time", str(FUZZ_SECONDS), "--no-shrink",
              "--seed", SEED, "--generation-database", "none",
              "--workers", "2", "--request-timeout", "10", "--max-response-time", "10",
              "--no-color", "--report", "junit", "--report-dir", str(REPORTS)],

@@ -1,7 +1,9 @@
 """The public status page in a real browser (Debian's Chromium through Playwright) against the
 real local stack: two monitors, one up and one down, their bars and statuses, no console errors,
 and the subscribe form reaching a real SMTP server. Leaves a screenshot in test-artifacts/."""
+import re
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -89,3 +91,17 @@ def test_the_status_page_shows_bars_and_status_and_takes_a_subscription(world):
     assert errors == []
     assert wait_until(lambda: any("Confirm your subscription" in s for s in smtp.subjects()), 30)
     assert SCREENSHOT.stat().st_size > 0
+
+    # Confirm through the emailed link; then the Shop goes down and the subscriber hears of it.
+    link = re.search(r"http://127\.0\.0\.1:\d+/api/public/subscriptions/[^/\s]+/confirm",
+                     smtp.bodies()[-1]).group(0)
+    with urllib.request.urlopen(link, timeout=30) as confirmed:
+        assert confirmed.status == 200
+    target.stop()
+    time.sleep(1.1)
+    assert stack.request("POST", f"/api/monitors/{shop['id']}/check", key=stack.key)[0] == 202
+    assert wait_until(lambda: any(s.startswith("[Acme Status]") for s in smtp.subjects()), 60), \
+        stack.output[-3000:]
+    notice = next(i for i, s in enumerate(smtp.subjects()) if s.startswith("[Acme Status]"))
+    assert smtp.messages[notice][0] == ["visitor@example.com"]
+    assert "/unsubscribe" in smtp.bodies()[notice]
