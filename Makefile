@@ -9,6 +9,7 @@ STAMP := $(VENV)/.requirements-stamp
 DYNAMODB_LOCAL_DIR ?= .cache/dynamodb-local
 DYNAMODB_JAR := $(DYNAMODB_LOCAL_DIR)/DynamoDBLocal.jar
 PYTEST_WORKERS ?= 2
+SYSTEM_WORKERS ?= 4
 
 export ENORI_DYNAMODB_LOCAL_DIR := $(abspath $(DYNAMODB_LOCAL_DIR))
 
@@ -17,9 +18,12 @@ export ENORI_DYNAMODB_LOCAL_DIR := $(abspath $(DYNAMODB_LOCAL_DIR))
 run: deps
 	$(PY) -m local
 
+# Two runs: the in-process suites use both cores; the system suites mostly wait on real time
+# (schedules, retries, browsers), so more workers, each with its own local stack, finish sooner.
 test: deps
 	$(PY) -m ruff check .
-	$(PY) -m pytest -n $(PYTEST_WORKERS) -p no:cacheprovider -q
+	$(PY) -m pytest -n $(PYTEST_WORKERS) -p no:cacheprovider -q --ignore=tests/system
+	$(PY) -m pytest -n $(SYSTEM_WORKERS) -p no:cacheprovider -q tests/system
 
 bench: deps
 	$(PY) bench/run_all.py

@@ -46,7 +46,12 @@ def main() -> int:
     try:
         stack.start()
         print(f"Enori is ready on {stack.base_url}", flush=True)
-        threading.Event().wait()
+        # Wake up twice a second: the kernel may deliver SIGTERM to any of our threads, and
+        # Python runs the handler only when the main thread runs bytecode. A bare wait() could
+        # sleep through the signal forever.
+        idle = threading.Event()
+        while not idle.wait(0.5):
+            pass
     except KeyboardInterrupt:
         pass
     finally:

@@ -29,7 +29,7 @@ def keyring(moto_session):
     """One account with a key per scope, a full-access key and a revoked key, built once per
     module (and worker): the tables are emptied here, not per test."""
     from apitools import make_account
-    from conftest import empty_everything
+    from awsfixtures import empty_everything
 
     from chalicelib.apikeys import issue_key, revoke_key
     from chalicelib.clock import FakeClock, SystemClock

@@ -110,7 +110,7 @@ def account_with_pool(size: int) -> tuple[str, list[str]]:
 def world(moto_session):
     """Built once per module (and worker): a test that breaks a wall shows in B's snapshot, and
     the next test compares against a fresh one. The clock stands still except in public tests."""
-    from conftest import empty_everything
+    from awsfixtures import empty_everything
 
     from chalicelib.clock import FakeClock, SystemClock
     from chalicelib.runtime import runtime
