@@ -1,85 +1,19 @@
-"""The real local stack for the benches: tests/system's LocalStack (imported with tests/system
-on sys.path), a stoppable HTTP target and a webhook receiver (small copies, so the benches do not
-depend on test helpers that move), plus API helpers."""
+"""The real local stack for the benches: tests/system's LocalStack and the tests' own local
+targets (HttpTarget, WebhookReceiver from tests/targets.py), plus API helpers."""
 from __future__ import annotations
 
 import sys
 import tempfile
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from common import REPO_ROOT
 
-sys.path.insert(0, str(REPO_ROOT / "tests" / "system"))
 sys.path.insert(0, str(REPO_ROOT))
+sys.path.insert(0, str(REPO_ROOT / "tests"))
+sys.path.insert(0, str(REPO_ROOT / "tests" / "system"))   # first: its conftest has LocalStack
 
 from conftest import LocalStack  # noqa: E402,F401
-
-
-class _TargetHandler(BaseHTTPRequestHandler):
-    def do_GET(self):
-        self.send_response(200)
-        self.send_header("Content-Length", "2")
-        self.end_headers()
-        self.wfile.write(b"ok")
-
-    def log_message(self, *args):
-        pass
-
-
-class HttpTarget:
-    """An HTTP target that can be stopped and started again on the same port."""
-
-    def __init__(self) -> None:
-        self.port = 0
-        self._server: ThreadingHTTPServer | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/health"
-
-    def start(self) -> "HttpTarget":
-        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), _TargetHandler)
-        self.port = self._server.server_address[1]
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-
-class WebhookReceiver:
-    """Takes POSTs (200) and keeps every request body."""
-
-    def __init__(self) -> None:
-        self.received: list[tuple[dict, bytes]] = []
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                receiver.received.append((dict(self.headers), body))
-                self.send_response(200)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}/hook"
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+from targets import HttpTarget, WebhookReceiver  # noqa: E402,F401
 
 
 def start_stack() -> tuple[LocalStack, tempfile.TemporaryDirectory]:
