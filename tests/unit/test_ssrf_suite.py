@@ -123,7 +123,7 @@ def twin_servers():
             each.server.shutdown()
             each.server.server_close()
         return
-    pytest.skip("no port free on both 127.0.0.1 and 127.0.0.2")
+    pytest.fail("no port was free on both 127.0.0.1 and 127.0.0.2 in 20 tries")
 
 
 def url_for(host, port, path="/"):
