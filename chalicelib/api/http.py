@@ -6,14 +6,14 @@ import functools
 import json
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any, Callable
 
 import pydantic
 from chalice import Blueprint, Response
 
 from chalicelib import apikeys, ratelimits, scopes
-from chalicelib.clock import iso
+from chalicelib.clock import clamp_to_utc, iso
 from chalicelib.errors import (EnoriError, InsufficientScopeError, RateLimitedError,
                                ValidationError)
 from chalicelib.models.base import validation_details
@@ -112,7 +112,7 @@ def parse_time(raw: str | None, name: str) -> datetime | None:
     except ValueError:
         raise ValidationError.for_field(name, "must be an ISO 8601 date-time, "
                                               "e.g. 2026-03-24T10:00:00Z")
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return clamp_to_utc(value)
 
 
 def page(items: list, limit: int, offset: int) -> dict:

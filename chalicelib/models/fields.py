@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from cronsim import CronSim, CronSimError
 from pydantic import AfterValidator, Field, StringConstraints
 
+from chalicelib.clock import to_utc
 from chalicelib.models.base import case_insensitive_enum
 from chalicelib.settings import REGION_NAMES
 
@@ -26,6 +27,9 @@ MonitorType = case_insensitive_enum(*MONITOR_TYPES)
 HttpMethod = case_insensitive_enum(*HTTP_METHODS)
 DnsRecordType = case_insensitive_enum(*DNS_RECORD_TYPES)
 RegionName = case_insensitive_enum(*REGION_NAMES)
+
+# An instant in a body, normalised to UTC; years the store cannot hold are refused by name.
+Instant = Annotated[datetime, AfterValidator(to_utc)]
 
 # --- host names and addresses -------------------------------------------------------------
 

@@ -7,7 +7,6 @@ form and which scope are set (exactly one of each) is checked by
 from __future__ import annotations
 
 import re
-from datetime import datetime
 from typing import Annotated
 
 from pydantic import AfterValidator, Field, StringConstraints
@@ -15,7 +14,7 @@ from pydantic import AfterValidator, Field, StringConstraints
 from chalicelib.maintenance import WEEKDAYS
 from chalicelib.models.alerts import MonitorIds, ObjectName
 from chalicelib.models.base import ApiModel, case_insensitive_enum
-from chalicelib.models.fields import CronExpression, Tags, TimeZoneName
+from chalicelib.models.fields import CronExpression, Instant, Tags, TimeZoneName
 
 MAX_DURATION_MINUTES = 7 * 24 * 60
 
@@ -42,8 +41,8 @@ class MaintenanceWindowIn(ApiModel):
     name: ObjectName
     description: Annotated[str, StringConstraints(max_length=2000)] = ""
     # one-off
-    starts_at: datetime | None = None
-    ends_at: datetime | None = None
+    starts_at: Instant | None = None
+    ends_at: Instant | None = None
     # weekly, or cron; both with a duration and a time zone
     weekdays: Weekdays | None = None
     start_time: StartTime | None = None

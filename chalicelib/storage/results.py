@@ -31,6 +31,9 @@ from chalicelib.storage.base import table_meta
 _AFTER_ANY_REGION = "~"
 
 
+LAST_SLOT = 10**11 - 1  # the largest epoch an 11-digit slot key holds (year 5138)
+
+
 def slot_key(slot_epoch: int, region: str) -> str:
     return f"{int(slot_epoch):011d}#{region}"
 
@@ -104,8 +107,12 @@ def query_results(monitor_id: str, limit: int, start_epoch: int | None = None,
                   ) -> list[CheckResultItem]:
     """Up to `limit` results of a monitor, newest slot first, optionally within
     [start_epoch, end_epoch] (scheduled seconds, inclusive) and of one region."""
-    low = slot_key(start_epoch if start_epoch is not None else 0, "")
-    high = slot_key(end_epoch if end_epoch is not None else 10**11 - 1, _AFTER_ANY_REGION)
+    # Keys hold 11 digits; DynamoDB refuses an inverted BETWEEN, so an empty window asks nothing.
+    low_epoch = max(start_epoch if start_epoch is not None else 0, 0)
+    high_epoch = min(end_epoch if end_epoch is not None else LAST_SLOT, LAST_SLOT)
+    if low_epoch > high_epoch:
+        return []
+    low, high = slot_key(low_epoch, ""), slot_key(high_epoch, _AFTER_ANY_REGION)
     # PynamoDB keeps paging until `limit` items pass the filter, so a region filter still
     # returns a full page when one exists.
     return list(CheckResultItem.query(

@@ -63,6 +63,18 @@ def test_it_answers_400_naming_the_bad_parameter(api, monitor_id, query, field):
     assert response.json["details"][0]["field"] == field
 
 
+
+@pytest.mark.parametrize("window", [
+    "to=1178-02-20T20%3A46%3A28.876723%2B17%3A15",  # before 1970: found by schemathesis (a 500)
+    "from=9999-12-31T23%3A00%3A00-17%3A15",  # past the last representable instant
+    "from=0001-01-01T00%3A00%3A00%2B17%3A15&to=0001-01-02T00%3A00%3A00Z",
+])
+def test_it_answers_an_empty_page_for_windows_outside_stored_time(api, clock, monitor_id, window):
+    record(monitor_id, clock, 1, ok(100))
+    response = api.get(f"/api/monitors/{monitor_id}/results?{window}&limit=301")
+    assert response.status_code == 200, response.json
+    assert response.json == {"items": [], "totalCount": 0}
+
 def test_it_computes_stats_from_the_recorded_results(api, clock, monitor_id):
     record(monitor_id, clock, 1, ok(100))
     record(monitor_id, clock, 1, ok(300), "EuWest")

@@ -57,6 +57,23 @@ def test_it_queries_newest_first_within_bounds_and_region(aws):
                                            store.slot_key(SLOT + 120, "EuWest")]
 
 
+
+@pytest.mark.parametrize("start, end", [(None, -600_000_000), (SLOT + 60, SLOT),
+                                        (10**12, None)])
+def test_it_asks_dynamodb_nothing_for_an_empty_window(aws, monkeypatch, start, end):
+    # DynamoDB (unlike moto) refuses a BETWEEN whose bounds are inverted: a pre-1970 `to` made
+    # the low key "00000000000#" sort after the negative high key, and the API answered 500.
+    store.insert_result(result_item())
+    queried = []
+    monkeypatch.setattr(store.CheckResultItem, "query", lambda *a, **kw: queried.append(a))
+    assert store.query_results("mon_a", 10, start, end) == []
+    assert queried == []
+
+
+def test_it_clamps_the_window_to_the_keys_range(aws):
+    store.insert_result(result_item())
+    assert len(store.query_results("mon_a", 10, -10**9, 10**13)) == 1
+
 def test_it_adds_results_into_the_hour_rollup_exactly(aws):
     for ok, ms in [(True, 100), (True, 100), (False, None), (False, 900), (True, 5)]:
         rollup = store.add_to_rollup("mon_a", SLOT, ok, ms, EXPIRES)
