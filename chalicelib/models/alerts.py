@@ -37,8 +37,9 @@ def _without_duplicates(values: list[str]) -> list[str]:
     return list(dict.fromkeys(values))
 
 
+MonitorId = Annotated[str, AfterValidator(_check_monitor_id)]
 MonitorIds = Annotated[
-    list[Annotated[str, AfterValidator(_check_monitor_id)]],
+    list[MonitorId],
     Field(min_length=1, max_length=MAX_RULE_MONITORS),
     AfterValidator(_without_duplicates),
 ]

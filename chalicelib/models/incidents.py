@@ -5,6 +5,7 @@ from typing import Optional
 
 from pydantic import Field
 
+from chalicelib.models.alerts import MonitorId
 from chalicelib.models.base import ApiModel, case_insensitive_enum
 from chalicelib.storage.incidents import UPDATE_STATUSES
 
@@ -14,7 +15,7 @@ Severity = case_insensitive_enum("Critical", "Major", "Minor")
 
 class IncidentCreate(ApiModel):
     title: str = Field(min_length=1, max_length=200)
-    monitor_id: Optional[str] = None
+    monitor_id: Optional[MonitorId] = None
     message: Optional[str] = Field(default=None, min_length=1, max_length=5000)
     status: Optional[UpdateStatus] = None
     severity: Optional[Severity] = None

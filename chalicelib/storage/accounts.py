@@ -12,7 +12,7 @@ from pynamodb.attributes import (BooleanAttribute, NumberAttribute, UnicodeAttri
                                  UTCDateTimeAttribute)
 from pynamodb.models import Model
 
-from chalicelib.storage.base import table_meta
+from chalicelib.storage.base import get_or_none, table_meta
 
 COUNTED_RESOURCES = ("monitors", "api_keys", "alert_channels", "teams", "status_pages",
                      "escalation_policies", "maintenance_windows")
@@ -40,10 +40,7 @@ class AccountItem(Model):
 
 
 def get_account(account_id: str) -> AccountItem | None:
-    try:
-        return AccountItem.get(account_id, consistent_read=True)
-    except AccountItem.DoesNotExist:
-        return None
+    return get_or_none(AccountItem, account_id)
 
 
 def save_new_account(item: AccountItem) -> None:

@@ -25,7 +25,7 @@ from pynamodb.indexes import (AllProjection, GlobalSecondaryIndex, KeysOnlyProje
                               LocalSecondaryIndex)
 from pynamodb.models import Model
 
-from chalicelib.storage.base import table_meta
+from chalicelib.storage.base import get_or_none, table_meta
 
 DUE_SHARD = "due"
 UNFINISHED = ("Pending", "Retrying")
@@ -114,10 +114,7 @@ def create_record(item: AlertRecordItem) -> bool:
 
 
 def get_record(account_id: str, alert_id: str) -> AlertRecordItem | None:
-    try:
-        return AlertRecordItem.get(account_id, alert_id, consistent_read=True)
-    except AlertRecordItem.DoesNotExist:
-        return None
+    return get_or_none(AlertRecordItem, account_id, alert_id)
 
 
 # SQS delays are not to the millisecond: a retry arriving this early still counts as due.

@@ -15,7 +15,7 @@ from pynamodb.exceptions import TransactWriteError
 
 from chalicelib.errors import PlanLimitError
 from chalicelib.storage.accounts import AccountItem, usage_change
-from chalicelib.storage.base import index_meta, table_meta
+from chalicelib.storage.base import get_or_none, index_meta, table_meta
 from chalicelib.storage.transactions import failed_at, transaction
 
 
@@ -39,10 +39,7 @@ class ApiKeyItem(Model):
 
 
 def get_by_digest(digest: str) -> ApiKeyItem | None:
-    try:
-        return ApiKeyItem.get(digest, consistent_read=True)
-    except ApiKeyItem.DoesNotExist:
-        return None
+    return get_or_none(ApiKeyItem, digest)
 
 
 def list_keys(account_id: str) -> list[ApiKeyItem]:

@@ -1,6 +1,8 @@
 """Shared PynamoDB configuration: table names, endpoint and region come from settings."""
 from __future__ import annotations
 
+from typing import Any
+
 from chalicelib.settings import settings
 
 
@@ -30,3 +32,16 @@ def index_meta(name: str) -> type:
 
     return Meta
 
+
+def get_or_none(model: Any, hash_key: str, range_key: str | None = None) -> Any:
+    """The item under this key (a consistent read), or None.
+
+    An empty string names nothing: DynamoDB refuses it as a key value with a ValidationException
+    (moto does not), so a body's `"monitorId": ""` must not reach a GetItem as a 500.
+    """
+    if hash_key == "" or range_key == "":
+        return None
+    try:
+        return model.get(hash_key, range_key, consistent_read=True)
+    except model.DoesNotExist:
+        return None

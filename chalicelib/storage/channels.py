@@ -16,7 +16,7 @@ from typing import Any, Iterable
 from pynamodb.attributes import BooleanAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.models import Model
 
-from chalicelib.storage.base import table_meta
+from chalicelib.storage.base import get_or_none, table_meta
 
 
 class AlertChannelItem(Model):
@@ -37,10 +37,7 @@ class AlertChannelItem(Model):
 
 
 def get_channel(account_id: str, channel_id: str) -> AlertChannelItem | None:
-    try:
-        return AlertChannelItem.get(account_id, channel_id, consistent_read=True)
-    except AlertChannelItem.DoesNotExist:
-        return None
+    return get_or_none(AlertChannelItem, account_id, channel_id)
 
 
 def list_channels(account_id: str) -> list[AlertChannelItem]:

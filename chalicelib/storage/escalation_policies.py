@@ -13,7 +13,7 @@ from pynamodb.attributes import (ListAttribute, MapAttribute, NumberAttribute, U
                                  UTCDateTimeAttribute)
 from pynamodb.models import Model
 
-from chalicelib.storage.base import table_meta
+from chalicelib.storage.base import get_or_none, table_meta
 
 
 class LevelMap(MapAttribute):
@@ -35,10 +35,7 @@ class EscalationPolicyItem(Model):
 
 
 def get_policy(account_id: str, policy_id: str) -> EscalationPolicyItem | None:
-    try:
-        return EscalationPolicyItem.get(account_id, policy_id, consistent_read=True)
-    except EscalationPolicyItem.DoesNotExist:
-        return None
+    return get_or_none(EscalationPolicyItem, account_id, policy_id)
 
 
 def list_policies(account_id: str) -> list[EscalationPolicyItem]:

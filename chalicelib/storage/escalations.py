@@ -21,7 +21,7 @@ from pynamodb.exceptions import PutError, UpdateError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
-from chalicelib.storage.base import table_meta
+from chalicelib.storage.base import get_or_none, table_meta
 
 DUE_SHARD = "due"
 ACTIVE, STOPPED, FINISHED = "Active", "Stopped", "Finished"
@@ -69,10 +69,7 @@ def create_escalation(item: EscalationItem) -> bool:
 
 
 def get_escalation(incident_id: str, policy_id: str) -> EscalationItem | None:
-    try:
-        return EscalationItem.get(incident_id, policy_id, consistent_read=True)
-    except EscalationItem.DoesNotExist:
-        return None
+    return get_or_none(EscalationItem, incident_id, policy_id)
 
 
 def for_incident(incident_id: str) -> list[EscalationItem]:

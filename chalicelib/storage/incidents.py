@@ -24,7 +24,7 @@ from pynamodb.attributes import BooleanAttribute, UnicodeAttribute, UTCDateTimeA
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, LocalSecondaryIndex
 from pynamodb.models import Model
 
-from chalicelib.storage.base import table_meta
+from chalicelib.storage.base import get_or_none, table_meta
 
 STATUSES = ("Open", "Acknowledged", "Resolved")
 UPDATE_STATUSES = ("Investigating", "Identified", "Monitoring", "Resolved")
@@ -105,17 +105,11 @@ def entry_key(at: datetime, entry_id: str) -> str:
 
 
 def get_incident(account_id: str, incident_id: str) -> IncidentItem | None:
-    try:
-        return IncidentItem.get(account_id, incident_id, consistent_read=True)
-    except IncidentItem.DoesNotExist:
-        return None
+    return get_or_none(IncidentItem, account_id, incident_id)
 
 
 def get_entry(incident_id: str, key: str) -> IncidentUpdateItem | None:
-    try:
-        return IncidentUpdateItem.get(incident_id, key, consistent_read=True)
-    except IncidentUpdateItem.DoesNotExist:
-        return None
+    return get_or_none(IncidentUpdateItem, incident_id, key)
 
 
 def query_account(account_id: str, start: datetime | None = None, end: datetime | None = None,

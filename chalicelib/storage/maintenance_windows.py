@@ -16,7 +16,7 @@ from typing import Any
 from pynamodb.attributes import UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.models import Model
 
-from chalicelib.storage.base import table_meta
+from chalicelib.storage.base import get_or_none, table_meta
 
 
 class MaintenanceWindowItem(Model):
@@ -36,10 +36,7 @@ class MaintenanceWindowItem(Model):
 
 
 def get_window(account_id: str, window_id: str) -> MaintenanceWindowItem | None:
-    try:
-        return MaintenanceWindowItem.get(account_id, window_id, consistent_read=True)
-    except MaintenanceWindowItem.DoesNotExist:
-        return None
+    return get_or_none(MaintenanceWindowItem, account_id, window_id)
 
 
 def list_windows(account_id: str) -> list[MaintenanceWindowItem]:

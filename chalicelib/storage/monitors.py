@@ -26,7 +26,7 @@ from pynamodb.exceptions import UpdateError
 from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection, KeysOnlyProjection
 from pynamodb.models import Model
 
-from chalicelib.storage.base import table_meta
+from chalicelib.storage.base import get_or_none, table_meta
 
 
 class ByScheduleIndex(GlobalSecondaryIndex):
@@ -110,10 +110,7 @@ class MonitorItem(Model):
 
 
 def get_monitor(account_id: str, monitor_id: str) -> MonitorItem | None:
-    try:
-        return MonitorItem.get(account_id, monitor_id, consistent_read=True)
-    except MonitorItem.DoesNotExist:
-        return None
+    return get_or_none(MonitorItem, account_id, monitor_id)
 
 
 def list_monitors(account_id: str) -> list[MonitorItem]:

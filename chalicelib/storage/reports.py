@@ -28,7 +28,7 @@ from pynamodb.exceptions import TransactWriteError
 from pynamodb.models import Model
 
 from chalicelib.storage.accounts import AccountItem
-from chalicelib.storage.base import table_meta
+from chalicelib.storage.base import get_or_none, table_meta
 from chalicelib.storage.rate_limits import RateCounterItem
 from chalicelib.storage.transactions import failed_at, transaction
 
@@ -102,10 +102,7 @@ def update_body(item: ReportItem, body: dict[str, Any]) -> None:
 
 
 def get_report(account_id: str, report_id: str) -> ReportItem | None:
-    try:
-        return ReportItem.get(account_id, report_id, consistent_read=True)
-    except ReportItem.DoesNotExist:
-        return None
+    return get_or_none(ReportItem, account_id, report_id)
 
 
 def list_reports(account_id: str) -> list[ReportItem]:

@@ -11,7 +11,7 @@ from pynamodb.attributes import (BooleanAttribute, ListAttribute, UnicodeAttribu
                                  UTCDateTimeAttribute)
 from pynamodb.models import Model
 
-from chalicelib.storage.base import table_meta
+from chalicelib.storage.base import get_or_none, table_meta
 
 
 class AlertRuleItem(Model):
@@ -41,10 +41,7 @@ class AlertRuleItem(Model):
 
 
 def get_rule(account_id: str, rule_id: str) -> AlertRuleItem | None:
-    try:
-        return AlertRuleItem.get(account_id, rule_id, consistent_read=True)
-    except AlertRuleItem.DoesNotExist:
-        return None
+    return get_or_none(AlertRuleItem, account_id, rule_id)
 
 
 def list_rules(account_id: str) -> list[AlertRuleItem]:

@@ -26,7 +26,7 @@ from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
 from chalicelib.storage import uniques
-from chalicelib.storage.base import table_meta
+from chalicelib.storage.base import get_or_none, table_meta
 
 
 class StatusPageItem(Model):
@@ -60,10 +60,7 @@ def slug_owner(account_id: str, page_id: str) -> str:
 
 
 def get_page(account_id: str, page_id: str) -> StatusPageItem | None:
-    try:
-        return StatusPageItem.get(account_id, page_id, consistent_read=True)
-    except StatusPageItem.DoesNotExist:
-        return None
+    return get_or_none(StatusPageItem, account_id, page_id)
 
 
 def list_pages(account_id: str) -> list[StatusPageItem]:
@@ -118,10 +115,7 @@ def insert_subscriber(item: StatusSubscriberItem) -> bool:
 
 
 def get_subscriber(page_id: str, email: str) -> StatusSubscriberItem | None:
-    try:
-        return StatusSubscriberItem.get(page_id, email, consistent_read=True)
-    except StatusSubscriberItem.DoesNotExist:
-        return None
+    return get_or_none(StatusSubscriberItem, page_id, email)
 
 
 def find_by_token_hash(token_hash: str) -> StatusSubscriberItem | None:

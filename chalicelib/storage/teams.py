@@ -18,7 +18,7 @@ from pynamodb.attributes import (ListAttribute, MapAttribute, NumberAttribute, U
                                  UTCDateTimeAttribute)
 from pynamodb.models import Model
 
-from chalicelib.storage.base import table_meta
+from chalicelib.storage.base import get_or_none, table_meta
 
 
 class MemberMap(MapAttribute):
@@ -47,10 +47,7 @@ class TeamItem(Model):
 
 
 def get_team(account_id: str, team_id: str) -> TeamItem | None:
-    try:
-        return TeamItem.get(account_id, team_id, consistent_read=True)
-    except TeamItem.DoesNotExist:
-        return None
+    return get_or_none(TeamItem, account_id, team_id)
 
 
 def list_teams(account_id: str) -> list[TeamItem]:

@@ -252,6 +252,8 @@ def test_a_manual_incident_needs_no_monitor(api):
     ({"title": "t", "status": "Panicking"}, "status", "VALIDATION_ERROR"),
     ({"title": "t", "colour": "red"}, "colour", "VALIDATION_ERROR"),
     ({"title": "t", "monitorId": "mon_doesnotexist00"}, "monitorId", "INVALID_REFERENCE"),
+    ({"title": "t", "monitorId": ""}, "monitorId", "VALIDATION_ERROR"),  # was a 500 (fuzzer)
+    ({"title": "t", "monitorId": "inc_1"}, "monitorId", "VALIDATION_ERROR"),
 ])
 def test_it_refuses_a_bad_manual_incident(api, body, field, code):
     response = api.post("/api/incidents", body)
