@@ -100,6 +100,9 @@ def _proxy_reply(response: dict[str, Any]) -> Reply:
 
 class _RequestHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body leave in two writes; with Nagle on, a keep-alive client's delayed ACK
+    # held every response back ~40 ms (GET of an unknown route took 44 ms, now under 2 ms).
+    disable_nagle_algorithm = True
     server: "_Server"
 
     def _handle(self) -> None:
