@@ -11,6 +11,7 @@ import os
 import signal
 import sys
 import threading
+import time
 from pathlib import Path
 
 from local.dynamodb_local import REPO_ROOT
@@ -24,6 +25,31 @@ def _configure_logging() -> None:
                         format="%(asctime)s %(levelname)-7s %(name)s: %(message)s", datefmt="%H:%M:%S")
     for noisy in ("botocore", "boto3", "urllib3", "werkzeug", "pynamodb"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+# However long the orderly stop takes, the process is gone this long after the first signal.
+STOP_DEADLINE_SECONDS = 20.0
+
+
+def _enforce_stop_deadline(stack: LocalStack) -> None:
+    """Python runs signal handlers only when the main thread runs bytecode; when the kernel hands
+    the signal to another thread while the main one waits in C, the handler can come late (a
+    stop during start-up once hung past 60 s under load). The C-level handler also writes each
+    signal's number to a wakeup pipe; this thread reads it, so a deadline starts at the signal
+    itself: past it, DynamoDB Local is killed and the process exits, stopped or not."""
+    read_end, write_end = os.pipe()
+    os.set_blocking(write_end, False)
+    signal.set_wakeup_fd(write_end, warn_on_full_buffer=False)
+
+    def watch() -> None:
+        while os.read(read_end, 1)[0] not in (signal.SIGTERM, signal.SIGINT):
+            pass
+        time.sleep(STOP_DEADLINE_SECONDS)
+        log.error("stop took over %.0f s; exiting without finishing it", STOP_DEADLINE_SECONDS)
+        stack.kill_children()
+        os._exit(0)
+
+    threading.Thread(target=watch, name="stop-deadline", daemon=True).start()
 
 
 def _stop_on_sigterm(signum, frame) -> None:
@@ -40,6 +66,7 @@ def main() -> int:
         max_receives=int(os.environ.get("ENORI_MAX_RECEIVES") or 5),
     )
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    _enforce_stop_deadline(stack)
     # Explicit, because a shell starts background jobs with SIGINT ignored.
     signal.signal(signal.SIGINT, signal.default_int_handler)
     atexit.register(stack.stop)  # a last resort if something bypasses the finally below

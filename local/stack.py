@@ -89,6 +89,12 @@ class LocalStack:
             self._lock_file.close()
             self._lock_file = None
 
+    def kill_children(self) -> None:
+        """The last resort when an orderly stop cannot finish: no DynamoDB Local left behind."""
+        dynamodb = self._dynamodb
+        if dynamodb is not None:
+            dynamodb.stop(grace_seconds=1.0)
+
     def _lock_data_dir(self) -> None:
         # Two stacks on one data dir would share DynamoDB files and keys; refuse the second.
         self._lock_file = open(self.data_dir / "stack.lock", "w")
