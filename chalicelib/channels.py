@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from pydantic.alias_generators import to_camel
-from pynamodb.exceptions import TransactWriteError, UpdateError
+from pynamodb.exceptions import TransactWriteError
 
 from chalicelib import alerting, plans
 from chalicelib.clock import iso
@@ -29,6 +29,7 @@ from chalicelib.settings import settings
 from chalicelib.storage import channels as store
 from chalicelib.storage import rules as rule_store
 from chalicelib.storage.accounts import AccountItem, usage_change
+from chalicelib.storage.base import update_if
 from chalicelib.storage.channels import AlertChannelItem
 from chalicelib.storage.rules import AlertRuleItem
 from chalicelib.storage.transactions import failed_at, transaction
@@ -118,12 +119,8 @@ def replace_channel(account_id: str, channel_id: str, body: ChannelIn, now) -> A
     item = require_channel(account_id, channel_id)
     _apply(item, body, now)
     actions = [getattr(AlertChannelItem, a).set(getattr(item, a)) for a in _CONFIG_ATTRIBUTES]
-    try:
-        item.update(actions=actions, condition=AlertChannelItem.channel_id.exists())
-    except UpdateError as exc:  # deleted meanwhile
-        if exc.cause_response_code == "ConditionalCheckFailedException":
-            raise NotFoundError(f"Alert channel {channel_id} not found.")
-        raise
+    if not update_if(item, actions, AlertChannelItem.channel_id.exists()):  # deleted meanwhile
+        raise NotFoundError(f"Alert channel {channel_id} not found.")
     return item
 
 
@@ -154,13 +151,9 @@ def _forget_in_rule(rule: AlertRuleItem, channel_id: str, attempts: int = 3) -> 
     for _ in range(attempts):
         seen = list(rule.channel_ids or [])
         remaining = [c for c in seen if c != channel_id]
-        try:
-            rule.update(actions=[AlertRuleItem.channel_ids.set(remaining)],
-                        condition=AlertRuleItem.channel_ids == seen)
+        if update_if(rule, [AlertRuleItem.channel_ids.set(remaining)],
+                     AlertRuleItem.channel_ids == seen):
             return
-        except UpdateError as exc:
-            if exc.cause_response_code != "ConditionalCheckFailedException":
-                raise
         rule = rule_store.get_rule(rule.account_id, rule.rule_id)
         if rule is None or channel_id not in (rule.channel_ids or []):
             return  # deleted, or already rewritten without the channel

@@ -15,7 +15,7 @@ Decisions, so that readers need not guess:
 """
 from __future__ import annotations
 
-from pynamodb.exceptions import TransactWriteError, UpdateError
+from pynamodb.exceptions import TransactWriteError
 
 from chalicelib import plans
 from chalicelib.clock import iso
@@ -26,6 +26,7 @@ from chalicelib.storage import channels as channel_store
 from chalicelib.storage import escalation_policies as store
 from chalicelib.storage import teams as team_store
 from chalicelib.storage.accounts import AccountItem, usage_change
+from chalicelib.storage.base import update_if
 from chalicelib.storage.escalation_policies import EscalationPolicyItem, LevelMap
 from chalicelib.storage.transactions import failed_at, transaction
 
@@ -105,14 +106,10 @@ def replace_policy(account_id: str, policy_id: str, body: EscalationPolicyIn,
     p = EscalationPolicyItem
     item.name, item.levels, item.repeat = body.name, _levels(body), body.repeat
     item.updated_at = now
-    try:
-        item.update(actions=[p.name.set(item.name), p.levels.set(item.levels),
-                             p.repeat.set(item.repeat), p.updated_at.set(now)],
-                    condition=p.policy_id.exists())
-    except UpdateError as exc:  # deleted meanwhile
-        if exc.cause_response_code == "ConditionalCheckFailedException":
-            raise NotFoundError(f"Escalation policy {policy_id} not found.")
-        raise
+    if not update_if(item, [p.name.set(item.name), p.levels.set(item.levels),
+                            p.repeat.set(item.repeat), p.updated_at.set(now)],
+                     p.policy_id.exists()):  # deleted meanwhile
+        raise NotFoundError(f"Escalation policy {policy_id} not found.")
     return item
 
 

@@ -23,7 +23,7 @@ import logging
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from pynamodb.exceptions import TransactWriteError, UpdateError
+from pynamodb.exceptions import TransactWriteError
 
 from chalicelib import evaluator, plans, results, rules
 from chalicelib import maintenance as core
@@ -36,6 +36,7 @@ from chalicelib.runtime import runtime
 from chalicelib.storage import maintenance_windows as store
 from chalicelib.storage import monitors as monitor_store
 from chalicelib.storage.accounts import AccountItem, usage_change
+from chalicelib.storage.base import update_if
 from chalicelib.storage.maintenance_windows import MaintenanceWindowItem
 from chalicelib.storage.transactions import failed_at, transaction
 
@@ -166,15 +167,11 @@ def replace_window(account_id: str, window_id: str, body: MaintenanceWindowIn,
     item = require_window(account_id, window_id)
     stored = _checked(account_id, body)
     item.name, item.window_json, item.updated_at = body.name, json.dumps(stored, sort_keys=True), now
-    try:
-        item.update(actions=[MaintenanceWindowItem.name.set(item.name),
-                             MaintenanceWindowItem.window_json.set(item.window_json),
-                             MaintenanceWindowItem.updated_at.set(now)],
-                    condition=MaintenanceWindowItem.window_id.exists())
-    except UpdateError as exc:  # deleted meanwhile
-        if exc.cause_response_code == "ConditionalCheckFailedException":
-            raise NotFoundError(f"Maintenance window {window_id} not found.")
-        raise
+    if not update_if(item, [MaintenanceWindowItem.name.set(item.name),
+                            MaintenanceWindowItem.window_json.set(item.window_json),
+                            MaintenanceWindowItem.updated_at.set(now)],
+                     MaintenanceWindowItem.window_id.exists()):  # deleted meanwhile
+        raise NotFoundError(f"Maintenance window {window_id} not found.")
     forget_cached(account_id)
     return item
 

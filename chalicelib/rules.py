@@ -8,7 +8,7 @@ Rules have no plan limit.
 """
 from __future__ import annotations
 
-from pynamodb.exceptions import DeleteError, TransactWriteError
+from pynamodb.exceptions import TransactWriteError
 
 from chalicelib import escalation_policies
 from chalicelib.clock import iso
@@ -17,6 +17,7 @@ from chalicelib.ids import new_id
 from chalicelib.models.alerts import TARGET_FIELDS, AlertRuleIn, rule_target_fields
 from chalicelib.storage import monitors as monitor_store
 from chalicelib.storage import rules as store
+from chalicelib.storage.base import delete_if
 from chalicelib.storage.channels import AlertChannelItem
 from chalicelib.storage.rules import AlertRuleItem
 from chalicelib.storage.transactions import failed_at, transaction
@@ -106,12 +107,8 @@ def replace_rule(account_id: str, rule_id: str, body: AlertRuleIn, now) -> Alert
 
 def delete_rule(account_id: str, rule_id: str) -> None:
     item = require_rule(account_id, rule_id)
-    try:
-        item.delete(condition=AlertRuleItem.rule_id.exists())
-    except DeleteError as exc:  # deleted by a concurrent request
-        if exc.cause_response_code == "ConditionalCheckFailedException":
-            raise NotFoundError(f"Alert rule {rule_id} not found.")
-        raise
+    if not delete_if(item, AlertRuleItem.rule_id.exists()):  # deleted by a concurrent request
+        raise NotFoundError(f"Alert rule {rule_id} not found.")
 
 
 def list_rules(account_id: str) -> list[AlertRuleItem]:

@@ -13,7 +13,7 @@ Decisions, so that readers need not guess:
 """
 from __future__ import annotations
 
-from pynamodb.exceptions import TransactWriteError, UpdateError
+from pynamodb.exceptions import TransactWriteError
 
 from chalicelib import plans
 from chalicelib.clock import iso
@@ -23,6 +23,7 @@ from chalicelib.models.teams import MemberIn, TeamIn
 from chalicelib.storage import teams as store
 from chalicelib.storage import uniques
 from chalicelib.storage.accounts import AccountItem, usage_change
+from chalicelib.storage.base import update_if
 from chalicelib.storage.teams import MemberMap, TeamItem
 from chalicelib.storage.transactions import failed_at, transaction
 
@@ -173,15 +174,9 @@ def remove_member(account_id: str, team_id: str, member_id: str, now) -> None:
 def _set_members(item: TeamItem, members: list[MemberMap], now, condition) -> bool:
     """Compare-and-set the member list; False if another write came first."""
     t = TeamItem
-    try:
-        item.update(actions=[t.members.set(members), t.member_count.set(len(members)),
-                             t.revision.add(1), t.updated_at.set(now)],
-                    condition=t.team_id.exists() & condition)
-    except UpdateError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
-            return False
-        raise
-    return True
+    return update_if(item, [t.members.set(members), t.member_count.set(len(members)),
+                            t.revision.add(1), t.updated_at.set(now)],
+                     t.team_id.exists() & condition)
 
 
 def list_teams(account_id: str) -> list[TeamItem]:

@@ -20,12 +20,11 @@ from typing import Any
 
 from pynamodb.attributes import (BooleanAttribute, ListAttribute, MapAttribute, NumberAttribute,
                                  TTLAttribute, UnicodeAttribute)
-from pynamodb.exceptions import PutError, UpdateError
 from pynamodb.indexes import (AllProjection, GlobalSecondaryIndex, KeysOnlyProjection,
                               LocalSecondaryIndex)
 from pynamodb.models import Model
 
-from chalicelib.storage.base import get_or_none, table_meta
+from chalicelib.storage.base import get_or_none, save_if, table_meta, update_if
 
 DUE_SHARD = "due"
 UNFINISHED = ("Pending", "Retrying")
@@ -104,13 +103,7 @@ class AlertRecordItem(Model):
 
 def create_record(item: AlertRecordItem) -> bool:
     """Store a new record; False when this event already has one for this channel."""
-    try:
-        item.save(condition=AlertRecordItem.alert_id.does_not_exist())
-    except PutError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
-            return False
-        raise
-    return True
+    return save_if(item, AlertRecordItem.alert_id.does_not_exist())
 
 
 def get_record(account_id: str, alert_id: str) -> AlertRecordItem | None:
@@ -126,14 +119,8 @@ def claim_attempt(item: AlertRecordItem, now: float, lease_seconds: int) -> bool
     a = AlertRecordItem
     condition = (a.attempts == item.attempts) & a.status.is_in(*UNFINISHED) & \
         (a.due_at.does_not_exist() | (a.due_at <= now + DUE_TOLERANCE_SECONDS))
-    try:
-        item.update(actions=[a.attempts.add(1), a.due_shard.set(DUE_SHARD),
-                             a.due_at.set(now + lease_seconds)], condition=condition)
-    except UpdateError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
-            return False
-        raise
-    return True
+    return update_if(item, [a.attempts.add(1), a.due_shard.set(DUE_SHARD),
+                            a.due_at.set(now + lease_seconds)], condition)
 
 
 def finish_attempt(item: AlertRecordItem, *, status: str, now: float, status_code: int | None,

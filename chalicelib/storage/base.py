@@ -1,7 +1,11 @@
-"""Shared PynamoDB configuration: table names, endpoint and region come from settings."""
+"""Shared PynamoDB plumbing: table metadata from settings, reads that treat an empty key as
+missing, and conditional writes that answer False when their condition failed."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
+
+from pynamodb.exceptions import DeleteError, PutError, UpdateError
 
 from chalicelib.settings import settings
 
@@ -45,3 +49,61 @@ def get_or_none(model: Any, hash_key: str, range_key: str | None = None) -> Any:
         return model.get(hash_key, range_key, consistent_read=True)
     except model.DoesNotExist:
         return None
+
+
+CONDITION_FAILED = "ConditionalCheckFailedException"
+
+
+def update_if(item: Any, actions: list, condition: Any) -> bool:
+    """`item.update(actions, condition)`; False, with nothing written, when the condition
+    failed (another writer came first, or the item is gone). Any other error raises."""
+    try:
+        item.update(actions=actions, condition=condition)
+    except UpdateError as exc:
+        if exc.cause_response_code == CONDITION_FAILED:
+            return False
+        raise
+    return True
+
+
+def save_if(item: Any, condition: Any) -> bool:
+    """`item.save(condition)`; False, with nothing written, when the condition failed (for a
+    `does_not_exist()` condition: the item was already there)."""
+    try:
+        item.save(condition=condition)
+    except PutError as exc:
+        if exc.cause_response_code == CONDITION_FAILED:
+            return False
+        raise
+    return True
+
+
+def delete_if(item: Any, condition: Any) -> bool:
+    """`item.delete(condition)`; False, with nothing deleted, when the condition failed."""
+    try:
+        item.delete(condition=condition)
+    except DeleteError as exc:
+        if exc.cause_response_code == CONDITION_FAILED:
+            return False
+        raise
+    return True
+
+
+def oldest_first(model: Any, account_id: str, id_attribute: Any) -> list:
+    """All of an account's items in a table keyed (account_id, id), oldest first, ties by id:
+    one consistent Query on the partition."""
+    id_name = id_attribute.attr_name
+    return sorted(model.query(account_id, consistent_read=True),
+                  key=lambda item: (item.created_at, getattr(item, id_name)))
+
+
+def get_many(model: Any, account_id: str, id_attribute: Any, ids: Iterable[str]) -> list:
+    """The items of `ids` that exist in the account, in the order asked (one BatchGetItem;
+    missing, repeated and empty ids are left out)."""
+    wanted = [i for i in dict.fromkeys(ids) if i]
+    if not wanted:
+        return []
+    id_name = id_attribute.attr_name
+    found = {getattr(item, id_name): item
+             for item in model.batch_get([(account_id, i) for i in wanted], consistent_read=True)}
+    return [found[i] for i in wanted if i in found]

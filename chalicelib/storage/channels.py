@@ -16,7 +16,7 @@ from typing import Any, Iterable
 from pynamodb.attributes import BooleanAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.models import Model
 
-from chalicelib.storage.base import get_or_none, table_meta
+from chalicelib.storage.base import get_many, get_or_none, oldest_first, table_meta
 
 
 class AlertChannelItem(Model):
@@ -42,19 +42,13 @@ def get_channel(account_id: str, channel_id: str) -> AlertChannelItem | None:
 
 def list_channels(account_id: str) -> list[AlertChannelItem]:
     """The account's channels, oldest first."""
-    items = list(AlertChannelItem.query(account_id, consistent_read=True))
-    return sorted(items, key=lambda c: (c.created_at, c.channel_id))
+    return oldest_first(AlertChannelItem, account_id, AlertChannelItem.channel_id)
 
 
 def get_channels(account_id: str, channel_ids: Iterable[str]) -> list[AlertChannelItem]:
     """The channels of `channel_ids` that exist in the account, in the order asked (BatchGet;
     missing or deleted ids are left out, which is how delivery ignores dangling references)."""
-    wanted = list(dict.fromkeys(channel_ids))
-    if not wanted:
-        return []
-    found = {c.channel_id: c for c in AlertChannelItem.batch_get(
-        [(account_id, c) for c in wanted], consistent_read=True)}
-    return [found[c] for c in wanted if c in found]
+    return get_many(AlertChannelItem, account_id, AlertChannelItem.channel_id, channel_ids)
 
 
 def existing_channel_ids(account_id: str, channel_ids: list[str]) -> set[str]:

@@ -9,10 +9,9 @@ Access patterns:
 from __future__ import annotations
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UnicodeSetAttribute
-from pynamodb.exceptions import UpdateError
 from pynamodb.models import Model
 
-from chalicelib.storage.base import table_meta
+from chalicelib.storage.base import table_meta, update_if
 
 SCHEDULER = "scheduler"
 
@@ -42,11 +41,4 @@ def advance_cursor(previous: int | None, minute: int) -> bool:
         condition = ControlItem.last_minute.does_not_exist()
     else:
         condition = ControlItem.last_minute == previous
-    try:
-        ControlItem(SCHEDULER).update(actions=[ControlItem.last_minute.set(minute)],
-                                      condition=condition)
-    except UpdateError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
-            return False
-        raise
-    return True
+    return update_if(ControlItem(SCHEDULER), [ControlItem.last_minute.set(minute)], condition)

@@ -13,7 +13,7 @@ from pynamodb.attributes import (ListAttribute, MapAttribute, NumberAttribute, U
                                  UTCDateTimeAttribute)
 from pynamodb.models import Model
 
-from chalicelib.storage.base import get_or_none, table_meta
+from chalicelib.storage.base import get_or_none, oldest_first, table_meta
 
 
 class LevelMap(MapAttribute):
@@ -40,5 +40,4 @@ def get_policy(account_id: str, policy_id: str) -> EscalationPolicyItem | None:
 
 def list_policies(account_id: str) -> list[EscalationPolicyItem]:
     """The account's policies, oldest first."""
-    items = list(EscalationPolicyItem.query(account_id, consistent_read=True))
-    return sorted(items, key=lambda p: (p.created_at, p.policy_id))
+    return oldest_first(EscalationPolicyItem, account_id, EscalationPolicyItem.policy_id)

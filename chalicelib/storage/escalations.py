@@ -17,11 +17,10 @@ import json
 from typing import Any
 
 from pynamodb.attributes import NumberAttribute, TTLAttribute, UnicodeAttribute
-from pynamodb.exceptions import PutError, UpdateError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
-from chalicelib.storage.base import get_or_none, table_meta
+from chalicelib.storage.base import get_or_none, save_if, table_meta, update_if
 
 DUE_SHARD = "due"
 ACTIVE, STOPPED, FINISHED = "Active", "Stopped", "Finished"
@@ -59,13 +58,7 @@ class EscalationItem(Model):
 
 def create_escalation(item: EscalationItem) -> bool:
     """Store a new escalation; False if this incident already has one for this policy."""
-    try:
-        item.save(condition=EscalationItem.policy_id.does_not_exist())
-    except PutError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
-            return False
-        raise
-    return True
+    return save_if(item, EscalationItem.policy_id.does_not_exist())
 
 
 def get_escalation(incident_id: str, policy_id: str) -> EscalationItem | None:
@@ -91,21 +84,13 @@ def claim_step(item: EscalationItem, step: int, next_due: float | None) -> bool:
         actions += [e.status.set(FINISHED), e.due_shard.remove(), e.due_at.remove()]
     else:
         actions += [e.due_at.set(next_due)]
-    return _update(item, actions, (e.next_step == step) & (e.status == ACTIVE))
+    return update_if(item, actions, (e.next_step == step) & (e.status == ACTIVE))
 
 
 def stop(item: EscalationItem, reason: str, status: str = STOPPED) -> bool:
     """Take an active escalation off the due index for good; False if it was not active."""
     e = EscalationItem
-    return _update(item, [e.status.set(status), e.stop_reason.set(reason), e.due_shard.remove(),
+    return update_if(item, [e.status.set(status), e.stop_reason.set(reason), e.due_shard.remove(),
                           e.due_at.remove()], e.status == ACTIVE)
 
 
-def _update(item: EscalationItem, actions: list, condition) -> bool:
-    try:
-        item.update(actions=actions, condition=condition)
-    except UpdateError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
-            return False
-        raise
-    return True

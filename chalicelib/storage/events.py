@@ -15,11 +15,10 @@ import json
 from typing import Any
 
 from pynamodb.attributes import NumberAttribute, TTLAttribute, UnicodeAttribute
-from pynamodb.exceptions import PutError, UpdateError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
-from chalicelib.storage.base import table_meta
+from chalicelib.storage.base import save_if, table_meta, update_if
 
 PENDING_SHARD = "pending"
 
@@ -61,23 +60,13 @@ def new_event_item(event_id: str, account_id: str, type_: str, payload: dict, no
 
 def put_event(item: EventItem) -> bool:
     """Store an event; False if an event with this id was already stored."""
-    try:
-        item.save(condition=EventItem.event_id.does_not_exist())
-    except PutError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
-            return False
-        raise
-    return True
+    return save_if(item, EventItem.event_id.does_not_exist())
 
 
 def mark_published(event_id: str) -> None:
-    try:
-        EventItem(event_id).update(
-            actions=[EventItem.pending_shard.remove(), EventItem.pending_since.remove()],
-            condition=EventItem.event_id.exists())
-    except UpdateError as exc:
-        if exc.cause_response_code != "ConditionalCheckFailedException":
-            raise
+    update_if(EventItem(event_id),
+              [EventItem.pending_shard.remove(), EventItem.pending_since.remove()],
+              EventItem.event_id.exists())  # an expired (gone) event needs no marking
 
 
 def pending_before(epoch: float, limit: int = 500) -> list[EventItem]:

@@ -16,7 +16,7 @@ from typing import Any
 from pynamodb.attributes import UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.models import Model
 
-from chalicelib.storage.base import get_or_none, table_meta
+from chalicelib.storage.base import get_or_none, oldest_first, table_meta
 
 
 class MaintenanceWindowItem(Model):
@@ -41,5 +41,4 @@ def get_window(account_id: str, window_id: str) -> MaintenanceWindowItem | None:
 
 def list_windows(account_id: str) -> list[MaintenanceWindowItem]:
     """The account's windows, oldest first (one Query)."""
-    items = list(MaintenanceWindowItem.query(account_id, consistent_read=True))
-    return sorted(items, key=lambda w: (w.created_at, w.window_id))
+    return oldest_first(MaintenanceWindowItem, account_id, MaintenanceWindowItem.window_id)

@@ -22,11 +22,10 @@ from typing import Any
 
 from pynamodb.attributes import (BooleanAttribute, ListAttribute, NumberAttribute,
                                  UnicodeAttribute, UTCDateTimeAttribute, VersionAttribute)
-from pynamodb.exceptions import UpdateError
 from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection, KeysOnlyProjection
 from pynamodb.models import Model
 
-from chalicelib.storage.base import get_or_none, table_meta
+from chalicelib.storage.base import get_or_none, table_meta, update_if
 
 
 class ByScheduleIndex(GlobalSecondaryIndex):
@@ -164,15 +163,9 @@ def mirror_state(account_id: str, monitor_id: str, status: str, region_status: d
     """
     t = MonitorTelemetryItem
     state = json.dumps({"region_status": region_status, "degraded": degraded})
-    try:
-        t(account_id, monitor_id).update(
-            actions=[t.status.set(status), t.state_json.set(state)],
-            condition=t.monitor_id.exists() & (t.paused.does_not_exist() | (t.paused == False)))  # noqa: E712
-    except UpdateError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
-            return False
-        raise
-    return True
+    return update_if(
+        t(account_id, monitor_id), [t.status.set(status), t.state_json.set(state)],
+        t.monitor_id.exists() & (t.paused.does_not_exist() | (t.paused == False)))  # noqa: E712
 
 
 def record_check_telemetry(account_id: str, monitor_id: str, checked_at, *,
@@ -196,29 +189,13 @@ def record_check_telemetry(account_id: str, monitor_id: str, checked_at, *,
                     t.uptime_base_failures.set(failures)]
         # Two hours' first results may race; the older must not replace the newer base.
         condition &= t.uptime_base_hour.does_not_exist() | (t.uptime_base_hour <= hour)
-    try:
-        item.update(actions=actions, condition=condition)
-    except UpdateError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
-            return False
-        raise
-    return True
+    return update_if(item, actions, condition)
 
 
 def overdue_jobs(shard: str, now_epoch: int):
     """Keys (account_id, monitor_id, deadline_at) of the Job monitors of one shard whose
     deadline is at or before `now_epoch`."""
     return MonitorItem.by_deadline.query(shard, MonitorItem.deadline_at <= now_epoch)
-
-
-def _update_if(item: Model, actions: list, condition) -> bool:
-    try:
-        item.update(actions=actions, condition=condition)
-    except UpdateError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
-            return False
-        raise
-    return True
 
 
 def _deadline_actions(monitor_id: str, deadline_epoch: int | None) -> list:
@@ -242,12 +219,12 @@ def record_ping_telemetry(account_id: str, monitor_id: str, at: datetime, *, fin
     if deadline_epoch is not None:
         actions += _deadline_actions(monitor_id, deadline_epoch)
         condition &= t.paused.does_not_exist() | (t.paused == False)  # noqa: E712
-    return _update_if(t(account_id, monitor_id), actions, condition)
+    return update_if(t(account_id, monitor_id), actions, condition)
 
 
 def move_deadline(account_id: str, monitor_id: str, expected: int, deadline_epoch: int) -> bool:
     """Move a missed deadline on, only if it is still `expected` (a ping, a pause or another
     sweep did not move it meanwhile)."""
     t = MonitorTelemetryItem
-    return _update_if(t(account_id, monitor_id), _deadline_actions(monitor_id, deadline_epoch),
+    return update_if(t(account_id, monitor_id), _deadline_actions(monitor_id, deadline_epoch),
                       t.monitor_id.exists() & (t.deadline_at == expected))

@@ -6,10 +6,9 @@ is not full), which is atomic and so exact under any concurrency. No read before
 from __future__ import annotations
 
 from pynamodb.attributes import NumberAttribute, TTLAttribute, UnicodeAttribute
-from pynamodb.exceptions import UpdateError
 from pynamodb.models import Model
 
-from chalicelib.storage.base import table_meta
+from chalicelib.storage.base import table_meta, update_if
 
 
 class RateCounterItem(Model):
@@ -24,13 +23,7 @@ def take_one(bucket: str, limit: int, expires_at) -> int | None:
     """Count one hit; the new count, or None when the window was already full."""
     item = RateCounterItem(bucket)
     condition = RateCounterItem.hits.does_not_exist() | (RateCounterItem.hits < limit)
-    try:
-        item.update(
-            actions=[RateCounterItem.hits.add(1), RateCounterItem.expires_at.set(expires_at)],
-            condition=condition,
-        )
-    except UpdateError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
-            return None
-        raise
+    if not update_if(item, [RateCounterItem.hits.add(1), RateCounterItem.expires_at.set(expires_at)],
+                     condition):
+        return None
     return int(item.hits)

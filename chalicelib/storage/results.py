@@ -21,11 +21,10 @@ from typing import Iterator
 
 from pynamodb.attributes import (BooleanAttribute, NumberAttribute, TTLAttribute,
                                  UnicodeAttribute, UTCDateTimeAttribute)
-from pynamodb.exceptions import PutError
 from pynamodb.models import Model
 
 from chalicelib import stats
-from chalicelib.storage.base import table_meta
+from chalicelib.storage.base import save_if, table_meta
 
 # Past every region name in ASCII, so "<epoch>#~" closes a BETWEEN over all regions of a second.
 _AFTER_ANY_REGION = "~"
@@ -93,13 +92,7 @@ class CheckRollupItem(_HistogramAttributes, Model):
 
 def insert_result(item: CheckResultItem) -> bool:
     """Write a result unless one exists for its monitor, slot and region; False if it did."""
-    try:
-        item.save(condition=CheckResultItem.slot_key.does_not_exist())
-    except PutError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
-            return False
-        raise
-    return True
+    return save_if(item, CheckResultItem.slot_key.does_not_exist())
 
 
 def query_results(monitor_id: str, limit: int, start_epoch: int | None = None,

@@ -11,7 +11,7 @@ from pynamodb.attributes import (BooleanAttribute, ListAttribute, UnicodeAttribu
                                  UTCDateTimeAttribute)
 from pynamodb.models import Model
 
-from chalicelib.storage.base import get_or_none, table_meta
+from chalicelib.storage.base import get_or_none, oldest_first, table_meta
 
 
 class AlertRuleItem(Model):
@@ -46,5 +46,4 @@ def get_rule(account_id: str, rule_id: str) -> AlertRuleItem | None:
 
 def list_rules(account_id: str) -> list[AlertRuleItem]:
     """The account's rules, oldest first (a stable order for routing and lists)."""
-    items = list(AlertRuleItem.query(account_id, consistent_read=True))
-    return sorted(items, key=lambda r: (r.created_at, r.rule_id))
+    return oldest_first(AlertRuleItem, account_id, AlertRuleItem.rule_id)

@@ -21,12 +21,11 @@ import json
 from typing import Any
 
 from pynamodb.attributes import BooleanAttribute, UnicodeAttribute, UTCDateTimeAttribute
-from pynamodb.exceptions import PutError
 from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
 from chalicelib.storage import uniques
-from chalicelib.storage.base import get_or_none, table_meta
+from chalicelib.storage.base import get_or_none, oldest_first, save_if, table_meta
 
 
 class StatusPageItem(Model):
@@ -65,8 +64,7 @@ def get_page(account_id: str, page_id: str) -> StatusPageItem | None:
 
 def list_pages(account_id: str) -> list[StatusPageItem]:
     """The account's pages, oldest first."""
-    items = list(StatusPageItem.query(account_id, consistent_read=True))
-    return sorted(items, key=lambda p: (p.created_at, p.page_id))
+    return oldest_first(StatusPageItem, account_id, StatusPageItem.page_id)
 
 
 def find_by_slug(slug: str) -> StatusPageItem | None:
@@ -105,13 +103,7 @@ class StatusSubscriberItem(Model):
 
 def insert_subscriber(item: StatusSubscriberItem) -> bool:
     """Store a new subscriber; False (nothing written) if the address is already on the page."""
-    try:
-        item.save(condition=StatusSubscriberItem.email.does_not_exist())
-    except PutError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
-            return False
-        raise
-    return True
+    return save_if(item, StatusSubscriberItem.email.does_not_exist())
 
 
 def get_subscriber(page_id: str, email: str) -> StatusSubscriberItem | None:

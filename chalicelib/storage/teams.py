@@ -18,7 +18,7 @@ from pynamodb.attributes import (ListAttribute, MapAttribute, NumberAttribute, U
                                  UTCDateTimeAttribute)
 from pynamodb.models import Model
 
-from chalicelib.storage.base import get_or_none, table_meta
+from chalicelib.storage.base import get_many, get_or_none, oldest_first, table_meta
 
 
 class MemberMap(MapAttribute):
@@ -52,16 +52,10 @@ def get_team(account_id: str, team_id: str) -> TeamItem | None:
 
 def list_teams(account_id: str) -> list[TeamItem]:
     """The account's teams, oldest first."""
-    items = list(TeamItem.query(account_id, consistent_read=True))
-    return sorted(items, key=lambda t: (t.created_at, t.team_id))
+    return oldest_first(TeamItem, account_id, TeamItem.team_id)
 
 
 def get_teams(account_id: str, team_ids: Iterable[str]) -> list[TeamItem]:
     """The teams of `team_ids` that exist in the account, in the order asked (missing ids are
     left out)."""
-    wanted = list(dict.fromkeys(team_ids))
-    if not wanted:
-        return []
-    found = {t.team_id: t for t in TeamItem.batch_get(
-        [(account_id, t) for t in wanted], consistent_read=True)}
-    return [found[t] for t in wanted if t in found]
+    return get_many(TeamItem, account_id, TeamItem.team_id, team_ids)

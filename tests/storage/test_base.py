@@ -2,8 +2,9 @@ import pytest
 from apitools import aws_calls, make_account
 
 from chalicelib.storage.accounts import AccountItem
-from chalicelib.storage.base import get_or_none
+from chalicelib.storage.base import delete_if, get_or_none, save_if, update_if
 from chalicelib.storage.monitors import MonitorItem, get_monitor
+from chalicelib.storage.uniques import UniqueItem
 
 
 @pytest.mark.parametrize("account_id, monitor_id", [("", "mon_1"), ("acc_1", "")])
@@ -20,3 +21,27 @@ def test_it_reads_an_existing_item_and_none_for_a_missing_one(aws):
     assert get_or_none(AccountItem, account_id).account_id == account_id
     assert get_or_none(AccountItem, "acc_missing") is None
     assert get_monitor(account_id, "mon_missing") is None
+
+
+def test_conditional_writes_answer_false_and_write_nothing_when_their_condition_fails(aws):
+    u = UniqueItem
+    assert save_if(u("a#name#x", owner_id="mon_1"), u.unique_key.does_not_exist())
+    assert not save_if(u("a#name#x", owner_id="mon_2"), u.unique_key.does_not_exist())
+    assert not update_if(u("a#name#x"), [u.owner_id.set("mon_3")], u.owner_id == "mon_2")
+    assert get_or_none(u, "a#name#x").owner_id == "mon_1"
+    assert update_if(u("a#name#x"), [u.owner_id.set("mon_3")], u.owner_id == "mon_1")
+    assert not delete_if(u("a#name#x"), u.owner_id == "mon_1")
+    assert get_or_none(u, "a#name#x").owner_id == "mon_3"
+    assert delete_if(u("a#name#x"), u.owner_id == "mon_3")
+    assert get_or_none(u, "a#name#x") is None
+
+
+def test_other_errors_still_raise(aws, monkeypatch):
+    from pynamodb.exceptions import UpdateError
+
+    def throttled(*args, **kwargs):
+        raise UpdateError("throttled")
+
+    monkeypatch.setattr(UniqueItem, "update", throttled)
+    with pytest.raises(UpdateError):
+        update_if(UniqueItem("a#name#x"), [UniqueItem.owner_id.set("m")], None)
