@@ -2,7 +2,7 @@
 missing, and conditional writes that answer False when their condition failed."""
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from pynamodb.exceptions import DeleteError, PutError, UpdateError
@@ -54,39 +54,31 @@ def get_or_none(model: Any, hash_key: str, range_key: str | None = None) -> Any:
 CONDITION_FAILED = "ConditionalCheckFailedException"
 
 
-def update_if(item: Any, actions: list, condition: Any) -> bool:
-    """`item.update(actions, condition)`; False, with nothing written, when the condition
-    failed (another writer came first, or the item is gone). Any other error raises."""
+def _condition_held(write: Callable[[], Any], error: type) -> bool:
     try:
-        item.update(actions=actions, condition=condition)
-    except UpdateError as exc:
+        write()
+    except error as exc:
         if exc.cause_response_code == CONDITION_FAILED:
             return False
         raise
     return True
+
+
+def update_if(item: Any, actions: list, condition: Any) -> bool:
+    """`item.update(actions, condition)`; False, with nothing written, when the condition
+    failed (another writer came first, or the item is gone). Any other error raises."""
+    return _condition_held(lambda: item.update(actions=actions, condition=condition), UpdateError)
 
 
 def save_if(item: Any, condition: Any) -> bool:
     """`item.save(condition)`; False, with nothing written, when the condition failed (for a
     `does_not_exist()` condition: the item was already there)."""
-    try:
-        item.save(condition=condition)
-    except PutError as exc:
-        if exc.cause_response_code == CONDITION_FAILED:
-            return False
-        raise
-    return True
+    return _condition_held(lambda: item.save(condition=condition), PutError)
 
 
 def delete_if(item: Any, condition: Any) -> bool:
     """`item.delete(condition)`; False, with nothing deleted, when the condition failed."""
-    try:
-        item.delete(condition=condition)
-    except DeleteError as exc:
-        if exc.cause_response_code == CONDITION_FAILED:
-            return False
-        raise
-    return True
+    return _condition_held(lambda: item.delete(condition=condition), DeleteError)
 
 
 def oldest_first(model: Any, account_id: str, id_attribute: Any) -> list:
