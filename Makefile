@@ -18,12 +18,11 @@ export ENORI_DYNAMODB_LOCAL_DIR := $(abspath $(DYNAMODB_LOCAL_DIR))
 run: deps
 	$(PY) -m local
 
-# Two runs: the in-process suites use both cores; the system suites mostly wait on real time
-# (schedules, retries, browsers), so more workers, each with its own local stack, finish sooner.
+# ruff, then the in-process suites on both cores, then the system suites, which mostly wait on
+# real time (schedules, retries, browsers), on more workers, each with its own local stack; the
+# schema fuzzer runs beside them all from the start (scripts/run-tests.sh says why).
 test: deps
-	$(PY) -m ruff check .
-	$(PY) -m pytest -n $(PYTEST_WORKERS) -p no:cacheprovider -q --ignore=tests/system
-	$(PY) -m pytest -n $(SYSTEM_WORKERS) -p no:cacheprovider -q tests/system
+	PY=$(PY) PYTEST_WORKERS=$(PYTEST_WORKERS) SYSTEM_WORKERS=$(SYSTEM_WORKERS) scripts/run-tests.sh
 
 bench: deps
 	$(PY) bench/run_all.py
@@ -120,12 +119,14 @@ test: infra-deps
 
 # ---- Fuzzing (issue E12) ------------------------------------------------------------------------
 # make fuzz   the property tests with many more examples (HYPOTHESIS_PROFILE=nightly, registered in
-#             tests/unit/test_properties.py), then the schema fuzzer with more examples when present.
+#             tests/unit/test_properties.py), then the schema fuzzer with more examples and its
+#             coverage phase (boundary values, undeclared methods), which make test leaves out.
 FUZZ_SCHEMATHESIS_EXAMPLES ?= 500
 .PHONY: fuzz
 fuzz: deps
 	HYPOTHESIS_PROFILE=nightly $(PY) -m pytest -p no:cacheprovider -q tests/unit/test_properties.py
 	@if [ -f tests/system/test_schemathesis.py ]; then \
-	  ENORI_SCHEMATHESIS_EXAMPLES=$(FUZZ_SCHEMATHESIS_EXAMPLES) $(PY) -m pytest -p no:cacheprovider -q \
+	  ENORI_SCHEMATHESIS_EXAMPLES=$(FUZZ_SCHEMATHESIS_EXAMPLES) \
+	  ENORI_SCHEMATHESIS_PHASES=examples,coverage,fuzzing $(PY) -m pytest -p no:cacheprovider -q \
 	    tests/system/test_schemathesis.py; \
 	fi
