@@ -1,7 +1,8 @@
 """`python -m local` (what `make run` runs): the local stack in the foreground until Ctrl-C or SIGTERM.
 
 Settings: ENORI_DATA_DIR (default .enori/ at the repo root), ENORI_PORT (8000),
-ENORI_MAX_RECEIVES (5, receives before a queue message moves to its DLQ).
+ENORI_MAX_RECEIVES (5, receives before a queue message moves to its DLQ), ENORI_DYNAMODB_JVM_OPTS
+(extra `java` options for DynamoDB Local; the system tests trade peak speed for less CPU).
 """
 from __future__ import annotations
 

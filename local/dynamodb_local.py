@@ -70,10 +70,7 @@ class DynamoDBLocal:
         install_dir = find_install_dir()
         self.db_dir.mkdir(parents=True, exist_ok=True)
         command = [
-            # C1 only and the serial collector: a local table store needs neither C2's peak
-            # speed nor a parallel GC, and their threads were most of the JVM's CPU (start, 20
-            # tables and 1,000 updates: 8.6 s of CPU by default, 3.7 s so, and no slower).
-            "java", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
+            "java", *os.environ.get("ENORI_DYNAMODB_JVM_OPTS", "").split(),
             f"-Djava.library.path={install_dir / 'DynamoDBLocal_lib'}",
             "-jar", str(install_dir / JAR_NAME),
             "-port", str(self.port), "-dbPath", str(self.db_dir), "-sharedDb",

@@ -70,7 +70,14 @@ class LocalStack:
         env = {**inherited, "ENORI_DATA_DIR": str(self.data_dir), "ENORI_PORT": str(self.port),
                "PYTHONUNBUFFERED": "1", "ENORI_RESOLVER": "hosts",
                # Minute schedules every 10 s: missed runs and escalations show in seconds.
-               "ENORI_LOCAL_RATE_SECONDS": "10", **self.extra_env}
+               "ENORI_LOCAL_RATE_SECONDS": "10",
+               # C1 only and the serial GC: short-lived stacks, four at once on two cores, spent
+               # most of the JVM's CPU compiling (start, 20 tables and 1,000 updates: 8.6 s of CPU
+               # by default, 3.7 s so). A long-lived `make run` keeps the JVM's defaults: under
+               # sustained load C2's code is faster (bench/api_latency.py, GET /api/monitors with
+               # 20 clients: 17.2 requests/s with the defaults, 15.4 with these).
+               "ENORI_DYNAMODB_JVM_OPTS": "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC",
+               **self.extra_env}
         self._ready.clear()
         self.process = subprocess.Popen(
             [sys.executable, "-m", "local"], cwd=REPO_ROOT, env=env, text=True,
