@@ -17,22 +17,21 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from pydantic.alias_generators import to_camel
-from pynamodb.exceptions import TransactWriteError
 
-from chalicelib import alerting, plans
+from chalicelib import alerting
 from chalicelib.clock import iso
-from chalicelib.errors import NotFoundError, PlanLimitError, ValidationError
+from chalicelib.errors import NotFoundError, ValidationError
 from chalicelib.ids import new_id
 from chalicelib.models.alerts import CHANNEL_COMMON_FIELDS, AlertChannelHead
+from chalicelib.plan_slots import create_in_slot, delete_from_slot
 from chalicelib.netguard import OutboundGuard
 from chalicelib.settings import settings
 from chalicelib.storage import channels as store
 from chalicelib.storage import rules as rule_store
-from chalicelib.storage.accounts import AccountItem, usage_change
+from chalicelib.storage.accounts import AccountItem
 from chalicelib.storage.base import update_if
 from chalicelib.storage.channels import AlertChannelItem
 from chalicelib.storage.rules import AlertRuleItem
-from chalicelib.storage.transactions import failed_at, transaction
 
 # What GET and list show in place of a hidden part of a value; a PUT that sends it back is refused.
 MASK = "…"
@@ -95,18 +94,8 @@ def create_channel(account: AccountItem, body: ChannelIn, now) -> AlertChannelIt
     """Store a new channel and take one plan slot, in one transaction (never over the limit)."""
     item = AlertChannelItem(account.account_id, new_id("ch"), created_at=now)
     _apply(item, body, now)
-    limit = plans.limit_for(account.plan, "alert_channels")
-    actions, condition = usage_change("alert_channels", +1, limit)
-    try:
-        with transaction() as tx:
-            tx.save(item, condition=AlertChannelItem.channel_id.does_not_exist())
-            tx.update(AccountItem(account.account_id), actions=actions, condition=condition)
-    except TransactWriteError as exc:
-        # PynamoDB sends puts before updates: [channel, account counter].
-        if failed_at(exc, 1):
-            raise PlanLimitError(plans.limit_message(account.plan, "alert_channels", limit or 0),
-                                 title=plans.limit_title("alert_channels"))
-        raise
+    create_in_slot(account, "alert_channels", lambda tx: tx.save(
+        item, condition=AlertChannelItem.channel_id.does_not_exist()))
     return item
 
 
@@ -127,15 +116,9 @@ def replace_channel(account_id: str, channel_id: str, body: ChannelIn, now) -> A
 def delete_channel(account_id: str, channel_id: str) -> None:
     """Delete a channel, free its plan slot, and drop its id from the account's rules."""
     item = require_channel(account_id, channel_id)
-    actions, condition = usage_change("alert_channels", -1, None)
-    try:
-        with transaction() as tx:
-            tx.delete(item, condition=AlertChannelItem.channel_id.exists())
-            tx.update(AccountItem(account_id), actions=actions, condition=condition)
-    except TransactWriteError as exc:
-        if failed_at(exc, 0):  # deleted by a concurrent request
-            raise NotFoundError(f"Alert channel {channel_id} not found.")
-        raise
+    delete_from_slot(account_id, "alert_channels", lambda tx: tx.delete(
+        item, condition=AlertChannelItem.channel_id.exists()),
+        f"Alert channel {channel_id} not found.")
     _forget_in_rules(account_id, channel_id)
 
 

@@ -15,20 +15,18 @@ Decisions, so that readers need not guess:
 """
 from __future__ import annotations
 
-from pynamodb.exceptions import TransactWriteError
 
-from chalicelib import plans
 from chalicelib.clock import iso
-from chalicelib.errors import InvalidReferenceError, NotFoundError, PlanLimitError, ValidationError
+from chalicelib.errors import InvalidReferenceError, NotFoundError, ValidationError
 from chalicelib.ids import new_id
 from chalicelib.models.escalation_policies import EscalationPolicyIn
+from chalicelib.plan_slots import create_in_slot, delete_from_slot
 from chalicelib.storage import channels as channel_store
 from chalicelib.storage import escalation_policies as store
 from chalicelib.storage import teams as team_store
-from chalicelib.storage.accounts import AccountItem, usage_change
+from chalicelib.storage.accounts import AccountItem
 from chalicelib.storage.base import update_if
 from chalicelib.storage.escalation_policies import EscalationPolicyItem, LevelMap
-from chalicelib.storage.transactions import failed_at, transaction
 
 
 def check_levels(body: EscalationPolicyIn) -> None:
@@ -81,19 +79,8 @@ def create_policy(account: AccountItem, body: EscalationPolicyIn, now) -> Escala
     item = EscalationPolicyItem(account.account_id, new_id("esc"), name=body.name,
                                 levels=_levels(body), repeat=body.repeat, created_at=now,
                                 updated_at=now)
-    limit = plans.limit_for(account.plan, "escalation_policies")
-    actions, condition = usage_change("escalation_policies", +1, limit)
-    try:
-        with transaction() as tx:
-            tx.save(item, condition=EscalationPolicyItem.policy_id.does_not_exist())
-            tx.update(AccountItem(account.account_id), actions=actions, condition=condition)
-    except TransactWriteError as exc:
-        # PynamoDB sends puts before updates: [policy, account counter].
-        if failed_at(exc, 1):
-            raise PlanLimitError(
-                plans.limit_message(account.plan, "escalation_policies", limit or 0),
-                title=plans.limit_title("escalation_policies"))
-        raise
+    create_in_slot(account, "escalation_policies", lambda tx: tx.save(
+        item, condition=EscalationPolicyItem.policy_id.does_not_exist()))
     return item
 
 
@@ -115,15 +102,9 @@ def replace_policy(account_id: str, policy_id: str, body: EscalationPolicyIn,
 
 def delete_policy(account_id: str, policy_id: str) -> None:
     item = require_policy(account_id, policy_id)
-    actions, condition = usage_change("escalation_policies", -1, None)
-    try:
-        with transaction() as tx:
-            tx.delete(item, condition=EscalationPolicyItem.policy_id.exists())
-            tx.update(AccountItem(account_id), actions=actions, condition=condition)
-    except TransactWriteError as exc:
-        if failed_at(exc, 0):  # deleted by a concurrent request
-            raise NotFoundError(f"Escalation policy {policy_id} not found.")
-        raise
+    delete_from_slot(account_id, "escalation_policies", lambda tx: tx.delete(
+        item, condition=EscalationPolicyItem.policy_id.exists()),
+        f"Escalation policy {policy_id} not found.")
 
 
 def require_reference(account_id: str, policy_id: str | None, field: str) -> None:

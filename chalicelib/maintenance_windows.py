@@ -23,22 +23,21 @@ import logging
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from pynamodb.exceptions import TransactWriteError
 
-from chalicelib import evaluator, plans, results, rules
+from chalicelib import evaluator, results, rules
 from chalicelib import maintenance as core
 from chalicelib.clock import iso
 from chalicelib.cron import ScheduleError
-from chalicelib.errors import NotFoundError, PlanLimitError, ValidationError
+from chalicelib.errors import NotFoundError, ValidationError
 from chalicelib.ids import new_id
 from chalicelib.models.maintenance import MaintenanceWindowIn
+from chalicelib.plan_slots import create_in_slot, delete_from_slot
 from chalicelib.runtime import runtime
 from chalicelib.storage import maintenance_windows as store
 from chalicelib.storage import monitors as monitor_store
-from chalicelib.storage.accounts import AccountItem, usage_change
+from chalicelib.storage.accounts import AccountItem
 from chalicelib.storage.base import update_if
 from chalicelib.storage.maintenance_windows import MaintenanceWindowItem
-from chalicelib.storage.transactions import failed_at, transaction
 
 log = logging.getLogger("enori.maintenance")
 CACHE_SECONDS = 30
@@ -145,18 +144,8 @@ def create_window(account: AccountItem, body: MaintenanceWindowIn, now) -> Maint
     item = MaintenanceWindowItem(account.account_id, new_id("mw"), name=body.name,
                                  window_json=json.dumps(stored, sort_keys=True),
                                  created_at=now, updated_at=now)
-    limit = plans.limit_for(account.plan, "maintenance_windows")
-    actions, condition = usage_change("maintenance_windows", +1, limit)
-    try:
-        with transaction() as tx:
-            tx.save(item, condition=MaintenanceWindowItem.window_id.does_not_exist())
-            tx.update(AccountItem(account.account_id), actions=actions, condition=condition)
-    except TransactWriteError as exc:
-        if failed_at(exc, 1):  # puts before updates: [window, account counter]
-            raise PlanLimitError(
-                plans.limit_message(account.plan, "maintenance_windows", limit or 0),
-                title=plans.limit_title("maintenance_windows"))
-        raise
+    create_in_slot(account, "maintenance_windows", lambda tx: tx.save(
+        item, condition=MaintenanceWindowItem.window_id.does_not_exist()))
     forget_cached(account.account_id)
     return item
 
@@ -179,15 +168,9 @@ def replace_window(account_id: str, window_id: str, body: MaintenanceWindowIn,
 def delete_window(account_id: str, window_id: str) -> None:
     """Delete a window and free its plan slot."""
     item = require_window(account_id, window_id)
-    actions, condition = usage_change("maintenance_windows", -1, None)
-    try:
-        with transaction() as tx:
-            tx.delete(item, condition=MaintenanceWindowItem.window_id.exists())
-            tx.update(AccountItem(account_id), actions=actions, condition=condition)
-    except TransactWriteError as exc:
-        if failed_at(exc, 0):  # deleted by a concurrent request
-            raise NotFoundError(f"Maintenance window {window_id} not found.")
-        raise
+    delete_from_slot(account_id, "maintenance_windows", lambda tx: tx.delete(
+        item, condition=MaintenanceWindowItem.window_id.exists()),
+        f"Maintenance window {window_id} not found.")
     forget_cached(account_id)
 
 

@@ -18,16 +18,16 @@ from datetime import datetime
 
 from pynamodb.exceptions import TransactWriteError
 
-from chalicelib import plans
 from chalicelib.clock import iso
-from chalicelib.errors import ConflictError, InvalidReferenceError, NotFoundError, PlanLimitError
+from chalicelib.errors import ConflictError, InvalidReferenceError, NotFoundError
 from chalicelib.ids import new_id
 from chalicelib.models.status_pages import StatusPageIn
+from chalicelib.plan_slots import create_in_slot, delete_from_slot
 from chalicelib.settings import settings
 from chalicelib.storage import monitors as monitor_store
 from chalicelib.storage import status_pages as store
 from chalicelib.storage import uniques
-from chalicelib.storage.accounts import AccountItem, usage_change
+from chalicelib.storage.accounts import AccountItem
 from chalicelib.storage.status_pages import StatusPageItem
 from chalicelib.storage.transactions import failed_conditions, transaction
 
@@ -76,23 +76,16 @@ def create_page(account: AccountItem, body: StatusPageIn, now: datetime) -> Stat
     check_components(account.account_id, body)
     item = StatusPageItem(account.account_id, new_id("sp"), created_at=now)
     _apply(item, body, now)
-    limit = plans.limit_for(account.plan, "status_pages")
-    actions, condition = usage_change("status_pages", +1, limit)
-    try:
-        with transaction() as tx:
-            tx.save(item, condition=StatusPageItem.page_id.does_not_exist())
-            uniques.claim(tx, store.slug_key(body.slug),
-                          store.slug_owner(account.account_id, item.page_id))
-            tx.update(AccountItem(account.account_id), actions=actions, condition=condition)
-    except TransactWriteError as exc:
-        # PynamoDB sends puts before updates: [page, slug claim, account counter].
-        failed = failed_conditions(exc)
-        if len(failed) > 1 and failed[1]:
+    def write(tx) -> None:
+        tx.save(item, condition=StatusPageItem.page_id.does_not_exist())
+        uniques.claim(tx, store.slug_key(body.slug),
+                      store.slug_owner(account.account_id, item.page_id))
+
+    def slug_taken(failed: list[bool]) -> None:  # flags: [page, slug claim, account counter]
+        if any(failed[1:2]):
             raise _slug_taken(body.slug)
-        if len(failed) > 2 and failed[2]:
-            raise PlanLimitError(plans.limit_message(account.plan, "status_pages", limit or 0),
-                                 title=plans.limit_title("status_pages"))
-        raise
+
+    create_in_slot(account, "status_pages", write, slug_taken)
     _changed(item.slug)
     return item
 
@@ -125,16 +118,11 @@ def replace_page(account_id: str, page_id: str, body: StatusPageIn,
 def delete_page(account_id: str, page_id: str) -> None:
     """Delete a page, free its plan slot and slug, and remove its subscribers."""
     item = require_page(account_id, page_id)
-    actions, condition = usage_change("status_pages", -1, None)
-    try:
-        with transaction() as tx:
-            tx.delete(item, condition=StatusPageItem.page_id.exists())
-            uniques.release(tx, store.slug_key(item.slug), store.slug_owner(account_id, page_id))
-            tx.update(AccountItem(account_id), actions=actions, condition=condition)
-    except TransactWriteError as exc:
-        if any(failed_conditions(exc)[:1]):  # deleted by a concurrent request
-            raise NotFoundError(f"Status page {page_id} not found.")
-        raise
+    def write(tx) -> None:
+        tx.delete(item, condition=StatusPageItem.page_id.exists())
+        uniques.release(tx, store.slug_key(item.slug), store.slug_owner(account_id, page_id))
+
+    delete_from_slot(account_id, "status_pages", write, f"Status page {page_id} not found.")
     store.delete_subscribers(page_id)
     _changed(item.slug)
 

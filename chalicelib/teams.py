@@ -20,9 +20,10 @@ from chalicelib.clock import iso
 from chalicelib.errors import ConflictError, NotFoundError, PlanLimitError, ValidationError
 from chalicelib.ids import new_id
 from chalicelib.models.teams import MemberIn, TeamIn
+from chalicelib.plan_slots import create_in_slot, delete_from_slot
 from chalicelib.storage import teams as store
 from chalicelib.storage import uniques
-from chalicelib.storage.accounts import AccountItem, usage_change
+from chalicelib.storage.accounts import AccountItem
 from chalicelib.storage.base import update_if
 from chalicelib.storage.teams import MemberMap, TeamItem
 from chalicelib.storage.transactions import failed_at, transaction
@@ -79,21 +80,15 @@ def create_team(account: AccountItem, body: TeamIn, now) -> TeamItem:
     item = TeamItem(account.account_id, new_id("team"), name=body.name,
                     members=_members(body, now), member_count=len(body.members), revision=0,
                     created_at=now, updated_at=now)
-    limit = plans.limit_for(account.plan, "teams")
-    actions, condition = usage_change("teams", +1, limit)
-    try:
-        with transaction() as tx:
-            tx.save(item, condition=TeamItem.team_id.does_not_exist())
-            uniques.claim(tx, name_key(account.account_id, body.name), item.team_id)
-            tx.update(AccountItem(account.account_id), actions=actions, condition=condition)
-    except TransactWriteError as exc:
-        # PynamoDB sends puts before updates: [team, name claim, account counter].
-        if failed_at(exc, 1):
+    def write(tx) -> None:
+        tx.save(item, condition=TeamItem.team_id.does_not_exist())
+        uniques.claim(tx, name_key(account.account_id, body.name), item.team_id)
+
+    def name_taken(failed: list[bool]) -> None:  # flags: [team, name claim, account counter]
+        if any(failed[1:2]):
             raise ConflictError(f"A team named {body.name!r} already exists.")
-        if failed_at(exc, 2):
-            raise PlanLimitError(plans.limit_message(account.plan, "teams", limit or 0),
-                                 title=plans.limit_title("teams"))
-        raise
+
+    create_in_slot(account, "teams", write, name_taken)
     return item
 
 
@@ -130,16 +125,11 @@ def replace_team(account: AccountItem, team_id: str, body: TeamIn, now) -> TeamI
 def delete_team(account_id: str, team_id: str) -> None:
     """Delete a team, release its name and free its plan slot."""
     item = require_team(account_id, team_id)
-    actions, condition = usage_change("teams", -1, None)
-    try:
-        with transaction() as tx:
-            tx.delete(item, condition=TeamItem.team_id.exists())
-            uniques.release(tx, name_key(account_id, item.name), team_id)
-            tx.update(AccountItem(account_id), actions=actions, condition=condition)
-    except TransactWriteError as exc:
-        if failed_at(exc, 0):  # deleted by a concurrent request
-            raise NotFoundError(f"Team {team_id} not found.")
-        raise
+    def write(tx) -> None:
+        tx.delete(item, condition=TeamItem.team_id.exists())
+        uniques.release(tx, name_key(account_id, item.name), team_id)
+
+    delete_from_slot(account_id, "teams", write, f"Team {team_id} not found.")
 
 
 def add_member(account: AccountItem, team_id: str, body: MemberIn, now) -> MemberMap:
