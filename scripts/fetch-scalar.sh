@@ -11,16 +11,10 @@ SHA256="bf091006bdc3af6067af77c2f534812e3e633e94a94e87138069f570f33b762c"
 if [ -f "$DEST/standalone.js" ] && echo "$SHA256  $DEST/standalone.js" | sha256sum -c --status; then
   exit 0
 fi
-if ! command -v npm >/dev/null 2>&1; then
-  echo "npm is needed once to fetch $PACKAGE; install Node.js and retry" >&2
-  exit 1
-fi
 
 echo "fetching the API explorer from npm ($PACKAGE)"
-WORK="$(mktemp -d)"
-trap 'rm -rf "$WORK"' EXIT
-(cd "$WORK" && npm pack --silent "$PACKAGE" >/dev/null)
-tar -xzf "$WORK"/*.tgz -C "$WORK" package/dist/browser/standalone.js
+. "$(dirname "$0")/npm-extract.sh"
+npm_extract "$PACKAGE" package/dist/browser/standalone.js
 echo "$SHA256  $WORK/package/dist/browser/standalone.js" | sha256sum -c --status || {
   echo "checksum mismatch for $PACKAGE standalone.js" >&2; exit 1; }
 mkdir -p "$DEST"
