@@ -30,6 +30,7 @@ monitors.CHILD_DELETERS.append(records.delete_for_monitor)
 LEASE_SECONDS = 120
 MAX_QUEUE_DELAY = 900
 RETENTION_SECONDS = 90 * 86400
+TEST_EVENT = "test"               # the event name of `POST /api/alert-channels/{id}/test`
 # Each attempt's hard deadline; a module constant so tests can shrink it instead of sleeping.
 SEND_TIMEOUT_SECONDS = TIMEOUT_SECONDS
 
@@ -69,7 +70,8 @@ def new_record(event: dict, channel, now: float, *, test: bool = False,
         event_type=event["event"], alert_type=(event.get("alert") or {}).get("type") or event["event"],
         channel_id=channel.channel_id, channel_type=channel.type,
         monitor_id=(event.get("monitor") or {}).get("id"),
-        incident_id=(event.get("incident") or {}).get("id"), status="Pending", attempts=0,
+        incident_id=(event.get("incident") or {}).get("id") or event.get("incidentId"),
+        status="Pending", attempts=0,
         created_at=now, event_json=json.dumps(event, separators=(",", ":")), test=test,
         escalation_level=escalation_level, history=[],
         # Due from birth: if the first claim fails (throttled, crashed), a redelivered event
@@ -209,9 +211,10 @@ def sweep_due(now: float) -> int:
 
 
 def test_event(channel, now_iso: str, nonce: str) -> dict:
-    """A clearly marked test event, shaped like a real `monitor.down`."""
+    """A test event: its own event name (`test`), so a receiver tells it from a real outage
+    without reading `alert.type`, in the envelope of a `monitor.*` one."""
     return {
-        "id": f"evt_test_{nonce}", "event": "monitor.down", "accountId": channel.account_id,
+        "id": f"evt_test_{nonce}", "event": TEST_EVENT, "accountId": channel.account_id,
         "test": True,
         "monitor": {"id": "mon_test", "name": "Enori test monitor", "url": "https://example.com",
                     "type": "Website"},

@@ -14,6 +14,7 @@ from typing import Callable
 from chalicelib import events, monitors, state_machine
 from chalicelib.checkers.base import CheckResult
 from chalicelib.clock import iso
+from chalicelib.ids import outage_incident_id
 from chalicelib.runtime import runtime
 from chalicelib.state_machine import MonitorState, Observation, Policy, Transition
 from chalicelib.storage import monitor_states as states
@@ -109,10 +110,8 @@ def event_for(monitor: MonitorItem, transition: Transition, obs: Observation,
     cause_slot = state.down_since_slot if transition.event == "monitor.down" else obs.slot
     event_id = events.event_id_for(monitor.monitor_id, transition.event, cause_slot,
                                    transition.region or "")
-    config = monitor.config
     payload = {
-        "monitor": {"id": monitor.monitor_id, "name": monitor.name, "url": config.get("url"),
-                    "type": monitor.type},
+        "monitor": events.monitor_ref(monitor),
         "alert": {"type": ALERT_TYPES.get(transition.event, transition.event),
                   "message": transition.message, "timestamp": iso(now),
                   "responseTimeMs": obs.response_time_ms},
@@ -120,4 +119,9 @@ def event_for(monitor: MonitorItem, transition: Transition, obs: Observation,
         "region": transition.region or obs.region,
         "downSinceSlot": state.down_since_slot,
     }
+    if transition.event == "monitor.down":
+        # Every monitor.down that is emitted opens this incident (a suppressed one is never
+        # emitted), so its alert records can name it before the incident consumer has run.
+        payload["incidentId"] = outage_incident_id(monitor.monitor_id,
+                                                   state.down_since_slot or obs.slot)
     return events.build(event_id, monitor.account_id, transition.event, payload)

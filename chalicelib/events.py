@@ -80,6 +80,13 @@ def republish_pending(now: datetime | None = None) -> int:
     return len(items)
 
 
+def monitor_ref(monitor) -> dict:
+    """A monitor as every event carries it (the spec's webhook `monitor`: id, name, url, type),
+    from its stored item; `url` is None for types that watch a host."""
+    return {"id": monitor.monitor_id, "name": monitor.name, "url": monitor.config.get("url"),
+            "type": monitor.type}
+
+
 def decode(message: str) -> dict:
     return json.loads(message)
 

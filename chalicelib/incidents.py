@@ -47,7 +47,7 @@ def open_for_monitor(account_id: str, monitor_id: str, monitor_name: str, incide
                         automatic=True, started_at=started_at, open_account_id=account_id)
     entry = _entry(item, "started", item.title, started_at,
                    derived_entry_id(incident_id, "started"))
-    return _insert(item, entry, {"id": monitor_id, "name": monitor_name})
+    return _insert(item, entry, _monitor_ref(item))
 
 
 def create_manual(account_id: str, body: IncidentCreate, by: str | None, at: datetime,
@@ -67,8 +67,7 @@ def create_manual(account_id: str, body: IncidentCreate, by: str | None, at: dat
                         monitor_name=monitor.name if monitor else None)
     entry = _entry(item, "started", body.message or "Incident opened.", at,
                    derived_entry_id(incident_id, "started"), author=by, status=body.status)
-    about = {"id": monitor.monitor_id, "name": monitor.name} if monitor else None
-    return _insert(item, entry, about)
+    return _insert(item, entry, events.monitor_ref(monitor) if monitor else None)
 
 
 def _insert(item: IncidentItem, entry: IncidentUpdateItem, monitor: dict | None) -> IncidentItem:
@@ -219,7 +218,14 @@ def _event(item: IncidentItem, type_: str, monitor: dict | None) -> EventItem:
 
 
 def _monitor_ref(item: IncidentItem) -> dict | None:
-    return {"id": item.monitor_id, "name": item.monitor_name} if item.monitor_id else None
+    """The incident's monitor as `monitor.*` events carry it (url and type included, so an
+    `incident.*` webhook is as complete); id and name alone if the monitor is gone."""
+    if not item.monitor_id:
+        return None
+    monitor = monitor_store.get_monitor(item.account_id, item.monitor_id)
+    if monitor is None:
+        return {"id": item.monitor_id, "name": item.monitor_name, "url": None, "type": None}
+    return events.monitor_ref(monitor)
 
 
 # --- reads -----------------------------------------------------------------------------------

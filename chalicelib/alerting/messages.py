@@ -80,6 +80,7 @@ _MONITOR_WORDS = {
     "monitor.performance_restored": ("✅", "{name} performance is back to normal", "good", "Up"),
     "monitor.ssl_expiring": ("🔒", "SSL certificate expiring for {name}", "warning",
                              "SSL expiring"),
+    "test": ("🧪", "Test alert for {name}", "info", "Test"),
 }
 _INCIDENT_WORDS = {
     "incident.created": ("🚨", "Incident opened: {title}", "bad", "startedAt"),

@@ -308,10 +308,16 @@ def _webhook(payload_schema: dict) -> dict:
         "description": "What Enori POSTs to a Webhook channel's URL when a monitor event occurs "
                        "(User-Agent `Enori-Webhook/1.0`). Events: monitor.down, monitor.up, "
                        "monitor.degraded, monitor.ssl_expiring, incident.created, "
-                       "incident.resolved. A non-2xx answer or a timeout is retried after "
-                       "30 s, 5 min and 30 min.",
+                       "incident.resolved, and `test` for a test alert (POST "
+                       "/api/alert-channels/{id}/test; never retried). A non-2xx answer or a "
+                       "timeout is retried after 30 s, 5 min and 30 min.",
         "security": [],
         "requestBody": {"required": True, "content": {catalog.JSON: {
-            "schema": payload_schema, "example": examples.WEBHOOK_PAYLOAD}}},
+            "schema": payload_schema, "examples": {
+                "monitorDown": {"summary": "monitor.down (the spec's example)",
+                                "value": examples.WEBHOOK_PAYLOAD},
+                "incidentCreated": {"summary": "incident.created",
+                                    "value": examples.WEBHOOK_INCIDENT_PAYLOAD},
+                "test": {"summary": "A test alert", "value": examples.WEBHOOK_TEST_PAYLOAD}}}}},
         "responses": {"200": {"description": "Any 2xx acknowledges the delivery"}},
     }}

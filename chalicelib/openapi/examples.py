@@ -46,6 +46,31 @@ WEBHOOK_PAYLOAD = {
               "timestamp": "2026-03-24T14:30:00Z", "responseTimeMs": 5230},
 }
 
+WEBHOOK_INCIDENT_PAYLOAD = {
+    "event": "incident.created",
+    "monitor": {"id": "mon_abc123", "name": "Production API", "url": "https://api.example.com",
+                "type": "Website"},
+    "alert": {"type": "IncidentCreated",
+              "message": "Production API is down: HTTP 503 Service Unavailable",
+              "timestamp": "2026-03-24T14:30:00Z", "responseTimeMs": None},
+    "incident": {"id": "inc_abc123",
+                 "title": "Production API is down: HTTP 503 Service Unavailable",
+                 "status": "Open", "severity": None, "cause": "HTTP 503 Service Unavailable",
+                 "monitorId": "mon_abc123", "monitorName": "Production API",
+                 "startedAt": "2026-03-24T14:30:00Z", "acknowledgedAt": None,
+                 "resolvedAt": None, "durationSeconds": 0},
+}
+
+# A test alert (POST /api/alert-channels/{id}/test): its own event name.
+WEBHOOK_TEST_PAYLOAD = {
+    "event": "test",
+    "monitor": {"id": "mon_test", "name": "Enori test monitor", "url": "https://example.com",
+                "type": "Website"},
+    "alert": {"type": "Test", "message": "[TEST] This is a test alert from Enori",
+              "timestamp": "2026-03-24T14:30:00Z", "responseTimeMs": None},
+    "test": True,
+}
+
 ERROR = {
     "error": "Monitor limit exceeded",
     "message": "Your Base plan allows 10 monitors. Upgrade to Pro for up to 50.",

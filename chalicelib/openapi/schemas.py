@@ -149,11 +149,34 @@ class WebhookAlert(OutModel):
     response_time_ms: int | None = None
 
 
+class WebhookIncident(OutModel):
+    id: str
+    title: str | None
+    status: str
+    severity: str | None
+    cause: str | None
+    monitor_id: str | None
+    monitor_name: str | None
+    started_at: datetime | None
+    acknowledged_at: datetime | None
+    resolved_at: datetime | None
+    duration_seconds: int
+
+
+WebhookEvent = Literal["monitor.down", "monitor.up", "monitor.degraded", "monitor.ssl_expiring",
+                       "incident.created", "incident.resolved", "test"]
+
+
 class WebhookPayload(OutModel):
     """What a Webhook channel POSTs (User-Agent `Enori-Webhook/1.0`)."""
-    event: str
-    monitor: WebhookMonitor
+    event: WebhookEvent = Field(description="The spec's event types, plus `test`: a test alert "
+                                            "sent with POST /api/alert-channels/{id}/test")
+    monitor: WebhookMonitor | None = Field(
+        None, description="Always on monitor.* and test; on incident.* when the incident is "
+                          "about a monitor (with its url and type, as on monitor.*)")
     alert: WebhookAlert
+    incident: WebhookIncident | None = Field(None, description="incident.* events only")
+    test: bool | None = Field(None, description="true on a test alert (event `test`)")
 
 
 def page_of(model: type[BaseModel], name: str) -> type[BaseModel]:

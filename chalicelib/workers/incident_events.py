@@ -5,7 +5,6 @@ incident id is derived from the outage (monitor + the slot it started in).
 """
 from __future__ import annotations
 
-import hashlib
 import logging
 from datetime import datetime, timedelta, timezone
 
@@ -13,15 +12,12 @@ from chalice import Blueprint
 
 from chalicelib import wiring  # noqa: F401  (hooks; see chalicelib/wiring.py)
 from chalicelib import events, incidents
+from chalicelib.ids import outage_incident_id
 from chalicelib.runtime import runtime
 from chalicelib.storage import incidents as incident_store
 
 bp = Blueprint(__name__)
 log = logging.getLogger("enori.incident_events")
-
-
-def incident_id_for(monitor_id: str, down_since_slot: int) -> str:
-    return "inc_" + hashlib.sha256(f"{monitor_id}|{down_since_slot}".encode()).hexdigest()[:16]
 
 
 def slot_time(slot: int | None) -> datetime:
@@ -36,7 +32,9 @@ def handle_event(event: dict) -> None:
     if kind == "monitor.down":
         incidents.open_for_monitor(
             account_id, monitor["id"], monitor.get("name", monitor["id"]),
-            incident_id_for(monitor["id"], event.get("downSinceSlot") or event.get("slot") or 0),
+            # Events stored before they named their incident derive the same id here.
+            event.get("incidentId") or outage_incident_id(
+                monitor["id"], event.get("downSinceSlot") or event.get("slot") or 0),
             event["alert"]["message"], slot_time(event.get("downSinceSlot")))
     elif kind == "monitor.up":
         incidents.resolve_for_monitor(account_id, monitor["id"], slot_time(event.get("slot")),

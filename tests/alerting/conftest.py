@@ -130,7 +130,8 @@ INCIDENT_CREATED = {
                  "startedAt": "2026-03-24T14:30:00Z", "acknowledgedAt": None,
                  "acknowledgedBy": None, "resolvedAt": None, "resolvedBy": None,
                  "durationSeconds": 0},
-    "monitor": {"id": "mon_abc123", "name": "Production API"},
+    "monitor": {"id": "mon_abc123", "name": "Production API", "url": "https://api.example.com",
+                "type": "Website"},
 }
 
 

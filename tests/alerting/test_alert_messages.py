@@ -14,6 +14,7 @@ def monitor_event(kind, message="HTTP 503 Service Unavailable"):
     ("monitor.degraded", "⚠️ Production API is degraded", "#F79009", "Degraded"),
     ("monitor.ssl_expiring", "🔒 SSL certificate expiring for Production API", "#F79009",
      "SSL expiring"),
+    ("test", "🧪 Test alert for Production API", "#667085", "Test"),
     ("monitor.something_new", "ℹ️ Production API: monitor.something_new", "#667085", "x"),
 ])
 def test_it_words_each_monitor_event(kind, title, colour, status):

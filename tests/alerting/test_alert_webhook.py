@@ -26,7 +26,8 @@ SPEC_UP = {
 }
 SPEC_INCIDENT_CREATED = {
     "event": "incident.created",
-    "monitor": {"id": "mon_abc123", "name": "Production API", "url": None, "type": None},
+    "monitor": {"id": "mon_abc123", "name": "Production API", "url": "https://api.example.com",
+                "type": "Website"},
     "alert": {"type": "IncidentCreated", "message": "Production API is down",
               "timestamp": "2026-03-24T14:30:00Z", "responseTimeMs": None},
     "incident": {"id": "inc_1", "title": "Production API is down", "status": "Open",
@@ -60,6 +61,16 @@ def test_it_marks_a_test_delivery(events):
     payload = webhook.render(events["monitor.down"], test=True)
     assert payload["test"] is True
     assert payload["alert"]["message"].startswith("[TEST] This is a test alert from Enori")
+
+
+def test_a_test_alert_has_its_own_event_name():
+    from chalicelib import delivery
+
+    channel = type("Channel", (), {"account_id": "acc_1"})()
+    payload = webhook.render(delivery.test_event(channel, "2026-03-24T14:30:00Z", "n1"),
+                             test=True)
+    assert payload["event"] == "test" and payload["test"] is True
+    assert set(payload) == {"event", "monitor", "alert", "test"}
 
 
 def test_it_posts_the_payload_with_its_headers(run_sender, receiver, events):

@@ -52,7 +52,9 @@ def test_it_opens_an_automatic_incident_with_its_started_entry_and_event(api, cl
     created = event(item.incident_id, "created")
     assert created.type == "incident.created" and created.account_id == account_id
     assert created.payload["incident"]["id"] == item.incident_id
-    assert created.payload["monitor"] == {"id": monitor["id"], "name": "Shop"}
+    # Like a monitor.* event's: the webhook of an incident.* event is as complete.
+    assert created.payload["monitor"] == {"id": monitor["id"], "name": "Shop",
+                                          "url": "https://shop.example.com", "type": "Website"}
 
 
 def test_opening_twice_with_the_same_id_makes_one_incident_and_one_started_entry(

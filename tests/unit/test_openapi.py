@@ -146,7 +146,26 @@ def test_the_spec_examples_are_in_the_document_and_valid_for_the_models(doc):
     schemas.WebhookPayload.model_validate(examples.WEBHOOK_PAYLOAD)
     schemas.Error.model_validate(examples.ERROR)
     assert doc["webhooks"]["monitorEvent"]["post"]["requestBody"]["content"][
-        "application/json"]["example"] == examples.WEBHOOK_PAYLOAD
+        "application/json"]["examples"]["monitorDown"]["value"] == examples.WEBHOOK_PAYLOAD
+
+
+def test_the_webhook_documents_the_test_event_and_complete_incident_payloads(doc):
+    from chalicelib import delivery
+    from chalicelib.alerting import webhook
+
+    webhook_doc = doc["webhooks"]["monitorEvent"]["post"]
+    shown = webhook_doc["requestBody"]["content"]["application/json"]["examples"]
+    assert "`test`" in webhook_doc["description"]
+    assert shown["test"]["value"]["event"] == "test"
+    assert shown["incidentCreated"]["value"]["monitor"]["type"] == "Website"
+    for example in shown.values():
+        schemas.WebhookPayload.model_validate(example["value"])
+    # The documented test payload is what a test alert really sends.
+    channel = type("Channel", (), {"account_id": "acc_1"})()
+    sent = webhook.render(delivery.test_event(channel, "2026-03-24T14:30:00Z", "n"), test=True)
+    assert sent == examples.WEBHOOK_TEST_PAYLOAD
+    event_schema = doc["components"]["schemas"]["WebhookPayload"]["properties"]["event"]
+    assert "test" in event_schema["enum"]
 
 
 def test_importing_the_app_does_not_build_the_document():

@@ -91,3 +91,30 @@ def test_a_duplicated_event_opens_one_incident(monitor):
     handle_event(down[0].payload)
     handle_event(down[0].payload)
     assert len(incidents_of(monitor)) == 1
+
+
+def test_the_down_event_names_the_incident_it_opens(monitor):
+    from chalicelib.storage.events import EventItem
+
+    for slot in (60, 120):
+        feed(monitor, slot, "UsEast", DOWN)
+        feed(monitor, slot, "EuWest", DOWN)
+    [down] = [e for e in EventItem.scan() if e.type == "monitor.down"]
+    [incident] = incidents_of(monitor)
+    assert down.payload["incidentId"] == incident.incident_id
+
+
+def test_resolving_an_incident_tells_webhooks_the_monitors_url_and_type(monitor):
+    from chalicelib import incidents
+    from chalicelib.runtime import runtime
+    from chalicelib.storage.events import EventItem
+
+    for slot in (60, 120):
+        feed(monitor, slot, "UsEast", DOWN)
+        feed(monitor, slot, "EuWest", DOWN)
+    [incident] = incidents_of(monitor)
+    incidents.resolve(monitor.account_id, incident.incident_id, "ci", runtime.clock.now())
+    by_type = {e.type: e.payload for e in EventItem.scan()}
+    for kind in ("incident.created", "incident.resolved"):
+        assert by_type[kind]["monitor"] == {"id": monitor.monitor_id, "name": "Production API",
+                                            "url": "https://api.example.com", "type": "Website"}
