@@ -33,6 +33,7 @@ TEXT_COLOURS = {
     "status-degraded": ("#9a6700", "#ffffff"),
     "status-paused": ("#57606a", "#ffffff"),
     "status-pending": ("#57606a", "#ffffff"),
+    "status-maintenance": ("#0969da", "#ffffff"),
     "tooltip": ("#ffffff", "#1f2328"),
     "button": ("#ffffff", "#0969da"),
 }
@@ -40,6 +41,13 @@ TEXT_COLOURS = {
 BANDS = ((99.9, "green", "#2da44e"), (99.0, "lime", "#8ac926"), (95.0, "amber", "#e3a008"),
          (0.0, "red", "#cf222e"))
 NO_DATA = ("nodata", "#c9d1d9")
+
+
+def status_title(page_name: str) -> str:
+    """"Acme status", but "Acme Status" for a page already named so (no "Acme Status status"):
+    the HTML title and the subscription mails' subjects."""
+    words = page_name.split()
+    return page_name if words and words[-1].lower() == "status" else f"{page_name} status"
 
 
 def band_of(uptime: float | None) -> str:
@@ -175,7 +183,7 @@ def render_page(view: dict) -> str:
                    "No past incidents in the last 90 days."),
         _subscribe(view["slug"]),
     ])
-    return _document(f'{view["name"]} status',
+    return _document(status_title(view["name"]),
                      f'<header class="top"><h1>{escape(view["name"])}</h1>{description}</header>'
                      f'<main>{main}</main><footer class="muted"><p>Updated '
                      f'{_time(view.get("updatedAt"))} · Powered by Enori</p></footer>')

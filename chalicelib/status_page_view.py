@@ -40,8 +40,9 @@ OVERALL_STATUSES = ("operational", "degraded", "partial_outage", "major_outage",
 # `{"name" (or "title"), "description"?, "startsAt", "endsAt", "active": bool (or "status":
 # "scheduled"|"in_progress"|"completed"), "monitorIds"?}` (the shape of
 # `maintenance_windows.active_and_upcoming`). Only title, description, status, startsAt and
-# endsAt are shown (ids never; monitorIds become component names); any window in progress makes
-# the page's status "under_maintenance".
+# endsAt are shown (ids never; monitorIds become component names); the components of a window
+# in progress show "Maintenance", and the page says "under_maintenance" unless something else
+# is down (`overall_status`).
 MAINTENANCE_PROVIDERS: list[Callable[[str, list[str], datetime], list[dict]]] = [
     maintenance_windows.active_and_upcoming]
 _MAINTENANCE_KEYS = ("description", "startsAt", "endsAt")
@@ -80,15 +81,19 @@ def build_view(page: StatusPageItem, now: datetime) -> dict:
         if monitor is not None:  # a monitor deleted since the page was saved is left out
             monitors.append((component, monitor))
     names = {m.monitor_id: c.get("display_name") or m.name for c, m in monitors}
-    components = [_component(page, c, m, now) for c, m in monitors]
+    windows = _windows(page.account_id, list(names), now)
+    under_maintenance = {m for w in windows if _window_status(w) == "in_progress"
+                         for m in w.get("monitorIds") or []}
+    components = [_component(page, c, m, now, m.monitor_id in under_maintenance)
+                  for c, m in monitors]
     incidents = _incidents(page.account_id, list(names), names, now)
-    maintenance = _maintenance(page.account_id, list(names), names, now)
+    maintenance = [_public_window(w, names) for w in windows]
     return {
         "name": page.name,
         "slug": page.slug,
         "description": page.description,
         "status": overall_status([c["status"] for c in components],
-                                 any(m.get("status") == "in_progress" for m in maintenance)),
+                                 any(m["status"] == "in_progress" for m in maintenance)),
         "showUptimeBars": bool(page.show_uptime_bars),
         "components": components,
         "activeIncidents": [i for i in incidents if i["status"] != "Resolved"],
@@ -98,7 +103,8 @@ def build_view(page: StatusPageItem, now: datetime) -> dict:
     }
 
 
-def _component(page: StatusPageItem, component: dict, monitor: Any, now: datetime) -> dict:
+def _component(page: StatusPageItem, component: dict, monitor: Any, now: datetime,
+               in_maintenance: bool = False) -> dict:
     first_day = now.astimezone(timezone.utc).date() - timedelta(days=DAYS - 1)
     first_hour = int(datetime.combine(first_day, time(), timezone.utc).timestamp())
     rollups = result_store.rollups_between(monitor.monitor_id, first_hour,
@@ -106,7 +112,7 @@ def _component(page: StatusPageItem, component: dict, monitor: Any, now: datetim
     body = {
         "name": component.get("display_name") or monitor.name,
         "group": component.get("group"),
-        "status": component_status(monitor),
+        "status": component_status(monitor, in_maintenance),
         "uptime": day_bars(rollups, first_day),
         "uptime90d": uptime_of(rollups),
     }
@@ -131,41 +137,49 @@ def _incidents(account_id: str, monitor_ids: list[str], names: dict[str, str],
                             names.get(i.monitor_id or "", "A service")) for i in newest]
 
 
-def _maintenance(account_id: str, monitor_ids: list[str], names: dict[str, str],
-                 now: datetime) -> list[dict]:
-    shown = []
-    for provider in MAINTENANCE_PROVIDERS:
-        for window in provider(account_id, monitor_ids, now):
-            public = {"title": window.get("title") or window.get("name") or "Maintenance",
-                      **{k: window[k] for k in _MAINTENANCE_KEYS if k in window}}
-            public["status"] = "in_progress" if window.get("active") \
-                else str(window.get("status", "scheduled")).lower()
-            public["components"] = [names[m] for m in window.get("monitorIds") or []
-                                    if m in names]
-            shown.append(public)
-    return shown
+def _windows(account_id: str, monitor_ids: list[str], now: datetime) -> list[dict]:
+    return [window for provider in MAINTENANCE_PROVIDERS
+            for window in provider(account_id, monitor_ids, now)]
+
+
+def _window_status(window: dict) -> str:
+    return "in_progress" if window.get("active") \
+        else str(window.get("status", "scheduled")).lower()
+
+
+def _public_window(window: dict, names: dict[str, str]) -> dict:
+    public = {"title": window.get("title") or window.get("name") or "Maintenance",
+              **{k: window[k] for k in _MAINTENANCE_KEYS if k in window}}
+    public["status"] = _window_status(window)
+    public["components"] = [names[m] for m in window.get("monitorIds") or [] if m in names]
+    return public
 
 
 # --- pure rules ------------------------------------------------------------------------------
 
-def component_status(monitor: Any) -> str:
-    """Up, Down, Degraded, Paused or Pending (degraded is a flag on an Up monitor)."""
+def component_status(monitor: Any, in_maintenance: bool = False) -> str:
+    """Up, Down, Degraded, Paused, Pending (degraded is a flag on an Up monitor), or Maintenance
+    inside a window in progress: a planned outage is not shown as Down."""
     if monitor.paused:
         return "Paused"
+    if in_maintenance:
+        return "Maintenance"
     if monitor.status == "Up" and monitor.state.get("degraded"):
         return "Degraded"
     return monitor.status if monitor.status in ("Up", "Down", "Pending") else "Pending"
 
 
 def overall_status(statuses: list[str], maintenance_in_progress: bool = False) -> str:
-    """Maintenance first; then any Down: major_outage if every watched (not paused) component
-    is down, else partial_outage; then any Degraded: degraded; else operational."""
-    if maintenance_in_progress:
-        return "under_maintenance"
+    """The headline never hides an outage: major_outage if every watched (not paused)
+    component is down, partial_outage if some are, then under_maintenance (a window in
+    progress), then degraded, else operational. A component under maintenance shows
+    "Maintenance", so a planned outage alone never reads as an unplanned one."""
     watched = [s for s in statuses if s != "Paused"]
     down = watched.count("Down")
     if down:
         return "major_outage" if down == len(watched) else "partial_outage"
+    if maintenance_in_progress or "Maintenance" in watched:
+        return "under_maintenance"
     if "Degraded" in watched:
         return "degraded"
     return "operational"

@@ -33,6 +33,7 @@ from chalicelib.errors import NotFoundError, RateLimitedError
 from chalicelib.models.base import ApiModel
 from chalicelib.netguard import OutboundGuard
 from chalicelib.runtime import runtime
+from chalicelib.status_page_render import status_title
 from chalicelib.settings import settings
 from chalicelib.storage import rate_limits
 from chalicelib.storage import status_pages as store
@@ -140,7 +141,7 @@ def _message(subject: str, lines: list[str], unsubscribe_url: str) -> EmailMessa
 
 def confirmation_email(page: StatusPageItem, item: StatusSubscriberItem) -> EmailMessage:
     confirm_url, unsubscribe_url = links(item.nonce)
-    return _message(f"Confirm your subscription to {page.name} status", [
+    return _message(f"Confirm your subscription to {status_title(page.name)}", [
         f"Someone (hopefully you) asked for email updates from the {page.name} status page:",
         page_url(page), "", f"Confirm your subscription: {confirm_url}", "",
         "If you did not ask for this, ignore this email: nothing is sent until you confirm."],

@@ -422,6 +422,38 @@ def test_maintenance_from_a_provider_shows_without_ids(api, monkeypatch):
     assert "mw_" not in json.dumps(body)
 
 
+def test_an_outage_outside_the_window_outranks_the_maintenance(api, clock, monkeypatch):
+    from chalicelib import status_page_view
+
+    from chalicelib.storage.monitors import MonitorItem
+
+    planned, unplanned = monitor(api, "Planned"), monitor(api, "Unplanned")
+    for monitor_id in (planned, unplanned):
+        MonitorItem.get(account_of(api), monitor_id).update(
+            actions=[MonitorItem.status.set("Down")])
+
+    def provider(account_id, monitor_ids, now):
+        return [{"name": "Upgrade", "startsAt": "2026-03-24T09:00:00Z",
+                 "endsAt": "2026-03-24T11:00:00Z", "active": True, "monitorIds": [planned]}]
+
+    monkeypatch.setattr(status_page_view, "MAINTENANCE_PROVIDERS", [provider])
+    create_page(api, components=[{"monitorId": planned}, {"monitorId": unplanned}])
+    body = api.get("/api/public/status-pages/acme", key=None).json
+    assert [(c["name"], c["status"]) for c in body["components"]] == [
+        ("Planned", "Maintenance"), ("Unplanned", "Down")]
+    assert body["status"] == "partial_outage"
+
+
+def test_a_page_named_status_gets_no_doubled_word(api, mailbox):
+    api.post("/api/status-pages", {**page_body(), "name": "Acme Status"})
+    response = raw(api, "GET", "/status/acme")
+    assert "<title>Acme Status</title>" in response.body.decode()
+    assert api.post("/api/public/status-pages/acme/subscribe", {"email": "v@example.com"},
+                    key=None).status_code == 202
+    [confirmation] = mails_to(mailbox, "v@example.com")
+    assert confirmation["Subject"] == "Confirm your subscription to Acme Status"
+
+
 def test_an_active_maintenance_window_shows_on_the_public_page(api, clock):
     monitor = api.post("/api/monitors", {"name": "Web", "type": "Website",
                                          "url": "https://example.com"}).json

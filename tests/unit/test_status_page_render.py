@@ -144,7 +144,35 @@ def test_the_message_page_is_small_and_escaped():
     (["Down", "Down"], False, "major_outage"),
     (["Down", "Paused"], False, "major_outage"),
     (["Up", "Paused", "Pending"], False, "operational"),
-    (["Down", "Up"], True, "under_maintenance"),
+    # Precedence: major outage > partial outage > maintenance > (degraded) > operational.
+    (["Down", "Up"], True, "partial_outage"),
+    (["Down", "Down"], True, "major_outage"),
+    (["Down", "Maintenance"], True, "partial_outage"),
+    (["Maintenance", "Up"], True, "under_maintenance"),
+    (["Maintenance", "Degraded"], True, "under_maintenance"),
+    (["Up", "Up"], True, "under_maintenance"),
 ])
 def test_overall_status(statuses, maintenance, expected):
     assert overall_status(statuses, maintenance) == expected
+
+
+@pytest.mark.parametrize("name, title", [
+    ("Acme", "Acme status"), ("Acme Status", "Acme Status"), ("acme status", "acme status"),
+    ("Statuspage", "Statuspage status"), ("Status", "Status"),
+])
+def test_the_title_never_doubles_status(name, title):
+    assert render.status_title(name) == title
+    assert f"<title>{title}</title>" in render.render_page(view(name=name))
+
+
+def test_a_component_under_maintenance_reads_maintenance():
+    from types import SimpleNamespace
+
+    from chalicelib.status_page_view import component_status
+
+    down = SimpleNamespace(paused=False, status="Down", state={})
+    assert component_status(down, in_maintenance=True) == "Maintenance"
+    assert component_status(down) == "Down"
+    html = render.render_page(view(components=[{"name": "Web", "status": "Maintenance",
+                                                "uptime": [], "uptime90d": None}]))
+    assert '<span class="status status-maintenance">Maintenance</span>' in html
