@@ -45,8 +45,9 @@ def open_for_monitor(account_id: str, monitor_id: str, monitor_name: str, incide
     item = IncidentItem(account_id, incident_id, monitor_id=monitor_id, monitor_name=monitor_name,
                         title=f"{monitor_name} is down: {cause}", cause=cause, status="Open",
                         automatic=True, started_at=started_at, open_account_id=account_id)
+    # The title names the cause (hosts, errors): an internal note, never on the status page.
     entry = _entry(item, "started", item.title, started_at,
-                   derived_entry_id(incident_id, "started"))
+                   derived_entry_id(incident_id, "started"), public=False)
     return _insert(item, entry, _monitor_ref(item))
 
 
@@ -64,9 +65,11 @@ def create_manual(account_id: str, body: IncidentCreate, by: str | None, at: dat
     item = IncidentItem(account_id, incident_id, title=body.title, status="Open", automatic=False,
                         severity=body.severity, started_at=at, open_account_id=account_id,
                         monitor_id=monitor.monitor_id if monitor else None,
-                        monitor_name=monitor.name if monitor else None)
+                        monitor_name=monitor.name if monitor else None,
+                        public_status=body.status)
     entry = _entry(item, "started", body.message or "Incident opened.", at,
-                   derived_entry_id(incident_id, "started"), author=by, status=body.status)
+                   derived_entry_id(incident_id, "started"), author=by, status=body.status,
+                   public=True)
     return _insert(item, entry, events.monitor_ref(monitor) if monitor else None)
 
 
@@ -93,7 +96,7 @@ def resolve_for_monitor(account_id: str, monitor_id: str, resolved_at: datetime,
     resolved = None
     for item in store.query_open_automatic(account_id, monitor_id):
         try:
-            resolved = _resolve(item, None, resolved_at, message)
+            resolved = _resolve(item, None, resolved_at, message, public=False)
         except (ConflictError, NotFoundError):  # resolved or deleted meanwhile: nothing to do
             continue
     return resolved
@@ -106,7 +109,7 @@ def acknowledge(account_id: str, incident_id: str, by: str | None, at: datetime)
     _refuse_unless_open(item)
     item.status, item.acknowledged_at, item.acknowledged_by = "Acknowledged", at, by
     entry = _entry(item, "acknowledged", f"Acknowledged by {by or 'Enori'}.", at,
-                   derived_entry_id(incident_id, "acknowledged"), author=by)
+                   derived_entry_id(incident_id, "acknowledged"), author=by, public=False)
     actions = [IncidentItem.status.set("Acknowledged"), IncidentItem.acknowledged_at.set(at)]
     if by is not None:
         actions.append(IncidentItem.acknowledged_by.set(by))
@@ -117,17 +120,21 @@ def acknowledge(account_id: str, incident_id: str, by: str | None, at: datetime)
 
 
 def resolve(account_id: str, incident_id: str, by: str | None, at: datetime,
-            message: str | None = None) -> IncidentItem:
-    """Resolve an incident (open or acknowledged); 409 if it is already resolved."""
+            message: str | None = None, public: bool = True) -> IncidentItem:
+    """Resolve an incident (open or acknowledged); 409 if it is already resolved. A `message`
+    reaches the status page unless `public` is false; without one, the default text (it names
+    the key) stays internal."""
     item = require_incident(account_id, incident_id)
     _refuse_if_resolved(item)
-    return _resolve(item, by, at, message or f"Resolved by {by or 'Enori'}.")
+    return _resolve(item, by, at, message or f"Resolved by {by or 'Enori'}.",
+                    public=public and message is not None)
 
 
-def _resolve(item: IncidentItem, by: str | None, at: datetime, message: str) -> IncidentItem:
+def _resolve(item: IncidentItem, by: str | None, at: datetime, message: str,
+             public: bool) -> IncidentItem:
     item.status, item.resolved_at, item.resolved_by, item.open_account_id = "Resolved", at, by, None
     entry = _entry(item, "resolved", message, at, derived_entry_id(item.incident_id, "resolved"),
-                   author=by, status="Resolved")
+                   author=by, status="Resolved", public=public)
     actions = [IncidentItem.status.set("Resolved"), IncidentItem.resolved_at.set(at),
                IncidentItem.open_account_id.remove()]
     if by is not None:
@@ -172,27 +179,49 @@ def _refuse_unless_open(item: IncidentItem) -> None:
 
 # --- timeline --------------------------------------------------------------------------------
 
+def post_update(account_id: str, incident_id: str, message: str, at: datetime,
+                author: str | None, status: str | None = None, public: bool = True) -> dict:
+    """A human update (`POST /api/incidents/{id}/updates`): its status moves the incident
+    there, and `Resolved` resolves it through `resolve` (one `resolved` entry, one
+    `incident.resolved` event, whichever way it is resolved); the entry made."""
+    if status != "Resolved":
+        return add_timeline(account_id, incident_id, "update", message, at, author=author,
+                            status=status, public=public)
+    item = resolve(account_id, incident_id, author, at, message, public)
+    return entry_json(next(e for e in reversed(timeline_of(item)) if e.kind == "resolved"))
+
+
 def add_timeline(account_id: str, incident_id: str, kind: str, message: str, at: datetime,
                  author: str | None = None, entry_id: str | None = None,
-                 status: str | None = None) -> dict:
-    """Add an entry to an incident's timeline (404 if the account has no such incident).
-    Idempotent for a given `entry_id` and `at`: a retry returns the stored entry."""
+                 status: str | None = None, public: bool = False) -> dict:
+    """Add an entry to an incident's timeline (404 if the account has no such incident); a
+    `status` (not Resolved: see `post_update`) becomes the incident's public status, which a
+    resolved incident refuses (409). Idempotent for a given `entry_id` and `at`: a retry
+    returns the stored entry."""
     entry_id = entry_id or new_id("upd")
     entry = IncidentUpdateItem(incident_id, store.entry_key(at, entry_id), entry_id=entry_id,
                                account_id=account_id, kind=kind, message=message, status=status,
-                               author=author, at=at)
+                               author=author, at=at, public=public)
     try:
         with transaction() as tx:
-            tx.condition_check(IncidentItem, account_id, incident_id,
-                               condition=IncidentItem.incident_id.exists())
+            if status is None:
+                tx.condition_check(IncidentItem, account_id, incident_id,
+                                   condition=IncidentItem.incident_id.exists())
+            else:
+                tx.update(IncidentItem(account_id, incident_id),
+                          actions=[IncidentItem.public_status.set(status)],
+                          condition=IncidentItem.incident_id.exists()
+                          & IncidentItem.status.is_in("Open", "Acknowledged"))
             tx.save(entry, condition=_NEW_ENTRY)
     except TransactWriteError:
-        if store.get_incident(account_id, incident_id) is None:
+        current = store.get_incident(account_id, incident_id)
+        if current is None:
             raise NotFoundError(f"Incident {incident_id} not found.")
         existing = store.get_entry(incident_id, entry.entry_key)
-        if existing is None:
-            raise
-        return entry_json(existing)
+        if existing is not None:
+            return entry_json(existing)
+        _refuse_if_resolved(current)
+        raise
     if kind == "update":  # internal event: status page subscribers hear of updates
         events.emit(events.event_id_for(incident_id, entry_id), account_id, "incident.updated",
                     {"incident": {"id": incident_id}, "update": entry_json(entry)})
@@ -205,10 +234,11 @@ def derived_entry_id(incident_id: str, kind: str) -> str:
 
 
 def _entry(item: IncidentItem, kind: str, message: str, at: datetime, entry_id: str,
-           author: str | None = None, status: str | None = None) -> IncidentUpdateItem:
+           author: str | None = None, status: str | None = None,
+           public: bool = False) -> IncidentUpdateItem:
     return IncidentUpdateItem(item.incident_id, store.entry_key(at, entry_id), entry_id=entry_id,
                               account_id=item.account_id, kind=kind, message=message,
-                              status=status, author=author, at=at)
+                              status=status, author=author, at=at, public=public)
 
 
 def _event(item: IncidentItem, type_: str, monitor: dict | None) -> EventItem:
@@ -246,7 +276,7 @@ def list_incidents(account_id: str, monitor_id: str | None = None, status: str |
                  if i.account_id == account_id]
     else:
         items = store.query_account(account_id, start, end)
-    items = [i for i in items if status is None or i.status == status]
+    items = [i for i in items if status is None or status in (i.status, public_status(i))]
     return sorted(items, key=lambda i: (i.started_at, i.incident_id), reverse=True)
 
 
@@ -265,6 +295,18 @@ def active(account_id: str) -> list[IncidentItem]:
                   reverse=True)
 
 
+def public_status(item: IncidentItem, timeline: Iterable[IncidentUpdateItem] = ()) -> str:
+    """The incident's status as the public page shows it: Resolved once resolved, else the last
+    status an update gave (read from `timeline` for incidents stored before it was kept on the
+    incident), Investigating before any."""
+    if item.is_resolved:
+        return "Resolved"
+    if item.public_status:
+        return item.public_status
+    given = [e.status for e in timeline if e.status and e.status != "Resolved"]
+    return given[-1] if given else "Investigating"
+
+
 def incident_json(item: IncidentItem, timeline: Iterable[IncidentUpdateItem] | None = None,
                   now: datetime | None = None) -> dict:
     """The wire shape; `durationSeconds` runs to `now` (the runtime clock's) while not resolved."""
@@ -276,6 +318,7 @@ def incident_json(item: IncidentItem, timeline: Iterable[IncidentUpdateItem] | N
         "title": item.title,
         "cause": item.cause,
         "status": item.status,
+        "publicStatus": public_status(item),
         "automatic": bool(item.automatic),
         "severity": item.severity,
         "startedAt": iso(item.started_at),
@@ -292,7 +335,8 @@ def incident_json(item: IncidentItem, timeline: Iterable[IncidentUpdateItem] | N
 
 def entry_json(entry: IncidentUpdateItem) -> dict:
     return {"id": entry.entry_id, "kind": entry.kind, "message": entry.message,
-            "status": entry.status, "author": entry.author, "at": iso(entry.at)}
+            "status": entry.status, "author": entry.author, "at": iso(entry.at),
+            "public": entry.is_public}
 
 
 # --- figures ---------------------------------------------------------------------------------

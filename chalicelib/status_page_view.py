@@ -23,6 +23,7 @@ from typing import Any, Callable, Iterable
 from chalicelib import maintenance_windows
 from chalicelib import stats, status_pages
 from chalicelib.clock import iso
+from chalicelib.incidents import public_status
 from chalicelib.storage import incidents as incident_store
 from chalicelib.storage import monitors as monitor_store
 from chalicelib.storage import results as result_store
@@ -217,16 +218,13 @@ def average_response_ms(rollups: Iterable[Any]) -> int | None:
 
 
 def public_incident(item: IncidentItem, timeline: list[IncidentUpdateItem], name: str) -> dict:
-    """An incident without ids, causes or key names. Updates newest first."""
+    """An incident without ids, causes or key names: its public updates only, newest first,
+    and the status the API calls `publicStatus`."""
     updates = [u for u in (_public_update(item, e, name) for e in timeline) if u is not None]
     updates.reverse()
-    if item.is_resolved:
-        status = "Resolved"
-    else:
-        status = next((u["status"] for u in updates if u["status"]), "Investigating")
     return {
         "title": f"{name} is down" if item.automatic else item.title,
-        "status": status,
+        "status": public_status(item, timeline),
         "startedAt": iso(item.started_at),
         "resolvedAt": iso(item.resolved_at),
         "components": [name] if item.monitor_id else [],
@@ -235,20 +233,20 @@ def public_incident(item: IncidentItem, timeline: list[IncidentUpdateItem], name
 
 
 def _public_update(item: IncidentItem, entry: IncidentUpdateItem, name: str) -> dict | None:
-    if entry.kind == "update":
-        message, status = entry.message, entry.status
-    elif entry.kind == "started":
-        message = f"We are investigating an outage of {name}." if item.automatic \
-            else entry.message
+    """A public entry as written; the start and end of an incident in the page's own words when
+    their entry is internal (an automatic cause, a default text naming the key); None for any
+    other internal entry (private updates, region changes, acknowledgements)."""
+    if entry.kind == "started":
         status = entry.status or "Investigating"
+        generic = f"We are investigating an outage of {name}." if item.automatic \
+            else "We are investigating this incident."
     elif entry.kind == "resolved":
-        # The default text names the API key that resolved it: not for the public.
-        default = entry.message == f"Resolved by {entry.author or 'Enori'}."
-        if item.automatic:
-            message = f"{name} is operating normally again."
-        else:
-            message = "This incident has been resolved." if default else entry.message
         status = "Resolved"
-    else:  # region changes, acknowledgements, escalations: internal
+        generic = f"{name} is operating normally again." if item.automatic \
+            else "This incident has been resolved."
+    elif entry.is_public:
+        status, generic = entry.status, None
+    else:
         return None
+    message = entry.message if entry.is_public else generic
     return {"message": message, "status": status, "at": iso(entry.at)}

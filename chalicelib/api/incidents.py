@@ -15,7 +15,7 @@ from chalicelib import incidents
 from chalicelib.api.http import Call, endpoint, page, parse_int
 from chalicelib.errors import ValidationError
 from chalicelib.models.incidents import IncidentCreate, IncidentResolve, IncidentUpdateCreate
-from chalicelib.storage.incidents import STATUSES
+from chalicelib.storage.incidents import FILTER_STATUSES
 
 bp = Blueprint(__name__)
 
@@ -27,9 +27,9 @@ def _status(call: Call) -> str | None:
     raw = call.query("status")
     if raw is None or raw == "":
         return None
-    canonical = {s.lower(): s for s in STATUSES}.get(raw.strip().lower())
+    canonical = {s.lower(): s for s in FILTER_STATUSES}.get(raw.strip().lower())
     if canonical is None:
-        raise ValidationError.for_field("status", "must be one of " + ", ".join(STATUSES))
+        raise ValidationError.for_field("status", "must be one of " + ", ".join(FILTER_STATUSES))
     return canonical
 
 
@@ -112,12 +112,12 @@ def resolve_incident(call: Call, incident_id: str):
     raw = call.request.raw_body or b""
     body = call.body(IncidentResolve) if raw.strip() else IncidentResolve()
     item = incidents.resolve(call.account_id, incident_id, _by(call), call.clock.now(),
-                             body.message)
+                             body.message, body.public)
     return incidents.incident_json(item, incidents.timeline_of(item), now=call.clock.now())
 
 
 @endpoint(bp, "/api/incidents/{incident_id}/updates", "POST", scope="incidents:write", status=201)
 def add_update(call: Call, incident_id: str):
     body = call.body(IncidentUpdateCreate)
-    return incidents.add_timeline(call.account_id, incident_id, "update", body.message,
-                                  call.clock.now(), author=_by(call), status=body.status)
+    return incidents.post_update(call.account_id, incident_id, body.message, call.clock.now(),
+                                 _by(call), body.status, body.public)

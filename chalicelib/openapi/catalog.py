@@ -24,7 +24,7 @@ from chalicelib.models.status_pages import StatusPageIn
 from chalicelib.models.teams import MemberIn, TeamIn
 from chalicelib.openapi import examples, schemas
 from chalicelib.settings import REGION_NAMES
-from chalicelib.storage.incidents import STATUSES as INCIDENT_STATUSES
+from chalicelib.storage.incidents import FILTER_STATUSES as INCIDENT_STATUSES
 from chalicelib.subscriptions import SubscribeIn
 
 JSON = "application/json"
@@ -92,7 +92,9 @@ QUERY: dict[tuple[str, str], list[dict]] = {
     ("GET", "/api/monitors/{monitor_id}/pings"): [FROM, TO, *PAGING],
     ("GET", "/api/incidents"): [
         MONITOR_ID,
-        query("status", {"type": "string", "enum": list(INCIDENT_STATUSES)}, "Filter by status"),
+        query("status", {"type": "string", "enum": list(INCIDENT_STATUSES)},
+              "Filter by status: the lifecycle (`status`: Open, Acknowledged, Resolved) or "
+              "the public status (`publicStatus`: Investigating, Identified, Monitoring)"),
         FROM, TO, *PAGING],
     ("GET", "/api/incidents/recent"): [
         query("limit", {"type": "integer", "minimum": 1, "maximum": 500, "default": 10},

@@ -95,6 +95,8 @@ class TimelineEntry(OutModel):
     status: str | None
     author: str | None
     at: datetime | None
+    public: bool = Field(description="Whether the message reaches the status page and its "
+                                     "subscribers")
 
 
 class Incident(OutModel):
@@ -103,7 +105,10 @@ class Incident(OutModel):
     monitor_name: str | None
     title: str | None
     cause: str | None
-    status: str
+    status: str = Field(description="The lifecycle: Open, Acknowledged, Resolved")
+    public_status: str = Field(
+        description="What the status page shows: Investigating, Identified or Monitoring (the "
+                    "last status an update gave), Resolved once resolved")
     automatic: bool
     severity: str | None
     started_at: datetime | None

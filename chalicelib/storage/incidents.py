@@ -28,6 +28,10 @@ from chalicelib.storage.base import get_or_none, table_meta
 
 STATUSES = ("Open", "Acknowledged", "Resolved")
 UPDATE_STATUSES = ("Investigating", "Identified", "Monitoring", "Resolved")
+# The statuses of an incident that is not resolved, as the public page words them.
+OPEN_UPDATE_STATUSES = UPDATE_STATUSES[:-1]
+# What `GET /api/incidents?status=` takes: either vocabulary.
+FILTER_STATUSES = STATUSES + OPEN_UPDATE_STATUSES
 
 
 class ByStartedIndex(LocalSecondaryIndex):
@@ -75,6 +79,9 @@ class IncidentItem(Model):
     resolved_at = UTCDateTimeAttribute(null=True)
     resolved_by = UnicodeAttribute(null=True)
     open_account_id = UnicodeAttribute(null=True)    # = account_id while not resolved (sparse)
+    # The last status an update gave (Investigating, Identified, Monitoring): what the public
+    # page shows while the incident is not resolved. None before any.
+    public_status = UnicodeAttribute(null=True)
 
     by_started = ByStartedIndex()
     by_monitor = ByMonitorIndex()
@@ -98,6 +105,14 @@ class IncidentUpdateItem(Model):
     status = UnicodeAttribute(null=True)             # status-page style: Investigating ...
     author = UnicodeAttribute(null=True)
     at = UTCDateTimeAttribute()
+    # Whether the message may reach the status page and its subscribers: human updates by
+    # default, never automatic notes (they can name hosts and errors). None: written before
+    # the flag, when only `update` entries were shown as written.
+    public = BooleanAttribute(null=True)
+
+    @property
+    def is_public(self) -> bool:
+        return self.public if self.public is not None else self.kind == "update"
 
 
 def entry_key(at: datetime, entry_id: str) -> str:

@@ -28,6 +28,8 @@ def handle_event(event: dict) -> int:
     account_id = event.get("accountId")
     if event.get("event") not in NOTIFIED_EVENTS or not incident_id or not account_id:
         return 0
+    if event["event"] == "incident.updated" and not (event.get("update") or {}).get("public", True):
+        return 0  # an internal note: never mailed to the public
     item = incident_store.get_incident(account_id, incident_id)
     if item is None or not item.monitor_id:
         return 0  # deleted meanwhile, or a manual incident about no monitor: on no page

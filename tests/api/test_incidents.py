@@ -237,7 +237,8 @@ def test_it_creates_a_manual_incident_with_its_first_update(api, clock, account_
     assert body["automatic"] is False and body["monitorName"] == "Shop"
     assert body["timeline"] == [{"id": body["timeline"][0]["id"], "kind": "started",
                                  "message": "Looking into it", "status": "Investigating",
-                                 "author": "test", "at": "2026-03-24T10:00:00Z"}]
+                                 "author": "test", "at": "2026-03-24T10:00:00Z", "public": True}]
+    assert body["publicStatus"] == "Investigating"
     assert event(body["id"], "created").payload["monitor"]["id"] == monitor["id"]
 
 
@@ -252,6 +253,7 @@ def test_a_manual_incident_needs_no_monitor(api):
     ({"title": ""}, "title", "VALIDATION_ERROR"),
     ({"title": "x" * 201}, "title", "VALIDATION_ERROR"),
     ({"title": "t", "status": "Panicking"}, "status", "VALIDATION_ERROR"),
+    ({"title": "t", "status": "Resolved"}, "status", "VALIDATION_ERROR"),  # never opens resolved
     ({"title": "t", "colour": "red"}, "colour", "VALIDATION_ERROR"),
     ({"title": "t", "monitorId": "mon_doesnotexist00"}, "monitorId", "INVALID_REFERENCE"),
     ({"title": "t", "monitorId": ""}, "monitorId", "VALIDATION_ERROR"),  # was a 500 (fuzzer)
@@ -333,12 +335,92 @@ def test_it_adds_an_update(api):
 
 
 @pytest.mark.parametrize("body", [{}, {"message": ""}, {"message": "x" * 5001},
-                                  {"message": "m", "status": "Done"}])
+                                  {"message": "m", "status": "Done"},
+                                  {"message": "m", "public": "sometimes"}])
 def test_it_refuses_a_bad_update(api, body):
     created = manual(api)
     response = api.post(f"/api/incidents/{created['id']}/updates", body)
     assert response.status_code == 400
     assert len(api.get(f"/api/incidents/{created['id']}").json["timeline"]) == 1
+
+
+# --- one vocabulary: an update's status moves the incident ----------------------------------------
+
+def test_an_update_with_a_status_moves_the_incident_to_it(api, clock):
+    created = manual(api)
+    assert created["publicStatus"] == "Investigating"
+    clock.advance(60)
+    assert api.post(f"/api/incidents/{created['id']}/updates",
+                    {"message": "Found it", "status": "identified"}).status_code == 201
+    clock.advance(60)
+    api.post(f"/api/incidents/{created['id']}/updates", {"message": "still watching"})
+    body = api.get(f"/api/incidents/{created['id']}").json
+    assert (body["status"], body["publicStatus"]) == ("Open", "Identified")
+    assert [i["id"] for i in api.get("/api/incidents?status=Identified").json["items"]] == \
+        [created["id"]]
+    assert api.get("/api/incidents?status=monitoring").json["items"] == []
+    assert [i["publicStatus"] for i in api.get("/api/incidents/active").json] == ["Identified"]
+
+
+def test_a_resolved_update_resolves_it_once_like_resolve(api, clock):
+    created = manual(api)
+    clock.advance(120)
+    response = api.post(f"/api/incidents/{created['id']}/updates",
+                        {"message": "Fixed for good", "status": "Resolved"})
+    assert response.status_code == 201
+    assert (response.json["kind"], response.json["status"], response.json["public"]) == \
+        ("resolved", "Resolved", True)
+    body = api.get(f"/api/incidents/{created['id']}").json
+    assert (body["status"], body["publicStatus"], body["resolvedBy"]) == \
+        ("Resolved", "Resolved", "test")
+    assert body["durationSeconds"] == 120
+    assert api.get("/api/incidents/active").json == []
+    assert [e["kind"] for e in body["timeline"]] == ["started", "resolved"]
+    resolved = event(created["id"], "resolved")
+    assert resolved.type == "incident.resolved"
+    assert EventItem.count() == 2            # created + resolved: no incident.updated besides
+    again = api.post(f"/api/incidents/{created['id']}/updates",
+                     {"message": "x", "status": "Resolved"})
+    assert again.status_code == 409 and "already resolved" in again.json["message"]
+    assert api.post(f"/api/incidents/{created['id']}/resolve").status_code == 409
+
+
+def test_an_automatic_incident_resolved_by_an_update_is_not_resolved_again(
+        api, clock, account_id, monitor):
+    item = open_auto(account_id, monitor, clock)
+    api.post(f"/api/incidents/{item.incident_id}/updates",
+             {"message": "Failed over", "status": "Resolved"})
+    assert incidents.resolve_for_monitor(account_id, monitor["id"], clock.now(), "up") is None
+    assert len(api.get(f"/api/incidents/{item.incident_id}").json["timeline"]) == 2
+
+
+def test_a_resolved_incident_refuses_a_status_but_takes_a_note(api):
+    created = manual(api)
+    api.post(f"/api/incidents/{created['id']}/resolve")
+    moved = api.post(f"/api/incidents/{created['id']}/updates",
+                     {"message": "back?", "status": "Monitoring"})
+    assert moved.status_code == 409 and "already resolved" in moved.json["message"]
+    note = api.post(f"/api/incidents/{created['id']}/updates", {"message": "Postmortem soon"})
+    assert note.status_code == 201
+    assert api.get(f"/api/incidents/{created['id']}").json["publicStatus"] == "Resolved"
+
+
+def test_updates_are_public_unless_marked_and_automatic_notes_never_are(
+        api, clock, account_id, monitor):
+    item = open_auto(account_id, monitor, clock)
+    path = f"/api/incidents/{item.incident_id}"
+    clock.advance(1)
+    assert api.post(f"{path}/updates", {"message": "Customers see errors"}).json["public"] is True
+    clock.advance(1)
+    assert api.post(f"{path}/updates", {"message": "db-3 at 10.0.0.5 is out of disk",
+                                        "public": False}).json["public"] is False
+    clock.advance(1)
+    api.post(f"{path}/acknowledge")
+    clock.advance(1)
+    incidents.resolve_for_monitor(account_id, monitor["id"], clock.now(), "check passing")
+    assert [(e["kind"], e["public"]) for e in api.get(path).json["timeline"]] == [
+        ("started", False), ("update", True), ("update", False), ("acknowledged", False),
+        ("resolved", False)]
 
 
 # --- walls ----------------------------------------------------------------------------------------

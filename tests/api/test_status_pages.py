@@ -288,6 +288,35 @@ def test_subscribing_sends_a_confirmation_and_only_confirmed_addresses_get_incid
     assert len(mails_to(mailbox, "bob@example.com")) == 1  # the confirmation only
 
 
+def test_the_page_shows_the_apis_status_and_only_public_updates(api, clock, mailbox):
+    from chalicelib.storage.events import EventItem
+    from chalicelib.workers import status_notifications
+
+    monitor_id = monitor(api)
+    create_page(api, components=[{"monitorId": monitor_id}])
+    subscribe(api, "ann@example.com")
+    api.get(path_of(link(mails_to(mailbox, "ann@example.com")[0], "confirm")), key=None)
+    incident = api.post("/api/incidents", {"title": "Checkout errors", "monitorId": monitor_id,
+                                           "message": "Looking into it"}).json
+    path = f"/api/incidents/{incident['id']}"
+    clock.advance(60)
+    api.post(f"{path}/updates", {"message": "db-3 at 10.0.0.5 is full", "status": "Identified",
+                                 "public": False})
+    clock.advance(60)
+    api.post(f"{path}/updates", {"message": "Fix deployed", "status": "Monitoring"})
+    for event in sorted(EventItem.scan(), key=lambda e: e.created_at):
+        status_notifications.handle_event(json.loads(event.payload_json))
+
+    [shown] = api.get("/api/public/status-pages/acme", key=None).json["activeIncidents"]
+    assert shown["status"] == api.get(path).json["publicStatus"] == "Monitoring"
+    assert [u["message"] for u in shown["updates"]] == ["Fix deployed", "Looking into it"]
+    assert "10.0.0.5" not in raw(api, "GET", "/status/acme").body.decode()
+    mails = mails_to(mailbox, "ann@example.com")[1:]
+    assert [m["Subject"] for m in mails] == ["[Acme] Checkout errors: Investigating",
+                                             "[Acme] Checkout errors: Monitoring"]
+    assert not any("10.0.0.5" in body_of(m) for m in mails)
+
+
 def test_an_event_delivered_twice_mails_once(api, clock, mailbox):
     from chalicelib.storage.events import EventItem
     from chalicelib.workers import status_notifications
