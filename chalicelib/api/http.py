@@ -12,11 +12,12 @@ from typing import Any, Callable
 import pydantic
 from chalice import Blueprint, Response
 
-from chalicelib import apikeys, ratelimits, scopes
+from chalicelib import apikeys, ids, ratelimits, scopes
 from chalicelib.clock import clamp_to_utc, iso
-from chalicelib.errors import (EnoriError, InsufficientScopeError, RateLimitedError,
-                               ValidationError)
+from chalicelib.errors import (EnoriError, InsufficientScopeError, NotFoundError,
+                               RateLimitedError, ValidationError)
 from chalicelib.models.base import validation_details
+from chalicelib.models.status_pages import is_slug
 from chalicelib.runtime import runtime
 from chalicelib.storage import rate_limits as rate_store
 
@@ -28,6 +29,16 @@ MAX_LIMIT = 500
 # Chalice's bare 415.
 BODY_TYPES = ["application/json", "text/plain", "application/x-www-form-urlencoded",
               "application/octet-stream"]
+
+# What each path parameter can be. Anything else cannot name an object: a 404 before any lookup
+# (a value past DynamoDB's key limits would make the lookup itself fail). `name` (the by-name
+# upsert) is not here: its route validates it as the body's `name`, a 400.
+PATH_SHAPES: dict[str, Callable[[str], bool]] = {
+    **{param: functools.partial(ids.is_id, prefix)
+       for param, prefix in ids.PATH_ID_PREFIXES.items()},
+    "slug": is_slug,
+    "token": ids.is_token,
+}
 
 # (method, path, scope, public, rate tier) of every route: the route table OpenAPI and the
 # scope/tenant suites walk.
@@ -145,6 +156,14 @@ def error_response(error: EnoriError, headers: dict | None = None) -> Response:
     return json_response(error.body(), error.status, {**(headers or {}), **error.headers})
 
 
+def check_path(params: dict[str, str]) -> None:
+    """NotFoundError for a path value that cannot name anything (see PATH_SHAPES)."""
+    for name, value in params.items():
+        fits = PATH_SHAPES.get(name)
+        if fits is not None and not fits(value):
+            raise NotFoundError(f"No such {name.replace('_', ' ')}.")
+
+
 def enforce_rate_limits(principal: apikeys.Principal, method: str, tier: str | None) -> dict:
     """Count this request; the rate-limit headers, or RateLimitedError carrying them."""
     now = runtime.clock.time()
@@ -184,6 +203,7 @@ def endpoint(bp: Blueprint, path: str, methods: list[str] | str = "GET", *,
                     if not scopes.grants(principal.scopes, scope):
                         raise InsufficientScopeError(
                             f"This API key lacks the scope '{scope}' that this route needs.")
+                check_path(params)
                 result = handler(Call(request, principal, params), **params)
             except EnoriError as error:
                 return error_response(error, headers)
