@@ -15,7 +15,7 @@ from chalice import Blueprint, Response
 from chalicelib import apikeys, ids, ratelimits, scopes
 from chalicelib.clock import clamp_to_utc, iso
 from chalicelib.errors import (EnoriError, InsufficientScopeError, NotFoundError,
-                               RateLimitedError, ValidationError)
+                               PayloadTooLargeError, RateLimitedError, ValidationError)
 from chalicelib.models.base import validation_details
 from chalicelib.models.status_pages import is_slug
 from chalicelib.runtime import runtime
@@ -30,6 +30,9 @@ MAX_LIMIT = 500
 BODY_TYPES = ["application/json", "text/plain", "application/x-www-form-urlencoded",
               "application/octet-stream"]
 
+# Checked here, not behind a proxy, so it holds on Lambda and locally alike. Ping bodies are cut
+# to their own 10 KB later (`heartbeats.message_of`).
+MAX_BODY_BYTES = 1024 * 1024
 # What each path parameter can be. Anything else cannot name an object: a 404 before any lookup
 # (a value past DynamoDB's key limits would make the lookup itself fail). `name` (the by-name
 # upsert) is not here: its route validates it as the body's `name`, a 400.
@@ -79,6 +82,9 @@ class Call:
         except (ValueError, UnicodeDecodeError) as exc:
             raise ValidationError(f"Malformed JSON: {exc}",
                                   details=[{"field": "body", "message": "malformed JSON"}])
+        except RecursionError:   # the parser gives up around 1,000 levels deep
+            raise ValidationError("The request body is nested too deeply.",
+                                  details=[{"field": "body", "message": "nested too deeply"}])
 
     def body(self, model: Any) -> Any:
         """The body parsed with a pydantic model; 400 with per-field details if bad."""
@@ -156,6 +162,12 @@ def error_response(error: EnoriError, headers: dict | None = None) -> Response:
     return json_response(error.body(), error.status, {**(headers or {}), **error.headers})
 
 
+def check_body_size(request) -> None:
+    if len(request.raw_body or b"") > MAX_BODY_BYTES:
+        raise PayloadTooLargeError("The request body is larger than 1 MiB "
+                                   f"({MAX_BODY_BYTES} bytes).")
+
+
 def check_path(params: dict[str, str]) -> None:
     """NotFoundError for a path value that cannot name anything (see PATH_SHAPES)."""
     for name, value in params.items():
@@ -196,6 +208,7 @@ def endpoint(bp: Blueprint, path: str, methods: list[str] | str = "GET", *,
             request = bp.current_request
             headers: dict[str, str] = {}
             try:
+                check_body_size(request)
                 principal = None
                 if not public:
                     principal = apikeys.authenticate(request.headers.get("x-api-key"))
