@@ -72,6 +72,13 @@ class Call:
         params = self.request.query_params
         return list(params.getlist(name)) if params and name in params else []
 
+    def id_query(self, name: str, prefix: str, kind: str) -> str | None:
+        """An id query parameter (`?monitorId=`); 400 naming it if it cannot be such an id."""
+        value = self.query(name) or None
+        if value is not None and not ids.is_id(prefix, value):
+            raise ValidationError.for_field(name, f"must be a {kind} id ({prefix}_...)")
+        return value
+
     def json(self) -> Any:
         raw = self.request.raw_body or b""
         if not raw.strip():

@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from apitools import make_account
+from apitools import aws_calls, make_account
 
 
 def test_it_answers_401_without_a_key(api):
@@ -188,3 +188,13 @@ def test_a_nested_value_that_is_not_an_object_names_its_field(api, path, body, f
     assert {"field": field, "message": "must be a JSON object"} in response.json["details"]
     assert not [n for n in model_class_names() if n in response.body.decode()]
 
+
+@pytest.mark.parametrize("path", ["/api/incidents", "/api/alerts"])
+@pytest.mark.parametrize("value", ["mon_" + "a" * 2000, "not-an-id"])
+def test_a_monitor_filter_that_cannot_be_a_monitor_id_is_a_400_naming_it(api, path, value):
+    with aws_calls(with_params=True) as calls:
+        response = api.get(f"{path}?monitorId={value}")
+    assert response.status_code == 400, response.body
+    assert response.json["details"] == [{"field": "monitorId",
+                                         "message": "must be a monitor id (mon_...)"}]
+    assert not [op for op, params in calls if value in repr(params)]
