@@ -17,8 +17,8 @@ from apitools import aws_calls
 from app import app
 from chalicelib.api.http import PATH_SHAPES, ROUTES
 from chalicelib.scopes import FULL_ACCESS, SCOPES, VALID_SCOPES
-from route_table import (NOT_IDS, PRIVATE, PUBLIC, UNKNOWN_PARAM_MESSAGE, fill, params_of,
-                         random_values, route_key, too_long, unknown_private_params)
+from route_table import (NOT_IDS, PRIVATE, PUBLIC, TOO_LONG, UNKNOWN_PARAM_MESSAGE, fill,
+                         params_of, random_values, route_key, too_long, unknown_private_params)
 
 KEYS = [*SCOPES, FULL_ACCESS]
 OUTSIDERS = ["revoked key", "no key"]
@@ -153,7 +153,7 @@ def test_a_path_value_too_long_to_be_a_key_is_refused_before_any_lookup(keyring,
     with aws_calls(with_params=True) as calls:
         response = client.http.request(route["method"], fill(route["path"], values),
                                        headers=headers, body=body)
-    reached = [operation for operation, params in calls if "a" * 2000 in repr(params)]
+    reached = [operation for operation, params in calls if "a" * TOO_LONG in repr(params)]
     assert not reached, f"{reached}: the value reached DynamoDB (which refuses such keys: a 500)"
     if route["public"]:
         assert calls == []
