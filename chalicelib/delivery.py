@@ -210,6 +210,9 @@ def sweep_due(now: float) -> int:
     return len(overdue)
 
 
+TEST_ALERT_TYPE = "Test"
+
+
 def test_event(channel, now_iso: str, nonce: str) -> dict:
     """A test event: its own event name (`test`), so a receiver tells it from a real outage
     without reading `alert.type`, in the envelope of a `monitor.*` one."""
@@ -218,7 +221,7 @@ def test_event(channel, now_iso: str, nonce: str) -> dict:
         "test": True,
         "monitor": {"id": "mon_test", "name": "Enori test monitor", "url": "https://example.com",
                     "type": "Website"},
-        "alert": {"type": "Test", "message": "This is a test alert from Enori",
+        "alert": {"type": TEST_ALERT_TYPE, "message": "This is a test alert from Enori",
                   "timestamp": now_iso, "responseTimeMs": None},
     }
 

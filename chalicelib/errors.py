@@ -86,6 +86,12 @@ class MethodNotAllowedError(EnoriError):
     title = "Method not allowed"
 
 
+class PayloadTooLargeError(EnoriError):
+    status = 413
+    code = "PAYLOAD_TOO_LARGE"
+    title = "Payload too large"
+
+
 class ConflictError(EnoriError):
     status = 409
     code = "CONFLICT"

@@ -51,16 +51,17 @@ def make_account(plan: str = "Business", scopes=("*",), **addons):
 
 
 @contextmanager
-def aws_calls():
+def aws_calls(with_params: bool = False):
     """Every AWS operation made inside the block (PynamoDB and boto3 both go through botocore):
-    how tests prove that no path issues a Scan."""
+    how tests prove that no path issues a Scan. With `with_params`, (operation, params) pairs:
+    how they prove that a value never reached storage."""
     from botocore.client import BaseClient
 
-    calls: list[str] = []
+    calls: list = []
     original = BaseClient._make_api_call
 
     def spy(self, operation, params):
-        calls.append(operation)
+        calls.append((operation, params) if with_params else operation)
         return original(self, operation, params)
 
     BaseClient._make_api_call = spy

@@ -5,15 +5,20 @@ from datetime import datetime
 
 from chalice import Blueprint
 
-from chalicelib import delivery
+from chalicelib import delivery, evaluator
 from chalicelib.api.http import Call, endpoint, page
 from chalicelib.clock import iso
 from chalicelib.errors import NotFoundError, ValidationError
+from chalicelib.events import PUBLIC_EVENTS
 from chalicelib.storage import alert_records as records
 from chalicelib.storage import channels as channel_store
 
 bp = Blueprint(__name__)
 STATUSES = ("Pending", "Retrying", "Delivered", "Failed")
+# `type` is a record's alert type (an incident event's record has the event as its type) or its
+# event: what `delivery.new_record` stores.
+ALERT_TYPES = (*evaluator.ALERT_TYPES.values(), delivery.TEST_ALERT_TYPE)
+EVENTS = tuple(dict.fromkeys((*evaluator.ALERT_TYPES, *PUBLIC_EVENTS)))
 
 
 def _epoch_iso(epoch) -> str | None:
@@ -45,16 +50,26 @@ def list_alerts(call: Call):
     if status is not None:
         status = {s.lower(): s for s in STATUSES}.get(status.lower()) or \
             _bad("status", "must be one of " + ", ".join(STATUSES))
-    monitor_id, kind = call.query("monitorId"), call.query("type")
+    monitor_id, kind = call.id_query("monitorId", "mon", "monitor"), _type(call.query("type"))
     start, end = call.time("from"), call.time("to")
     if start is not None and end is not None and start > end:
         _bad("from", "must not be after `to`")  # DynamoDB refuses an inverted BETWEEN: a 500
     items = [r for r in records.list_records(call.account_id, _epoch(start), _epoch(end))
              if (status is None or r.status == status)
              and (monitor_id is None or r.monitor_id == monitor_id)
-             and (kind is None or r.alert_type.lower() == kind.lower()
-                  or r.event_type == kind)]
+             and (kind is None or kind in (r.alert_type, r.event_type))]
     return page([record_json(r) for r in items], limit, offset)
+
+
+def _type(raw: str | None) -> str | None:
+    """The canonical spelling of a `type` filter (any case), or a 400 listing the choices."""
+    if raw is None:
+        return None
+    canonical = {t.lower(): t for t in (*ALERT_TYPES, *EVENTS)}.get(raw.lower())
+    if canonical is None:
+        _bad("type", f"must be an alert type ({', '.join(ALERT_TYPES)}) "
+                     f"or an event ({', '.join(EVENTS)})")
+    return canonical
 
 
 def _epoch(value: datetime | None) -> float | None:

@@ -12,11 +12,12 @@ from typing import Any, Callable
 import pydantic
 from chalice import Blueprint, Response
 
-from chalicelib import apikeys, ratelimits, scopes
+from chalicelib import apikeys, ids, ratelimits, scopes
 from chalicelib.clock import clamp_to_utc, iso
-from chalicelib.errors import (EnoriError, InsufficientScopeError, RateLimitedError,
-                               ValidationError)
+from chalicelib.errors import (EnoriError, InsufficientScopeError, NotFoundError,
+                               PayloadTooLargeError, RateLimitedError, ValidationError)
 from chalicelib.models.base import validation_details
+from chalicelib.models.status_pages import is_slug
 from chalicelib.runtime import runtime
 from chalicelib.storage import rate_limits as rate_store
 
@@ -28,6 +29,19 @@ MAX_LIMIT = 500
 # Chalice's bare 415.
 BODY_TYPES = ["application/json", "text/plain", "application/x-www-form-urlencoded",
               "application/octet-stream"]
+
+# Checked here, not behind a proxy, so it holds on Lambda and locally alike. Ping bodies are cut
+# to their own 10 KB later (`heartbeats.message_of`).
+MAX_BODY_BYTES = 1024 * 1024
+# What each path parameter can be. Anything else cannot name an object: a 404 before any lookup
+# (a value past DynamoDB's key limits would make the lookup itself fail). `name` (the by-name
+# upsert) is not here: its route validates it as the body's `name`, a 400.
+PATH_SHAPES: dict[str, Callable[[str], bool]] = {
+    **{param: functools.partial(ids.is_id, prefix)
+       for param, prefix in ids.PATH_ID_PREFIXES.items()},
+    "slug": is_slug,
+    "token": ids.is_token,
+}
 
 # (method, path, scope, public, rate tier) of every route: the route table OpenAPI and the
 # scope/tenant suites walk.
@@ -58,6 +72,13 @@ class Call:
         params = self.request.query_params
         return list(params.getlist(name)) if params and name in params else []
 
+    def id_query(self, name: str, prefix: str, kind: str) -> str | None:
+        """An id query parameter (`?monitorId=`); 400 naming it if it cannot be such an id."""
+        value = self.query(name) or None
+        if value is not None and not ids.is_id(prefix, value):
+            raise ValidationError.for_field(name, f"must be a {kind} id ({prefix}_...)")
+        return value
+
     def json(self) -> Any:
         raw = self.request.raw_body or b""
         if not raw.strip():
@@ -68,6 +89,9 @@ class Call:
         except (ValueError, UnicodeDecodeError) as exc:
             raise ValidationError(f"Malformed JSON: {exc}",
                                   details=[{"field": "body", "message": "malformed JSON"}])
+        except RecursionError:   # the parser gives up around 1,000 levels deep
+            raise ValidationError("The request body is nested too deeply.",
+                                  details=[{"field": "body", "message": "nested too deeply"}])
 
     def body(self, model: Any) -> Any:
         """The body parsed with a pydantic model; 400 with per-field details if bad."""
@@ -145,6 +169,20 @@ def error_response(error: EnoriError, headers: dict | None = None) -> Response:
     return json_response(error.body(), error.status, {**(headers or {}), **error.headers})
 
 
+def check_body_size(request) -> None:
+    if len(request.raw_body or b"") > MAX_BODY_BYTES:
+        raise PayloadTooLargeError("The request body is larger than 1 MiB "
+                                   f"({MAX_BODY_BYTES} bytes).")
+
+
+def check_path(params: dict[str, str]) -> None:
+    """NotFoundError for a path value that cannot name anything (see PATH_SHAPES)."""
+    for name, value in params.items():
+        fits = PATH_SHAPES.get(name)
+        if fits is not None and not fits(value):
+            raise NotFoundError(f"No such {name.replace('_', ' ')}.")
+
+
 def enforce_rate_limits(principal: apikeys.Principal, method: str, tier: str | None) -> dict:
     """Count this request; the rate-limit headers, or RateLimitedError carrying them."""
     now = runtime.clock.time()
@@ -177,6 +215,7 @@ def endpoint(bp: Blueprint, path: str, methods: list[str] | str = "GET", *,
             request = bp.current_request
             headers: dict[str, str] = {}
             try:
+                check_body_size(request)
                 principal = None
                 if not public:
                     principal = apikeys.authenticate(request.headers.get("x-api-key"))
@@ -184,6 +223,7 @@ def endpoint(bp: Blueprint, path: str, methods: list[str] | str = "GET", *,
                     if not scopes.grants(principal.scopes, scope):
                         raise InsufficientScopeError(
                             f"This API key lacks the scope '{scope}' that this route needs.")
+                check_path(params)
                 result = handler(Call(request, principal, params), **params)
             except EnoriError as error:
                 return error_response(error, headers)

@@ -53,7 +53,7 @@ def _by(call: Call) -> str:
 def list_incidents(call: Call):
     limit, offset = call.paging()
     start, end = _range(call, None)
-    items = incidents.list_incidents(call.account_id, call.query("monitorId") or None,
+    items = incidents.list_incidents(call.account_id, call.id_query("monitorId", "mon", "monitor"),
                                      _status(call), start, end)
     now = call.clock.now()
     listed = page(items, limit, offset)

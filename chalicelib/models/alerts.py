@@ -7,13 +7,13 @@ parses the fields every type shares; the rest is the type's configuration, which
 """
 from __future__ import annotations
 
-import re
 from typing import Annotated
 
 from pydantic import AfterValidator, Field, StringConstraints
 
 from chalicelib.alerting import CHANNEL_TYPES
 from chalicelib.events import PUBLIC_EVENTS
+from chalicelib.ids import is_id
 from chalicelib.models.base import ApiModel, case_insensitive_enum
 from chalicelib.models.fields import ChannelIds, Tags
 
@@ -28,7 +28,7 @@ ObjectName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=
 
 
 def _check_monitor_id(value: str) -> str:
-    if not re.fullmatch(r"mon_[a-z0-9]{1,64}", value):
+    if not is_id("mon", value):
         raise ValueError("must be a monitor id (mon_...)")
     return value
 

@@ -38,7 +38,12 @@ def case_insensitive_enum(*values: str) -> Any:
 
 # pydantic's messages start with these; the API's details read better without them.
 _MESSAGE_PREFIXES = ("Value error, ", "Assertion failed, ")
-_MESSAGE_BY_TYPE = {"extra_forbidden": "unknown field", "missing": "required"}
+# pydantic's own words for these name internal classes ("a valid dictionary or instance of
+# AlertChannelHead"): the client sent something other than a JSON object where one belongs.
+_NOT_AN_OBJECT = "must be a JSON object"
+_MESSAGE_BY_TYPE = {"extra_forbidden": "unknown field", "missing": "required",
+                    "model_type": _NOT_AN_OBJECT, "model_attributes_type": _NOT_AN_OBJECT,
+                    "dataclass_type": _NOT_AN_OBJECT, "dict_type": _NOT_AN_OBJECT}
 _SNAKE_NAME = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)+")
 
 

@@ -2,11 +2,11 @@
 and teams are the caller's: `chalicelib/escalation_policies.py`."""
 from __future__ import annotations
 
-import re
 from typing import Annotated
 
 from pydantic import AfterValidator, Field, model_validator
 
+from chalicelib.ids import is_id
 from chalicelib.models.alerts import ObjectName
 from chalicelib.models.base import ApiModel
 from chalicelib.models.fields import ChannelIds
@@ -17,7 +17,7 @@ MAX_DELAY_MINUTES = 1440
 
 
 def _check_team_id(value: str) -> str:
-    if not re.fullmatch(r"team_[a-z0-9]{1,64}", value):
+    if not is_id("team", value):
         raise ValueError("must be a team id (team_...)")
     return value
 

@@ -16,6 +16,7 @@ from cronsim import CronSim, CronSimError
 from pydantic import AfterValidator, Field, StringConstraints
 
 from chalicelib.clock import to_utc
+from chalicelib.ids import is_id
 from chalicelib.models.base import case_insensitive_enum
 from chalicelib.settings import REGION_NAMES
 
@@ -140,7 +141,7 @@ def _check_tag(value: str) -> str:
 
 
 def _check_channel_id(value: str) -> str:
-    if not re.fullmatch(r"ch_[a-z0-9]{1,64}", value):
+    if not is_id("ch", value):
         raise ValueError("must be an alert channel id (ch_...)")
     return value
 

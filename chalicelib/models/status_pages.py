@@ -13,8 +13,12 @@ MAX_COMPONENTS = 50
 _SLUG = re.compile(r"[a-z0-9][a-z0-9-]{1,58}[a-z0-9]")
 
 
+def is_slug(value: str) -> bool:
+    return _SLUG.fullmatch(value) is not None
+
+
 def _check_slug(value: str) -> str:
-    if not _SLUG.fullmatch(value):
+    if not is_slug(value):
         raise ValueError("must be 3-60 lowercase letters, digits and hyphens, "
                          "starting and ending with a letter or digit")
     return value

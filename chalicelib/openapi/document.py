@@ -29,6 +29,7 @@ ERRORS = {
     403: ("Forbidden", "The key lacks the required scope, or a plan limit is reached"),
     404: ("NotFound", "Not found (or another account's object)"),
     409: ("Conflict", "Conflict: a duplicate, or a concurrent change; fetch and retry"),
+    413: ("PayloadTooLarge", "The request body is larger than 1 MiB"),
     429: ("TooManyRequests", "Rate limit exceeded: wait `Retry-After` seconds"),
     500: ("InternalError", "Unexpected error (the envelope, never a stack trace)"),
 }
@@ -261,6 +262,8 @@ def error_statuses(route: dict) -> list[int]:
         codes.add(400)
     if _PATH_PARAM.search(route["path"]) or (not route["public"] and key in catalog.BODIES):
         codes.add(404)
+    if key in catalog.BODIES:
+        codes.add(413)
     if not route["public"]:
         codes.update((401, 403, 429))
         if route["method"] in ("POST", "PUT", "DELETE"):

@@ -32,7 +32,8 @@ class Error(OutModel):
     message: str = Field(description="What went wrong and what to do")
     code: str = Field(description="Machine-readable code, e.g. VALIDATION_ERROR, UNAUTHORIZED, "
                                   "INSUFFICIENT_SCOPE, PLAN_LIMIT_EXCEEDED, NOT_FOUND, CONFLICT, "
-                                  "RATE_LIMITED, SSRF_BLOCKED, INTERNAL_ERROR")
+                                  "PAYLOAD_TOO_LARGE, RATE_LIMITED, SSRF_BLOCKED, "
+                                  "INTERNAL_ERROR")
     details: list[ErrorDetail] | None = Field(None, description="Per-field problems (400 only)")
 
 

@@ -13,10 +13,12 @@ import json
 import pytest
 from chalice.test import Client
 
+from apitools import aws_calls
 from app import app
+from chalicelib.api.http import PATH_SHAPES, ROUTES
 from chalicelib.scopes import FULL_ACCESS, SCOPES, VALID_SCOPES
-from route_table import (PRIVATE, PUBLIC, UNKNOWN_PARAM_MESSAGE, fill, random_values, route_key,
-                         unknown_private_params)
+from route_table import (NOT_IDS, PRIVATE, PUBLIC, TOO_LONG, UNKNOWN_PARAM_MESSAGE, fill,
+                         params_of, random_values, route_key, too_long, unknown_private_params)
 
 KEYS = [*SCOPES, FULL_ACCESS]
 OUTSIDERS = ["revoked key", "no key"]
@@ -120,3 +122,45 @@ def test_a_public_route_answers_without_a_key(keyring, route):
     client, _ = keyring
     response = call(client, route, None)
     assert response.status_code not in (401, 403) and response.status_code < 500, response.body
+
+
+# --- path values that cannot name anything ------------------------------------------------------
+
+# Each path parameter too long alone, and all of them at once on routes with several.
+TOO_LONG_CASES = [pytest.param(r, names, id=f"{route_key(r)} {'+'.join(names)}")
+                  for r in ROUTES for names in
+                  [[n] for n in params_of(r["path"])] + ([params_of(r["path"])]
+                                                         if len(params_of(r["path"])) > 1 else [])]
+# A body valid for the upsert by name, so its 400 is about the name in the path.
+WEBSITE = {"type": "Website", "url": "https://a.example.com"}
+
+
+def test_the_edge_knows_the_shape_of_every_path_parameter():
+    unknown = {n for r in ROUTES for n in params_of(r["path"])} - set(PATH_SHAPES) - set(NOT_IDS)
+    assert not unknown, (f"path parameters {sorted(unknown)}: say what they can be in "
+                         "PATH_SHAPES of chalicelib/api/http.py (or why not in NOT_IDS of "
+                         "tests/route_table.py)")
+
+
+@pytest.mark.parametrize("route, names", TOO_LONG_CASES)
+def test_a_path_value_too_long_to_be_a_key_is_refused_before_any_lookup(keyring, route, names):
+    client, keys = keyring
+    values = {**random_values(route["path"]), **{n: too_long(n) for n in names}}
+    headers = {"Content-Type": "application/json"}
+    if not route["public"]:
+        headers["X-API-Key"] = keys[FULL_ACCESS]
+    body = json.dumps(WEBSITE) if route["method"] in ("POST", "PUT") else b""
+    with aws_calls(with_params=True) as calls:
+        response = client.http.request(route["method"], fill(route["path"], values),
+                                       headers=headers, body=body)
+    reached = [operation for operation, params in calls if "a" * TOO_LONG in repr(params)]
+    assert not reached, f"{reached}: the value reached DynamoDB (which refuses such keys: a 500)"
+    if route["public"]:
+        assert calls == []
+    if set(names) & set(NOT_IDS):   # the upsert's name is the body's: a 400 naming it
+        assert response.status_code == 400, response.body
+        assert [d["field"] for d in json.loads(response.body)["details"]] == ["name"]
+        return
+    assert response.status_code == 404, response.body
+    if route["method"] != "HEAD":
+        assert json.loads(response.body)["code"] == "NOT_FOUND"

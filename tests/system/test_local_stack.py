@@ -90,3 +90,45 @@ def test_it_leaves_no_dynamodb_local_behind_when_killed_outright(tmp_path):
     stack = LocalStack(data_dir).start()
     stack.kill()  # SIGKILL: no finally, no atexit; the kernel's parent-death signal stops the JVM
     assert wait_until(lambda: processes_mentioning(str(data_dir)) == [])
+
+
+# Past DynamoDB Local's key limits wherever the value goes (a partition key holds 2,048 bytes).
+TOO_LONG = "a" * 2100
+
+
+def test_bad_input_is_a_400_404_or_413_in_the_envelope_never_a_500(local_stack):
+    key = local_stack.key
+    status, job = local_stack.request("POST", "/api/monitors", key=key,
+                                      body={"name": "nightly", "type": "Job", "periodSeconds": 3600})
+    assert status == 201, job
+    answers = {}
+    for method, path, with_key in [
+            ("GET", f"/ping/{TOO_LONG}", False), ("POST", f"/ping/{TOO_LONG}/fail", False),
+            ("GET", f"/status/{TOO_LONG}", False),
+            ("GET", f"/api/public/status-pages/{TOO_LONG}", False),
+            ("POST", f"/api/public/status-pages/{TOO_LONG}/subscribe", False),
+            ("GET", f"/api/monitors/mon_{TOO_LONG}", True),
+            ("DELETE", f"/api/teams/team_{TOO_LONG}/members/mbr_{TOO_LONG}", True),
+            ("GET", f"/api/incidents/inc_{TOO_LONG}", True)]:
+        status, body = local_stack.request(method, path, key=key if with_key else None,
+                                           body={"email": "a@example.com"}
+                                           if method == "POST" else None)
+        answers[f"{method} {path[:40]}"] = (status, body.get("code") if isinstance(body, dict)
+                                            else body)
+    assert answers == {name: (404, "NOT_FOUND") for name in answers}
+
+    status, body = local_stack.request("GET", f"/api/incidents?monitorId=mon_{TOO_LONG}", key=key)
+    assert (status, body["details"][0]["field"]) == (400, "monitorId")
+    deep = b"[" * 100_000 + b"]" * 100_000
+    status, body = local_stack.request("POST", "/api/monitors", key=key, body=deep,
+                                       headers={"Content-Type": "application/json"})
+    assert (status, body["code"]) == (400, "VALIDATION_ERROR"), body
+    huge = b'{"name": "big", "scopes": ["*"]}'.ljust(1024 * 1024 + 1)
+    status, body = local_stack.request("POST", "/api/keys", key=key, body=huge,
+                                       headers={"Content-Type": "application/json"})
+    assert (status, body["code"]) == (413, "PAYLOAD_TOO_LARGE"), body
+    status, body = local_stack.request("POST", f"/ping/{job['pingToken']}", body=b"x" * (2 << 20),
+                                       headers={"Content-Type": "text/plain"})
+    assert (status, body["code"]) == (413, "PAYLOAD_TOO_LARGE"), body
+    assert local_stack.request("GET", f"/api/monitors/{job['id']}/pings", key=key)[1][
+        "totalCount"] == 0

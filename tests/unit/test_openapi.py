@@ -85,6 +85,14 @@ def test_it_documents_auth_and_rate_limit_answers_on_private_routes(doc):
                                         "X-RateLimit-Reset", "Retry-After"}
 
 
+def test_every_route_that_takes_a_body_documents_the_413_of_one_over_1_mib(doc):
+    from chalicelib.openapi import catalog
+
+    for (method, path), op in operations(doc).items():
+        assert ("413" in op["responses"]) == ((method, path) in catalog.BODIES), (method, path)
+    assert "413" in operations(doc)[("POST", "/ping/{token}")]["responses"]
+
+
 def test_every_error_answer_is_the_error_envelope(doc):
     error = doc["components"]["schemas"]["Error"]
     assert set(error["required"]) == {"error", "message", "code"}

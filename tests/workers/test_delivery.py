@@ -199,5 +199,8 @@ def test_alert_records_filter_by_status_and_monitor(api, private_ok, receiver, r
     delivery.deliver_event(down_event(api, monitor))
     assert len(api.get("/api/alerts?status=failed").json["items"]) == 1
     assert api.get("/api/alerts?status=Delivered").json["items"] == []
-    assert len(api.get(f"/api/alerts?monitorId={monitor['id']}&type=Down").json["items"]) == 1
+    for kind in ("Down", "down", "monitor.down"):   # the alert's type or its event, any case
+        assert len(api.get(f"/api/alerts?monitorId={monitor['id']}&type={kind}")
+                   .json["items"]) == 1
+    assert api.get("/api/alerts?type=Recovered").json["items"] == []
     assert api.get("/api/alerts?status=nope").status_code == 400
