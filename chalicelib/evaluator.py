@@ -66,9 +66,11 @@ def evaluate_observation(monitor: MonitorItem, obs: Observation, policy: Policy)
         item = states.load_state(monitor.account_id, monitor.monitor_id)
         before = MonitorState.from_dict(item_state(item))
         if state_machine.is_quiet(before, policy, obs):
+            show_if_hidden(monitor, before)
             return []
         after, transitions = state_machine.evaluate(before, policy, obs)
         if after == before and not transitions:
+            show_if_hidden(monitor, before)
             return []
         stored = [event_for(monitor, t, obs, after, now) for t in transitions if not t.suppressed]
         try:
@@ -82,6 +84,22 @@ def evaluate_observation(monitor: MonitorItem, obs: Observation, policy: Policy)
         return transitions
     raise RuntimeError(f"could not commit the state of {monitor.monitor_id} after "
                        f"{MAX_ATTEMPTS} attempts")
+
+
+def show_if_hidden(monitor: MonitorItem, state: MonitorState) -> bool:
+    """Mirror the evaluator's status onto the monitor when a skipped write would leave it
+    showing another one; True if it wrote.
+
+    A pause and a resume change the monitor's status (Paused, then Pending) but not the
+    evaluator's, which still says Up: every later passing result is quiet, and without this the
+    monitor said Pending for good. The mirror costs one write when the two differ (once after a
+    resume, or after a crash between a commit and its mirror) and nothing in the steady state,
+    where the monitor already shows what the state says.
+    """
+    if monitor.paused or monitor.status == state.status:
+        return False
+    return monitor_store.mirror_state(monitor.account_id, monitor.monitor_id, state.status,
+                                      state.region_status, state.degraded)
 
 
 def has_counted(monitor: MonitorItem, slot: int, region: str) -> bool:
