@@ -102,12 +102,14 @@ def _uptime_after(monitor_item: Any, rollup: store.CheckRollupItem, hour: int
 
 
 def results_for(monitor_id: str, limit: int, start: datetime | None = None,
-                end: datetime | None = None, region: str | None = None
-                ) -> list[store.CheckResultItem]:
-    """Up to `limit` results, newest first; `start`/`end` select by scheduled time (inclusive)."""
+                end: datetime | None = None, region: str | None = None, offset: int = 0
+                ) -> tuple[list[store.CheckResultItem], int]:
+    """(up to `limit` results after the first `offset`, newest first; how many match in all).
+    `start`/`end` select by scheduled time (inclusive)."""
     start_epoch = math.ceil(start.timestamp()) if start is not None else None
     end_epoch = int(end.timestamp()) if end is not None else None
-    return store.query_results(monitor_id, limit, start_epoch, end_epoch, region)
+    items = store.query_results(monitor_id, offset + limit, start_epoch, end_epoch, region)
+    return items[offset:], store.count_results(monitor_id, start_epoch, end_epoch, region)
 
 
 def incident_totals(monitor_id: str, start: datetime, end: datetime) -> tuple[int, int]:
