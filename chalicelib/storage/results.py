@@ -13,10 +13,18 @@ Access patterns, check-rollups (hash monitor_id, range bucket "h#<hour epoch:011
 - count a result: ONE UpdateItem of ADD actions (atomic, no read first, exact under concurrency)
 - a period's rollups: Query(monitor_id) with bucket BETWEEN the first and last hour
 - cascade delete and expiry: as for results
+
+Access patterns, status changes of Job monitors (`StatusChangeItem`, in the check-rollups table
+under the monitor with range key "s#<epoch:011d>#<new status>", so the "h#" rollup ranges never
+see them):
+- record one: a PutItem inside the evaluator's transaction that commits the change (one write
+  per status change, never per ping); its key is its identity, so a retry rewrites it
+- a window's changes: Query(monitor_id) with the range key BETWEEN the window's ends
+- cascade delete: with the rollups (the same Query over the monitor's keys)
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Iterator
 
 from pynamodb.attributes import (BooleanAttribute, NumberAttribute, TTLAttribute,
@@ -88,6 +96,47 @@ class CheckRollupItem(_HistogramAttributes, Model):
     @property
     def histogram(self) -> list[int]:
         return [int(getattr(self, histogram_attribute(i)) or 0) for i in range(stats.BUCKET_COUNT)]
+
+
+# Status changes are kept past the longest window any uptime covers (90 days: stats, badges and
+# status pages), whatever the plan's retention: without one, a window could not tell how it began.
+STATUS_CHANGE_KEEP_SECONDS = 92 * 24 * 3600
+
+
+def change_key(at_epoch: int, after: str) -> str:
+    return f"s#{int(at_epoch):011d}#{after}"
+
+
+class StatusChangeItem(Model):
+    """A Job monitor's status change (Up/Down/Pending), for its time-based uptime."""
+    Meta = table_meta("check-rollups")
+
+    monitor_id = UnicodeAttribute(hash_key=True)
+    bucket = UnicodeAttribute(range_key=True)
+    before = UnicodeAttribute()
+    after = UnicodeAttribute()
+    expires_at = TTLAttribute(null=True)
+
+    @property
+    def at(self) -> int:
+        return int(self.bucket.split("#")[1])
+
+
+def status_change_item(monitor_id: str, at_epoch: int, before: str, after: str
+                       ) -> StatusChangeItem:
+    return StatusChangeItem(monitor_id, change_key(at_epoch, after), before=before, after=after,
+                            expires_at=datetime.fromtimestamp(
+                                at_epoch + STATUS_CHANGE_KEEP_SECONDS, timezone.utc))
+
+
+def status_changes_between(monitor_id: str, start_epoch: int, end_epoch: int
+                           ) -> list[StatusChangeItem]:
+    """The monitor's status changes at start_epoch..end_epoch (inclusive), oldest first."""
+    low, high = max(start_epoch, 0), min(end_epoch, LAST_SLOT)
+    if low > high:
+        return []
+    return list(StatusChangeItem.query(
+        monitor_id, StatusChangeItem.bucket.between(change_key(low, ""), change_key(high, "~"))))
 
 
 def insert_result(item: CheckResultItem) -> bool:
