@@ -96,10 +96,10 @@ def test_it_computes_stats_from_the_recorded_results(api, clock, monitor_id):
         (4, 75.0, "2026-03-17T11:00:00Z")
 
 
-def test_it_reports_a_monitor_without_results_as_fully_up(api, monitor_id):
+def test_it_reports_a_monitor_without_results_as_having_no_uptime(api, monitor_id):
     body = api.get(f"/api/monitors/{monitor_id}/stats?period=90d").json
     assert (body["uptimePercentage"], body["totalChecks"], body["avgResponseTimeMs"],
-            body["p95ResponseTimeMs"]) == (100.0, 0, None, None)
+            body["p95ResponseTimeMs"]) == (None, 0, None, None)   # null, not 100: never checked
 
 
 def test_it_refuses_an_unknown_period(api, monitor_id):
