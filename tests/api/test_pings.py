@@ -295,3 +295,11 @@ def test_a_job_uptime_is_the_time_it_was_not_down(api, clock, job):
 
 def test_a_never_pinged_job_has_no_uptime(api, job):
     assert api.get(f"/api/monitors/{job['id']}/stats").json["uptimePercentage"] is None
+
+
+def test_a_resumed_job_is_up_again_after_its_next_ping(api, job):
+    ping(api, f"/ping/{job['pingToken']}")
+    api.post(f"/api/monitors/{job['id']}/pause")
+    assert api.post(f"/api/monitors/{job['id']}/resume").json["status"] == "Pending"
+    ping(api, f"/ping/{job['pingToken']}")
+    assert api.get(f"/api/monitors/{job['id']}").json["status"] == "Up"
