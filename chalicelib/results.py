@@ -165,13 +165,8 @@ def job_status_spans(monitor_item: Any, start_epoch: int, end_epoch: int
                                                      end_epoch)]
     current = monitor_item.status
     if not changes and current not in stats.KNOWN_STATUSES:
-        current = _evaluated_status(monitor_item)
+        current = state_store.evaluated_status(monitor_item.account_id, monitor_item.monitor_id)
     return stats.status_spans(changes, current, start_epoch, end_epoch)
-
-
-def _evaluated_status(monitor_item: Any) -> str:
-    item = state_store.load_state(monitor_item.account_id, monitor_item.monitor_id)
-    return json.loads(item.state_json or "{}").get("status", "Pending")
 
 
 def job_uptime(monitor_item: Any, start: datetime, end: datetime) -> float | None:

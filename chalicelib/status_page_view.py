@@ -189,8 +189,7 @@ def day_bars(rollups: Iterable[Any], first_day: date, days: int = DAYS) -> list[
         day = first_day + timedelta(days=offset)
         checks, failures = sums.get(day, (0, 0))
         bars.append({"date": day.isoformat(),
-                     "uptimePercentage": stats.uptime_percentage(checks, failures)
-                     if checks else None})
+                     "uptimePercentage": stats.uptime_or_none(checks, failures)})
     return bars
 
 
@@ -211,7 +210,7 @@ def uptime_of(rollups: Iterable[Any]) -> float | None:
     rollups = list(rollups)
     checks = sum(int(r.checks) for r in rollups)
     failures = sum(int(r.failures) for r in rollups)
-    return stats.uptime_percentage(checks, failures) if checks else None
+    return stats.uptime_or_none(checks, failures)
 
 
 def average_response_ms(rollups: Iterable[Any]) -> int | None:

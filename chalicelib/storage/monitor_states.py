@@ -43,6 +43,12 @@ def load_state(account_id: str, monitor_id: str) -> MonitorStateItem:
         return MonitorStateItem(account_id, monitor_id)
 
 
+def evaluated_status(account_id: str, monitor_id: str) -> str:
+    """The evaluator's status (Pending before its first verdict), whatever the monitor shows."""
+    item = load_state(account_id, monitor_id)
+    return json.loads(item.state_json or "{}").get("status", "Pending")
+
+
 def commit_state(item: MonitorStateItem, state: dict, events: list[EventItem],
                  records: tuple[Model, ...] = ()) -> None:
     """Write the new state and its events atomically, or raise StateConflictError. `records`
