@@ -11,7 +11,7 @@ import json
 import logging
 from typing import Callable
 
-from chalicelib import events, monitors, state_machine
+from chalicelib import events, jobs, monitors, state_machine
 from chalicelib.checkers.base import CheckResult
 from chalicelib.clock import iso
 from chalicelib.ids import outage_incident_id
@@ -19,6 +19,7 @@ from chalicelib.runtime import runtime
 from chalicelib.state_machine import MonitorState, Observation, Policy, Transition
 from chalicelib.storage import monitor_states as states
 from chalicelib.storage import monitors as monitor_store
+from chalicelib.storage import results as result_store
 from chalicelib.storage.monitors import MonitorItem
 
 log = logging.getLogger("enori.evaluator")
@@ -67,13 +68,16 @@ def evaluate_observation(monitor: MonitorItem, obs: Observation, policy: Policy)
         item = states.load_state(monitor.account_id, monitor.monitor_id)
         before = MonitorState.from_dict(item_state(item))
         if state_machine.is_quiet(before, policy, obs):
+            show_if_hidden(monitor, before)
             return []
         after, transitions = state_machine.evaluate(before, policy, obs)
         if after == before and not transitions:
+            show_if_hidden(monitor, before)
             return []
         stored = [event_for(monitor, t, obs, after, now) for t in transitions if not t.suppressed]
         try:
-            states.commit_state(item, after.to_dict(), stored)
+            states.commit_state(item, after.to_dict(), stored,
+                                status_change_records(monitor, before, after, obs))
         except states.StateConflictError:
             continue
         monitor_store.mirror_state(monitor.account_id, monitor.monitor_id, after.status,
@@ -83,6 +87,35 @@ def evaluate_observation(monitor: MonitorItem, obs: Observation, policy: Policy)
         return transitions
     raise RuntimeError(f"could not commit the state of {monitor.monitor_id} after "
                        f"{MAX_ATTEMPTS} attempts")
+
+
+def status_change_records(monitor: MonitorItem, before: MonitorState, after: MonitorState,
+                          obs: Observation) -> tuple:
+    """A Job monitor's status change, committed with the state: its uptime is time not Down
+    (`stats.status_spans`). Down counts from the first failed slot (for a missed run, its
+    deadline), anything else from the observation. Nothing for checked monitors, whose uptime
+    is counted in checks, and nothing while the status stays: no write per ping."""
+    if monitor.type != jobs.JOB or after.status == before.status:
+        return ()
+    at = after.down_since_slot if after.status == "Down" and after.down_since_slot else obs.slot
+    return (result_store.status_change_item(monitor.monitor_id, at, before.status,
+                                            after.status),)
+
+
+def show_if_hidden(monitor: MonitorItem, state: MonitorState) -> bool:
+    """Mirror the evaluator's status onto the monitor when a skipped write would leave it
+    showing another one; True if it wrote.
+
+    A pause and a resume change the monitor's status (Paused, then Pending) but not the
+    evaluator's, which still says Up: every later passing result is quiet, and without this the
+    monitor said Pending for good. The mirror costs one write when the two differ (once after a
+    resume, or after a crash between a commit and its mirror) and nothing in the steady state,
+    where the monitor already shows what the state says.
+    """
+    if monitor.paused or monitor.status == state.status:
+        return False
+    return monitor_store.mirror_state(monitor.account_id, monitor.monitor_id, state.status,
+                                      state.region_status, state.degraded)
 
 
 def has_counted(monitor: MonitorItem, slot: int, region: str) -> bool:

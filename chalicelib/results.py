@@ -14,8 +14,9 @@ import math
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, Callable
 
-from chalicelib import maintenance, monitors, plans, stats
+from chalicelib import jobs, maintenance, monitors, plans, stats
 from chalicelib.clock import iso
+from chalicelib.storage import monitor_states as state_store
 from chalicelib.storage import monitors as monitor_store
 from chalicelib.storage import results as store
 from chalicelib.storage.accounts import get_account
@@ -102,12 +103,14 @@ def _uptime_after(monitor_item: Any, rollup: store.CheckRollupItem, hour: int
 
 
 def results_for(monitor_id: str, limit: int, start: datetime | None = None,
-                end: datetime | None = None, region: str | None = None
-                ) -> list[store.CheckResultItem]:
-    """Up to `limit` results, newest first; `start`/`end` select by scheduled time (inclusive)."""
+                end: datetime | None = None, region: str | None = None, offset: int = 0
+                ) -> tuple[list[store.CheckResultItem], int]:
+    """(up to `limit` results after the first `offset`, newest first; how many match in all).
+    `start`/`end` select by scheduled time (inclusive)."""
     start_epoch = math.ceil(start.timestamp()) if start is not None else None
     end_epoch = int(end.timestamp()) if end is not None else None
-    return store.query_results(monitor_id, limit, start_epoch, end_epoch, region)
+    items = store.query_results(monitor_id, offset + limit, start_epoch, end_epoch, region)
+    return items[offset:], store.count_results(monitor_id, start_epoch, end_epoch, region)
 
 
 def incident_totals(monitor_id: str, start: datetime, end: datetime) -> tuple[int, int]:
@@ -143,9 +146,35 @@ def stats_for(monitor_id: str, period: str, now: datetime, monitor_item: Any = N
     downtime, count = incident_totals(monitor_id, start, end)
     summary = stats.summarise(rollups, incidents_downtime_seconds=downtime, incident_count=count)
     spans = maintenance_spans(monitor_item, start, end) if monitor_item is not None else []
-    summary["uptimePercentage"] = stats.uptime_percentage(*checks_outside(rollups, spans))
+    summary["uptimePercentage"] = stats.uptime_or_none(*checks_outside(rollups, spans))
+    if monitor_item is not None and monitor_item.type == jobs.JOB:
+        # Time not Down; maintenance is not taken out of it (a job's maintenance suppresses
+        # its alerts, and hourly rollups' whole-hour rule has no meaning for time spans).
+        summary["uptimePercentage"] = job_uptime(monitor_item, start, end)
     summary["maintenanceSeconds"] = maintenance.covered_seconds(spans)
     return {"period": period, "from": iso(start), "to": iso(end), **summary}
+
+
+def job_status_spans(monitor_item: Any, start_epoch: int, end_epoch: int
+                     ) -> list[tuple[int, int, str]]:
+    """A Job monitor's (from, to, status) spans over [start_epoch, end_epoch): one Query of its
+    status changes in the window, plus a GetItem of the evaluator's state only when the monitor
+    does not show that status itself (paused, or resumed and not yet judged again)."""
+    changes = [stats.StatusChange(c.at, c.before, c.after)
+               for c in store.status_changes_between(monitor_item.monitor_id, start_epoch,
+                                                     end_epoch)]
+    current = monitor_item.status
+    if not changes and current not in stats.KNOWN_STATUSES:
+        current = state_store.evaluated_status(monitor_item.account_id, monitor_item.monitor_id)
+    return stats.status_spans(changes, current, start_epoch, end_epoch)
+
+
+def job_uptime(monitor_item: Any, start: datetime, end: datetime) -> float | None:
+    """A Job monitor's uptime over [start, end): the share of the known time not Down; None
+    (null) when its status was never known in the window."""
+    low, high = int(start.timestamp()), int(end.timestamp())
+    spans = job_status_spans(monitor_item, low, high)
+    return stats.time_uptime(*stats.known_and_down_seconds(spans, low, high))
 
 
 def delete_results(account_id: str, monitor_id: str) -> None:

@@ -82,6 +82,12 @@ def uptime_percentage(checks: int, failures: int) -> float:
     return round(100.0 * (checks - failures) / checks, 3)
 
 
+def uptime_or_none(checks: int, failures: int) -> float | None:
+    """`uptime_percentage`, but None (JSON null) without checks: a never-checked monitor has no
+    uptime yet, and 100 would claim it had been up."""
+    return uptime_percentage(checks, failures) if checks > 0 else None
+
+
 def merge_histograms(rollups: Iterable[RollupLike]) -> list[int]:
     merged = [0] * BUCKET_COUNT
     for rollup in rollups:
@@ -95,7 +101,7 @@ def summarise(rollups: Iterable[RollupLike], incidents_downtime_seconds: int = 0
     """The figures of `GET /api/monitors/{id}/stats` from the rollups of a period.
 
     The average and p95 cover every check that measured a response time (failed ones too, such
-    as a 500 answered in 80 ms); null when none did.
+    as a 500 answered in 80 ms); null when none did. The uptime is null without checks.
     """
     rollups = list(rollups)
     checks = sum(int(r.checks) for r in rollups)
@@ -103,7 +109,7 @@ def summarise(rollups: Iterable[RollupLike], incidents_downtime_seconds: int = 0
     rt_count = sum(int(r.rt_count) for r in rollups)
     rt_sum = sum(int(r.rt_sum_ms) for r in rollups)
     return {
-        "uptimePercentage": uptime_percentage(checks, failures),
+        "uptimePercentage": uptime_or_none(checks, failures),
         "avgResponseTimeMs": round(rt_sum / rt_count, 1) if rt_count else None,
         "p95ResponseTimeMs": percentile_from_histogram(merge_histograms(rollups), 0.95),
         "totalChecks": checks,
@@ -133,3 +139,56 @@ def period_window(period: str, now: datetime) -> tuple[datetime, datetime]:
 def hours_between(start: datetime, end: datetime) -> tuple[int, int]:
     """The first and last hour buckets (epochs) that a window touches."""
     return hour_of(start.timestamp()), hour_of(end.timestamp())
+
+
+# --- uptime from status changes (Job monitors) ---------------------------------------------------
+# A Job monitor is not checked at a rate, so counting checks says nothing about how long it was
+# down: one missed daily run is one failed "check" whether the job stayed down a minute or a day.
+# Its uptime is time instead: the share of the time with a known status (Up or Down) that was not
+# Down, from the evaluator's status changes. Pending (before the first verdict) is unknown.
+
+KNOWN_STATUSES = ("Up", "Down")
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    at: int          # epoch seconds
+    before: str
+    after: str
+
+
+def status_spans(changes: Iterable[StatusChange], current: str, start: int, end: int
+                 ) -> list[tuple[int, int, str]]:
+    """(from, to, status) spans covering [start, end), oldest first. `changes` are those at or
+    after `start`; the status before the first of them is its `before`, and without any the
+    status throughout is `current` (the evaluator's status now)."""
+    ordered = sorted((c for c in changes if start <= c.at < end), key=lambda c: c.at)
+    status = ordered[0].before if ordered else current
+    spans, at = [], start
+    for change in ordered:
+        if change.at > at:
+            spans.append((at, change.at, status))
+        status, at = change.after, max(at, change.at)
+    if end > at:
+        spans.append((at, end, status))
+    return spans
+
+
+def known_and_down_seconds(spans: Iterable[tuple[int, int, str]], start: int, end: int
+                           ) -> tuple[int, int]:
+    """(seconds with a known status, seconds Down) of the spans within [start, end)."""
+    known = down = 0
+    for low, high, status in spans:
+        overlap = max(0, min(high, end) - max(low, start))
+        if status in KNOWN_STATUSES:
+            known += overlap
+        if status == "Down":
+            down += overlap
+    return known, down
+
+
+def time_uptime(known_seconds: int, down_seconds: int) -> float | None:
+    """100 x time not Down / known time, 3 decimals; None when no status was known."""
+    if known_seconds <= 0:
+        return None
+    return round(100.0 * (known_seconds - down_seconds) / known_seconds, 3)

@@ -21,7 +21,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from typing import Any, Callable, Iterable
 
 from chalicelib import maintenance_windows
-from chalicelib import stats, status_pages
+from chalicelib import jobs, results, stats, status_pages
 from chalicelib.clock import iso
 from chalicelib.incidents import public_status
 from chalicelib.storage import incidents as incident_store
@@ -117,6 +117,11 @@ def _component(page: StatusPageItem, component: dict, monitor: Any, now: datetim
         "uptime": day_bars(rollups, first_day),
         "uptime90d": uptime_of(rollups),
     }
+    if monitor.type == jobs.JOB:   # time not Down, from its status changes
+        spans = results.job_status_spans(monitor, first_hour, int(now.timestamp()))
+        body["uptime"] = span_day_bars(spans, first_day)
+        body["uptime90d"] = stats.time_uptime(*stats.known_and_down_seconds(
+            spans, first_hour, int(now.timestamp())))
     if page.show_response_times:
         body["responseTimeMs"] = average_response_ms(
             r for r in rollups if r.hour_epoch > now.timestamp() - 24 * stats.SECONDS_PER_HOUR)
@@ -199,8 +204,20 @@ def day_bars(rollups: Iterable[Any], first_day: date, days: int = DAYS) -> list[
         day = first_day + timedelta(days=offset)
         checks, failures = sums.get(day, (0, 0))
         bars.append({"date": day.isoformat(),
-                     "uptimePercentage": stats.uptime_percentage(checks, failures)
-                     if checks else None})
+                     "uptimePercentage": stats.uptime_or_none(checks, failures)})
+    return bars
+
+
+def span_day_bars(spans: list[tuple[int, int, str]], first_day: date, days: int = DAYS
+                  ) -> list[dict]:
+    """`day_bars` from status spans (Job monitors): each day's time not Down; null for a day
+    without a known status."""
+    bars = []
+    for offset in range(days):
+        day = first_day + timedelta(days=offset)
+        start = int(datetime.combine(day, time(), timezone.utc).timestamp())
+        known, down = stats.known_and_down_seconds(spans, start, start + 24 * stats.SECONDS_PER_HOUR)
+        bars.append({"date": day.isoformat(), "uptimePercentage": stats.time_uptime(known, down)})
     return bars
 
 
@@ -208,7 +225,7 @@ def uptime_of(rollups: Iterable[Any]) -> float | None:
     rollups = list(rollups)
     checks = sum(int(r.checks) for r in rollups)
     failures = sum(int(r.failures) for r in rollups)
-    return stats.uptime_percentage(checks, failures) if checks else None
+    return stats.uptime_or_none(checks, failures)
 
 
 def average_response_ms(rollups: Iterable[Any]) -> int | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from chalice import Blueprint, Response
 
-from chalicelib import badges, stats
+from chalicelib import badges, jobs, results, stats
 from chalicelib.api.http import Call, endpoint
 from chalicelib.errors import ValidationError
 from chalicelib.status_page_view import component_status, uptime_of
@@ -58,7 +58,9 @@ def uptime_badge(call: Call, monitor_id: str):
     label, style = _label(call, "uptime"), _style(call)
     monitor = _live_monitor(monitor_id)
     uptime = None
-    if monitor is not None:
+    if monitor is not None and monitor.type == jobs.JOB:   # time not Down, as /stats says
+        uptime = results.job_uptime(monitor, *stats.period_window(period, call.clock.now()))
+    elif monitor is not None:
         start, end = stats.period_window(period, call.clock.now())
         first_hour, last_hour = stats.hours_between(start, end)
         uptime = uptime_of(result_store.rollups_between(monitor_id, first_hour, last_hour))

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from chalice import Blueprint
 
 from chalicelib import incidents
-from chalicelib.api.http import Call, endpoint, page, parse_int
+from chalicelib.api.http import MAX_LIMIT, Call, endpoint, page, parse_int
 from chalicelib.errors import ValidationError
 from chalicelib.models.incidents import IncidentCreate, IncidentResolve, IncidentUpdateCreate
 from chalicelib.storage.incidents import FILTER_STATUSES
@@ -62,15 +62,21 @@ def list_incidents(call: Call):
 
 @endpoint(bp, "/api/incidents/recent", "GET", scope="incidents:read")
 def recent_incidents(call: Call):
-    limit = parse_int(call.query("limit"), "limit", RECENT_LIMIT, 1, 500)
+    limit = parse_int(call.query("limit"), "limit", RECENT_LIMIT, 1, MAX_LIMIT)
+    offset = parse_int(call.query("offset"), "offset", 0, 0, 10**9)
     now = call.clock.now()
-    return [incidents.incident_json(i, now=now) for i in incidents.recent(call.account_id, limit)]
+    newest = incidents.recent(call.account_id, offset + limit)[offset:]
+    return [incidents.incident_json(i, now=now) for i in newest]
 
 
 @endpoint(bp, "/api/incidents/active", "GET", scope="incidents:read")
 def active_incidents(call: Call):
+    # A bare array like /recent; by default every open incident (up to the largest page).
+    limit = parse_int(call.query("limit"), "limit", MAX_LIMIT, 1, MAX_LIMIT)
+    offset = parse_int(call.query("offset"), "offset", 0, 0, 10**9)
     now = call.clock.now()
-    return [incidents.incident_json(i, now=now) for i in incidents.active(call.account_id)]
+    return [incidents.incident_json(i, now=now)
+            for i in incidents.active(call.account_id)[offset:offset + limit]]
 
 
 @endpoint(bp, "/api/incidents/stats", "GET", scope="incidents:read")
@@ -82,9 +88,10 @@ def incident_stats(call: Call):
 
 @endpoint(bp, "/api/incidents/by-monitor", "GET", scope="incidents:read")
 def incidents_by_monitor(call: Call):
+    limit, offset = call.paging()
     start, end = _range(call, DEFAULT_RANGE)
     rows = incidents.by_monitor(call.account_id, start, end, call.clock.now())
-    return {"from": start, "to": end, "items": rows, "totalCount": len(rows)}
+    return {"from": start, "to": end, **page(rows, limit, offset)}
 
 
 @endpoint(bp, "/api/incidents/{incident_id}", "GET", scope="incidents:read")

@@ -7,7 +7,7 @@ import json
 from chalice import Blueprint
 
 from chalicelib import monitors, results, stats
-from chalicelib.api.http import DEFAULT_LIMIT, MAX_LIMIT, Call, endpoint, parse_int
+from chalicelib.api.http import Call, endpoint
 from chalicelib.clock import iso
 from chalicelib.errors import ValidationError
 from chalicelib.settings import REGION_NAMES
@@ -44,17 +44,15 @@ def parse_region(raw: str | None) -> str | None:
 
 @endpoint(bp, "/api/monitors/{monitor_id}/results", "GET", scope="monitors:read")
 def list_results(call: Call, monitor_id: str):
-    """Recent results, newest first. Unlike other lists this one has no `offset`: page back
-    with `to`. `totalCount` is the number of items returned (counting every stored result would
-    mean reading them all)."""
+    """Recent results, newest first, `limit`/`offset`; `totalCount` counts every match."""
     monitors.require_monitor(call.account_id, monitor_id)
-    limit = parse_int(call.query("limit"), "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
+    limit, offset = call.paging()
     start, end = call.time("from"), call.time("to")
     if start is not None and end is not None and start > end:
         raise ValidationError.for_field("from", "must not be after `to`")
     region = parse_region(call.query("region"))
-    items = [result_out(r) for r in results.results_for(monitor_id, limit, start, end, region)]
-    return {"items": items, "totalCount": len(items)}
+    items, total = results.results_for(monitor_id, limit, start, end, region, offset)
+    return {"items": [result_out(r) for r in items], "totalCount": total}
 
 
 @endpoint(bp, "/api/monitors/{monitor_id}/stats", "GET", scope="monitors:read")

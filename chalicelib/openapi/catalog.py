@@ -85,7 +85,7 @@ QUERY: dict[tuple[str, str], list[dict]] = {
         *PAGING],
     ("GET", "/api/monitors/{monitor_id}/results"): [
         query("region", {"type": "string", "enum": list(REGION_NAMES)}, "Only this region"),
-        FROM, TO, LIMIT],
+        FROM, TO, *PAGING],
     ("GET", "/api/monitors/{monitor_id}/stats"): [
         query("period", {"type": "string", "enum": PERIODS, "default": stats.DEFAULT_PERIOD},
               "Time range")],
@@ -98,9 +98,12 @@ QUERY: dict[tuple[str, str], list[dict]] = {
         FROM, TO, *PAGING],
     ("GET", "/api/incidents/recent"): [
         query("limit", {"type": "integer", "minimum": 1, "maximum": 500, "default": 10},
-              "Max results")],
+              "Max results"), OFFSET],
+    ("GET", "/api/incidents/active"): [
+        query("limit", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT,
+                        "default": MAX_LIMIT}, "Max results"), OFFSET],
     ("GET", "/api/incidents/stats"): [FROM, TO],
-    ("GET", "/api/incidents/by-monitor"): [FROM, TO],
+    ("GET", "/api/incidents/by-monitor"): [FROM, TO, *PAGING],
     ("GET", "/api/alerts"): [
         MONITOR_ID,
         query("status", {"type": "string", "enum": list(alerts_api.STATUSES)},

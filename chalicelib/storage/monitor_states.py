@@ -7,6 +7,7 @@ Access patterns:
 - read a monitor's state: GetItem(account_id, monitor_id), consistent
 - commit a transition: a transaction of the state (conditional on its version) and the events
   it causes (conditional on not existing) — two evaluators never both commit one transition
+  (and, for a Job monitor whose status changes, the change: `storage.results.StatusChangeItem`)
 - delete with the monitor: DeleteItem
 """
 from __future__ import annotations
@@ -42,14 +43,25 @@ def load_state(account_id: str, monitor_id: str) -> MonitorStateItem:
         return MonitorStateItem(account_id, monitor_id)
 
 
-def commit_state(item: MonitorStateItem, state: dict, events: list[EventItem]) -> None:
-    """Write the new state and its events atomically, or raise StateConflictError."""
+def evaluated_status(account_id: str, monitor_id: str) -> str:
+    """The evaluator's status (Pending before its first verdict), whatever the monitor shows."""
+    item = load_state(account_id, monitor_id)
+    return json.loads(item.state_json or "{}").get("status", "Pending")
+
+
+def commit_state(item: MonitorStateItem, state: dict, events: list[EventItem],
+                 records: tuple[Model, ...] = ()) -> None:
+    """Write the new state and its events atomically, or raise StateConflictError. `records`
+    (a Job monitor's status change) are put in the same transaction, unconditionally: each
+    exists exactly when its state was committed."""
     item.state_json = json.dumps(state, separators=(",", ":"))
     try:
         with transaction() as tx:
             tx.save(item)
             for event in events:
                 tx.save(event, condition=EventItem.event_id.does_not_exist())
+            for record in records:
+                tx.save(record)
     except TransactWriteError as exc:
         if any(failed_conditions(exc)):
             raise StateConflictError() from exc

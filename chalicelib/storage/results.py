@@ -13,10 +13,18 @@ Access patterns, check-rollups (hash monitor_id, range bucket "h#<hour epoch:011
 - count a result: ONE UpdateItem of ADD actions (atomic, no read first, exact under concurrency)
 - a period's rollups: Query(monitor_id) with bucket BETWEEN the first and last hour
 - cascade delete and expiry: as for results
+
+Access patterns, status changes of Job monitors (`StatusChangeItem`, in the check-rollups table
+under the monitor with range key "s#<epoch:011d>#<new status>", so the "h#" rollup ranges never
+see them):
+- record one: a PutItem inside the evaluator's transaction that commits the change (one write
+  per status change, never per ping); its key is its identity, so a retry rewrites it
+- a window's changes: Query(monitor_id) with the range key BETWEEN the window's ends
+- cascade delete: with the rollups (the same Query over the monitor's keys)
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Iterator
 
 from pynamodb.attributes import (BooleanAttribute, NumberAttribute, TTLAttribute,
@@ -90,9 +98,67 @@ class CheckRollupItem(_HistogramAttributes, Model):
         return [int(getattr(self, histogram_attribute(i)) or 0) for i in range(stats.BUCKET_COUNT)]
 
 
+# Status changes are kept past the longest window any uptime covers (90 days: stats, badges and
+# status pages), whatever the plan's retention: without one, a window could not tell how it began.
+STATUS_CHANGE_KEEP_SECONDS = 92 * 24 * 3600
+
+
+def change_key(at_epoch: int, after: str) -> str:
+    return f"s#{int(at_epoch):011d}#{after}"
+
+
+class StatusChangeItem(Model):
+    """A Job monitor's status change (Up/Down/Pending), for its time-based uptime."""
+    Meta = table_meta("check-rollups")
+
+    monitor_id = UnicodeAttribute(hash_key=True)
+    bucket = UnicodeAttribute(range_key=True)
+    before = UnicodeAttribute()
+    after = UnicodeAttribute()
+    expires_at = TTLAttribute(null=True)
+
+    @property
+    def at(self) -> int:
+        return int(self.bucket.split("#")[1])
+
+
+def status_change_item(monitor_id: str, at_epoch: int, before: str, after: str
+                       ) -> StatusChangeItem:
+    return StatusChangeItem(monitor_id, change_key(at_epoch, after), before=before, after=after,
+                            expires_at=datetime.fromtimestamp(
+                                at_epoch + STATUS_CHANGE_KEEP_SECONDS, timezone.utc))
+
+
+def status_changes_between(monitor_id: str, start_epoch: int, end_epoch: int
+                           ) -> list[StatusChangeItem]:
+    """The monitor's status changes at start_epoch..end_epoch (inclusive), oldest first."""
+    low, high = max(start_epoch, 0), min(end_epoch, LAST_SLOT)
+    if low > high:
+        return []
+    return list(StatusChangeItem.query(
+        monitor_id, StatusChangeItem.bucket.between(change_key(low, ""), change_key(high, "~"))))
+
+
 def insert_result(item: CheckResultItem) -> bool:
     """Write a result unless one exists for its monitor, slot and region; False if it did."""
     return save_if(item, CheckResultItem.slot_key.does_not_exist())
+
+
+def _epoch_window(start_epoch: int | None, end_epoch: int | None) -> tuple[int, int] | None:
+    """[low, high] clamped to what an 11-digit key holds; None for an empty window (DynamoDB
+    refuses an inverted BETWEEN, so an empty window asks nothing)."""
+    low_epoch = max(start_epoch if start_epoch is not None else 0, 0)
+    high_epoch = min(end_epoch if end_epoch is not None else LAST_SLOT, LAST_SLOT)
+    return (low_epoch, high_epoch) if low_epoch <= high_epoch else None
+
+
+def _slots_between(low_epoch: int, high_epoch: int):
+    return CheckResultItem.slot_key.between(slot_key(low_epoch, ""),
+                                            slot_key(high_epoch, _AFTER_ANY_REGION))
+
+
+def _region_filter(region: str | None):
+    return (CheckResultItem.region == region) if region else None
 
 
 def query_results(monitor_id: str, limit: int, start_epoch: int | None = None,
@@ -100,18 +166,47 @@ def query_results(monitor_id: str, limit: int, start_epoch: int | None = None,
                   ) -> list[CheckResultItem]:
     """Up to `limit` results of a monitor, newest slot first, optionally within
     [start_epoch, end_epoch] (scheduled seconds, inclusive) and of one region."""
-    # Keys hold 11 digits; DynamoDB refuses an inverted BETWEEN, so an empty window asks nothing.
-    low_epoch = max(start_epoch if start_epoch is not None else 0, 0)
-    high_epoch = min(end_epoch if end_epoch is not None else LAST_SLOT, LAST_SLOT)
-    if low_epoch > high_epoch:
+    window = _epoch_window(start_epoch, end_epoch)
+    if window is None:
         return []
-    low, high = slot_key(low_epoch, ""), slot_key(high_epoch, _AFTER_ANY_REGION)
     # PynamoDB keeps paging until `limit` items pass the filter, so a region filter still
     # returns a full page when one exists.
-    return list(CheckResultItem.query(
-        monitor_id, CheckResultItem.slot_key.between(low, high),
-        filter_condition=(CheckResultItem.region == region) if region else None,
-        scan_index_forward=False, limit=limit))
+    return list(CheckResultItem.query(monitor_id, _slots_between(*window),
+                                      filter_condition=_region_filter(region),
+                                      scan_index_forward=False, limit=limit))
+
+
+def count_results(monitor_id: str, start_epoch: int | None = None, end_epoch: int | None = None,
+                  region: str | None = None) -> int:
+    """How many results `query_results` would find without a limit.
+
+    Counting results themselves (a Query with Select=COUNT) reads every one of them: a 30-second
+    monitor in two regions keeps 500,000 over 90 days, hundreds of 1 MB pages per list call. The
+    hourly rollups are a counter that is already there (their `checks` counts every recorded
+    result of the hour, both regions): whole hours inside the window are summed from them (one
+    Query of at most a few thousand small items), and only the partial hours at its two ends are
+    counted result by result. Rollups do not split by region, so with a region the window's
+    results are counted (Select=COUNT): narrow it with from/to.
+    """
+    window = _epoch_window(start_epoch, end_epoch)
+    if window is None:
+        return 0
+    low, high = window
+    if region:
+        return CheckResultItem.count(monitor_id, _slots_between(low, high),
+                                     filter_condition=_region_filter(region))
+    hour = stats.SECONDS_PER_HOUR
+    first_whole = -(-low // hour) * hour                # the first hour starting at or after low
+    after_whole = (high + 1) // hour * hour             # the end of the last hour ending by high
+    if first_whole >= after_whole:                      # no whole hour: at most two partial ones
+        return CheckResultItem.count(monitor_id, _slots_between(low, high))
+    whole = sum(int(r.checks) for r in rollups_between(monitor_id, first_whole,
+                                                        after_whole - hour))
+    head = CheckResultItem.count(monitor_id, _slots_between(low, first_whole - 1)) \
+        if low < first_whole else 0
+    tail = CheckResultItem.count(monitor_id, _slots_between(after_whole, high)) \
+        if after_whole <= high else 0
+    return whole + head + tail
 
 
 def add_to_rollup(monitor_id: str, hour_epoch: int, ok: bool, response_time_ms: int | None,

@@ -219,6 +219,16 @@ def test_by_monitor_counts_and_downtime(api, clock, account_id, monitor):
         hours=1), clock.now(), clock.now()) == (180, 2)
 
 
+def test_by_monitor_pages_with_limit_and_offset(api, clock, account_id, monitor):
+    other = api.post("/api/monitors", {**WEBSITE, "name": "Blog"}).json
+    open_auto(account_id, monitor, clock, "inc_a1")
+    open_auto(account_id, other, clock, "inc_b1")
+    both = api.get("/api/incidents/by-monitor").json["items"]
+    second = api.get("/api/incidents/by-monitor?limit=1&offset=1").json
+    assert (second["items"], second["totalCount"]) == (both[1:], 2)
+    assert api.get("/api/incidents/by-monitor?offset=-1").json["details"][0]["field"] == "offset"
+
+
 def test_monitor_stats_report_incident_downtime(api, clock, account_id, monitor):
     open_auto(account_id, monitor, clock)
     clock.advance(90)
@@ -484,3 +494,14 @@ def test_deleting_a_monitor_deletes_its_incidents_and_their_timelines(api, clock
     assert incident_store.timeline(auto.incident_id) == []
     assert incident_store.timeline(linked["id"]) == []
     assert [i["id"] for i in api.get("/api/incidents").json["items"]] == [kept["id"]]
+
+
+def test_recent_and_active_take_limit_and_offset(api, clock):
+    titles = []
+    for title in ("first", "second", "third"):
+        titles.insert(0, manual(api, title)["title"])
+        clock.advance(60)
+    for path in ("/api/incidents/recent", "/api/incidents/active"):
+        assert [i["title"] for i in api.get(path).json] == titles
+        assert [i["title"] for i in api.get(path + "?limit=1&offset=1").json] == titles[1:2]
+        assert api.get(path + "?offset=x").json["details"][0]["field"] == "offset"

@@ -278,3 +278,28 @@ def test_the_plan_limit_still_holds_for_job_monitors(api, clock):
 def test_a_rename_clash_is_still_a_409_for_a_job(api, job):
     api.post("/api/monitors", {**JOB, "name": "other"})
     assert api.put(f"/api/monitors/{job['id']}", {**JOB, "name": "other"}).status_code == 409
+
+
+def test_a_job_uptime_is_the_time_it_was_not_down(api, clock, job):
+    ping(api, f"/ping/{job['pingToken']}")          # 10:00 Up
+    clock.advance(3000)
+    ping(api, f"/ping/{job['pingToken']}/fail")     # 10:50 Down
+    clock.advance(164)
+    ping(api, f"/ping/{job['pingToken']}")          # 164 s later, Up again
+    clock.advance(436)                              # 11:00: 3600 s known, 164 Down
+    assert api.get(f"/api/monitors/{job['id']}/stats").json["uptimePercentage"] == 95.444
+    [listed] = [m for m in api.get("/api/monitors").json["items"] if m["id"] == job["id"]]
+    assert listed["uptimePercentage"] == 95.444
+    assert api.get(f"/api/monitors/{job['id']}").json["uptimePercentage"] == 95.444
+
+
+def test_a_never_pinged_job_has_no_uptime(api, job):
+    assert api.get(f"/api/monitors/{job['id']}/stats").json["uptimePercentage"] is None
+
+
+def test_a_resumed_job_is_up_again_after_its_next_ping(api, job):
+    ping(api, f"/ping/{job['pingToken']}")
+    api.post(f"/api/monitors/{job['id']}/pause")
+    assert api.post(f"/api/monitors/{job['id']}/resume").json["status"] == "Pending"
+    ping(api, f"/ping/{job['pingToken']}")
+    assert api.get(f"/api/monitors/{job['id']}").json["status"] == "Up"

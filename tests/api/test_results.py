@@ -46,14 +46,19 @@ def test_it_filters_by_limit_from_to_and_region(api, clock, monitor_id):
         record(monitor_id, clock, minutes_ago, ok(100 + minutes_ago), "UsEast")
         record(monitor_id, clock, minutes_ago, ok(500 + minutes_ago), "EuWest")
     path = f"/api/monitors/{monitor_id}/results"
-    assert api.get(path + "?limit=3").json["totalCount"] == 3
+    first = api.get(path + "?limit=3").json
+    assert (len(first["items"]), first["totalCount"]) == (3, 20)
+    following = api.get(path + "?limit=3&offset=3").json
+    assert following["totalCount"] == 20
+    assert following["items"] == api.get(path + "?limit=6").json["items"][3:]
+    assert api.get(path + "?offset=19").json["totalCount"] == 20
     window = api.get(path + "?from=2026-03-24T09:52:00Z&to=2026-03-24T09:55:00Z&region=euwest")
     assert [r["responseTimeMs"] for r in window.json["items"]] == [505, 506, 507, 508]
     assert window.json["totalCount"] == 4
 
 
 @pytest.mark.parametrize("query, field", [
-    ("limit=0", "limit"), ("limit=501", "limit"), ("limit=ten", "limit"),
+    ("limit=0", "limit"), ("limit=501", "limit"), ("limit=ten", "limit"), ("offset=-1", "offset"),
     ("from=yesterday", "from"), ("to=2026-13-01", "to"), ("region=Mars", "region"),
     ("from=2026-03-24T10:00:00Z&to=2026-03-24T09:00:00Z", "from"),
 ])
@@ -91,10 +96,10 @@ def test_it_computes_stats_from_the_recorded_results(api, clock, monitor_id):
         (4, 75.0, "2026-03-17T11:00:00Z")
 
 
-def test_it_reports_a_monitor_without_results_as_fully_up(api, monitor_id):
+def test_it_reports_a_monitor_without_results_as_having_no_uptime(api, monitor_id):
     body = api.get(f"/api/monitors/{monitor_id}/stats?period=90d").json
     assert (body["uptimePercentage"], body["totalChecks"], body["avgResponseTimeMs"],
-            body["p95ResponseTimeMs"]) == (100.0, 0, None, None)
+            body["p95ResponseTimeMs"]) == (None, 0, None, None)   # null, not 100: never checked
 
 
 def test_it_refuses_an_unknown_period(api, monitor_id):

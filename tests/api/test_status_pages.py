@@ -413,6 +413,25 @@ def test_badges_are_svg_cached_five_minutes(api, clock):
     assert b">pending<" in status.body
 
 
+def test_a_job_badge_and_bars_show_its_time_not_down(api, clock):
+    job = api.post("/api/monitors", {"name": "Backup", "type": "Job", "periodSeconds": 86400,
+                                     "gracePeriodSeconds": 60}).json
+    token = job["pingToken"]
+    raw(api, "GET", f"/ping/{token}")                 # 10:00 Up
+    clock.advance(600)
+    raw(api, "GET", f"/ping/{token}/fail")            # 10:10 Down
+    clock.advance(600)
+    raw(api, "GET", f"/ping/{token}")                 # 10:20 Up: 600 s of 1,800 Down
+    clock.advance(600)
+    badge = raw(api, "GET", f"/api/badges/{job['id']}/uptime.svg?period=24h")
+    assert b">66.66%<" in badge.body                  # 66.667 rounded down, not "unknown"
+    create_page(api, components=[{"monitorId": job["id"]}])
+    [part] = api.get("/api/public/status-pages/acme", key=None).json["components"]
+    assert part["uptime"][-1] == {"date": clock.now().date().isoformat(),
+                                  "uptimePercentage": 66.667}
+    assert part["uptime"][-2]["uptimePercentage"] is None and part["uptime90d"] == 66.667
+
+
 def test_an_unknown_or_paused_monitor_gets_a_gray_unknown_badge(api):
     monitor_id = monitor(api)
     api.post(f"/api/monitors/{monitor_id}/pause")

@@ -74,6 +74,38 @@ def test_it_clamps_the_window_to_the_keys_range(aws):
     store.insert_result(result_item())
     assert len(store.query_results("mon_a", 10, -10**9, 10**13)) == 1
 
+def stored_with_rollup(slot, region="UsEast"):
+    """A result and its count in the hour's rollup, as `record_result` writes them."""
+    store.insert_result(result_item(slot=slot, region=region))
+    store.add_to_rollup("mon_a", stats_hour(slot), True, 120, EXPIRES)
+
+
+def stats_hour(epoch):
+    return epoch // HOUR * HOUR
+
+
+@pytest.mark.parametrize("start, end, region", [
+    (None, None, None), (SLOT - 3 * HOUR + 600, SLOT + HOUR + 120, None),
+    (SLOT - HOUR + 1, SLOT + 59, None), (SLOT - 2 * HOUR, SLOT - HOUR - 1, None),
+    (SLOT - 3 * HOUR + 600, None, "EuWest"), (SLOT + 2 * HOUR, None, None),
+])
+def test_it_counts_the_results_of_a_window_as_a_full_query_would(aws, start, end, region):
+    # Every 20 minutes for five hours, in two regions: whole hours, partial ones and both ends.
+    for slot in range(SLOT - 3 * HOUR, SLOT + 2 * HOUR, 1200):
+        for name in ("UsEast", "EuWest"):
+            stored_with_rollup(slot, name)
+    expected = len(store.query_results("mon_a", 1000, start, end, region))
+    assert store.count_results("mon_a", start, end, region) == expected
+
+
+def test_it_counts_whole_hours_from_the_rollups_not_result_by_result(aws):
+    # A rollup's count stands for its hour: only the partial hours are counted one by one.
+    store.add_to_rollup("mon_a", SLOT - HOUR, True, 100, EXPIRES)
+    store.add_to_rollup("mon_a", SLOT - HOUR, True, 100, EXPIRES)
+    store.insert_result(result_item(slot=SLOT + 30))
+    assert store.count_results("mon_a", SLOT - HOUR, SLOT + 59) == 3
+
+
 def test_it_adds_results_into_the_hour_rollup_exactly(aws):
     for ok, ms in [(True, 100), (True, 100), (False, None), (False, 900), (True, 5)]:
         rollup = store.add_to_rollup("mon_a", SLOT, ok, ms, EXPIRES)

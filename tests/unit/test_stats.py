@@ -66,7 +66,7 @@ def test_it_summarises_hand_computed_rollups():
 
 
 @pytest.mark.parametrize("checks, failures, uptime", [
-    (0, 0, 100.0), (3, 0, 100.0), (3, 1, 66.667), (3, 3, 0.0), (100_000, 1, 99.999),
+    (0, 0, None), (3, 0, 100.0), (3, 1, 66.667), (3, 3, 0.0), (100_000, 1, 99.999),
 ])
 def test_it_rounds_uptime_to_three_decimals(checks, failures, uptime):
     assert summarise([Rollup(checks=checks, failures=failures)])["uptimePercentage"] == uptime
@@ -76,7 +76,7 @@ def test_it_reports_no_timings_as_null():
     summary = summarise([rollup(2, 2)])
     assert summary["avgResponseTimeMs"] is None
     assert summary["p95ResponseTimeMs"] is None
-    assert summarise([])["uptimePercentage"] == 100.0
+    assert summarise([])["uptimePercentage"] is None     # never checked: no uptime, not 100
 
 
 @pytest.mark.parametrize("period, start", [
@@ -93,3 +93,40 @@ def test_it_aligns_the_window_to_whole_hours_ending_with_the_current_one(period,
 def test_it_refuses_an_unknown_period():
     with pytest.raises(KeyError):
         stats.period_window("1y", datetime(2026, 3, 24, tzinfo=timezone.utc))
+
+
+# --- time-based uptime (Job monitors) ----------------------------------------------------------
+
+def test_a_job_down_for_164_seconds_of_a_day_is_not_100_percent_up():
+    from chalicelib.stats import (StatusChange, known_and_down_seconds, status_spans,
+                                  time_uptime)
+
+    day = 86_400
+    changes = [StatusChange(1_000, "Up", "Down"), StatusChange(1_164, "Down", "Up")]
+    spans = status_spans(changes, "Up", 0, day)
+    assert spans == [(0, 1_000, "Up"), (1_000, 1_164, "Down"), (1_164, day, "Up")]
+    assert known_and_down_seconds(spans, 0, day) == (day, 164)
+    assert time_uptime(day, 164) == 99.81
+
+
+def test_time_before_the_first_verdict_is_unknown_not_up():
+    from chalicelib.stats import StatusChange, known_and_down_seconds, status_spans
+
+    spans = status_spans([StatusChange(600, "Pending", "Down"),
+                          StatusChange(900, "Down", "Up")], "Up", 0, 1_200)
+    assert known_and_down_seconds(spans, 0, 1_200) == (600, 300)     # 50 % up, not 75 %
+
+
+@pytest.mark.parametrize("current, expected", [("Up", 100.0), ("Down", 0.0), ("Pending", None)])
+def test_without_changes_the_current_status_holds_for_the_whole_window(current, expected):
+    from chalicelib.stats import known_and_down_seconds, status_spans, time_uptime
+
+    spans = status_spans([], current, 100, 200)
+    assert time_uptime(*known_and_down_seconds(spans, 100, 200)) == expected
+
+
+def test_spans_clip_to_a_sub_window():
+    from chalicelib.stats import StatusChange, known_and_down_seconds, status_spans
+
+    spans = status_spans([StatusChange(50, "Up", "Down")], "Down", 0, 100)
+    assert known_and_down_seconds(spans, 40, 60) == (20, 10)

@@ -145,3 +145,25 @@ def test_no_scan_in_the_worker(monitor):
     with aws_calls() as calls:
         batch(("m1", encode([job(monitor, 60)])))
     assert "Scan" not in calls and "PutItem" in calls
+
+
+def test_a_resumed_monitor_is_up_again_after_its_next_passing_check(monitor, clock):
+    from chalicelib import monitors
+    from chalicelib.storage.monitors import get_monitor
+
+    both = lambda slot: encode([job(monitor, slot, "UsEast"), job(monitor, slot, "EuWest")])  # noqa: E731
+    batch(("ok", both(60)))
+    monitors.set_paused(monitor.account_id, monitor.monitor_id, True, clock.now())
+    assert monitors.set_paused(monitor.account_id, monitor.monitor_id, False,
+                               clock.now()).status == "Pending"
+    batch(("after-resume", both(120)))
+    assert get_monitor(monitor.account_id, monitor.monitor_id).status == "Up"
+
+
+def test_a_steady_up_monitor_writes_no_mirror(monitor):
+    both = lambda slot: encode([job(monitor, slot, "UsEast"), job(monitor, slot, "EuWest")])  # noqa: E731
+    batch(("ok", both(60)))
+    with aws_calls() as calls:
+        batch(("steady", both(120)))
+    # The result, its rollup and the telemetry per region; no state commit, no mirror.
+    assert calls.count("UpdateItem") == 4 and "TransactWriteItems" not in calls
