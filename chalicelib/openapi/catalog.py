@@ -77,6 +77,10 @@ PING_MESSAGE = query("msg", {"type": "string"}, "A message stored with the ping"
 
 QUERY: dict[tuple[str, str], list[dict]] = {
     ("GET", "/api/keys"): PAGING,
+    ("DELETE", "/api/keys/{key_id}"): [
+        query("force", {"type": "boolean", "default": False},
+              "Let a key revoke itself (else 409). The account's last full-access key is "
+              "never revoked (409)")],
     ("GET", "/api/monitors"): [
         query("tag", {"type": "array", "items": {"type": "string"}},
               "Filter by tag (repeat for AND logic: ?tag=prod&tag=api)", explode=True),
