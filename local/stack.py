@@ -29,6 +29,7 @@ from local.pump import EventPump
 log = logging.getLogger("local")
 
 HOST = "127.0.0.1"
+DYNAMODB_ENDPOINT_FILE = "dynamodb-endpoint"
 REGION = "us-east-1"
 CHECK_REGIONS = "UsEast,EuWest"
 
@@ -60,6 +61,8 @@ class LocalStack:
         self._dynamodb = DynamoDBLocal(self.data_dir / "dynamodb")
         self._dynamodb.start()
         log.info("DynamoDB Local on %s (files in %s)", self._dynamodb.endpoint, self._dynamodb.db_dir)
+        # `python -m local key create` uses this DynamoDB Local while the stack holds the lock.
+        (self.data_dir / DYNAMODB_ENDPOINT_FILE).write_text(self._dynamodb.endpoint + "\n")
         self._moto, moto_endpoint = start_moto_server()
         log.info("moto server (SQS, SNS, SES) on %s", moto_endpoint)
         self._export_settings(moto_endpoint)
@@ -97,23 +100,14 @@ class LocalStack:
 
     def _lock_data_dir(self) -> None:
         # Two stacks on one data dir would share DynamoDB files and keys; refuse the second.
-        self._lock_file = open(self.data_dir / "stack.lock", "w")
-        try:
-            fcntl.flock(self._lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise SystemExit(f"another local stack is already using {self.data_dir}") from None
+        self._lock_file = lock_data_dir(self.data_dir)
+        if self._lock_file is None:
+            raise SystemExit(f"another local stack is already using {self.data_dir}")
 
     def _export_settings(self, moto_endpoint: str) -> None:
-        for variable in ("AWS_SESSION_TOKEN", "AWS_PROFILE"):  # real credentials have no place here
-            os.environ.pop(variable, None)
+        export_storage_settings(self._dynamodb.endpoint, self.data_dir)
         os.environ.update({
-            "ENORI_DYNAMODB_ENDPOINT": self._dynamodb.endpoint,
             "ENORI_AWS_ENDPOINT": moto_endpoint,
-            "AWS_ACCESS_KEY_ID": "local",
-            "AWS_SECRET_ACCESS_KEY": "local",
-            "AWS_DEFAULT_REGION": REGION,
-            "AWS_REGION": REGION,
-            "ENORI_API_KEY_SECRET": _read_or_create_secret(self.data_dir / "api-key-secret"),
             "ENORI_ALLOW_PRIVATE_TARGETS": "1",
             "ENORI_PUBLIC_BASE_URL": self.base_url,
             "ENORI_CHECK_REGIONS": os.environ.get("ENORI_CHECK_REGIONS", CHECK_REGIONS),
@@ -124,14 +118,52 @@ class LocalStack:
 
         create_tables()
         create_event_resources(app, sqs, sns, max_receives=self.max_receives)
-        if self.key_path.exists():
-            self.api_key = self.key_path.read_text().strip()
-            return
+        self.api_key = self._bootstrap_key()
+
+    def _bootstrap_key(self) -> str | None:
+        """The first start creates the account and its key; later ones reuse the saved key. A
+        missing or revoked key never creates a second account: the data stays with the first,
+        and `make key` issues a new key for it."""
         from chalicelib.accounts import bootstrap_account
 
-        self.api_key = bootstrap_account()
-        _write_private(self.key_path, self.api_key + "\n")
-        print(f"Your API key (shown once, saved in {_display(self.key_path)}): {self.api_key}", flush=True)
+        from local.keys import find_local_account, saved_key_problem
+
+        if find_local_account() is None:
+            api_key = bootstrap_account()
+            write_private(self.key_path, api_key + "\n", replace=True)  # a key of a wiped database
+            print(f"Your API key (shown once, saved in {_display(self.key_path)}): {api_key}", flush=True)
+            return api_key
+        problem = saved_key_problem(self.key_path)
+        if problem is None:
+            return self.key_path.read_text().strip()
+        print(f"No usable API key: {problem}. Your account and its data are kept; run `make key` "
+              "(or `python -m local key create`) for a new full-access key.", flush=True)
+        return None
+
+
+def lock_data_dir(data_dir: Path) -> Any:
+    """The open lock file of `data_dir`, held until closed; None if another process holds it."""
+    lock_file = open(data_dir / "stack.lock", "w")
+    try:
+        fcntl.flock(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        lock_file.close()
+        return None
+    return lock_file
+
+
+def export_storage_settings(dynamodb_endpoint: str, data_dir: Path) -> None:
+    """What the app needs to reach this data dir's tables and keys (set before importing it)."""
+    for variable in ("AWS_SESSION_TOKEN", "AWS_PROFILE"):  # real credentials have no place here
+        os.environ.pop(variable, None)
+    os.environ.update({
+        "ENORI_DYNAMODB_ENDPOINT": dynamodb_endpoint,
+        "AWS_ACCESS_KEY_ID": "local",
+        "AWS_SECRET_ACCESS_KEY": "local",
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_REGION": REGION,
+        "ENORI_API_KEY_SECRET": _read_or_create_secret(data_dir / "api-key-secret"),
+    })
 
 
 def _read_or_create_secret(path: Path) -> str:
@@ -139,14 +171,20 @@ def _read_or_create_secret(path: Path) -> str:
     if path.exists():
         return path.read_text().strip()
     secret = secrets.token_hex(32)
-    _write_private(path, secret + "\n")
+    write_private(path, secret + "\n")
     return secret
 
 
-def _write_private(path: Path, text: str) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+def write_private(path: Path, text: str, replace: bool = False) -> None:
+    """Write a file only its owner can read; `replace` swaps an existing one atomically."""
+    target = path.with_name(path.name + ".new") if replace else path
+    if replace:
+        target.unlink(missing_ok=True)
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as file:
         file.write(text)
+    if replace:
+        os.replace(target, path)
 
 
 def _display(path: Path) -> str:
