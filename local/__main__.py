@@ -4,7 +4,8 @@ stack's account, full access (`*`) unless --scopes says otherwise; see local/key
 
 Settings: ENORI_DATA_DIR (default .enori/ at the repo root), ENORI_PORT (8000),
 ENORI_MAX_RECEIVES (5, receives before a queue message moves to its DLQ), ENORI_DYNAMODB_JVM_OPTS
-(extra `java` options for DynamoDB Local; the system tests trade peak speed for less CPU).
+(extra `java` options for DynamoDB Local; the system tests trade peak speed for less CPU),
+ENORI_SMTP_URL (unset: every email is kept as a .eml file in <data dir>/mail/, local/mailbox.py).
 """
 from __future__ import annotations
 

@@ -24,6 +24,7 @@ import boto3
 from local.aws_local import create_event_resources, start_moto_server
 from local.dynamodb_local import REPO_ROOT, DynamoDBLocal
 from local.http_server import ApiServer
+from local.mailbox import Mailbox
 from local.pump import EventPump
 
 log = logging.getLogger("local")
@@ -43,6 +44,7 @@ class LocalStack:
         self._lock_file: Any = None
         self._dynamodb: DynamoDBLocal | None = None
         self._moto: Any = None
+        self._mailbox: Mailbox | None = None
         self._api: ApiServer | None = None
         self._pump: EventPump | None = None
 
@@ -66,6 +68,7 @@ class LocalStack:
         self._moto, moto_endpoint = start_moto_server()
         log.info("moto server (SQS, SNS, SES) on %s", moto_endpoint)
         self._export_settings(moto_endpoint)
+        self._route_mail()
         app = _import_app()
         sqs, sns = (_aws_client(name, moto_endpoint) for name in ("sqs", "sns"))
         self._create_resources(app, sqs, sns)
@@ -79,7 +82,7 @@ class LocalStack:
 
     def stop(self) -> None:
         """Stop in reverse order; each part is stopped even if another fails."""
-        for name in ("_pump", "_api", "_moto", "_dynamodb"):
+        for name in ("_pump", "_api", "_mailbox", "_moto", "_dynamodb"):
             part = getattr(self, name)
             setattr(self, name, None)
             if part is None:
@@ -112,6 +115,22 @@ class LocalStack:
             "ENORI_PUBLIC_BASE_URL": self.base_url,
             "ENORI_CHECK_REGIONS": os.environ.get("ENORI_CHECK_REGIONS", CHECK_REGIONS),
         })
+
+    @property
+    def mail_dir(self) -> Path:
+        return self.data_dir / "mail"
+
+    def _route_mail(self) -> None:
+        """Every email goes to the user's SMTP server (ENORI_SMTP_URL) if set, else into the
+        local mailbox: files anyone can read, through the same SMTP path."""
+        if os.environ.get("ENORI_SMTP_URL"):
+            log.info("email goes to the SMTP server in ENORI_SMTP_URL")
+            return
+        self._mailbox = Mailbox(self.mail_dir)
+        self._mailbox.start()
+        os.environ["ENORI_SMTP_URL"] = self._mailbox.url
+        print(f"Email is kept in {_display(self.mail_dir)}/ (one .eml file per message; "
+              "set ENORI_SMTP_URL to send through a real server)", flush=True)
 
     def _create_resources(self, app: Any, sqs: Any, sns: Any) -> None:
         from chalicelib.storage.tables import create_tables
