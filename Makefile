@@ -18,6 +18,13 @@ export ENORI_DYNAMODB_LOCAL_DIR := $(abspath $(DYNAMODB_LOCAL_DIR))
 run: deps
 	$(PY) -m local
 
+# A new API key for the local stack's account, printed once: full access (*) unless
+# SCOPES="monitors:read monitors:write"; it replaces .enori/bootstrap-key if that one is missing
+# or revoked. Works with or without `make run` running.
+.PHONY: key
+key: deps
+	$(PY) -m local key create $(if $(SCOPES),--scopes $(SCOPES))
+
 # ruff, then the in-process suites on both cores, then the system suites, which mostly wait on
 # real time (schedules, retries, browsers), on more workers, each with its own local stack; the
 # schema fuzzer runs beside them all from the start (scripts/run-tests.sh says why).

@@ -15,7 +15,8 @@ def create_account(name: str, plan: str, now, extra_monitors: int = 0,
                    thirty_second_checks: bool = False) -> AccountItem:
     plans.get_plan(plan)  # unknown plan names fail loudly here
     item = AccountItem(new_id("acc"), name=name, plan=plan, extra_monitors=extra_monitors,
-                       thirty_second_checks=thirty_second_checks, created_at=now)
+                       thirty_second_checks=thirty_second_checks, created_at=now,
+                       full_access_keys_count=0)
     account_store.save_new_account(item)
     report_store.subscribe(item.account_id, now)  # the monthly reports' index of accounts
     return item

@@ -12,7 +12,7 @@ import secrets
 from dataclasses import dataclass
 
 from chalicelib import plans
-from chalicelib.errors import NotFoundError, PlanLimitError, UnauthorizedError
+from chalicelib.errors import ConflictError, NotFoundError, PlanLimitError, UnauthorizedError
 from chalicelib.ids import new_id
 from chalicelib.settings import settings
 from chalicelib.storage import accounts as account_store
@@ -81,7 +81,19 @@ def list_keys(account_id: str) -> list[key_store.ApiKeyItem]:
     return sorted(key_store.list_keys(account_id), key=lambda k: k.created_at)
 
 
-def revoke_key(account_id: str, key_id: str) -> None:
+def revoke_key(account_id: str, key_id: str, caller_key_id: str | None = None,
+               force: bool = False) -> None:
+    """Revoke a key. Never the account's last full-access key (nobody could issue a key again),
+    and not the calling key itself unless `force`: a typo would end the caller's access."""
     item = key_store.find_key(account_id, key_id)
-    if item is None or not key_store.delete_key(item):
+    if item is None:
+        raise NotFoundError(f"API key {key_id} not found.")
+    if key_id == caller_key_id and not force:
+        raise ConflictError(
+            f"API key {key_id} is the key making this request: revoking it ends your access "
+            "with it. Repeat with ?force=true to revoke it anyway.")
+    last = ConflictError(
+        f"API key {key_id} is the account's last full-access (*) key: without it no key could "
+        "be created again. Create another key with scope * first, then revoke this one.")
+    if not key_store.delete_key(item, on_last_full_access=last):
         raise NotFoundError(f"API key {key_id} not found.")

@@ -19,3 +19,9 @@ def grants(granted: list[str] | tuple[str, ...], required: str | None) -> bool:
     if required is None:
         return True
     return FULL_ACCESS in granted or required in granted
+
+
+def is_full_access(granted: list[str] | tuple[str, ...]) -> bool:
+    """A key with every scope: only `*` grants key management and /api/account too, so only a
+    `*` key can issue another key. Losing the last one locks the account out."""
+    return FULL_ACCESS in granted

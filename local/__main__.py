@@ -1,11 +1,15 @@
 """`python -m local` (what `make run` runs): the local stack in the foreground until Ctrl-C or SIGTERM.
+`python -m local key create [--scopes S ...] [--name N]` (`make key`): a new API key for the
+stack's account, full access (`*`) unless --scopes says otherwise; see local/keys.py.
 
 Settings: ENORI_DATA_DIR (default .enori/ at the repo root), ENORI_PORT (8000),
 ENORI_MAX_RECEIVES (5, receives before a queue message moves to its DLQ), ENORI_DYNAMODB_JVM_OPTS
-(extra `java` options for DynamoDB Local; the system tests trade peak speed for less CPU).
+(extra `java` options for DynamoDB Local; the system tests trade peak speed for less CPU),
+ENORI_SMTP_URL (unset: every email is kept as a .eml file in <data dir>/mail/, local/mailbox.py).
 """
 from __future__ import annotations
 
+import argparse
 import atexit
 import logging
 import os
@@ -59,10 +63,39 @@ def _stop_on_sigterm(signum, frame) -> None:
     raise KeyboardInterrupt
 
 
-def main() -> int:
+def _data_dir() -> Path:
+    return Path(os.environ.get("ENORI_DATA_DIR") or REPO_ROOT / ".enori")
+
+
+def _parse_args(argv: list[str]) -> argparse.Namespace:
+    from chalicelib.scopes import FULL_ACCESS, VALID_SCOPES
+
+    parser = argparse.ArgumentParser(prog="python -m local", description=__doc__.split("\n")[0])
+    commands = parser.add_subparsers(dest="command")
+    key = commands.add_parser("key", help="manage the local stack's API keys")
+    key_commands = key.add_subparsers(dest="key_command", required=True)
+    create = key_commands.add_parser("create", help="print a new API key for the stack's account")
+    create.add_argument("--scopes", nargs="+", choices=sorted(VALID_SCOPES), default=[FULL_ACCESS],
+                        metavar="SCOPE", help="default: * (full access)")
+    create.add_argument("--name", default="local key", help="the key's name in /api/keys")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parse_args(sys.argv[1:] if argv is None else argv)
+    if args.command == "key":
+        from local.keys import create_key
+
+        logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+        create_key(_data_dir(), list(dict.fromkeys(args.scopes)), args.name)
+        return 0
+    return run_stack()
+
+
+def run_stack() -> int:
     _configure_logging()
     stack = LocalStack(
-        data_dir=Path(os.environ.get("ENORI_DATA_DIR") or REPO_ROOT / ".enori"),
+        data_dir=_data_dir(),
         port=int(os.environ.get("ENORI_PORT") or 8000),
         max_receives=int(os.environ.get("ENORI_MAX_RECEIVES") or 5),
     )

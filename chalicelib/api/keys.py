@@ -4,6 +4,7 @@ from chalice import Blueprint
 from chalicelib import apikeys
 from chalicelib.api.http import Call, endpoint, page
 from chalicelib.clock import iso
+from chalicelib.errors import ValidationError
 from chalicelib.models.keys import ApiKeyCreate
 from chalicelib.scopes import FULL_ACCESS
 
@@ -30,5 +31,15 @@ def list_keys(call: Call):
 
 @endpoint(bp, "/api/keys/{key_id}", "DELETE", scope=FULL_ACCESS)
 def revoke_key(call: Call, key_id: str):
-    apikeys.revoke_key(call.account_id, key_id)
+    apikeys.revoke_key(call.account_id, key_id, caller_key_id=call.principal.key_id,
+                       force=_force(call.query("force")))
     return None
+
+
+def _force(raw: str | None) -> bool:
+    """`?force=true` lets a key revoke itself; anything but true/false is a 400 naming it."""
+    if raw is None or raw.lower() == "false":
+        return False
+    if raw.lower() == "true":
+        return True
+    raise ValidationError.for_field("force", "must be true or false")

@@ -77,6 +77,10 @@ PING_MESSAGE = query("msg", {"type": "string"}, "A message stored with the ping"
 
 QUERY: dict[tuple[str, str], list[dict]] = {
     ("GET", "/api/keys"): PAGING,
+    ("DELETE", "/api/keys/{key_id}"): [
+        query("force", {"type": "boolean", "default": False},
+              "Let a key revoke itself (else 409). The account's last full-access key is "
+              "never revoked (409)")],
     ("GET", "/api/monitors"): [
         query("tag", {"type": "array", "items": {"type": "string"}},
               "Filter by tag (repeat for AND logic: ?tag=prod&tag=api)", explode=True),
@@ -220,7 +224,10 @@ SUCCESS: dict[tuple[str, str], Success] = {
     ("GET", "/api/public/subscriptions/{token}/confirm"): MESSAGE,
     ("GET", "/api/public/subscriptions/{token}/unsubscribe"): MESSAGE,
     ("POST", "/api/public/subscriptions/{token}/unsubscribe"): MESSAGE,
-    ("GET", "/openapi/v1.json"): Success({"type": "object"}, description="This document"),
+    ("GET", "/openapi/v1.json"): Success({"type": "object"},
+                                         description="This document, in OpenAPI 3.0.3"),
+    ("GET", "/openapi/v3.1.json"): Success({"type": "object"},
+                                           description="This document, in OpenAPI 3.1"),
     ("GET", "/docs"): Success({"type": "string"}, media=(HTML,),
                               description="The interactive API explorer (Scalar)"),
     ("GET", "/docs/scalar.js"): Success({"type": "string"}, media=("application/javascript",),

@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import BaseModel, TypeAdapter
 
 from chalicelib import ratelimits, scopes
-from chalicelib.openapi import catalog, examples, schemas
+from chalicelib.openapi import catalog, examples, schemas, v30
 
 OPENAPI_VERSION = "3.1.0"
 REF = "#/components/schemas/{model}"
@@ -124,12 +124,18 @@ def undocumented(routes: list[dict]) -> list[str]:
             and (r["method"], r["path"]) not in catalog.NO_BODY]
 
 
-@functools.lru_cache(maxsize=1)
-def document_json() -> str:
-    """The document of every route the app declares, serialised once per process."""
+@functools.lru_cache(maxsize=2)
+def document_json(version: str = OPENAPI_VERSION) -> str:
+    """The document of every route the app declares, in OpenAPI `version` (3.1.0, or 3.0.3:
+    `v30.downgrade` of the same document), serialised once per process."""
     from chalicelib.api.http import ROUTES
 
-    return json.dumps(build_document(ROUTES), ensure_ascii=False)
+    document = build_document(ROUTES)
+    if version == v30.OPENAPI_30:
+        document = v30.downgrade(document)
+    elif version != OPENAPI_VERSION:
+        raise ValueError(f"no OpenAPI {version} rendering")
+    return json.dumps(document, ensure_ascii=False)
 
 
 # --- operations -----------------------------------------------------------------------------

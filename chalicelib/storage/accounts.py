@@ -5,6 +5,9 @@ Access patterns:
 - reserve / release one unit of a plan-limited resource: UpdateItem with a condition
   (`<resource>_count < limit`), alone or inside a transaction with the object's own write, so
   concurrent creates never pass the limit.
+- count full-access keys (`full_access_keys_count`), moved in the same transaction as the key's
+  own put or delete; a revoke is conditional on the count staying at least 1 (api_keys.py).
+  Accounts created before this counter have none: `init_full_access_count` sets it once.
 """
 from __future__ import annotations
 
@@ -34,6 +37,8 @@ class AccountItem(Model):
     status_pages_count = NumberAttribute(default=0)
     escalation_policies_count = NumberAttribute(default=0)
     maintenance_windows_count = NumberAttribute(default=0)
+    # None on accounts created before it existed; see storage.api_keys.ensure_full_access_count.
+    full_access_keys_count = NumberAttribute(null=True)
 
     def usage(self, resource: str) -> int:
         return int(getattr(self, f"{resource}_count") or 0)

@@ -63,3 +63,73 @@ def test_it_frees_a_plan_slot_when_a_key_is_revoked(api):
     second = api.post("/api/keys", {"name": "2nd", "scopes": ["*"]}, key=key).json
     api.delete(f"/api/keys/{second['id']}", key=key)
     assert api.post("/api/keys", {"name": "again", "scopes": ["*"]}, key=key).status_code == 201
+
+
+def own_key_id(api, key=None):
+    """The id of the key making the request: the only key of a fresh account."""
+    items = api.get("/api/keys", key=key or api.key).json["items"]
+    assert len(items) == 1
+    return items[0]["id"]
+
+
+def test_the_last_full_access_key_cannot_be_revoked(api):
+    _, key = make_account()
+    key_id = own_key_id(api, key)
+    response = api.delete(f"/api/keys/{key_id}?force=true", key=key)
+    assert response.status_code == 409
+    assert response.json["code"] == "CONFLICT"
+    assert "last full-access" in response.json["message"]
+    assert api.get("/api/keys", key=key).status_code == 200
+
+
+def test_a_key_with_every_named_scope_but_not_star_does_not_count_as_full_access(api):
+    """Only `*` can manage keys, so only `*` keys keep an account out of a lockout."""
+    from chalicelib.scopes import SCOPES
+
+    _, key = make_account()
+    named = api.post("/api/keys", {"name": "named", "scopes": list(SCOPES)}, key=key).json
+    own = next(k["id"] for k in api.get("/api/keys", key=key).json["items"] if k["name"] == "test")
+    assert api.delete(f"/api/keys/{own}?force=true", key=key).status_code == 409
+    assert api.delete(f"/api/keys/{named['id']}", key=key).status_code == 204
+
+
+def test_a_key_revokes_itself_only_with_force(api):
+    _, key = make_account()
+    api.post("/api/keys", {"name": "spare", "scopes": ["*"]}, key=key)
+    own = next(k["id"] for k in api.get("/api/keys", key=key).json["items"] if k["name"] == "test")
+    refused = api.delete(f"/api/keys/{own}", key=key)
+    assert refused.status_code == 409
+    assert "force=true" in refused.json["message"]
+    assert api.get("/api/keys", key=key).status_code == 200
+    assert api.delete(f"/api/keys/{own}?force=true", key=key).status_code == 204
+    assert api.get("/api/keys", key=key).status_code == 401
+
+
+def test_force_must_be_a_boolean(api):
+    _, key = make_account()
+    own = own_key_id(api, key)
+    response = api.delete(f"/api/keys/{own}?force=yes please", key=key)
+    assert response.status_code == 400
+    assert response.json["details"][0]["field"] == "force"
+
+
+def test_another_full_access_key_can_be_revoked_and_then_this_one_is_the_last(api):
+    _, key = make_account()
+    spare = api.post("/api/keys", {"name": "spare", "scopes": ["*"]}, key=key).json
+    assert api.delete(f"/api/keys/{spare['id']}", key=key).status_code == 204
+    own = own_key_id(api, key)
+    assert api.delete(f"/api/keys/{own}?force=true", key=key).status_code == 409
+
+
+def test_an_account_from_before_the_counter_counts_its_keys_once(api):
+    """Accounts stored before `full_access_keys_count` existed: the first revoke counts them."""
+    from chalicelib.storage.accounts import AccountItem
+
+    account_id, key = make_account()
+    spare = api.post("/api/keys", {"name": "spare", "scopes": ["*"]}, key=key).json
+    AccountItem(account_id).update(actions=[AccountItem.full_access_keys_count.remove()])
+    assert AccountItem.get(account_id).full_access_keys_count is None
+    assert api.delete(f"/api/keys/{spare['id']}", key=key).status_code == 204
+    assert AccountItem.get(account_id, consistent_read=True).full_access_keys_count == 1
+    own = own_key_id(api, key)
+    assert api.delete(f"/api/keys/{own}?force=true", key=key).status_code == 409

@@ -439,6 +439,7 @@ PUBLIC_BY_DESIGN = {
     "POST /api/public/subscriptions/{token}/unsubscribe":
         ("RFC 8058 one-click unsubscribe from the mail client", "subscription_token"),
     "GET /openapi/v1.json": ("the API's documentation; no ids", None),
+    "GET /openapi/v3.1.json": ("the API's documentation (OpenAPI 3.1); no ids", None),
     "GET /docs": ("the API explorer; no ids", None),
     "GET /docs/scalar.js": ("the API explorer's script; no ids", None),
 }

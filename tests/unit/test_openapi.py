@@ -188,14 +188,53 @@ def test_importing_the_app_does_not_build_the_document():
 def test_it_serves_the_document_and_the_explorer_without_a_key():
     with Client(app) as client:
         served = client.http.get("/openapi/v1.json")
+        served_31 = client.http.get("/openapi/v3.1.json")
         page = client.http.get("/docs")
         script = client.http.get("/docs/scalar.js")
-    assert served.status_code == 200
+    assert served.status_code == 200 and served_31.status_code == 200
+    assert json.loads(served.body)["openapi"] == "3.0.3"
+    assert json.loads(served_31.body)["openapi"] == "3.1.0"
     assert json.loads(served.body)["paths"]["/api/monitors"]["get"]["operationId"] == \
         "list_monitors"
     assert page.status_code == 200 and page.headers["Content-Type"].startswith("text/html")
-    assert b'src="docs/scalar.js"' in page.body and b"openapi/v1.json" in page.body
+    assert b'src="docs/scalar.js"' in page.body and b"openapi/v3.1.json" in page.body
     assert b"https://" not in page.body  # nothing from a CDN
     assert script.status_code == 200, "run `make deps`: it fetches the Scalar bundle"
     assert script.headers["Content-Type"].startswith("application/javascript")
     assert b"@scalar/api-reference" in script.body[:5000] or len(script.body) > 1_000_000
+
+
+@pytest.mark.parametrize("path, script, document, server", [
+    ("/docs", "docs/scalar.js", "openapi/v3.1.json", "/"),
+    ("/docs/", "../docs/scalar.js", "../openapi/v3.1.json", "/"),
+    ("/dev/docs", "docs/scalar.js", "openapi/v3.1.json", "/dev/"),      # an API Gateway stage
+    ("/dev/docs/", "../docs/scalar.js", "../openapi/v3.1.json", "/dev/"),
+])
+def test_the_explorer_page_finds_its_script_and_document_from_any_path(path, script, document,
+                                                                       server):
+    import html
+    import re
+
+    from chalicelib.api.docs import docs_page
+
+    page = docs_page(path)
+    assert f'<script src="{script}">' in page
+    config = json.loads(html.unescape(re.search(r"data-configuration='([^']*)'", page).group(1)))
+    assert config["url"] == document
+    assert config["servers"] == [{"url": server, "description": "This server"}]
+    # No button that calls an outside service.
+    assert config["hideClientButton"] is True and config["mcp"] == {"disabled": True}
+    assert config["agent"] == {"disabled": True} and "proxyUrl" not in config
+
+
+def test_the_served_3_0_document_is_valid_openapi_3_0():
+    from openapi_spec_validator import OpenAPIV30SpecValidator
+
+    with Client(app) as client:
+        document = json.loads(client.http.get("/openapi/v1.json").body)
+    errors = [f"{list(e.absolute_path)}: {e.message}"
+              for e in OpenAPIV30SpecValidator(document).iter_errors()]
+    assert errors == []
+    text = json.dumps(document)
+    assert '"const"' not in text and '"type": "null"' not in text and '"type": [' not in text
+    assert "webhooks" not in document and "monitorEvent" in document["x-webhooks"]
