@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 
 from pynamodb.exceptions import TransactWriteError
 
-from chalicelib import cron, evaluator, jobs, monitors
+from chalicelib import cron, evaluator, jobs, monitors, ratelimits
 from chalicelib.clock import iso
 from chalicelib.errors import ConflictError, NotFoundError, RateLimitedError, ValidationError
 from chalicelib.results import retention_days_of
@@ -36,7 +36,6 @@ SUCCESS, FAIL, START = "Success", "Fail", "Start"
 MAX_BODY_BYTES = 10_000                 # as Healthchecks' PING_BODY_LIMIT
 TRUNCATED = "…[truncated]"
 MAX_CAUSE_MESSAGE = 200                 # of a fail ping's message, quoted in alerts
-PINGS_PER_MINUTE = 60                   # per token: protects storage, not a billing limit
 
 
 @dataclass(frozen=True)
@@ -99,12 +98,16 @@ def token_hash(token: str) -> str:
 # --- pings --------------------------------------------------------------------------------
 
 def _take_rate_slot(token: str, now: datetime) -> None:
-    window = int(now.timestamp()) // 60 * 60
+    """Count the ping in its token's window (`ratelimits.PING_TIER`); a 429 past the limit."""
+    tier = ratelimits.PING_TIER
+    window = ratelimits.window_start(now.timestamp(), tier)
     bucket = f"ping#{token_hash(token)}#{window}"
-    if rate_limits.take_one(bucket, PINGS_PER_MINUTE, now + timedelta(seconds=120)) is None:
-        retry = max(1, window + 60 - int(now.timestamp()))
-        raise RateLimitedError(f"More than {PINGS_PER_MINUTE} pings per minute for this check. "
-                               f"Retry after {retry} seconds.", headers={"Retry-After": str(retry)})
+    expires = now + timedelta(seconds=2 * tier.window_seconds)
+    if rate_limits.take_one(bucket, tier.limit, expires) is None:
+        full = ratelimits.Usage(tier, used=tier.limit + 1, reset_epoch=window + tier.window_seconds)
+        headers = ratelimits.headers_for([full], now.timestamp())
+        raise RateLimitedError(f"Ping limit reached: {ratelimits.ping_limit_text(tier)}. "
+                               f"Retry after {headers['Retry-After']} seconds.", headers=headers)
 
 
 def _ping_monitor(token: str) -> MonitorItem:

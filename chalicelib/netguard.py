@@ -37,7 +37,14 @@ _INTERNAL = tuple(ipaddress.ip_network(n) for n in (
     "::/96", "fc00::/7",  # ::/96 holds ::1 and the deprecated IPv4-compatible forms
     "fe80::/10", "fec0::/10", "64:ff9b:1::/48", "100::/64",
 ))
-_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+# IPv6 forms that carry an IPv4 address (the socket reaches, or a translator forwards to, that
+# IPv4 host), each with where the IPv4 address sits: (prefix, bit offsets of its 32 bits).
+# RFC 6052 skips bits 64-71 (the "u" octet), hence the split positions for short prefixes.
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")                # RFC 6052 well-known prefix
+_NAT64_LOCAL = ipaddress.ip_network("64:ff9b:1::/48")        # RFC 8215 local use, any length
+_TRANSLATED = ipaddress.ip_network("::ffff:0:0:0/96")        # RFC 2765 SIIT IPv4-translated
+_COMPATIBLE = ipaddress.ip_network("::/96")                  # RFC 4291 IPv4-compatible (deprecated)
+_RFC6052_SPLITS = (((48, 16), (72, 16)), ((56, 8), (72, 24)), ((72, 32),), ((96, 32),))
 # Legacy IPv4 spellings that inet_aton accepts: 2130706433, 0x7f000001, 0177.0.0.1, 127.1.
 _LEGACY_V4 = re.compile(r"^(0x[0-9a-f]+|[0-9]+)(\.(0x[0-9a-f]+|[0-9]+)){0,3}$", re.IGNORECASE)
 DEFAULT_MAX_HOPS = 5
@@ -64,15 +71,51 @@ def parse_ip_literal(host: str) -> IPAddress | None:
     return None
 
 
-def _embedded_v4(addr: IPAddress) -> ipaddress.IPv4Address | None:
-    """IPv6 forms that reach an IPv4 host are judged by that IPv4 address."""
+def _bits(value: int, offset: int, length: int) -> int:
+    """`length` bits of a 128-bit address, starting `offset` bits from the left."""
+    return (value >> (128 - offset - length)) & ((1 << length) - 1)
+
+
+def _rfc6052_v4(addr: ipaddress.IPv6Address, split: tuple[tuple[int, int], ...]
+                ) -> ipaddress.IPv4Address:
+    value = 0
+    for offset, length in split:
+        value = value << length | _bits(int(addr), offset, length)
+    return ipaddress.IPv4Address(value)
+
+
+def embedded_v4s(addr: IPAddress) -> list[ipaddress.IPv4Address]:
+    """Every IPv4 address an IPv6 address stands for: mapped, translated, NAT64 (both
+    prefixes; the local-use one at every position RFC 6052 allows, since its length is a site
+    choice), 6to4, Teredo (server and client) and IPv4-compatible. Empty for anything else."""
     if not isinstance(addr, ipaddress.IPv6Address):
-        return None
+        return []
+    low32 = ipaddress.IPv4Address(int(addr) & 0xFFFFFFFF)
     if addr.ipv4_mapped is not None:
-        return addr.ipv4_mapped
-    if addr in _NAT64:
-        return ipaddress.IPv4Address(int(addr) & 0xFFFFFFFF)
-    return addr.sixtofour
+        return [addr.ipv4_mapped]
+    if addr in _NAT64 or addr in _TRANSLATED:
+        return [low32]
+    if addr in _NAT64_LOCAL:
+        return [_rfc6052_v4(addr, split) for split in _RFC6052_SPLITS]
+    if addr.sixtofour is not None:
+        return [addr.sixtofour]
+    if addr.teredo is not None:
+        return list(addr.teredo)
+    if addr in _COMPATIBLE and int(addr) > 1:    # :: and ::1 are themselves, not IPv4 hosts
+        return [low32]
+    return []
+
+
+def _judged(addr: IPAddress) -> list[IPAddress]:
+    """The addresses that decide whether `addr` may be reached: an IPv4-embedding form is judged
+    by its IPv4 address(es), however spelled. The local-use NAT64 prefix and the deprecated
+    IPv4-compatible block are also judged as themselves (both internal)."""
+    v4s = embedded_v4s(addr)
+    if not v4s:
+        return [addr]
+    if addr in _NAT64_LOCAL or addr in _COMPATIBLE:
+        return [addr, *v4s]
+    return list(v4s)
 
 
 async def _system_resolve(host: str) -> list[str]:
@@ -116,7 +159,9 @@ class OutboundGuard:
         addr = ip if not isinstance(ip, str) else parse_ip_literal(ip)
         if addr is None:
             raise ValueError(f"not an IP address: {ip!r}")
-        addr = _embedded_v4(addr) or addr
+        return any(self._blocks(judged) for judged in _judged(addr))
+
+    def _blocks(self, addr: IPAddress) -> bool:
         if any(addr in net for net in _UNROUTABLE) or addr.is_multicast:
             return True
         if self.offline and not addr.is_loopback:

@@ -27,6 +27,17 @@ TIERS = {
     "test_alert": Tier("test_alert", 5, 60),
 }
 READ_METHODS = ("GET", "HEAD", "OPTIONS")
+# Per ping token on the public /ping routes (the spec sets none). It guards storage (every ping
+# is a write) against a runaway loop and must never drop a real job's pings: a job that pings
+# start and success every second sends 120 a minute, so 300 a minute (5 a second on average, or
+# all at once as a burst) leaves 2.5 times that for retries and overlapping runs.
+PING_TIER = Tier("ping", 300, 60)
+
+
+def ping_limit_text(tier: Tier = PING_TIER) -> str:
+    """The ping limit in words: the README, the OpenAPI document and the 429 say the same."""
+    return (f"{tier.limit} pings per {tier.window_seconds} seconds per ping token, counted in "
+            f"fixed windows (a job pinging start and success every second sends 120)")
 
 
 def tiers_for(method: str, special: str | None = None) -> list[Tier]:

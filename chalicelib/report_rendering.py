@@ -7,6 +7,8 @@ import html
 import io
 from email.message import EmailMessage
 
+from chalicelib.alerting.email import new_message
+
 CSV_COLUMNS = ("monitorId", "name", "uptimePercentage", "downtimeSeconds", "incidents",
                "mttaSeconds", "mttrSeconds", "p95ResponseTimeMs", "checks", "failedChecks",
                "maintenanceSeconds")
@@ -85,9 +87,7 @@ def to_html(report: dict) -> str:
 def email_message(report: dict) -> EmailMessage:
     """Subject, a plain-text summary and the HTML page; From/To are added when sending."""
     totals = report.get("totals", {})
-    message = EmailMessage()
-    message["Subject"] = f"[Enori] Monthly report {report.get('month', '')}"
-    message["Auto-Submitted"] = "auto-generated"
+    message = new_message(f"[Enori] Monthly report {report.get('month', '')}")
     lines = [f"Enori monthly report {report.get('month', '')}", "",
              f"Monitors: {totals.get('monitors', 0)}",
              f"Uptime: {totals.get('uptimePercentage')} %",

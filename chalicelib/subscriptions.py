@@ -28,7 +28,7 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 
 from chalicelib.alerting.base import DeliveryError, SendContext
-from chalicelib.alerting.email import EmailAddress, send_message
+from chalicelib.alerting.email import EmailAddress, new_message, send_message
 from chalicelib.errors import NotFoundError, RateLimitedError
 from chalicelib.models.base import ApiModel
 from chalicelib.netguard import OutboundGuard
@@ -129,9 +129,7 @@ def _page_of(item: StatusSubscriberItem) -> StatusPageItem | None:
 # --- emails ----------------------------------------------------------------------------------
 
 def _message(subject: str, lines: list[str], unsubscribe_url: str) -> EmailMessage:
-    message = EmailMessage()
-    message["Subject"] = " ".join(subject.split())
-    message["Auto-Submitted"] = "auto-generated"
+    message = new_message(subject)
     message["List-Unsubscribe"] = f"<{unsubscribe_url}>"
     message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     footer = ["", "-- ", f"Unsubscribe: {unsubscribe_url}", "Sent by Enori"]

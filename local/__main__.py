@@ -19,6 +19,7 @@ import threading
 import time
 from pathlib import Path
 
+from chalicelib.observability import guard_log_output
 from local.dynamodb_local import REPO_ROOT
 from local.stack import LocalStack
 
@@ -28,8 +29,8 @@ log = logging.getLogger("local")
 def _configure_logging() -> None:
     logging.basicConfig(level=logging.INFO, stream=sys.stdout,
                         format="%(asctime)s %(levelname)-7s %(name)s: %(message)s", datefmt="%H:%M:%S")
-    for noisy in ("botocore", "boto3", "urllib3", "werkzeug", "pynamodb"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    # Quiet libraries and URLs redacted on every line, before anything logs (app.py does it too).
+    guard_log_output(*logging.getLogger().handlers)
 
 
 # However long the orderly stop takes, the process is gone this long after the first signal.

@@ -18,7 +18,11 @@ import re
 import smtplib
 import socket
 import ssl
+import unicodedata
 from dataclasses import dataclass
+from email import policy as email_policy
+from email.header import Header
+from email.headerregistry import HeaderRegistry, UnstructuredHeader
 from email.message import EmailMessage
 from email.utils import format_datetime
 from typing import Annotated
@@ -63,15 +67,78 @@ class EmailChannelConfig(ApiModel):
         return list(dict.fromkeys(value))
 
 
+# --- headers from user text --------------------------------------------------------------------
+
+def header_text(value: str) -> str:
+    """A header value as one line: whitespace runs (CR, LF and the Unicode line breaks among
+    them) become one space, other control characters go."""
+    return "".join(c for c in " ".join(str(value).split()) if unicodedata.category(c) != "Cc")
+
+
+class _LiteralText(UnstructuredHeader):
+    """An unstructured header (Subject, ...) that holds exactly the text it was given.
+
+    Why: the stock header class reads `=?utf-8?q?...?=` in an assigned value as an RFC 2047
+    encoded word and writes its decoded bytes out raw, so a monitor, status page or incident
+    named `=?utf-8?q?x=0D=0AReply-To:=20evil@example.com=0D=0A=0D=0Abody?=` could add headers
+    and replace the body. Here the value is never decoded; text that could pass for an encoded
+    word is itself encoded (`email.header.Header`, base64/QP in UTF-8), so a reader decodes it
+    once, back to the literal text."""
+
+    max_count = 1
+
+    @classmethod
+    def parse(cls, value, kwds):
+        text = str(value)
+        kwds["decoded"] = text
+        # Without "=?" the stock parser finds no encoded word: its tree and folding are safe.
+        kwds["parse_tree"] = None if "=?" in text else cls.value_parser(text)
+
+    def fold(self, *, policy):
+        if self._parse_tree is not None:
+            return super().fold(policy=policy)
+        encoded = Header(str(self), "utf-8", header_name=self.name).encode(
+            linesep=policy.linesep, maxlinelen=policy.max_line_length or 0)
+        return f"{self.name}: {encoded}{policy.linesep}"
+
+
+def _header_factory() -> HeaderRegistry:
+    """The stock classes for structured headers (addresses, dates, MIME), `_LiteralText` for
+    every unstructured one."""
+    registry = HeaderRegistry(default_class=_LiteralText)
+    for name, cls in list(registry.registry.items()):
+        if issubclass(cls, UnstructuredHeader):
+            registry.map_to_type(name, _LiteralText)
+    return registry
+
+
+class _MailPolicy(email_policy.EmailPolicy):
+    """The default policy, with every header value cleaned by `header_text` as it is set (the
+    stock policy refuses CR and LF with a ValueError, and lets other controls through)."""
+
+    def header_store_parse(self, name, value):
+        return super().header_store_parse(name, header_text(value) if isinstance(value, str)
+                                          else value)
+
+
+MAIL_POLICY = _MailPolicy(header_factory=_header_factory())
+
+
+def new_message(subject: str) -> EmailMessage:
+    """The one way every mail Enori sends starts (alerts, subscriber mail, reports): a message
+    whose unstructured headers are literal text, with its Subject set."""
+    message = EmailMessage(policy=MAIL_POLICY)
+    message["Subject"] = subject
+    message["Auto-Submitted"] = "auto-generated"       # RFC 3834: no out-of-office replies
+    return message
+
+
 # --- rendering ------------------------------------------------------------------------------
 
 def render(event: dict, test: bool = False) -> EmailMessage:
     """Subject and both parts; From, To, Date and Message-ID are added when sending."""
     summary = summarize(event, test=test)
-    subject = f"[Enori] {'[TEST] ' if test else ''}{summary.headline}"
-    message = EmailMessage()
-    message["Subject"] = " ".join(subject.split())    # no line breaks from a monitor's name
-    message["Auto-Submitted"] = "auto-generated"       # RFC 3834: no out-of-office replies
+    message = new_message(f"[Enori] {'[TEST] ' if test else ''}{summary.headline}")
     lines = [summary.title, ""]
     if test:
         lines += [TEST_NOTICE, ""]
@@ -109,6 +176,8 @@ async def send_message(message: EmailMessage, addresses: list[str],
                        ctx: SendContext) -> DeliveryOutcome:
     """Send a rendered message (Subject and parts set) to `addresses`, as `send` does an alert:
     also the way monthly reports are mailed."""
+    if message.policy is not MAIL_POLICY:       # a stock message would decode encoded words
+        raise TypeError("build every mail with new_message()")
     sender = settings.mail_from
     domain = sender.rpartition("@")[2] or "enori.local"
     message["From"] = sender

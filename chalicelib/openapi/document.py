@@ -49,11 +49,12 @@ needs (`x-required-scope`); `*` grants all. Public routes (`/ping/*`, `/api/publ
 **Rate limits** per API key: reads 200/minute, other calls 100/minute; creating a monitor
 10/hour, check now 5/minute, test alert 5/minute. Every authenticated response carries
 `X-RateLimit-Limit`, `X-RateLimit-Remaining` and `X-RateLimit-Reset`; a 429 adds `Retry-After`.
+Job pings (`/ping/*`) have their own limit: PING_LIMIT; past it a 429 with `Retry-After`.
 
 **Errors** share one shape: `{"error", "message", "code", "details"?}`.
 
 **Lists** are `{"items": [...], "totalCount": N}` with `limit` (default 50, max 500) and
-`offset`."""
+`offset`.""".replace("PING_LIMIT", ratelimits.ping_limit_text())
 
 
 class Components:
@@ -194,7 +195,13 @@ def _description(route: dict) -> str:
         lines = [f"Required scope: `{route['scope']}` (or `*`)."]
     if not route["public"]:
         lines.append(_rate_text(route))
+    if _is_ping(route):
+        lines.append(f"Rate limit: {ratelimits.ping_limit_text()}.")
     return " ".join(lines)
+
+
+def _is_ping(route: dict) -> bool:
+    return route["path"].startswith("/ping/")
 
 
 def _rate_text(route: dict) -> str:
@@ -251,6 +258,9 @@ def _responses(route: dict, components: Components) -> dict:
         name, description = ERRORS[code]
         if html:
             responses[str(code)] = _error_response(code, description, private, html=True)
+        elif code == 429 and _is_ping(route):
+            responses[str(code)] = _error_response(
+                code, f"Ping limit reached: {ratelimits.ping_limit_text()}", private=True)
         elif code == 429 and not private:
             responses[str(code)] = _error_response(code, description, private=False)
         else:

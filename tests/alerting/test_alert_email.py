@@ -172,3 +172,69 @@ def test_an_ses_rejection_is_permanent(aws, run_sender, events):
         run_sender(email.send, {"addresses": ADDRESSES}, events["monitor.down"])
     assert error.value.permanent is True
     assert error.value.message.startswith("SES MessageRejected")
+
+
+# --- E14: names that look like RFC 2047 encoded words stay literal text ----------------------
+
+def _hostile_down(events, name):
+    return {**events["monitor.down"], "monitor": {**events["monitor.down"]["monitor"], "name": name}}
+
+
+def test_an_encoded_word_in_a_monitor_name_stays_literal_in_the_alert(events):
+    from mailcheck import HOSTILE, assert_ours
+
+    message = email.render(_hostile_down(events, HOSTILE))
+    message["From"], message["To"] = MAIL_FROM, ADDRESSES[0]
+    assert_ours(message.as_bytes(), f"[Enori] {HOSTILE} is down", [f"Monitor: {HOSTILE}"])
+
+
+def test_an_alert_with_a_hostile_name_reaches_smtp_as_built(run_sender, smtp_server, events):
+    from mailcheck import HOSTILE, assert_ours
+
+    run_sender(email.send, {"addresses": ADDRESSES}, _hostile_down(events, HOSTILE),
+               smtp_url=smtp_server.url, delivery_id="msg_mail_e14")
+    [envelope] = smtp_server.envelopes
+    assert envelope.rcpt_tos == ADDRESSES
+    assert_ours(envelope.original_content, f"[Enori] {HOSTILE} is down", [f"Monitor: {HOSTILE}"])
+
+
+@pytest.mark.parametrize("value, shown", [
+    ("a\r\nReply-To: evil@example.com", "a Reply-To: evil@example.com"),
+    ("tab\there\x00\x07\x1b[31m\u2028next\x85end", "tab here[31m next end"),
+    ("  Café  ünïcode ", "Café ünïcode"),
+])
+def test_header_values_lose_line_breaks_and_control_characters(value, shown):
+    from mailcheck import assert_ours
+
+    message = email.new_message(value)
+    message.set_content("x\n-- \nSent by Enori\n")
+    assert email.header_text(value) == shown
+    assert_ours(message.as_bytes(), shown, [])
+    assert_ours(message.as_bytes(policy=message.policy.clone(linesep="\r\n")), shown, [])
+
+
+def test_a_long_hostile_subject_folds_into_encoded_words_that_read_back_as_the_text():
+    from mailcheck import HOSTILE, header_block
+
+    text = "é" * 40 + " " + HOSTILE * 3 + " " + "x" * 120
+    message = email.new_message(text)
+    message.set_content("-- \nSent by Enori\n")
+    block = header_block(message.as_bytes())
+    assert all(len(line) <= 78 for line in block.split(b"\n"))
+    assert b"=?utf-8?q?x=0D" not in block                  # never the attacker's word itself
+    assert message_from_bytes(message.as_bytes(), policy=policy.default)["Subject"] == text
+
+
+def test_only_a_message_from_new_message_is_sent(smtp_server):
+    import asyncio
+    from email.message import EmailMessage
+
+    from chalicelib.alerting.base import SendContext
+
+    stock = EmailMessage()
+    stock["Subject"] = "built without the literal-text policy"
+    ctx = SendContext(http_client=None, guard=OutboundGuard(), clock=None, attempt=1,
+                      delivery_id="msg_stock", smtp_url=smtp_server.url)
+    with pytest.raises(TypeError, match="new_message"):
+        asyncio.run(email.send_message(stock, ADDRESSES, ctx))
+    assert smtp_server.envelopes == []

@@ -156,14 +156,55 @@ def _keys(monitor):
 
 
 def test_it_rate_limits_pings_per_token_and_keeps_every_accepted_one(api, job, monkeypatch):
-    from chalicelib import heartbeats
+    from chalicelib import ratelimits
 
-    monkeypatch.setattr(heartbeats, "PINGS_PER_MINUTE", 3)
+    monkeypatch.setattr(ratelimits, "PING_TIER", ratelimits.Tier("ping", 3, 60))
     codes = [ping(api, f"/ping/{job['pingToken']}").status_code for _ in range(4)]
     assert codes == [200, 200, 200, 429]
     limited = ping(api, f"/ping/{job['pingToken']}")
     assert limited.headers["Retry-After"] == "60"
+    assert limited.headers["X-RateLimit-Limit"] == "3"
     assert pings_of(api, job)["totalCount"] == 3
+
+
+def test_a_job_that_pings_start_and_success_every_second_keeps_every_ping(api, job, clock):
+    """E14: 200 pings on one token, at the pace of a job that runs every second."""
+    codes = []
+    for _ in range(100):
+        codes.append(ping(api, f"/ping/{job['pingToken']}/start").status_code)
+        codes.append(ping(api, f"/ping/{job['pingToken']}").status_code)
+        clock.advance(1)
+    assert codes == [200] * 200
+    assert pings_of(api, job, "?limit=500")["totalCount"] == 200
+
+
+def test_a_burst_of_200_pings_in_one_second_is_kept(api, job):
+    codes = [ping(api, f"/ping/{job['pingToken']}").status_code for _ in range(200)]
+    assert codes == [200] * 200
+
+
+def test_the_429_names_the_ping_limit(api, job, monkeypatch):
+    from chalicelib import ratelimits
+
+    monkeypatch.setattr(ratelimits, "PING_TIER", ratelimits.Tier("ping", 1, 60))
+    ping(api, f"/ping/{job['pingToken']}")
+    limited = ping(api, f"/ping/{job['pingToken']}")
+    message = json.loads(limited.body)["message"]
+    assert limited.status_code == 429
+    assert message.startswith("Ping limit reached: 1 pings per 60 seconds per ping token")
+    assert "Retry after 60 seconds" in message
+
+
+def test_the_documented_ping_limit_is_the_enforced_one():
+    from chalicelib import ratelimits
+    from chalicelib.api.http import ROUTES
+    from chalicelib.openapi.document import build_document
+
+    text = ratelimits.ping_limit_text()
+    assert ratelimits.PING_TIER.limit >= 120        # start + success every second
+    operation = build_document(ROUTES)["paths"]["/ping/{token}"]["get"]
+    assert text in operation["description"]
+    assert text in operation["responses"]["429"]["description"]
 
 
 def test_history_is_newest_first_with_limit_and_offset(api, job, clock):

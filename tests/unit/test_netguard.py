@@ -84,6 +84,51 @@ def test_it_allows_private_but_never_unroutable_when_turned_on(host, blocked):
     assert OutboundGuard(allow_private=True).is_blocked_ip(host) is blocked
 
 
+# Each IPv4-embedding IPv6 form, aimed at the metadata service (169.254.169.254) and at a public
+# address (8.8.8.8): judged by the IPv4 address it carries.
+EMBEDDED_V4_FORMS = [
+    ("::ffff:{v4}", "mapped"), ("::ffff:0:{hex}", "translated (RFC 2765)"),
+    ("64:ff9b::{hex}", "NAT64 well-known (RFC 6052)"), ("2002:{hex}::1", "6to4"),
+]
+
+
+def _hex(v4: str) -> str:
+    a, b, c, d = (int(part) for part in v4.split("."))
+    return f"{a << 8 | b:x}:{c << 8 | d:x}"
+
+
+@pytest.mark.parametrize("form, _kind", EMBEDDED_V4_FORMS)
+def test_it_judges_an_embedded_ipv4_address_by_that_address(form, _kind):
+    guard = OutboundGuard()
+    for v4, blocked in (("169.254.169.254", True), ("127.0.0.1", True), ("10.1.2.3", True),
+                        ("8.8.8.8", False)):
+        assert guard.is_blocked_ip(form.format(v4=v4, hex=_hex(v4))) is blocked, (form, v4)
+
+
+@pytest.mark.parametrize("host", [
+    "::ffff:0:a9fe:a9fe",                       # the E14 report: translated metadata address
+    "2001:0:4136:e378:8000:63bf:5601:5601",     # Teredo, client ~5601:5601 = 169.254.169.254
+    "2001:0:a9fe:a9fe:8000:63bf:f7f7:f7f7",     # Teredo, server 169.254.169.254
+    "64:ff9b:1:a9fe:a9:fe00::",                 # local-use NAT64 with a /48 prefix
+    "64:ff9b:1::a9fe:a9fe", "::169.254.169.254",
+])
+def test_it_refuses_every_embedded_spelling_of_the_metadata_address(host):
+    assert OutboundGuard().is_blocked_ip(host)
+    with pytest.raises(SsrfBlockedError):
+        OutboundGuard().check_url(f"http://[{host}]/latest/meta-data/")
+
+
+def test_a_teredo_address_between_public_hosts_is_judged_by_them():
+    assert OutboundGuard().is_blocked_ip("2001:0:4136:e378:8000:63bf:f7f7:f7f7") is False
+
+
+@pytest.mark.parametrize("host", ["::ffff:0:7f00:1", "2002:7f00:1::1", "64:ff9b::7f00:1"])
+def test_an_operator_guard_reaches_an_embedded_loopback_but_never_an_unroutable_one(host):
+    guard = OutboundGuard(allow_private=True)
+    assert guard.is_blocked_ip(host) is False
+    assert guard.is_blocked_ip(host.replace("7f00:1", "e000:1")) is True   # 224.0.0.1
+
+
 @pytest.mark.parametrize("url, error", [
     ("file:///etc/passwd", ValueError), ("ftp://example.com/", ValueError),
     ("gopher://example.com", ValueError), ("http://evil@127.0.0.1/", ValueError),

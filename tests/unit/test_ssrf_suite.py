@@ -31,6 +31,11 @@ BLOCKED_HOSTS = [
     "[::1]", "[0:0:0:0:0:0:0:1]", "[::ffff:127.0.0.1]", "[::ffff:7f00:1]",
     "[64:ff9b::7f00:1]", "[2002:7f00:1::]", "169.254.169.254", "[::ffff:169.254.169.254]",
     "[64:ff9b::a9fe:a9fe]", "100.64.0.1", "10.0.0.1", "[fd00::1]", "[fe80::1]", "0.0.0.0", "[::]",
+    # IPv6 spellings that embed an IPv4 address (E14): SIIT translated, local-use NAT64 (/48 and
+    # /96 positions), 6to4, Teredo (client 169.254.169.254, obfuscated) and IPv4-compatible.
+    "[::ffff:0:a9fe:a9fe]", "[::ffff:0:7f00:1]", "[64:ff9b:1:7f00:0:100::]",
+    "[64:ff9b:1::a9fe:a9fe]", "[2002:a9fe:a9fe::]", "[2001:0:4136:e378:8000:63bf:5601:5601]",
+    "[::169.254.169.254]",
 ]
 # The URL parser refuses these before the guard sees them (no valid host name): still a 400.
 NOT_A_HOST_NAME = {"2130706433", "0177.0.0.1", "0x7f.0.0.1", "127.1", "0"}
