@@ -5,9 +5,10 @@ from __future__ import annotations
 import functools
 import json
 import logging
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import pydantic
 from chalice import Blueprint, Response
@@ -87,6 +88,20 @@ class Call:
         """An ISO 8601 query parameter (a time without offset is UTC); 400 naming it if bad."""
         return parse_time(self.query(name), name)
 
+    @contextmanager
+    def charge(self, tier: str) -> Iterator[None]:
+        """Count this request in `tier` (429 when it is full) for the work inside the block;
+        the hit is given back if the block fails. For work a route does only sometimes (an
+        upsert that creates)."""
+        assert self.principal is not None
+        taken: list[str] = []
+        _count(self.principal, [ratelimits.scaled(ratelimits.TIERS[tier])], taken)
+        try:
+            yield
+        except BaseException:
+            give_back(taken)
+            raise
+
     def paging(self) -> tuple[int, int]:
         return parse_int(self.query("limit"), "limit", DEFAULT_LIMIT, 1, MAX_LIMIT), \
             parse_int(self.query("offset"), "offset", 0, 0, 10**9)
@@ -145,15 +160,26 @@ def error_response(error: EnoriError, headers: dict | None = None) -> Response:
     return json_response(error.body(), error.status, {**(headers or {}), **error.headers})
 
 
-def enforce_rate_limits(principal: apikeys.Principal, method: str, tier: str | None) -> dict:
-    """Count this request; the rate-limit headers, or RateLimitedError carrying them."""
+def enforce_rate_limits(principal: apikeys.Principal, method: str, tier: str | None,
+                        refundable: list[str] | None = None) -> dict:
+    """Count this request; the rate-limit headers, or RateLimitedError carrying them. The
+    buckets of tiers that count successes only are added to `refundable`, to be given back
+    (`give_back`) if the request fails."""
+    return _count(principal, ratelimits.tiers_for(method, tier), refundable)
+
+
+def _count(principal: apikeys.Principal, tiers: list[ratelimits.Tier],
+           refundable: list[str] | None) -> dict:
     now = runtime.clock.time()
     usages = []
-    for t in ratelimits.tiers_for(method, tier):
+    for t in tiers:
         start = ratelimits.window_start(now, t)
         reset = start + t.window_seconds
-        used = rate_store.take_one(ratelimits.bucket_key(principal.key_id, t, start), t.limit,
+        bucket = ratelimits.bucket_key(principal.key_id, t, start)
+        used = rate_store.take_one(bucket, t.limit,
                                    datetime.fromtimestamp(reset + 60).astimezone())
+        if used is not None and t.counts_successes and refundable is not None:
+            refundable.append(bucket)
         usages.append(ratelimits.Usage(t, t.limit + 1 if used is None else used, reset))
     headers = ratelimits.headers_for(usages, now)
     if "Retry-After" in headers:
@@ -161,6 +187,17 @@ def enforce_rate_limits(principal: apikeys.Principal, method: str, tier: str | N
             f"Rate limit exceeded: {headers['X-RateLimit-Limit']} requests per window for this "
             f"API key. Retry after {headers['Retry-After']} seconds.", headers=headers)
     return headers
+
+
+def give_back(buckets: list[str]) -> None:
+    """Refund the hits of a request that did not do what its tier counts.
+
+    Why refund rather than charge on success: the hit is taken before the work with the
+    atomic conditional counter, so concurrent requests can never do more than the limit
+    allows; charging afterwards would need a read before the work and could let an 11th
+    create through. A failure gives the hit back, so only what succeeded stays counted."""
+    for bucket in buckets:
+        rate_store.give_back(bucket)
 
 
 def endpoint(bp: Blueprint, path: str, methods: list[str] | str = "GET", *,
@@ -176,18 +213,21 @@ def endpoint(bp: Blueprint, path: str, methods: list[str] | str = "GET", *,
         def view(**params: str) -> Response:
             request = bp.current_request
             headers: dict[str, str] = {}
+            refundable: list[str] = []
             try:
                 principal = None
                 if not public:
                     principal = apikeys.authenticate(request.headers.get("x-api-key"))
-                    headers = enforce_rate_limits(principal, request.method, rate)
+                    headers = enforce_rate_limits(principal, request.method, rate, refundable)
                     if not scopes.grants(principal.scopes, scope):
                         raise InsufficientScopeError(
                             f"This API key lacks the scope '{scope}' that this route needs.")
                 result = handler(Call(request, principal, params), **params)
             except EnoriError as error:
+                give_back(refundable)
                 return error_response(error, headers)
             except Exception:  # the envelope, never a stack trace, for the unexpected
+                give_back(refundable)
                 log.exception("unhandled error on %s %s", request.method, path)
                 return error_response(EnoriError("An unexpected error occurred."), headers)
             if isinstance(result, Response):

@@ -105,7 +105,9 @@ def upsert_monitor(call: Call, name: str):
 
     name = unquote(name)
     body = _parse(call, override_name=name)
-    return monitor_detail(monitors.upsert_by_name(_account(call), name, body, call.clock.now()))
+    item = monitors.upsert_by_name(_account(call), name, body, call.clock.now(),
+                                   charge_create=lambda: call.charge("create_monitor"))
+    return monitor_detail(item)
 
 
 @endpoint(bp, "/api/monitors/{monitor_id}", "DELETE", scope="monitors:write")
