@@ -40,7 +40,7 @@ def check_rules(account: AccountItem, body: MonitorInType) -> None:
     """Rules that need the account or other objects; raises the matching 400/403."""
     interval = body.interval_seconds
     if body.type != "Job" and not scheduling.is_schedulable_interval(interval):
-        raise ValidationError.for_field("intervalSeconds", "must be 30 or a multiple of 60")
+        raise ValidationError.for_field("intervalSeconds", "must be a multiple of 30")
     if body.type != "Job" and interval == plans.THIRTY_SECOND_INTERVAL \
             and not account.thirty_second_checks:
         plan = plans.get_plan(account.plan)

@@ -8,7 +8,7 @@ from chalicelib import dispatch, jobs, monitors
 from chalicelib.api.http import Call, endpoint, page
 from chalicelib.clock import iso
 from chalicelib.errors import NotFoundError, ValidationError
-from chalicelib.models.fields import MONITOR_TYPES
+from chalicelib.models.fields import MONITOR_TYPES, canonical_monitor_type
 from chalicelib.models.monitors import parse_monitor
 from chalicelib.storage import monitors as store
 from chalicelib.storage.accounts import get_account
@@ -70,7 +70,7 @@ def list_monitors(call: Call):
     wanted_tags = call.query_all("tag")
     wanted_type = call.query("type")
     if wanted_type is not None:
-        canonical = {t.lower(): t for t in MONITOR_TYPES}.get(wanted_type.lower())
+        canonical = canonical_monitor_type(wanted_type)
         if canonical is None:
             raise ValidationError.for_field("type", "must be one of " + ", ".join(MONITOR_TYPES))
         wanted_type = canonical

@@ -114,8 +114,8 @@ def test_it_refuses_an_unknown_alert_channel(api):
     assert response.json["details"][0]["field"] == "alertChannelIds"
 
 
-def test_it_refuses_an_interval_that_is_not_whole_minutes(api):
-    response = api.post("/api/monitors", {**WEBSITE, "intervalSeconds": 90})
+def test_it_refuses_an_interval_that_is_not_whole_half_minutes(api):
+    response = api.post("/api/monitors", {**WEBSITE, "intervalSeconds": 75})
     assert response.status_code == 400
     assert response.json["details"][0]["field"] == "intervalSeconds"
 
@@ -131,3 +131,38 @@ def test_check_now_answers_the_regions_it_queued(api):
     response = api.post(f"/api/monitors/{monitor['id']}/check")
     assert response.status_code == 202
     assert response.json["regions"] == ["UsEast", "EuWest"]
+
+
+def test_it_takes_the_public_service_ranges(api):
+    created = api.post("/api/monitors", {**WEBSITE, "intervalSeconds": 90, "timeoutSeconds": 90,
+                                         "failureThreshold": 0})
+    assert created.status_code == 201
+    assert (created.json["intervalSeconds"], created.json["timeoutSeconds"],
+            created.json["failureThreshold"]) == (90, 90, 0)
+    longest = api.post("/api/monitors", {**WEBSITE, "name": "yearly",
+                                         "intervalSeconds": 31_104_000, "timeoutSeconds": 300})
+    assert longest.status_code == 201
+
+
+def test_it_names_the_field_outside_the_ranges(api):
+    for bad in ({"intervalSeconds": 31_104_030}, {"intervalSeconds": 100},
+                {"timeoutSeconds": 301, "intervalSeconds": 600},
+                {"timeoutSeconds": 61, "intervalSeconds": 60}, {"failureThreshold": 11}):
+        response = api.post("/api/monitors", {**WEBSITE, **bad})
+        assert response.status_code == 400, bad
+        assert response.json["details"][0]["field"] == list(bad)[0], bad
+
+
+def test_it_takes_the_spec_s_numeric_types_and_answers_with_names(api):
+    created = api.post("/api/monitors", {**WEBSITE, "type": 10})
+    assert (created.status_code, created.json["type"]) == (201, "Website")
+    api.post("/api/monitors", {"name": "db", "type": 2, "url": "db.example.com", "port": 5432})
+    assert [m["name"] for m in api.get("/api/monitors?type=10").json["items"]] == [WEBSITE["name"]]
+    assert [m["type"] for m in api.get("/api/monitors?type=2").json["items"]] == ["Port"]
+    assert api.get("/api/monitors?type=11").status_code == 400
+
+
+def test_an_empty_expected_keyword_clears_it(api):
+    created = api.post("/api/monitors", {**WEBSITE, "expectedKeyword": "ok"}).json
+    replaced = api.put(f"/api/monitors/{created['id']}", {**WEBSITE, "expectedKeyword": ""})
+    assert (replaced.status_code, replaced.json["expectedKeyword"]) == (200, None)

@@ -91,3 +91,18 @@ def test_a_duplicated_event_opens_one_incident(monitor):
     handle_event(down[0].payload)
     handle_event(down[0].payload)
     assert len(incidents_of(monitor)) == 1
+
+
+def test_a_failure_threshold_of_0_behaves_as_1(clock):
+    from chalicelib import monitors
+    from chalicelib.accounts import create_account
+    from chalicelib.models.monitors import parse_monitor
+
+    account = create_account("t", "Business", clock.now())
+    body = parse_monitor({"name": "Eager", "type": "Website", "url": "https://api.example.com",
+                          "failureThreshold": 0})
+    eager = monitors.create_monitor(account, body, clock.now())
+    assert eager.config["failure_threshold"] == 0   # kept as sent, so a client reads it back
+    feed(eager, 60, "UsEast", DOWN)
+    [incident] = incidents_of(eager)
+    assert incident.status == "Open"
