@@ -2,9 +2,11 @@
 pagination and the error envelope. Every route is declared with `endpoint(...)`."""
 from __future__ import annotations
 
+import copy
 import functools
 import json
 import logging
+import re
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -18,6 +20,7 @@ from chalicelib.clock import clamp_to_utc, iso
 from chalicelib.errors import (EnoriError, InsufficientScopeError, RateLimitedError,
                                ValidationError)
 from chalicelib.models.base import validation_details
+from chalicelib.openapi import schemas
 from chalicelib.runtime import runtime
 from chalicelib.storage import rate_limits as rate_store
 
@@ -28,7 +31,7 @@ MAX_LIMIT = 500
 # Bodies are parsed as JSON whatever the label says, so a mislabelled body gets our 400, not
 # Chalice's bare 415.
 BODY_TYPES = ["application/json", "text/plain", "application/x-www-form-urlencoded",
-              "application/octet-stream"]
+              "application/octet-stream", "application/merge-patch+json"]
 
 # (method, path, scope, public, rate tier) of every route: the route table OpenAPI and the
 # scope/tenant suites walk.
@@ -41,6 +44,7 @@ class Call:
     request: Any
     principal: apikeys.Principal | None
     params: dict[str, str] = field(default_factory=dict)
+    route: tuple[str, str] | None = None   # (method, path) as the route declares them
 
     @property
     def account_id(self) -> str:
@@ -74,15 +78,43 @@ class Call:
         """The body parsed with a pydantic model; 400 with per-field details if bad."""
         return self.body_of(self.json(), model.model_validate)
 
-    @staticmethod
-    def body_of(data: Any, parse: Callable[[Any], Any]) -> Any:
-        """`parse(data)`, with pydantic's errors turned into the 400 envelope."""
+    def body_of(self, data: Any, parse: Callable[[Any], Any]) -> Any:
+        """`parse(data)`, with pydantic's errors turned into the 400 envelope.
+
+        A tolerant reader where the body is an object's representation (create, replace,
+        patch: `catalog.REPRESENTATIONS`): a client may send back what it read, so a name the
+        representation shows but the body does not take (`id`, `status`, `createdAt`,
+        `members.0.addedAt`, ...) is ignored, and an `id` must be the one in the path. Any
+        other unknown name stays a 400 naming it."""
+        representation = self._representation()
+        if representation is None:
+            return parsed(data, parse)
+        self._check_id(data)
         try:
             return parse(data)
         except pydantic.ValidationError as exc:
-            details = validation_details(exc)
-            first = details[0] if details else {"field": "body", "message": "invalid"}
-            raise ValidationError(f"{first['field']}: {first['message']}", details=details)
+            read_only = [tuple(error["loc"]) for error in exc.errors(include_url=False)
+                         if error["type"] == "extra_forbidden"
+                         and schemas.shows(representation, tuple(error["loc"]))]
+            if not read_only:
+                raise invalid(exc) from None
+        return parsed(without(data, read_only), parse)
+
+    def _representation(self) -> Any:
+        if self.route is None:
+            return None
+        from chalicelib.openapi import catalog  # it imports the API modules: load it at call time
+
+        return catalog.representation_for(*self.route)
+
+    def _check_id(self, data: Any) -> None:
+        """The path's id (the last segment, `{monitor_id}`), if any, is the object's."""
+        path = self.route[1] if self.route else ""
+        match = re.search(r"{(\w+_id)}$", path)
+        if match and isinstance(data, dict) and "id" in data \
+                and data["id"] != self.params.get(match.group(1)):
+            raise ValidationError.for_field(
+                "id", f"must be {self.params.get(match.group(1))}, the id in the path (or omitted)")
 
     def time(self, name: str) -> datetime | None:
         """An ISO 8601 query parameter (a time without offset is UTC); 400 naming it if bad."""
@@ -105,6 +137,45 @@ class Call:
     def paging(self) -> tuple[int, int]:
         return parse_int(self.query("limit"), "limit", DEFAULT_LIMIT, 1, MAX_LIMIT), \
             parse_int(self.query("offset"), "offset", 0, 0, 10**9)
+
+
+def parsed(data: Any, parse: Callable[[Any], Any]) -> Any:
+    """`parse(data)`, with pydantic's errors turned into the 400 envelope."""
+    try:
+        return parse(data)
+    except pydantic.ValidationError as exc:
+        raise invalid(exc) from None
+
+
+def invalid(exc: pydantic.ValidationError) -> ValidationError:
+    details = validation_details(exc)
+    first = details[0] if details else {"field": "body", "message": "invalid"}
+    return ValidationError(f"{first['field']}: {first['message']}", details=details)
+
+
+def merge_patch(target: Any, patch: Any) -> Any:
+    """JSON merge patch (RFC 7396): `patch`'s members replace `target`'s, objects merge member
+    by member, and `null` removes a member."""
+    if not isinstance(patch, dict):
+        return patch
+    merged = dict(target) if isinstance(target, dict) else {}
+    for name, value in patch.items():
+        if value is None:
+            merged.pop(name, None)
+        else:
+            merged[name] = merge_patch(merged.get(name), value)
+    return merged
+
+
+def without(data: Any, locations: list[tuple]) -> Any:
+    """A copy of `data` without the members at `locations` (key and index paths)."""
+    data = copy.deepcopy(data)
+    for *parents, last in locations:
+        holder = data
+        for part in parents:
+            holder = holder[part]
+        holder.pop(last, None)
+    return data
 
 
 def parse_int(raw: str | None, name: str, default: int, low: int, high: int) -> int:
@@ -222,7 +293,8 @@ def endpoint(bp: Blueprint, path: str, methods: list[str] | str = "GET", *,
                     if not scopes.grants(principal.scopes, scope):
                         raise InsufficientScopeError(
                             f"This API key lacks the scope '{scope}' that this route needs.")
-                result = handler(Call(request, principal, params), **params)
+                call = Call(request, principal, params, route=(request.method, path))
+                result = handler(call, **params)
             except EnoriError as error:
                 give_back(refundable)
                 return error_response(error, headers)

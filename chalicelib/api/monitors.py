@@ -1,11 +1,11 @@
-"""/api/monitors: list, create, read, replace, upsert by name, delete, pause and resume."""
+"""/api/monitors: list, create, read, replace, patch, upsert by name, delete, pause and resume."""
 from __future__ import annotations
 
 from chalice import Blueprint
 from pydantic.alias_generators import to_camel
 
 from chalicelib import dispatch, jobs, monitors
-from chalicelib.api.http import Call, endpoint, page
+from chalicelib.api.http import Call, endpoint, merge_patch, page
 from chalicelib.clock import iso
 from chalicelib.errors import NotFoundError, ValidationError
 from chalicelib.models.fields import MONITOR_TYPES, canonical_monitor_type
@@ -96,6 +96,18 @@ def get_monitor(call: Call, monitor_id: str):
 def replace_monitor(call: Call, monitor_id: str):
     item = monitors.require_monitor(call.account_id, monitor_id)
     body = _parse(call)
+    return monitor_detail(monitors.replace_monitor(_account(call), item, body, call.clock.now()))
+
+
+@endpoint(bp, "/api/monitors/{monitor_id}", "PATCH", scope="monitors:write")
+def patch_monitor(call: Call, monitor_id: str):
+    """For clients that cannot send the full configuration: a JSON merge patch onto what GET
+    shows, validated and saved as a full replace (PUT stays a full replace, as the spec says)."""
+    item = monitors.require_monitor(call.account_id, monitor_id)
+    patch = call.json()
+    if not isinstance(patch, dict):
+        raise ValidationError.for_field("body", "must be a JSON object (a JSON merge patch)")
+    body = call.body_of(merge_patch(monitor_detail(item), patch), parse_monitor)
     return monitor_detail(monitors.replace_monitor(_account(call), item, body, call.clock.now()))
 
 

@@ -166,3 +166,88 @@ def test_an_empty_expected_keyword_clears_it(api):
     created = api.post("/api/monitors", {**WEBSITE, "expectedKeyword": "ok"}).json
     replaced = api.put(f"/api/monitors/{created['id']}", {**WEBSITE, "expectedKeyword": ""})
     assert (replaced.status_code, replaced.json["expectedKeyword"]) == (200, None)
+
+
+# --- a tolerant reader: clients send back what they read ---------------------------------------
+
+def test_a_put_of_the_get_representation_is_accepted(api):
+    created = api.post("/api/monitors", {**WEBSITE, "expectedKeyword": "ok"}).json
+    read = api.get(f"/api/monitors/{created['id']}").json
+    assert {"id", "status", "createdAt", "updatedAt", "uptimePercentage", "lastCheckedAt",
+            "regionStatus", "paused"} <= set(read)
+    replaced = api.put(f"/api/monitors/{created['id']}", {**read, "intervalSeconds": 300})
+    assert replaced.status_code == 200, replaced.json
+    assert replaced.json["intervalSeconds"] == 300
+    assert replaced.json["expectedKeyword"] == "ok"
+    assert replaced.json["createdAt"] == read["createdAt"]
+
+
+def test_a_job_monitor_representation_round_trips_with_its_ping_fields(api):
+    created = api.post("/api/monitors", {"name": "nightly", "type": "Job",
+                                         "periodSeconds": 3600}).json
+    assert created["pingToken"] and created["pingUrl"]
+    replaced = api.put(f"/api/monitors/{created['id']}", {**created, "gracePeriodSeconds": 120})
+    assert replaced.status_code == 200, replaced.json
+    assert replaced.json["pingToken"] == created["pingToken"]   # not taken from the body
+    assert replaced.json["gracePeriodSeconds"] == 120
+
+
+def test_a_post_of_a_read_representation_creates_a_new_monitor(api):
+    first = api.post("/api/monitors", WEBSITE).json
+    copy = api.post("/api/monitors", {**first, "name": "copy", "status": "Up"})
+    assert copy.status_code == 201, copy.json
+    assert copy.json["id"] != first["id"] and copy.json["status"] == "Pending"
+
+
+def test_an_id_other_than_the_path_s_is_a_400(api):
+    created = api.post("/api/monitors", WEBSITE).json
+    response = api.put(f"/api/monitors/{created['id']}", {**created, "id": "mon_other"})
+    assert response.status_code == 400
+    assert response.json["details"][0]["field"] == "id"
+
+
+def test_a_truly_unknown_field_is_still_a_400_naming_it(api):
+    created = api.post("/api/monitors", WEBSITE).json
+    response = api.put(f"/api/monitors/{created['id']}", {**created, "colour": "red"})
+    assert response.status_code == 400
+    assert [d["field"] for d in response.json["details"]] == ["colour"]
+    assert api.post("/api/monitors", {**WEBSITE, "port": 443}).json["details"][0]["field"] \
+        == "port"
+
+
+# --- PATCH: JSON merge patch ---------------------------------------------------------------------
+
+def test_patch_changes_only_the_fields_sent(api):
+    created = api.post("/api/monitors", {**WEBSITE, "failureThreshold": 5,
+                                         "expectedKeyword": "ok"}).json
+    patched = api.patch(f"/api/monitors/{created['id']}", {"intervalSeconds": 300})
+    assert patched.status_code == 200, patched.json
+    assert patched.json["intervalSeconds"] == 300
+    assert (patched.json["failureThreshold"], patched.json["expectedKeyword"],
+            patched.json["tags"]) == (5, "ok", WEBSITE["tags"])
+    assert api.get(f"/api/monitors/{created['id']}").json["intervalSeconds"] == 300
+
+
+def test_patch_with_null_resets_a_field_and_merges_objects(api):
+    created = api.post("/api/monitors", {**WEBSITE, "expectedKeyword": "ok",
+                                         "requestHeaders": {"X-A": "1", "X-B": "2"}}).json
+    patched = api.patch(f"/api/monitors/{created['id']}", {
+        "expectedKeyword": None, "requestHeaders": {"X-A": None, "X-C": "3"}})
+    assert patched.status_code == 200, patched.json
+    assert patched.json["expectedKeyword"] is None
+    assert patched.json["requestHeaders"] == {"X-B": "2", "X-C": "3"}
+
+
+def test_patch_validates_like_a_full_replace(api):
+    created = api.post("/api/monitors", WEBSITE).json
+    for patch, field in (({"intervalSeconds": 100}, "intervalSeconds"), ({"colour": 1}, "colour"),
+                         ({"id": "mon_other"}, "id"), ({"name": None}, "name")):
+        response = api.patch(f"/api/monitors/{created['id']}", patch)
+        assert response.status_code == 400, patch
+        assert response.json["details"][0]["field"] == field, patch
+    assert api.patch(f"/api/monitors/{created['id']}", raw="[1]").status_code == 400
+    assert api.get(f"/api/monitors/{created['id']}").json["intervalSeconds"] == 60
+
+
+def test_patch_of_a_missing_monitor_is_404(api):
+    assert api.patch("/api/monitors/mon_missing", {"intervalSeconds": 300}).status_code == 404
