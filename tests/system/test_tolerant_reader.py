@@ -1,5 +1,7 @@
 """On the real local stack: a client sends back the representation it read (PUT), changes one
 field with a JSON merge patch (PATCH), and failed creates cost nothing of the create quota."""
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 
 from targets import HttpTarget
@@ -48,13 +50,52 @@ def test_a_read_representation_goes_back_as_a_put_and_a_patch_changes_one_field(
 
 
 def test_failed_creates_cost_no_create_quota(local_stack, target):
-    # The quota's window is the real clock's hour: a run that straddles the hour starts again
-    # once with a fresh key (it cannot straddle twice).
+    assert in_one_hour(lambda prefix: spend_quota(local_stack, new_key(local_stack), target,
+                                                  prefix)) == [201] * CREATE_QUOTA + [429]
+
+
+def test_parallel_creates_and_failures_never_create_more_than_the_quota(local_stack, target):
+    """A failure holds its hit only while it runs: parallel creates never pass the quota, and
+    once the burst is over the creates that follow fill it exactly."""
+    assert in_one_hour(lambda prefix: burst_then_fill(local_stack, new_key(local_stack), target,
+                                                      prefix)) == CREATE_QUOTA
+
+
+def in_one_hour(run):
+    """`run(prefix)`, again once if the real clock's hour (the quota's window) turned meanwhile:
+    it returns None then, and cannot straddle two hours in a row."""
     for attempt in range(2):
-        outcome = spend_quota(local_stack, new_key(local_stack), target, f"q{attempt}")
+        outcome = run(f"q{attempt}")
         if outcome is not None:
+            return outcome
+    return None
+
+
+def burst_then_fill(stack, key, target, prefix) -> int | None:
+    """How many monitors 16 parallel creates among 16 failing ones, then creates one by one
+    until the 429, made (None if the hour turned meanwhile)."""
+    # A refused create answers with the create tier's window (the tier with the fewest left).
+    status, headers, _ = stack.raw_request("POST", "/api/monitors", key=key, body={})
+    assert status == 400
+    window = headers["X-RateLimit-Reset"]
+
+    def attempt(i):
+        body = {"name": f"{prefix}-p{i // 2}", "type": "Website", "url": target.url}
+        return stack.request("POST", "/api/monitors", key=key,
+                             body=body if i % 2 else {**body, "colour": "red"})[0]
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        statuses = list(pool.map(attempt, range(32)))
+    created = statuses.count(201)
+    assert created <= CREATE_QUOTA and set(statuses) <= {201, 400, 429}
+    for i in range(CREATE_QUOTA + 1):
+        status, headers, _ = stack.raw_request("POST", "/api/monitors", key=key, body={
+            "name": f"{prefix}-s{i}", "type": "Website", "url": target.url})
+        if status == 429:
             break
-    assert outcome == [201] * CREATE_QUOTA + [429]
+        assert status == 201
+        created += 1
+    return created if headers["X-RateLimit-Reset"] == window else None
 
 
 def spend_quota(stack, key, target, prefix) -> list[int] | None:
