@@ -192,8 +192,8 @@ def _description(route: dict) -> str:
 
 def _rate_text(route: dict) -> str:
     tiers = ratelimits.tiers_for(route["method"], route.get("rate"))
-    parts = [f"{t.limit} per {_window(t.window_seconds)} ({t.name.replace('_', ' ')})"
-             for t in tiers]
+    parts = [f"{t.limit} per {_window(t.window_seconds)} ({t.name.replace('_', ' ')}"
+             f"{', failed requests not counted' if t.counts_successes else ''})" for t in tiers]
     return "Rate limits: " + ", ".join(parts) + "."
 
 

@@ -171,3 +171,11 @@ def test_it_serves_the_document_and_the_explorer_without_a_key():
     assert script.status_code == 200, "run `make deps`: it fetches the Scalar bundle"
     assert script.headers["Content-Type"].startswith("application/javascript")
     assert b"@scalar/api-reference" in script.body[:5000] or len(script.body) > 1_000_000
+
+
+def test_it_says_the_create_quota_counts_monitors_created_and_documents_patch(doc):
+    create = operations(doc)[("POST", "/api/monitors")]
+    assert "10 per hour (create monitor, failed requests not counted)" in create["description"]
+    patch = operations(doc)[("PATCH", "/api/monitors/{monitor_id}")]
+    assert "application/merge-patch+json" in patch["requestBody"]["content"]
+    assert patch["x-required-scope"] == "monitors:write"
