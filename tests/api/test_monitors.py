@@ -251,3 +251,13 @@ def test_patch_validates_like_a_full_replace(api):
 
 def test_patch_of_a_missing_monitor_is_404(api):
     assert api.patch("/api/monitors/mon_missing", {"intervalSeconds": 300}).status_code == 404
+
+
+def test_patch_of_a_job_monitor_keeps_its_schedule_and_token(api):
+    created = api.post("/api/monitors", {"name": "nightly", "type": "Job",
+                                         "cronExpression": "0 3 * * *"}).json
+    patched = api.patch(f"/api/monitors/{created['id']}", {"gracePeriodSeconds": 600},
+                        headers={"Content-Type": "application/merge-patch+json"})
+    assert patched.status_code == 200, patched.json
+    assert (patched.json["gracePeriodSeconds"], patched.json["cronExpression"],
+            patched.json["pingToken"]) == (600, "0 3 * * *", created["pingToken"])
