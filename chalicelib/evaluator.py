@@ -37,7 +37,8 @@ def policy_for(monitor: MonitorItem, now) -> Policy:
     config = monitor.config
     return Policy(
         regions=tuple(config.get("regions") or monitor.regions or ()),
-        failure_threshold=int(config.get("failure_threshold") or 2),
+        # The API accepts 0 (the public service's range); it behaves as 1.
+        failure_threshold=max(1, int(config.get("failure_threshold", 2))),
         recovery_threshold=int(config.get("recovery_threshold") or 1),
         quorum=config.get("region_quorum"),
         response_time_threshold_ms=config.get("response_time_threshold_ms"),

@@ -6,7 +6,8 @@ references, schedulable intervals and outbound-guard checks of literal targets.
 from __future__ import annotations
 
 import json
-from typing import Callable
+from contextlib import nullcontext
+from typing import Callable, ContextManager
 from urllib.parse import urlsplit
 
 from pynamodb.exceptions import TransactWriteError
@@ -39,7 +40,7 @@ def check_rules(account: AccountItem, body: MonitorInType) -> None:
     """Rules that need the account or other objects; raises the matching 400/403."""
     interval = body.interval_seconds
     if body.type != "Job" and not scheduling.is_schedulable_interval(interval):
-        raise ValidationError.for_field("intervalSeconds", "must be 30 or a multiple of 60")
+        raise ValidationError.for_field("intervalSeconds", "must be a multiple of 30")
     if body.type != "Job" and interval == plans.THIRTY_SECOND_INTERVAL \
             and not account.thirty_second_checks:
         plan = plans.get_plan(account.plan)
@@ -179,13 +180,18 @@ def require_monitor(account_id: str, monitor_id: str) -> MonitorItem:
     return item
 
 
-def upsert_by_name(account: AccountItem, name: str, body: MonitorInType, now) -> MonitorItem:
-    """Create or replace the monitor called `name` (the URL's name wins over the body's)."""
+def upsert_by_name(account: AccountItem, name: str, body: MonitorInType, now,
+                   charge_create: Callable[[], ContextManager] = nullcontext) -> MonitorItem:
+    """Create or replace the monitor called `name` (the URL's name wins over the body's).
+
+    Only a create runs inside `charge_create()` (the create-monitor quota); an update does not,
+    and a create that fails, or turns into an update, leaves the block by an exception."""
     owner = uniques.owner_of(name_key(account.account_id, name))
     existing = store.get_monitor(account.account_id, owner) if owner else None
     if existing is None:
         try:
-            return create_monitor(account, body, now)
+            with charge_create():
+                return create_monitor(account, body, now)
         except ConflictError:  # created concurrently by another upsert: update that one
             owner = uniques.owner_of(name_key(account.account_id, name))
             existing = require_monitor(account.account_id, owner or "")

@@ -3,11 +3,12 @@
 How the tiers combine: every request counts in exactly one base tier — reads (GET, HEAD) in the
 `read` tier (200/min), everything else in the `general` tier (100/min). Creating a monitor,
 checking now and sending a test alert count in their own tier too, and the stricter answer wins.
-The headers describe the tier with the fewest requests remaining.
+The headers describe the tier with the fewest requests remaining. The create-monitor tier counts
+monitors created: a failed request gives its hit back, and an upsert counts only when it creates.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from chalicelib.settings import settings
 
@@ -17,12 +18,15 @@ class Tier:
     name: str
     limit: int
     window_seconds: int
+    # Counts what was done, not attempts: a request that fails (any 4xx or 5xx) gives its hit
+    # back, so a 400, 403 or 409 costs nothing of this tier.
+    counts_successes: bool = False
 
 
 TIERS = {
     "general": Tier("general", 100, 60),
     "read": Tier("read", 200, 60),
-    "create_monitor": Tier("create_monitor", 10, 3600),
+    "create_monitor": Tier("create_monitor", 10, 3600, counts_successes=True),
     "check_now": Tier("check_now", 5, 60),
     "test_alert": Tier("test_alert", 5, 60),
 }
@@ -48,7 +52,7 @@ def tiers_for(method: str, special: str | None = None) -> list[Tier]:
 def scaled(tier: Tier, scale: int | None = None) -> Tier:
     """The tier with its limit multiplied by `scale` (default: ENORI_RATE_LIMIT_SCALE, 1)."""
     factor = settings.rate_limit_scale if scale is None else scale
-    return tier if factor == 1 else Tier(tier.name, tier.limit * factor, tier.window_seconds)
+    return tier if factor == 1 else replace(tier, limit=tier.limit * factor)
 
 
 def window_start(now_epoch: float, tier: Tier) -> int:

@@ -32,6 +32,9 @@ class Api:
     def put(self, path, body=None, **kw):
         return self.request("PUT", path, body, **kw)
 
+    def patch(self, path, body=None, **kw):
+        return self.request("PATCH", path, body, **kw)
+
     def delete(self, path, **kw):
         return self.request("DELETE", path, **kw)
 

@@ -2,12 +2,15 @@
 pagination and the error envelope. Every route is declared with `endpoint(...)`."""
 from __future__ import annotations
 
+import copy
 import functools
 import json
 import logging
+import re
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import pydantic
 from chalice import Blueprint, Response
@@ -18,6 +21,7 @@ from chalicelib.errors import (EnoriError, InsufficientScopeError, NotFoundError
                                PayloadTooLargeError, RateLimitedError, ValidationError)
 from chalicelib.models.base import validation_details
 from chalicelib.models.status_pages import is_slug
+from chalicelib.openapi import schemas
 from chalicelib.runtime import runtime
 from chalicelib.storage import rate_limits as rate_store
 
@@ -28,7 +32,7 @@ MAX_LIMIT = 500
 # Bodies are parsed as JSON whatever the label says, so a mislabelled body gets our 400, not
 # Chalice's bare 415.
 BODY_TYPES = ["application/json", "text/plain", "application/x-www-form-urlencoded",
-              "application/octet-stream"]
+              "application/octet-stream", "application/merge-patch+json"]
 
 # Checked here, not behind a proxy, so it holds on Lambda and locally alike. Ping bodies are cut
 # to their own 10 KB later (`heartbeats.message_of`).
@@ -54,6 +58,7 @@ class Call:
     request: Any
     principal: apikeys.Principal | None
     params: dict[str, str] = field(default_factory=dict)
+    route: tuple[str, str] | None = None   # (method, path) as the route declares them
 
     @property
     def account_id(self) -> str:
@@ -97,23 +102,104 @@ class Call:
         """The body parsed with a pydantic model; 400 with per-field details if bad."""
         return self.body_of(self.json(), model.model_validate)
 
-    @staticmethod
-    def body_of(data: Any, parse: Callable[[Any], Any]) -> Any:
-        """`parse(data)`, with pydantic's errors turned into the 400 envelope."""
+    def body_of(self, data: Any, parse: Callable[[Any], Any]) -> Any:
+        """`parse(data)`, with pydantic's errors turned into the 400 envelope.
+
+        A tolerant reader where the body is an object's representation (create, replace,
+        patch: `catalog.REPRESENTATIONS`): a client may send back what it read, so a name the
+        representation shows but the body does not take (`id`, `status`, `createdAt`,
+        `members.0.addedAt`, ...) is ignored, and an `id` must be the one in the path. Any
+        other unknown name stays a 400 naming it."""
+        representation = self._representation()
+        if representation is None:
+            return parsed(data, parse)
+        self._check_id(data)
         try:
             return parse(data)
         except pydantic.ValidationError as exc:
-            details = validation_details(exc)
-            first = details[0] if details else {"field": "body", "message": "invalid"}
-            raise ValidationError(f"{first['field']}: {first['message']}", details=details)
+            read_only = [tuple(error["loc"]) for error in exc.errors(include_url=False)
+                         if error["type"] == "extra_forbidden"
+                         and schemas.shows(representation, tuple(error["loc"]))]
+            if not read_only:
+                raise invalid(exc) from None
+        return parsed(without(data, read_only), parse)
+
+    def _representation(self) -> Any:
+        if self.route is None:
+            return None
+        from chalicelib.openapi import catalog  # it imports the API modules: load it at call time
+
+        return catalog.representation_for(*self.route)
+
+    def _check_id(self, data: Any) -> None:
+        """The path's id (the last segment, `{monitor_id}`), if any, is the object's."""
+        path = self.route[1] if self.route else ""
+        match = re.search(r"{(\w+_id)}$", path)
+        if match and isinstance(data, dict) and "id" in data \
+                and data["id"] != self.params.get(match.group(1)):
+            raise ValidationError.for_field(
+                "id", f"must be {self.params.get(match.group(1))}, the id in the path (or omitted)")
 
     def time(self, name: str) -> datetime | None:
         """An ISO 8601 query parameter (a time without offset is UTC); 400 naming it if bad."""
         return parse_time(self.query(name), name)
 
+    @contextmanager
+    def charge(self, tier: str) -> Iterator[None]:
+        """Count this request in `tier` (429 when it is full) for the work inside the block;
+        the hit is given back if the block fails. For work a route does only sometimes (an
+        upsert that creates)."""
+        assert self.principal is not None
+        taken: list[str] = []
+        _count(self.principal, [ratelimits.scaled(ratelimits.TIERS[tier])], taken)
+        try:
+            yield
+        except BaseException:
+            give_back(taken)
+            raise
+
     def paging(self) -> tuple[int, int]:
         return parse_int(self.query("limit"), "limit", DEFAULT_LIMIT, 1, MAX_LIMIT), \
             parse_int(self.query("offset"), "offset", 0, 0, 10**9)
+
+
+def parsed(data: Any, parse: Callable[[Any], Any]) -> Any:
+    """`parse(data)`, with pydantic's errors turned into the 400 envelope."""
+    try:
+        return parse(data)
+    except pydantic.ValidationError as exc:
+        raise invalid(exc) from None
+
+
+def invalid(exc: pydantic.ValidationError) -> ValidationError:
+    details = validation_details(exc)
+    first = details[0] if details else {"field": "body", "message": "invalid"}
+    return ValidationError(f"{first['field']}: {first['message']}", details=details)
+
+
+def merge_patch(target: Any, patch: Any) -> Any:
+    """JSON merge patch (RFC 7396): `patch`'s members replace `target`'s, objects merge member
+    by member, and `null` removes a member."""
+    if not isinstance(patch, dict):
+        return patch
+    merged = dict(target) if isinstance(target, dict) else {}
+    for name, value in patch.items():
+        if value is None:
+            merged.pop(name, None)
+        else:
+            merged[name] = merge_patch(merged.get(name), value)
+    return merged
+
+
+def without(data: Any, locations: list[tuple]) -> Any:
+    """A copy of `data` without the members at `locations` (key and index paths)."""
+    data = copy.deepcopy(data)
+    for *parents, last in locations:
+        holder = data
+        for part in parents:
+            holder = holder[part]
+        holder.pop(last, None)
+    return data
 
 
 def parse_int(raw: str | None, name: str, default: int, low: int, high: int) -> int:
@@ -183,15 +269,26 @@ def check_path(params: dict[str, str]) -> None:
             raise NotFoundError(f"No such {name.replace('_', ' ')}.")
 
 
-def enforce_rate_limits(principal: apikeys.Principal, method: str, tier: str | None) -> dict:
-    """Count this request; the rate-limit headers, or RateLimitedError carrying them."""
+def enforce_rate_limits(principal: apikeys.Principal, method: str, tier: str | None,
+                        refundable: list[str] | None = None) -> dict:
+    """Count this request; the rate-limit headers, or RateLimitedError carrying them. The
+    buckets of tiers that count successes only are added to `refundable`, to be given back
+    (`give_back`) if the request fails."""
+    return _count(principal, ratelimits.tiers_for(method, tier), refundable)
+
+
+def _count(principal: apikeys.Principal, tiers: list[ratelimits.Tier],
+           refundable: list[str] | None) -> dict:
     now = runtime.clock.time()
     usages = []
-    for t in ratelimits.tiers_for(method, tier):
+    for t in tiers:
         start = ratelimits.window_start(now, t)
         reset = start + t.window_seconds
-        used = rate_store.take_one(ratelimits.bucket_key(principal.key_id, t, start), t.limit,
+        bucket = ratelimits.bucket_key(principal.key_id, t, start)
+        used = rate_store.take_one(bucket, t.limit,
                                    datetime.fromtimestamp(reset + 60).astimezone())
+        if used is not None and t.counts_successes and refundable is not None:
+            refundable.append(bucket)
         usages.append(ratelimits.Usage(t, t.limit + 1 if used is None else used, reset))
     headers = ratelimits.headers_for(usages, now)
     if "Retry-After" in headers:
@@ -199,6 +296,17 @@ def enforce_rate_limits(principal: apikeys.Principal, method: str, tier: str | N
             f"Rate limit exceeded: {headers['X-RateLimit-Limit']} requests per window for this "
             f"API key. Retry after {headers['Retry-After']} seconds.", headers=headers)
     return headers
+
+
+def give_back(buckets: list[str]) -> None:
+    """Refund the hits of a request that did not do what its tier counts.
+
+    Why refund rather than charge on success: the hit is taken before the work with the
+    atomic conditional counter, so concurrent requests can never do more than the limit
+    allows; charging afterwards would need a read before the work and could let an 11th
+    create through. A failure gives the hit back, so only what succeeded stays counted."""
+    for bucket in buckets:
+        rate_store.give_back(bucket)
 
 
 def endpoint(bp: Blueprint, path: str, methods: list[str] | str = "GET", *,
@@ -214,20 +322,24 @@ def endpoint(bp: Blueprint, path: str, methods: list[str] | str = "GET", *,
         def view(**params: str) -> Response:
             request = bp.current_request
             headers: dict[str, str] = {}
+            refundable: list[str] = []
             try:
                 check_body_size(request)
                 principal = None
                 if not public:
                     principal = apikeys.authenticate(request.headers.get("x-api-key"))
-                    headers = enforce_rate_limits(principal, request.method, rate)
+                    headers = enforce_rate_limits(principal, request.method, rate, refundable)
                     if not scopes.grants(principal.scopes, scope):
                         raise InsufficientScopeError(
                             f"This API key lacks the scope '{scope}' that this route needs.")
                 check_path(params)
-                result = handler(Call(request, principal, params), **params)
+                call = Call(request, principal, params, route=(request.method, path))
+                result = handler(call, **params)
             except EnoriError as error:
+                give_back(refundable)
                 return error_response(error, headers)
             except Exception:  # the envelope, never a stack trace, for the unexpected
+                give_back(refundable)
                 log.exception("unhandled error on %s %s", request.method, path)
                 return error_response(EnoriError("An unexpected error occurred."), headers)
             if isinstance(result, Response):

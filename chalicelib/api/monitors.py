@@ -1,4 +1,4 @@
-"""/api/monitors: list, create, read, replace, upsert by name, delete, pause and resume."""
+"""/api/monitors: list, create, read, replace, patch, upsert by name, delete, pause and resume."""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -7,10 +7,10 @@ from chalice import Blueprint
 from pydantic.alias_generators import to_camel
 
 from chalicelib import dispatch, jobs, monitors, results, stats
-from chalicelib.api.http import Call, endpoint, page
+from chalicelib.api.http import Call, endpoint, merge_patch, page
 from chalicelib.clock import iso
 from chalicelib.errors import NotFoundError, ValidationError
-from chalicelib.models.fields import MONITOR_TYPES
+from chalicelib.models.fields import MONITOR_TYPES, canonical_monitor_type
 from chalicelib.models.monitors import parse_monitor
 from chalicelib.runtime import runtime
 from chalicelib.storage import monitors as store
@@ -87,7 +87,7 @@ def list_monitors(call: Call):
     wanted_tags = call.query_all("tag")
     wanted_type = call.query("type")
     if wanted_type is not None:
-        canonical = {t.lower(): t for t in MONITOR_TYPES}.get(wanted_type.lower())
+        canonical = canonical_monitor_type(wanted_type)
         if canonical is None:
             raise ValidationError.for_field("type", "must be one of " + ", ".join(MONITOR_TYPES))
         wanted_type = canonical
@@ -117,13 +117,27 @@ def replace_monitor(call: Call, monitor_id: str):
     return monitor_detail(monitors.replace_monitor(_account(call), item, body, call.clock.now()))
 
 
+@endpoint(bp, "/api/monitors/{monitor_id}", "PATCH", scope="monitors:write")
+def patch_monitor(call: Call, monitor_id: str):
+    """For clients that cannot send the full configuration: a JSON merge patch onto what GET
+    shows, validated and saved as a full replace (PUT stays a full replace, as the spec says)."""
+    item = monitors.require_monitor(call.account_id, monitor_id)
+    patch = call.json()
+    if not isinstance(patch, dict):
+        raise ValidationError.for_field("body", "must be a JSON object (a JSON merge patch)")
+    body = call.body_of(merge_patch(monitor_detail(item), patch), parse_monitor)
+    return monitor_detail(monitors.replace_monitor(_account(call), item, body, call.clock.now()))
+
+
 @endpoint(bp, "/api/monitors/by-name/{name}", "PUT", scope="monitors:write")
 def upsert_monitor(call: Call, name: str):
     from urllib.parse import unquote
 
     name = unquote(name)
     body = _parse(call, override_name=name)
-    return monitor_detail(monitors.upsert_by_name(_account(call), name, body, call.clock.now()))
+    item = monitors.upsert_by_name(_account(call), name, body, call.clock.now(),
+                                   charge_create=lambda: call.charge("create_monitor"))
+    return monitor_detail(item)
 
 
 @endpoint(bp, "/api/monitors/{monitor_id}", "DELETE", scope="monitors:write")

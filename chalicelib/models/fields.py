@@ -9,11 +9,11 @@ import ipaddress
 import re
 import zoneinfo
 from datetime import datetime, timezone
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 from cronsim import CronSim, CronSimError
-from pydantic import AfterValidator, Field, StringConstraints
+from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints
 
 from chalicelib.clock import to_utc
 from chalicelib.ids import is_id
@@ -24,7 +24,28 @@ MONITOR_TYPES = ("Website", "Ping", "Port", "Dns", "Domain", "Job")
 HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 DNS_RECORD_TYPES = ("A", "AAAA", "CNAME", "MX", "NS", "TXT", "SOA", "CAA", "SRV")
 
-MonitorType = case_insensitive_enum(*MONITOR_TYPES)
+# The spec's numeric values of the types ("type": 10 is a Website); answers always use the name.
+MONITOR_TYPE_NUMBERS = {10: "Website", 3: "Ping", 2: "Port", 4: "Dns", 6: "Domain", 8: "Job"}
+
+
+def canonical_monitor_type(raw: Any) -> str | None:
+    """The type's name for a name in any case, or the spec's number (10 or "10"); else None."""
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        return MONITOR_TYPE_NUMBERS.get(raw)
+    if not isinstance(raw, str):
+        return None
+    if raw.strip().isdigit():
+        return MONITOR_TYPE_NUMBERS.get(int(raw))
+    return next((name for name in MONITOR_TYPES if name.lower() == raw.lower()), None)
+
+
+def monitor_type(*names: str) -> Any:
+    """`case_insensitive_enum(*names)` that also takes the spec's numbers of those types."""
+    return Annotated[case_insensitive_enum(*names),
+                     BeforeValidator(lambda raw: canonical_monitor_type(raw) or raw)]
+
+
+MonitorType = monitor_type(*MONITOR_TYPES)
 HttpMethod = case_insensitive_enum(*HTTP_METHODS)
 DnsRecordType = case_insensitive_enum(*DNS_RECORD_TYPES)
 RegionName = case_insensitive_enum(*REGION_NAMES)

@@ -8,19 +8,33 @@ from __future__ import annotations
 from typing import Annotated, Any, ClassVar, Union
 
 import pydantic
-from pydantic import Discriminator, Field, Tag, ValidationInfo, field_validator
+from pydantic import AfterValidator, BeforeValidator, Discriminator, Field, Tag, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
-from chalicelib.models.base import ApiModel, case_insensitive_enum
+from chalicelib.models.base import ApiModel
 from chalicelib.models.fields import (
     MONITOR_TYPES, ChannelIds, CronExpression, DnsName, DnsRecordType, DomainName, HostOrIp,
     HttpMethod, MonitorName, MonitorType, Nameserver, Regions, RequestHeaders, Tags,
-    TimeZoneName, UserAgent, WebsiteUrl,
+    TimeZoneName, UserAgent, WebsiteUrl, canonical_monitor_type, monitor_type,
 )
 
 MAX_REQUEST_BODY_BYTES = 64 * 1024
 ONE_YEAR_SECONDS = 365 * 24 * 3600
 DEFAULT_TIMEOUT_SECONDS = 30
+# The public service's ranges: 30 s (with the add-on) up to 360 days, in steps of 30 s.
+MAX_INTERVAL_SECONDS = 31_104_000
+MAX_TIMEOUT_SECONDS = 300
+
+
+def _in_steps_of_30(value: int) -> int:
+    if value % 30:
+        raise ValueError("must be a multiple of 30 (30, 60, 90, ...)")
+    return value
+
+
+def _empty_as_none(value: Any) -> Any:
+    """`""` clears an optional text (clients send back an empty field to unset it)."""
+    return None if value == "" else value
 
 
 class MonitorBase(ApiModel):
@@ -30,10 +44,12 @@ class MonitorBase(ApiModel):
     name: MonitorName
     type: MonitorType
     url: str
-    interval_seconds: int = Field(60, ge=30, le=86400)
+    interval_seconds: Annotated[int, AfterValidator(_in_steps_of_30)] = Field(
+        60, ge=30, le=MAX_INTERVAL_SECONDS)
     # Omitted: 30 s, or half the interval for shorter intervals (so a 30 s monitor just works).
-    timeout_seconds: int | None = Field(None, ge=1, le=120, validate_default=True)
-    failure_threshold: int = Field(2, ge=1, le=10)
+    timeout_seconds: int | None = Field(None, ge=1, le=MAX_TIMEOUT_SECONDS, validate_default=True)
+    # 0 is accepted (the public service's range) and behaves as 1: down at the first failure.
+    failure_threshold: int = Field(2, ge=0, le=10)
     recovery_threshold: int = Field(1, ge=1, le=10)
     alert_on_down: bool = True
     alert_on_recovered: bool = True
@@ -54,8 +70,8 @@ class MonitorBase(ApiModel):
         if value is None:
             return min(DEFAULT_TIMEOUT_SECONDS, (interval or 60) // 2) \
                 if cls.checks_timeout_below_interval else DEFAULT_TIMEOUT_SECONDS
-        if cls.checks_timeout_below_interval and interval is not None and value >= interval:
-            raise ValueError(f"must be less than intervalSeconds ({interval})")
+        if cls.checks_timeout_below_interval and interval is not None and value > interval:
+            raise ValueError(f"must be at most intervalSeconds ({interval})")
         return value
 
     @field_validator("region_quorum")
@@ -68,11 +84,12 @@ class MonitorBase(ApiModel):
 
 
 class WebsiteMonitorIn(MonitorBase):
-    type: case_insensitive_enum("Website")
+    type: monitor_type("Website")
     url: WebsiteUrl
     http_method: HttpMethod = "GET"
     expected_status_code: int = Field(200, ge=100, le=599)
-    expected_keyword: str | None = Field(None, min_length=1, max_length=1000)
+    expected_keyword: Annotated[str | None, BeforeValidator(_empty_as_none)] = Field(
+        None, min_length=1, max_length=1000)
     keyword_must_be_absent: bool = False
     request_headers: RequestHeaders | None = None
     request_body: str | None = None
@@ -101,18 +118,18 @@ class WebsiteMonitorIn(MonitorBase):
 
 
 class PingMonitorIn(MonitorBase):
-    type: case_insensitive_enum("Ping")
+    type: monitor_type("Ping")
     url: HostOrIp
 
 
 class PortMonitorIn(MonitorBase):
-    type: case_insensitive_enum("Port")
+    type: monitor_type("Port")
     url: HostOrIp
     port: int = Field(ge=1, le=65535)
 
 
 class DnsMonitorIn(MonitorBase):
-    type: case_insensitive_enum("Dns")
+    type: monitor_type("Dns")
     url: DnsName
     record_type: DnsRecordType = "A"
     expected_values: list[Annotated[str, Field(min_length=1, max_length=1024)]] | None = Field(
@@ -122,7 +139,7 @@ class DnsMonitorIn(MonitorBase):
 
 
 class DomainMonitorIn(MonitorBase):
-    type: case_insensitive_enum("Domain")
+    type: monitor_type("Domain")
     url: DomainName
     expiry_warning_days: int = Field(30, ge=1, le=365)
 
@@ -130,7 +147,7 @@ class DomainMonitorIn(MonitorBase):
 class JobMonitorIn(MonitorBase):
     checks_timeout_below_interval = False
 
-    type: case_insensitive_enum("Job")
+    type: monitor_type("Job")
     # Jobs ping Enori; there is nothing to check. Kept (always null) so every type dumps `url`.
     url: None = None
     period_seconds: int | None = Field(None, ge=60, le=ONE_YEAR_SECONDS)
@@ -183,11 +200,9 @@ _ALLOWED_TYPES = ", ".join(MONITOR_TYPES)
 
 
 def monitor_type_of(data: Any) -> str | None:
-    """The canonical type named by a body or model ("website" -> "Website"), or None."""
+    """The canonical type named by a body or model ("website" or 10 -> "Website"), or None."""
     raw = data.get("type") if isinstance(data, dict) else getattr(data, "type", None)
-    if not isinstance(raw, str):
-        return None
-    return next((name for name in MONITOR_TYPES if name.lower() == raw.lower()), None)
+    return canonical_monitor_type(raw)
 
 
 # For OpenAPI and for embedding in other models. Errors through this union carry the type as

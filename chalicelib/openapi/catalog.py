@@ -132,6 +132,11 @@ QUERY: dict[tuple[str, str], list[dict]] = {
        for method in ("GET", "HEAD", "POST") for suffix in ("", "/fail", "/start")},
 }
 
+# JSON merge patch (RFC 7396): only the fields sent change; null resets one to its default.
+MERGE_PATCH_MEDIA = "application/merge-patch+json"
+MERGE_PATCH = {"type": "object", "description": "The fields to change (JSON merge patch, RFC "
+               "7396): the monitor's other fields keep their values; `null` resets a field to "
+               "its default. The result is validated as a full monitor (PUT)."}
 PING_BODY = Body({"type": "string", "maxLength": 10000}, required=False, media=(TEXT,))
 
 BODIES: dict[tuple[str, str], Body] = {
@@ -139,6 +144,8 @@ BODIES: dict[tuple[str, str], Body] = {
     ("POST", "/api/monitors"): Body(MonitorIn, example=examples.MONITOR_CREATE),
     ("PUT", "/api/monitors/{monitor_id}"): Body(MonitorIn, example=examples.MONITOR_CREATE),
     ("PUT", "/api/monitors/by-name/{name}"): Body(MonitorIn, example=examples.MONITOR_CREATE),
+    ("PATCH", "/api/monitors/{monitor_id}"): Body(MERGE_PATCH, media=(MERGE_PATCH_MEDIA, JSON),
+                                                  example={"intervalSeconds": 300}),
     ("POST", "/api/incidents"): Body(IncidentCreate),
     ("POST", "/api/incidents/{incident_id}/resolve"): Body(IncidentResolve, required=False),
     ("POST", "/api/incidents/{incident_id}/updates"): Body(IncidentUpdateCreate),
@@ -174,6 +181,35 @@ NO_BODY: set[tuple[str, str]] = {
     ("POST", "/api/public/subscriptions/{token}/unsubscribe"),
 }
 
+
+def _object(collection: str, item: str, model: Any) -> dict[tuple[str, str], Any]:
+    """The routes whose body is the object's representation: create and replace."""
+    return {("POST", collection): model, ("PUT", item): model}
+
+
+# Every object a client can read and send back, by the routes that take it: a name of the
+# representation that the body does not take is read-only, accepted and ignored, and an `id`
+# must be the path's (`api.http.Call.body_of`). The GET of the item answers the same shape.
+REPRESENTATIONS: dict[tuple[str, str], Any] = {
+    **_object("/api/monitors", "/api/monitors/{monitor_id}", schemas.MonitorDetail),
+    ("PUT", "/api/monitors/by-name/{name}"): schemas.MonitorDetail,
+    ("PATCH", "/api/monitors/{monitor_id}"): schemas.MonitorDetail,
+    **_object("/api/alert-channels", "/api/alert-channels/{channel_id}", schemas.AlertChannel),
+    **_object("/api/alert-rules", "/api/alert-rules/{rule_id}", schemas.AlertRule),
+    **_object("/api/escalation-policies", "/api/escalation-policies/{policy_id}",
+              schemas.EscalationPolicy),
+    **_object("/api/maintenance-windows", "/api/maintenance-windows/{window_id}",
+              schemas.MaintenanceWindow),
+    **_object("/api/status-pages", "/api/status-pages/{page_id}", schemas.StatusPage),
+    **_object("/api/teams", "/api/teams/{team_id}", schemas.Team),
+}
+
+
+def representation_for(method: str, path: str) -> Any:
+    """The representation a write route's body may carry back, or None."""
+    return REPRESENTATIONS.get((method, path))
+
+
 MONITOR = Success(schemas.MonitorDetail)
 INCIDENT = Success(schemas.Incident)
 RESOURCE = Success(schemas.Resource)
@@ -185,6 +221,9 @@ MESSAGE = Success(schemas.Message, media=(JSON, HTML),
                   description="JSON, or a small HTML page when Accept prefers text/html")
 
 SUCCESS: dict[tuple[str, str], Success] = {
+    **{(method, path): Success(model) for (method, path), model in REPRESENTATIONS.items()},
+    **{("GET", path): Success(model) for (method, path), model in REPRESENTATIONS.items()
+       if method == "PUT" and path.endswith("_id}")},
     ("POST", "/api/keys"): Success(schemas.ApiKeyCreated),
     ("GET", "/api/keys"): Success(schemas.ApiKeyList),
     ("GET", "/api/account"): Success({"type": "object"}),

@@ -118,9 +118,9 @@ def build_document(routes: list[dict]) -> dict:
 
 
 def undocumented(routes: list[dict]) -> list[str]:
-    """POST/PUT routes whose body `catalog` does not describe (nor declare absent)."""
+    """POST/PUT/PATCH routes whose body `catalog` does not describe (nor declare absent)."""
     return [f"{r['method']} {r['path']}" for r in routes
-            if r["method"] in ("POST", "PUT")
+            if r["method"] in ("POST", "PUT", "PATCH")
             and (r["method"], r["path"]) not in catalog.BODIES
             and (r["method"], r["path"]) not in catalog.NO_BODY]
 
@@ -206,8 +206,8 @@ def _is_ping(route: dict) -> bool:
 
 def _rate_text(route: dict) -> str:
     tiers = ratelimits.tiers_for(route["method"], route.get("rate"))
-    parts = [f"{t.limit} per {_window(t.window_seconds)} ({t.name.replace('_', ' ')})"
-             for t in tiers]
+    parts = [f"{t.limit} per {_window(t.window_seconds)} ({t.name.replace('_', ' ')}"
+             f"{', failed requests not counted' if t.counts_successes else ''})" for t in tiers]
     return "Rate limits: " + ", ".join(parts) + "."
 
 
@@ -282,7 +282,7 @@ def error_statuses(route: dict) -> list[int]:
         codes.add(413)
     if not route["public"]:
         codes.update((401, 403, 429))
-        if route["method"] in ("POST", "PUT", "DELETE"):
+        if route["method"] in ("POST", "PUT", "PATCH", "DELETE"):
             codes.add(409)
     codes.add(500)
     return sorted(codes)

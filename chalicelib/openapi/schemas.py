@@ -7,6 +7,8 @@ to a handler later does not break the document.
 """
 from __future__ import annotations
 
+import types
+import typing
 from datetime import datetime
 from typing import Annotated, Any, Literal, Union
 
@@ -57,6 +59,78 @@ class MonitorDetail(MonitorSummary):
     region_status: dict[str, str]
     created_at: datetime | None
     updated_at: datetime | None
+    ping_token: str | None = Field(None, description="Job monitors: the token to ping")
+    ping_url: str | None = Field(None, description="Job monitors: the URL to ping")
+    last_ping_at: datetime | None = Field(None, description="Job monitors")
+    last_start_at: datetime | None = Field(None, description="Job monitors")
+    deadline: datetime | None = Field(None, description="Job monitors: the next ping is due by")
+
+
+# The representations of the other objects a client can create and replace: each names what
+# the handler's `*_json` shows beyond the request body (ids, times, derived state), so that a
+# client sending back what it read is understood (`catalog.REPRESENTATIONS`).
+
+class Stamped(OutModel):
+    id: str
+    created_at: datetime | None
+    updated_at: datetime | None
+
+
+class AlertChannel(Stamped):
+    """The channel's config fields sit next to these (secrets masked or left out)."""
+    name: str
+    type: str
+    enabled: bool
+    has_secret: bool | None = Field(None, description="Webhook: whether a signing secret is set")
+
+
+class AlertRule(Stamped):
+    name: str
+    enabled: bool
+
+
+class EscalationLevel(OutModel):
+    level: int = Field(description="1 for the first level")
+    delay_minutes: int
+    channel_ids: list[str]
+    team_ids: list[str]
+
+
+class EscalationPolicy(Stamped):
+    name: str
+    levels: list[EscalationLevel]
+    repeat: int
+
+
+class Occurrence(OutModel):
+    starts_at: datetime | None
+    ends_at: datetime | None
+
+
+class MaintenanceWindow(Stamped):
+    name: str
+    type: str = Field(description="The schedule's kind, from the fields sent")
+    active: bool
+    next_occurrence: Occurrence | None
+
+
+class StatusPage(Stamped):
+    name: str
+    slug: str
+    public_url: str
+
+
+class TeamMember(OutModel):
+    id: str
+    email: str
+    role: str
+    added_at: datetime | None
+
+
+class Team(Stamped):
+    name: str
+    members: list[TeamMember]
+    member_count: int
 
 
 class CheckQueued(OutModel):
@@ -183,6 +257,35 @@ class WebhookPayload(OutModel):
     alert: WebhookAlert
     incident: WebhookIncident | None = Field(None, description="incident.* events only")
     test: bool | None = Field(None, description="true on a test alert (event `test`)")
+
+
+def shows(model: Any, loc: tuple[Any, ...]) -> bool:
+    """Whether the representation `model` shows a field at `loc`, a camelCase path with list
+    indexes (`("members", 0, "addedAt")`)."""
+    kind = model
+    for part in loc:
+        kind = _unwrapped(kind)
+        if isinstance(part, int):
+            args = typing.get_args(kind)
+            if typing.get_origin(kind) is not list or not args:
+                return False
+            kind = args[0]
+            continue
+        if not (isinstance(kind, type) and issubclass(kind, BaseModel)):
+            return False
+        by_alias = {field.alias or name: field for name, field in kind.model_fields.items()}
+        if part not in by_alias:
+            return False
+        kind = by_alias[part].annotation
+    return True
+
+
+def _unwrapped(kind: Any) -> Any:
+    """`X` for `X | None` (the one non-None member), else `kind` itself."""
+    if typing.get_origin(kind) in (Union, types.UnionType):
+        members = [arg for arg in typing.get_args(kind) if arg is not type(None)]
+        return members[0] if len(members) == 1 else kind
+    return kind
 
 
 def page_of(model: type[BaseModel], name: str) -> type[BaseModel]:

@@ -2,6 +2,7 @@
 
 Access pattern: one UpdateItem per request and tier (`ADD hits 1` on condition that the window
 is not full), which is atomic and so exact under any concurrency. No read before the write.
+A hit is given back with `ADD hits -1` (on condition that one is there): also one atomic write.
 """
 from __future__ import annotations
 
@@ -27,3 +28,9 @@ def take_one(bucket: str, limit: int, expires_at) -> int | None:
                      condition):
         return None
     return int(item.hits)
+
+
+def give_back(bucket: str) -> None:
+    """Undo one `take_one` that counted (a request that turned out not to count)."""
+    item = RateCounterItem(bucket)
+    update_if(item, [RateCounterItem.hits.add(-1)], RateCounterItem.hits > 0)

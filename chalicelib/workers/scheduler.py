@@ -27,9 +27,8 @@ def jobs_for_minute(minute: int, families: list[str]) -> list[CheckJob]:
     """Every check due in `minute`: one Query per interval family and shard."""
     jobs = []
     for key in scheduling.keys_due(minute, families):
-        family = scheduling.family_of(key)
         for entry in monitor_store.due_entries(key):
-            for offset in scheduling.run_offsets(family, int(entry.offset_seconds or 0)):
+            for offset in scheduling.run_offsets(key, minute, int(entry.offset_seconds or 0)):
                 jobs.extend(CheckJob(entry.account_id, entry.monitor_id, minute * 60 + offset, r)
                             for r in entry.regions or [] if r in settings.check_regions)
     return jobs

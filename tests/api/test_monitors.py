@@ -114,8 +114,8 @@ def test_it_refuses_an_unknown_alert_channel(api):
     assert response.json["details"][0]["field"] == "alertChannelIds"
 
 
-def test_it_refuses_an_interval_that_is_not_whole_minutes(api):
-    response = api.post("/api/monitors", {**WEBSITE, "intervalSeconds": 90})
+def test_it_refuses_an_interval_that_is_not_whole_half_minutes(api):
+    response = api.post("/api/monitors", {**WEBSITE, "intervalSeconds": 75})
     assert response.status_code == 400
     assert response.json["details"][0]["field"] == "intervalSeconds"
 
@@ -131,3 +131,133 @@ def test_check_now_answers_the_regions_it_queued(api):
     response = api.post(f"/api/monitors/{monitor['id']}/check")
     assert response.status_code == 202
     assert response.json["regions"] == ["UsEast", "EuWest"]
+
+
+def test_it_takes_the_public_service_ranges(api):
+    created = api.post("/api/monitors", {**WEBSITE, "intervalSeconds": 90, "timeoutSeconds": 90,
+                                         "failureThreshold": 0})
+    assert created.status_code == 201
+    assert (created.json["intervalSeconds"], created.json["timeoutSeconds"],
+            created.json["failureThreshold"]) == (90, 90, 0)
+    longest = api.post("/api/monitors", {**WEBSITE, "name": "yearly",
+                                         "intervalSeconds": 31_104_000, "timeoutSeconds": 300})
+    assert longest.status_code == 201
+
+
+def test_it_names_the_field_outside_the_ranges(api):
+    for bad in ({"intervalSeconds": 31_104_030}, {"intervalSeconds": 100},
+                {"timeoutSeconds": 301, "intervalSeconds": 600},
+                {"timeoutSeconds": 61, "intervalSeconds": 60}, {"failureThreshold": 11}):
+        response = api.post("/api/monitors", {**WEBSITE, **bad})
+        assert response.status_code == 400, bad
+        assert response.json["details"][0]["field"] == list(bad)[0], bad
+
+
+def test_it_takes_the_spec_s_numeric_types_and_answers_with_names(api):
+    created = api.post("/api/monitors", {**WEBSITE, "type": 10})
+    assert (created.status_code, created.json["type"]) == (201, "Website")
+    api.post("/api/monitors", {"name": "db", "type": 2, "url": "db.example.com", "port": 5432})
+    assert [m["name"] for m in api.get("/api/monitors?type=10").json["items"]] == [WEBSITE["name"]]
+    assert [m["type"] for m in api.get("/api/monitors?type=2").json["items"]] == ["Port"]
+    assert api.get("/api/monitors?type=11").status_code == 400
+
+
+def test_an_empty_expected_keyword_clears_it(api):
+    created = api.post("/api/monitors", {**WEBSITE, "expectedKeyword": "ok"}).json
+    replaced = api.put(f"/api/monitors/{created['id']}", {**WEBSITE, "expectedKeyword": ""})
+    assert (replaced.status_code, replaced.json["expectedKeyword"]) == (200, None)
+
+
+# --- a tolerant reader: clients send back what they read ---------------------------------------
+
+def test_a_put_of_the_get_representation_is_accepted(api):
+    created = api.post("/api/monitors", {**WEBSITE, "expectedKeyword": "ok"}).json
+    read = api.get(f"/api/monitors/{created['id']}").json
+    assert {"id", "status", "createdAt", "updatedAt", "uptimePercentage", "lastCheckedAt",
+            "regionStatus", "paused"} <= set(read)
+    replaced = api.put(f"/api/monitors/{created['id']}", {**read, "intervalSeconds": 300})
+    assert replaced.status_code == 200, replaced.json
+    assert replaced.json["intervalSeconds"] == 300
+    assert replaced.json["expectedKeyword"] == "ok"
+    assert replaced.json["createdAt"] == read["createdAt"]
+
+
+def test_a_job_monitor_representation_round_trips_with_its_ping_fields(api):
+    created = api.post("/api/monitors", {"name": "nightly", "type": "Job",
+                                         "periodSeconds": 3600}).json
+    assert created["pingToken"] and created["pingUrl"]
+    replaced = api.put(f"/api/monitors/{created['id']}", {**created, "gracePeriodSeconds": 120})
+    assert replaced.status_code == 200, replaced.json
+    assert replaced.json["pingToken"] == created["pingToken"]   # not taken from the body
+    assert replaced.json["gracePeriodSeconds"] == 120
+
+
+def test_a_post_of_a_read_representation_creates_a_new_monitor(api):
+    first = api.post("/api/monitors", WEBSITE).json
+    copy = api.post("/api/monitors", {**first, "name": "copy", "status": "Up"})
+    assert copy.status_code == 201, copy.json
+    assert copy.json["id"] != first["id"] and copy.json["status"] == "Pending"
+
+
+def test_an_id_other_than_the_path_s_is_a_400(api):
+    created = api.post("/api/monitors", WEBSITE).json
+    response = api.put(f"/api/monitors/{created['id']}", {**created, "id": "mon_other"})
+    assert response.status_code == 400
+    assert response.json["details"][0]["field"] == "id"
+
+
+def test_a_truly_unknown_field_is_still_a_400_naming_it(api):
+    created = api.post("/api/monitors", WEBSITE).json
+    response = api.put(f"/api/monitors/{created['id']}", {**created, "colour": "red"})
+    assert response.status_code == 400
+    assert [d["field"] for d in response.json["details"]] == ["colour"]
+    assert api.post("/api/monitors", {**WEBSITE, "port": 443}).json["details"][0]["field"] \
+        == "port"
+
+
+# --- PATCH: JSON merge patch ---------------------------------------------------------------------
+
+def test_patch_changes_only_the_fields_sent(api):
+    created = api.post("/api/monitors", {**WEBSITE, "failureThreshold": 5,
+                                         "expectedKeyword": "ok"}).json
+    patched = api.patch(f"/api/monitors/{created['id']}", {"intervalSeconds": 300})
+    assert patched.status_code == 200, patched.json
+    assert patched.json["intervalSeconds"] == 300
+    assert (patched.json["failureThreshold"], patched.json["expectedKeyword"],
+            patched.json["tags"]) == (5, "ok", WEBSITE["tags"])
+    assert api.get(f"/api/monitors/{created['id']}").json["intervalSeconds"] == 300
+
+
+def test_patch_with_null_resets_a_field_and_merges_objects(api):
+    created = api.post("/api/monitors", {**WEBSITE, "expectedKeyword": "ok",
+                                         "requestHeaders": {"X-A": "1", "X-B": "2"}}).json
+    patched = api.patch(f"/api/monitors/{created['id']}", {
+        "expectedKeyword": None, "requestHeaders": {"X-A": None, "X-C": "3"}})
+    assert patched.status_code == 200, patched.json
+    assert patched.json["expectedKeyword"] is None
+    assert patched.json["requestHeaders"] == {"X-B": "2", "X-C": "3"}
+
+
+def test_patch_validates_like_a_full_replace(api):
+    created = api.post("/api/monitors", WEBSITE).json
+    for patch, field in (({"intervalSeconds": 100}, "intervalSeconds"), ({"colour": 1}, "colour"),
+                         ({"id": "mon_other"}, "id"), ({"name": None}, "name")):
+        response = api.patch(f"/api/monitors/{created['id']}", patch)
+        assert response.status_code == 400, patch
+        assert response.json["details"][0]["field"] == field, patch
+    assert api.patch(f"/api/monitors/{created['id']}", raw="[1]").status_code == 400
+    assert api.get(f"/api/monitors/{created['id']}").json["intervalSeconds"] == 60
+
+
+def test_patch_of_a_missing_monitor_is_404(api):
+    assert api.patch("/api/monitors/mon_missing", {"intervalSeconds": 300}).status_code == 404
+
+
+def test_patch_of_a_job_monitor_keeps_its_schedule_and_token(api):
+    created = api.post("/api/monitors", {"name": "nightly", "type": "Job",
+                                         "cronExpression": "0 3 * * *"}).json
+    patched = api.patch(f"/api/monitors/{created['id']}", {"gracePeriodSeconds": 600},
+                        headers={"Content-Type": "application/merge-patch+json"})
+    assert patched.status_code == 200, patched.json
+    assert (patched.json["gracePeriodSeconds"], patched.json["cronExpression"],
+            patched.json["pingToken"]) == (600, "0 3 * * *", created["pingToken"])

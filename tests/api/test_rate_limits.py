@@ -66,3 +66,41 @@ def test_the_plan_limit_answers_with_the_spec_body(api, clock):
         "message": "Your Base plan allows 10 monitors. Upgrade to Pro for up to 50.",
         "code": "PLAN_LIMIT_EXCEEDED",
     }
+
+
+def test_failed_creates_cost_no_create_quota(api, clock):
+    """400, 403 and 409 answers to a create give their hit back: 10 creates still succeed."""
+    assert api.post("/api/monitors", {**WEBSITE, "name": "m0"}).status_code == 201
+    for _ in range(12):
+        assert api.post("/api/monitors", {**WEBSITE, "name": ""}).status_code == 400
+        assert api.post("/api/monitors", {**WEBSITE, "name": "slow",
+                                          "intervalSeconds": 30}).status_code == 403
+        assert api.post("/api/monitors", {**WEBSITE, "name": "m0"}).status_code == 409
+    for i in range(1, 10):
+        assert api.post("/api/monitors", {**WEBSITE, "name": f"m{i}"}).status_code == 201
+    response = api.post("/api/monitors", {**WEBSITE, "name": "m10"})
+    assert response.status_code == 429
+    assert response.json["code"] == "RATE_LIMITED"
+
+
+def test_a_create_refused_by_another_tier_costs_no_create_quota(api, clock):
+    clock.set(clock.now().replace(minute=0, second=0))
+    for _ in range(100):   # the general tier (100/minute) is now full
+        api.delete("/api/keys/key_missing")
+    assert api.post("/api/monitors", {**WEBSITE, "name": "refused"}).status_code == 429
+    clock.advance(60)
+    statuses = [api.post("/api/monitors", {**WEBSITE, "name": f"m{i}"}).status_code
+                for i in range(11)]
+    assert statuses == [201] * 10 + [429]
+
+
+def test_an_upsert_counts_when_it_creates_and_not_when_it_updates(api, clock):
+    for i in range(9):
+        assert api.put(f"/api/monitors/by-name/m{i}", WEBSITE).status_code == 200
+    for _ in range(15):
+        assert api.put("/api/monitors/by-name/m0", WEBSITE).status_code == 200
+    assert api.post("/api/monitors", {**WEBSITE, "name": "tenth"}).status_code == 201
+    response = api.put("/api/monitors/by-name/eleventh", WEBSITE)
+    assert (response.status_code, response.json["code"]) == (429, "RATE_LIMITED")
+    assert api.get("/api/monitors").json["totalCount"] == 10
+    assert api.put("/api/monitors/by-name/m1", WEBSITE).status_code == 200

@@ -63,7 +63,7 @@ def fresh_minute(keyring):
 def call(client, route: dict, key: str | None):
     headers = {"X-API-Key": key} if key else {}
     body = b""
-    if route["method"] in ("POST", "PUT"):
+    if route["method"] in ("POST", "PUT", "PATCH"):
         headers["Content-Type"] = "application/json"
         body = json.dumps({})
     return client.http.request(route["method"], fill(route["path"], random_values(route["path"])),

@@ -27,7 +27,7 @@ from chalicelib.ids import new_id
 from route_table import (ID_PREFIXES, NOT_IDS, PRIVATE, PUBLIC, UNKNOWN_PARAM_MESSAGE, fill,
                          params_of, random_values, route_key, unknown_private_params)
 
-# A minimal valid body for every private POST/PUT route that takes a path parameter (None: the
+# A minimal valid body for every private POST/PUT/PATCH route with a path parameter (None: the
 # route takes no body). `mine` holds A's own ids, so bodies that must name a channel are valid.
 WEBHOOK = {"name": "A hook", "type": "Webhook", "webhookUrl": "https://a.example.com/hook"}
 WEBSITE = {"name": "A site", "type": "Website", "url": "https://a.example.com"}
@@ -43,6 +43,7 @@ BODIES = {
         lambda mine: {"name": "A window", "startsAt": "2026-05-01T00:00:00Z",
                       "endsAt": "2026-05-01T01:00:00Z", "allMonitors": True},
     "PUT /api/monitors/{monitor_id}": lambda mine: WEBSITE,
+    "PATCH /api/monitors/{monitor_id}": lambda mine: {"intervalSeconds": 300},
     "PUT /api/monitors/by-name/{name}": lambda mine: WEBSITE,
     "POST /api/monitors/{monitor_id}/pause": lambda mine: None,
     "POST /api/monitors/{monitor_id}/resume": lambda mine: None,
@@ -237,7 +238,7 @@ def test_every_private_path_parameter_has_an_id_prefix_or_a_reason():
 @pytest.mark.parametrize("route, kind", WALL_CASES)
 def test_another_accounts_object_answers_exactly_like_a_missing_one(world, route, kind):
     key = route_key(route)
-    has_body = route["method"] in ("POST", "PUT")
+    has_body = route["method"] in ("POST", "PUT", "PATCH")
     assert not has_body or key in BODIES, (
         f"{key} has no entry in BODIES of {__file__}: add a minimal valid body (or "
         "`lambda mine: None` if the route takes none) so its tenant wall is tested")
@@ -328,11 +329,12 @@ POLICY_REFS = [("levels.0.channelIds", "channel_id",
                ("levels.0.teamIds", "team_id", lambda mine, ref: level(mine, teamIds=[ref]))]
 WINDOW_REFS = [("monitorIds", "monitor_id", lambda mine, ref: window(ref))]
 
-# Every private POST/PUT route, with the id-carrying fields of its body (empty: none; the ids
+# Every private POST/PUT/PATCH route, with the id-carrying fields of its body (empty: none; the ids
 # in its path are the walls of the test above).
 BODY_REFERENCES = {
     "POST /api/monitors": MONITOR_REFS,
     "PUT /api/monitors/{monitor_id}": MONITOR_REFS,
+    "PATCH /api/monitors/{monitor_id}": MONITOR_REFS,
     "PUT /api/monitors/by-name/{name}": MONITOR_REFS,
     "POST /api/alert-rules": RULE_REFS,
     "PUT /api/alert-rules/{rule_id}": RULE_REFS,
@@ -360,7 +362,7 @@ BODY_REFERENCES = {
     "POST /api/monitors/{monitor_id}/check": [],
     "POST /api/monitors/{monitor_id}/rotate-token": [],
 }
-WRITES = [r for r in PRIVATE if r["method"] in ("POST", "PUT")]
+WRITES = [r for r in PRIVATE if r["method"] in ("POST", "PUT", "PATCH")]
 REFERENCE_CASES = [pytest.param(route_key(r), *case, id=f"{route_key(r)} {case[0]}")
                    for r in WRITES for case in BODY_REFERENCES.get(route_key(r), [])]
 

@@ -11,8 +11,8 @@ cases), which pushed `make test` past ten minutes.
 
 Random ids only ever find 404s, so the run first creates one of everything over HTTP and hands
 the ids to the fuzzer as dictionaries (half of the generated ids, and the references inside
-bodies, are real). DELETE, PUT and rotate-token get their own objects, so that what they change is
-not what the other operations need.
+bodies, are real). DELETE, PUT, PATCH and rotate-token get their own objects, so that what they
+change is not what the other operations need.
 
 Not checked: `negative_data_rejection` and `positive_data_acceptance`. The API is deliberately
 lenient where a schema cannot say so (any-case enum values, an empty query value meaning
@@ -164,6 +164,7 @@ OPERATIONS = [
     ('include-path-regex = "/members"',
      {"path.team_id": "shrinking-teams", "path.member_id": "doomed-members"}),
     ('include-method = "PUT"', {"path.monitor_id": "replaced-monitors"}),
+    ('include-method = "PATCH"', {"path.monitor_id": "replaced-monitors"}),
     ('include-path-regex = "/rotate-token$"', {"path.monitor_id": "rotated-monitors"}),
 ]
 KEEP_TO_THEMSELVES = "\n".join(f"phases.{phase}.extra-data-sources.responses = false"

@@ -47,10 +47,11 @@ COMMON_BOUNDS = [
     ("name", "", False), ("name", "a", True), ("name", "a" * 100, True), ("name", "a" * 101, False),
     ("name", "   ", False),
     ("intervalSeconds", 29, False), ("intervalSeconds", 30, True),
-    ("intervalSeconds", 86400, True), ("intervalSeconds", 86401, False),
+    ("intervalSeconds", 90, True), ("intervalSeconds", 86400, True),
+    ("intervalSeconds", 31_104_000, True), ("intervalSeconds", 31_104_030, False),
     ("timeoutSeconds", 0, False), ("timeoutSeconds", 1, True),
-    ("timeoutSeconds", 120, True), ("timeoutSeconds", 121, False),
-    ("failureThreshold", 0, False), ("failureThreshold", 1, True),
+    ("timeoutSeconds", 300, True), ("timeoutSeconds", 301, False),
+    ("failureThreshold", -1, False), ("failureThreshold", 0, True), ("failureThreshold", 1, True),
     ("failureThreshold", 10, True), ("failureThreshold", 11, False),
     ("recoveryThreshold", 0, False), ("recoveryThreshold", 1, True),
     ("recoveryThreshold", 10, True), ("recoveryThreshold", 11, False),
@@ -66,7 +67,7 @@ COMMON_BOUNDS = [
 def test_it_enforces_common_bounds_for_every_type(kind, field, value, ok):
     # The other of interval/timeout is set so that only the field under test can fail.
     extra = {"timeoutSeconds": 10} if field == "intervalSeconds" else {}
-    extra = {"intervalSeconds": 300} if field == "timeoutSeconds" else extra
+    extra = {"intervalSeconds": 600} if field == "timeoutSeconds" else extra
     data = body(kind, **extra, **{field: value})
     if ok:
         assert accepts(data)
@@ -80,11 +81,34 @@ def test_it_rejects_an_interval_below_30_seconds():
     ]
 
 
-@pytest.mark.parametrize("interval,timeout", [(60, 60), (60, 90), (30, 30)])
-def test_it_rejects_a_timeout_not_below_the_interval(interval, timeout):
+@pytest.mark.parametrize("interval,timeout", [(60, 61), (60, 90), (30, 31)])
+def test_it_rejects_a_timeout_above_the_interval(interval, timeout):
     details = errors_of(body(intervalSeconds=interval, timeoutSeconds=timeout))
     assert details == [{"field": "timeoutSeconds",
-                        "message": f"must be less than intervalSeconds ({interval})"}]
+                        "message": f"must be at most intervalSeconds ({interval})"}]
+
+
+@pytest.mark.parametrize("interval", [30, 60, 300])
+def test_it_accepts_a_timeout_equal_to_the_interval(interval):
+    assert parse_monitor(body(intervalSeconds=interval,
+                              timeoutSeconds=interval)).timeout_seconds == interval
+
+
+@pytest.mark.parametrize("interval", [45, 100, 86_401])
+def test_it_takes_intervals_in_steps_of_30_seconds(interval):
+    assert errors_of(body(intervalSeconds=interval)) == [
+        {"field": "intervalSeconds", "message": "must be a multiple of 30 (30, 60, 90, ...)"}]
+
+
+@pytest.mark.parametrize("number,name", [(10, "Website"), (3, "Ping"), (2, "Port"), (4, "Dns"),
+                                         (6, "Domain"), (8, "Job"), ("10", "Website")])
+def test_it_takes_the_spec_s_type_numbers_and_answers_with_the_name(number, name):
+    data = {**body(name), "type": number}
+    assert parse_monitor(data).type == name
+
+
+def test_an_empty_expected_keyword_clears_it():
+    assert parse_monitor(body(expectedKeyword="")).expected_keyword is None
 
 
 def test_it_defaults_the_timeout_to_half_a_short_interval():
@@ -125,7 +149,8 @@ ALL_TYPES = "Website, Ping, Port, Dns, Domain, Job"
 @pytest.mark.parametrize("data,message", [
     ({"name": "x", "url": "https://a.com"}, f"is required: one of {ALL_TYPES}"),
     ({"name": "x", "type": "Http"}, f"must be one of {ALL_TYPES}"),
-    ({"name": "x", "type": 10}, f"must be one of {ALL_TYPES}"),
+    ({"name": "x", "type": 11}, f"must be one of {ALL_TYPES}"),
+    ({"name": "x", "type": True}, f"must be one of {ALL_TYPES}"),
 ])
 def test_it_names_the_allowed_types_when_type_is_missing_or_unknown(data, message):
     assert errors_of(data) == [{"field": "type", "message": message}]

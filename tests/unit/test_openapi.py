@@ -238,3 +238,11 @@ def test_the_served_3_0_document_is_valid_openapi_3_0():
     text = json.dumps(document)
     assert '"const"' not in text and '"type": "null"' not in text and '"type": [' not in text
     assert "webhooks" not in document and "monitorEvent" in document["x-webhooks"]
+
+
+def test_it_says_the_create_quota_counts_monitors_created_and_documents_patch(doc):
+    create = operations(doc)[("POST", "/api/monitors")]
+    assert "10 per hour (create monitor, failed requests not counted)" in create["description"]
+    patch = operations(doc)[("PATCH", "/api/monitors/{monitor_id}")]
+    assert "application/merge-patch+json" in patch["requestBody"]["content"]
+    assert patch["x-required-scope"] == "monitors:write"

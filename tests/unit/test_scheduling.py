@@ -3,8 +3,9 @@ import pytest
 from chalicelib import scheduling
 
 
-@pytest.mark.parametrize("interval, ok", [(30, True), (60, True), (300, True), (86400, True),
-                                          (45, False), (90, False), (0, False)])
+@pytest.mark.parametrize("interval, ok", [(30, True), (60, True), (90, True), (300, True),
+                                          (86400, True), (31_104_000, True),
+                                          (45, False), (100, False), (0, False)])
 def test_it_knows_which_intervals_it_can_schedule(interval, ok):
     assert scheduling.is_schedulable_interval(interval) is ok
 
@@ -35,5 +36,24 @@ def test_a_monitor_is_due_once_per_interval():
 
 
 def test_a_30_second_monitor_runs_twice_a_minute():
-    assert scheduling.run_offsets("30s", 7) == [7, 37]
-    assert scheduling.run_offsets("1", 7) == [7]
+    assert scheduling.run_offsets("30s:0:1", 1000, 7) == [7, 37]
+    assert scheduling.run_offsets("1:0:1", 1000, 7) == [7]
+
+
+@pytest.mark.parametrize("interval", [90, 150, 450, 3030])
+def test_an_odd_number_of_half_minutes_runs_exactly_every_interval(interval):
+    for monitor in ("mon_a", "mon_b", "mon_c"):
+        phase = scheduling.phase_for(monitor, interval)
+        key = scheduling.schedule_key(interval, phase)
+        family = scheduling.family_of(key)
+        assert family == f"h{interval // 30}" and phase.offset_seconds < 30
+        span = range(1000, 1000 + 3 * interval // 60 + 2)
+        runs = [m * 60 + offset for m in span if key in scheduling.keys_due(m, [family])
+                for offset in scheduling.run_offsets(key, m, phase.offset_seconds)]
+        assert len(runs) >= 3
+        assert {b - a for a, b in zip(runs, runs[1:])} == {interval}
+
+
+def test_the_longest_interval_is_a_minute_family():
+    phase = scheduling.phase_for("mon_a", 31_104_000)
+    assert scheduling.schedule_key(31_104_000, phase).startswith("518400:")

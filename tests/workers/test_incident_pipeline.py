@@ -118,3 +118,18 @@ def test_resolving_an_incident_tells_webhooks_the_monitors_url_and_type(monitor)
     for kind in ("incident.created", "incident.resolved"):
         assert by_type[kind]["monitor"] == {"id": monitor.monitor_id, "name": "Production API",
                                             "url": "https://api.example.com", "type": "Website"}
+
+
+def test_a_failure_threshold_of_0_behaves_as_1(clock):
+    from chalicelib import monitors
+    from chalicelib.accounts import create_account
+    from chalicelib.models.monitors import parse_monitor
+
+    account = create_account("t", "Business", clock.now())
+    body = parse_monitor({"name": "Eager", "type": "Website", "url": "https://api.example.com",
+                          "failureThreshold": 0})
+    eager = monitors.create_monitor(account, body, clock.now())
+    assert eager.config["failure_threshold"] == 0   # kept as sent, so a client reads it back
+    feed(eager, 60, "UsEast", DOWN)
+    [incident] = incidents_of(eager)
+    assert incident.status == "Open"
