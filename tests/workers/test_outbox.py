@@ -198,3 +198,62 @@ def test_an_outcome_is_recorded_through_a_dynamodb_outage_and_only_once(
     stored_record = records.get_record(record.account_id, record.alert_id)
     assert (stored_record.status, len(stored_record.history), len(hook.received)) == \
         ("Delivered", 1, 1)
+
+
+
+def counted(n):
+    from chalicelib import dead_letters
+
+    return {dead_letters.REDRIVES_ATTRIBUTE: {"DataType": "Number", "StringValue": str(n)}}
+
+
+def test_dead_letters_go_back_a_bounded_number_per_run_and_of_times(aws):
+    from chalicelib import dead_letters
+    from chalicelib.runtime import runtime
+
+    sqs = runtime.client("sqs")
+    source = sqs.create_queue(QueueName="redrive-test")["QueueUrl"]
+    dlq = sqs.create_queue(QueueName=dead_letters.dlq_name_of("redrive-test"))["QueueUrl"]
+    for n in range(4):
+        sqs.send_message(QueueUrl=dlq, MessageBody=f"retry {n}")
+    sqs.send_message(QueueUrl=dlq, MessageBody="nearly poison",
+                     MessageAttributes=counted(dead_letters.MAX_REDRIVES - 1))
+    sqs.send_message(QueueUrl=dlq, MessageBody="poison",
+                     MessageAttributes=counted(dead_letters.MAX_REDRIVES))
+
+    first = dead_letters.redrive(sqs, source, dlq, budget=3)            # bounded per run
+    assert first.moved + first.kept == 3
+    second = dead_letters.redrive(sqs, source, dlq)
+    assert (first.moved + second.moved, first.kept + second.kept) == (5, 1)
+    moved = []
+    while batch := sqs.receive_message(QueueUrl=source, MaxNumberOfMessages=10,
+                                       MessageAttributeNames=["All"]).get("Messages", []):
+        moved += batch
+        for m in batch:
+            sqs.delete_message(QueueUrl=source, ReceiptHandle=m["ReceiptHandle"])
+    counts = {m["Body"]: m["MessageAttributes"][dead_letters.REDRIVES_ATTRIBUTE]["StringValue"]
+              for m in moved}
+    assert counts == {**{f"retry {n}": "1" for n in range(4)},
+                      "nearly poison": str(dead_letters.MAX_REDRIVES)}
+
+
+def test_the_scheduled_redrive_moves_dead_lettered_alert_retries_back(aws):
+    from app import app
+    from chalicelib import dead_letters, delivery
+    from chalicelib.dispatch import queue_url
+    from chalicelib.runtime import runtime
+    from local.lambda_events import scheduled_event
+
+    sqs = runtime.client("sqs")
+    dlq = sqs.create_queue(QueueName=dead_letters.dlq_name_of(delivery.retry_queue_name()))
+    sqs.send_message(QueueUrl=dlq["QueueUrl"], MessageBody='{"alert_id": "alr_1"}')
+    from datetime import datetime, timezone
+
+    result = app.handler_map["redrive_dead_letters"](
+        scheduled_event("redrive_dead_letters", datetime.now(timezone.utc), "us-east-1"),
+        lambda_context("redrive_dead_letters"))
+    assert result == {"moved": 1, "kept": 0}
+    bodies = [m["Body"] for m in sqs.receive_message(
+        QueueUrl=queue_url(delivery.retry_queue_name()), MaxNumberOfMessages=10,
+        WaitTimeSeconds=0).get("Messages", [])]
+    assert '{"alert_id": "alr_1"}' in bodies
