@@ -6,7 +6,6 @@ Each event must reach the webhook receiver exactly once: one request per (event,
 no `webhook-id` (the alert record's stable id) twice.
 """
 import os
-import re
 import signal
 import threading
 import time
@@ -22,7 +21,7 @@ ENV = {
     "ENORI_EVENT_REPUBLISH_SECONDS": "3",   # an unacknowledged event is published again after 3 s
     "ENORI_DYNAMODB_READ_TIMEOUT": "1",     # a frozen DynamoDB fails a handler in seconds
 }
-FREEZE_SECONDS = 35   # longer than three failed deliveries of two events (the pump's SNS attempts)
+FREEZE_SECONDS = 30   # longer than three failed deliveries of an event (the pump's SNS attempts)
 
 
 class FirstRequestHook(WebhookReceiver):
@@ -102,9 +101,11 @@ def assert_each_event_arrived_exactly_once(stack, hook, monitor_ids, timeout):
 
 
 def test_a_frozen_dynamodb_across_the_delivery_attempts_loses_and_doubles_nothing(tmp_path):
-    """DynamoDB freezes while the first alert is being sent: that attempt records its outcome
-    once DynamoDB is back; the other monitors' events fail through every attempt of the incident
-    consumer meanwhile (on the old code their incidents, and the alerts about them, were lost)."""
+    """DynamoDB freezes while the first alert is being sent, for longer than three failed
+    deliveries of an event: that attempt records its outcome once DynamoDB is back (on the old
+    code it stayed claimed, to be sent again after its lease), and the events that queued up
+    meanwhile are delivered afterwards (on the old code they failed through their attempts into
+    the dead-letter queue, and nothing brought them back)."""
     target = HttpTarget().start()
     stack = LocalStack(tmp_path / "data", env=ENV)
     frozen = []
@@ -126,17 +127,13 @@ def test_a_frozen_dynamodb_across_the_delivery_attempts_loses_and_doubles_nothin
     try:
         stack.start()
         frozen_pid.append(dynamodb_pid(stack))
-        monitor_ids = monitors_watched_by(stack, hook, target, 3)
+        monitor_ids = monitors_watched_by(stack, hook, target, 2)
         target.stop()
         check_now(stack, monitor_ids)
         assert wait_until(lambda: len(frozen) == 2, 60 + FREEZE_SECONDS), stack.output[-6000:]
         assert_each_event_arrived_exactly_once(stack, hook, monitor_ids, 45)
-        # The freeze did hit the deliveries: a consumer of the events failed through the pump's
-        # three attempts, and the outbox published its events again.
-        failures = Counter(re.findall(r"handler (on_event_for_\w+|deliver_events) failed",
-                                      stack.output))
-        assert max(failures.values(), default=0) >= 3, stack.output[-6000:]
-        assert "republished" in stack.output, stack.output[-6000:]
+        # The attempt in flight could not record its outcome during the freeze, and did after.
+        assert "could not record attempt 1" in stack.output, stack.output[-6000:]
     finally:
         if len(frozen) == 1:
             os.kill(frozen_pid[0], signal.SIGCONT)
