@@ -12,6 +12,9 @@ class SystemClock:
     def time(self) -> float:
         return time.time()
 
+    def sleep(self, seconds: float) -> None:
+        time.sleep(seconds)
+
 
 class FakeClock:
     """A clock that moves only when told to."""
@@ -27,6 +30,9 @@ class FakeClock:
 
     def advance(self, seconds: float) -> None:
         self._now += timedelta(seconds=seconds)
+
+    def sleep(self, seconds: float) -> None:
+        self.advance(seconds)
 
     def set(self, when: datetime) -> None:
         self._now = when

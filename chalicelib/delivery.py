@@ -87,13 +87,25 @@ def _epoch_dt(epoch: float):
 
 
 def deliver_event(event: dict) -> list[AlertRecordItem]:
-    """Create the records for a new event and make their first attempt."""
+    """Create the records for a new event and make their first attempt; returns the new ones.
+
+    An event delivered again (SNS, a redrive, the outbox sweeper) also attempts the records it
+    finds never attempted: the first delivery may have died between creating and claiming them.
+    The claim decides: an attempt in flight, finished or not yet due is left alone."""
     if event.get("event") not in events.PUBLIC_EVENTS:
         return []
     now = runtime.clock.time()
-    fresh = [r for r in (new_record(event, c, now) for c in route(event)) if records.create_record(r)]
-    if fresh:
-        asyncio.run(attempt_all([(r, _channel(r)) for r in fresh]))
+    fresh, unattempted = [], []
+    for record in (new_record(event, c, now) for c in route(event)):
+        if records.create_record(record):
+            fresh.append(record)
+        else:
+            existing = records.get_record(record.account_id, record.alert_id)
+            if existing is not None and existing.status in records.UNFINISHED \
+                    and not existing.attempts:
+                unattempted.append(existing)
+    if fresh or unattempted:
+        asyncio.run(attempt_all([(r, _channel(r)) for r in fresh + unattempted]))
     return fresh
 
 
@@ -139,19 +151,41 @@ async def attempt(record: AlertRecordItem, channel, client, guard) -> str:
 
 def _finish(record: AlertRecordItem, now: float, outcome, error: DeliveryError | None) -> str:
     if error is None:
-        records.finish_attempt(record, status="Delivered", now=now,
-                               status_code=outcome.status_code, error=None)
+        _record_outcome(record, status="Delivered", now=now, status_code=outcome.status_code,
+                        error=None)
         return "Delivered"
     delay = None if error.permanent or record.test else retry_delay(int(record.attempts))
     words = ("permanent failure: " if error.permanent else "") + error.message
     if delay is None:
-        records.finish_attempt(record, status="Failed", now=now, status_code=error.status_code,
-                               error=words, permanent=error.permanent)
+        _record_outcome(record, status="Failed", now=now, status_code=error.status_code,
+                        error=words, permanent=error.permanent)
         return "Failed"
-    records.finish_attempt(record, status="Retrying", now=now, status_code=error.status_code,
-                           error=words, next_attempt_at=now + delay)
+    _record_outcome(record, status="Retrying", now=now, status_code=error.status_code,
+                    error=words, next_attempt_at=now + delay)
     schedule_retry(record, now + delay, now)
     return "Retrying"
+
+
+# Between two tries to record an attempt's outcome while DynamoDB does not answer.
+OUTCOME_RETRY_SECONDS = 1.0
+
+
+def _record_outcome(record: AlertRecordItem, **outcome) -> None:
+    """Record the outcome of an attempt that was made, trying until the claim's lease runs
+    out: given up sooner, the sweeper would make the attempt again, and a delivered alert
+    would reach its channel twice. (Recording twice is harmless: `finish_attempt` is
+    idempotent per attempt.)"""
+    give_up_at = float(record.due_at or 0) - records.DUE_TOLERANCE_SECONDS
+    while True:
+        try:
+            records.finish_attempt(record, **outcome)
+            return
+        except Exception:
+            if runtime.clock.time() + OUTCOME_RETRY_SECONDS >= give_up_at:
+                raise
+            log.warning("could not record attempt %s of %s yet; trying again",
+                        record.attempts, record.alert_id, exc_info=True)
+            runtime.clock.sleep(OUTCOME_RETRY_SECONDS)
 
 
 @dataclass(frozen=True)

@@ -4,9 +4,16 @@
 `emit` stores the event in the outbox, then publishes it to the SNS topic. Ids are stable (derived
 from what caused the event), so emitting twice stores and publishes once; delivery dedupes by
 event id and channel.
+
+The outbox keeps an event pending until every consumer (each `@on_sns_message` handler, wrapped
+in `acknowledged`) has handled it; the sweeper publishes what is still pending after
+`settings.event_republish_seconds` again, then again later and later (a consumer that keeps
+failing costs a publish an hour at most, until the event expires). Publishing reaches every
+consumer again: each is idempotent, so the ones that had done their part do nothing twice.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -20,7 +27,11 @@ log = logging.getLogger("enori.events")
 PUBLIC_EVENTS = ("monitor.down", "monitor.up", "monitor.degraded", "monitor.ssl_expiring",
                  "incident.created", "incident.resolved")
 RETENTION = timedelta(days=30)
-REPUBLISH_AFTER_SECONDS = 60
+MAX_REPUBLISH_DELAY_SECONDS = 3600
+# The handlers subscribed to the events topic: an event is pending until each has acknowledged
+# it. A test holds this list equal to the app's SNS subscriptions.
+CONSUMERS = ("on_event_for_incidents", "deliver_events", "on_event_for_escalations",
+             "on_event_for_status_pages")
 
 
 def event_id_for(*parts: object) -> str:
@@ -48,7 +59,7 @@ def build(event_id: str, account_id: str, type_: str, payload: dict) -> store.Ev
     return store.new_event_item(event_id, account_id, type_, {"id": event_id, "event": type_,
                                                                "accountId": account_id,
                                                                **payload},
-                                now.timestamp(), now + RETENTION)
+                                now.timestamp(), now + RETENTION, CONSUMERS)
 
 
 def emit(event_id: str, account_id: str, type_: str, payload: dict) -> None:
@@ -58,7 +69,7 @@ def emit(event_id: str, account_id: str, type_: str, payload: dict) -> None:
     publish(item)
 
 
-def publish(item: store.EventItem) -> None:
+def publish(item: store.EventItem) -> bool:
     """Publish a stored event; on failure it stays pending for the sweeper."""
     try:
         runtime.client("sns").publish(
@@ -66,17 +77,37 @@ def publish(item: store.EventItem) -> None:
             MessageAttributes={"event": {"DataType": "String", "StringValue": item.type}})
     except Exception:  # the outbox keeps it; the sweeper retries
         log.exception("could not publish event %s; it stays pending", item.event_id)
-        return
-    store.mark_published(item.event_id)
+        return False
+    return True
+
+
+def acknowledged(handler):
+    """Wrap an events-topic handler: once it has returned, its part of the event is done and
+    the outbox stops waiting for it (a handler that raises leaves the event pending)."""
+    @functools.wraps(handler)
+    def handle(event):
+        result = handler(event)
+        store.acknowledge(decode(event.message)["id"], handler.__name__)
+        return result
+    return handle
+
+
+def republish_delay(times: int) -> float:
+    """How long a still-pending event waits after its `times`-th republish for the next: twice
+    as long each time, at most an hour."""
+    return min(MAX_REPUBLISH_DELAY_SECONDS, settings.event_republish_seconds * 2 ** times)
 
 
 def republish_pending(now: datetime | None = None) -> int:
-    """Publish events a crash or an outage left behind (run every minute)."""
-    now = now or runtime.clock.now()
-    cutoff = now.timestamp() - REPUBLISH_AFTER_SECONDS
-    items = store.pending_before(cutoff)
+    """Publish again the events some consumer has not acknowledged within the bound: a crash,
+    an outage or a lost queue message left them behind (run every minute)."""
+    now_epoch = (now or runtime.clock.now()).timestamp()
+    items = store.pending_before(now_epoch - settings.event_republish_seconds)
     for item in items:
-        publish(item)
+        if publish(item):
+            # pending_before subtracts the bound again: the next look is `delay` from now.
+            store.postpone(item.event_id, now_epoch + republish_delay(int(item.republished or 0) + 1)
+                           - settings.event_republish_seconds)
     return len(items)
 
 

@@ -52,6 +52,12 @@ class Settings:
     # Spec "Retry Policy": retries 30 s, 5 min and 30 min after a failed delivery. Overridable so
     # system tests can watch the whole schedule in seconds.
     alert_retry_delays: tuple[int, ...] = (30, 300, 1800)
+    # An event some consumer has not acknowledged this long after it was stored is published
+    # again (the outbox sweeper). Shorter in system tests, which cannot wait minutes.
+    event_republish_seconds: int = 60
+    # DynamoDB client read timeout: short enough that an unresponsive DynamoDB fails a handler
+    # (and its message goes back to the queue) instead of holding it for minutes.
+    dynamodb_read_timeout_seconds: int = 10
     # Set by the deployment; locally the topic is looked up (created) by name.
     events_topic_arn: str | None = None
     mail_from: str = "alerts@enori.local"
@@ -90,6 +96,8 @@ def load_settings(env: dict[str, str] | os._Environ = os.environ) -> Settings:
         events_topic_arn=env.get("ENORI_EVENTS_TOPIC_ARN") or None,
         alert_retry_delays=tuple(int(x) for x in env.get("ENORI_ALERT_RETRY_DELAYS",
                                                           "30,300,1800").split(",") if x.strip()),
+        event_republish_seconds=int(env.get("ENORI_EVENT_REPUBLISH_SECONDS") or 60),
+        dynamodb_read_timeout_seconds=int(env.get("ENORI_DYNAMODB_READ_TIMEOUT") or 10),
         mail_from=env.get("ENORI_MAIL_FROM", "alerts@enori.local"),
         rate_limit_scale=max(1, int(env.get("ENORI_RATE_LIMIT_SCALE") or 1)),
     )

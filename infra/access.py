@@ -21,6 +21,7 @@ PUBLISHES_EVENTS = "chalicelib.events"
 SENDS_CHECK_JOBS = "chalicelib.dispatch"
 SENDS_RETRIES = "chalicelib.delivery"
 SENDS_EMAIL = "chalicelib.alerting.email"
+REDRIVES_DEAD_LETTERS = "chalicelib.dead_letters"
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,7 @@ class Needs:
     sends_check_jobs: bool
     sends_retries: bool
     sends_email: bool
+    redrives_dead_letters: bool = False
 
 
 def _module_path(name: str) -> Path | None:
@@ -79,7 +81,8 @@ def needs_of(roots: list[str]) -> Needs:
         publishes_events=PUBLISHES_EVENTS in modules,
         sends_check_jobs=SENDS_CHECK_JOBS in modules,
         sends_retries=SENDS_RETRIES in modules,
-        sends_email=SENDS_EMAIL in modules)
+        sends_email=SENDS_EMAIL in modules,
+        redrives_dead_letters=REDRIVES_DEAD_LETTERS in modules)
 
 
 def handler_module(handler_string: str) -> str:

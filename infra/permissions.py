@@ -62,6 +62,15 @@ def grant_needs(role: iam.Role, stack: Stack, needs: Needs, *, home_region: str,
         role.add_to_policy(iam.PolicyStatement(
             sid="SendAlertRetries", actions=SEND_ACTIONS,
             resources=[queue_arn(stack, home_region, retry_queue)]))
+    if needs.redrives_dead_letters:   # the alert retries' DLQ back into the retry queue
+        from chalicelib.dead_letters import dlq_name_of
+
+        role.add_to_policy(iam.PolicyStatement(
+            sid="RedriveDeadLetters", actions=CONSUME_ACTIONS + ["sqs:GetQueueUrl"],
+            resources=[queue_arn(stack, home_region, dlq_name_of(retry_queue))]))
+        role.add_to_policy(iam.PolicyStatement(
+            sid="RedriveToQueue", actions=SEND_ACTIONS,
+            resources=[queue_arn(stack, home_region, retry_queue)]))
     if needs.sends_email:
         domain = mail_from.rsplit("@", 1)[-1]
         role.add_to_policy(iam.PolicyStatement(

@@ -22,6 +22,7 @@ from pynamodb.attributes import (BooleanAttribute, ListAttribute, MapAttribute, 
                                  TTLAttribute, UnicodeAttribute)
 from pynamodb.indexes import (AllProjection, GlobalSecondaryIndex, KeysOnlyProjection,
                               LocalSecondaryIndex)
+from pynamodb.expressions.condition import size
 from pynamodb.models import Model
 
 from chalicelib.storage.base import get_or_none, save_if, table_meta, update_if
@@ -126,7 +127,9 @@ def claim_attempt(item: AlertRecordItem, now: float, lease_seconds: int) -> bool
 def finish_attempt(item: AlertRecordItem, *, status: str, now: float, status_code: int | None,
                    error: str | None, next_attempt_at: float | None = None,
                    permanent: bool = False) -> None:
-    """Record an attempt's outcome; a retry keeps the record on the due index."""
+    """Record an attempt's outcome; a retry keeps the record on the due index. Once per
+    attempt: recording it again (a write retried after a timeout that had gone through) finds
+    the attempt's history entry there and changes nothing."""
     a = AlertRecordItem
     attempt = AttemptMap(at=now, status_code=status_code, error=error, ok=status == "Delivered")
     actions = [a.status.set(status), a.response_code.set(status_code) if status_code is not None
@@ -139,7 +142,8 @@ def finish_attempt(item: AlertRecordItem, *, status: str, now: float, status_cod
         actions += [a.next_attempt_at.set(next_attempt_at), a.due_at.set(next_attempt_at)]
     else:
         actions += [a.next_attempt_at.remove(), a.due_at.remove(), a.due_shard.remove()]
-    item.update(actions=actions, condition=a.alert_id.exists())
+    update_if(item, actions, a.alert_id.exists() &
+              (a.history.does_not_exist() | (size(a.history) < int(item.attempts))))
 
 
 def due_before(epoch: float, limit: int = 200) -> list[tuple[str, str]]:

@@ -20,7 +20,7 @@ def table_meta(name: str) -> type:
         billing_mode = "PAY_PER_REQUEST"
         # Fail fast rather than hang a request on a stuck connection.
         connect_timeout_seconds = 5
-        read_timeout_seconds = 10
+        read_timeout_seconds = settings.dynamodb_read_timeout_seconds
         max_retry_attempts = 3
 
     return Meta

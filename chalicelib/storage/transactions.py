@@ -14,7 +14,11 @@ def transaction() -> TransactWrite:
     """A `TransactWrite` on this stage's DynamoDB endpoint (one shared connection)."""
     global _connection
     if _connection is None:
-        _connection = Connection(region=settings.aws_region, host=settings.dynamodb_endpoint)
+        # The same timeouts as the tables' own (storage.base.table_meta).
+        _connection = Connection(region=settings.aws_region, host=settings.dynamodb_endpoint,
+                                 connect_timeout_seconds=5,
+                                 read_timeout_seconds=settings.dynamodb_read_timeout_seconds,
+                                 max_retry_attempts=3)
     return TransactWrite(connection=_connection)
 
 

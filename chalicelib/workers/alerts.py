@@ -14,6 +14,7 @@ log = logging.getLogger("enori.alerts")
 
 
 @bp.on_sns_message(topic=events.topic_name())
+@events.acknowledged
 def deliver_events(event):
     fresh = delivery.deliver_event(events.decode(event.message))
     emit_delivery_metrics(Counter(r.status for r in fresh))

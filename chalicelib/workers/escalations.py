@@ -29,6 +29,7 @@ def handle_event(event: dict) -> None:
 
 
 @bp.on_sns_message(topic=events.topic_name())
+@events.acknowledged
 def on_event_for_escalations(event):
     handle_event(events.decode(event.message))
 

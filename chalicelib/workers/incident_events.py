@@ -49,5 +49,6 @@ def handle_event(event: dict) -> None:
 
 
 @bp.on_sns_message(topic=events.topic_name())
+@events.acknowledged
 def on_event_for_incidents(event):
     handle_event(events.decode(event.message))

@@ -61,5 +61,6 @@ def _update_for(event: dict, public: dict) -> dict | None:
 
 
 @bp.on_sns_message(topic=events.topic_name())
+@events.acknowledged
 def on_event_for_status_pages(event):
     handle_event(events.decode(event.message))

@@ -1,5 +1,6 @@
-"""Every minute: publish events a crash or an outage left unpublished (the outbox), and attempt
-alert deliveries whose retry or lease is overdue. Both are Queries on sparse indexes."""
+"""Every minute: publish again events some consumer has not acknowledged (the outbox), attempt
+alert deliveries whose retry or lease is overdue (both Queries on sparse indexes), and move
+dead-lettered alert retries back to their queue (a bounded number per run)."""
 from __future__ import annotations
 
 import logging
@@ -7,7 +8,8 @@ import logging
 from chalice import Blueprint, Rate
 
 from chalicelib import wiring  # noqa: F401  (hooks; see chalicelib/wiring.py)
-from chalicelib import delivery, events
+from chalicelib import dead_letters, delivery, events, observability
+from chalicelib.dispatch import queue_url
 from chalicelib.runtime import runtime
 
 bp = Blueprint(__name__)
@@ -28,3 +30,18 @@ def sweep_alert_deliveries(event):
     if count:
         log.warning("attempted %s overdue alert deliveries", count)
     return {"attempted": count}
+
+
+@bp.schedule(Rate(1, unit=Rate.MINUTES))
+def redrive_dead_letters(event):
+    """Alert retries that failed five receives (DynamoDB down, say) go back to their queue.
+    Events need no dead-letter queue of their own: the outbox republishes them."""
+    source = delivery.retry_queue_name()
+    done = dead_letters.redrive(runtime.client("sqs"), queue_url(source),
+                                queue_url(dead_letters.dlq_name_of(source)))
+    if done.moved or done.kept:
+        log.warning("moved %s dead-lettered alert retries back; %s kept after %s redrives",
+                    done.moved, done.kept, dead_letters.MAX_REDRIVES)
+    observability.emit_metrics({"DeadLettersRedriven": (done.moved, "Count"),
+                                "DeadLettersKept": (done.kept, "Count")})
+    return {"moved": done.moved, "kept": done.kept}

@@ -68,3 +68,18 @@ def test_it_keeps_the_api_key_secret_out_of_the_template_and_the_workers(home_te
     for key, resource in home_template["Resources"].items():
         if resource["Type"] == "AWS::Serverless::Function" and key != "APIHandler":
             assert "ENORI_API_KEY_SECRET" not in resource["Properties"]["Environment"]["Variables"]
+
+
+def grants_of(template, role_prefix, sid):
+    return [(as_list(s["Action"]), json.dumps(s["Resource"])) for key, s in statements(template)
+            if key.startswith(role_prefix) and s.get("Sid") == sid]
+
+
+def test_the_redrive_may_take_from_the_retry_dlq_and_send_to_the_retry_queue_only(home_template):
+    [(actions, dlq)] = grants_of(home_template, "RedriveDeadLettersRole", "RedriveDeadLetters")
+    assert "sqs:ReceiveMessage" in actions and "sqs:DeleteMessage" in actions
+    assert "enori-citest-alert-retries-dlq" in dlq
+    [(actions, queue)] = grants_of(home_template, "RedriveDeadLettersRole", "RedriveToQueue")
+    assert "sqs:SendMessage" in actions
+    assert "enori-citest-alert-retries" in queue and "-dlq" not in queue
+    assert grants_of(home_template, "DeliverEventsRole", "RedriveDeadLetters") == []
