@@ -98,8 +98,8 @@ TOO_LONG = "a" * 2100
 
 def test_bad_input_is_a_400_404_or_413_in_the_envelope_never_a_500(local_stack):
     key = local_stack.key
-    status, job = local_stack.request("POST", "/api/monitors", key=key,
-                                      body={"name": "nightly", "type": "Job", "periodSeconds": 3600})
+    job_body = {"name": "nightly", "type": "Job", "periodSeconds": 3600}
+    status, job = local_stack.request("POST", "/api/monitors", key=key, body=job_body)
     assert status == 201, job
     answers = {}
     for method, path, with_key in [
