@@ -9,8 +9,9 @@ Access patterns:
   `full_access_keys_count` in the same transaction, and the delete is conditional on that count
   being at least 2 before it. Two concurrent revokes of the last two full-access keys both
   send "count >= 2" to DynamoDB, which serialises transactions on the account item: the first
-  brings the count to 1 and the second's condition fails, so one key always survives. (A check
-  in Python followed by a delete could let both pass.)
+  brings the count to 1 and the second's condition fails (or DynamoDB cancels it as a
+  TransactionConflict while the first runs; it is then sent again and its condition fails), so
+  one key always survives. (A check in Python followed by a delete could let both pass.)
 """
 from __future__ import annotations
 
@@ -23,7 +24,11 @@ from chalicelib.errors import ConflictError, PlanLimitError
 from chalicelib.scopes import is_full_access
 from chalicelib.storage.accounts import AccountItem, usage_change
 from chalicelib.storage.base import get_or_none, index_meta, table_meta, update_if
-from chalicelib.storage.transactions import failed_at, transaction
+from chalicelib.storage.transactions import conflicted, failed_at, transaction
+
+
+# Concurrent revokes on one account may be cancelled as TransactionConflict: send again.
+CONFLICT_ATTEMPTS = 3
 
 
 class ByAccountIndex(GlobalSecondaryIndex):
@@ -83,17 +88,20 @@ def delete_key(item: ApiKeyItem, on_last_full_access: ConflictError) -> bool:
         ensure_full_access_count(item.account_id)
         actions.append(AccountItem.full_access_keys_count.add(-1))
         condition &= AccountItem.full_access_keys_count >= 2
-    try:
-        with transaction() as tx:
-            tx.delete(item, condition=ApiKeyItem.digest.exists())
-            tx.update(AccountItem(item.account_id), actions=actions, condition=condition)
-    except TransactWriteError as exc:
-        if failed_at(exc, 0):
-            return False
-        if full_access and failed_at(exc, 1):
-            raise on_last_full_access from exc
-        raise
-    return True
+    for attempt in range(1, CONFLICT_ATTEMPTS + 1):
+        try:
+            with transaction() as tx:
+                tx.delete(item, condition=ApiKeyItem.digest.exists())
+                tx.update(AccountItem(item.account_id), actions=actions, condition=condition)
+            return True
+        except TransactWriteError as exc:
+            if failed_at(exc, 0):
+                return False
+            if full_access and failed_at(exc, 1):
+                raise on_last_full_access from exc
+            if not (conflicted(exc) and attempt < CONFLICT_ATTEMPTS):
+                raise
+    raise AssertionError("unreachable")
 
 
 def ensure_full_access_count(account_id: str) -> None:

@@ -37,3 +37,10 @@ def failed_conditions(exc: TransactWriteError) -> list[bool]:
 def failed_at(exc: TransactWriteError, index: int) -> bool:
     flags = failed_conditions(exc)
     return index < len(flags) and flags[index]
+
+
+def conflicted(exc: TransactWriteError) -> bool:
+    """True when DynamoDB cancelled the transaction because another one was changing the same
+    item at that moment (TransactionConflict): nothing was written, and trying again is safe."""
+    return any(reason is not None and getattr(reason, "code", None) == "TransactionConflict"
+               for reason in (exc.cancellation_reasons or []))

@@ -133,3 +133,31 @@ def test_an_account_from_before_the_counter_counts_its_keys_once(api):
     assert AccountItem.get(account_id, consistent_read=True).full_access_keys_count == 1
     own = own_key_id(api, key)
     assert api.delete(f"/api/keys/{own}?force=true", key=key).status_code == 409
+
+
+def test_a_revoke_cancelled_by_a_concurrent_transaction_is_sent_again(api, monkeypatch):
+    """DynamoDB may cancel one of two concurrent revokes as TransactionConflict (nothing
+    written): it is sent again, and answers by its condition, never a 500."""
+    from pynamodb.exceptions import CancellationReason, TransactWriteError, VerboseClientError
+
+    from chalicelib.storage import api_keys as key_store
+
+    _, key = make_account()
+    spare = api.post("/api/keys", {"name": "spare", "scopes": ["*"]}, key=key).json
+    real_transaction, calls = key_store.transaction, []
+
+    def conflicting_once():
+        calls.append(1)
+        if len(calls) > 1:
+            return real_transaction()
+        cause = VerboseClientError(
+            {"Error": {"Code": "TransactionCanceledException", "Message": "conflict"}},
+            "TransactWriteItems",
+            cancellation_reasons=[None, CancellationReason(code="TransactionConflict")])
+        raise TransactWriteError("cancelled", cause=cause)
+
+    monkeypatch.setattr(key_store, "transaction", conflicting_once)
+    assert api.delete(f"/api/keys/{spare['id']}", key=key).status_code == 204
+    assert len(calls) == 2
+    own = own_key_id(api, key)
+    assert api.delete(f"/api/keys/{own}?force=true", key=key).status_code == 409
