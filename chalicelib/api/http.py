@@ -8,7 +8,7 @@ import json
 import logging
 import re
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Callable, Iterator
 
@@ -150,12 +150,12 @@ class Call:
         the hit is given back if the block fails. For work a route does only sometimes (an
         upsert that creates)."""
         assert self.principal is not None
-        taken: list[str] = []
-        _count(self.principal, [ratelimits.scaled(ratelimits.TIERS[tier])], taken)
+        meter = Meter()
+        _count(self.principal, [ratelimits.scaled(ratelimits.TIERS[tier])], meter)
         try:
             yield
         except BaseException:
-            give_back(taken)
+            meter.refund({})
             raise
 
     def paging(self) -> tuple[int, int]:
@@ -269,28 +269,44 @@ def check_path(params: dict[str, str]) -> None:
             raise NotFoundError(f"No such {name.replace('_', ' ')}.")
 
 
+@dataclass
+class Meter:
+    """What one request counted: the usages behind its headers, and the hits of tiers that
+    count successes only (`Tier.counts_successes`), to give back if the request fails."""
+    usages: list[ratelimits.Usage] = field(default_factory=list)
+    refundable: list[str] = field(default_factory=list)
+    now: float = 0.0
+
+    def refund(self, headers: dict) -> dict:
+        """Give the refundable hits back; the headers as they stand after that."""
+        if not self.refundable:
+            return headers
+        give_back(self.refundable)
+        self.refundable = []
+        self.usages = [replace(u, used=u.used - 1) if u.tier.counts_successes
+                       and not u.exceeded else u for u in self.usages]
+        return {**headers, **ratelimits.headers_for(self.usages, self.now)}
+
+
 def enforce_rate_limits(principal: apikeys.Principal, method: str, tier: str | None,
-                        refundable: list[str] | None = None) -> dict:
-    """Count this request; the rate-limit headers, or RateLimitedError carrying them. The
-    buckets of tiers that count successes only are added to `refundable`, to be given back
-    (`give_back`) if the request fails."""
-    return _count(principal, ratelimits.tiers_for(method, tier), refundable)
+                        meter: Meter | None = None) -> dict:
+    """Count this request; the rate-limit headers, or RateLimitedError carrying them. `meter`
+    records what was counted, so that a failed request can be refunded (`Meter.refund`)."""
+    return _count(principal, ratelimits.tiers_for(method, tier), meter or Meter())
 
 
-def _count(principal: apikeys.Principal, tiers: list[ratelimits.Tier],
-           refundable: list[str] | None) -> dict:
-    now = runtime.clock.time()
-    usages = []
+def _count(principal: apikeys.Principal, tiers: list[ratelimits.Tier], meter: Meter) -> dict:
+    now = meter.now = runtime.clock.time()
     for t in tiers:
         start = ratelimits.window_start(now, t)
         reset = start + t.window_seconds
         bucket = ratelimits.bucket_key(principal.key_id, t, start)
         used = rate_store.take_one(bucket, t.limit,
                                    datetime.fromtimestamp(reset + 60).astimezone())
-        if used is not None and t.counts_successes and refundable is not None:
-            refundable.append(bucket)
-        usages.append(ratelimits.Usage(t, t.limit + 1 if used is None else used, reset))
-    headers = ratelimits.headers_for(usages, now)
+        if used is not None and t.counts_successes:
+            meter.refundable.append(bucket)
+        meter.usages.append(ratelimits.Usage(t, t.limit + 1 if used is None else used, reset))
+    headers = ratelimits.headers_for(meter.usages, now)
     if "Retry-After" in headers:
         raise RateLimitedError(
             f"Rate limit exceeded: {headers['X-RateLimit-Limit']} requests per window for this "
@@ -322,13 +338,13 @@ def endpoint(bp: Blueprint, path: str, methods: list[str] | str = "GET", *,
         def view(**params: str) -> Response:
             request = bp.current_request
             headers: dict[str, str] = {}
-            refundable: list[str] = []
+            meter = Meter()
             try:
                 check_body_size(request)
                 principal = None
                 if not public:
                     principal = apikeys.authenticate(request.headers.get("x-api-key"))
-                    headers = enforce_rate_limits(principal, request.method, rate, refundable)
+                    headers = enforce_rate_limits(principal, request.method, rate, meter)
                     if not scopes.grants(principal.scopes, scope):
                         raise InsufficientScopeError(
                             f"This API key lacks the scope '{scope}' that this route needs.")
@@ -336,10 +352,9 @@ def endpoint(bp: Blueprint, path: str, methods: list[str] | str = "GET", *,
                 call = Call(request, principal, params, route=(request.method, path))
                 result = handler(call, **params)
             except EnoriError as error:
-                give_back(refundable)
-                return error_response(error, headers)
+                return error_response(error, meter.refund(headers))
             except Exception:  # the envelope, never a stack trace, for the unexpected
-                give_back(refundable)
+                headers = meter.refund(headers)
                 log.exception("unhandled error on %s %s", request.method, path)
                 return error_response(EnoriError("An unexpected error occurred."), headers)
             if isinstance(result, Response):

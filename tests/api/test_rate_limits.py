@@ -104,3 +104,12 @@ def test_an_upsert_counts_when_it_creates_and_not_when_it_updates(api, clock):
     assert (response.status_code, response.json["code"]) == (429, "RATE_LIMITED")
     assert api.get("/api/monitors").json["totalCount"] == 10
     assert api.put("/api/monitors/by-name/m1", WEBSITE).status_code == 200
+
+
+def test_a_failed_create_answers_with_the_quota_as_it_stands_after_the_refund(api, clock):
+    assert api.post("/api/monitors", {**WEBSITE, "name": "m0"}).headers[
+        "X-RateLimit-Remaining"] == "9"
+    refused = api.post("/api/monitors", {**WEBSITE, "name": "m0"})
+    assert (refused.status_code, refused.headers["X-RateLimit-Remaining"]) == (409, "9")
+    assert api.post("/api/monitors", {**WEBSITE, "name": "m1"}).headers[
+        "X-RateLimit-Remaining"] == "8"

@@ -69,6 +69,16 @@ def test_it_sends_a_30_second_monitor_twice_a_minute(account, clock, sent):
     assert [j.slot % 60 for j in sent] == [m.offset_seconds, m.offset_seconds + 30]
 
 
+def test_it_sends_a_90_second_monitor_every_90_seconds(account, clock, sent):
+    add_monitor(account, clock, "ninety", interval=90)
+    for minute in range(29_000_000, 29_000_010):
+        at_minute(clock, minute)
+        tick(clock)
+    slots = sorted(j.slot for j in sent)
+    assert len(slots) in (6, 7)   # 10 minutes hold 6 or 7 runs, by the monitor's phase
+    assert {b - a for a, b in zip(slots, slots[1:])} == {90}
+
+
 def test_it_never_sends_paused_monitors(account, clock, sent):
     add_monitor(account, clock, "p", paused=True)
     at_minute(clock, 29_000_000)
