@@ -29,20 +29,22 @@ HOLD_SECONDS = 3
 
 class FirstRequestHook(WebhookReceiver):
     """A receiver that calls `before_answer()` when the first request has arrived, before it
-    answers: the sender is then in the middle of that attempt, and nowhere else."""
+    answers (the sender is then in the middle of that attempt, and nowhere else), and starts
+    `after_answer()` in a thread of its own once it has answered."""
 
-    def __init__(self, before_answer) -> None:
+    def __init__(self, before_answer=None, after_answer=None) -> None:
         super().__init__()
-        self._before_answer, self._called = before_answer, threading.Lock()
-        self._first = True
+        self._lock, self._first = threading.Lock(), True
         original = self._server.RequestHandlerClass.do_POST
 
         def do_post(handler):
-            with self._called:
+            with self._lock:
                 first, self._first = self._first, False
-            if first:
-                self._before_answer()
+            if first and before_answer:
+                before_answer()
             original(handler)
+            if first and after_answer:
+                threading.Thread(target=after_answer, daemon=True).start()
 
         self._server.RequestHandlerClass.do_POST = do_post
 
@@ -129,7 +131,7 @@ def test_a_frozen_dynamodb_across_the_delivery_attempts_loses_and_doubles_nothin
         threading.Thread(target=thaw, daemon=True).start()
 
     frozen_pid = []
-    hook = FirstRequestHook(freeze_dynamodb)
+    hook = FirstRequestHook(before_answer=freeze_dynamodb)
     try:
         stack.start()
         frozen_pid.append(dynamodb_pid(stack))
@@ -158,7 +160,7 @@ def test_a_restart_while_events_are_in_flight_loses_and_doubles_nothing(tmp_path
         first.stop()
         stopped.set()
 
-    hook = FirstRequestHook(restart_stack)
+    hook = FirstRequestHook(after_answer=restart_stack)
     second = None
     try:
         first.start()
