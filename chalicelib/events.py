@@ -87,7 +87,9 @@ def acknowledged(handler):
     @functools.wraps(handler)
     def handle(event):
         result = handler(event)
-        store.acknowledge(decode(event.message)["id"], handler.__name__)
+        event_id = decode(event.message).get("id")
+        if event_id:        # a message with no id names no stored event
+            store.acknowledge(event_id, handler.__name__)
         return result
     return handle
 

@@ -125,6 +125,10 @@ class EventPump:
         url = self._queue_url(sns_pump_queue_name(source))
         messages = self._receive(url, SQS_MAX_BATCH, wait_seconds)
         for message in messages:
+            if self._stopping.is_set():
+                # Stopping: finish the invocation in flight, start no other (its side effects,
+                # an alert sent, must be recorded before DynamoDB Local stops).
+                break
             event = {"Records": [sns_record(json.loads(message["Body"]), self._subscription_arn(source))]}
             if self._invoke(source, event):
                 self.sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])

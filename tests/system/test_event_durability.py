@@ -21,25 +21,30 @@ ENV = {
     "ENORI_EVENT_REPUBLISH_SECONDS": "3",   # an unacknowledged event is published again after 3 s
     "ENORI_DYNAMODB_READ_TIMEOUT": "1",     # a frozen DynamoDB fails a handler in seconds
 }
-FREEZE_SECONDS = 30   # longer than three failed deliveries of an event (the pump's SNS attempts)
+# Longer than three failed deliveries (the pump's SNS attempts) of two events, one after the
+# other: each failure takes 4 to 7 s (four tries of 1 s, with backoff).
+FREEZE_SECONDS = 40
+HOLD_SECONDS = 3
 
 
 class FirstRequestHook(WebhookReceiver):
     """A receiver that calls `before_answer()` when the first request has arrived, before it
-    answers: the sender is then in the middle of that attempt, and nowhere else."""
+    answers (the sender is then in the middle of that attempt, and nowhere else), and starts
+    `after_answer()` in a thread of its own once it has answered."""
 
-    def __init__(self, before_answer) -> None:
+    def __init__(self, before_answer=None, after_answer=None) -> None:
         super().__init__()
-        self._before_answer, self._called = before_answer, threading.Lock()
-        self._first = True
+        self._lock, self._first = threading.Lock(), True
         original = self._server.RequestHandlerClass.do_POST
 
         def do_post(handler):
-            with self._called:
+            with self._lock:
                 first, self._first = self._first, False
-            if first:
-                self._before_answer()
+            if first and before_answer:
+                before_answer()
             original(handler)
+            if first and after_answer:
+                threading.Thread(target=after_answer, daemon=True).start()
 
         self._server.RequestHandlerClass.do_POST = do_post
 
@@ -101,16 +106,19 @@ def assert_each_event_arrived_exactly_once(stack, hook, monitor_ids, timeout):
 
 
 def test_a_frozen_dynamodb_across_the_delivery_attempts_loses_and_doubles_nothing(tmp_path):
-    """DynamoDB freezes while the first alert is being sent, for longer than three failed
-    deliveries of an event: that attempt records its outcome once DynamoDB is back (on the old
-    code it stayed claimed, to be sent again after its lease), and the events that queued up
-    meanwhile are delivered afterwards (on the old code they failed through their attempts into
-    the dead-letter queue, and nothing brought them back)."""
+    """The receiver holds the first alert (monitor.down) until the incident's event has been
+    stored and published, then DynamoDB freezes, for longer than three failed deliveries of an
+    event. The attempt in flight records its outcome once DynamoDB is back, and the incident's
+    event, still pending in the outbox, is delivered after it. (On the old code the event,
+    marked published, failed through its attempts into the dead-letter queue: lost.)"""
     target = HttpTarget().start()
     stack = LocalStack(tmp_path / "data", env=ENV)
     frozen = []
 
     def freeze_dynamodb():
+        # Held this long first: the outage's other events are stored and published meanwhile,
+        # and wait behind this attempt for the alert consumer.
+        time.sleep(HOLD_SECONDS)
         pid = frozen_pid[0]
         os.kill(pid, signal.SIGSTOP)
         frozen.append(time.monotonic())
@@ -123,11 +131,11 @@ def test_a_frozen_dynamodb_across_the_delivery_attempts_loses_and_doubles_nothin
         threading.Thread(target=thaw, daemon=True).start()
 
     frozen_pid = []
-    hook = FirstRequestHook(freeze_dynamodb)
+    hook = FirstRequestHook(before_answer=freeze_dynamodb)
     try:
         stack.start()
         frozen_pid.append(dynamodb_pid(stack))
-        monitor_ids = monitors_watched_by(stack, hook, target, 2)
+        monitor_ids = monitors_watched_by(stack, hook, target, 1)
         target.stop()
         check_now(stack, monitor_ids)
         assert wait_until(lambda: len(frozen) == 2, 60 + FREEZE_SECONDS), stack.output[-6000:]
@@ -152,7 +160,7 @@ def test_a_restart_while_events_are_in_flight_loses_and_doubles_nothing(tmp_path
         first.stop()
         stopped.set()
 
-    hook = FirstRequestHook(restart_stack)
+    hook = FirstRequestHook(after_answer=restart_stack)
     second = None
     try:
         first.start()

@@ -206,3 +206,11 @@ def test_its_threads_deliver_messages_and_stop_promptly(wired):
         pump.stop()
     assert [r["body"] for r in wired["seen"]["sqs"]] == ["threaded"]
     assert time.monotonic() - started < 5
+
+
+def test_a_stopping_pump_starts_no_other_sns_invocation(wired):
+    for n in range(3):
+        wired["sns"].publish(TopicArn=wired["topic_arn"], Message=f"event {n}")
+    wired["pump"].stop()
+    wired["pump"].process_topic_once(source(wired["pump"], "sns"))
+    assert wired["seen"]["sns"] == []
