@@ -16,16 +16,10 @@ import time
 from pathlib import Path
 
 from local.dynamodb_local import REPO_ROOT
+from local.logs import configure_logging
 from local.stack import LocalStack
 
 log = logging.getLogger("local")
-
-
-def _configure_logging() -> None:
-    logging.basicConfig(level=logging.INFO, stream=sys.stdout,
-                        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s", datefmt="%H:%M:%S")
-    for noisy in ("botocore", "boto3", "urllib3", "werkzeug", "pynamodb"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
 # However long the orderly stop takes, the process is gone this long after the first signal.
@@ -60,7 +54,7 @@ def _stop_on_sigterm(signum, frame) -> None:
 
 
 def main() -> int:
-    _configure_logging()
+    configure_logging()
     stack = LocalStack(
         data_dir=Path(os.environ.get("ENORI_DATA_DIR") or REPO_ROOT / ".enori"),
         port=int(os.environ.get("ENORI_PORT") or 8000),
