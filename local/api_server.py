@@ -94,6 +94,17 @@ class EscapingLogger(Logger):
         super().exception(msg, *args, **kwargs)
 
 
+def _warm_up(worker: JsonThreadWorker) -> None:
+    """Build every table's DynamoDB client before the worker accepts connections (the stack's
+    process has them from creating the tables). Built lazily instead, a burst of cold threads
+    raced to build them, each loading botocore's models: 50 parallel pings on a fresh stack took
+    19 s instead of 5."""
+    from chalicelib.storage.tables import ALL_ITEMS  # after the app: settings are read at import
+
+    for item_class in ALL_ITEMS:
+        item_class.exists()
+
+
 class _Application(BaseApplication):
     def __init__(self, listen_fd: int) -> None:
         self.listen_fd = listen_fd
@@ -117,6 +128,7 @@ class _Application(BaseApplication):
             "errorlog": "-",
             "control_socket_disable": True,  # else a socket under $HOME, shared by every stack
             "proc_name": "enori-api",
+            "post_worker_init": _warm_up,
         }
         for name, value in options.items():
             self.cfg.set(name, value)
