@@ -214,3 +214,31 @@ def test_every_service_of_the_stack_listens_on_loopback_only(edge_stack):
     assert edge_stack.port in {port for _, port in listening.values()}
     exposed = [f"{address}:{port}" for address, port in listening.values() if not is_loopback(address)]
     assert exposed == []
+
+
+def alive(pids: set[int]) -> set[int]:
+    running = set()
+    for pid in pids:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:  # gone
+            continue
+        if state != "Z":
+            running.add(pid)
+    return running
+
+
+def test_the_api_processes_stop_with_the_stack_on_sigterm_and_when_it_is_killed(tmp_path):
+    for ending in ("stop", "kill"):
+        stack = LocalStack(tmp_path / ending).start()
+        try:
+            tree = descendants(stack.process.pid) - {stack.process.pid}
+            commands = [Path(f"/proc/{pid}/cmdline").read_bytes() for pid in tree]
+            assert sum(b"local.api_server" in command for command in commands) == 3  # master, 2 workers
+            if ending == "stop":
+                assert stack.stop() == 0
+            else:
+                stack.kill()  # SIGKILL: only the kernel's parent-death signal is left to stop them
+            assert wait_until(lambda: alive(tree) == set(), timeout=20), alive(tree)
+        finally:
+            stack.kill()
