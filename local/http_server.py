@@ -144,7 +144,9 @@ class WsgiApi:
             _close_after(start_response)
         else:
             status, headers, payload = self.gateway.handle(method, target, _wsgi_headers(environ), body)
-        log.info('%s "%s %s" %d %d', environ.get("REMOTE_ADDR", "-"), method, target, status, len(payload))
+        # The common log format's request line, as tests and people grep for it.
+        log.info('%s "%s %s %s" %d %d', environ.get("REMOTE_ADDR", "-"), method, target,
+                 environ.get("SERVER_PROTOCOL", "HTTP/1.1"), status, len(payload))
         start_response(f"{status} {status_phrase(status)}", _response_headers(headers, payload))
         return [] if method == "HEAD" else [payload]
 
