@@ -1,11 +1,16 @@
 # make run   the whole product on this machine (http://127.0.0.1:8000)
 # make test  every test suite, including the system tests against the real local stack
 # Both work from a clean clone: they create .venv and fetch DynamoDB Local (+ Java) when missing.
+# make run installs only what running needs (requirements-local.txt: the runtime and the local
+# stack); make test adds the test tools (requirements-dev.txt) and Chromium.
 
 PYTHON_BOOT := $(shell command -v python3.11 2>/dev/null || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
+LOCAL_STAMP := $(VENV)/.requirements-local-stamp
 STAMP := $(VENV)/.requirements-stamp
+# Errors only: a machine's own pip config can add a warning per package (an index that is absent).
+PIP_INSTALL := $(PY) -m pip install --quiet --quiet --disable-pip-version-check
 DYNAMODB_LOCAL_DIR ?= .cache/dynamodb-local
 DYNAMODB_JAR := $(DYNAMODB_LOCAL_DIR)/DynamoDBLocal.jar
 PYTEST_WORKERS ?= 2
@@ -13,9 +18,9 @@ SYSTEM_WORKERS ?= 4
 
 export ENORI_DYNAMODB_LOCAL_DIR := $(abspath $(DYNAMODB_LOCAL_DIR))
 
-.PHONY: run test bench deps clean java
+.PHONY: run test bench deps run-deps clean java
 
-run: deps
+run: run-deps
 	$(PY) -m local
 
 # A new API key for the local stack's account, printed once: full access (*) unless
@@ -34,12 +39,17 @@ test: deps
 bench: deps
 	$(PY) bench/run_all.py
 
-deps: $(STAMP) $(DYNAMODB_JAR) java
+run-deps: $(LOCAL_STAMP) $(DYNAMODB_JAR) java
+deps: run-deps $(STAMP)
 
 # Reinstall only when a requirements file is newer than the last install.
-$(STAMP): requirements.txt requirements-dev.txt
+$(LOCAL_STAMP): requirements.txt requirements-local.txt
 	test -x $(PY) || $(PYTHON_BOOT) -m venv $(VENV)
-	$(PY) -m pip install --quiet -r requirements-dev.txt
+	$(PIP_INSTALL) -r requirements-local.txt
+	touch $(LOCAL_STAMP)
+
+$(STAMP): requirements-dev.txt $(LOCAL_STAMP)
+	$(PIP_INSTALL) -r requirements-dev.txt
 	touch $(STAMP)
 
 $(DYNAMODB_JAR):
@@ -47,14 +57,15 @@ $(DYNAMODB_JAR):
 
 # Java can disappear without the jar doing so; checking costs nothing.
 java:
-	@command -v java >/dev/null 2>&1 || scripts/fetch-dynamodb-local.sh $(DYNAMODB_LOCAL_DIR)
+	@command -v java >/dev/null 2>&1 && command -v javac >/dev/null 2>&1 || \
+	  scripts/fetch-dynamodb-local.sh $(DYNAMODB_LOCAL_DIR)
 
 clean:
 	rm -rf $(VENV) .cache .pytest_cache test-artifacts
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
 
-# The browser test (tests/system/test_status_page_browser.py) drives Debian's Chromium through
-# Playwright; Playwright's own browser download is never used.
+# The browser tests (tests/system/test_*_browser.py) drive Debian's Chromium through Playwright;
+# Playwright's own browser download is never used. A test dependency only: make run never needs it.
 .PHONY: chromium
 deps: chromium
 chromium:
@@ -65,7 +76,7 @@ chromium:
 # 4.3 MB, so it is fetched (pinned, checksummed) rather than kept in git; package after `make deps`.
 SCALAR_BUNDLE := chalicelib/static/scalar/standalone.js
 .PHONY: scalar
-deps: scalar
+run-deps: scalar
 scalar:
 	@scripts/fetch-scalar.sh $(dir $(SCALAR_BUNDLE))
 
@@ -91,7 +102,7 @@ SYNTH_ENV := PIP_NO_INDEX=1 PIP_FIND_LINKS=$(abspath $(WHEELHOUSE)) \
 infra-deps: $(STAMP) $(INFRA_STAMP) $(WHEELHOUSE_STAMP)
 
 $(INFRA_STAMP): infra/requirements.txt $(STAMP)
-	$(PY) -m pip install --quiet -r infra/requirements.txt
+	$(PIP_INSTALL) -r infra/requirements.txt
 	touch $(INFRA_STAMP)
 
 # Lambda runs Linux x86_64, CPython 3.11: the wheels Chalice puts in the deployment package.

@@ -19,18 +19,11 @@ import threading
 import time
 from pathlib import Path
 
-from chalicelib.observability import guard_log_output
 from local.dynamodb_local import REPO_ROOT
+from local.logs import configure_logging
 from local.stack import LocalStack
 
 log = logging.getLogger("local")
-
-
-def _configure_logging() -> None:
-    logging.basicConfig(level=logging.INFO, stream=sys.stdout,
-                        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s", datefmt="%H:%M:%S")
-    # Quiet libraries and URLs redacted on every line, before anything logs (app.py does it too).
-    guard_log_output(*logging.getLogger().handlers)
 
 
 # However long the orderly stop takes, the process is gone this long after the first signal.
@@ -94,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run_stack() -> int:
-    _configure_logging()
+    configure_logging()
     stack = LocalStack(
         data_dir=_data_dir(),
         port=int(os.environ.get("ENORI_PORT") or 8000),

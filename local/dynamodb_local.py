@@ -1,24 +1,30 @@
 """Find, launch and stop DynamoDB Local (Amazon's own engine, a Java program).
 
-The Java child runs in its own process group and dies with us: `stop()` sends SIGTERM then
+It listens on 127.0.0.1 only: Amazon's launcher binds every interface and has no option against
+it, so it is started through LoopbackDynamoDBLocal.java (beside this file), compiled once per
+version of that file into .cache/. The Java child runs in its own process group and dies with us: `stop()` sends SIGTERM then
 SIGKILL to the group, and on Linux the kernel also sends SIGTERM if our process dies first
 (PR_SET_PDEATHSIG), so an interrupted stack never leaves an orphan JVM holding the files.
 """
 from __future__ import annotations
 
 import ctypes
+import hashlib
 import os
 import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_INSTALL_DIR = REPO_ROOT / ".cache" / "dynamodb-local"
 JAR_NAME = "DynamoDBLocal.jar"
+LAUNCHER_SOURCE = Path(__file__).resolve().parent / "LoopbackDynamoDBLocal.java"
+LAUNCHER_CACHE = REPO_ROOT / ".cache" / "dynamodb-loopback"
 _PR_SET_PDEATHSIG = 1
 
 
@@ -38,6 +44,33 @@ def find_install_dir() -> Path:
     if shutil.which("java") is None:
         raise DynamoDBLocalMissingError("java is not on PATH; `make deps` installs Java 17.")
     return install_dir
+
+
+def class_path(install_dir: Path) -> str:
+    return os.pathsep.join([str(install_dir / JAR_NAME), str(install_dir / "DynamoDBLocal_lib" / "*")])
+
+
+def loopback_launcher(install_dir: Path, cache: Path = LAUNCHER_CACHE) -> Path:
+    """The folder holding the compiled launcher, compiling it first if this version is new.
+
+    Compiled once rather than run as a source file: javac costs seconds of CPU, and the system
+    tests start many stacks. Compiled into a temporary folder and renamed, so stacks starting at
+    the same moment never see half a class file."""
+    version = hashlib.sha256(LAUNCHER_SOURCE.read_bytes()).hexdigest()[:16]
+    target = cache / version
+    if (target / "LoopbackDynamoDBLocal.class").is_file():
+        return target
+    if shutil.which("javac") is None:
+        raise DynamoDBLocalMissingError("javac is not on PATH; `make deps` installs the JDK 17.")
+    cache.mkdir(parents=True, exist_ok=True)
+    building = Path(tempfile.mkdtemp(dir=cache, prefix=f"{version}-"))
+    subprocess.run(["javac", "-nowarn", "-d", str(building), "-cp", class_path(install_dir),
+                    str(LAUNCHER_SOURCE)], check=True, capture_output=True)
+    try:
+        building.rename(target)
+    except OSError:  # another stack compiled it first
+        shutil.rmtree(building, ignore_errors=True)
+    return target
 
 
 def free_port() -> int:
@@ -69,11 +102,12 @@ class DynamoDBLocal:
     def start(self, timeout: float = 60.0) -> None:
         install_dir = find_install_dir()
         self.db_dir.mkdir(parents=True, exist_ok=True)
+        launcher = loopback_launcher(install_dir)
         command = [
             "java", *os.environ.get("ENORI_DYNAMODB_JVM_OPTS", "").split(),
             f"-Djava.library.path={install_dir / 'DynamoDBLocal_lib'}",
-            "-jar", str(install_dir / JAR_NAME),
-            "-port", str(self.port), "-dbPath", str(self.db_dir), "-sharedDb",
+            "-cp", os.pathsep.join([str(launcher), class_path(install_dir)]), "LoopbackDynamoDBLocal",
+            "-port", str(self.port), "-dbPath", str(self.db_dir), "-sharedDb", "-disableTelemetry",
         ]
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(

@@ -1,5 +1,6 @@
 """Serve the Chalice app over HTTP through Chalice's own LocalGateway, so each request runs the
-exact code Lambda runs (API Gateway event in, proxy response out).
+exact code Lambda runs (API Gateway event in, proxy response out). `WsgiApi` is what the HTTP
+server (local/api_server.py) calls.
 
 On top of LocalGateway: our error envelope for unknown routes (404) and methods (405) instead of
 API Gateway's "Missing Authentication Token", HEAD served by the GET route without a body,
@@ -11,10 +12,10 @@ from __future__ import annotations
 import base64
 import json
 import logging
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+import re
+from http import HTTPStatus
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from chalice.config import Config
 from chalice.local import LocalChalice, LocalGateway, LocalGatewayException, RouteMatcher
@@ -98,39 +99,109 @@ def _proxy_reply(response: dict[str, Any]) -> Reply:
     return response["statusCode"], headers, body
 
 
-class _RequestHandler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    # Headers and body leave in two writes; with Nagle on, a keep-alive client's delayed ACK
-    # held every response back ~40 ms (GET of an unknown route took 44 ms, now under 2 ms).
-    disable_nagle_algorithm = True
-    server: "_Server"
+class PayloadTooLargeError(EnoriError):
+    status = 413
+    code = "PAYLOAD_TOO_LARGE"
+    title = "Payload too large"
 
-    def _handle(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else None
-        status, headers, payload = self.server.gateway.handle(
-            self.command, self.path, _lowercase_headers(self.headers.items()), body)
-        self.send_response(status)
-        names = {name.lower() for name, _ in headers}
-        if "content-type" not in names and payload:
-            self.send_header("Content-Type", "application/json")
-        for name, value in headers:
-            if name.lower() != "content-length":
-                self.send_header(name, value)
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(payload)
 
-    do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = _handle
-    def __getattr__(self, name: str) -> Any:
-        # Any other method (TRACE, QUERY...) gets the 405 envelope, not http.server's bare 501.
-        if name.startswith("do_"):
-            return self._handle
-        raise AttributeError(name)
+class RequestTimeoutError(EnoriError):
+    status = 408
+    code = "REQUEST_TIMEOUT"
+    title = "Request timeout"
 
-    def log_message(self, format: str, *args: Any) -> None:
-        log.info("%s %s", self.address_string(), format % args)
+
+class ProtocolError(EnoriError):
+    """A request the HTTP server could not read (bad framing, a line too long...): the server
+    decides the status; the client still gets the error envelope every other error uses."""
+
+    def __init__(self, status: int, reason: str, message: str) -> None:
+        super().__init__(message, title=reason)
+        self.status = status
+        # "URI Too Long" -> URI_TOO_LONG; a 500 keeps the code every other 500 has.
+        self.code = "INTERNAL_ERROR" if status == 500 else re.sub(r"[^A-Z]+", "_", reason.upper()).strip("_")
+
+
+# Lambda's own limit for a synchronous invocation: a bigger body could never reach the handler.
+MAX_BODY_BYTES = 6 * 1024 * 1024
+
+
+class WsgiApi:
+    """The gateway as a WSGI application, for the HTTP server in local/api_server.py. The server
+    has already checked the framing (Content-Length digits only, no CL with chunked)."""
+
+    def __init__(self, app: Any, max_body_bytes: int = MAX_BODY_BYTES) -> None:
+        self.gateway = ApiGateway(app)
+        self.max_body_bytes = max_body_bytes
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        method, target = environ["REQUEST_METHOD"], _request_target(environ)
+        try:
+            body = self._read_body(environ)
+        except EnoriError as error:
+            # The rest of the body is still on the wire (or never comes): no next request on it.
+            status, headers, payload = _error_reply(error)
+            _close_after(start_response)
+        else:
+            status, headers, payload = self.gateway.handle(method, target, _wsgi_headers(environ), body)
+        # The common log format's request line, as tests and people grep for it.
+        log.info('%s "%s %s %s" %d %d', environ.get("REMOTE_ADDR", "-"), method, target,
+                 environ.get("SERVER_PROTOCOL", "HTTP/1.1"), status, len(payload))
+        start_response(f"{status} {status_phrase(status)}", _response_headers(headers, payload))
+        return [] if method == "HEAD" else [payload]
+
+    def _read_body(self, environ: dict[str, Any]) -> bytes | None:
+        length = environ.get("CONTENT_LENGTH")
+        chunked = "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
+        if not length and not chunked:
+            return None  # no body: reading would wait for the client to close
+        if length and int(length) > self.max_body_bytes:
+            raise PayloadTooLargeError(f"The request body is over {self.max_body_bytes} bytes")
+        try:
+            body = environ["wsgi.input"].read(int(length) if length else self.max_body_bytes + 1)
+        except OSError:  # the socket's read timeout: the client stopped sending mid-body
+            raise RequestTimeoutError("The request body did not arrive in time") from None
+        if len(body) > self.max_body_bytes:
+            raise PayloadTooLargeError(f"The request body is over {self.max_body_bytes} bytes")
+        return body or None
+
+
+def _close_after(start_response: Any) -> None:
+    # A WSGI application may not send Connection (hop-by-hop; gunicorn drops it); gunicorn's
+    # response object, which start_response belongs to, can close the connection itself.
+    response = getattr(start_response, "__self__", None)
+    if hasattr(response, "force_close"):
+        response.force_close()
+
+
+def status_phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:  # a status the app made up; HTTP needs no phrase
+        return ""
+
+
+def _request_target(environ: dict[str, Any]) -> str:
+    # The target as sent (still percent-encoded), as API Gateway and the old server passed it.
+    if environ.get("RAW_URI"):
+        return environ["RAW_URI"]
+    query = environ.get("QUERY_STRING")
+    return quote(environ.get("PATH_INFO") or "/") + (f"?{query}" if query else "")
+
+
+def _wsgi_headers(environ: dict[str, Any]) -> dict[str, str]:
+    pairs = [(key[5:].replace("_", "-"), value) for key, value in environ.items() if key.startswith("HTTP_")]
+    pairs += [(key.replace("_", "-"), environ[key]) for key in ("CONTENT_TYPE", "CONTENT_LENGTH") if environ.get(key)]
+    return _lowercase_headers(pairs)
+
+
+def _response_headers(headers: list[tuple[str, str]], payload: bytes) -> list[tuple[str, str]]:
+    names = {name.lower() for name, _ in headers}
+    out = [(name, value) for name, value in headers if name.lower() != "content-length"]
+    if "content-type" not in names and payload:
+        out.append(("Content-Type", "application/json"))
+    out.append(("Content-Length", str(len(payload))))
+    return out
 
 
 def _lowercase_headers(pairs: Any) -> dict[str, str]:
@@ -140,37 +211,3 @@ def _lowercase_headers(pairs: Any) -> dict[str, str]:
         name = name.lower()
         headers[name] = f"{headers[name]}, {value}" if name in headers else value
     return headers
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    # socketserver's default backlog of 5 resets connections under a burst of clients.
-    request_queue_size = 256
-    gateway: ApiGateway
-
-
-class ApiServer:
-    """The app on http://host:port in a background thread. Port 0 picks a free port."""
-
-    def __init__(self, app: Any, host: str = "127.0.0.1", port: int = 8000) -> None:
-        self._server = _Server((host, port), _RequestHandler)
-        self._server.gateway = ApiGateway(app)
-        self._thread: threading.Thread | None = None
-
-    @property
-    def port(self) -> int:
-        return self._server.server_address[1]
-
-    @property
-    def base_url(self) -> str:
-        return f"http://{self._server.server_address[0]}:{self.port}"
-
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._server.serve_forever, name="api-server", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(5)

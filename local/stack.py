@@ -1,4 +1,5 @@
 """The whole product on one machine: DynamoDB Local, moto server, the API and the event pump.
+The API runs in worker processes of its own (local/api_server.py); everything else here.
 
 Order matters: the app reads its settings from the environment when it is imported, so the
 stack starts the backing services first, exports their endpoints, and only then imports `app`.
@@ -13,17 +14,14 @@ import os
 import secrets
 import socket
 import sys
-import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 from typing import Any
 
 import boto3
 
+from local.api_server import ApiProcess
 from local.aws_local import create_event_resources, start_moto_server
 from local.dynamodb_local import REPO_ROOT, DynamoDBLocal
-from local.http_server import ApiServer
 from local.mailbox import Mailbox
 from local.pump import EventPump
 
@@ -45,7 +43,7 @@ class LocalStack:
         self._dynamodb: DynamoDBLocal | None = None
         self._moto: Any = None
         self._mailbox: Mailbox | None = None
-        self._api: ApiServer | None = None
+        self._api: ApiProcess | None = None
         self._pump: EventPump | None = None
 
     @property
@@ -69,16 +67,16 @@ class LocalStack:
         log.info("moto server (SQS, SNS, SES) on %s", moto_endpoint)
         self._export_settings(moto_endpoint)
         self._route_mail()
-        app = _import_app()
+        app = import_app()
         sqs, sns = (_aws_client(name, moto_endpoint) for name in ("sqs", "sns"))
         self._create_resources(app, sqs, sns)
-        self._api = ApiServer(app, HOST, self.port)
-        self._api.start()
+        self._api = ApiProcess(self.port)
+        self._api.start()  # its workers import the app meanwhile, with the settings exported above
         # ENORI_LOCAL_RATE_SECONDS: run rate schedules that often (tests that cannot wait minutes).
         rate = int(os.environ.get("ENORI_LOCAL_RATE_SECONDS") or 0) or None
         self._pump = EventPump(app, sqs, sns, region=REGION, rate_seconds=rate)
         self._pump.start()
-        _wait_until_answering(self.base_url)
+        self._api.wait_until_serving()
 
     def stop(self) -> None:
         """Stop in reverse order; each part is stopped even if another fails."""
@@ -96,10 +94,11 @@ class LocalStack:
             self._lock_file = None
 
     def kill_children(self) -> None:
-        """The last resort when an orderly stop cannot finish: no DynamoDB Local left behind."""
-        dynamodb = self._dynamodb
-        if dynamodb is not None:
-            dynamodb.stop(grace_seconds=1.0)
+        """The last resort when an orderly stop cannot finish: no DynamoDB Local or API worker
+        left behind."""
+        for part in (self._api, self._dynamodb):
+            if part is not None:
+                part.stop(grace_seconds=1.0)
 
     def _lock_data_dir(self) -> None:
         # Two stacks on one data dir would share DynamoDB files and keys; refuse the second.
@@ -223,7 +222,7 @@ def _require_free_port(port: int) -> None:
             raise SystemExit(f"port {port} is in use; set ENORI_PORT to another port") from None
 
 
-def _import_app() -> Any:
+def import_app() -> Any:
     if str(REPO_ROOT) not in sys.path:
         sys.path.insert(0, str(REPO_ROOT))
     app = importlib.import_module("app").app
@@ -235,18 +234,3 @@ def _import_app() -> Any:
 def _aws_client(service: str, endpoint: str) -> Any:
     return boto3.client(service, endpoint_url=endpoint, region_name=REGION,
                         aws_access_key_id="local", aws_secret_access_key="local")
-
-
-def _wait_until_answering(base_url: str, timeout: float = 15.0) -> None:
-    """Any HTTP answer (even 404) proves the server and the app are serving."""
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            urllib.request.urlopen(f"{base_url}/", timeout=2).close()
-            return
-        except urllib.error.HTTPError:
-            return
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.1)

@@ -1,0 +1,203 @@
+"""The local API behind gunicorn: worker processes (both cores) with bounded thread pools, read
+timeouts, a body cap and the JSON error envelope for every protocol error, in a process group of
+its own beside the stack's process (which runs DynamoDB Local, moto and the event pump).
+
+    ApiProcess(port).start()   binds 127.0.0.1:port and runs `python -m local.api_server FD`
+
+The workers import `app` the way the stack does, with the environment the stack exported
+(settings are read at import), and serve it through local/http_server.py's WsgiApi, so every
+request still runs the exact Lambda code path. Why gunicorn over waitress: README "The local API".
+
+Settings (environment): ENORI_API_WORKERS (2), ENORI_API_THREADS (8 per worker),
+ENORI_API_READ_TIMEOUT_SECONDS (10: a client silent that long mid-request is dropped; a body
+gets a 408) and ENORI_API_MAX_BODY_BYTES (6 MiB, Lambda's limit; a bigger body gets a 413).
+"""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from typing import Any
+
+from gunicorn import util
+from gunicorn.app.base import BaseApplication
+from gunicorn.glogging import Logger
+from gunicorn.workers.gthread import ThreadWorker
+
+from local.dynamodb_local import REPO_ROOT, _die_with_parent, _signal_group
+from local.http_server import MAX_BODY_BYTES, ProtocolError, WsgiApi
+from local.logs import DATE_FORMAT, LOG_FORMAT, EscapingFormatter, configure_logging
+
+HOST = "127.0.0.1"
+# Longer than gunicorn's graceful stop (GRACEFUL_SECONDS), shorter than the stack's deadline.
+STOP_GRACE_SECONDS = 8.0
+GRACEFUL_SECONDS = 5
+
+
+def _setting(name: str, default: int) -> int:
+    return int(os.environ.get(name) or default)
+
+
+def read_timeout_seconds() -> int:
+    return _setting("ENORI_API_READ_TIMEOUT_SECONDS", 10)
+
+
+# ---- in the gunicorn processes ----------------------------------------------------------------
+
+
+def _write_json_error(sock: socket.socket, status: int, reason: str, message: str) -> None:
+    """gunicorn's util.write_error, but the error envelope instead of an HTML page."""
+    payload = json.dumps(ProtocolError(status, reason, message).body()).encode()
+    head = (f"HTTP/1.1 {status} {reason}\r\nConnection: close\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(payload)}\r\n\r\n").encode("latin-1")
+    util.write_nonblock(sock, head + payload)
+
+
+class JsonThreadWorker(ThreadWorker):
+    """gunicorn's gthread worker with the JSON error envelope and a read timeout on every socket."""
+
+    def init_process(self) -> None:
+        configure_logging()
+        # gunicorn maps each protocol error to its status in Worker.handle_error and then writes
+        # an HTML page through util.write_error; it has no hook for the body, so the writer is
+        # replaced, in this worker process only.
+        util.write_error = _write_json_error
+        # SO_RCVTIMEO on the listener is inherited by every accepted socket: a read that waits
+        # longer fails instead of holding one of the worker's threads forever (slowloris).
+        seconds = read_timeout_seconds()
+        for listener in self.sockets:
+            listener.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, struct.pack("ll", seconds, 0))
+        super().init_process()
+
+
+class EscapingLogger(Logger):
+    """gunicorn's logger in the stack's log format, control characters escaped (a request line
+    is quoted in "Invalid request" warnings), and a client too slow for the read timeout is a
+    warning, not a traceback."""
+
+    def setup(self, cfg: Any) -> None:
+        super().setup(cfg)
+        for handler in self.error_log.handlers:
+            handler.setFormatter(EscapingFormatter(LOG_FORMAT, DATE_FORMAT))
+
+    def exception(self, msg: str, *args: Any, **kwargs: Any) -> None:
+        if isinstance(sys.exc_info()[1], (BlockingIOError, TimeoutError)):
+            self.warning("closed a connection silent for %d s mid-request", read_timeout_seconds())
+            return
+        super().exception(msg, *args, **kwargs)
+
+
+def _warm_up(worker: JsonThreadWorker) -> None:
+    """Build every table's DynamoDB client before the worker accepts connections (the stack's
+    process has them from creating the tables). Built lazily instead, a burst of cold threads
+    raced to build them, each loading botocore's models: 50 parallel pings on a fresh stack took
+    19 s instead of 5."""
+    from chalicelib.storage.tables import ALL_ITEMS  # after the app: settings are read at import
+
+    for item_class in ALL_ITEMS:
+        item_class.exists()
+
+
+class _Application(BaseApplication):
+    def __init__(self, listen_fd: int) -> None:
+        self.listen_fd = listen_fd
+        super().__init__()
+
+    def load_config(self) -> None:
+        options = {
+            "bind": [f"fd://{self.listen_fd}"],
+            "workers": _setting("ENORI_API_WORKERS", 2),
+            "worker_class": "local.api_server.JsonThreadWorker",
+            "threads": _setting("ENORI_API_THREADS", 8),
+            # Connections a worker holds at once, idle keep-alive ones included; more wait in
+            # the kernel's backlog.
+            "worker_connections": 64,
+            "backlog": 256,
+            "keepalive": 5,
+            "timeout": 60,  # a worker whose main loop stops for this long is replaced
+            "graceful_timeout": GRACEFUL_SECONDS,
+            "logger_class": "local.api_server.EscapingLogger",
+            "loglevel": "warning",  # protocol errors and worker failures; requests: local.api
+            "errorlog": "-",
+            "control_socket_disable": True,  # else a socket under $HOME, shared by every stack
+            "proc_name": "enori-api",
+            "post_worker_init": _warm_up,
+        }
+        for name, value in options.items():
+            self.cfg.set(name, value)
+
+    def load(self) -> Any:
+        from local.stack import import_app
+
+        return WsgiApi(import_app(), _setting("ENORI_API_MAX_BODY_BYTES", MAX_BODY_BYTES))
+
+
+# ---- in the stack's process -------------------------------------------------------------------
+
+
+class ApiProcess:
+    """gunicorn serving the API on 127.0.0.1:port, in its own process group, dying with us."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{HOST}:{self.port}"
+
+    def start(self) -> None:
+        # Bound here, so the address is 127.0.0.1 whatever gunicorn's defaults, and a port in
+        # use fails in the stack, not in a child (LocalStack checks it first, with a message).
+        with socket.socket() as listener:
+            listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            listener.bind((HOST, self.port))
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "local.api_server", str(listener.fileno())],
+                cwd=REPO_ROOT, pass_fds=[listener.fileno()], stdin=subprocess.DEVNULL,
+                start_new_session=True, preexec_fn=_die_with_parent)
+
+    def wait_until_serving(self, timeout: float = 60.0) -> None:
+        """Any HTTP answer (even 404) proves a worker has imported the app and is serving."""
+        deadline = time.monotonic() + timeout
+        while True:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"the API server exited with status {self.process.returncode}")
+            try:
+                urllib.request.urlopen(f"{self.base_url}/", timeout=2).close()
+                return
+            except urllib.error.HTTPError:
+                return
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+
+    def stop(self, grace_seconds: float = STOP_GRACE_SECONDS) -> None:
+        """Idempotent: SIGTERM (gunicorn finishes requests in flight), SIGKILL the group after."""
+        process, self.process = self.process, None
+        if process is None:
+            return
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=grace_seconds)
+            except subprocess.TimeoutExpired:
+                pass
+        _signal_group(process, signal.SIGKILL)  # workers the master could not stop
+        process.wait(timeout=grace_seconds)
+
+
+def main(listen_fd: int) -> None:
+    _Application(listen_fd).run()
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]))
