@@ -27,7 +27,7 @@ run: run-deps
 # SCOPES="monitors:read monitors:write"; it replaces .enori/bootstrap-key if that one is missing
 # or revoked. Works with or without `make run` running.
 .PHONY: key
-key: deps
+key: run-deps
 	$(PY) -m local key create $(if $(SCOPES),--scopes $(SCOPES))
 
 # ruff, then the in-process suites on both cores, then the system suites, which mostly wait on
