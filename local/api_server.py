@@ -121,6 +121,9 @@ class _Application(BaseApplication):
             "worker_connections": 64,
             "backlog": 256,
             "keepalive": 5,
+            # gunicorn's most (its default, 4,094, is below what API Gateway takes): a path with
+            # two long ids must reach the app, whose answer for them is a 404, not a 414.
+            "limit_request_line": 8190,
             "timeout": 60,  # a worker whose main loop stops for this long is replaced
             "graceful_timeout": GRACEFUL_SECONDS,
             "logger_class": "local.api_server.EscapingLogger",
