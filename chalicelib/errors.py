@@ -2,6 +2,8 @@
 to the error envelope `{error, message, code}` in exactly one place."""
 from __future__ import annotations
 
+import re
+
 from typing import Any
 
 
@@ -90,6 +92,23 @@ class PayloadTooLargeError(EnoriError):
     status = 413
     code = "PAYLOAD_TOO_LARGE"
     title = "Payload too large"
+
+
+class RequestTimeoutError(EnoriError):
+    status = 408
+    code = "REQUEST_TIMEOUT"
+    title = "Request timeout"
+
+
+class ProtocolError(EnoriError):
+    """A request the HTTP server could not read (bad framing, a line too long...): the server
+    decides the status; the client still gets the error envelope every other error uses."""
+
+    def __init__(self, status: int, reason: str, message: str) -> None:
+        super().__init__(message, title=reason)
+        self.status = status
+        # "URI Too Long" -> URI_TOO_LONG; a 500 keeps the code every other 500 has.
+        self.code = "INTERNAL_ERROR" if status == 500 else re.sub(r"[^A-Z]+", "_", reason.upper()).strip("_")
 
 
 class ConflictError(EnoriError):

@@ -32,7 +32,8 @@ from gunicorn.glogging import Logger
 from gunicorn.workers.gthread import ThreadWorker
 
 from local.dynamodb_local import REPO_ROOT, _die_with_parent, _signal_group
-from local.http_server import MAX_BODY_BYTES, ProtocolError, WsgiApi
+from chalicelib.errors import ProtocolError
+from local.http_server import MAX_BODY_BYTES, WsgiApi
 from local.logs import DATE_FORMAT, LOG_FORMAT, EscapingFormatter, configure_logging
 
 HOST = "127.0.0.1"

@@ -12,7 +12,6 @@ from __future__ import annotations
 import base64
 import json
 import logging
-import re
 from http import HTTPStatus
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -20,7 +19,8 @@ from urllib.parse import quote, urlsplit
 from chalice.config import Config
 from chalice.local import LocalChalice, LocalGateway, LocalGatewayException, RouteMatcher
 
-from chalicelib.errors import EnoriError, MethodNotAllowedError, NotFoundError
+from chalicelib.errors import (EnoriError, MethodNotAllowedError, NotFoundError,
+                               PayloadTooLargeError, RequestTimeoutError)
 
 log = logging.getLogger("local.api")
 
@@ -97,29 +97,6 @@ def _proxy_reply(response: dict[str, Any]) -> Reply:
     elif isinstance(body, str):
         body = body.encode("utf-8")
     return response["statusCode"], headers, body
-
-
-class PayloadTooLargeError(EnoriError):
-    status = 413
-    code = "PAYLOAD_TOO_LARGE"
-    title = "Payload too large"
-
-
-class RequestTimeoutError(EnoriError):
-    status = 408
-    code = "REQUEST_TIMEOUT"
-    title = "Request timeout"
-
-
-class ProtocolError(EnoriError):
-    """A request the HTTP server could not read (bad framing, a line too long...): the server
-    decides the status; the client still gets the error envelope every other error uses."""
-
-    def __init__(self, status: int, reason: str, message: str) -> None:
-        super().__init__(message, title=reason)
-        self.status = status
-        # "URI Too Long" -> URI_TOO_LONG; a 500 keeps the code every other 500 has.
-        self.code = "INTERNAL_ERROR" if status == 500 else re.sub(r"[^A-Z]+", "_", reason.upper()).strip("_")
 
 
 # Lambda's own limit for a synchronous invocation: a bigger body could never reach the handler.

@@ -86,6 +86,9 @@ class LocalStack:
                # sustained load C2's code is faster (bench/api_latency.py, GET /api/monitors with
                # 20 clients: 17.2 requests/s with the defaults, 15.4 with these).
                "ENORI_DYNAMODB_JVM_OPTS": "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC",
+               # One API worker process: four stacks share two cores, and a second process per
+               # stack is a second app import and table warm-up for little traffic.
+               "ENORI_API_WORKERS": "1",
                **self.extra_env}
         return env
 

@@ -230,7 +230,7 @@ def alive(pids: set[int]) -> set[int]:
 
 def test_the_api_processes_stop_with_the_stack_on_sigterm_and_when_it_is_killed(tmp_path):
     for ending in ("stop", "kill"):
-        stack = LocalStack(tmp_path / ending).start()
+        stack = LocalStack(tmp_path / ending, env={"ENORI_API_WORKERS": "2"}).start()
         try:
             tree = descendants(stack.process.pid) - {stack.process.pid}
             commands = [Path(f"/proc/{pid}/cmdline").read_bytes() for pid in tree]
