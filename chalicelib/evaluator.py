@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Callable
 
-from chalicelib import events, jobs, monitors, state_machine
+from chalicelib import events, jobs, maintenance_cover, state_machine
 from chalicelib.checkers.base import CheckResult
 from chalicelib.clock import iso
 from chalicelib.ids import outage_incident_id
@@ -24,9 +23,6 @@ from chalicelib.storage.monitors import MonitorItem
 
 log = logging.getLogger("enori.evaluator")
 MAX_ATTEMPTS = 8
-# Answers whether a monitor is inside a maintenance window now: (account_id, monitor item, now).
-MAINTENANCE_CHECKS: list[Callable] = []
-monitors.CHILD_DELETERS.append(states.delete_state)
 
 ALERT_TYPES = {"monitor.down": "Down", "monitor.up": "Recovered", "monitor.degraded": "P95",
                "monitor.ssl_expiring": "SslExpiring",
@@ -131,7 +127,7 @@ def has_counted(monitor: MonitorItem, slot: int, region: str) -> bool:
 
 
 def in_maintenance(monitor: MonitorItem, now) -> bool:
-    return any(check(monitor.account_id, monitor, now) for check in MAINTENANCE_CHECKS)
+    return maintenance_cover.is_monitor_in_maintenance(monitor.account_id, monitor, now)
 
 
 def item_state(item) -> dict:

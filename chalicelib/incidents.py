@@ -18,7 +18,7 @@ from typing import Callable, Iterable
 
 from pynamodb.exceptions import TransactWriteError
 
-from chalicelib import events, monitors, results
+from chalicelib import events
 from chalicelib.clock import iso
 from chalicelib.errors import ConflictError, InvalidReferenceError, NotFoundError
 from chalicelib.ids import new_id
@@ -364,25 +364,12 @@ def _monitor_totals(monitor_id: str, start: datetime, end: datetime, now: dateti
     return figures["downtimeSeconds"], figures["count"]
 
 
-def _results_totals(monitor_id: str, start: datetime, end: datetime) -> tuple[int, int]:
-    # The hook of `GET /api/monitors/{id}/stats`, which has checked the monitor's account.
+def incident_totals(monitor_id: str, start: datetime, end: datetime) -> tuple[int, int]:
+    # For `GET /api/monitors/{id}/stats` (`results.stats_for`), which has checked the monitor's
+    # account.
     return _monitor_totals(monitor_id, start, end, runtime.clock.now())
 
 
 def _spans(items: Iterable[IncidentItem]) -> list[Span]:
     return [Span(i.started_at, i.acknowledged_at, i.resolved_at, i.monitor_id, i.monitor_name)
             for i in items]
-
-
-# --- cascade ---------------------------------------------------------------------------------
-
-def delete_monitor_incidents(account_id: str, monitor_id: str) -> int:
-    """Cascade of a monitor delete: its incidents and their timelines go too."""
-    items = [i for i in store.query_monitor(monitor_id) if i.account_id == account_id]
-    return store.delete_incidents(items)
-
-
-if delete_monitor_incidents not in monitors.CHILD_DELETERS:
-    monitors.CHILD_DELETERS.append(delete_monitor_incidents)
-if _results_totals not in results.INCIDENT_TOTALS:
-    results.INCIDENT_TOTALS.append(_results_totals)

@@ -22,6 +22,7 @@ SENDS_CHECK_JOBS = "chalicelib.dispatch"
 SENDS_RETRIES = "chalicelib.delivery"
 SENDS_EMAIL = "chalicelib.alerting.email"
 REDRIVES_DEAD_LETTERS = "chalicelib.dead_letters"
+API_HANDLER = "APIHandler"      # the API function's name (Chalice's)
 
 
 @dataclass(frozen=True)
@@ -96,7 +97,7 @@ def api_route_modules(chalice_app) -> list[str]:
     return sorted(modules)
 
 
-def function_roots(chalice_app, api_name: str) -> dict[str, list[str]]:
+def function_roots(chalice_app, api_name: str = API_HANDLER) -> dict[str, list[str]]:
     """Each function of the app -> the modules it runs from: the route modules for the API
     function, its handler's module for every other."""
     roots = {api_name: api_route_modules(chalice_app)}
@@ -105,7 +106,7 @@ def function_roots(chalice_app, api_name: str) -> dict[str, list[str]]:
     return roots
 
 
-def function_reach(chalice_app, api_name: str) -> dict[str, dict]:
+def function_reach(chalice_app, api_name: str = API_HANDLER) -> dict[str, dict]:
     """Each function -> what it may touch, as plain data (tables without the stage's prefix):
     what `scripts/function-reach.py` prints and the checked-in reach snapshot holds."""
     from chalicelib.settings import settings

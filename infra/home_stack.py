@@ -25,7 +25,7 @@ from infra import access, monitoring, permissions, queues, tables
 from infra.config import DeployConfig
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-API_HANDLER = "APIHandler"
+API_HANDLER = access.API_HANDLER
 NOT_FOUND_TEMPLATE = json.dumps({"error": "Not found",
                                  "message": "No route for $context.httpMethod $context.path",
                                  "code": "NOT_FOUND"})

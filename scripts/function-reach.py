@@ -21,7 +21,7 @@ def current_reach() -> dict[str, dict]:
     from app import app
     from infra.access import function_reach
 
-    return function_reach(app, "APIHandler")   # infra/home_stack.py's API_HANDLER
+    return function_reach(app)
 
 
 def markdown(reach: dict[str, dict]) -> str:

@@ -176,6 +176,11 @@ def delete_incidents(incidents: list[IncidentItem]) -> int:
     return deleted
 
 
+def delete_monitor_incidents(account_id: str, monitor_id: str) -> int:
+    """Cascade of a monitor delete: its incidents and their timelines go too."""
+    return delete_incidents([i for i in query_monitor(monitor_id) if i.account_id == account_id])
+
+
 def _started_between(start: datetime | None, end: datetime | None):
     if start is not None and end is not None:
         return IncidentItem.started_at.between(start, end)

@@ -6,7 +6,6 @@ from collections import Counter
 
 from chalice import Blueprint
 
-from chalicelib import wiring  # noqa: F401  (hooks; see chalicelib/wiring.py)
 from chalicelib import delivery, events, observability
 
 bp = Blueprint(__name__)

@@ -8,7 +8,6 @@ import logging
 
 from chalice import Blueprint, Rate
 
-from chalicelib import wiring  # noqa: F401  (hooks; see chalicelib/wiring.py)
 from chalicelib import escalations, events
 from chalicelib.runtime import runtime
 

@@ -10,7 +10,6 @@ from datetime import datetime, timedelta, timezone
 
 from chalice import Blueprint
 
-from chalicelib import wiring  # noqa: F401  (hooks; see chalicelib/wiring.py)
 from chalicelib import events, incidents
 from chalicelib.ids import outage_incident_id
 from chalicelib.runtime import runtime

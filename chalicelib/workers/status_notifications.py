@@ -10,7 +10,6 @@ import logging
 
 from chalice import Blueprint
 
-from chalicelib import wiring  # noqa: F401  (hooks; see chalicelib/wiring.py)
 from chalicelib import events, status_page_view, subscriptions
 from chalicelib.runtime import runtime
 from chalicelib.storage import incidents as incident_store
