@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import logging
 
-from chalicelib import events, jobs, maintenance_cover, state_machine
+from chalicelib import events, maintenance_cover, state_machine
 from chalicelib.checkers.base import CheckResult
 from chalicelib.clock import iso
 from chalicelib.ids import outage_incident_id
@@ -92,7 +92,7 @@ def status_change_records(monitor: MonitorItem, before: MonitorState, after: Mon
     (`stats.status_spans`). Down counts from the first failed slot (for a missed run, its
     deadline), anything else from the observation. Nothing for checked monitors, whose uptime
     is counted in checks, and nothing while the status stays: no write per ping."""
-    if monitor.type != jobs.JOB or after.status == before.status:
+    if monitor.type != monitor_store.JOB or after.status == before.status:
         return ()
     at = after.down_since_slot if after.status == "Down" and after.down_since_slot else obs.slot
     return (result_store.status_change_item(monitor.monitor_id, at, before.status,

@@ -14,7 +14,7 @@ import math
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, Callable
 
-from chalicelib import jobs, maintenance, maintenance_cover, plans, stats
+from chalicelib import maintenance, maintenance_cover, plans, stats
 from chalicelib.clock import iso
 from chalicelib.storage import monitor_states as state_store
 from chalicelib.storage import monitors as monitor_store
@@ -138,7 +138,7 @@ def stats_for(monitor_id: str, period: str, now: datetime, incident_totals: Inci
     summary = stats.summarise(rollups, incidents_downtime_seconds=downtime, incident_count=count)
     spans = maintenance_spans(monitor_item, start, end) if monitor_item is not None else []
     summary["uptimePercentage"] = stats.uptime_or_none(*checks_outside(rollups, spans))
-    if monitor_item is not None and monitor_item.type == jobs.JOB:
+    if monitor_item is not None and monitor_item.type == monitor_store.JOB:
         # Time not Down; maintenance is not taken out of it (a job's maintenance suppresses
         # its alerts, and hourly rollups' whole-hour rule has no meaning for time spans).
         summary["uptimePercentage"] = job_uptime(monitor_item, start, end)
