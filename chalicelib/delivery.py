@@ -14,7 +14,7 @@ import json
 import logging
 from dataclasses import dataclass
 
-from chalicelib import alert_routing, alerting, events, team_targets
+from chalicelib import alert_routing, alerting, event_topic, team_targets
 from chalicelib.alerting.base import TIMEOUT_SECONDS, DeliveryError, SendContext
 from chalicelib.netguard import OutboundGuard, make_http_client
 from chalicelib.runtime import runtime
@@ -91,7 +91,7 @@ def deliver_event(event: dict) -> list[AlertRecordItem]:
     An event delivered again (SNS, a redrive, the outbox sweeper) also attempts the records it
     finds never attempted: the first delivery may have died between creating and claiming them.
     The claim decides: an attempt in flight, finished or not yet due is left alone."""
-    if event.get("event") not in events.PUBLIC_EVENTS:
+    if event.get("event") not in event_topic.PUBLIC_EVENTS:
         return []
     now = runtime.clock.time()
     fresh, unattempted = [], []

@@ -11,7 +11,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field, StringConstraints
 
-from chalicelib.events import PUBLIC_EVENTS
+from chalicelib.event_topic import PUBLIC_EVENTS
 from chalicelib.ids import is_id
 from chalicelib.models.base import ApiModel, case_insensitive_enum
 from chalicelib.models.fields import ChannelIds, Tags
