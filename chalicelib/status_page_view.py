@@ -23,12 +23,11 @@ from typing import Any, Iterable
 from chalicelib import maintenance_windows
 from chalicelib import jobs, results, stats
 from chalicelib.clock import iso
-from chalicelib.incidents import public_status
 from chalicelib.storage import incidents as incident_store
 from chalicelib.storage import monitors as monitor_store
 from chalicelib.storage import results as result_store
 from chalicelib.storage import status_pages as store
-from chalicelib.storage.incidents import IncidentItem, IncidentUpdateItem
+from chalicelib.storage.incidents import IncidentItem, IncidentUpdateItem, public_status
 from chalicelib.storage.status_pages import StatusPageItem
 
 DAYS = 90
