@@ -1,22 +1,25 @@
 """Which monitors maintenance covers, from the account's stored windows: what the evaluator
 (suppress transitions), monitor stats and reports (leave covered hours out) and status pages
-ask. Below the window lifecycle (`maintenance_windows`, whose writes call `forget_cached`) so
+(active and upcoming windows) ask. Below the window lifecycle (`maintenance_windows`, whose writes call `forget_cached`) so
 that the check worker, which asks on every result, runs no lifecycle code and reaches one more
 table only: the windows'.
 """
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib import maintenance as core
+from chalicelib.clock import iso
 from chalicelib.cron import ScheduleError
 from chalicelib.runtime import runtime
 from chalicelib.storage import maintenance_windows as store
+from chalicelib.storage import monitors as monitor_store
 
 log = logging.getLogger("enori.maintenance")
 CACHE_SECONDS = 30
+UPCOMING = timedelta(days=7)
 _cache: dict[str, tuple[float, list[dict[str, Any]]]] = {}
 _CACHE_MAX_ACCOUNTS = 1000
 
@@ -67,3 +70,26 @@ def spans_for_monitor(monitor_item: Any, start: datetime, end: datetime
         if covers(window, monitor_item.monitor_id, tags):
             spans += core.clip_spans(core.occurrences(window, start, end), start, end)
     return spans
+
+
+def active_and_upcoming(account_id: str, monitor_ids: list[str], now: datetime) -> list[dict]:
+    """For status pages: the windows covering any of `monitor_ids` that are active at `now` or
+    start within 7 days, one entry per window (its current or next occurrence), soonest first:
+    `{id, name, description, startsAt, endsAt, active, monitorIds, notifySubscribers}` where
+    `monitorIds` are the covered ones among `monitor_ids`."""
+    windows = windows_of(account_id, now)
+    tags: dict[str, list[str]] = {}
+    if any(w.get("tags") for w in windows):
+        tags = {m.monitor_id: list(m.tags or []) for m in monitor_store.list_monitors(account_id)}
+    found = []
+    for window in windows:
+        covered = [m for m in monitor_ids if covers(window, m, tags.get(m, []))]
+        span = core.current_or_next(window, now) if covered else None
+        if span is None or span[0] > now + UPCOMING:
+            continue
+        found.append({"id": window["id"], "name": window["name"],
+                      "description": window.get("description") or "",
+                      "startsAt": iso(span[0]), "endsAt": iso(span[1]), "active": span[0] <= now,
+                      "monitorIds": covered,
+                      "notifySubscribers": bool(window.get("notify_subscribers"))})
+    return sorted(found, key=lambda w: (w["startsAt"], w["id"]))

@@ -1,5 +1,5 @@
-"""Maintenance window lifecycle (create within the plan's limit, replace, delete) and the three
-readers of windows: the evaluator, the monitor stats, and status pages.
+"""Maintenance window lifecycle (create within the plan's limit, replace, delete). The three
+readers of windows (the evaluator, the monitor stats, status pages) are in `maintenance_cover`.
 
 Decisions, so that readers need not guess:
 - During an occurrence, checks of the covered monitors go on and are recorded, and the state
@@ -20,7 +20,7 @@ Decisions, so that readers need not guess:
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import Any
 
 
@@ -29,16 +29,14 @@ from chalicelib import maintenance as core
 from chalicelib.clock import iso
 from chalicelib.errors import NotFoundError, ValidationError
 from chalicelib.ids import new_id
-from chalicelib.maintenance_cover import covers, forget_cached, windows_of
+from chalicelib.maintenance_cover import forget_cached
 from chalicelib.models.maintenance import MaintenanceWindowIn
 from chalicelib.plan_slots import create_in_slot, delete_from_slot
 from chalicelib.storage import maintenance_windows as store
-from chalicelib.storage import monitors as monitor_store
 from chalicelib.storage.accounts import AccountItem
 from chalicelib.storage.base import update_if
 from chalicelib.storage.maintenance_windows import MaintenanceWindowItem
 
-UPCOMING = timedelta(days=7)
 _SCHEDULE_FIELDS = {core.ONE_OFF: ("startsAt", "endsAt"), core.WEEKLY: ("weekdays", "startTime"),
                     core.CRON: ("cronExpression",)}
 _SCHEDULE_MESSAGE = ("set exactly one schedule: startsAt and endsAt (one-off), weekdays and "
@@ -172,29 +170,6 @@ def delete_window(account_id: str, window_id: str) -> None:
 
 
 # --- readers: the evaluator, monitor stats, status pages -----------------------------------------
-
-def active_and_upcoming(account_id: str, monitor_ids: list[str], now: datetime) -> list[dict]:
-    """For status pages: the windows covering any of `monitor_ids` that are active at `now` or
-    start within 7 days, one entry per window (its current or next occurrence), soonest first:
-    `{id, name, description, startsAt, endsAt, active, monitorIds, notifySubscribers}` where
-    `monitorIds` are the covered ones among `monitor_ids`."""
-    windows = windows_of(account_id, now)
-    tags: dict[str, list[str]] = {}
-    if any(w.get("tags") for w in windows):
-        tags = {m.monitor_id: list(m.tags or []) for m in monitor_store.list_monitors(account_id)}
-    found = []
-    for window in windows:
-        covered = [m for m in monitor_ids if covers(window, m, tags.get(m, []))]
-        span = core.current_or_next(window, now) if covered else None
-        if span is None or span[0] > now + UPCOMING:
-            continue
-        found.append({"id": window["id"], "name": window["name"],
-                      "description": window.get("description") or "",
-                      "startsAt": iso(span[0]), "endsAt": iso(span[1]), "active": span[0] <= now,
-                      "monitorIds": covered,
-                      "notifySubscribers": bool(window.get("notify_subscribers"))})
-    return sorted(found, key=lambda w: (w["startsAt"], w["id"]))
-
 
 # --- the wire shape ------------------------------------------------------------------------------
 

@@ -20,7 +20,7 @@ from collections import defaultdict
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any, Iterable
 
-from chalicelib import maintenance_windows
+from chalicelib import maintenance_cover
 from chalicelib import jobs, results, stats
 from chalicelib.clock import iso
 from chalicelib.storage import incidents as incident_store
@@ -36,7 +36,7 @@ MAX_INCIDENTS = 50
 OVERALL_STATUSES = ("operational", "degraded", "partial_outage", "major_outage",
                     "under_maintenance")
 
-# Maintenance shows as `maintenance_windows.active_and_upcoming` gives it, each dict
+# Maintenance shows as `maintenance_cover.active_and_upcoming` gives it, each dict
 # `{"name" (or "title"), "description"?, "startsAt", "endsAt", "active": bool (or "status":
 # "scheduled"|"in_progress"|"completed"), "monitorIds"?}`. Only title, description, status,
 # startsAt and endsAt are shown (ids never; monitorIds become component names); the components
@@ -136,7 +136,7 @@ def _incidents(account_id: str, monitor_ids: list[str], names: dict[str, str],
 
 
 def _windows(account_id: str, monitor_ids: list[str], now: datetime) -> list[dict]:
-    return maintenance_windows.active_and_upcoming(account_id, monitor_ids, now)
+    return maintenance_cover.active_and_upcoming(account_id, monitor_ids, now)
 
 
 def _window_status(window: dict) -> str:
