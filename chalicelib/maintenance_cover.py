@@ -1,8 +1,9 @@
 """Which monitors maintenance covers, from the account's stored windows: what the evaluator
 (suppress transitions), monitor stats and reports (leave covered hours out) and status pages
-(active and upcoming windows) ask. Below the window lifecycle (`maintenance_windows`, whose writes call `forget_cached`) so
-that the check worker, which asks on every result, runs no lifecycle code and reaches one more
-table only: the windows'.
+(active and upcoming windows) ask. Below the window lifecycle (`maintenance_windows`, whose
+writes call `forget_cached`), so that the check worker, which asks on every result, runs no
+lifecycle code and is granted the windows' table, not the rules and channels a window's scope
+is checked against.
 """
 from __future__ import annotations
 
