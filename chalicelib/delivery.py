@@ -14,7 +14,7 @@ import json
 import logging
 from dataclasses import dataclass
 
-from chalicelib import alert_routing, alerting, events, monitors
+from chalicelib import alert_routing, alerting, event_topic, team_targets
 from chalicelib.alerting.base import TIMEOUT_SECONDS, DeliveryError, SendContext
 from chalicelib.netguard import OutboundGuard, make_http_client
 from chalicelib.runtime import runtime
@@ -26,7 +26,6 @@ from chalicelib.storage.alert_records import AlertRecordItem
 from chalicelib.storage.monitors import get_monitor
 
 log = logging.getLogger("enori.delivery")
-monitors.CHILD_DELETERS.append(records.delete_for_monitor)
 LEASE_SECONDS = 120
 MAX_QUEUE_DELAY = 900
 RETENTION_SECONDS = 90 * 86400
@@ -92,7 +91,7 @@ def deliver_event(event: dict) -> list[AlertRecordItem]:
     An event delivered again (SNS, a redrive, the outbox sweeper) also attempts the records it
     finds never attempted: the first delivery may have died between creating and claiming them.
     The claim decides: an attempt in flight, finished or not yet due is left alone."""
-    if event.get("event") not in events.PUBLIC_EVENTS:
+    if event.get("event") not in event_topic.PUBLIC_EVENTS:
         return []
     now = runtime.clock.time()
     fresh, unattempted = [], []
@@ -109,15 +108,12 @@ def deliver_event(event: dict) -> list[AlertRecordItem]:
     return fresh
 
 
-# Targets that are not stored channels, by the prefix of their id ("team:<team_id>", an
-# escalation's email to a team): prefix -> loader(account_id, channel_id) -> channel-like or None.
-VIRTUAL_CHANNELS: dict = {}
-
-
 def _channel(record: AlertRecordItem):
+    """The record's target: a stored channel, or a team ("team:<team_id>", an escalation's
+    email to a team) as an Email channel; None when it is gone."""
     prefix, colon, _ = record.channel_id.partition(":")
-    if colon and prefix in VIRTUAL_CHANNELS:
-        return VIRTUAL_CHANNELS[prefix](record.account_id, record.channel_id)
+    if colon and prefix == team_targets.TEAM_PREFIX:
+        return team_targets.load_team_target(record.account_id, record.channel_id)
     return channel_store.get_channel(record.account_id, record.channel_id)
 
 

@@ -22,11 +22,11 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from chalicelib import alert_routing, delivery
 from chalicelib.escalation_steps import level_of, run_of, step_offset_seconds, total_steps
+from chalicelib.team_targets import team_target
 from chalicelib.storage import alert_records as records
 from chalicelib.storage import channels as channel_store
 from chalicelib.storage import escalation_policies as policy_store
@@ -41,7 +41,6 @@ from chalicelib.storage.monitors import get_monitor
 log = logging.getLogger("enori.escalations")
 # A rule escalates an incident if it routes one of these events for the monitor.
 TRIGGER_EVENTS = frozenset({"incident.created", "monitor.down"})
-TEAM_PREFIX = "team"
 RETENTION_SECONDS = 30 * 86400
 
 
@@ -169,29 +168,3 @@ def notify(item: EscalationItem, policy: EscalationPolicyItem, step: int, now: f
 
 def _delays(policy: EscalationPolicyItem) -> list[int]:
     return [int(level.delay_minutes) for level in policy.levels]
-
-
-# --- teams as an email target ------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class TeamTarget:
-    """A team's members as a transient Email channel (the shape delivery sends through)."""
-    account_id: str
-    channel_id: str
-    config: dict = field(default_factory=dict)
-    type: str = "Email"
-    enabled: bool = True
-
-
-def team_target(team) -> TeamTarget:
-    return TeamTarget(team.account_id, f"{TEAM_PREFIX}:{team.team_id}",
-                      {"addresses": list(team.emails)})
-
-
-def load_team_target(account_id: str, channel_id: str) -> TeamTarget | None:
-    """For retries: the team's current members (None if the team was deleted)."""
-    team = team_store.get_team(account_id, channel_id.partition(":")[2])
-    return team_target(team) if team is not None else None
-
-
-delivery.VIRTUAL_CHANNELS[TEAM_PREFIX] = load_team_target

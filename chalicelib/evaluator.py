@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Callable
 
-from chalicelib import events, jobs, monitors, state_machine
+from chalicelib import events, maintenance_cover, state_machine
 from chalicelib.checkers.base import CheckResult
 from chalicelib.clock import iso
 from chalicelib.ids import outage_incident_id
@@ -24,9 +23,6 @@ from chalicelib.storage.monitors import MonitorItem
 
 log = logging.getLogger("enori.evaluator")
 MAX_ATTEMPTS = 8
-# Answers whether a monitor is inside a maintenance window now: (account_id, monitor item, now).
-MAINTENANCE_CHECKS: list[Callable] = []
-monitors.CHILD_DELETERS.append(states.delete_state)
 
 ALERT_TYPES = {"monitor.down": "Down", "monitor.up": "Recovered", "monitor.degraded": "P95",
                "monitor.ssl_expiring": "SslExpiring",
@@ -96,7 +92,7 @@ def status_change_records(monitor: MonitorItem, before: MonitorState, after: Mon
     (`stats.status_spans`). Down counts from the first failed slot (for a missed run, its
     deadline), anything else from the observation. Nothing for checked monitors, whose uptime
     is counted in checks, and nothing while the status stays: no write per ping."""
-    if monitor.type != jobs.JOB or after.status == before.status:
+    if monitor.type != monitor_store.JOB or after.status == before.status:
         return ()
     at = after.down_since_slot if after.status == "Down" and after.down_since_slot else obs.slot
     return (result_store.status_change_item(monitor.monitor_id, at, before.status,
@@ -131,7 +127,7 @@ def has_counted(monitor: MonitorItem, slot: int, region: str) -> bool:
 
 
 def in_maintenance(monitor: MonitorItem, now) -> bool:
-    return any(check(monitor.account_id, monitor, now) for check in MAINTENANCE_CHECKS)
+    return maintenance_cover.is_monitor_in_maintenance(monitor.account_id, monitor, now)
 
 
 def item_state(item) -> dict:

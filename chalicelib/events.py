@@ -1,7 +1,8 @@
 """Events: `monitor.down`, `monitor.up`, `monitor.degraded`, `monitor.ssl_expiring`,
 `incident.created`, `incident.resolved` (spec "Webhooks → Event Types"), plus internal ones.
 
-`emit` stores the event in the outbox, then publishes it to the SNS topic. Ids are stable (derived
+`emit` stores the event in the outbox, then publishes it to the SNS topic (its consumers need
+only `event_topic`, and are granted no publishing). Ids are stable (derived
 from what caused the event), so emitting twice stores and publishes once; delivery dedupes by
 event id and channel.
 
@@ -13,34 +14,23 @@ consumer again: each is idempotent, so the ones that had done their part do noth
 """
 from __future__ import annotations
 
-import functools
 import hashlib
-import json
 import logging
 from datetime import datetime, timedelta, timezone
 
+from chalicelib.event_topic import CONSUMERS, topic_name
 from chalicelib.runtime import runtime
 from chalicelib.settings import settings
 from chalicelib.storage import events as store
 
 log = logging.getLogger("enori.events")
-PUBLIC_EVENTS = ("monitor.down", "monitor.up", "monitor.degraded", "monitor.ssl_expiring",
-                 "incident.created", "incident.resolved")
 RETENTION = timedelta(days=30)
 MAX_REPUBLISH_DELAY_SECONDS = 3600
-# The handlers subscribed to the events topic: an event is pending until each has acknowledged
-# it. A test holds this list equal to the app's SNS subscriptions.
-CONSUMERS = ("on_event_for_incidents", "deliver_events", "on_event_for_escalations",
-             "on_event_for_status_pages")
 
 
 def event_id_for(*parts: object) -> str:
     """A stable event id from what caused it (e.g. monitor, transition, slot)."""
     return "evt_" + hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()[:24]
-
-
-def topic_name() -> str:
-    return settings.queue_name("events")
 
 
 _topic_arn: str | None = None
@@ -81,19 +71,6 @@ def publish(item: store.EventItem) -> bool:
     return True
 
 
-def acknowledged(handler):
-    """Wrap an events-topic handler: once it has returned, its part of the event is done and
-    the outbox stops waiting for it (a handler that raises leaves the event pending)."""
-    @functools.wraps(handler)
-    def handle(event):
-        result = handler(event)
-        event_id = decode(event.message).get("id")
-        if event_id:        # a message with no id names no stored event
-            store.acknowledge(event_id, handler.__name__)
-        return result
-    return handle
-
-
 def republish_delay(times: int) -> float:
     """How long a still-pending event waits after its `times`-th republish for the next: twice
     as long each time, at most an hour."""
@@ -118,10 +95,6 @@ def monitor_ref(monitor) -> dict:
     from its stored item; `url` is None for types that watch a host."""
     return {"id": monitor.monitor_id, "name": monitor.name, "url": monitor.config.get("url"),
             "type": monitor.type}
-
-
-def decode(message: str) -> dict:
-    return json.loads(message)
 
 
 def utc_iso(epoch: float) -> str:

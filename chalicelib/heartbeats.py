@@ -253,12 +253,3 @@ def ping_history(monitor_id: str, limit: int, offset: int, start: datetime | Non
     items = store.query_pings(monitor_id, offset + limit, start_ms, end_ms)[offset:]
     return {"items": [ping_out(i) for i in items],
             "totalCount": store.count_pings(monitor_id, start_ms, end_ms)}
-
-
-def delete_pings(account_id: str, monitor_id: str) -> None:
-    """Cascade of a monitor delete: its ping history goes too."""
-    store.delete_pings(monitor_id)
-
-
-if delete_pings not in monitors.CHILD_DELETERS:
-    monitors.CHILD_DELETERS.append(delete_pings)

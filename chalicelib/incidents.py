@@ -18,7 +18,7 @@ from typing import Callable, Iterable
 
 from pynamodb.exceptions import TransactWriteError
 
-from chalicelib import events, monitors, results
+from chalicelib import events
 from chalicelib.clock import iso
 from chalicelib.errors import ConflictError, InvalidReferenceError, NotFoundError
 from chalicelib.ids import new_id
@@ -28,7 +28,7 @@ from chalicelib.runtime import runtime
 from chalicelib.storage import incidents as store
 from chalicelib.storage import monitors as monitor_store
 from chalicelib.storage.events import EventItem
-from chalicelib.storage.incidents import IncidentItem, IncidentUpdateItem
+from chalicelib.storage.incidents import IncidentItem, IncidentUpdateItem, public_status
 from chalicelib.storage.transactions import transaction
 
 _NEW = IncidentItem.incident_id.does_not_exist()
@@ -267,19 +267,6 @@ def require_incident(account_id: str, incident_id: str) -> IncidentItem:
     return item
 
 
-def list_incidents(account_id: str, monitor_id: str | None = None, status: str | None = None,
-                   start: datetime | None = None, end: datetime | None = None
-                   ) -> list[IncidentItem]:
-    """The account's incidents started within [start, end], newest first."""
-    if monitor_id is not None:
-        items = [i for i in store.query_monitor(monitor_id, start, end)
-                 if i.account_id == account_id]
-    else:
-        items = store.query_account(account_id, start, end)
-    items = [i for i in items if status is None or status in (i.status, public_status(i))]
-    return sorted(items, key=lambda i: (i.started_at, i.incident_id), reverse=True)
-
-
 def timeline_of(item: IncidentItem) -> list[IncidentUpdateItem]:
     """The incident's timeline, oldest first."""
     return store.timeline(item.incident_id)
@@ -293,18 +280,6 @@ def active(account_id: str) -> list[IncidentItem]:
     """The account's incidents that are not resolved, newest first."""
     return sorted(store.query_open(account_id), key=lambda i: (i.started_at, i.incident_id),
                   reverse=True)
-
-
-def public_status(item: IncidentItem, timeline: Iterable[IncidentUpdateItem] = ()) -> str:
-    """The incident's status as the public page shows it: Resolved once resolved, else the last
-    status an update gave (read from `timeline` for incidents stored before it was kept on the
-    incident), Investigating before any."""
-    if item.is_resolved:
-        return "Resolved"
-    if item.public_status:
-        return item.public_status
-    given = [e.status for e in timeline if e.status and e.status != "Resolved"]
-    return given[-1] if given else "Investigating"
 
 
 def incident_json(item: IncidentItem, timeline: Iterable[IncidentUpdateItem] | None = None,
@@ -364,25 +339,12 @@ def _monitor_totals(monitor_id: str, start: datetime, end: datetime, now: dateti
     return figures["downtimeSeconds"], figures["count"]
 
 
-def _results_totals(monitor_id: str, start: datetime, end: datetime) -> tuple[int, int]:
-    # The hook of `GET /api/monitors/{id}/stats`, which has checked the monitor's account.
+def incident_totals(monitor_id: str, start: datetime, end: datetime) -> tuple[int, int]:
+    # For `GET /api/monitors/{id}/stats` (`results.stats_for`), which has checked the monitor's
+    # account.
     return _monitor_totals(monitor_id, start, end, runtime.clock.now())
 
 
 def _spans(items: Iterable[IncidentItem]) -> list[Span]:
     return [Span(i.started_at, i.acknowledged_at, i.resolved_at, i.monitor_id, i.monitor_name)
             for i in items]
-
-
-# --- cascade ---------------------------------------------------------------------------------
-
-def delete_monitor_incidents(account_id: str, monitor_id: str) -> int:
-    """Cascade of a monitor delete: its incidents and their timelines go too."""
-    items = [i for i in store.query_monitor(monitor_id) if i.account_id == account_id]
-    return store.delete_incidents(items)
-
-
-if delete_monitor_incidents not in monitors.CHILD_DELETERS:
-    monitors.CHILD_DELETERS.append(delete_monitor_incidents)
-if _results_totals not in results.INCIDENT_TOTALS:
-    results.INCIDENT_TOTALS.append(_results_totals)

@@ -18,7 +18,7 @@ from chalicelib.storage import monitors as monitor_store
 from chalicelib.storage import uniques
 
 log = logging.getLogger("enori.jobs")
-JOB = "Job"
+JOB = monitor_store.JOB
 
 
 def new_ping_token() -> str:

@@ -1,13 +1,14 @@
-"""Maintenance window lifecycle (create within the plan's limit, replace, delete) and the three
-readers of windows: the evaluator, the monitor stats, and status pages.
+"""Maintenance window lifecycle (create within the plan's limit, replace, delete). The three
+readers of windows (the evaluator, the monitor stats, status pages) are in `maintenance_cover`.
 
 Decisions, so that readers need not guess:
 - During an occurrence, checks of the covered monitors go on and are recorded, and the state
-  machine still tracks Up/Down; its transitions are suppressed (no incident, no alert). The hook
-  registered in `evaluator.MAINTENANCE_CHECKS` answers "covered now?" from the account's windows,
-  read with ONE Query per account and kept in memory for `CACHE_SECONDS` (a warm Lambda
-  evaluates many results of the same account per minute). Writes through this module drop the
-  account's entry at once; another process sees a change within `CACHE_SECONDS`.
+  machine still tracks Up/Down; its transitions are suppressed (no incident, no alert). The
+  evaluator asks `maintenance_cover.is_monitor_in_maintenance` "covered now?", answered from the
+  account's windows read with ONE Query per account and kept in memory for `CACHE_SECONDS` (a
+  warm Lambda evaluates many results of the same account per minute). Writes through this
+  module drop the account's entry at once; another process sees a change within
+  `CACHE_SECONDS`.
 - Uptime: `GET /api/monitors/{id}/stats` leaves out of `uptimePercentage` the hours wholly inside
   an occurrence (the rollups are hourly, so a 90-minute window excludes one hour, or none if it
   straddles two) and reports `maintenanceSeconds`, the exact covered time in the period. The
@@ -19,29 +20,23 @@ Decisions, so that readers need not guess:
 from __future__ import annotations
 
 import json
-import logging
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import Any
 
 
-from chalicelib import evaluator, results, rules
+from chalicelib import rules
 from chalicelib import maintenance as core
 from chalicelib.clock import iso
-from chalicelib.cron import ScheduleError
 from chalicelib.errors import NotFoundError, ValidationError
 from chalicelib.ids import new_id
+from chalicelib.maintenance_cover import forget_cached
 from chalicelib.models.maintenance import MaintenanceWindowIn
 from chalicelib.plan_slots import create_in_slot, delete_from_slot
-from chalicelib.runtime import runtime
 from chalicelib.storage import maintenance_windows as store
-from chalicelib.storage import monitors as monitor_store
 from chalicelib.storage.accounts import AccountItem
 from chalicelib.storage.base import update_if
 from chalicelib.storage.maintenance_windows import MaintenanceWindowItem
 
-log = logging.getLogger("enori.maintenance")
-CACHE_SECONDS = 30
-UPCOMING = timedelta(days=7)
 _SCHEDULE_FIELDS = {core.ONE_OFF: ("startsAt", "endsAt"), core.WEEKLY: ("weekdays", "startTime"),
                     core.CRON: ("cronExpression",)}
 _SCHEDULE_MESSAGE = ("set exactly one schedule: startsAt and endsAt (one-off), weekdays and "
@@ -176,81 +171,6 @@ def delete_window(account_id: str, window_id: str) -> None:
 
 # --- readers: the evaluator, monitor stats, status pages -----------------------------------------
 
-_cache: dict[str, tuple[float, list[dict[str, Any]]]] = {}
-_CACHE_MAX_ACCOUNTS = 1000
-
-
-def windows_of(account_id: str, now: datetime) -> list[dict[str, Any]]:
-    """The account's stored windows (dicts), from memory if read less than CACHE_SECONDS ago."""
-    at = now.timestamp()
-    cached = _cache.get(account_id)
-    if cached is not None and 0 <= at - cached[0] < CACHE_SECONDS:
-        return cached[1]
-    if len(_cache) >= _CACHE_MAX_ACCOUNTS:
-        _cache.clear()
-    windows = [item.window for item in store.list_windows(account_id)]
-    _cache[account_id] = (at, windows)
-    return windows
-
-
-def forget_cached(account_id: str | None = None) -> None:
-    """Drop one account's cached windows (all when None)."""
-    if account_id is None:
-        _cache.clear()
-    else:
-        _cache.pop(account_id, None)
-
-
-def _covers(window: dict[str, Any], monitor_id: str, tags: list[str]) -> bool:
-    return core.applies_to(window, {"tags": tags}, monitor_id)
-
-
-def is_monitor_in_maintenance(account_id: str, monitor_item: Any, now: datetime) -> bool:
-    """The `evaluator.MAINTENANCE_CHECKS` hook: is the monitor inside an occurrence now?"""
-    tags = list(monitor_item.tags or [])
-    for window in windows_of(account_id, now):
-        try:
-            if _covers(window, monitor_item.monitor_id, tags) and core.is_active(window, now):
-                return True
-        except ScheduleError:  # validated on write; never let one window stop evaluation
-            log.exception("unusable maintenance window %s", window.get("id"))
-    return False
-
-
-def spans_for_monitor(monitor_item: Any, start: datetime, end: datetime
-                      ) -> list[core.Span]:
-    """The `results.MAINTENANCE_SPANS` hook: the monitor's maintenance within [start, end)."""
-    tags = list(monitor_item.tags or [])
-    spans: list[core.Span] = []
-    for window in windows_of(monitor_item.account_id, runtime.clock.now()):
-        if _covers(window, monitor_item.monitor_id, tags):
-            spans += core.clip_spans(core.occurrences(window, start, end), start, end)
-    return spans
-
-
-def active_and_upcoming(account_id: str, monitor_ids: list[str], now: datetime) -> list[dict]:
-    """For status pages: the windows covering any of `monitor_ids` that are active at `now` or
-    start within 7 days, one entry per window (its current or next occurrence), soonest first:
-    `{id, name, description, startsAt, endsAt, active, monitorIds, notifySubscribers}` where
-    `monitorIds` are the covered ones among `monitor_ids`."""
-    windows = windows_of(account_id, now)
-    tags: dict[str, list[str]] = {}
-    if any(w.get("tags") for w in windows):
-        tags = {m.monitor_id: list(m.tags or []) for m in monitor_store.list_monitors(account_id)}
-    found = []
-    for window in windows:
-        covered = [m for m in monitor_ids if _covers(window, m, tags.get(m, []))]
-        span = core.current_or_next(window, now) if covered else None
-        if span is None or span[0] > now + UPCOMING:
-            continue
-        found.append({"id": window["id"], "name": window["name"],
-                      "description": window.get("description") or "",
-                      "startsAt": iso(span[0]), "endsAt": iso(span[1]), "active": span[0] <= now,
-                      "monitorIds": covered,
-                      "notifySubscribers": bool(window.get("notify_subscribers"))})
-    return sorted(found, key=lambda w: (w["startsAt"], w["id"]))
-
-
 # --- the wire shape ------------------------------------------------------------------------------
 
 def window_json(item: MaintenanceWindowItem, now: datetime) -> dict:
@@ -271,8 +191,3 @@ def window_json(item: MaintenanceWindowItem, now: datetime) -> dict:
         "createdAt": iso(item.created_at), "updatedAt": iso(item.updated_at or item.created_at),
     }
 
-
-if is_monitor_in_maintenance not in evaluator.MAINTENANCE_CHECKS:
-    evaluator.MAINTENANCE_CHECKS.append(is_monitor_in_maintenance)
-if spans_for_monitor not in results.MAINTENANCE_SPANS:
-    results.MAINTENANCE_SPANS.append(spans_for_monitor)

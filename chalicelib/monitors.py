@@ -19,18 +19,14 @@ from chalicelib.ids import new_id
 from chalicelib.models.monitors import MonitorInType, monitor_defaults_dump
 from chalicelib.netguard import OutboundGuard, parse_ip_literal
 from chalicelib.settings import settings
+from chalicelib.storage import alert_records, control, incidents, monitor_states, pings
 from chalicelib.storage import channels as channel_store
-from chalicelib.storage import control
 from chalicelib.storage import monitors as store
+from chalicelib.storage import results as result_store
 from chalicelib.storage import uniques
 from chalicelib.storage.accounts import AccountItem, usage_change
 from chalicelib.storage.monitors import MonitorItem
 from chalicelib.storage.transactions import failed_at, transaction
-
-# Called with (account_id, monitor_id) after a monitor is deleted, to remove what hangs under it
-# (results, incidents, alert records, pings). Each is a Query plus batch deletes, never a scan.
-CHILD_DELETERS: list[Callable[[str, str], None]] = []
-
 
 def name_key(account_id: str, name: str) -> str:
     return uniques.unique_key(account_id, "monitor-name", name)
@@ -207,8 +203,12 @@ def delete_monitor(account_id: str, monitor_id: str) -> None:
         if item.ping_token:
             jobs.release_token(tx, item, item.ping_token)
         tx.update(AccountItem(account_id), actions=actions, condition=condition)
-    for delete_children in CHILD_DELETERS:
-        delete_children(account_id, monitor_id)
+    # What hangs under the monitor goes too: each a Query plus batch deletes, never a scan.
+    result_store.delete_monitor_data(monitor_id)
+    pings.delete_pings(monitor_id)
+    alert_records.delete_for_monitor(account_id, monitor_id)
+    incidents.delete_monitor_incidents(account_id, monitor_id)
+    monitor_states.delete_state(account_id, monitor_id)
 
 
 def set_paused(account_id: str, monitor_id: str, paused: bool, now) -> MonitorItem:

@@ -25,7 +25,7 @@ import re
 from collections import defaultdict
 from datetime import datetime, timedelta, timezone
 
-from chalicelib import incident_stats, incidents, maintenance, plans, results, stats
+from chalicelib import incident_stats, maintenance, plans, results, stats
 from chalicelib.alerting.base import DeliveryError, SendContext
 from chalicelib.clock import iso
 from chalicelib.errors import NotFoundError, PlanLimitError, ValidationError
@@ -34,6 +34,7 @@ from chalicelib.incident_stats import Span
 from chalicelib.netguard import OutboundGuard
 from chalicelib.report_rendering import email_message
 from chalicelib.runtime import runtime
+from chalicelib.storage import incidents as incident_store
 from chalicelib.storage import monitors as monitor_store
 from chalicelib.storage import reports as store
 from chalicelib.storage import results as rollup_store
@@ -127,7 +128,7 @@ def build_report(account_id: str, month: str, now: datetime) -> dict:
     start, end = month_bounds(month)
     end = min(end, now)
     spans_by_monitor: dict[str, list[Span]] = defaultdict(list)
-    for i in incidents.list_incidents(account_id, end=end - _TICK):
+    for i in incident_store.list_incidents(account_id, end=end - _TICK):
         if i.monitor_id is not None:
             spans_by_monitor[i.monitor_id].append(
                 Span(i.started_at, i.acknowledged_at, i.resolved_at, i.monitor_id))

@@ -14,7 +14,7 @@ import math
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, Callable
 
-from chalicelib import jobs, maintenance, monitors, plans, stats
+from chalicelib import maintenance, maintenance_cover, plans, stats
 from chalicelib.clock import iso
 from chalicelib.storage import monitor_states as state_store
 from chalicelib.storage import monitors as monitor_store
@@ -25,12 +25,10 @@ if TYPE_CHECKING:  # the API imports this module; httpx (via checkers) is for wo
     from chalicelib.checkers.base import CheckResult
 
 HOUR = stats.SECONDS_PER_HOUR
-# (monitor_id, start, end) -> (downtime seconds, incident count) within the window. The incidents
-# module registers one; until then the stats report 0 for both.
-INCIDENT_TOTALS: list[Callable[[str, datetime, datetime], tuple[int, int]]] = []
-# (monitor item, start, end) -> the (start, end) maintenance spans of the monitor within the
-# window. The maintenance windows module registers one; until then nothing is excluded.
-MAINTENANCE_SPANS: list[Callable[[Any, datetime, datetime], list]] = []
+# (monitor_id, start, end) -> (downtime seconds, incident count) within the window: given by
+# the caller of `stats_for` (incidents sit above results; the check worker, which records
+# results, must not reach them).
+IncidentTotals = Callable[[str, datetime, datetime], tuple[int, int]]
 
 
 def retention_days_of(account_id: str) -> int:
@@ -113,18 +111,9 @@ def results_for(monitor_id: str, limit: int, start: datetime | None = None,
     return items[offset:], store.count_results(monitor_id, start_epoch, end_epoch, region)
 
 
-def incident_totals(monitor_id: str, start: datetime, end: datetime) -> tuple[int, int]:
-    downtime = count = 0
-    for totals in INCIDENT_TOTALS:
-        more_downtime, more_count = totals(monitor_id, start, end)
-        downtime, count = downtime + more_downtime, count + more_count
-    return downtime, count
-
-
 def maintenance_spans(monitor_item: Any, start: datetime, end: datetime) -> list:
     """The monitor's maintenance within [start, end), merged."""
-    return maintenance.merge_spans(span for spans_of in MAINTENANCE_SPANS
-                                   for span in spans_of(monitor_item, start, end))
+    return maintenance.merge_spans(maintenance_cover.spans_for_monitor(monitor_item, start, end))
 
 
 def checks_outside(rollups: list, merged_spans: list) -> tuple[int, int]:
@@ -135,8 +124,10 @@ def checks_outside(rollups: list, merged_spans: list) -> tuple[int, int]:
     return sum(int(r.checks) for r in counted), sum(int(r.failures) for r in counted)
 
 
-def stats_for(monitor_id: str, period: str, now: datetime, monitor_item: Any = None) -> dict:
-    """`summarise` over the period's hourly rollups, with "period", "from" and "to". Given the
+def stats_for(monitor_id: str, period: str, now: datetime, incident_totals: IncidentTotals,
+              monitor_item: Any = None) -> dict:
+    """`summarise` over the period's hourly rollups, with "period", "from" and "to"; the
+    incident figures from `incident_totals`. Given the
     monitor, `uptimePercentage` leaves out hours wholly inside its maintenance, and
     `maintenanceSeconds` is the maintenance time in the period.
     KeyError for an unknown period (the API validates it first)."""
@@ -147,7 +138,7 @@ def stats_for(monitor_id: str, period: str, now: datetime, monitor_item: Any = N
     summary = stats.summarise(rollups, incidents_downtime_seconds=downtime, incident_count=count)
     spans = maintenance_spans(monitor_item, start, end) if monitor_item is not None else []
     summary["uptimePercentage"] = stats.uptime_or_none(*checks_outside(rollups, spans))
-    if monitor_item is not None and monitor_item.type == jobs.JOB:
+    if monitor_item is not None and monitor_item.type == monitor_store.JOB:
         # Time not Down; maintenance is not taken out of it (a job's maintenance suppresses
         # its alerts, and hourly rollups' whole-hour rule has no meaning for time spans).
         summary["uptimePercentage"] = job_uptime(monitor_item, start, end)
@@ -175,12 +166,3 @@ def job_uptime(monitor_item: Any, start: datetime, end: datetime) -> float | Non
     low, high = int(start.timestamp()), int(end.timestamp())
     spans = job_status_spans(monitor_item, low, high)
     return stats.time_uptime(*stats.known_and_down_seconds(spans, low, high))
-
-
-def delete_results(account_id: str, monitor_id: str) -> None:
-    """Cascade of a monitor delete: its results and rollups go too."""
-    store.delete_monitor_data(monitor_id)
-
-
-if delete_results not in monitors.CHILD_DELETERS:
-    monitors.CHILD_DELETERS.append(delete_results)

@@ -18,17 +18,16 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date, datetime, time, timedelta, timezone
-from typing import Any, Callable, Iterable
+from typing import Any, Iterable
 
-from chalicelib import maintenance_windows
-from chalicelib import jobs, results, stats, status_pages
+from chalicelib import maintenance_cover
+from chalicelib import jobs, results, stats
 from chalicelib.clock import iso
-from chalicelib.incidents import public_status
 from chalicelib.storage import incidents as incident_store
 from chalicelib.storage import monitors as monitor_store
 from chalicelib.storage import results as result_store
 from chalicelib.storage import status_pages as store
-from chalicelib.storage.incidents import IncidentItem, IncidentUpdateItem
+from chalicelib.storage.incidents import IncidentItem, IncidentUpdateItem, public_status
 from chalicelib.storage.status_pages import StatusPageItem
 
 DAYS = 90
@@ -37,15 +36,12 @@ MAX_INCIDENTS = 50
 OVERALL_STATUSES = ("operational", "degraded", "partial_outage", "major_outage",
                     "under_maintenance")
 
-# Maintenance windows plug in here: `(account_id, monitor_ids, now) -> list[dict]`, each dict
+# Maintenance shows as `maintenance_cover.active_and_upcoming` gives it, each dict
 # `{"name" (or "title"), "description"?, "startsAt", "endsAt", "active": bool (or "status":
-# "scheduled"|"in_progress"|"completed"), "monitorIds"?}` (the shape of
-# `maintenance_windows.active_and_upcoming`). Only title, description, status, startsAt and
-# endsAt are shown (ids never; monitorIds become component names); the components of a window
-# in progress show "Maintenance", and the page says "under_maintenance" unless something else
-# is down (`overall_status`).
-MAINTENANCE_PROVIDERS: list[Callable[[str, list[str], datetime], list[dict]]] = [
-    maintenance_windows.active_and_upcoming]
+# "scheduled"|"in_progress"|"completed"), "monitorIds"?}`. Only title, description, status,
+# startsAt and endsAt are shown (ids never; monitorIds become component names); the components
+# of a window in progress show "Maintenance", and the page says "under_maintenance" unless
+# something else is down (`overall_status`).
 _MAINTENANCE_KEYS = ("description", "startsAt", "endsAt")
 
 _cache: dict[str, tuple[float, dict]] = {}
@@ -67,10 +63,6 @@ def public_view(slug: str, now: datetime) -> dict | None:
 
 def forget(slug: str) -> None:
     _cache.pop(slug, None)
-
-
-if forget not in status_pages.ON_CHANGE:
-    status_pages.ON_CHANGE.append(forget)
 
 
 # --- building (reads) ------------------------------------------------------------------------
@@ -144,8 +136,7 @@ def _incidents(account_id: str, monitor_ids: list[str], names: dict[str, str],
 
 
 def _windows(account_id: str, monitor_ids: list[str], now: datetime) -> list[dict]:
-    return [window for provider in MAINTENANCE_PROVIDERS
-            for window in provider(account_id, monitor_ids, now)]
+    return maintenance_cover.active_and_upcoming(account_id, monitor_ids, now)
 
 
 def _window_status(window: dict) -> str:

@@ -18,6 +18,7 @@ from datetime import datetime
 
 from pynamodb.exceptions import TransactWriteError
 
+from chalicelib import status_page_view
 from chalicelib.clock import iso
 from chalicelib.errors import ConflictError, InvalidReferenceError, NotFoundError
 from chalicelib.ids import new_id
@@ -30,10 +31,6 @@ from chalicelib.storage import uniques
 from chalicelib.storage.accounts import AccountItem
 from chalicelib.storage.status_pages import StatusPageItem
 from chalicelib.storage.transactions import failed_conditions, transaction
-
-# Called with the slug whenever a page changes or goes, so this process's public view cache
-# never serves a page its own writes made stale (`status_page_view` registers one).
-ON_CHANGE: list = []
 
 
 def require_page(account_id: str, page_id: str) -> StatusPageItem:
@@ -132,9 +129,10 @@ def list_pages(account_id: str) -> list[StatusPageItem]:
 
 
 def _changed(*slugs: str) -> None:
-    for hook in ON_CHANGE:
-        for slug in slugs:
-            hook(slug)
+    """A page changed or went: this process's public view cache never serves a page its own
+    writes made stale."""
+    for slug in slugs:
+        status_page_view.forget(slug)
 
 
 def page_json(item: StatusPageItem) -> dict:

@@ -22,6 +22,7 @@ SENDS_CHECK_JOBS = "chalicelib.dispatch"
 SENDS_RETRIES = "chalicelib.delivery"
 SENDS_EMAIL = "chalicelib.alerting.email"
 REDRIVES_DEAD_LETTERS = "chalicelib.dead_letters"
+API_HANDLER = "APIHandler"      # the API function's name (Chalice's)
 
 
 @dataclass(frozen=True)
@@ -94,3 +95,29 @@ def api_route_modules(chalice_app) -> list[str]:
     modules = {entry.view_function.__module__
                for methods in chalice_app.routes.values() for entry in methods.values()}
     return sorted(modules)
+
+
+def function_roots(chalice_app, api_name: str = API_HANDLER) -> dict[str, list[str]]:
+    """Each function of the app -> the modules it runs from: the route modules for the API
+    function, its handler's module for every other."""
+    roots = {api_name: api_route_modules(chalice_app)}
+    for source in chalice_app.event_sources:
+        roots[source.name] = [handler_module(source.handler_string)]
+    return roots
+
+
+def function_reach(chalice_app, api_name: str = API_HANDLER) -> dict[str, dict]:
+    """Each function -> what it may touch, as plain data (tables without the stage's prefix):
+    what `scripts/function-reach.py` prints and the checked-in reach snapshot holds."""
+    from chalicelib.settings import settings
+
+    prefix = settings.table_name("")
+    reach = {}
+    for name, roots in function_roots(chalice_app, api_name).items():
+        needs = needs_of(roots)
+        reach[name] = {
+            "tables": sorted(table.removeprefix(prefix) for table in needs.tables),
+            "publishes_events": needs.publishes_events,
+            "sends_check_jobs": needs.sends_check_jobs, "sends_retries": needs.sends_retries,
+            "sends_email": needs.sends_email, "redrives_dead_letters": needs.redrives_dead_letters}
+    return reach

@@ -25,7 +25,7 @@ from infra import access, monitoring, permissions, queues, tables
 from infra.config import DeployConfig
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-API_HANDLER = "APIHandler"
+API_HANDLER = access.API_HANDLER
 NOT_FOUND_TEMPLATE = json.dumps({"error": "Not found",
                                  "message": "No route for $context.httpMethod $context.path",
                                  "code": "NOT_FOUND"})
@@ -113,7 +113,7 @@ class HomeStack(Stack):
         remote_workers = {f"check_worker_{r.lower()}": r for r in config.remote_check_regions}
         self.remote_worker_settings: dict[str, dict] = {}
         self.queues, self.dlqs, self.function_names = {}, {}, {}
-        route_modules = access.api_route_modules(chalice_app)
+        function_roots = access.function_roots(chalice_app, API_HANDLER)
         for name in names:
             cfn_name = to_cfn_resource_name(name)
             function = self.chalice.get_resource(cfn_name)
@@ -130,10 +130,9 @@ class HomeStack(Stack):
                              retention_in_days=LOG_RETENTION_DAYS)
             function.add_property_override("Role", self.roles[name].role_arn)
             source = next((s for s in sources if s.name == name), None)
-            roots = route_modules if name == API_HANDLER else \
-                [access.handler_module(source.handler_string)]
             permissions.grant_needs(
-                self.roles[name], self, access.needs_of(roots), home_region=self.region,
+                self.roles[name], self, access.needs_of(function_roots[name]),
+                home_region=self.region,
                 topic_name=events.topic_name(), check_queues=check_queue_regions,
                 retry_queue=delivery.retry_queue_name(), mail_from=config.mail_from)
             policy = self.roles[name].node.try_find_child("DefaultPolicy")

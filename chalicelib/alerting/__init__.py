@@ -16,6 +16,7 @@ from chalicelib.alerting import discord, email, slack, teams, webhook
 from chalicelib.alerting.base import (DeliveryError, DeliveryOutcome, SendContext,
                                       delivery_id_for)
 from chalicelib.errors import ValidationError
+from chalicelib.models.alerts import CHANNEL_TYPES
 from chalicelib.models.base import ApiModel
 from chalicelib.netguard import OutboundGuard
 
@@ -45,7 +46,6 @@ RENDERERS: dict[str, Callable[..., Any]] = {
     "Teams": teams.render,
     "Webhook": webhook.render,
 }
-CHANNEL_TYPES = tuple(SENDERS)
 
 
 def canonical_type(channel_type: str) -> str:

@@ -9,7 +9,7 @@ from chalicelib import delivery, evaluator
 from chalicelib.api.http import Call, endpoint, page
 from chalicelib.clock import iso
 from chalicelib.errors import NotFoundError, ValidationError
-from chalicelib.events import PUBLIC_EVENTS
+from chalicelib.event_topic import PUBLIC_EVENTS
 from chalicelib.storage import alert_records as records
 from chalicelib.storage import channels as channel_store
 

@@ -15,6 +15,7 @@ from chalicelib import incidents
 from chalicelib.api.http import MAX_LIMIT, Call, endpoint, page, parse_int
 from chalicelib.errors import ValidationError
 from chalicelib.models.incidents import IncidentCreate, IncidentResolve, IncidentUpdateCreate
+from chalicelib.storage import incidents as incident_store
 from chalicelib.storage.incidents import FILTER_STATUSES
 
 bp = Blueprint(__name__)
@@ -53,7 +54,7 @@ def _by(call: Call) -> str:
 def list_incidents(call: Call):
     limit, offset = call.paging()
     start, end = _range(call, None)
-    items = incidents.list_incidents(call.account_id, call.id_query("monitorId", "mon", "monitor"),
+    items = incident_store.list_incidents(call.account_id, call.id_query("monitorId", "mon", "monitor"),
                                      _status(call), start, end)
     now = call.clock.now()
     listed = page(items, limit, offset)

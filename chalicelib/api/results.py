@@ -6,7 +6,7 @@ import json
 
 from chalice import Blueprint
 
-from chalicelib import monitors, results, stats
+from chalicelib import incidents, monitors, results, stats
 from chalicelib.api.http import Call, endpoint
 from chalicelib.clock import iso
 from chalicelib.errors import ValidationError
@@ -61,4 +61,5 @@ def monitor_stats(call: Call, monitor_id: str):
     period = (call.query("period") or stats.DEFAULT_PERIOD).strip().lower()
     if period not in stats.PERIODS:
         raise ValidationError.for_field("period", "must be one of " + ", ".join(stats.PERIODS))
-    return results.stats_for(monitor_id, period, call.clock.now(), monitor)
+    return results.stats_for(monitor_id, period, call.clock.now(), incidents.incident_totals,
+                             monitor)

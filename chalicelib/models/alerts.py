@@ -11,12 +11,15 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field, StringConstraints
 
-from chalicelib.alerting import CHANNEL_TYPES
-from chalicelib.events import PUBLIC_EVENTS
+from chalicelib.event_topic import PUBLIC_EVENTS
 from chalicelib.ids import is_id
 from chalicelib.models.base import ApiModel, case_insensitive_enum
 from chalicelib.models.fields import ChannelIds, Tags
 
+# Every channel type, one sender each in `chalicelib.alerting` (keyed by these names). Named
+# here, not imported from there: a module that only parses bodies (incidents, escalation
+# policies) would run the senders' code, and be granted SES (infra/access.py).
+CHANNEL_TYPES = ("Email", "Slack", "Discord", "Teams", "Webhook")
 # The body fields that are not the type's configuration.
 CHANNEL_COMMON_FIELDS = ("name", "type", "enabled")
 DEFAULT_RULE_EVENTS = ("monitor.down", "monitor.up")

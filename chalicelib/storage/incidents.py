@@ -19,6 +19,7 @@ retry cannot duplicate), changes on the incident existing and being in the expec
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Iterable
 
 from pynamodb.attributes import BooleanAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, LocalSecondaryIndex
@@ -142,6 +143,31 @@ def query_monitor(monitor_id: str, start: datetime | None = None,
     return list(IncidentItem.by_monitor.query(monitor_id, _started_between(start, end)))
 
 
+def list_incidents(account_id: str, monitor_id: str | None = None, status: str | None = None,
+                   start: datetime | None = None, end: datetime | None = None
+                   ) -> list[IncidentItem]:
+    """The account's incidents started within [start, end], newest first."""
+    if monitor_id is not None:
+        items = [i for i in query_monitor(monitor_id, start, end)
+                 if i.account_id == account_id]
+    else:
+        items = query_account(account_id, start, end)
+    items = [i for i in items if status is None or status in (i.status, public_status(i))]
+    return sorted(items, key=lambda i: (i.started_at, i.incident_id), reverse=True)
+
+
+def public_status(item: IncidentItem, timeline: Iterable[IncidentUpdateItem] = ()) -> str:
+    """The incident's status as the public page shows it: Resolved once resolved, else the last
+    status an update gave (read from `timeline` for incidents stored before it was kept on the
+    incident), Investigating before any."""
+    if item.is_resolved:
+        return "Resolved"
+    if item.public_status:
+        return item.public_status
+    given = [e.status for e in timeline if e.status and e.status != "Resolved"]
+    return given[-1] if given else "Investigating"
+
+
 def query_open(account_id: str) -> list[IncidentItem]:
     """An account's incidents that are not resolved, oldest first."""
     return list(IncidentItem.open.query(account_id))
@@ -174,6 +200,11 @@ def delete_incidents(incidents: list[IncidentItem]) -> int:
             batch.delete(incident)
             deleted += 1
     return deleted
+
+
+def delete_monitor_incidents(account_id: str, monitor_id: str) -> int:
+    """Cascade of a monitor delete: its incidents and their timelines go too."""
+    return delete_incidents([i for i in query_monitor(monitor_id) if i.account_id == account_id])
 
 
 def _started_between(start: datetime | None, end: datetime | None):

@@ -55,6 +55,7 @@ class ByDeadlineIndex(GlobalSecondaryIndex):
 
 
 DEADLINE_SHARDS = 4
+JOB = "Job"        # the type of Job (heartbeat) monitors
 
 
 def deadline_shard(monitor_id: str) -> str:

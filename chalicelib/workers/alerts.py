@@ -6,17 +6,16 @@ from collections import Counter
 
 from chalice import Blueprint
 
-from chalicelib import wiring  # noqa: F401  (hooks; see chalicelib/wiring.py)
-from chalicelib import delivery, events, observability
+from chalicelib import delivery, event_topic, observability
 
 bp = Blueprint(__name__)
 log = logging.getLogger("enori.alerts")
 
 
-@bp.on_sns_message(topic=events.topic_name())
-@events.acknowledged
+@bp.on_sns_message(topic=event_topic.topic_name())
+@event_topic.acknowledged
 def deliver_events(event):
-    fresh = delivery.deliver_event(events.decode(event.message))
+    fresh = delivery.deliver_event(event_topic.decode(event.message))
     emit_delivery_metrics(Counter(r.status for r in fresh))
 
 

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 from chalice import Blueprint
 
-from chalicelib import wiring  # noqa: F401  (hooks; see chalicelib/wiring.py)
 from chalicelib import dispatch, evaluator, observability, results
 from chalicelib.checkers import CheckDeps, CheckResult, run_check
 from chalicelib.dispatch import CheckJob

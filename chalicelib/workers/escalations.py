@@ -8,8 +8,7 @@ import logging
 
 from chalice import Blueprint, Rate
 
-from chalicelib import wiring  # noqa: F401  (hooks; see chalicelib/wiring.py)
-from chalicelib import escalations, events
+from chalicelib import escalations, event_topic
 from chalicelib.runtime import runtime
 
 bp = Blueprint(__name__)
@@ -28,10 +27,10 @@ def handle_event(event: dict) -> None:
         escalations.stop_for_incident(account_id, incident["id"], STOPPING_EVENTS[kind])
 
 
-@bp.on_sns_message(topic=events.topic_name())
-@events.acknowledged
+@bp.on_sns_message(topic=event_topic.topic_name())
+@event_topic.acknowledged
 def on_event_for_escalations(event):
-    handle_event(events.decode(event.message))
+    handle_event(event_topic.decode(event.message))
 
 
 @bp.schedule(Rate(1, unit=Rate.MINUTES))

@@ -6,7 +6,6 @@ import logging
 
 from chalice import Blueprint, Rate
 
-from chalicelib import wiring  # noqa: F401  (hooks; see chalicelib/wiring.py)
 from chalicelib import heartbeats
 from chalicelib.runtime import runtime
 

@@ -10,8 +10,7 @@ from datetime import datetime, timedelta, timezone
 
 from chalice import Blueprint
 
-from chalicelib import wiring  # noqa: F401  (hooks; see chalicelib/wiring.py)
-from chalicelib import events, incidents
+from chalicelib import event_topic, incidents
 from chalicelib.ids import outage_incident_id
 from chalicelib.runtime import runtime
 from chalicelib.storage import incidents as incident_store
@@ -48,7 +47,7 @@ def handle_event(event: dict) -> None:
                                    event["alert"]["message"], at, entry_id=event["id"])
 
 
-@bp.on_sns_message(topic=events.topic_name())
-@events.acknowledged
+@bp.on_sns_message(topic=event_topic.topic_name())
+@event_topic.acknowledged
 def on_event_for_incidents(event):
-    handle_event(events.decode(event.message))
+    handle_event(event_topic.decode(event.message))

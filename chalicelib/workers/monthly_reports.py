@@ -6,7 +6,6 @@ import logging
 
 from chalice import Blueprint, Cron
 
-from chalicelib import wiring  # noqa: F401  (hooks; see chalicelib/wiring.py)
 from chalicelib import reports
 from chalicelib.runtime import runtime
 

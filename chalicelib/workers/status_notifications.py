@@ -10,8 +10,7 @@ import logging
 
 from chalice import Blueprint
 
-from chalicelib import wiring  # noqa: F401  (hooks; see chalicelib/wiring.py)
-from chalicelib import events, status_page_view, subscriptions
+from chalicelib import event_topic, status_page_view, subscriptions
 from chalicelib.runtime import runtime
 from chalicelib.storage import incidents as incident_store
 from chalicelib.storage import status_pages as store
@@ -60,7 +59,7 @@ def _update_for(event: dict, public: dict) -> dict | None:
     return updates[-1] if updates else None
 
 
-@bp.on_sns_message(topic=events.topic_name())
-@events.acknowledged
+@bp.on_sns_message(topic=event_topic.topic_name())
+@event_topic.acknowledged
 def on_event_for_status_pages(event):
-    handle_event(events.decode(event.message))
+    handle_event(event_topic.decode(event.message))

@@ -7,7 +7,6 @@ import logging
 
 from chalice import Blueprint, Rate
 
-from chalicelib import wiring  # noqa: F401  (hooks; see chalicelib/wiring.py)
 from chalicelib import dead_letters, delivery, events, observability
 from chalicelib.dispatch import queue_url
 from chalicelib.runtime import runtime

@@ -227,7 +227,7 @@ def test_stats_without_maintenance_count_every_hour(api):
 # --- status pages ----------------------------------------------------------------------------
 
 def test_status_pages_get_active_and_upcoming_windows_of_their_monitors(api, clock):
-    from chalicelib import maintenance_windows
+    from chalicelib import maintenance_cover
     from chalicelib.storage import monitors as monitor_store
 
     db = api.post("/api/monitors", {**WEBSITE, "name": "DB", "tags": ["db"]}).json["id"]
@@ -238,10 +238,10 @@ def test_status_pages_get_active_and_upcoming_windows_of_their_monitors(api, clo
                                           "startsAt": "2026-04-10T00:00:00Z",
                                           "endsAt": "2026-04-10T01:00:00Z"})
     account_id = monitor_store.find_by_id(db).account_id
-    found = maintenance_windows.active_and_upcoming(account_id, [db, web], clock.now())
+    found = maintenance_cover.active_and_upcoming(account_id, [db, web], clock.now())
     assert [(w["name"], w["active"], w["startsAt"], w["monitorIds"]) for w in found] == [
         ("Now", True, "2026-03-24T09:00:00Z", [db, web]),
         ("Nightly backup", False, "2026-03-25T02:30:00Z", [db]),
     ]
-    assert maintenance_windows.active_and_upcoming(account_id, [web], clock.now())[0]["name"] \
+    assert maintenance_cover.active_and_upcoming(account_id, [web], clock.now())[0]["name"] \
         == "Now"

@@ -450,7 +450,7 @@ def test_bad_badge_parameters_are_a_json_400(api, query, field):
 
 
 def test_maintenance_from_a_provider_shows_without_ids(api, monkeypatch):
-    from chalicelib import status_page_view
+    from chalicelib import maintenance_cover
 
     monitor_id = monitor(api)
 
@@ -459,7 +459,7 @@ def test_maintenance_from_a_provider_shows_without_ids(api, monkeypatch):
                  "startsAt": "2026-03-24T09:00:00Z", "endsAt": "2026-03-24T11:00:00Z",
                  "active": True, "monitorIds": monitor_ids, "notifySubscribers": True}]
 
-    monkeypatch.setattr(status_page_view, "MAINTENANCE_PROVIDERS", [provider])
+    monkeypatch.setattr(maintenance_cover, "active_and_upcoming", provider)
     create_page(api, components=[{"monitorId": monitor_id, "displayName": "API"}])
     body = api.get("/api/public/status-pages/acme", key=None).json
     assert body["status"] == "under_maintenance"
@@ -471,8 +471,7 @@ def test_maintenance_from_a_provider_shows_without_ids(api, monkeypatch):
 
 
 def test_an_outage_outside_the_window_outranks_the_maintenance(api, clock, monkeypatch):
-    from chalicelib import status_page_view
-
+    from chalicelib import maintenance_cover
     from chalicelib.storage.monitors import MonitorItem
 
     planned, unplanned = monitor(api, "Planned"), monitor(api, "Unplanned")
@@ -484,7 +483,7 @@ def test_an_outage_outside_the_window_outranks_the_maintenance(api, clock, monke
         return [{"name": "Upgrade", "startsAt": "2026-03-24T09:00:00Z",
                  "endsAt": "2026-03-24T11:00:00Z", "active": True, "monitorIds": [planned]}]
 
-    monkeypatch.setattr(status_page_view, "MAINTENANCE_PROVIDERS", [provider])
+    monkeypatch.setattr(maintenance_cover, "active_and_upcoming", provider)
     create_page(api, components=[{"monitorId": planned}, {"monitorId": unplanned}])
     body = api.get("/api/public/status-pages/acme", key=None).json
     assert [(c["name"], c["status"]) for c in body["components"]] == [

@@ -1,6 +1,7 @@
 """Least privilege: every function has its own role; data actions name their resources; nothing
 may Scan or use dynamodb:*; each role reaches only the tables its code uses."""
 import json
+import re
 
 import pytest
 
@@ -60,6 +61,37 @@ def test_it_limits_the_scheduler_to_the_tables_its_code_uses(home_template):
     grants = " ".join(table_grants(home_template, "RunSchedulerRole"))
     assert "table/enori-citest-monitors" in grants and "table/enori-citest-control" in grants
     assert "enori-citest-api-keys" not in grants and "enori-citest-accounts" not in grants
+
+
+def granted_tables(template, role_prefix):
+    return {table for grant in table_grants(template, role_prefix)
+            for table in re.findall(r"table/enori-citest-([a-z-]+)", grant)}
+
+
+def sids(template, role_prefix):
+    return {statement.get("Sid") for key, statement in statements(template)
+            if key.startswith(role_prefix)}
+
+
+def test_the_check_workers_reach_only_the_tables_their_code_uses(home_template, region_template):
+    uses = {"accounts", "check-results", "check-rollups", "events", "maintenance-windows",
+            "monitor-states", "monitors"}
+    assert granted_tables(home_template, "CheckWorkerUseastRole") == uses
+    assert granted_tables(region_template, "CheckWorkerRole") == uses
+    assert "SendEmail" not in sids(home_template, "CheckWorkerUseastRole")
+
+
+def test_no_function_may_mail_or_publish_unless_its_code_does(home_template):
+    never_mail = ("OnEventForIncidentsRole", "DetectMissedRunsRole", "RunSchedulerRole")
+    never_publish = ("DeliverEventsRole", "RetryAlertsRole", "OnEventForEscalationsRole",
+                     "RunEscalationsRole", "GenerateMonthlyReportsRole",
+                     "OnEventForStatusPagesRole", "RunSchedulerRole")
+    for role in never_mail + never_publish:
+        assert "Tables" in sids(home_template, role), role    # the role exists
+    for role in never_mail:
+        assert "SendEmail" not in sids(home_template, role), role
+    for role in never_publish:
+        assert "PublishEvents" not in sids(home_template, role), role
 
 
 def test_it_keeps_the_api_key_secret_out_of_the_template_and_the_workers(home_template):

@@ -45,9 +45,9 @@ def fresh_seen():
 
 
 def incidents_of(monitor):
-    from chalicelib import incidents
+    from chalicelib.storage import incidents as incident_store
 
-    return incidents.list_incidents(monitor.account_id, monitor_id=monitor.monitor_id)
+    return incident_store.list_incidents(monitor.account_id, monitor_id=monitor.monitor_id)
 
 
 def test_one_region_failing_opens_no_incident_with_quorum_2(monitor):
