@@ -7,8 +7,9 @@ from chalicelib.api import (account, alerts, badges, channels, escalation_polici
                             status_pages, teams)
 from chalicelib.api import docs
 from chalicelib.workers import alerts as alert_delivery
-from chalicelib.workers import (checks, escalations, heartbeat_watcher, incident_events,
-                                monthly_reports, scheduler, status_notifications, sweeper)
+from chalicelib.workers import (checks, dead_letter_redrive, escalations, heartbeat_watcher,
+                                incident_events, monthly_reports, outbox_republisher, scheduler,
+                                status_notifications, sweeper)
 
 app = Chalice(app_name="enori")
 # JSON logs with the request id on Lambda, plain lines locally; level from ENORI_LOG_LEVEL (INFO).
@@ -19,7 +20,8 @@ API = (keys, account, monitors, results, pings, incidents, channels, rules, aler
        docs,
        escalation_policies, maintenance, reports, status_pages, badges)
 WORKERS = (scheduler, checks, incident_events, alert_delivery, escalations, heartbeat_watcher,
-           monthly_reports, status_notifications, sweeper)
+           monthly_reports, status_notifications, sweeper, outbox_republisher,
+           dead_letter_redrive)
 
 for module in API + WORKERS:
     app.register_blueprint(module.bp)

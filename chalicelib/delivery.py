@@ -18,7 +18,7 @@ from chalicelib import alert_routing, alerting, event_topic, team_targets
 from chalicelib.alerting.base import TIMEOUT_SECONDS, DeliveryError, SendContext
 from chalicelib.netguard import OutboundGuard, make_http_client
 from chalicelib.runtime import runtime
-from chalicelib.settings import settings
+from chalicelib.settings import ALERT_RETRY_QUEUE, settings
 from chalicelib.storage import alert_records as records
 from chalicelib.storage import channels as channel_store
 from chalicelib.storage import rules as rule_store
@@ -45,7 +45,7 @@ def retry_delay(attempts_done: int) -> int | None:
 
 
 def retry_queue_name() -> str:
-    return settings.queue_name("alert-retries")
+    return settings.queue_name(ALERT_RETRY_QUEUE)
 
 
 def route(event: dict) -> list:

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 
 # Check regions: the API's names and the AWS regions they run in.
 REGION_NAMES = ("UsEast", "UsWest", "EuWest", "EuCentral", "ApSoutheast", "ApNortheast")
+# The base name of the queue that carries alert retries (delivery sends, a DLQ redrive moves back).
+ALERT_RETRY_QUEUE = "alert-retries"
 AWS_REGION_OF = {
     "UsEast": "us-east-1",
     "UsWest": "us-west-2",

@@ -85,6 +85,8 @@ ENTRY_POINTS = {
     "chalicelib.workers.monthly_reports": {"maintenance_spans": [7200]},
     "chalicelib.workers.status_notifications": {"page_maintenance": [["Upgrade", ["mon_1"]]]},
     "chalicelib.workers.incident_events": {},
+    "chalicelib.workers.outbox_republisher": {},
+    "chalicelib.workers.dead_letter_redrive": {},
     "chalicelib.workers.scheduler": {},
     "app": {"maintenance_now": True, "maintenance_spans": [7200], "page_cache": False,
             "page_maintenance": [["Upgrade", ["mon_1"]]],
