@@ -201,7 +201,7 @@ def schedule_retry(record: AlertRecordItem, not_before: float, now: float) -> No
 
 
 def send_retry_message(message: RetryMessage, now: float) -> None:
-    from chalicelib.dispatch import queue_url
+    from chalicelib.queues import queue_url
 
     delay = max(0, min(MAX_QUEUE_DELAY, int(message.not_before - now + 0.999)))
     runtime.client("sqs").send_message(

@@ -1,55 +1,23 @@
-"""Check jobs on their way to the region queues.
+"""Check requests on their way to the region queues (their format: `check_requests`).
 
-A job names a monitor, a slot (the second it is scheduled for) and a region: that triple is the
-idempotency key of the result it produces. Jobs of the same region and start second travel in
-one SQS message (up to JOBS_PER_MESSAGE), sent ten messages per SendMessageBatch call.
+Requests of the same region and start second travel in one SQS message (up to
+JOBS_PER_MESSAGE), sent ten messages per SendMessageBatch call.
 """
 from __future__ import annotations
 
-import json
 from collections import defaultdict
-from dataclasses import asdict, dataclass
 
+from chalicelib.check_requests import CheckJob, decode, encode, queue_name
+from chalicelib.queues import _queue_urls, queue_url, region_sqs
 from chalicelib.runtime import runtime
-from chalicelib.settings import AWS_REGION_OF, settings
+from chalicelib.settings import settings
+
+# What a sender needs, from here (the format and the URLs live below, for readers too).
+__all__ = ["CheckJob", "decode", "encode", "queue_name", "queue_url", "region_sqs", "runtime",
+           "_queue_urls", "send_jobs", "enqueue_now"]
 
 JOBS_PER_MESSAGE = 25
 MAX_DELAY_SECONDS = 900
-
-
-@dataclass(frozen=True)
-class CheckJob:
-    account_id: str
-    monitor_id: str
-    slot: int        # epoch second the check is scheduled for
-    region: str
-    manual: bool = False
-
-
-def queue_name(region: str) -> str:
-    return settings.queue_name(f"checks-{region.lower()}")
-
-
-_queue_urls: dict[str, str] = {}
-
-
-def region_sqs(region: str | None):
-    """The SQS client of a check region's AWS region (each region's queue lives there)."""
-    return runtime.client("sqs", AWS_REGION_OF.get(region or "", None))
-
-
-def queue_url(name: str, region: str | None = None) -> str:
-    if name not in _queue_urls:
-        _queue_urls[name] = region_sqs(region).get_queue_url(QueueName=name)["QueueUrl"]
-    return _queue_urls[name]
-
-
-def encode(jobs: list[CheckJob]) -> str:
-    return json.dumps({"jobs": [asdict(j) for j in jobs]}, separators=(",", ":"))
-
-
-def decode(body: str) -> list[CheckJob]:
-    return [CheckJob(**job) for job in json.loads(body)["jobs"]]
 
 
 def send_jobs(jobs: list[CheckJob], now_epoch: float) -> int:

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 
 from chalice import Blueprint
 
-from chalicelib import dispatch, evaluator, observability, results
+from chalicelib import check_requests, evaluator, observability, results
 from chalicelib.checkers import CheckDeps, CheckResult, run_check
-from chalicelib.dispatch import CheckJob
+from chalicelib.check_requests import CheckJob
 from chalicelib.models.monitors import parse_monitor
 from chalicelib.netguard import OutboundGuard, make_http_client, make_ssl_context
 from chalicelib.runtime import runtime
@@ -106,7 +106,7 @@ def process_batch(records: list[tuple[str, str]], deps_factory=None) -> dict:
     jobs_of: dict[str, list[CheckJob]] = {}
     for message_id, body in records:
         try:
-            jobs_of[message_id] = dispatch.decode(body)
+            jobs_of[message_id] = check_requests.decode(body)
         except (ValueError, KeyError, TypeError):
             log.exception("undecodable check message %s", message_id)
             failed.add(message_id)
@@ -160,5 +160,5 @@ for _region in settings.check_regions:
     # Module attribute too: Lambda resolves handlers by module path and name, and calls them with
     # (event, context) — so the attribute must be Chalice's wrapper, not the bare function.
     globals()[_handler.__name__] = bp.on_sqs_message(
-        queue=dispatch.queue_name(_region), batch_size=10)(_handler)
+        queue=check_requests.queue_name(_region), batch_size=10)(_handler)
 
