@@ -145,6 +145,20 @@ class LocalStack:
             return error.code, dict(error.headers), error.read()
 
 
+
+def create(stack: LocalStack, path: str, body: dict, status: int = 201) -> dict:
+    """POST `body` with the stack's key; the answer, after asserting its status."""
+    answer, created = stack.request("POST", path, key=stack.key, body=body)
+    assert answer == status, (path, created)
+    return created
+
+
+def get(stack: LocalStack, path: str) -> Any:
+    """GET with the stack's key; the body of the 200 it must be."""
+    status, body = stack.request("GET", path, key=stack.key)
+    assert status == 200, (path, body)
+    return body
+
 def wait_until(predicate, timeout: float = 15.0) -> bool:
     deadline = time.monotonic() + timeout
     while not predicate():

@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from conftest import LocalStack, wait_until
+from conftest import LocalStack, create, wait_until
 from targets import HttpTarget, SmtpSink, WebhookReceiver
 
 
@@ -17,12 +17,6 @@ def world(tmp_path_factory):
     stack.stop()
     for thing in (target, hook, flaky, smtp):
         thing.stop()
-
-
-def create(stack, path, body):
-    status, created = stack.request("POST", path, key=stack.key, body=body)
-    assert status == 201, created
-    return created
 
 
 def check_now(stack, monitor_id):

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from conftest import wait_until
+from conftest import create, wait_until
 from targets import HttpTarget, WebhookReceiver
 
 
@@ -16,12 +16,6 @@ def receivers():
     yield made
     for each in made:
         each.stop()
-
-
-def create(stack, path, body):
-    status, created = stack.request("POST", path, key=stack.key, body=body)
-    assert status == 201, (path, created)
-    return created
 
 
 def check_now(stack, monitor_id):

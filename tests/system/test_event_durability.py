@@ -12,7 +12,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from conftest import LocalStack, wait_until
+from conftest import LocalStack, create, wait_until
 from targets import HttpTarget, WebhookReceiver
 
 EVENTS = ("monitor.down", "incident.created")
@@ -60,12 +60,6 @@ def dynamodb_pid(stack: LocalStack) -> int:
         if int(fields[1]) == stack.process.pid and b"DynamoDBLocal.jar" in command:
             return int(stat.parent.name)
     raise AssertionError("no DynamoDB Local child of the stack")
-
-
-def create(stack, path, body):
-    status, created = stack.request("POST", path, key=stack.key, body=body)
-    assert status == 201, created
-    return created
 
 
 def monitors_watched_by(stack, hook, target, count):

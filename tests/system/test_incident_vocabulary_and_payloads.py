@@ -10,7 +10,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from conftest import LocalStack, wait_until
+from conftest import LocalStack, create, get, wait_until
 from targets import HttpTarget, SmtpSink, WebhookReceiver
 
 INCIDENT_EVENTS = ["incident.created", "incident.resolved"]
@@ -32,18 +32,6 @@ def hook():
     receiver = WebhookReceiver()
     yield receiver
     receiver.stop()
-
-
-def create(stack, path, body):
-    status, created = stack.request("POST", path, key=stack.key, body=body)
-    assert status == 201, (path, created)
-    return created
-
-
-def get(stack, path):
-    status, body = stack.request("GET", path, key=stack.key)
-    assert status == 200, (path, body)
-    return body
 
 
 def check_now(stack, monitor_id):

@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from conftest import LocalStack, wait_until
+from conftest import LocalStack, create, wait_until
 from mailcheck import HOSTILE, assert_ours
 from targets import HttpTarget, SmtpSink, WebhookReceiver
 
@@ -26,12 +26,6 @@ def world(tmp_path_factory):
     stack.stop()
     for thing in (target, hook, smtp):
         thing.stop()
-
-
-def create(stack, path, body, status=201):
-    answer, created = stack.request("POST", path, key=stack.key, body=body)
-    assert answer == status, created
-    return created
 
 
 def check_now(stack, monitor_id):

@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from conftest import wait_until
+from conftest import get, wait_until
 from targets import HttpTarget
 
 
@@ -14,12 +14,6 @@ def target():
     server = HttpTarget().start()
     yield server
     server.stop()
-
-
-def get(stack, path):
-    status, body = stack.request("GET", path, key=stack.key)
-    assert status == 200, body
-    return body
 
 
 def create(stack, body):

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO_ROOT, LocalStack, wait_until
+from conftest import LocalStack, REPO_ROOT, create, wait_until
 from targets import HttpTarget, SmtpSink
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -28,12 +28,6 @@ def world(tmp_path_factory):
     stack.stop()
     target.stop()
     smtp.stop()
-
-
-def create(stack, path, body):
-    status, created = stack.request("POST", path, key=stack.key, body=body)
-    assert status == 201, created
-    return created
 
 
 def status_of(stack, monitor_id):
