@@ -137,12 +137,12 @@ test: infra-deps
 
 # ---- Fuzzing (issue E12) ------------------------------------------------------------------------
 # make fuzz   the property tests with many more examples (HYPOTHESIS_PROFILE=nightly, registered in
-#             tests/unit/test_properties.py), then the schema fuzzer with more examples and its
+#             tests/properties/test_properties.py), then the schema fuzzer with more examples and its
 #             coverage phase (boundary values, undeclared methods), which make test leaves out.
 FUZZ_SCHEMATHESIS_EXAMPLES ?= 500
 .PHONY: fuzz
 fuzz: deps
-	HYPOTHESIS_PROFILE=nightly $(PY) -m pytest -p no:cacheprovider -q tests/unit/test_properties.py
+	HYPOTHESIS_PROFILE=nightly $(PY) -m pytest -p no:cacheprovider -q tests/properties/test_properties.py
 	@if [ -f tests/system/test_schemathesis.py ]; then \
 	  ENORI_SCHEMATHESIS_EXAMPLES=$(FUZZ_SCHEMATHESIS_EXAMPLES) \
 	  ENORI_SCHEMATHESIS_PHASES=examples,coverage,fuzzing $(PY) -m pytest -p no:cacheprovider -q \

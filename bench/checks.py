@@ -1,7 +1,7 @@
 """Check throughput of the real worker code (E11).
 
 Website monitors against a local asyncio HTTP/1.1 server running in its own process, through
-`chalicelib.workers.checks.run_jobs` (the check phase: guard, pooled httpx client, checker), with
+`chalicelib.checks.worker.run_jobs` (the check phase: guard, pooled httpx client, checker), with
 and without 50 ms of server latency. Beside it, in the same run and against the same target, a
 minimal raw-asyncio client (open_connection, keep-alive, same concurrency): our throughput is
 printed as a ratio of it. Then the recording phase (`checks.record`: result, rollup, telemetry,
@@ -41,7 +41,7 @@ def _current_rss_mb() -> float:
 def _monitor_items(n: int, url: str) -> list:
     from datetime import datetime, timezone
 
-    from chalicelib.models.monitors import monitor_defaults_dump, parse_monitor
+    from chalicelib.monitors.models import monitor_defaults_dump, parse_monitor
     from chalicelib.storage.monitors import MonitorItem
 
     body = parse_monitor({"name": "bench", "type": "Website", "url": url, "regions": ["UsEast"],
@@ -54,7 +54,7 @@ def _monitor_items(n: int, url: str) -> list:
 
 
 def _jobs(items: list, slot: int) -> list:
-    from chalicelib.dispatch import CheckJob
+    from chalicelib.bus.dispatch import CheckJob
 
     return [(CheckJob(m.account_id, m.monitor_id, slot, "UsEast"), m) for m in items]
 
@@ -62,7 +62,7 @@ def _jobs(items: list, slot: int) -> list:
 def _allow_private(concurrency: int | None) -> None:
     import dataclasses
 
-    from chalicelib.workers import checks
+    from chalicelib.checks import worker as checks
 
     checks.settings = dataclasses.replace(checks.settings, allow_private_targets=True)
     if concurrency:   # an experiment only: the shipped constant is not changed
@@ -81,8 +81,8 @@ def _measure(run) -> dict:
 def child_enori(n: int, port: int, path: str, concurrency: int | None) -> dict:
     import asyncio
 
-    from chalicelib.netguard import make_ssl_context
-    from chalicelib.workers import checks
+    from chalicelib.kernel.netguard import make_ssl_context
+    from chalicelib.checks import worker as checks
 
     _allow_private(concurrency)
     url = f"http://127.0.0.1:{port}{path}"
@@ -128,12 +128,12 @@ def child_record(n: int) -> dict:
     from common.moto_env import create_everything
 
     with mock_aws():
-        from chalicelib.accounts import create_account
-        from chalicelib.checkers import CheckResult
-        from chalicelib.clock import FakeClock
-        from chalicelib.runtime import runtime
+        from chalicelib.accounts.service import create_account
+        from chalicelib.checks.family import CheckResult
+        from chalicelib.kernel.clock import FakeClock
+        from chalicelib.kernel.runtime import runtime
         from chalicelib.storage.monitors import MonitorItem
-        from chalicelib.workers import checks
+        from chalicelib.checks import worker as checks
 
         create_everything()
         clock = runtime.clock = FakeClock(datetime(2026, 3, 24, 10, 0, 5, tzinfo=timezone.utc))
@@ -193,7 +193,7 @@ def main(argv=None) -> dict:
     args = parse_args(__doc__.splitlines()[0], argv)
     sizes = [200, 1000] if args.quick else [1000, 5000]
     record_n = 100 if args.quick else 300
-    from chalicelib.workers import checks
+    from chalicelib.checks import worker as checks
 
     process, port = start_target()
     rows = []

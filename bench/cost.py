@@ -56,11 +56,11 @@ ROLLUP_WINDOW_HOURS = 719
 
 
 def _setup(n: int, regions: list[str], channel: bool = False):
-    from chalicelib import monitors
-    from chalicelib.accounts import create_account
-    from chalicelib.clock import FakeClock
-    from chalicelib.models.monitors import parse_monitor
-    from chalicelib.runtime import runtime
+    from chalicelib.monitors import service as monitors
+    from chalicelib.accounts.service import create_account
+    from chalicelib.kernel.clock import FakeClock
+    from chalicelib.monitors.models import parse_monitor
+    from chalicelib.kernel.runtime import runtime
     from chalicelib.storage import control
     from chalicelib.storage.monitors import MonitorItem
 
@@ -68,7 +68,7 @@ def _setup(n: int, regions: list[str], channel: bool = False):
     account = create_account("bench", "Business", clock.now(), extra_monitors=n)
     channel_ids = []
     if channel:
-        from chalicelib.channels import create_channel, parse_channel
+        from chalicelib.channels.service import create_channel, parse_channel
 
         hook = create_channel(account, parse_channel({"name": "hook", "type": "Webhook",
                                                       "webhookUrl": "https://hooks.example.com/x"}),
@@ -91,8 +91,8 @@ def _setup(n: int, regions: list[str], channel: bool = False):
 
 
 def _stub_checks(failing: set[str]):
-    from chalicelib.checkers import CheckResult
-    from chalicelib.workers import checks
+    from chalicelib.checks.family import CheckResult
+    from chalicelib.checks import worker as checks
 
     async def instant(config, deps):
         down = getattr(config, "name", "") in failing
@@ -143,7 +143,7 @@ def _batches(entries: list[dict]) -> list[list[dict]]:
 
 def _run_worker(batches: list[list[dict]], counter, sample: int | None, rng) -> int:
     """Run the worker on a sample of the batches; returns the number run."""
-    from chalicelib.workers.checks import process_batch
+    from chalicelib.checks.worker import process_batch
 
     chosen = batches if sample is None or sample >= len(batches) else batches[:sample]
     with counter.installed():
@@ -233,8 +233,8 @@ def simulate_outages(m: int, minutes: int = 6) -> dict:
     """Extra requests of one outage (3 failing checks, then OK), over an all-OK twin world."""
     from moto import mock_aws
 
-    from chalicelib import alerting
-    from chalicelib.alerting.base import DeliveryOutcome
+    from chalicelib.channels import family as alerting
+    from chalicelib.channels.kinds.base import DeliveryOutcome
     from common.moto_env import create_everything
 
     async def sent_ok(config, event, context):
@@ -245,8 +245,8 @@ def simulate_outages(m: int, minutes: int = 6) -> dict:
         with mock_aws():
             create_everything()
             from app import app
-            from chalicelib import delivery
-            from chalicelib.workers import incident_events
+            from chalicelib.notify import delivery
+            from chalicelib.incidents import handlers as incident_events
 
             clock, items = _setup(m, ["UsEast"], channel=True)
             alerting.SENDERS["webhook"] = sent_ok

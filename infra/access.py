@@ -17,11 +17,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 # module reached -> what it needs besides tables
-PUBLISHES_EVENTS = "chalicelib.events"
-SENDS_CHECK_JOBS = "chalicelib.dispatch"
-SENDS_RETRIES = "chalicelib.delivery"
-SENDS_EMAIL = "chalicelib.alerting.email"
-REDRIVES_DEAD_LETTERS = "chalicelib.dead_letters"
+PUBLISHES_EVENTS = "chalicelib.bus.events"
+SENDS_CHECK_JOBS = "chalicelib.bus.dispatch"
+SENDS_RETRIES = "chalicelib.notify.delivery"
+SENDS_EMAIL = "chalicelib.channels.kinds.email"
+REDRIVES_DEAD_LETTERS = "chalicelib.bus.dead_letters"
 API_HANDLER = "APIHandler"      # the API function's name (Chalice's)
 
 
@@ -109,7 +109,7 @@ def function_roots(chalice_app, api_name: str = API_HANDLER) -> dict[str, list[s
 def function_reach(chalice_app, api_name: str = API_HANDLER) -> dict[str, dict]:
     """Each function -> what it may touch, as plain data (tables without the stage's prefix):
     what `scripts/function-reach.py` prints and the checked-in reach snapshot holds."""
-    from chalicelib.settings import settings
+    from chalicelib.kernel.settings import settings
 
     prefix = settings.table_name("")
     reach = {}

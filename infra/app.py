@@ -36,10 +36,10 @@ def build(env: dict | None = None, outdir: str | None = None):
     # (for the region names): reload them with this stage's, before anything else imports them.
     os.environ.update(config.environment())
     os.environ.pop("ENORI_HOME_REGION", None)
-    import chalicelib.settings as settings_module
+    import chalicelib.kernel.settings as settings_module
 
     loaded = {m for m in sys.modules if m.startswith("chalicelib.")}
-    assert loaded == {"chalicelib.settings"}, f"imported before the stage was set: {loaded}"
+    assert loaded == {"chalicelib.kernel.settings"}, f"imported before the stage was set: {loaded}"
     settings_module.settings = settings_module.load_settings()
     # Chalice's packager builds (never calls) a boto client to name service principals.
     os.environ.setdefault("AWS_DEFAULT_REGION", config.home_region)

@@ -1,7 +1,7 @@
 """First account of a deployed stage: `python -m infra.bootstrap --stage dev [--region us-east-1]`.
 
 Creates a Business account with a full-access API key in the stage's (deployed) tables and prints
-the key once — the same `chalicelib.accounts.bootstrap_account` the local stack runs on first
+the key once — the same `chalicelib.accounts.service.bootstrap_account` the local stack runs on first
 start. The API key HMAC secret is read from Secrets Manager (`enori-<stage>/api-key-secret`, made
 by the home stack), so the key works against the deployed API. Run it once per stage: every run
 creates another account.
@@ -19,7 +19,7 @@ def secret_name(stage: str) -> str:
 
 def configure(stage: str, region: str, env=os.environ) -> None:
     """Point chalicelib at the stage (its settings are read once, at first import)."""
-    loaded = sys.modules.get("chalicelib.settings")
+    loaded = sys.modules.get("chalicelib.kernel.settings")
     if loaded is not None and loaded.settings.resource_prefix != f"enori-{stage}":
         raise RuntimeError("chalicelib was imported for another stage before this one")
     env.update({"ENORI_STAGE": stage, "ENORI_RESOURCE_PREFIX": f"enori-{stage}",
@@ -40,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="the stage's home region (default: HOME_REGION, AWS_REGION)")
     args = parser.parse_args(argv)
     configure(args.stage, args.region)
-    from chalicelib.accounts import bootstrap_account
+    from chalicelib.accounts.service import bootstrap_account
 
     key = bootstrap_account()
     print(f"Account created in stage {args.stage} ({args.region}). Full-access API key, shown "

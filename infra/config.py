@@ -2,14 +2,14 @@
 
 Read from the environment (`STAGE`, `REGIONS`, `HOME_REGION`, `MAIL_FROM`, `PUBLIC_BASE_URL`),
 falling back to `cdk.json` context, then to defaults. Check regions use the API's names
-(`UsEast`, `EuWest`, ...); `chalicelib.settings.AWS_REGION_OF` maps them to AWS regions.
+(`UsEast`, `EuWest`, ...); `chalicelib.kernel.settings.AWS_REGION_OF` maps them to AWS regions.
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 
-from chalicelib.settings import AWS_REGION_OF
+from chalicelib.kernel.settings import AWS_REGION_OF
 
 STAGE_PATTERN = re.compile(r"^[a-z][a-z0-9-]{1,20}$")
 
@@ -41,7 +41,7 @@ class DeployConfig:
         return tuple(r for r in self.check_regions if AWS_REGION_OF[r] != self.home_region)
 
     def environment(self) -> dict[str, str]:
-        """The variables `chalicelib.settings` reads, as this deployment sets them."""
+        """The variables `chalicelib.kernel.settings` reads, as this deployment sets them."""
         return {
             "ENORI_STAGE": self.stage,
             "ENORI_RESOURCE_PREFIX": self.resource_prefix,

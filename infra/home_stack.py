@@ -62,7 +62,9 @@ class HomeStack(Stack):
     def __init__(self, scope: Construct, id: str, *, config: DeployConfig, chalice_app,
                  **kwargs) -> None:
         super().__init__(scope, id, **kwargs)
-        from chalicelib import delivery, dispatch, events, observability
+        from chalicelib.notify import delivery
+        from chalicelib.bus import dispatch, events
+        from chalicelib.kernel import observability
 
         self.config = config
         retain = config.stage == "prod"
@@ -178,7 +180,7 @@ class HomeStack(Stack):
 
     def add_dashboard(self, remote: list[tuple[list, list]]) -> None:
         """The stage's dashboard, once the region stacks are known."""
-        from chalicelib import observability
+        from chalicelib.kernel import observability
 
         functions, dlqs = list(self.remote_watch[0]), list(self.remote_watch[1])
         for fns, qs in remote:

@@ -1,6 +1,6 @@
 """The stage's CloudWatch dashboard and alarms.
 
-Custom metrics come from the functions as Embedded Metric Format lines (chalicelib.observability),
+Custom metrics come from the functions as Embedded Metric Format lines (chalicelib.kernel.observability),
 namespace `Enori/<stage>`, dimensions Region or Status only — never a monitor id.
 """
 from __future__ import annotations

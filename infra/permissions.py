@@ -63,7 +63,7 @@ def grant_needs(role: iam.Role, stack: Stack, needs: Needs, *, home_region: str,
             sid="SendAlertRetries", actions=SEND_ACTIONS,
             resources=[queue_arn(stack, home_region, retry_queue)]))
     if needs.redrives_dead_letters:   # the alert retries' DLQ back into the retry queue
-        from chalicelib.dead_letters import dlq_name_of
+        from chalicelib.bus.dead_letters import dlq_name_of
 
         role.add_to_policy(iam.PolicyStatement(
             sid="RedriveDeadLetters", actions=CONSUME_ACTIONS + ["sqs:GetQueueUrl"],

@@ -25,7 +25,8 @@ class CheckRegionStack(Stack):
     def __init__(self, scope: Construct, id: str, *, config: DeployConfig, check_region: str,
                  deployment_zip: str, worker: dict, **kwargs) -> None:
         super().__init__(scope, id, **kwargs)
-        from chalicelib import delivery, dispatch, events
+        from chalicelib.notify import delivery
+        from chalicelib.bus import dispatch, events
 
         name = dispatch.queue_name(check_region)
         self.queue, self.dlq = queues.add_queue(

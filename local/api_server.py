@@ -32,7 +32,7 @@ from gunicorn.glogging import Logger
 from gunicorn.workers.gthread import ThreadWorker
 
 from local.dynamodb_local import REPO_ROOT, _die_with_parent, _signal_group
-from chalicelib.errors import ProtocolError
+from chalicelib.kernel.errors import ProtocolError
 from local.http_server import MAX_BODY_BYTES, WsgiApi
 from local.logs import DATE_FORMAT, LOG_FORMAT, EscapingFormatter, configure_logging
 

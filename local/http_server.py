@@ -19,8 +19,13 @@ from urllib.parse import quote, urlsplit
 from chalice.config import Config
 from chalice.local import LocalChalice, LocalGateway, LocalGatewayException, RouteMatcher
 
-from chalicelib.errors import (EnoriError, MethodNotAllowedError, NotFoundError,
-                               PayloadTooLargeError, RequestTimeoutError)
+from chalicelib.kernel.errors import (
+    EnoriError,
+    MethodNotAllowedError,
+    NotFoundError,
+    PayloadTooLargeError,
+    RequestTimeoutError,
+)
 
 log = logging.getLogger("local.api")
 

@@ -36,8 +36,8 @@ def find_local_account() -> str | None:
 
 def saved_key_problem(key_path: Path) -> str | None:
     """Why the saved bootstrap key cannot be used (missing, revoked), or None if it can."""
-    from chalicelib import apikeys
-    from chalicelib.errors import UnauthorizedError
+    from chalicelib.accounts import keys as apikeys
+    from chalicelib.kernel.errors import UnauthorizedError
 
     if not key_path.exists():
         return f"{key_path} is missing"
@@ -58,8 +58,8 @@ def create_key(data_dir: Path, scopes: list[str], name: str = DEFAULT_KEY_NAME) 
                          "and its first key on its first start.")
     with _dynamodb_of(data_dir) as endpoint:
         export_storage_settings(endpoint, data_dir)
-        from chalicelib.apikeys import issue_key
-        from chalicelib.clock import SystemClock
+        from chalicelib.accounts.keys import issue_key
+        from chalicelib.kernel.clock import SystemClock
 
         account_id = find_local_account()
         if account_id is None:
@@ -71,7 +71,7 @@ def create_key(data_dir: Path, scopes: list[str], name: str = DEFAULT_KEY_NAME) 
 
 
 def _save_as_bootstrap_key_if_unusable(key_path: Path, full_key: str, scopes: list[str]) -> None:
-    from chalicelib.scopes import is_full_access
+    from chalicelib.http.scopes import is_full_access
     from local.stack import write_private
 
     problem = saved_key_problem(key_path)

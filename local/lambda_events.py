@@ -8,7 +8,7 @@ from typing import Any
 
 from chalice.local import LambdaContext
 
-from chalicelib.clock import iso
+from chalicelib.kernel.clock import iso
 
 LOCAL_ACCOUNT_ID = "123456789012"
 # Lambda's maximum; local handlers are not cut short, but code that budgets time sees a sane value.

@@ -10,7 +10,7 @@ import logging
 import re
 import sys
 
-from chalicelib.observability import guard_log_output
+from chalicelib.kernel.observability import guard_log_output
 
 LOG_FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
 DATE_FORMAT = "%H:%M:%S"

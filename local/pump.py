@@ -19,7 +19,7 @@ from typing import Any, Callable
 
 from chalice.app import ScheduledEventConfig, SNSEventConfig, SQSEventConfig
 
-from chalicelib.clock import SystemClock
+from chalicelib.kernel.clock import SystemClock
 from local.aws_local import queue_arn, queue_name_of, sns_pump_queue_name, subscribe_pump_queue
 from local.lambda_events import lambda_context, scheduled_event, sns_record, sqs_record
 from local.schedules import expression_text, next_fire_time

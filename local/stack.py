@@ -142,7 +142,7 @@ class LocalStack:
         """The first start creates the account and its key; later ones reuse the saved key. A
         missing or revoked key never creates a second account: the data stays with the first,
         and `make key` issues a new key for it."""
-        from chalicelib.accounts import bootstrap_account
+        from chalicelib.accounts.service import bootstrap_account
 
         from local.keys import find_local_account, saved_key_problem
 

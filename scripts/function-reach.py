@@ -1,6 +1,6 @@
 """What each Lambda function may touch (its IAM grants, as `infra/access.py` derives them from
 the code the function can run): a Markdown table, or with --json the data of the checked-in
-snapshot (tests/unit/function_reach.json; regenerate it with --json after a deliberate change).
+snapshot (tests/architecture/function_reach.json; regenerate it with --json after a deliberate change).
 Usage: .venv/bin/python scripts/function-reach.py [--json]
 """
 from __future__ import annotations

@@ -41,9 +41,9 @@ class Api:
 
 def make_account(plan: str = "Business", scopes=("*",), **addons):
     """A new account and a key on it; returns (account_id, full key)."""
-    from chalicelib.accounts import create_account
-    from chalicelib.apikeys import issue_key
-    from chalicelib.runtime import runtime
+    from chalicelib.accounts.service import create_account
+    from chalicelib.accounts.keys import issue_key
+    from chalicelib.kernel.runtime import runtime
 
     now = runtime.clock.now()
     account = create_account("Test", plan, now, **addons)

@@ -7,9 +7,9 @@ def create_queues_and_topics():
     from chalice.app import SNSEventConfig, SQSEventConfig
 
     from app import app
-    from chalicelib import dispatch
-    from chalicelib.runtime import runtime
-    from chalicelib.settings import settings
+    from chalicelib.bus import dispatch
+    from chalicelib.kernel.runtime import runtime
+    from chalicelib.kernel.settings import settings
 
     dispatch._queue_urls.clear()
     region_of = {dispatch.queue_name(r): r for r in settings.check_regions}

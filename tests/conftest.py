@@ -28,7 +28,7 @@ def moto_session():
     (creating 30 tables per test cost more than most tests)."""
     from moto import mock_aws
 
-    from chalicelib.runtime import runtime
+    from chalicelib.kernel.runtime import runtime
     from chalicelib.storage.tables import create_tables
 
     with mock_aws():
@@ -42,8 +42,8 @@ def moto_session():
 @pytest.fixture
 def aws(moto_session):
     """moto with every table empty; the runtime clock reset afterwards."""
-    from chalicelib.clock import SystemClock
-    from chalicelib.runtime import runtime
+    from chalicelib.kernel.clock import SystemClock
+    from chalicelib.kernel.runtime import runtime
 
     empty_everything()
     yield
@@ -52,8 +52,8 @@ def aws(moto_session):
 
 @pytest.fixture
 def clock(aws):
-    from chalicelib.clock import FakeClock
-    from chalicelib.runtime import runtime
+    from chalicelib.kernel.clock import FakeClock
+    from chalicelib.kernel.runtime import runtime
 
     runtime.clock = FakeClock()
     return runtime.clock
@@ -78,8 +78,10 @@ def private_ok(monkeypatch):
     (production refuses private addresses; the local stack allows them by configuration)."""
     import dataclasses
 
-    from chalicelib import channels, delivery, monitors
-    from chalicelib.workers import checks
+    from chalicelib.channels import service as channels
+    from chalicelib.notify import delivery
+    from chalicelib.monitors import service as monitors
+    from chalicelib.checks import worker as checks
 
     for module in (channels, delivery, checks, monitors):
         monkeypatch.setattr(module, "settings",

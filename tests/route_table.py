@@ -1,13 +1,13 @@
-"""The route table (`chalicelib.api.http.ROUTES`) as the generated API suites walk it
-(`tests/api/test_tenant_walls.py`, `tests/api/test_scope_matrix.py`)."""
+"""The route table (`chalicelib.http.endpoint.ROUTES`) as the generated API suites walk it
+(`tests/http/test_tenant_walls.py`, `tests/http/test_scope_matrix.py`)."""
 from __future__ import annotations
 
 import re
 import secrets
 
 import app  # noqa: F401  (registers every route)
-from chalicelib.api.http import ROUTES
-from chalicelib.ids import PATH_ID_PREFIXES, new_id
+from chalicelib.http.endpoint import ROUTES
+from chalicelib.kernel.ids import PATH_ID_PREFIXES, new_id
 
 PRIVATE = [r for r in ROUTES if not r["public"]]
 PUBLIC = [r for r in ROUTES if r["public"]]
@@ -55,6 +55,6 @@ def unknown_private_params() -> set[str]:
 
 
 UNKNOWN_PARAM_MESSAGE = ("path parameters {names} are new: add their id prefix to "
-                         "PATH_ID_PREFIXES in chalicelib/ids.py (or a reason to NOT_IDS in "
+                         "PATH_ID_PREFIXES in chalicelib/kernel/ids.py (or a reason to NOT_IDS in "
                          "tests/route_table.py), and build one object of that kind for account B "
-                         "in tests/api/test_tenant_walls.py")
+                         "in tests/http/test_tenant_walls.py")

@@ -2,7 +2,7 @@
 DynamoDB capacity units they consume.
 
 botocore's `BaseClient._make_api_call` is the one place every boto3 and PynamoDB call goes
-through (tests/workers/test_scheduler.py patches it the same way). Capacity is estimated from
+through (tests/checks/test_scheduler.py patches it the same way). Capacity is estimated from
 item sizes in the wire format, with DynamoDB's published rounding (on-demand bills the same
 units): a write is 1 WCU per started KB of the item (PutItem: the item; UpdateItem: the item
 after the update, which PynamoDB asks for with ReturnValues=ALL_NEW; a transaction counts

@@ -7,8 +7,8 @@ def create_queues_and_topics() -> None:
     from chalice.app import SNSEventConfig, SQSEventConfig
 
     from app import app
-    from chalicelib import dispatch
-    from chalicelib.runtime import runtime
+    from chalicelib.bus import dispatch
+    from chalicelib.kernel.runtime import runtime
 
     dispatch._queue_urls.clear()
     for source in app.event_sources:
@@ -19,7 +19,7 @@ def create_queues_and_topics() -> None:
 
 
 def create_everything() -> None:
-    from chalicelib.runtime import runtime
+    from chalicelib.kernel.runtime import runtime
     from chalicelib.storage.tables import create_tables
 
     runtime.reset_clients()

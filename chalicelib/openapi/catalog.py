@@ -2,30 +2,31 @@
 body, its query parameters, its success body and its examples. Keys are (method, Chalice path).
 
 A POST or PUT route missing from both BODIES and NO_BODY is listed by `document.undocumented`,
-and tests/unit/test_openapi.py fails naming it: a new write route cannot skip the document.
+and tests/openapi/test_openapi.py fails naming it: a new write route cannot skip the document.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
-from chalicelib import badges, stats
-from chalicelib.api import alerts as alerts_api
-from chalicelib.api.http import DEFAULT_LIMIT, MAX_LIMIT
-from chalicelib.api.reports import FORMATS, ReportCreate
-from chalicelib.models.escalation_policies import EscalationPolicyIn
-from chalicelib.models.fields import MONITOR_TYPES
-from chalicelib.models.incidents import IncidentCreate, IncidentResolve, IncidentUpdateCreate
-from chalicelib.models.keys import ApiKeyCreate
-from chalicelib.models.alerts import AlertRuleIn
-from chalicelib.models.maintenance import MaintenanceWindowIn
-from chalicelib.models.monitors import MonitorIn
-from chalicelib.models.status_pages import StatusPageIn
-from chalicelib.models.teams import MemberIn, TeamIn
+from chalicelib.status_pages import badges
+from chalicelib.checks import stats
+from chalicelib.notify import routes as alerts_api
+from chalicelib.http.endpoint import DEFAULT_LIMIT, MAX_LIMIT
+from chalicelib.reports.routes import FORMATS, ReportCreate
+from chalicelib.rules.escalation_policy_models import EscalationPolicyIn
+from chalicelib.kernel.fields import MONITOR_TYPES
+from chalicelib.incidents.models import IncidentCreate, IncidentResolve, IncidentUpdateCreate
+from chalicelib.accounts.models import ApiKeyCreate
+from chalicelib.channels.models import AlertRuleIn
+from chalicelib.maintenance.models import MaintenanceWindowIn
+from chalicelib.monitors.models import MonitorIn
+from chalicelib.status_pages.models import StatusPageIn
+from chalicelib.accounts.team_models import MemberIn, TeamIn
 from chalicelib.openapi import examples, schemas
-from chalicelib.settings import REGION_NAMES
+from chalicelib.kernel.settings import REGION_NAMES
 from chalicelib.storage.incidents import FILTER_STATUSES as INCIDENT_STATUSES
-from chalicelib.subscriptions import SubscribeIn
+from chalicelib.status_pages.subscriptions import SubscribeIn
 
 JSON = "application/json"
 FORM = "application/x-www-form-urlencoded"

@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel, TypeAdapter
 
-from chalicelib import ratelimits, scopes
+from chalicelib.http import ratelimits, scopes
 from chalicelib.openapi import catalog, examples, schemas, v30
 
 OPENAPI_VERSION = "3.1.0"
@@ -129,7 +129,7 @@ def undocumented(routes: list[dict]) -> list[str]:
 def document_json(version: str = OPENAPI_VERSION) -> str:
     """The document of every route the app declares, in OpenAPI `version` (3.1.0, or 3.0.3:
     `v30.downgrade` of the same document), serialised once per process."""
-    from chalicelib.api.http import ROUTES
+    from chalicelib.http.endpoint import ROUTES
 
     document = build_document(ROUTES)
     if version == v30.OPENAPI_30:

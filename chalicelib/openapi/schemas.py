@@ -15,8 +15,8 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import BaseModel, ConfigDict, Field, create_model
 from pydantic.alias_generators import to_camel
 
-from chalicelib import alerting
-from chalicelib.models.alerts import AlertChannelHead
+from chalicelib.channels import family as alerting
+from chalicelib.channels.models import AlertChannelHead
 
 
 class OutModel(BaseModel):

@@ -7,7 +7,7 @@ from typing import Any
 
 from pynamodb.exceptions import DeleteError, PutError, UpdateError
 
-from chalicelib.settings import settings
+from chalicelib.kernel.settings import settings
 
 
 def table_meta(name: str) -> type:

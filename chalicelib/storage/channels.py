@@ -6,7 +6,7 @@ Access patterns:
 - list an account's channels: Query(account_id)
 - the channels an event reaches, or which referenced ids exist: BatchGetItem of
   (account_id, channel_id) keys, consistent, so a channel created a moment ago counts
-- create / delete: a transaction with the account's `alert_channels_count` (chalicelib/channels.py)
+- create / delete: a transaction with the account's `alert_channels_count` (chalicelib/channels/service.py)
 """
 from __future__ import annotations
 

@@ -6,7 +6,7 @@ Access patterns:
 - an account's windows (the API list, the evaluator's "is this monitor in maintenance", status
   pages): Query(account_id); the evaluator caches the answer per account for a few seconds
 - create / delete: a transaction with the account's `maintenance_windows_count`
-  (chalicelib/maintenance_windows.py)
+  (chalicelib/maintenance/service.py)
 """
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ class MaintenanceWindowItem(Model):
 
     @property
     def window(self) -> dict[str, Any]:
-        """The stored window with its id and name, as `chalicelib.maintenance` reads it."""
+        """The stored window with its id and name, as `chalicelib.maintenance.occurrences` reads it."""
         return {**json.loads(self.window_json or "{}"), "id": self.window_id, "name": self.name}
 
 

@@ -81,7 +81,7 @@ class MonitorItem(Model):
     last_checked_at = UTCDateTimeAttribute(null=True)
     uptime_percentage = NumberAttribute(default=100)
     # Sums of the 30-day uptime window's complete hours, taken at the start of `uptime_base_hour`
-    # (see chalicelib/results.py): each result then updates the uptime without reading rollups.
+    # (see chalicelib/checks/results.py): each result then updates the uptime without reading rollups.
     uptime_base_hour = NumberAttribute(null=True)
     uptime_base_checks = NumberAttribute(null=True)
     uptime_base_failures = NumberAttribute(null=True)

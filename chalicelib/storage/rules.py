@@ -3,7 +3,7 @@
 Access patterns:
 - get one rule of an account: GetItem(account_id, rule_id) — another account's id is not found
 - every rule of an account (the API list, and routing each event): Query(account_id); accounts
-  have few rules, so routing filters them in memory (chalicelib/alert_routing.py)
+  have few rules, so routing filters them in memory (chalicelib/rules/routing.py)
 """
 from __future__ import annotations
 

@@ -5,7 +5,7 @@ from pynamodb.connection import Connection
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.settings import settings
+from chalicelib.kernel.settings import settings
 
 _connection: Connection | None = None
 

@@ -52,12 +52,12 @@ def test_it_sets_visibility_timeouts_of_six_consumer_timeouts(home_template, reg
 def test_it_runs_each_check_region_worker_in_its_own_region(home_template, region_template):
     home_handlers = {f["Properties"]["Handler"]
                      for f in by_type(home_template, "AWS::Serverless::Function").values()}
-    assert "chalicelib.workers.checks.check_worker_useast" in home_handlers
-    assert "chalicelib.workers.checks.check_worker_euwest" not in home_handlers
+    assert "chalicelib.checks.worker.check_worker_useast" in home_handlers
+    assert "chalicelib.checks.worker.check_worker_euwest" not in home_handlers
     workers = list(by_type(region_template, "AWS::Lambda::Function").values())
     assert len(workers) == 1
     worker = workers[0]
-    assert worker["Properties"]["Handler"] == "chalicelib.workers.checks.check_worker_euwest"
+    assert worker["Properties"]["Handler"] == "chalicelib.checks.worker.check_worker_euwest"
     env = worker["Properties"]["Environment"]["Variables"]
     assert env["ENORI_HOME_REGION"] == "us-east-1"
     assert env["ENORI_PING_MODE"] == "tcp"

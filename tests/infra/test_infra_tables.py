@@ -3,7 +3,7 @@ point-in-time recovery, on-demand billing."""
 import pytest
 from aws_cdk.assertions import Match, Template
 
-from chalicelib.settings import settings
+from chalicelib.kernel.settings import settings
 from chalicelib.storage.tables import ALL_ITEMS
 
 

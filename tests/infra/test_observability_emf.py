@@ -1,11 +1,11 @@
-"""chalicelib.observability: EMF metric lines and JSON logs with the request id."""
+"""chalicelib.kernel.observability: EMF metric lines and JSON logs with the request id."""
 import json
 import logging
 from types import SimpleNamespace
 
 import pytest
 
-from chalicelib import observability
+from chalicelib.kernel import observability
 
 
 def test_it_writes_one_emf_line_per_call():

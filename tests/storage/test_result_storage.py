@@ -2,8 +2,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from chalicelib.checkers.base import CheckResult
-from chalicelib.results import record_result
+from chalicelib.checks.checkers.base import CheckResult
+from chalicelib.checks.results import record_result
 from chalicelib.storage import monitors as monitor_store
 from chalicelib.storage import results as store
 
@@ -21,9 +21,9 @@ def result_item(slot=SLOT, region="UsEast", ok=True, ms=120):
 @pytest.fixture
 def monitor(clock):
     """A Website monitor on a Pro account (60 days of retention)."""
-    from chalicelib.accounts import create_account
-    from chalicelib.models.monitors import parse_monitor
-    from chalicelib.monitors import create_monitor
+    from chalicelib.accounts.service import create_account
+    from chalicelib.monitors.models import parse_monitor
+    from chalicelib.monitors.service import create_monitor
 
     account = create_account("Test", "Pro", NOW)
     body = parse_monitor({"name": "site", "type": "Website", "url": "https://example.com"})
@@ -149,7 +149,7 @@ def test_it_sets_last_checked_without_touching_status_or_version(monitor):
 
 
 def test_it_never_resurrects_a_deleted_monitor(monitor):
-    from chalicelib.monitors import delete_monitor
+    from chalicelib.monitors.service import delete_monitor
 
     delete_monitor(monitor.account_id, monitor.monitor_id)
     assert record_result(monitor, CheckResult(ok=True), "UsEast", SLOT, NOW, 30) is True

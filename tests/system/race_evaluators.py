@@ -4,8 +4,8 @@ import json
 import sys
 import threading
 
-from chalicelib import evaluator
-from chalicelib.state_machine import Observation, Policy
+from chalicelib.status import evaluator
+from chalicelib.status.state_machine import Observation, Policy
 from chalicelib.storage.monitors import get_monitor
 
 account_id, monitor_id, threads = sys.argv[1], sys.argv[2], int(sys.argv[3])

@@ -1,1 +1,0 @@
-"""HTTP API: one blueprint per resource, all routes declared through `http.endpoint`."""

@@ -1,0 +1,61 @@
+"""Check requests on their way to the region queues (their format: `check_requests`).
+
+Requests of the same region and start second travel in one SQS message (up to
+JOBS_PER_MESSAGE), sent ten messages per SendMessageBatch call.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+
+from chalicelib.bus.check_requests import CheckJob, decode, encode, queue_name
+from chalicelib.bus.queues import _queue_urls, queue_url, region_sqs
+from chalicelib.kernel.runtime import runtime
+from chalicelib.kernel.settings import settings
+
+# What a sender needs, from here (the format and the URLs live below, for readers too).
+__all__ = ["CheckJob", "decode", "encode", "queue_name", "queue_url", "region_sqs", "runtime",
+           "_queue_urls", "send_jobs", "enqueue_now"]
+
+JOBS_PER_MESSAGE = 25
+MAX_DELAY_SECONDS = 900
+
+
+def send_jobs(jobs: list[CheckJob], now_epoch: float) -> int:
+    """Send jobs to their region queues, delayed until their slot; returns messages sent."""
+    groups: dict[tuple[str, int], list[CheckJob]] = defaultdict(list)
+    for job in jobs:
+        groups[(job.region, job.slot)].append(job)
+    by_region: dict[str, list[dict]] = defaultdict(list)
+    for (region, slot), group in sorted(groups.items()):
+        delay = min(MAX_DELAY_SECONDS, max(0, int(slot - now_epoch)))
+        for start in range(0, len(group), JOBS_PER_MESSAGE):
+            entry = {"Id": str(len(by_region[region])),
+                     "MessageBody": encode(group[start:start + JOBS_PER_MESSAGE]),
+                     "DelaySeconds": delay}
+            by_region[region].append(entry)
+    sent = 0
+    for region, entries in by_region.items():
+        sent += _send_batches(region, queue_url(queue_name(region), region), entries)
+    return sent
+
+
+def _send_batches(region: str, url: str, entries: list[dict]) -> int:
+    sqs = region_sqs(region)
+    for start in range(0, len(entries), 10):
+        batch = entries[start:start + 10]
+        response = sqs.send_message_batch(QueueUrl=url, Entries=batch)
+        if response.get("Failed"):
+            # Losing a check silently is worse than failing the tick: raise so it is retried.
+            raise RuntimeError(f"SQS refused {len(response['Failed'])} check messages: "
+                               f"{response['Failed'][0].get('Message')}")
+    return len(entries)
+
+
+def enqueue_now(account_id: str, monitor_id: str, regions: list[str],
+                now_epoch: float) -> list[str]:
+    """Check a monitor at once from each of its regions (check now, resume); the regions
+    queued (those this deployment serves)."""
+    jobs = [CheckJob(account_id, monitor_id, int(now_epoch), region, manual=True)
+            for region in regions if region in settings.check_regions]
+    send_jobs(jobs, now_epoch)
+    return [job.region for job in jobs]

@@ -1,0 +1,40 @@
+"""The events topic as its consumers see it: its name, the event types, the consumers an event
+waits for, and how a consumer reads and acknowledges a message. Publishing is `events`': a
+consumer that only reads imports this module, so it is granted no `sns:Publish`
+(infra/access.py grants it to whatever reaches `events`).
+"""
+from __future__ import annotations
+
+import functools
+import json
+
+from chalicelib.kernel.settings import settings
+from chalicelib.storage import events as store
+
+PUBLIC_EVENTS = ("monitor.down", "monitor.up", "monitor.degraded", "monitor.ssl_expiring",
+                 "incident.created", "incident.resolved")
+# The handlers subscribed to the events topic: an event is pending until each has acknowledged
+# it. A test holds this list equal to the app's SNS subscriptions.
+CONSUMERS = ("on_event_for_incidents", "deliver_events", "on_event_for_escalations",
+             "on_event_for_status_pages")
+
+
+def topic_name() -> str:
+    return settings.queue_name("events")
+
+
+def decode(message: str) -> dict:
+    return json.loads(message)
+
+
+def acknowledged(handler):
+    """Wrap an events-topic handler: once it has returned, its part of the event is done and
+    the outbox stops waiting for it (a handler that raises leaves the event pending)."""
+    @functools.wraps(handler)
+    def handle(event):
+        result = handler(event)
+        event_id = decode(event.message).get("id")
+        if event_id:        # a message with no id names no stored event
+            store.acknowledge(event_id, handler.__name__)
+        return result
+    return handle

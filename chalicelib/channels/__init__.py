@@ -1,0 +1,1 @@
+"""Alert channels: where alerts go. `kinds/` holds one module per channel type."""

@@ -1,0 +1,75 @@
+"""The alert channels family: one module per channel type, each with the same surface:
+
+- `async def send(channel_config, event, ctx: SendContext) -> DeliveryOutcome` (raises
+  `DeliveryError(permanent=...)`),
+- `def render(event, test=False)` — the pure payload (a dict; an `EmailMessage` for email),
+- a pydantic `<Type>ChannelConfig` model that validates a channel's config at save time.
+
+`SENDERS` and `VALIDATORS` map the API's channel type to them; `validate_config` is what the
+alert-channels API calls, `render` what previews and snapshot tests call.
+"""
+from __future__ import annotations
+
+from typing import Any, Awaitable, Callable
+
+from chalicelib.channels.kinds import discord, email, slack, msteams as teams, webhook
+from chalicelib.channels.kinds.base import (
+    DeliveryError,
+    DeliveryOutcome,
+    SendContext,
+    delivery_id_for,
+)
+from chalicelib.kernel.errors import ValidationError
+from chalicelib.channels.models import CHANNEL_TYPES
+from chalicelib.kernel.models import ApiModel
+from chalicelib.kernel.netguard import OutboundGuard
+
+__all__ = ["CHANNEL_TYPES", "DeliveryError", "DeliveryOutcome", "RENDERERS", "SENDERS",
+           "SendContext", "VALIDATORS", "delivery_id_for", "render", "validate_config"]
+
+Sender = Callable[[dict, dict, SendContext], Awaitable[DeliveryOutcome]]
+
+SENDERS: dict[str, Sender] = {
+    "Email": email.send,
+    "Slack": slack.send,
+    "Discord": discord.send,
+    "Teams": teams.send,
+    "Webhook": webhook.send,
+}
+VALIDATORS: dict[str, type[ApiModel]] = {
+    "Email": email.EmailChannelConfig,
+    "Slack": slack.SlackChannelConfig,
+    "Discord": discord.DiscordChannelConfig,
+    "Teams": teams.TeamsChannelConfig,
+    "Webhook": webhook.WebhookChannelConfig,
+}
+RENDERERS: dict[str, Callable[..., Any]] = {
+    "Email": email.render,
+    "Slack": slack.render,
+    "Discord": discord.render,
+    "Teams": teams.render,
+    "Webhook": webhook.render,
+}
+
+
+def canonical_type(channel_type: str) -> str:
+    """"slack" -> "Slack"; an unknown type is a 400 on the field `type`."""
+    by_lower = {name.lower(): name for name in CHANNEL_TYPES}
+    found = by_lower.get(str(channel_type).lower()) if channel_type is not None else None
+    if found is None:
+        raise ValidationError.for_field("type", f"must be one of {', '.join(CHANNEL_TYPES)}")
+    return found
+
+
+def validate_config(channel_type: str, data: dict, guard: OutboundGuard) -> dict:
+    """The snake_case config to store for a channel of `channel_type`, from the API's camelCase
+    `data`. Raises pydantic.ValidationError (field errors, `webhookUrl` included for a URL the
+    guard refuses to parse), chalicelib.kernel.errors.SsrfBlockedError for a URL aimed at a blocked
+    address, and chalicelib.kernel.errors.ValidationError for an unknown type."""
+    model = VALIDATORS[canonical_type(channel_type)]
+    return model.model_validate(data, context={"guard": guard}).model_dump(exclude_none=True)
+
+
+def render(channel_type: str, event: dict, test: bool = False) -> Any:
+    """What `channel_type` would send for `event` (no network)."""
+    return RENDERERS[canonical_type(channel_type)](event, test=test)

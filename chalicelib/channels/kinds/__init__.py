@@ -1,0 +1,1 @@
+"""One module per channel type, each with the same surface (see `family`)."""

@@ -1,0 +1,49 @@
+"""/api/alert-channels: list, create (the full webhook URL shown once), read, replace, delete."""
+from __future__ import annotations
+
+from chalice import Blueprint
+
+from chalicelib.channels import service as channels
+from chalicelib.http.endpoint import Call, endpoint, page
+from chalicelib.kernel.errors import NotFoundError
+from chalicelib.storage.accounts import get_account
+
+bp = Blueprint(__name__)
+
+
+def _parse(call: Call) -> channels.ChannelIn:
+    return call.body_of(call.json(), channels.parse_channel)
+
+
+@endpoint(bp, "/api/alert-channels", "GET", scope="alerts:read")
+def list_channels(call: Call):
+    limit, offset = call.paging()
+    return page([channels.channel_json(c) for c in channels.list_channels(call.account_id)],
+                limit, offset)
+
+
+@endpoint(bp, "/api/alert-channels", "POST", scope="alerts:write", status=201)
+def create_channel(call: Call):
+    account = get_account(call.account_id)
+    if account is None:
+        raise NotFoundError("Account not found.")
+    item = channels.create_channel(account, _parse(call), call.clock.now())
+    return channels.channel_json(item, reveal=True)
+
+
+@endpoint(bp, "/api/alert-channels/{channel_id}", "GET", scope="alerts:read")
+def get_channel(call: Call, channel_id: str):
+    return channels.channel_json(channels.require_channel(call.account_id, channel_id))
+
+
+@endpoint(bp, "/api/alert-channels/{channel_id}", "PUT", scope="alerts:write")
+def replace_channel(call: Call, channel_id: str):
+    channels.require_channel(call.account_id, channel_id)  # 404 before any 400
+    item = channels.replace_channel(call.account_id, channel_id, _parse(call), call.clock.now())
+    return channels.channel_json(item)
+
+
+@endpoint(bp, "/api/alert-channels/{channel_id}", "DELETE", scope="alerts:write")
+def delete_channel(call: Call, channel_id: str):
+    channels.delete_channel(call.account_id, channel_id)
+    return None

@@ -1,0 +1,1 @@
+"""Checks: scheduling, the check worker, the checkers family, results and statistics."""

@@ -1,0 +1,1 @@
+"""One module per monitor type, each `async def check(monitor, deps)`."""

@@ -1,0 +1,47 @@
+"""The checkers family: one module per monitor type, each `async def check(monitor, deps)`.
+
+`run_check` is the only entry point the worker uses: it picks the checker, enforces the
+monitor's timeout as a hard deadline, and turns anything unexpected into a failed result, so a
+down (or hostile) target can never crash a batch.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any, Awaitable, Callable
+
+from chalicelib.checks.checkers import dns, domain, ping, port, website
+from chalicelib.checks.checkers.base import CheckDeps, CheckResult, failure, timed_out, timeout_of
+
+__all__ = ["CHECKERS", "CheckDeps", "CheckResult", "run_check"]
+
+Checker = Callable[[Any, CheckDeps], Awaitable[CheckResult]]
+
+CHECKERS: dict[str, Checker] = {
+    "Website": website.check,
+    "Port": port.check,
+    "Ping": ping.check,
+    "Dns": dns.check,
+    "Domain": domain.check,
+}
+# Room for the checker's own per-call timeout to fire first and report the precise failure.
+DEADLINE_GRACE_SECONDS = 1.0
+
+logger = logging.getLogger(__name__)
+
+
+async def run_check(monitor: Any, deps: CheckDeps) -> CheckResult:
+    """Run the checker for `monitor.type` (or `monitor.monitor_type`); never raises for a target."""
+    kind = getattr(monitor, "type", None) or getattr(monitor, "monitor_type", None)
+    kind = getattr(kind, "value", kind)  # an Enum member or its plain string
+    checker = CHECKERS.get(str(kind))
+    if checker is None:
+        return failure(f"unknown monitor type {kind!r}", "UNKNOWN_TYPE")
+    timeout = timeout_of(monitor)
+    try:
+        return await asyncio.wait_for(checker(monitor, deps), timeout + DEADLINE_GRACE_SECONDS)
+    except asyncio.TimeoutError:
+        return timed_out(timeout)
+    except Exception as exc:  # a checker bug must not look like an outage of the whole batch
+        logger.exception("checker %s failed unexpectedly", kind)
+        return failure(f"check failed unexpectedly: {type(exc).__name__}: {exc}", "CHECK_ERROR")

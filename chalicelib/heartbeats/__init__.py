@@ -1,0 +1,1 @@
+"""Job monitors at run time: pings in, missed runs found."""

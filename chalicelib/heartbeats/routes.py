@@ -1,0 +1,73 @@
+"""Job pings: the public `/ping/{token}[/fail|/start]` (GET, HEAD, POST), a monitor's ping
+history and the rotation of its token."""
+from __future__ import annotations
+
+from chalice import Blueprint, Response
+
+from chalicelib.heartbeats import service as heartbeats
+from chalicelib.monitors import service as monitors
+from chalicelib.http.endpoint import BODY_TYPES, Call, endpoint
+from chalicelib.monitors.routes import monitor_detail
+from chalicelib.kernel.errors import EnoriError, ValidationError
+
+bp = Blueprint(__name__)
+PING_METHODS = ["GET", "HEAD", "POST"]
+# `curl -d` labels bodies x-www-form-urlencoded, others send anything: a ping takes any body.
+PING_BODY_TYPES = [*BODY_TYPES, "*/*"]
+
+
+def source_of(request) -> str | None:
+    """The caller's address: the first X-Forwarded-For entry, else the connection's."""
+    forwarded = (request.headers.get("x-forwarded-for") or "").split(",")[0].strip()
+    identity = (request.context or {}).get("identity") or {}
+    return forwarded or identity.get("sourceIp")
+
+
+def receive(call: Call, token: str, kind: str) -> Response:
+    request = call.request
+    ping = heartbeats.PingIn(
+        kind=kind, method=request.method,
+        message=heartbeats.message_of(request.raw_body if request.method == "POST" else None,
+                                      call.query("msg")),
+        source=source_of(request), user_agent=request.headers.get("user-agent"))
+    head = request.method == "HEAD"
+    try:
+        heartbeats.receive_ping(token, ping, call.clock.now())
+    except EnoriError as error:
+        if not head:
+            raise
+        return Response(body="", status_code=error.status, headers=error.headers)
+    # HEAD: the status and headers of GET, no body (Chalice would send whatever we return).
+    return Response(body="" if head else "OK", status_code=200,
+                    headers={"Content-Type": "text/plain"})
+
+
+@endpoint(bp, "/ping/{token}", PING_METHODS, public=True, content_types=PING_BODY_TYPES)
+def ping_success(call: Call, token: str):
+    return receive(call, token, heartbeats.SUCCESS)
+
+
+@endpoint(bp, "/ping/{token}/fail", PING_METHODS, public=True, content_types=PING_BODY_TYPES)
+def ping_fail(call: Call, token: str):
+    return receive(call, token, heartbeats.FAIL)
+
+
+@endpoint(bp, "/ping/{token}/start", PING_METHODS, public=True, content_types=PING_BODY_TYPES)
+def ping_start(call: Call, token: str):
+    return receive(call, token, heartbeats.START)
+
+
+@endpoint(bp, "/api/monitors/{monitor_id}/pings", "GET", scope="monitors:read")
+def list_pings(call: Call, monitor_id: str):
+    """Newest first, `limit`/`offset`, optionally within `from`/`to`. Empty for checked types."""
+    monitors.require_monitor(call.account_id, monitor_id)
+    limit, offset = call.paging()
+    start, end = call.time("from"), call.time("to")
+    if start is not None and end is not None and start > end:
+        raise ValidationError.for_field("from", "must not be after `to`")
+    return heartbeats.ping_history(monitor_id, limit, offset, start, end)
+
+
+@endpoint(bp, "/api/monitors/{monitor_id}/rotate-token", "POST", scope="monitors:write")
+def rotate_token(call: Call, monitor_id: str):
+    return monitor_detail(heartbeats.rotate_token(call.account_id, monitor_id, call.clock.now()))

@@ -1,0 +1,21 @@
+"""Every minute: report the Job monitors whose pings are overdue (a Query per deadline shard on
+the sparse index `by_deadline`, never a scan), once per missed run."""
+from __future__ import annotations
+
+import logging
+
+from chalice import Blueprint, Rate
+
+from chalicelib.heartbeats import service as heartbeats
+from chalicelib.kernel.runtime import runtime
+
+bp = Blueprint(__name__)
+log = logging.getLogger("enori.heartbeat_watcher")
+
+
+@bp.schedule(Rate(1, unit=Rate.MINUTES))
+def detect_missed_runs(event):
+    counts = heartbeats.sweep_missed_runs(runtime.clock.now())
+    if counts["overdue"]:
+        log.info("missed-run sweep: %s", counts)
+    return counts

@@ -1,0 +1,1 @@
+"""The API edge: the endpoint decorator, authentication, scopes and rate limits."""

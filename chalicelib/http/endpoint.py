@@ -1,0 +1,379 @@
+"""The one place where HTTP meets the domain: authentication, scopes, rate limits, body parsing,
+pagination and the error envelope. Every route is declared with `endpoint(...)`."""
+from __future__ import annotations
+
+import copy
+import functools
+import json
+import logging
+import re
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any, Callable, Iterator
+
+import pydantic
+from chalice import Blueprint, Response
+
+from chalicelib.accounts import keys as apikeys
+from chalicelib.kernel import ids
+from chalicelib.http import ratelimits, scopes
+from chalicelib.kernel.clock import clamp_to_utc, iso
+from chalicelib.kernel.errors import (
+    EnoriError,
+    InsufficientScopeError,
+    NotFoundError,
+    PayloadTooLargeError,
+    RateLimitedError,
+    ValidationError,
+)
+from chalicelib.kernel.models import validation_details
+from chalicelib.status_pages.models import is_slug
+from chalicelib.openapi import schemas
+from chalicelib.kernel.runtime import runtime
+from chalicelib.storage import rate_limits as rate_store
+
+log = logging.getLogger("enori.api")
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 500
+# Bodies are parsed as JSON whatever the label says, so a mislabelled body gets our 400, not
+# Chalice's bare 415.
+BODY_TYPES = ["application/json", "text/plain", "application/x-www-form-urlencoded",
+              "application/octet-stream", "application/merge-patch+json"]
+
+# Checked here, not behind a proxy, so it holds on Lambda and locally alike. Ping bodies are cut
+# to their own 10 KB later (`heartbeats.message_of`).
+MAX_BODY_BYTES = 1024 * 1024
+# What each path parameter can be. Anything else cannot name an object: a 404 before any lookup
+# (a value past DynamoDB's key limits would make the lookup itself fail). `name` (the by-name
+# upsert) is not here: its route validates it as the body's `name`, a 400.
+PATH_SHAPES: dict[str, Callable[[str], bool]] = {
+    **{param: functools.partial(ids.is_id, prefix)
+       for param, prefix in ids.PATH_ID_PREFIXES.items()},
+    "slug": is_slug,
+    "token": ids.is_token,
+}
+
+# (method, path, scope, public, rate tier) of every route: the route table OpenAPI and the
+# scope/tenant suites walk.
+ROUTES: list[dict[str, Any]] = []
+
+
+@dataclass
+class Call:
+    """One request, as a handler sees it."""
+    request: Any
+    principal: apikeys.Principal | None
+    params: dict[str, str] = field(default_factory=dict)
+    route: tuple[str, str] | None = None   # (method, path) as the route declares them
+
+    @property
+    def account_id(self) -> str:
+        assert self.principal is not None
+        return self.principal.account_id
+
+    @property
+    def clock(self):
+        return runtime.clock
+
+    def query(self, name: str, default: str | None = None) -> str | None:
+        values = self.query_all(name)
+        return values[-1] if values else default
+
+    def query_all(self, name: str) -> list[str]:
+        params = self.request.query_params
+        return list(params.getlist(name)) if params and name in params else []
+
+    def id_query(self, name: str, prefix: str, kind: str) -> str | None:
+        """An id query parameter (`?monitorId=`); 400 naming it if it cannot be such an id."""
+        value = self.query(name) or None
+        if value is not None and not ids.is_id(prefix, value):
+            raise ValidationError.for_field(name, f"must be a {kind} id ({prefix}_...)")
+        return value
+
+    def json(self) -> Any:
+        raw = self.request.raw_body or b""
+        if not raw.strip():
+            raise ValidationError("The request body must be a JSON object.",
+                                  details=[{"field": "body", "message": "required"}])
+        try:
+            return json.loads(raw)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise ValidationError(f"Malformed JSON: {exc}",
+                                  details=[{"field": "body", "message": "malformed JSON"}])
+        except RecursionError:   # the parser gives up around 1,000 levels deep
+            raise ValidationError("The request body is nested too deeply.",
+                                  details=[{"field": "body", "message": "nested too deeply"}])
+
+    def body(self, model: Any) -> Any:
+        """The body parsed with a pydantic model; 400 with per-field details if bad."""
+        return self.body_of(self.json(), model.model_validate)
+
+    def body_of(self, data: Any, parse: Callable[[Any], Any]) -> Any:
+        """`parse(data)`, with pydantic's errors turned into the 400 envelope.
+
+        A tolerant reader where the body is an object's representation (create, replace,
+        patch: `catalog.REPRESENTATIONS`): a client may send back what it read, so a name the
+        representation shows but the body does not take (`id`, `status`, `createdAt`,
+        `members.0.addedAt`, ...) is ignored, and an `id` must be the one in the path. Any
+        other unknown name stays a 400 naming it."""
+        representation = self._representation()
+        if representation is None:
+            return parsed(data, parse)
+        self._check_id(data)
+        try:
+            return parse(data)
+        except pydantic.ValidationError as exc:
+            read_only = [tuple(error["loc"]) for error in exc.errors(include_url=False)
+                         if error["type"] == "extra_forbidden"
+                         and schemas.shows(representation, tuple(error["loc"]))]
+            if not read_only:
+                raise invalid(exc) from None
+        return parsed(without(data, read_only), parse)
+
+    def _representation(self) -> Any:
+        if self.route is None:
+            return None
+        from chalicelib.openapi import catalog  # it imports the API modules: load it at call time
+
+        return catalog.representation_for(*self.route)
+
+    def _check_id(self, data: Any) -> None:
+        """The path's id (the last segment, `{monitor_id}`), if any, is the object's."""
+        path = self.route[1] if self.route else ""
+        match = re.search(r"{(\w+_id)}$", path)
+        if match and isinstance(data, dict) and "id" in data \
+                and data["id"] != self.params.get(match.group(1)):
+            raise ValidationError.for_field(
+                "id", f"must be {self.params.get(match.group(1))}, the id in the path (or omitted)")
+
+    def time(self, name: str) -> datetime | None:
+        """An ISO 8601 query parameter (a time without offset is UTC); 400 naming it if bad."""
+        return parse_time(self.query(name), name)
+
+    @contextmanager
+    def charge(self, tier: str) -> Iterator[None]:
+        """Count this request in `tier` (429 when it is full) for the work inside the block;
+        the hit is given back if the block fails. For work a route does only sometimes (an
+        upsert that creates)."""
+        assert self.principal is not None
+        meter = Meter()
+        _count(self.principal, [ratelimits.scaled(ratelimits.TIERS[tier])], meter)
+        try:
+            yield
+        except BaseException:
+            meter.refund({})
+            raise
+
+    def paging(self) -> tuple[int, int]:
+        return parse_int(self.query("limit"), "limit", DEFAULT_LIMIT, 1, MAX_LIMIT), \
+            parse_int(self.query("offset"), "offset", 0, 0, 10**9)
+
+
+def parsed(data: Any, parse: Callable[[Any], Any]) -> Any:
+    """`parse(data)`, with pydantic's errors turned into the 400 envelope."""
+    try:
+        return parse(data)
+    except pydantic.ValidationError as exc:
+        raise invalid(exc) from None
+
+
+def invalid(exc: pydantic.ValidationError) -> ValidationError:
+    details = validation_details(exc)
+    first = details[0] if details else {"field": "body", "message": "invalid"}
+    return ValidationError(f"{first['field']}: {first['message']}", details=details)
+
+
+def merge_patch(target: Any, patch: Any) -> Any:
+    """JSON merge patch (RFC 7396): `patch`'s members replace `target`'s, objects merge member
+    by member, and `null` removes a member."""
+    if not isinstance(patch, dict):
+        return patch
+    merged = dict(target) if isinstance(target, dict) else {}
+    for name, value in patch.items():
+        if value is None:
+            merged.pop(name, None)
+        else:
+            merged[name] = merge_patch(merged.get(name), value)
+    return merged
+
+
+def without(data: Any, locations: list[tuple]) -> Any:
+    """A copy of `data` without the members at `locations` (key and index paths)."""
+    data = copy.deepcopy(data)
+    for *parents, last in locations:
+        holder = data
+        for part in parents:
+            holder = holder[part]
+        holder.pop(last, None)
+    return data
+
+
+def parse_int(raw: str | None, name: str, default: int, low: int, high: int) -> int:
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValidationError.for_field(name, "must be an integer")
+    if not low <= value <= high:
+        raise ValidationError.for_field(name, f"must be between {low} and {high}")
+    return value
+
+
+def parse_time(raw: str | None, name: str) -> datetime | None:
+    if raw is None or raw == "":
+        return None
+    try:
+        value = datetime.fromisoformat(raw.strip().replace("z", "Z"))
+    except ValueError:
+        raise ValidationError.for_field(name, "must be an ISO 8601 date-time, "
+                                              "e.g. 2026-03-24T10:00:00Z")
+    return clamp_to_utc(value)
+
+
+def page(items: list, limit: int, offset: int) -> dict:
+    """The list envelope `{items, totalCount}` over an already filtered list."""
+    return {"items": items[offset:offset + limit], "totalCount": len(items)}
+
+
+def to_json(value: Any) -> str:
+    return json.dumps(value, default=_json_default, ensure_ascii=False)
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return iso(value)
+    if isinstance(value, pydantic.BaseModel):
+        return value.model_dump(mode="json", by_alias=True)
+    if isinstance(value, (set, frozenset, tuple)):
+        return list(value)
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def json_response(body: Any, status: int = 200, headers: dict | None = None) -> Response:
+    all_headers = {"Content-Type": "application/json", **(headers or {})}
+    if body is None:
+        return Response(body="", status_code=status, headers=all_headers)
+    return Response(body=to_json(body), status_code=status, headers=all_headers)
+
+
+def error_response(error: EnoriError, headers: dict | None = None) -> Response:
+    return json_response(error.body(), error.status, {**(headers or {}), **error.headers})
+
+
+def check_body_size(request) -> None:
+    if len(request.raw_body or b"") > MAX_BODY_BYTES:
+        raise PayloadTooLargeError("The request body is larger than 1 MiB "
+                                   f"({MAX_BODY_BYTES} bytes).")
+
+
+def check_path(params: dict[str, str]) -> None:
+    """NotFoundError for a path value that cannot name anything (see PATH_SHAPES)."""
+    for name, value in params.items():
+        fits = PATH_SHAPES.get(name)
+        if fits is not None and not fits(value):
+            raise NotFoundError(f"No such {name.replace('_', ' ')}.")
+
+
+@dataclass
+class Meter:
+    """What one request counted: the usages behind its headers, and the hits of tiers that
+    count successes only (`Tier.counts_successes`), to give back if the request fails."""
+    usages: list[ratelimits.Usage] = field(default_factory=list)
+    refundable: list[str] = field(default_factory=list)
+    now: float = 0.0
+
+    def refund(self, headers: dict) -> dict:
+        """Give the refundable hits back; the headers as they stand after that."""
+        if not self.refundable:
+            return headers
+        give_back(self.refundable)
+        self.refundable = []
+        self.usages = [replace(u, used=u.used - 1) if u.tier.counts_successes
+                       and not u.exceeded else u for u in self.usages]
+        return {**headers, **ratelimits.headers_for(self.usages, self.now)}
+
+
+def enforce_rate_limits(principal: apikeys.Principal, method: str, tier: str | None,
+                        meter: Meter | None = None) -> dict:
+    """Count this request; the rate-limit headers, or RateLimitedError carrying them. `meter`
+    records what was counted, so that a failed request can be refunded (`Meter.refund`)."""
+    return _count(principal, ratelimits.tiers_for(method, tier), meter or Meter())
+
+
+def _count(principal: apikeys.Principal, tiers: list[ratelimits.Tier], meter: Meter) -> dict:
+    now = meter.now = runtime.clock.time()
+    for t in tiers:
+        start = ratelimits.window_start(now, t)
+        reset = start + t.window_seconds
+        bucket = ratelimits.bucket_key(principal.key_id, t, start)
+        used = rate_store.take_one(bucket, t.limit,
+                                   datetime.fromtimestamp(reset + 60).astimezone())
+        if used is not None and t.counts_successes:
+            meter.refundable.append(bucket)
+        meter.usages.append(ratelimits.Usage(t, t.limit + 1 if used is None else used, reset))
+    headers = ratelimits.headers_for(meter.usages, now)
+    if "Retry-After" in headers:
+        raise RateLimitedError(
+            f"Rate limit exceeded: {headers['X-RateLimit-Limit']} requests per window for this "
+            f"API key. Retry after {headers['Retry-After']} seconds.", headers=headers)
+    return headers
+
+
+def give_back(buckets: list[str]) -> None:
+    """Refund the hits of a request that did not do what its tier counts.
+
+    Why refund rather than charge on success: the hit is taken before the work with the
+    atomic conditional counter, so concurrent requests can never do more than the limit
+    allows; charging afterwards would need a read before the work and could let an 11th
+    create through. A failure gives the hit back, so only what succeeded stays counted."""
+    for bucket in buckets:
+        rate_store.give_back(bucket)
+
+
+def endpoint(bp: Blueprint, path: str, methods: list[str] | str = "GET", *,
+             scope: str | None = None, public: bool = False, rate: str | None = None,
+             status: int = 200, content_types: list[str] | None = None) -> Callable:
+    """Declare a route: `handler(call, **path_params)` returns a body, a Response or None."""
+    methods = [methods] if isinstance(methods, str) else list(methods)
+    if not public and scope is None:
+        raise ValueError(f"{path}: a private route needs a scope (use '*' for key management)")
+
+    def decorate(handler: Callable) -> Callable:
+        @functools.wraps(handler)
+        def view(**params: str) -> Response:
+            request = bp.current_request
+            headers: dict[str, str] = {}
+            meter = Meter()
+            try:
+                check_body_size(request)
+                principal = None
+                if not public:
+                    principal = apikeys.authenticate(request.headers.get("x-api-key"))
+                    headers = enforce_rate_limits(principal, request.method, rate, meter)
+                    if not scopes.grants(principal.scopes, scope):
+                        raise InsufficientScopeError(
+                            f"This API key lacks the scope '{scope}' that this route needs.")
+                check_path(params)
+                call = Call(request, principal, params, route=(request.method, path))
+                result = handler(call, **params)
+            except EnoriError as error:
+                return error_response(error, meter.refund(headers))
+            except Exception:  # the envelope, never a stack trace, for the unexpected
+                headers = meter.refund(headers)
+                log.exception("unhandled error on %s %s", request.method, path)
+                return error_response(EnoriError("An unexpected error occurred."), headers)
+            if isinstance(result, Response):
+                result.headers = {**headers, **(result.headers or {})}
+                return result
+            return json_response(result, 204 if result is None else status, headers)
+
+        for method in methods:
+            ROUTES.append({"method": method, "path": path, "scope": scope, "public": public,
+                           "rate": rate, "handler": handler.__name__, "status": status})
+        bp.route(path, methods=methods, content_types=content_types or BODY_TYPES)(view)
+        return handler
+
+    return decorate

@@ -1,0 +1,1 @@
+"""Maintenance windows: when they are active and which monitors they cover."""

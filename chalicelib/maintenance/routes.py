@@ -1,0 +1,50 @@
+"""/api/maintenance-windows: list, create (within the plan's limit), read, replace, delete."""
+from __future__ import annotations
+
+from chalice import Blueprint
+
+from chalicelib.maintenance import service as windows
+from chalicelib.http.endpoint import Call, endpoint, page
+from chalicelib.kernel.errors import NotFoundError
+from chalicelib.maintenance.models import MaintenanceWindowIn
+from chalicelib.storage.accounts import get_account
+
+bp = Blueprint(__name__)
+
+
+@endpoint(bp, "/api/maintenance-windows", "GET", scope="maintenance:read")
+def list_maintenance_windows(call: Call):
+    limit, offset = call.paging()
+    now = call.clock.now()
+    return page([windows.window_json(w, now) for w in windows.list_windows(call.account_id)],
+                limit, offset)
+
+
+@endpoint(bp, "/api/maintenance-windows", "POST", scope="maintenance:write", status=201)
+def create_maintenance_window(call: Call):
+    account = get_account(call.account_id)
+    if account is None:
+        raise NotFoundError("Account not found.")
+    now = call.clock.now()
+    item = windows.create_window(account, call.body(MaintenanceWindowIn), now)
+    return windows.window_json(item, now)
+
+
+@endpoint(bp, "/api/maintenance-windows/{window_id}", "GET", scope="maintenance:read")
+def get_maintenance_window(call: Call, window_id: str):
+    return windows.window_json(windows.require_window(call.account_id, window_id),
+                               call.clock.now())
+
+
+@endpoint(bp, "/api/maintenance-windows/{window_id}", "PUT", scope="maintenance:write")
+def replace_maintenance_window(call: Call, window_id: str):
+    windows.require_window(call.account_id, window_id)  # 404 before any 400
+    now = call.clock.now()
+    item = windows.replace_window(call.account_id, window_id, call.body(MaintenanceWindowIn), now)
+    return windows.window_json(item, now)
+
+
+@endpoint(bp, "/api/maintenance-windows/{window_id}", "DELETE", scope="maintenance:write")
+def delete_maintenance_window(call: Call, window_id: str):
+    windows.delete_window(call.account_id, window_id)
+    return None

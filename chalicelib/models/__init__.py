@@ -1,1 +1,0 @@
-"""Request and response models: pydantic, pure, no I/O."""

@@ -1,0 +1,2 @@
+"""Monitors as users declare them: models, lifecycle, routes; Job monitors' tokens and
+deadlines."""

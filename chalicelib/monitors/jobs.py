@@ -1,0 +1,96 @@
+"""Job monitors in the monitor lifecycle: their ping token and their deadline.
+
+Used by `monitors.py` on create, replace, delete and pause, so it imports no evaluator. The token
+is claimed in `uniques` (`global#ping-token#<token>` -> "<account_id>/<monitor_id>") in the same
+transaction as the monitor, so `/ping/{token}` finds its monitor with ONE GetItem.
+"""
+from __future__ import annotations
+
+import logging
+import secrets
+from datetime import datetime, timezone
+from typing import Any
+
+from chalicelib.monitors import cron
+from chalicelib.kernel.clock import iso
+from chalicelib.kernel.settings import settings
+from chalicelib.storage import monitors as monitor_store
+from chalicelib.storage import uniques
+
+log = logging.getLogger("enori.jobs")
+JOB = monitor_store.JOB
+
+
+def new_ping_token() -> str:
+    return secrets.token_urlsafe(24)          # 192 bits
+
+
+def token_key(token: str) -> str:
+    return uniques.unique_key("global", "ping-token", token)
+
+
+def token_owner(account_id: str, monitor_id: str) -> str:
+    return f"{account_id}/{monitor_id}"
+
+
+def owner_of_token(token: str) -> tuple[str, str] | None:
+    """(account_id, monitor_id) holding a ping token, or None."""
+    owner = uniques.owner_of(token_key(token))
+    if owner is None or "/" not in owner:
+        return None
+    account_id, monitor_id = owner.split("/", 1)
+    return account_id, monitor_id
+
+
+def claim_token(tx, item) -> None:
+    uniques.claim(tx, token_key(item.ping_token), token_owner(item.account_id, item.monitor_id))
+
+
+def release_token(tx, item, token: str) -> None:
+    uniques.release(tx, token_key(token), token_owner(item.account_id, item.monitor_id))
+
+
+def ping_url(token: str) -> str:
+    return f"{settings.public_base_url}/ping/{token}"
+
+
+def epoch_of(when: datetime) -> int:
+    return int(when.timestamp())
+
+
+def arm(item, config: dict[str, Any], anchor: datetime | None = None) -> None:
+    """Set the item's deadline from its last run (or `anchor`, e.g. a resume), or clear it when
+    paused. A schedule that cannot be evaluated leaves the job unarmed, logged, never raised."""
+    if item.paused:
+        item.deadline_at = item.deadline_shard = None
+        return
+    try:
+        due = cron.job_deadline(config, anchor or item.last_ping_at,
+                                None if anchor else item.last_start_at, item.created_at)
+    except cron.ScheduleError as exc:
+        log.error("job %s left unarmed: %s", item.monitor_id, exc)
+        item.deadline_at = item.deadline_shard = None
+        return
+    item.deadline_at = epoch_of(due)
+    item.deadline_shard = monitor_store.deadline_shard(item.monitor_id)
+
+
+def prepare(item, config: dict[str, Any]) -> None:
+    """Give a Job monitor a token (kept across replaces) and a deadline; clear both otherwise."""
+    if item.type != JOB:
+        item.ping_token = item.deadline_at = item.deadline_shard = None
+        return
+    item.ping_token = item.ping_token or new_ping_token()
+    arm(item, config)
+
+
+def detail_fields(item) -> dict[str, Any]:
+    """What a Job monitor's detail adds: where to ping and what was heard."""
+    deadline = item.deadline_at
+    return {
+        "pingToken": item.ping_token,
+        "pingUrl": ping_url(item.ping_token) if item.ping_token else None,
+        "lastPingAt": iso(item.last_ping_at),
+        "lastStartAt": iso(item.last_start_at),
+        "deadline": iso(datetime.fromtimestamp(int(deadline), timezone.utc)) if deadline else None,
+    }

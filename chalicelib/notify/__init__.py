@@ -1,0 +1,1 @@
+"""Alert delivery: records per channel, attempts, retries, escalations."""

@@ -1,0 +1,1 @@
+"""Monthly uptime and incident reports."""

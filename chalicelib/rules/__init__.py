@@ -1,0 +1,1 @@
+"""Alert rules (which events go to which channels) and escalation policies."""

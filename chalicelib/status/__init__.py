@@ -1,0 +1,1 @@
+"""How a monitor goes Up or Down: the state machine and the evaluator."""

@@ -1,0 +1,159 @@
+"""Evaluation in the pipeline: fold each new check result into its monitor's state.
+
+A transition is committed together with the events it causes, conditionally on the state
+version that was read (ARCHITECTURE §4): if two evaluators race, one commits and the other
+re-reads and finds nothing left to do — so one outage opens one incident. Events are then
+published; incidents and alerts are their consumers.
+"""
+from __future__ import annotations
+
+import json
+import logging
+
+from chalicelib.bus import events
+from chalicelib.maintenance import cover as maintenance_cover
+from chalicelib.status import state_machine
+from chalicelib.checks.checkers.base import CheckResult
+from chalicelib.kernel.clock import iso
+from chalicelib.kernel.ids import outage_incident_id
+from chalicelib.kernel.runtime import runtime
+from chalicelib.status.state_machine import MonitorState, Observation, Policy, Transition
+from chalicelib.storage import monitor_states as states
+from chalicelib.storage import monitors as monitor_store
+from chalicelib.storage import results as result_store
+from chalicelib.storage.monitors import MonitorItem
+
+log = logging.getLogger("enori.evaluator")
+MAX_ATTEMPTS = 8
+
+ALERT_TYPES = {"monitor.down": "Down", "monitor.up": "Recovered", "monitor.degraded": "P95",
+               "monitor.ssl_expiring": "SslExpiring",
+               "monitor.performance_restored": "P95Recovered"}
+
+
+def policy_for(monitor: MonitorItem, now) -> Policy:
+    config = monitor.config
+    return Policy(
+        regions=tuple(config.get("regions") or monitor.regions or ()),
+        # The API accepts 0 (the public service's range); it behaves as 1.
+        failure_threshold=max(1, int(config.get("failure_threshold", 2))),
+        recovery_threshold=int(config.get("recovery_threshold") or 1),
+        quorum=config.get("region_quorum"),
+        response_time_threshold_ms=config.get("response_time_threshold_ms"),
+        ssl_expiry_warning_days=config.get("ssl_expiry_warning_days"),
+        in_maintenance=in_maintenance(monitor, now),
+    )
+
+
+def observation_of(slot: int, region: str, result: CheckResult) -> Observation:
+    return Observation(slot=slot, region=region, ok=result.ok, error=result.error,
+                       response_time_ms=result.response_time_ms,
+                       ssl_days_left=result.ssl_days_left,
+                       ssl_not_after=(result.details or {}).get("sslNotAfter"))
+
+
+def evaluate_result(monitor: MonitorItem, slot: int, region: str, result: CheckResult) -> list[Transition]:
+    """Evaluate one recorded check result; returns the transitions this call committed."""
+    now = runtime.clock.now()
+    return evaluate_observation(monitor, observation_of(slot, region, result),
+                                policy_for(monitor, now))
+
+
+def evaluate_observation(monitor: MonitorItem, obs: Observation, policy: Policy) -> list[Transition]:
+    """Fold one observation into the monitor's state, commit, then publish (any monitor type:
+    Job monitors feed pings and missed deadlines here with their own policy)."""
+    now = runtime.clock.now()
+    for _ in range(MAX_ATTEMPTS):
+        item = states.load_state(monitor.account_id, monitor.monitor_id)
+        before = MonitorState.from_dict(item_state(item))
+        if state_machine.is_quiet(before, policy, obs):
+            show_if_hidden(monitor, before)
+            return []
+        after, transitions = state_machine.evaluate(before, policy, obs)
+        if after == before and not transitions:
+            show_if_hidden(monitor, before)
+            return []
+        stored = [event_for(monitor, t, obs, after, now) for t in transitions if not t.suppressed]
+        try:
+            states.commit_state(item, after.to_dict(), stored,
+                                status_change_records(monitor, before, after, obs))
+        except states.StateConflictError:
+            continue
+        monitor_store.mirror_state(monitor.account_id, monitor.monitor_id, after.status,
+                                   after.region_status, after.degraded)
+        for event in stored:
+            events.publish(event)
+        return transitions
+    raise RuntimeError(f"could not commit the state of {monitor.monitor_id} after "
+                       f"{MAX_ATTEMPTS} attempts")
+
+
+def status_change_records(monitor: MonitorItem, before: MonitorState, after: MonitorState,
+                          obs: Observation) -> tuple:
+    """A Job monitor's status change, committed with the state: its uptime is time not Down
+    (`stats.status_spans`). Down counts from the first failed slot (for a missed run, its
+    deadline), anything else from the observation. Nothing for checked monitors, whose uptime
+    is counted in checks, and nothing while the status stays: no write per ping."""
+    if monitor.type != monitor_store.JOB or after.status == before.status:
+        return ()
+    at = after.down_since_slot if after.status == "Down" and after.down_since_slot else obs.slot
+    return (result_store.status_change_item(monitor.monitor_id, at, before.status,
+                                            after.status),)
+
+
+def show_if_hidden(monitor: MonitorItem, state: MonitorState) -> bool:
+    """Mirror the evaluator's status onto the monitor when a skipped write would leave it
+    showing another one; True if it wrote.
+
+    A pause and a resume change the monitor's status (Paused, then Pending) but not the
+    evaluator's, which still says Up: every later passing result is quiet, and without this the
+    monitor said Pending for good. The mirror costs one write when the two differ (once after a
+    resume, or after a crash between a commit and its mirror) and nothing in the steady state,
+    where the monitor already shows what the state says.
+    """
+    if monitor.paused or monitor.status == state.status:
+        return False
+    return monitor_store.mirror_state(monitor.account_id, monitor.monitor_id, state.status,
+                                      state.region_status, state.degraded)
+
+
+def has_counted(monitor: MonitorItem, slot: int, region: str) -> bool:
+    """Whether the monitor's state already holds `region`'s result for `slot` (a slot older
+    than the kept window counts as held: it can no longer change anything)."""
+    state = MonitorState.from_dict(item_state(states.load_state(monitor.account_id,
+                                                                monitor.monitor_id)))
+    if state.slots and len(state.slots) >= state_machine.KEEP_SLOTS \
+            and slot < state.slots[0]["slot"]:
+        return True
+    return any(s["slot"] == slot and region in s["results"] for s in state.slots)
+
+
+def in_maintenance(monitor: MonitorItem, now) -> bool:
+    return maintenance_cover.is_monitor_in_maintenance(monitor.account_id, monitor, now)
+
+
+def item_state(item) -> dict:
+    return json.loads(item.state_json or "{}")
+
+
+def event_for(monitor: MonitorItem, transition: Transition, obs: Observation,
+              state: MonitorState, now):
+    """The stored event for a transition, with the data the spec's webhook payload needs."""
+    cause_slot = state.down_since_slot if transition.event == "monitor.down" else obs.slot
+    event_id = events.event_id_for(monitor.monitor_id, transition.event, cause_slot,
+                                   transition.region or "")
+    payload = {
+        "monitor": events.monitor_ref(monitor),
+        "alert": {"type": ALERT_TYPES.get(transition.event, transition.event),
+                  "message": transition.message, "timestamp": iso(now),
+                  "responseTimeMs": obs.response_time_ms},
+        "slot": obs.slot,
+        "region": transition.region or obs.region,
+        "downSinceSlot": state.down_since_slot,
+    }
+    if transition.event == "monitor.down":
+        # Every monitor.down that is emitted opens this incident (a suppressed one is never
+        # emitted), so its alert records can name it before the incident consumer has run.
+        payload["incidentId"] = outage_incident_id(monitor.monitor_id,
+                                                   state.down_since_slot or obs.slot)
+    return events.build(event_id, monitor.account_id, transition.event, payload)

@@ -1,0 +1,1 @@
+"""Public faces: status pages, their subscriptions and badges."""

@@ -1,0 +1,68 @@
+import json
+
+import pytest
+
+from chalicelib.bus import dispatch
+from chalicelib.bus.dispatch import CheckJob
+
+
+class RecordingSqs:
+    def __init__(self):
+        self.batches = []
+
+    def get_queue_url(self, QueueName):
+        return {"QueueUrl": f"https://sqs.local/{QueueName}"}
+
+    def send_message_batch(self, QueueUrl, Entries):
+        self.batches.append((QueueUrl, Entries))
+        return {"Successful": [{"Id": e["Id"]} for e in Entries]}
+
+
+def test_it_delays_each_job_to_its_slot_and_batches_by_ten(monkeypatch):
+    sqs = RecordingSqs()
+    monkeypatch.setattr(dispatch.runtime, "client", lambda service, region=None: sqs)
+    dispatch._queue_urls.clear()
+    jobs = [CheckJob("acc", f"mon_{i}", 1000 + i, "UsEast") for i in range(12)]
+    assert dispatch.send_jobs(jobs, now_epoch=990) == 12
+    entries = [e for _, batch in sqs.batches for e in batch]
+    assert [len(batch) for _, batch in sqs.batches] == [10, 2]
+    assert [e["DelaySeconds"] for e in entries] == [10 + i for i in range(12)]
+    assert all(url.endswith("checks-useast") for url, _ in sqs.batches)
+    assert len({e["Id"] for e in entries}) == 12
+
+
+def test_it_puts_jobs_of_one_slot_in_one_message(monkeypatch):
+    sqs = RecordingSqs()
+    monkeypatch.setattr(dispatch.runtime, "client", lambda service, region=None: sqs)
+    dispatch._queue_urls.clear()
+    jobs = [CheckJob("acc", f"mon_{i}", 1000, "EuWest") for i in range(30)]
+    dispatch.send_jobs(jobs, now_epoch=2000)
+    bodies = [json.loads(e["MessageBody"]) for _, batch in sqs.batches for e in batch]
+    assert [len(b["jobs"]) for b in bodies] == [25, 5]
+    assert all(e["DelaySeconds"] == 0 for _, batch in sqs.batches for e in batch)
+
+
+def test_it_round_trips_jobs():
+    jobs = [CheckJob("acc", "mon_1", 60, "UsEast", manual=True)]
+    assert dispatch.decode(dispatch.encode(jobs)) == jobs
+
+
+def test_it_raises_when_sqs_refuses_messages(monkeypatch):
+    sqs = RecordingSqs()
+    sqs.send_message_batch = lambda QueueUrl, Entries: {"Failed": [{"Id": "0", "Message": "x"}]}
+    monkeypatch.setattr(dispatch.runtime, "client", lambda service, region=None: sqs)
+    dispatch._queue_urls.clear()
+    with pytest.raises(RuntimeError, match="refused"):
+        dispatch.send_jobs([CheckJob("a", "m", 1, "UsEast")], 0)
+
+
+def test_each_region_is_sent_through_its_own_aws_region(monkeypatch):
+    clients = {}
+
+    def client(service, region=None):
+        return clients.setdefault(region, RecordingSqs())
+
+    monkeypatch.setattr(dispatch.runtime, "client", client)
+    dispatch._queue_urls.clear()
+    dispatch.send_jobs([CheckJob("a", "m", 1, "UsEast"), CheckJob("a", "m", 1, "EuWest")], 0)
+    assert {region: len(c.batches) for region, c in clients.items()} == {"us-east-1": 1, "eu-west-1": 1}

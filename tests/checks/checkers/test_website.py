@@ -1,0 +1,135 @@
+from datetime import timedelta
+from types import SimpleNamespace
+
+import pytest
+
+from chalicelib.checks.checkers import website
+from chalicelib.kernel.netguard import OutboundGuard
+
+
+def monitor(url, **fields):
+    defaults = dict(url=url, timeout_seconds=5, http_method="GET", expected_status_code=200,
+                    expected_keyword=None, keyword_must_be_absent=False, request_headers=None,
+                    request_body=None, custom_user_agent=None, follow_redirects=True)
+    return SimpleNamespace(**{**defaults, **fields})
+
+
+def test_it_is_up_when_the_status_matches(run_checker, http_server):
+    result = run_checker(website.check, monitor(f"{http_server.url}/ok"))
+    assert (result.ok, result.status_code, result.error) == (True, 200, None)
+    assert result.response_time_ms >= 0
+    assert result.ssl_days_left is None
+
+
+@pytest.mark.parametrize("path, expected, ok, error", [
+    ("/status/503", 200, False, "HTTP 503 Service Unavailable"),
+    ("/status/404", 200, False, "HTTP 404 Not Found"),
+    ("/status/503", 503, True, None),
+    ("/status/299", 200, False, "HTTP 299 Unknown Status"),
+])
+def test_it_compares_the_status_code(run_checker, http_server, path, expected, ok, error):
+    result = run_checker(website.check, monitor(http_server.url + path, expected_status_code=expected))
+    assert (result.ok, result.error) == (ok, error)
+    assert result.error_code == (None if ok else "HTTP_STATUS")
+
+
+@pytest.mark.parametrize("keyword, absent, ok, error", [
+    ("systems ok", False, True, None),
+    ("outage", False, False, 'keyword "outage" not found'),
+    ("outage", True, True, None),
+    ("systems ok", True, False, 'keyword "systems ok" found'),
+])
+def test_it_looks_for_the_keyword(run_checker, http_server, keyword, absent, ok, error):
+    m = monitor(f"{http_server.url}/ok", expected_keyword=keyword, keyword_must_be_absent=absent)
+    result = run_checker(website.check, m)
+    assert (result.ok, result.error, result.error_code) == (ok, error, None if ok else "KEYWORD")
+
+
+def test_it_sends_method_body_headers_and_user_agent(run_checker, http_server):
+    m = monitor(f"{http_server.url}/echo", http_method="post", request_body="hello",
+                request_headers={"X-Token": "t0k"}, expected_keyword="POST hello Enori-Monitor/1.0 t0k")
+    assert run_checker(website.check, m).ok
+
+
+def test_it_uses_the_custom_user_agent(run_checker, http_server):
+    m = monitor(f"{http_server.url}/echo", http_method="PUT", custom_user_agent="Mine/2",
+                expected_keyword="PUT  Mine/2")
+    assert run_checker(website.check, m).ok
+
+
+def test_it_supports_head(run_checker, http_server):
+    result = run_checker(website.check, monitor(http_server.url, http_method="HEAD", expected_status_code=204))
+    assert (result.ok, result.status_code) == (True, 204)
+
+
+@pytest.mark.parametrize("hops, ok, error_code", [(1, True, None), (5, True, None),
+                                                    (6, False, "TOO_MANY_REDIRECTS")])
+def test_it_follows_at_most_five_redirects(run_checker, http_server, hops, ok, error_code):
+    result = run_checker(website.check, monitor(f"{http_server.url}/redirect/{hops}"))
+    assert (result.ok, result.error_code) == (ok, error_code)
+    if ok:
+        assert result.details["redirects"] == hops
+
+
+def test_it_reports_the_redirect_when_not_following(run_checker, http_server):
+    result = run_checker(website.check, monitor(f"{http_server.url}/redirect/1", follow_redirects=False))
+    assert (result.ok, result.status_code, result.error) == (False, 302, "HTTP 302 Found")
+
+
+@pytest.mark.parametrize("location, resolver_answer", [
+    ("http://169.254.169.254/latest/meta-data/", None),
+    ("http://10.0.0.1/", None),
+    ("http://[::1]/", None),
+    ("http://0x7f000002/", None),
+    ("http://internal.test/", "10.1.2.3"),
+])
+def test_it_refuses_a_redirect_into_a_blocked_range(run_checker, http_server,
+                                                    default_guard_for_local_tests,
+                                                    location, resolver_answer):
+    async def resolve(host):
+        return [resolver_answer]
+    guard = default_guard_for_local_tests(resolver=resolve)
+    result = run_checker(website.check, monitor(f"{http_server.url}/to?{location}"), guard=guard)
+    assert (result.ok, result.error_code) == (False, "SSRF_BLOCKED_REDIRECT")
+    assert location.split("/")[2].strip("[]") in result.error
+
+
+def test_it_refuses_a_local_target_with_the_default_guard(run_checker, http_server):
+    before = len(http_server.paths)
+    result = run_checker(website.check, monitor(f"{http_server.url}/ok"), guard=OutboundGuard())
+    assert (result.ok, result.error_code) == (False, "SSRF_BLOCKED")
+    assert "127.0.0.1" in result.error
+    assert len(http_server.paths) == before
+
+
+def test_it_times_out_on_a_silent_server(run_checker, silent_port):
+    result = run_checker(website.check, monitor(f"http://127.0.0.1:{silent_port}/", timeout_seconds=0.3))
+    assert (result.ok, result.error, result.error_code) == (False, "timed out after 0.3 s", "TIMEOUT")
+
+
+def test_it_reports_a_refused_connection(run_checker, closed_port):
+    result = run_checker(website.check, monitor(f"http://127.0.0.1:{closed_port}/"))
+    assert (result.ok, result.error, result.error_code) == (False, "connection refused", "CONNECTION_REFUSED")
+
+
+def test_it_reports_the_days_left_on_the_certificate(run_checker, https_server_for, now):
+    server = https_server_for("localhost", not_after=now + timedelta(days=40, hours=12))
+    result = run_checker(website.check, monitor(f"{server.url}/ok", expected_keyword="systems ok"))
+    assert (result.ok, result.status_code, result.ssl_days_left) == (True, 200, 40)
+
+
+@pytest.mark.parametrize("identity, not_after_days, error", [
+    ("localhost", -1, "TLS certificate expired"),
+    ("other.test", 30, "TLS hostname mismatch"),
+])
+def test_it_names_certificate_failures(run_checker, https_server_for, now, identity, not_after_days, error):
+    server = https_server_for(identity, not_after=now + timedelta(days=not_after_days))
+    result = run_checker(website.check, monitor(server.url))
+    assert (result.ok, result.error, result.error_code) == (False, error, "TLS_ERROR")
+
+
+def test_it_refuses_a_certificate_from_an_unknown_issuer(run_checker, https_server_for):
+    server = https_server_for("localhost")
+    result = run_checker(website.check, monitor(server.url), trust_test_ca=False)
+    assert (result.ok, result.error_code) == (False, "TLS_ERROR")
+    assert result.error.startswith("TLS certificate verify failed")

@@ -1,0 +1,216 @@
+"""The event pump against a real moto server, driving a small test app (not the real one)."""
+from __future__ import annotations
+
+import time
+import uuid
+from collections import defaultdict
+from datetime import datetime, timezone
+
+import boto3
+import pytest
+from chalice import Chalice, Rate
+
+from chalicelib.kernel.clock import FakeClock
+from local.aws_local import create_event_resources, start_moto_server
+from local.pump import EventPump
+
+MAX_RECEIVES = 2
+
+
+@pytest.fixture(scope="module")
+def moto_endpoint():
+    server, endpoint = start_moto_server()
+    yield endpoint
+    server.stop()
+
+
+@pytest.fixture
+def moto_clients(moto_endpoint):
+    def client(service):
+        return boto3.client(service, endpoint_url=moto_endpoint, region_name="us-east-1",
+                            aws_access_key_id="local", aws_secret_access_key="local")
+    return {"sqs": client("sqs"), "sns": client("sns")}
+
+
+def build_test_app(prefix: str):
+    """A schedule, an SQS handler and an SNS handler. Bodies `fail` are reported as failed
+    records, `explode` raises; every event received is kept in `seen`."""
+    app = Chalice(app_name="pump-test")
+    seen = defaultdict(list)
+
+    @app.schedule(Rate(1, unit=Rate.MINUTES))
+    def every_minute(event):
+        seen["schedule"].append(event.to_dict())
+
+    @app.on_sqs_message(queue=f"{prefix}-jobs", batch_size=10)
+    def jobs(event):
+        records = [record.to_dict() for record in event]
+        seen["sqs"].extend(records)
+        if any(r["body"] == "explode" for r in records):
+            raise RuntimeError("boom")
+        return {"batchItemFailures": [
+            {"itemIdentifier": r["messageId"]} for r in records if r["body"] == "fail"]}
+
+    @app.on_sns_message(topic=f"{prefix}-events")
+    def events(event):
+        seen["sns"].append(event.to_dict())
+        if event.message == "explode":
+            raise RuntimeError("boom")
+
+    return app, seen
+
+
+@pytest.fixture
+def wired(moto_clients):
+    prefix = f"t{uuid.uuid4().hex[:8]}"
+    app, seen = build_test_app(prefix)
+    create_event_resources(app, moto_clients["sqs"], moto_clients["sns"], max_receives=MAX_RECEIVES)
+    clock = FakeClock(datetime(2026, 3, 24, 10, 0, 30, tzinfo=timezone.utc))
+    pump = EventPump(app, moto_clients["sqs"], moto_clients["sns"], clock=clock, retry_delay_seconds=0)
+    queue_url = moto_clients["sqs"].get_queue_url(QueueName=f"{prefix}-jobs")["QueueUrl"]
+    topic_arn = moto_clients["sns"].create_topic(Name=f"{prefix}-events")["TopicArn"]
+    return {"app": app, "seen": seen, "pump": pump, "clock": clock, "prefix": prefix,
+            "queue_url": queue_url, "topic_arn": topic_arn, **moto_clients}
+
+
+def source(pump, kind):
+    return {"sqs": pump.queue_sources, "sns": pump.topic_sources}[kind][0]
+
+
+def send(wired, *bodies):
+    for body in bodies:
+        wired["sqs"].send_message(QueueUrl=wired["queue_url"], MessageBody=body)
+
+
+def messages_left(sqs, url):
+    attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    return int(attributes["ApproximateNumberOfMessages"]) + int(attributes["ApproximateNumberOfMessagesNotVisible"])
+
+
+def test_it_fires_a_one_minute_schedule_once_per_minute_boundary(wired):
+    pump, clock, seen = wired["pump"], wired["clock"], wired["seen"]
+    assert pump.run_due_schedules() == []  # 10:00:30, the current minute had already begun
+    clock.advance(30)
+    assert pump.run_due_schedules() == ["every_minute"]  # 10:01:00
+    clock.advance(59)
+    assert pump.run_due_schedules() == []  # 10:01:59, same minute
+    clock.advance(1)
+    assert pump.run_due_schedules() == ["every_minute"]  # 10:02:00
+    assert [e["time"] for e in seen["schedule"]] == ["2026-03-24T10:01:00Z", "2026-03-24T10:02:00Z"]
+
+
+def test_it_sends_a_cloudwatch_scheduled_event(wired):
+    wired["clock"].advance(30)
+    wired["pump"].run_due_schedules()
+    event = wired["seen"]["schedule"][0]
+    assert event["detail-type"] == "Scheduled Event"
+    assert event["source"] == "aws.events"
+    assert event["detail"] == {}
+    assert event["resources"][0].endswith(":rule/every_minute")
+
+
+def test_it_fires_once_after_a_long_pause_not_once_per_missed_minute(wired):
+    wired["clock"].advance(30 + 10 * 60)
+    assert wired["pump"].run_due_schedules() == ["every_minute"]
+    assert wired["pump"].run_due_schedules() == []
+
+
+def test_it_delivers_sqs_records_with_unique_ids_and_deletes_them(wired):
+    send(wired, "a", "b", "c")
+    assert wired["pump"].process_queue_once(source(wired["pump"], "sqs")) == 3
+    records = wired["seen"]["sqs"]
+    assert sorted(r["body"] for r in records) == ["a", "b", "c"]
+    assert len({r["messageId"] for r in records}) == 3
+    assert {r["eventSource"] for r in records} == {"aws:sqs"}
+    assert records[0]["eventSourceARN"].endswith(f":{wired['prefix']}-jobs")
+    assert records[0]["attributes"]["ApproximateReceiveCount"] == "1"
+    assert messages_left(wired["sqs"], wired["queue_url"]) == 0
+
+
+def test_it_passes_message_attributes_in_lambda_shape(wired):
+    wired["sqs"].send_message(QueueUrl=wired["queue_url"], MessageBody="a", MessageAttributes={
+        "region": {"DataType": "String", "StringValue": "EuWest"}})
+    wired["pump"].process_queue_once(source(wired["pump"], "sqs"))
+    attribute = wired["seen"]["sqs"][0]["messageAttributes"]["region"]
+    assert (attribute["dataType"], attribute["stringValue"]) == ("String", "EuWest")
+
+
+def test_it_redelivers_only_the_batch_item_failures(wired):
+    send(wired, "ok-1", "fail", "ok-2")
+    pump_source = source(wired["pump"], "sqs")
+    wired["pump"].process_queue_once(pump_source)
+    wired["seen"]["sqs"].clear()
+    assert wired["pump"].process_queue_once(pump_source) == 1
+    [again] = wired["seen"]["sqs"]
+    assert again["body"] == "fail"
+    assert again["attributes"]["ApproximateReceiveCount"] == "2"
+
+
+def test_it_redelivers_the_whole_batch_when_the_handler_raises(wired):
+    send(wired, "ok", "explode")
+    pump_source = source(wired["pump"], "sqs")
+    wired["pump"].process_queue_once(pump_source)
+    wired["seen"]["sqs"].clear()
+    assert wired["pump"].process_queue_once(pump_source) == 2
+    assert sorted(r["body"] for r in wired["seen"]["sqs"]) == ["explode", "ok"]
+
+
+def test_it_moves_a_message_that_always_fails_to_the_dlq(wired):
+    send(wired, "fail")
+    pump_source = source(wired["pump"], "sqs")
+    for _ in range(MAX_RECEIVES + 2):
+        wired["pump"].process_queue_once(pump_source)
+    assert len(wired["seen"]["sqs"]) == MAX_RECEIVES
+    assert messages_left(wired["sqs"], wired["queue_url"]) == 0
+    dlq_url = wired["sqs"].get_queue_url(QueueName=f"{wired['prefix']}-jobs-dlq")["QueueUrl"]
+    [dead] = wired["sqs"].receive_message(QueueUrl=dlq_url)["Messages"]
+    assert dead["Body"] == "fail"
+
+
+def test_it_delivers_an_sns_publish_as_an_sns_event(wired):
+    wired["sns"].publish(TopicArn=wired["topic_arn"], Message='{"kind":"down"}', Subject="Monitor down",
+                         MessageAttributes={"kind": {"DataType": "String", "StringValue": "incident"}})
+    assert wired["pump"].process_topic_once(source(wired["pump"], "sns")) == 1
+    [event] = wired["seen"]["sns"]
+    [record] = event["Records"]
+    assert record["EventSource"] == "aws:sns"
+    assert record["EventVersion"] == "1.0"
+    assert record["EventSubscriptionArn"].startswith(wired["topic_arn"])
+    sns = record["Sns"]
+    assert (sns["Type"], sns["TopicArn"], sns["Subject"]) == ("Notification", wired["topic_arn"], "Monitor down")
+    assert sns["Message"] == '{"kind":"down"}'
+    assert sns["MessageId"] and sns["Timestamp"]
+    assert sns["MessageAttributes"]["kind"] == {"Type": "String", "Value": "incident"}
+
+
+def test_it_drops_an_sns_message_to_the_subscriptions_dlq_after_three_attempts(wired):
+    wired["sns"].publish(TopicArn=wired["topic_arn"], Message="explode")
+    for _ in range(5):
+        wired["pump"].process_topic_once(source(wired["pump"], "sns"))
+    assert len(wired["seen"]["sns"]) == 3
+    dlq_url = wired["sqs"].get_queue_url(
+        QueueName=f"{wired['prefix']}-events-to-events-dlq")["QueueUrl"]
+    assert len(wired["sqs"].receive_message(QueueUrl=dlq_url)["Messages"]) == 1
+
+
+def test_its_threads_deliver_messages_and_stop_promptly(wired):
+    pump = wired["pump"]
+    pump.start()
+    try:
+        send(wired, "threaded")
+        deadline = time.monotonic() + 10
+        while not wired["seen"]["sqs"] and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        started = time.monotonic()
+        pump.stop()
+    assert [r["body"] for r in wired["seen"]["sqs"]] == ["threaded"]
+    assert time.monotonic() - started < 5
+
+
+def test_a_stopping_pump_starts_no_other_sns_invocation(wired):
+    for n in range(3):
+        wired["sns"].publish(TopicArn=wired["topic_arn"], Message=f"event {n}")
+    wired["pump"].stop()
+    wired["pump"].process_topic_once(source(wired["pump"], "sns"))
+    assert wired["seen"]["sns"] == []
