@@ -62,7 +62,7 @@ def _data_dir() -> Path:
 
 
 def _parse_args(argv: list[str]) -> argparse.Namespace:
-    from chalicelib.http.scopes import FULL_ACCESS, VALID_SCOPES
+    from chalicelib.kernel.scopes import FULL_ACCESS, VALID_SCOPES
 
     parser = argparse.ArgumentParser(prog="python -m local", description=__doc__.split("\n")[0])
     commands = parser.add_subparsers(dest="command")

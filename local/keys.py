@@ -36,13 +36,13 @@ def find_local_account() -> str | None:
 
 def saved_key_problem(key_path: Path) -> str | None:
     """Why the saved bootstrap key cannot be used (missing, revoked), or None if it can."""
-    from chalicelib.accounts import keys as apikeys
+    from chalicelib.http import auth
     from chalicelib.kernel.errors import UnauthorizedError
 
     if not key_path.exists():
         return f"{key_path} is missing"
     try:
-        apikeys.authenticate(key_path.read_text().strip())
+        auth.authenticate(key_path.read_text().strip())
     except UnauthorizedError:
         return f"the key in {key_path} was revoked"
     return None
@@ -71,7 +71,7 @@ def create_key(data_dir: Path, scopes: list[str], name: str = DEFAULT_KEY_NAME) 
 
 
 def _save_as_bootstrap_key_if_unusable(key_path: Path, full_key: str, scopes: list[str]) -> None:
-    from chalicelib.http.scopes import is_full_access
+    from chalicelib.kernel.scopes import is_full_access
     from local.stack import write_private
 
     problem = saved_key_problem(key_path)

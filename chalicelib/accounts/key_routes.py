@@ -6,7 +6,7 @@ from chalicelib.http.endpoint import Call, endpoint, page
 from chalicelib.kernel.clock import iso
 from chalicelib.kernel.errors import ValidationError
 from chalicelib.accounts.models import ApiKeyCreate
-from chalicelib.http.scopes import FULL_ACCESS
+from chalicelib.kernel.scopes import FULL_ACCESS
 
 bp = Blueprint(__name__)
 

@@ -1,4 +1,4 @@
-"""API keys: issue, authenticate, list, revoke.
+"""API keys: issue, list, revoke (authentication is the edge's: `http.auth`).
 
 A key is `ek_live_` + 32 URL-safe characters (192 random bits). The server keeps only an
 HMAC-SHA256 of it under a server-side secret (so a leaked table yields no usable key) and a short
@@ -6,63 +6,28 @@ prefix to show in lists. The HMAC is also the table key: authentication is one c
 """
 from __future__ import annotations
 
-import hashlib
-import hmac
 import secrets
-from dataclasses import dataclass
 
+from chalicelib.http.auth import KEY_PREFIX, digest_key
 from chalicelib.kernel import plans
 from chalicelib.kernel.errors import (
     ConflictError,
     NotFoundError,
     PlanLimitError,
-    UnauthorizedError,
 )
 from chalicelib.kernel.ids import new_id
-from chalicelib.kernel.settings import settings
 from chalicelib.storage import accounts as account_store
 from chalicelib.storage import api_keys as key_store
 
-KEY_PREFIX = "ek_live_"
 _SHOWN_CHARS = 6  # characters after `ek_live_` shown in lists
-
-
-@dataclass(frozen=True)
-class Principal:
-    """Who is calling: the key's account, id, name and scopes."""
-    account_id: str
-    key_id: str
-    key_name: str
-    scopes: tuple[str, ...]
 
 
 def generate_key() -> str:
     return KEY_PREFIX + secrets.token_urlsafe(24)
 
 
-def digest_key(full_key: str, secret: str | None = None) -> str:
-    secret = settings.api_key_secret if secret is None else secret
-    if not secret:
-        raise RuntimeError("ENORI_API_KEY_SECRET is not set; refusing to hash API keys")
-    return hmac.new(secret.encode(), full_key.encode(), hashlib.sha256).hexdigest()
-
-
 def masked(prefix: str) -> str:
     return f"{prefix}…"
-
-
-def authenticate(presented: str | None) -> Principal:
-    """The principal of a presented key, or UnauthorizedError (missing, malformed or revoked)."""
-    if not presented:
-        raise UnauthorizedError("Missing API key: send it in the X-API-Key header.")
-    presented = presented.strip()
-    if not presented.startswith(KEY_PREFIX) or len(presented) > 200:
-        raise UnauthorizedError("Invalid API key.")
-    digest = digest_key(presented)
-    item = key_store.get_by_digest(digest)
-    if item is None or not hmac.compare_digest(item.digest, digest):
-        raise UnauthorizedError("Invalid API key.")
-    return Principal(item.account_id, item.key_id, item.name, tuple(item.scopes))
 
 
 def issue_key(account_id: str, name: str, scopes: list[str], now) -> tuple[key_store.ApiKeyItem, str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from pydantic import Field, field_validator
 
 from chalicelib.kernel.models import ApiModel
-from chalicelib.http.scopes import SCOPES, VALID_SCOPES
+from chalicelib.kernel.scopes import SCOPES, VALID_SCOPES
 
 
 class ApiKeyCreate(ApiModel):

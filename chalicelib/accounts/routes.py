@@ -4,7 +4,7 @@ from chalice import Blueprint
 from chalicelib.accounts.service import account_summary
 from chalicelib.http.endpoint import Call, endpoint
 from chalicelib.kernel.errors import NotFoundError
-from chalicelib.http.scopes import FULL_ACCESS
+from chalicelib.kernel.scopes import FULL_ACCESS
 from chalicelib.storage.accounts import get_account
 
 bp = Blueprint(__name__)

@@ -5,7 +5,7 @@ from chalicelib.kernel import plans
 from chalicelib.accounts.keys import issue_key
 from chalicelib.kernel.clock import SystemClock, iso
 from chalicelib.kernel.ids import new_id
-from chalicelib.http.scopes import FULL_ACCESS
+from chalicelib.kernel.scopes import FULL_ACCESS
 from chalicelib.storage import accounts as account_store
 from chalicelib.storage import reports as report_store
 from chalicelib.storage.accounts import COUNTED_RESOURCES, AccountItem

@@ -9,8 +9,7 @@ from typing import Annotated
 
 from pydantic import Field
 
-from chalicelib.channels.kinds.email import EmailAddress
-from chalicelib.channels.models import ObjectName
+from chalicelib.kernel.fields import EmailAddress, ObjectName
 from chalicelib.kernel.models import ApiModel, case_insensitive_enum
 
 ROLES = ("Owner", "Admin", "Member", "Viewer")

@@ -11,8 +11,8 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field, StringConstraints
 
+from chalicelib.kernel.fields import MonitorIds, ObjectName, without_duplicates
 from chalicelib.bus.event_topic import PUBLIC_EVENTS
-from chalicelib.kernel.ids import is_id
 from chalicelib.kernel.models import ApiModel, case_insensitive_enum
 from chalicelib.kernel.fields import ChannelIds, Tags
 
@@ -23,31 +23,11 @@ CHANNEL_TYPES = ("Email", "Slack", "Discord", "Teams", "Webhook")
 # The body fields that are not the type's configuration.
 CHANNEL_COMMON_FIELDS = ("name", "type", "enabled")
 DEFAULT_RULE_EVENTS = ("monitor.down", "monitor.up")
-MAX_RULE_MONITORS = 100
 
 ChannelType = case_insensitive_enum(*CHANNEL_TYPES)
 EventType = case_insensitive_enum(*PUBLIC_EVENTS)
-ObjectName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-
-
-def _check_monitor_id(value: str) -> str:
-    if not is_id("mon", value):
-        raise ValueError("must be a monitor id (mon_...)")
-    return value
-
-
-def _without_duplicates(values: list[str]) -> list[str]:
-    return list(dict.fromkeys(values))
-
-
-MonitorId = Annotated[str, AfterValidator(_check_monitor_id)]
-MonitorIds = Annotated[
-    list[MonitorId],
-    Field(min_length=1, max_length=MAX_RULE_MONITORS),
-    AfterValidator(_without_duplicates),
-]
 EscalationPolicyId = Annotated[str, StringConstraints(min_length=1, max_length=100)]
-EventTypes = Annotated[list[EventType], Field(min_length=1), AfterValidator(_without_duplicates)]
+EventTypes = Annotated[list[EventType], Field(min_length=1), AfterValidator(without_duplicates)]
 
 
 class AlertChannelHead(ApiModel):

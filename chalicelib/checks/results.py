@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from chalicelib.maintenance import occurrences as maintenance, cover as maintenance_cover
 from chalicelib.kernel import plans
-from chalicelib.checks import stats
+from chalicelib.monitors import jobs
+from chalicelib.kernel import stats
 from chalicelib.kernel.clock import iso
-from chalicelib.storage import monitor_states as state_store
 from chalicelib.storage import monitors as monitor_store
 from chalicelib.storage import results as store
 from chalicelib.storage.accounts import get_account
@@ -143,28 +143,6 @@ def stats_for(monitor_id: str, period: str, now: datetime, incident_totals: Inci
     if monitor_item is not None and monitor_item.type == monitor_store.JOB:
         # Time not Down; maintenance is not taken out of it (a job's maintenance suppresses
         # its alerts, and hourly rollups' whole-hour rule has no meaning for time spans).
-        summary["uptimePercentage"] = job_uptime(monitor_item, start, end)
+        summary["uptimePercentage"] = jobs.job_uptime(monitor_item, start, end)
     summary["maintenanceSeconds"] = maintenance.covered_seconds(spans)
     return {"period": period, "from": iso(start), "to": iso(end), **summary}
-
-
-def job_status_spans(monitor_item: Any, start_epoch: int, end_epoch: int
-                     ) -> list[tuple[int, int, str]]:
-    """A Job monitor's (from, to, status) spans over [start_epoch, end_epoch): one Query of its
-    status changes in the window, plus a GetItem of the evaluator's state only when the monitor
-    does not show that status itself (paused, or resumed and not yet judged again)."""
-    changes = [stats.StatusChange(c.at, c.before, c.after)
-               for c in store.status_changes_between(monitor_item.monitor_id, start_epoch,
-                                                     end_epoch)]
-    current = monitor_item.status
-    if not changes and current not in stats.KNOWN_STATUSES:
-        current = state_store.evaluated_status(monitor_item.account_id, monitor_item.monitor_id)
-    return stats.status_spans(changes, current, start_epoch, end_epoch)
-
-
-def job_uptime(monitor_item: Any, start: datetime, end: datetime) -> float | None:
-    """A Job monitor's uptime over [start, end): the share of the known time not Down; None
-    (null) when its status was never known in the window."""
-    low, high = int(start.timestamp()), int(end.timestamp())
-    spans = job_status_spans(monitor_item, low, high)
-    return stats.time_uptime(*stats.known_and_down_seconds(spans, low, high))

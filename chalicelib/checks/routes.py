@@ -8,7 +8,8 @@ from chalice import Blueprint
 
 from chalicelib.incidents import service as incidents
 from chalicelib.monitors import service as monitors
-from chalicelib.checks import results, stats
+from chalicelib.checks import results
+from chalicelib.kernel import stats
 from chalicelib.http.endpoint import Call, endpoint
 from chalicelib.kernel.clock import iso
 from chalicelib.kernel.errors import ValidationError

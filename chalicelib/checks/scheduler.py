@@ -13,7 +13,7 @@ from chalice import Blueprint, Rate
 
 from chalicelib.bus import dispatch
 from chalicelib.kernel import observability
-from chalicelib.checks import scheduling
+from chalicelib.monitors import scheduling
 from chalicelib.bus.dispatch import CheckJob
 from chalicelib.kernel.runtime import runtime
 from chalicelib.kernel.settings import settings

@@ -24,6 +24,7 @@ from chalicelib.monitors.models import parse_monitor
 from chalicelib.kernel.netguard import OutboundGuard, make_http_client, make_ssl_context
 from chalicelib.kernel.runtime import runtime
 from chalicelib.kernel.settings import settings
+from chalicelib.status.state_machine import Observation, Transition
 from chalicelib.storage.monitors import MonitorItem
 
 bp = Blueprint(__name__)
@@ -91,6 +92,22 @@ def default_deps(guard: OutboundGuard, client) -> CheckDeps:
                      ping_mode=settings.ping_mode)
 
 
+def observation_of(slot: int, region: str, result: CheckResult) -> Observation:
+    """What the evaluator sees of a check result (it knows nothing of checkers)."""
+    return Observation(slot=slot, region=region, ok=result.ok, error=result.error,
+                       response_time_ms=result.response_time_ms,
+                       ssl_days_left=result.ssl_days_left,
+                       ssl_not_after=(result.details or {}).get("sslNotAfter"))
+
+
+def evaluate_result(monitor: MonitorItem, slot: int, region: str, result: CheckResult
+                    ) -> list[Transition]:
+    """Evaluate one recorded check result; returns the transitions this call committed."""
+    return evaluator.evaluate_observation(
+        monitor, observation_of(slot, region, result),
+        evaluator.policy_for(monitor, runtime.clock.now()))
+
+
 def record(ran: Ran, retention_days: int) -> None:
     """Store a result and evaluate it, each once. A redelivered job whose result is already
     stored is still evaluated if the state has not counted it: the first delivery may have
@@ -100,7 +117,7 @@ def record(ran: Ran, retention_days: int) -> None:
     if results.record_result(ran.monitor, ran.result, job.region, job.slot, now,
                              retention_days=retention_days) \
             or not evaluator.has_counted(ran.monitor, job.slot, job.region):
-        evaluator.evaluate_result(ran.monitor, job.slot, job.region, ran.result)
+        evaluate_result(ran.monitor, job.slot, job.region, ran.result)
 
 
 def process_batch(records: list[tuple[str, str]], deps_factory=None) -> dict:

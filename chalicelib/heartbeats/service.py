@@ -19,7 +19,8 @@ from datetime import datetime, timedelta
 
 from pynamodb.exceptions import TransactWriteError
 
-from chalicelib.monitors import cron, jobs, service as monitors
+from chalicelib.kernel import cron
+from chalicelib.monitors import jobs, service as monitors
 from chalicelib.status import evaluator
 from chalicelib.http import ratelimits
 from chalicelib.kernel.clock import iso

@@ -15,9 +15,10 @@ from typing import Any, Callable, Iterator
 import pydantic
 from chalice import Blueprint, Response
 
-from chalicelib.accounts import keys as apikeys
+from chalicelib.http import auth
 from chalicelib.kernel import ids
-from chalicelib.http import ratelimits, scopes
+from chalicelib.http import ratelimits
+from chalicelib.kernel import scopes
 from chalicelib.kernel.clock import clamp_to_utc, iso
 from chalicelib.kernel.errors import (
     EnoriError,
@@ -28,7 +29,7 @@ from chalicelib.kernel.errors import (
     ValidationError,
 )
 from chalicelib.kernel.models import validation_details
-from chalicelib.status_pages.models import is_slug
+from chalicelib.kernel.fields import is_slug
 from chalicelib.openapi import schemas
 from chalicelib.kernel.runtime import runtime
 from chalicelib.storage import rate_limits as rate_store
@@ -64,7 +65,7 @@ ROUTES: list[dict[str, Any]] = []
 class Call:
     """One request, as a handler sees it."""
     request: Any
-    principal: apikeys.Principal | None
+    principal: auth.Principal | None
     params: dict[str, str] = field(default_factory=dict)
     route: tuple[str, str] | None = None   # (method, path) as the route declares them
 
@@ -296,14 +297,14 @@ class Meter:
         return {**headers, **ratelimits.headers_for(self.usages, self.now)}
 
 
-def enforce_rate_limits(principal: apikeys.Principal, method: str, tier: str | None,
+def enforce_rate_limits(principal: auth.Principal, method: str, tier: str | None,
                         meter: Meter | None = None) -> dict:
     """Count this request; the rate-limit headers, or RateLimitedError carrying them. `meter`
     records what was counted, so that a failed request can be refunded (`Meter.refund`)."""
     return _count(principal, ratelimits.tiers_for(method, tier), meter or Meter())
 
 
-def _count(principal: apikeys.Principal, tiers: list[ratelimits.Tier], meter: Meter) -> dict:
+def _count(principal: auth.Principal, tiers: list[ratelimits.Tier], meter: Meter) -> dict:
     now = meter.now = runtime.clock.time()
     for t in tiers:
         start = ratelimits.window_start(now, t)
@@ -351,7 +352,7 @@ def endpoint(bp: Blueprint, path: str, methods: list[str] | str = "GET", *,
                 check_body_size(request)
                 principal = None
                 if not public:
-                    principal = apikeys.authenticate(request.headers.get("x-api-key"))
+                    principal = auth.authenticate(request.headers.get("x-api-key"))
                     headers = enforce_rate_limits(principal, request.method, rate, meter)
                     if not scopes.grants(principal.scopes, scope):
                         raise InsufficientScopeError(

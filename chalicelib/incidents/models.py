@@ -5,7 +5,7 @@ from typing import Optional
 
 from pydantic import Field
 
-from chalicelib.channels.models import MonitorId
+from chalicelib.kernel.fields import MonitorId
 from chalicelib.kernel.models import ApiModel, case_insensitive_enum
 from chalicelib.storage.incidents import OPEN_UPDATE_STATUSES, UPDATE_STATUSES
 

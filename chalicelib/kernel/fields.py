@@ -167,7 +167,7 @@ def _check_channel_id(value: str) -> str:
     return value
 
 
-def _without_duplicates(values: list[str]) -> list[str]:
+def without_duplicates(values: list[str]) -> list[str]:
     return list(dict.fromkeys(values))
 
 
@@ -180,11 +180,11 @@ def _check_unique_regions(values: list[str]) -> list[str]:
 
 MonitorName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 TagName = Annotated[str, StringConstraints(min_length=1, max_length=50), AfterValidator(_check_tag)]
-Tags = Annotated[list[TagName], Field(max_length=20), AfterValidator(_without_duplicates)]
+Tags = Annotated[list[TagName], Field(max_length=20), AfterValidator(without_duplicates)]
 ChannelIds = Annotated[
     list[Annotated[str, AfterValidator(_check_channel_id)]],
     Field(max_length=20),
-    AfterValidator(_without_duplicates),
+    AfterValidator(without_duplicates),
 ]
 Regions = Annotated[
     list[RegionName], Field(min_length=1, max_length=len(REGION_NAMES)),
@@ -244,3 +244,50 @@ def _check_time_zone(value: str) -> str:
 
 CronExpression = Annotated[str, Field(max_length=200), AfterValidator(_check_cron)]
 TimeZoneName = Annotated[str, Field(max_length=64), AfterValidator(_check_time_zone)]
+
+
+# --- shared by several concepts' bodies -------------------------------------------------
+
+MAX_RULE_MONITORS = 100
+# A dot-atom address: no quotes, comments, spaces, commas or angle brackets, so an address can
+# never smuggle a second recipient or a header into the message.
+_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_ADDRESS = re.compile(rf"{_ATOM}(\.{_ATOM})*@{_LABEL}(\.{_LABEL})+")
+
+def _check_address(value: str) -> str:
+    address = value.strip().lower()
+    if len(address) > 254 or not _ADDRESS.fullmatch(address):
+        raise ValueError(f"{value!r} is not a valid email address")
+    return address
+
+
+EmailAddress = Annotated[str, AfterValidator(_check_address)]
+
+
+ObjectName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+
+
+def _check_monitor_id(value: str) -> str:
+    if not is_id("mon", value):
+        raise ValueError("must be a monitor id (mon_...)")
+    return value
+
+
+def without_duplicates(values: list[str]) -> list[str]:
+    return list(dict.fromkeys(values))
+
+
+MonitorId = Annotated[str, AfterValidator(_check_monitor_id)]
+MonitorIds = Annotated[
+    list[MonitorId],
+    Field(min_length=1, max_length=MAX_RULE_MONITORS),
+    AfterValidator(without_duplicates),
+]
+
+
+_SLUG = re.compile(r"[a-z0-9][a-z0-9-]{1,58}[a-z0-9]")
+
+
+def is_slug(value: str) -> bool:
+    return _SLUG.fullmatch(value) is not None

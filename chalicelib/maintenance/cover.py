@@ -13,7 +13,7 @@ from typing import Any
 
 from chalicelib.maintenance import occurrences as core
 from chalicelib.kernel.clock import iso
-from chalicelib.monitors.cron import ScheduleError
+from chalicelib.kernel.cron import ScheduleError
 from chalicelib.kernel.runtime import runtime
 from chalicelib.storage import maintenance_windows as store
 from chalicelib.storage import monitors as monitor_store

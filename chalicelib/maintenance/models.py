@@ -12,7 +12,7 @@ from typing import Annotated
 from pydantic import AfterValidator, Field, StringConstraints
 
 from chalicelib.maintenance.occurrences import WEEKDAYS
-from chalicelib.channels.models import MonitorIds, ObjectName
+from chalicelib.kernel.fields import MonitorIds, ObjectName
 from chalicelib.kernel.models import ApiModel, case_insensitive_enum
 from chalicelib.kernel.fields import CronExpression, Instant, Tags, TimeZoneName
 

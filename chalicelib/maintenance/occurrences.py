@@ -7,7 +7,7 @@ A window has exactly one schedule form:
 - weekly: `weekdays` ("Mon".."Sun"), `start_time` ("HH:MM"), `duration_minutes`, `timezone`;
 - cron: `cron_expression`, `duration_minutes`, `timezone`.
 
-Recurring windows are read in their IANA time zone through `chalicelib.monitors.cron` (cronsim, Debian
+Recurring windows are read in their IANA time zone through `chalicelib.kernel.cron` (cronsim, Debian
 cron semantics), so across DST changes they behave as Job monitor schedules do:
 - spring-forward (Europe/Berlin, 2026-03-29, 02:00 CET -> 03:00 CEST): a window starting in the
   skipped hour (Sunday 02:30) starts when the clocks jump, at 03:00 CEST (01:00Z);
@@ -25,7 +25,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Iterable
 
 from chalicelib.rules import routing as alert_routing
-from chalicelib.monitors import cron
+from chalicelib.kernel import cron
 
 ONE_OFF, WEEKLY, CRON = "OneOff", "Weekly", "Cron"
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")

@@ -8,7 +8,7 @@ from pydantic.alias_generators import to_camel
 
 from chalicelib.bus import dispatch
 from chalicelib.monitors import jobs, service as monitors
-from chalicelib.checks import results, stats
+from chalicelib.kernel import stats
 from chalicelib.http.endpoint import Call, endpoint, merge_patch, page
 from chalicelib.kernel.clock import iso
 from chalicelib.kernel.errors import NotFoundError, ValidationError
@@ -45,7 +45,7 @@ def listed_uptime(item) -> float:
     which a null would crash; `/stats`, badges and status pages say null/unknown instead."""
     if item.type == jobs.JOB:
         now = runtime.clock.now()
-        uptime = results.job_uptime(item, now - timedelta(seconds=stats.UPTIME_WINDOW_SECONDS),
+        uptime = jobs.job_uptime(item, now - timedelta(seconds=stats.UPTIME_WINDOW_SECONDS),
                                     now)
         if uptime is not None:
             return uptime

@@ -15,7 +15,7 @@ from pynamodb.exceptions import TransactWriteError
 from chalicelib.rules import escalation_policies
 from chalicelib.monitors import jobs
 from chalicelib.kernel import plans
-from chalicelib.checks import scheduling
+from chalicelib.monitors import scheduling
 from chalicelib.kernel.errors import (
     ConflictError,
     InvalidReferenceError,

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from chalicelib.status_pages import badges
-from chalicelib.checks import stats
+from chalicelib.kernel import stats
 from chalicelib.notify import routes as alerts_api
 from chalicelib.http.endpoint import DEFAULT_LIMIT, MAX_LIMIT
 from chalicelib.reports.routes import FORMATS, ReportCreate

@@ -14,7 +14,8 @@ from typing import Any
 
 from pydantic import BaseModel, TypeAdapter
 
-from chalicelib.http import ratelimits, scopes
+from chalicelib.http import ratelimits
+from chalicelib.kernel import scopes
 from chalicelib.openapi import catalog, examples, schemas, v30
 
 OPENAPI_VERSION = "3.1.0"

@@ -28,7 +28,8 @@ from datetime import datetime, timedelta, timezone
 from chalicelib.incidents import stats as incident_stats
 from chalicelib.maintenance import occurrences as maintenance
 from chalicelib.kernel import plans
-from chalicelib.checks import results, stats
+from chalicelib.checks import results
+from chalicelib.kernel import stats
 from chalicelib.channels.kinds.base import DeliveryError, SendContext
 from chalicelib.kernel.clock import iso
 from chalicelib.kernel.errors import NotFoundError, PlanLimitError, ValidationError

@@ -7,7 +7,7 @@ from typing import Annotated
 from pydantic import AfterValidator, Field, model_validator
 
 from chalicelib.kernel.ids import is_id
-from chalicelib.channels.models import ObjectName
+from chalicelib.kernel.fields import ObjectName
 from chalicelib.kernel.models import ApiModel
 from chalicelib.kernel.fields import ChannelIds
 

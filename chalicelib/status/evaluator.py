@@ -13,7 +13,6 @@ import logging
 from chalicelib.bus import events
 from chalicelib.maintenance import cover as maintenance_cover
 from chalicelib.status import state_machine
-from chalicelib.checks.checkers.base import CheckResult
 from chalicelib.kernel.clock import iso
 from chalicelib.kernel.ids import outage_incident_id
 from chalicelib.kernel.runtime import runtime
@@ -43,20 +42,6 @@ def policy_for(monitor: MonitorItem, now) -> Policy:
         ssl_expiry_warning_days=config.get("ssl_expiry_warning_days"),
         in_maintenance=in_maintenance(monitor, now),
     )
-
-
-def observation_of(slot: int, region: str, result: CheckResult) -> Observation:
-    return Observation(slot=slot, region=region, ok=result.ok, error=result.error,
-                       response_time_ms=result.response_time_ms,
-                       ssl_days_left=result.ssl_days_left,
-                       ssl_not_after=(result.details or {}).get("sslNotAfter"))
-
-
-def evaluate_result(monitor: MonitorItem, slot: int, region: str, result: CheckResult) -> list[Transition]:
-    """Evaluate one recorded check result; returns the transitions this call committed."""
-    now = runtime.clock.now()
-    return evaluate_observation(monitor, observation_of(slot, region, result),
-                                policy_for(monitor, now))
 
 
 def evaluate_observation(monitor: MonitorItem, obs: Observation, policy: Policy) -> list[Transition]:

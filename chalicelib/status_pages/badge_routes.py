@@ -11,7 +11,7 @@ from chalice import Blueprint, Response
 
 from chalicelib.status_pages import badges
 from chalicelib.monitors import jobs
-from chalicelib.checks import results, stats
+from chalicelib.kernel import stats
 from chalicelib.http.endpoint import Call, endpoint
 from chalicelib.kernel.errors import ValidationError
 from chalicelib.status_pages.view import component_status, uptime_of
@@ -61,7 +61,7 @@ def uptime_badge(call: Call, monitor_id: str):
     monitor = _live_monitor(monitor_id)
     uptime = None
     if monitor is not None and monitor.type == jobs.JOB:   # time not Down, as /stats says
-        uptime = results.job_uptime(monitor, *stats.period_window(period, call.clock.now()))
+        uptime = jobs.job_uptime(monitor, *stats.period_window(period, call.clock.now()))
     elif monitor is not None:
         start, end = stats.period_window(period, call.clock.now())
         first_hour, last_hour = stats.hours_between(start, end)

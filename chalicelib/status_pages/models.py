@@ -1,22 +1,14 @@
 """Status page bodies as clients send them (POST and the full-replace PUT)."""
 from __future__ import annotations
 
-import re
 from typing import Annotated, Optional
 
 from pydantic import AfterValidator, Field, StringConstraints
 
 from chalicelib.kernel.models import ApiModel
-from chalicelib.kernel.fields import is_host_name
+from chalicelib.kernel.fields import is_host_name, is_slug
 
 MAX_COMPONENTS = 50
-_SLUG = re.compile(r"[a-z0-9][a-z0-9-]{1,58}[a-z0-9]")
-
-
-def is_slug(value: str) -> bool:
-    return _SLUG.fullmatch(value) is not None
-
-
 def _check_slug(value: str) -> str:
     if not is_slug(value):
         raise ValueError("must be 3-60 lowercase letters, digits and hyphens, "

@@ -22,7 +22,7 @@ from typing import Any, Iterable
 
 from chalicelib.maintenance import cover as maintenance_cover
 from chalicelib.monitors import jobs
-from chalicelib.checks import results, stats
+from chalicelib.kernel import stats
 from chalicelib.kernel.clock import iso
 from chalicelib.storage import incidents as incident_store
 from chalicelib.storage import monitors as monitor_store
@@ -111,7 +111,7 @@ def _component(page: StatusPageItem, component: dict, monitor: Any, now: datetim
         "uptime90d": uptime_of(rollups),
     }
     if monitor.type == jobs.JOB:   # time not Down, from its status changes
-        spans = results.job_status_spans(monitor, first_hour, int(now.timestamp()))
+        spans = jobs.job_status_spans(monitor, first_hour, int(now.timestamp()))
         body["uptime"] = span_day_bars(spans, first_day)
         body["uptime90d"] = stats.time_uptime(*stats.known_and_down_seconds(
             spans, first_hour, int(now.timestamp())))

@@ -21,7 +21,7 @@ from pynamodb.models import Model
 from pynamodb.exceptions import TransactWriteError
 
 from chalicelib.kernel.errors import ConflictError, PlanLimitError
-from chalicelib.http.scopes import is_full_access
+from chalicelib.kernel.scopes import is_full_access
 from chalicelib.storage.accounts import AccountItem, usage_change
 from chalicelib.storage.base import get_or_none, index_meta, table_meta, update_if
 from chalicelib.storage.transactions import conflicted, failed_at, transaction

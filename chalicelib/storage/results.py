@@ -31,7 +31,7 @@ from pynamodb.attributes import (BooleanAttribute, NumberAttribute, TTLAttribute
                                  UnicodeAttribute, UTCDateTimeAttribute)
 from pynamodb.models import Model
 
-from chalicelib.checks import stats
+from chalicelib.kernel import stats
 from chalicelib.storage.base import save_if, table_meta
 
 # Past every region name in ASCII, so "<epoch>#~" closes a BETWEEN over all regions of a second.

@@ -84,7 +84,7 @@ def test_the_last_full_access_key_cannot_be_revoked(api):
 
 def test_a_key_with_every_named_scope_but_not_star_does_not_count_as_full_access(api):
     """Only `*` can manage keys, so only `*` keys keep an account out of a lockout."""
-    from chalicelib.http.scopes import SCOPES
+    from chalicelib.kernel.scopes import SCOPES
 
     _, key = make_account()
     named = api.post("/api/keys", {"name": "named", "scopes": list(SCOPES)}, key=key).json

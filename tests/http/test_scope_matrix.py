@@ -16,7 +16,7 @@ from chalice.test import Client
 from apitools import aws_calls
 from app import app
 from chalicelib.http.endpoint import PATH_SHAPES, ROUTES
-from chalicelib.http.scopes import FULL_ACCESS, SCOPES, VALID_SCOPES
+from chalicelib.kernel.scopes import FULL_ACCESS, SCOPES, VALID_SCOPES
 from route_table import (NOT_IDS, PRIVATE, PUBLIC, TOO_LONG, UNKNOWN_PARAM_MESSAGE, fill,
                          params_of, random_values, route_key, too_long, unknown_private_params)
 

@@ -180,7 +180,7 @@ def unmetered():
     from chalicelib.http import endpoint as http
 
     principals: dict[str, object] = {}
-    authenticate = http.apikeys.authenticate
+    authenticate = http.auth.authenticate
 
     def remembered(key):
         if key not in principals:
@@ -188,7 +188,7 @@ def unmetered():
         return principals[key]
 
     with mock.patch.object(http, "enforce_rate_limits", lambda *args: {}), \
-            mock.patch.object(http.apikeys, "authenticate", remembered):
+            mock.patch.object(http.auth, "authenticate", remembered):
         yield
 
 

@@ -144,6 +144,7 @@ def feed_failures(monitor_id, clock, slots=(60, 120, 180)):
     policy it builds, which asks the maintenance hook), then run the incident consumer and
     alert delivery on everything the outbox holds."""
     from chalicelib.notify import delivery
+    from chalicelib.checks import worker
     from chalicelib.status import evaluator
     from chalicelib.checks import results
     from chalicelib.storage import monitors as monitor_store
@@ -156,7 +157,7 @@ def feed_failures(monitor_id, clock, slots=(60, 120, 180)):
         for region in ("UsEast", "EuWest"):
             results.record_result(monitor, DOWN, region, base + slot, clock.now(), 30)
             evaluator.evaluate_observation(
-                monitor, evaluator.observation_of(base + slot, region, DOWN),
+                monitor, worker.observation_of(base + slot, region, DOWN),
                 evaluator.policy_for(monitor, clock.now()))
     stored = [e for e in EventItem.scan() if e.payload.get("monitor", {}).get("id") == monitor_id]
     for event in stored:  # test-only read of the outbox

@@ -15,7 +15,7 @@ import pydantic
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from chalicelib.monitors import cron
+from chalicelib.kernel import cron
 from chalicelib.status import state_machine
 from chalicelib.monitors.models import JobMonitorIn, parse_monitor
 from chalicelib.kernel.netguard import OutboundGuard, parse_ip_literal

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import html
-import re
 import smtplib
 import socket
 import ssl
@@ -25,37 +24,22 @@ from email.header import Header
 from email.headerregistry import HeaderRegistry, UnstructuredHeader
 from email.message import EmailMessage
 from email.utils import format_datetime
-from typing import Annotated
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from pydantic import AfterValidator, Field, field_validator
+from pydantic import Field, field_validator
 
 from chalicelib.channels.kinds.base import DeliveryError, DeliveryOutcome, SendContext, is_test
 from chalicelib.channels.messages import TEST_NOTICE, summarize
 from chalicelib.kernel.errors import SsrfBlockedError
+from chalicelib.kernel.fields import EmailAddress
 from chalicelib.kernel.netguard import OutboundGuard
 from chalicelib.kernel.models import ApiModel
 from chalicelib.kernel.runtime import runtime
 from chalicelib.kernel.settings import settings
 
 MAX_ADDRESSES = 10
-# A dot-atom address: no quotes, comments, spaces, commas or angle brackets, so an address can
-# never smuggle a second recipient or a header into the message.
-_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
-_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-_ADDRESS = re.compile(rf"{_ATOM}(\.{_ATOM})*@{_LABEL}(\.{_LABEL})+")
 SES_PERMANENT_ERRORS = frozenset({"MessageRejected", "InvalidParameterValue"})
 SMTP_DEFAULT_PORT = 25
-
-
-def _check_address(value: str) -> str:
-    address = value.strip().lower()
-    if len(address) > 254 or not _ADDRESS.fullmatch(address):
-        raise ValueError(f"{value!r} is not a valid email address")
-    return address
-
-
-EmailAddress = Annotated[str, AfterValidator(_check_address)]
 
 
 class EmailChannelConfig(ApiModel):

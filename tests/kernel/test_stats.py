@@ -2,8 +2,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from chalicelib.checks import stats
-from chalicelib.checks.stats import Rollup, bucket_index, percentile_from_histogram, summarise
+from chalicelib.kernel import stats
+from chalicelib.kernel.stats import Rollup, bucket_index, percentile_from_histogram, summarise
 
 
 def histogram_of(*times_ms):
@@ -98,7 +98,7 @@ def test_it_refuses_an_unknown_period():
 # --- time-based uptime (Job monitors) ----------------------------------------------------------
 
 def test_a_job_down_for_164_seconds_of_a_day_is_not_100_percent_up():
-    from chalicelib.checks.stats import (
+    from chalicelib.kernel.stats import (
         StatusChange,
         known_and_down_seconds,
         status_spans,
@@ -114,7 +114,7 @@ def test_a_job_down_for_164_seconds_of_a_day_is_not_100_percent_up():
 
 
 def test_time_before_the_first_verdict_is_unknown_not_up():
-    from chalicelib.checks.stats import StatusChange, known_and_down_seconds, status_spans
+    from chalicelib.kernel.stats import StatusChange, known_and_down_seconds, status_spans
 
     spans = status_spans([StatusChange(600, "Pending", "Down"),
                           StatusChange(900, "Down", "Up")], "Up", 0, 1_200)
@@ -123,14 +123,14 @@ def test_time_before_the_first_verdict_is_unknown_not_up():
 
 @pytest.mark.parametrize("current, expected", [("Up", 100.0), ("Down", 0.0), ("Pending", None)])
 def test_without_changes_the_current_status_holds_for_the_whole_window(current, expected):
-    from chalicelib.checks.stats import known_and_down_seconds, status_spans, time_uptime
+    from chalicelib.kernel.stats import known_and_down_seconds, status_spans, time_uptime
 
     spans = status_spans([], current, 100, 200)
     assert time_uptime(*known_and_down_seconds(spans, 100, 200)) == expected
 
 
 def test_spans_clip_to_a_sub_window():
-    from chalicelib.checks.stats import StatusChange, known_and_down_seconds, status_spans
+    from chalicelib.kernel.stats import StatusChange, known_and_down_seconds, status_spans
 
     spans = status_spans([StatusChange(50, "Up", "Down")], "Down", 0, 100)
     assert known_and_down_seconds(spans, 40, 60) == (20, 10)

@@ -3,7 +3,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from chalicelib.monitors import cron
+from chalicelib.kernel import cron
 
 
 def utc(text: str) -> datetime:

@@ -1,6 +1,6 @@
 import pytest
 
-from chalicelib.checks import scheduling
+from chalicelib.monitors import scheduling
 
 
 @pytest.mark.parametrize("interval, ok", [(30, True), (60, True), (90, True), (300, True),
