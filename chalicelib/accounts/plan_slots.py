@@ -10,16 +10,14 @@ from __future__ import annotations
 
 from typing import Callable
 
-from pynamodb.exceptions import TransactWriteError
-from pynamodb.transactions import TransactWrite
 
 from chalicelib.kernel import plans
 from chalicelib.kernel.errors import NotFoundError, PlanLimitError
 from chalicelib.storage.accounts import AccountItem, usage_change
-from chalicelib.storage.transactions import failed_conditions, transaction
+from chalicelib.storage.transactions import Transaction, TransactionFailed, failed_conditions, transaction
 
 
-def create_in_slot(account: AccountItem, resource: str, write: Callable[[TransactWrite], None],
+def create_in_slot(account: AccountItem, resource: str, write: Callable[[Transaction], None],
                    on_conflict: Callable[[list[bool]], None] | None = None) -> None:
     """`write(tx)` and take one `resource` slot together. When cancelled, `on_conflict(flags)`
     may raise for the caller's own conditions (a name or slug taken) first; a full counter is
@@ -30,7 +28,7 @@ def create_in_slot(account: AccountItem, resource: str, write: Callable[[Transac
         with transaction() as tx:
             write(tx)
             tx.update(AccountItem(account.account_id), actions=actions, condition=condition)
-    except TransactWriteError as exc:
+    except TransactionFailed as exc:
         failed = failed_conditions(exc)
         if on_conflict is not None:
             on_conflict(failed)
@@ -40,7 +38,7 @@ def create_in_slot(account: AccountItem, resource: str, write: Callable[[Transac
         raise
 
 
-def delete_from_slot(account_id: str, resource: str, write: Callable[[TransactWrite], None],
+def delete_from_slot(account_id: str, resource: str, write: Callable[[Transaction], None],
                      not_found: str) -> None:
     """`write(tx)` (the object's conditional delete first) and free one `resource` slot
     together; 404 with `not_found` when a concurrent request deleted the object first."""
@@ -49,7 +47,7 @@ def delete_from_slot(account_id: str, resource: str, write: Callable[[TransactWr
         with transaction() as tx:
             write(tx)
             tx.update(AccountItem(account_id), actions=actions, condition=condition)
-    except TransactWriteError as exc:
+    except TransactionFailed as exc:
         if any(failed_conditions(exc)[:1]):
             raise NotFoundError(not_found)
         raise

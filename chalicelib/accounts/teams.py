@@ -13,7 +13,6 @@ Decisions, so that readers need not guess:
 """
 from __future__ import annotations
 
-from pynamodb.exceptions import TransactWriteError
 
 from chalicelib.kernel import plans
 from chalicelib.kernel.clock import iso
@@ -26,7 +25,7 @@ from chalicelib.storage import uniques
 from chalicelib.storage.accounts import AccountItem
 from chalicelib.storage.base import update_if
 from chalicelib.storage.teams import MemberMap, TeamItem
-from chalicelib.storage.transactions import failed_at, transaction
+from chalicelib.storage.transactions import TransactionFailed, failed_at, transaction
 
 # Compare-and-set rounds before a member change gives up under contention.
 ATTEMPTS = 5
@@ -110,7 +109,7 @@ def replace_team(account: AccountItem, team_id: str, body: TeamIn, now) -> TeamI
                                      t.member_count.set(len(members)), t.revision.add(1),
                                      t.updated_at.set(now)],
                       condition=t.team_id.exists() & (t.revision == seen))
-    except TransactWriteError as exc:
+    except TransactionFailed as exc:
         # Deletes, then puts, then updates: [(release), (claim), team].
         if renamed and failed_at(exc, 1):
             raise ConflictError(f"A team named {body.name!r} already exists.")

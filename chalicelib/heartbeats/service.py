@@ -17,7 +17,6 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from pynamodb.exceptions import TransactWriteError
 
 from chalicelib.kernel import cron
 from chalicelib.monitors import jobs, service as monitors
@@ -36,7 +35,7 @@ from chalicelib.storage import monitors as monitor_store
 from chalicelib.storage import pings as store
 from chalicelib.storage import rate_limits
 from chalicelib.storage.monitors import MonitorItem
-from chalicelib.storage.transactions import failed_conditions, transaction
+from chalicelib.storage.transactions import TransactionFailed, failed_conditions, transaction
 
 log = logging.getLogger("enori.heartbeats")
 
@@ -233,7 +232,7 @@ def rotate_token(account_id: str, monitor_id: str, now: datetime) -> MonitorItem
             jobs.claim_token(tx, item)
             tx.update(item, actions=monitors.config_actions(item),
                       condition=MonitorItem.monitor_id.exists())
-    except TransactWriteError as exc:
+    except TransactionFailed as exc:
         if any(failed_conditions(exc)):
             raise ConflictError("The monitor was changed by another request; fetch it and retry.")
         raise

@@ -16,7 +16,6 @@ import hashlib
 from datetime import datetime
 from typing import Callable, Iterable
 
-from pynamodb.exceptions import TransactWriteError
 
 from chalicelib.bus import events
 from chalicelib.kernel.clock import iso
@@ -29,7 +28,7 @@ from chalicelib.storage import incidents as store
 from chalicelib.storage import monitors as monitor_store
 from chalicelib.storage.events import EventItem
 from chalicelib.storage.incidents import IncidentItem, IncidentUpdateItem, public_status
-from chalicelib.storage.transactions import transaction
+from chalicelib.storage.transactions import TransactionFailed, transaction
 
 _NEW = IncidentItem.incident_id.does_not_exist()
 _NEW_ENTRY = IncidentUpdateItem.entry_key.does_not_exist()
@@ -80,7 +79,7 @@ def _insert(item: IncidentItem, entry: IncidentUpdateItem, monitor: dict | None)
             tx.save(item, condition=_NEW)
             tx.save(entry, condition=_NEW_ENTRY)
             tx.save(event, condition=_NEW_EVENT)
-    except TransactWriteError:
+    except TransactionFailed:
         existing = store.get_incident(item.account_id, item.incident_id)
         if existing is None:
             raise
@@ -156,7 +155,7 @@ def _change(item: IncidentItem, actions: list, status_condition,
             tx.save(event, condition=_NEW_EVENT)
             tx.update(item, actions=actions,
                       condition=IncidentItem.incident_id.exists() & status_condition)
-    except TransactWriteError:
+    except TransactionFailed:
         current = store.get_incident(item.account_id, item.incident_id)
         if current is None:
             raise NotFoundError(f"Incident {item.incident_id} not found.")
@@ -213,7 +212,7 @@ def add_timeline(account_id: str, incident_id: str, kind: str, message: str, at:
                           condition=IncidentItem.incident_id.exists()
                           & IncidentItem.status.is_in("Open", "Acknowledged"))
             tx.save(entry, condition=_NEW_ENTRY)
-    except TransactWriteError:
+    except TransactionFailed:
         current = store.get_incident(account_id, incident_id)
         if current is None:
             raise NotFoundError(f"Incident {incident_id} not found.")

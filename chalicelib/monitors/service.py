@@ -10,7 +10,6 @@ from contextlib import nullcontext
 from typing import Callable, ContextManager
 from urllib.parse import urlsplit
 
-from pynamodb.exceptions import TransactWriteError
 
 from chalicelib.rules import escalation_policies
 from chalicelib.monitors import jobs
@@ -34,7 +33,7 @@ from chalicelib.storage import results as result_store
 from chalicelib.storage import uniques
 from chalicelib.storage.accounts import AccountItem, usage_change
 from chalicelib.storage.monitors import MonitorItem
-from chalicelib.storage.transactions import failed_at, transaction
+from chalicelib.storage.transactions import TransactionFailed, failed_at, transaction
 
 def name_key(account_id: str, name: str) -> str:
     return uniques.unique_key(account_id, "monitor-name", name)
@@ -134,7 +133,7 @@ def create_monitor(account: AccountItem, body: MonitorInType, now) -> MonitorIte
             if item.ping_token:
                 jobs.claim_token(tx, item)
             tx.update(AccountItem(account.account_id), actions=actions, condition=condition)
-    except TransactWriteError as exc:
+    except TransactionFailed as exc:
         # PynamoDB sends puts before updates: [monitor, name claim, (token claim), account].
         if failed_at(exc, 1):
             raise ConflictError(f"A monitor named {body.name!r} already exists.")
@@ -164,7 +163,7 @@ def replace_monitor(account: AccountItem, item: MonitorItem, body: MonitorInType
             # Conditional on the version loaded: a concurrent edit fails rather than being lost.
             tx.update(item, actions=config_actions(item),
                       condition=MonitorItem.monitor_id.exists())
-    except TransactWriteError as exc:
+    except TransactionFailed as exc:
         # PynamoDB sends deletes, then puts, then updates: the name claim is the first put.
         deletes = renamed + bool(retokened and old_token)
         puts = renamed + bool(retokened and item.ping_token)

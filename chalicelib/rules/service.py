@@ -8,7 +8,6 @@ Rules have no plan limit.
 """
 from __future__ import annotations
 
-from pynamodb.exceptions import TransactWriteError
 
 from chalicelib.rules import escalation_policies
 from chalicelib.kernel.clock import iso
@@ -20,7 +19,7 @@ from chalicelib.storage import rules as store
 from chalicelib.storage.base import delete_if
 from chalicelib.storage.channels import AlertChannelItem
 from chalicelib.storage.rules import AlertRuleItem
-from chalicelib.storage.transactions import failed_at, transaction
+from chalicelib.storage.transactions import TransactionFailed, failed_at, transaction
 
 
 def check_target(body: AlertRuleIn) -> None:
@@ -72,7 +71,7 @@ def _write(item: AlertRuleItem, condition) -> None:
                 tx.condition_check(AlertChannelItem, item.account_id, channel_id,
                                    condition=AlertChannelItem.channel_id.exists())
             tx.save(item, condition=condition)
-    except TransactWriteError as exc:
+    except TransactionFailed as exc:
         for index, channel_id in enumerate(item.channel_ids):
             if failed_at(exc, index):
                 raise InvalidReferenceError.for_field(

@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from pynamodb.exceptions import TransactWriteError
 
 from chalicelib.status_pages import view as status_page_view
 from chalicelib.kernel.clock import iso
@@ -30,7 +29,7 @@ from chalicelib.storage import status_pages as store
 from chalicelib.storage import uniques
 from chalicelib.storage.accounts import AccountItem
 from chalicelib.storage.status_pages import StatusPageItem
-from chalicelib.storage.transactions import failed_conditions, transaction
+from chalicelib.storage.transactions import TransactionFailed, failed_conditions, transaction
 
 
 def require_page(account_id: str, page_id: str) -> StatusPageItem:
@@ -101,7 +100,7 @@ def replace_page(account_id: str, page_id: str, body: StatusPageIn,
                 uniques.release(tx, store.slug_key(old_slug), owner)
                 uniques.claim(tx, store.slug_key(body.slug), owner)
             tx.save(item, condition=StatusPageItem.page_id.exists())
-    except TransactWriteError as exc:
+    except TransactionFailed as exc:
         # Deletes, then puts: [old slug release, new slug claim, page] when the slug changes.
         if store.get_page(account_id, page_id) is None:
             raise NotFoundError(f"Status page {page_id} not found.")

@@ -7,6 +7,11 @@ from pynamodb.transactions import TransactWrite
 
 from chalicelib.kernel.settings import settings
 
+# What the concepts above name: a transaction being written, and the error of one DynamoDB refused
+# (cancelled by a condition or a conflict, or failed). Only storage/ imports PynamoDB.
+Transaction = TransactWrite
+TransactionFailed = TransactWriteError
+
 _connection: Connection | None = None
 
 
