@@ -54,9 +54,9 @@ def _monitor_items(n: int, url: str) -> list:
 
 
 def _jobs(items: list, slot: int) -> list:
-    from chalicelib.bus.dispatch import CheckJob
+    from chalicelib.bus.dispatch import CheckRequest
 
-    return [(CheckJob(m.account_id, m.monitor_id, slot, "UsEast"), m) for m in items]
+    return [(CheckRequest(m.account_id, m.monitor_id, slot, "UsEast"), m) for m in items]
 
 
 def _allow_private(concurrency: int | None) -> None:

@@ -13,7 +13,7 @@ from chalicelib.kernel.settings import settings
 
 
 @dataclass(frozen=True)
-class CheckJob:
+class CheckRequest:
     account_id: str
     monitor_id: str
     slot: int        # epoch second the check is scheduled for
@@ -25,9 +25,9 @@ def queue_name(region: str) -> str:
     return settings.queue_name(f"checks-{region.lower()}")
 
 
-def encode(jobs: list[CheckJob]) -> str:
+def encode(jobs: list[CheckRequest]) -> str:
     return json.dumps({"jobs": [asdict(j) for j in jobs]}, separators=(",", ":"))
 
 
-def decode(body: str) -> list[CheckJob]:
-    return [CheckJob(**job) for job in json.loads(body)["jobs"]]
+def decode(body: str) -> list[CheckRequest]:
+    return [CheckRequest(**job) for job in json.loads(body)["jobs"]]

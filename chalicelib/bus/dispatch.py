@@ -7,22 +7,22 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from chalicelib.bus.check_requests import CheckJob, decode, encode, queue_name
+from chalicelib.bus.check_requests import CheckRequest, decode, encode, queue_name
 from chalicelib.bus.queues import _queue_urls, queue_url, region_sqs
 from chalicelib.kernel.runtime import runtime
 from chalicelib.kernel.settings import settings
 
 # What a sender needs, from here (the format and the URLs live below, for readers too).
-__all__ = ["CheckJob", "decode", "encode", "queue_name", "queue_url", "region_sqs", "runtime",
+__all__ = ["CheckRequest", "decode", "encode", "queue_name", "queue_url", "region_sqs", "runtime",
            "_queue_urls", "send_jobs", "enqueue_now"]
 
 JOBS_PER_MESSAGE = 25
 MAX_DELAY_SECONDS = 900
 
 
-def send_jobs(jobs: list[CheckJob], now_epoch: float) -> int:
+def send_jobs(jobs: list[CheckRequest], now_epoch: float) -> int:
     """Send jobs to their region queues, delayed until their slot; returns messages sent."""
-    groups: dict[tuple[str, int], list[CheckJob]] = defaultdict(list)
+    groups: dict[tuple[str, int], list[CheckRequest]] = defaultdict(list)
     for job in jobs:
         groups[(job.region, job.slot)].append(job)
     by_region: dict[str, list[dict]] = defaultdict(list)
@@ -55,7 +55,7 @@ def enqueue_now(account_id: str, monitor_id: str, regions: list[str],
                 now_epoch: float) -> list[str]:
     """Check a monitor at once from each of its regions (check now, resume); the regions
     queued (those this deployment serves)."""
-    jobs = [CheckJob(account_id, monitor_id, int(now_epoch), region, manual=True)
+    jobs = [CheckRequest(account_id, monitor_id, int(now_epoch), region, manual=True)
             for region in regions if region in settings.check_regions]
     send_jobs(jobs, now_epoch)
     return [job.region for job in jobs]

@@ -14,7 +14,7 @@ from chalice import Blueprint, Rate
 from chalicelib.bus import dispatch
 from chalicelib.kernel import observability
 from chalicelib.monitors import scheduling
-from chalicelib.bus.dispatch import CheckJob
+from chalicelib.bus.dispatch import CheckRequest
 from chalicelib.kernel.runtime import runtime
 from chalicelib.kernel.settings import settings
 from chalicelib.storage import control
@@ -25,13 +25,13 @@ log = logging.getLogger("enori.scheduler")
 MAX_CATCH_UP_MINUTES = 10
 
 
-def jobs_for_minute(minute: int, families: list[str]) -> list[CheckJob]:
+def jobs_for_minute(minute: int, families: list[str]) -> list[CheckRequest]:
     """Every check due in `minute`: one Query per interval family and shard."""
     jobs = []
     for key in scheduling.keys_due(minute, families):
         for entry in monitor_store.due_entries(key):
             for offset in scheduling.run_offsets(key, minute, int(entry.offset_seconds or 0)):
-                jobs.extend(CheckJob(entry.account_id, entry.monitor_id, minute * 60 + offset, r)
+                jobs.extend(CheckRequest(entry.account_id, entry.monitor_id, minute * 60 + offset, r)
                             for r in entry.regions or [] if r in settings.check_regions)
     return jobs
 

@@ -19,11 +19,12 @@ from chalicelib.status import evaluator
 from chalicelib.kernel import observability
 from chalicelib.checks import results
 from chalicelib.checks.family import CheckDeps, CheckResult, run_check
-from chalicelib.bus.check_requests import CheckJob
+from chalicelib.bus.check_requests import CheckRequest
 from chalicelib.monitors.models import parse_monitor
 from chalicelib.kernel.netguard import OutboundGuard, make_http_client, make_ssl_context
 from chalicelib.kernel.runtime import runtime
 from chalicelib.kernel.settings import settings
+from chalicelib.kernel.vocabulary import MonitorType
 from chalicelib.status.state_machine import Observation, Transition
 from chalicelib.storage.monitors import MonitorItem
 
@@ -37,19 +38,19 @@ CONCURRENCY = 16
 
 @dataclass
 class Ran:
-    job: CheckJob
+    job: CheckRequest
     monitor: MonitorItem
     result: CheckResult
 
 
-def load_monitors(jobs: list[CheckJob]) -> dict[tuple[str, str], MonitorItem]:
+def load_monitors(jobs: list[CheckRequest]) -> dict[tuple[str, str], MonitorItem]:
     keys = list({(j.account_id, j.monitor_id) for j in jobs})
     return {(m.account_id, m.monitor_id): m for m in MonitorItem.batch_get(keys)}
 
 
-def should_run(job: CheckJob, monitor: MonitorItem | None) -> bool:
+def should_run(job: CheckRequest, monitor: MonitorItem | None) -> bool:
     """Deleted monitors are skipped; paused ones too unless the check was asked for by hand."""
-    return monitor is not None and monitor.type != "Job" and (job.manual or not monitor.paused)
+    return monitor is not None and monitor.type != MonitorType.JOB and (job.manual or not monitor.paused)
 
 
 _ssl_context = None
@@ -64,14 +65,14 @@ def shared_ssl_context():
     return _ssl_context
 
 
-async def run_jobs(pairs: list[tuple[CheckJob, MonitorItem]], deps_factory=None) -> list[Ran]:
+async def run_jobs(pairs: list[tuple[CheckRequest, MonitorItem]], deps_factory=None) -> list[Ran]:
     guard = OutboundGuard(allow_private=settings.allow_private_targets)
     async with make_http_client(guard, max_connections=CONCURRENCY,
                                 ssl_context=shared_ssl_context()) as client:
         deps = (deps_factory or default_deps)(guard, client)
         limit = asyncio.Semaphore(CONCURRENCY)
 
-        async def one(job: CheckJob, monitor: MonitorItem) -> Ran:
+        async def one(job: CheckRequest, monitor: MonitorItem) -> Ran:
             async with limit:
                 return Ran(job, monitor, await check_monitor(monitor, deps))
 
@@ -123,7 +124,7 @@ def record(ran: Ran, retention_days: int) -> None:
 def process_batch(records: list[tuple[str, str]], deps_factory=None) -> dict:
     """Process (message id, body) pairs; returns the SQS partial batch response."""
     failed: set[str] = set()
-    jobs_of: dict[str, list[CheckJob]] = {}
+    jobs_of: dict[str, list[CheckRequest]] = {}
     for message_id, body in records:
         try:
             jobs_of[message_id] = check_requests.decode(body)

@@ -19,13 +19,16 @@ from chalicelib.kernel.clock import to_utc
 from chalicelib.kernel.ids import is_id
 from chalicelib.kernel.models import case_insensitive_enum
 from chalicelib.kernel.settings import REGION_NAMES
+from chalicelib.kernel.vocabulary import MonitorType
 
-MONITOR_TYPES = ("Website", "Ping", "Port", "Dns", "Domain", "Job")
+MONITOR_TYPES = tuple(kind.value for kind in MonitorType)
 HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 DNS_RECORD_TYPES = ("A", "AAAA", "CNAME", "MX", "NS", "TXT", "SOA", "CAA", "SRV")
 
 # The spec's numeric values of the types ("type": 10 is a Website); answers always use the name.
-MONITOR_TYPE_NUMBERS = {10: "Website", 3: "Ping", 2: "Port", 4: "Dns", 6: "Domain", 8: "Job"}
+MONITOR_TYPE_NUMBERS = {10: MonitorType.WEBSITE.value, 3: MonitorType.PING.value,
+                        2: MonitorType.PORT.value, 4: MonitorType.DNS.value,
+                        6: MonitorType.DOMAIN.value, 8: MonitorType.JOB.value}
 
 
 def canonical_monitor_type(raw: Any) -> str | None:
@@ -45,7 +48,7 @@ def monitor_type(*names: str) -> Any:
                      BeforeValidator(lambda raw: canonical_monitor_type(raw) or raw)]
 
 
-MonitorType = monitor_type(*MONITOR_TYPES)
+AnyMonitorType = monitor_type(*MONITOR_TYPES)   # the `type` field: any of them, any case
 HttpMethod = case_insensitive_enum(*HTTP_METHODS)
 DnsRecordType = case_insensitive_enum(*DNS_RECORD_TYPES)
 RegionName = case_insensitive_enum(*REGION_NAMES)

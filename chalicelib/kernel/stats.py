@@ -6,6 +6,7 @@ histogram), so a 90-day statistic reads at most 2,160 small items instead of eve
 """
 from __future__ import annotations
 
+from chalicelib.kernel.vocabulary import MonitorStatus
 import bisect
 import math
 from dataclasses import dataclass, field
@@ -147,7 +148,7 @@ def hours_between(start: datetime, end: datetime) -> tuple[int, int]:
 # Its uptime is time instead: the share of the time with a known status (Up or Down) that was not
 # Down, from the evaluator's status changes. Pending (before the first verdict) is unknown.
 
-KNOWN_STATUSES = ("Up", "Down")
+KNOWN_STATUSES = (MonitorStatus.UP, MonitorStatus.DOWN)
 
 
 @dataclass(frozen=True)
@@ -182,7 +183,7 @@ def known_and_down_seconds(spans: Iterable[tuple[int, int, str]], start: int, en
         overlap = max(0, min(high, end) - max(low, start))
         if status in KNOWN_STATUSES:
             known += overlap
-        if status == "Down":
+        if status == MonitorStatus.DOWN:
             down += overlap
     return known, down
 

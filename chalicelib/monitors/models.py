@@ -12,6 +12,7 @@ from pydantic import AfterValidator, BeforeValidator, Discriminator, Field, Tag,
 from pydantic_core import PydanticCustomError
 
 from chalicelib.kernel.models import ApiModel
+from chalicelib.kernel.vocabulary import MonitorType
 from chalicelib.kernel.fields import (
     MONITOR_TYPES,
     ChannelIds,
@@ -22,7 +23,7 @@ from chalicelib.kernel.fields import (
     HostOrIp,
     HttpMethod,
     MonitorName,
-    MonitorType,
+    AnyMonitorType,
     Nameserver,
     Regions,
     RequestHeaders,
@@ -58,7 +59,7 @@ class MonitorBase(ApiModel):
     checks_timeout_below_interval: ClassVar[bool] = True
 
     name: MonitorName
-    type: MonitorType
+    type: AnyMonitorType
     url: str
     interval_seconds: Annotated[int, AfterValidator(_in_steps_of_30)] = Field(
         60, ge=30, le=MAX_INTERVAL_SECONDS)
@@ -100,7 +101,7 @@ class MonitorBase(ApiModel):
 
 
 class WebsiteMonitorIn(MonitorBase):
-    type: monitor_type("Website")
+    type: monitor_type(MonitorType.WEBSITE.value)
     url: WebsiteUrl
     http_method: HttpMethod = "GET"
     expected_status_code: int = Field(200, ge=100, le=599)
@@ -134,18 +135,18 @@ class WebsiteMonitorIn(MonitorBase):
 
 
 class PingMonitorIn(MonitorBase):
-    type: monitor_type("Ping")
+    type: monitor_type(MonitorType.PING.value)
     url: HostOrIp
 
 
 class PortMonitorIn(MonitorBase):
-    type: monitor_type("Port")
+    type: monitor_type(MonitorType.PORT.value)
     url: HostOrIp
     port: int = Field(ge=1, le=65535)
 
 
 class DnsMonitorIn(MonitorBase):
-    type: monitor_type("Dns")
+    type: monitor_type(MonitorType.DNS.value)
     url: DnsName
     record_type: DnsRecordType = "A"
     expected_values: list[Annotated[str, Field(min_length=1, max_length=1024)]] | None = Field(
@@ -155,7 +156,7 @@ class DnsMonitorIn(MonitorBase):
 
 
 class DomainMonitorIn(MonitorBase):
-    type: monitor_type("Domain")
+    type: monitor_type(MonitorType.DOMAIN.value)
     url: DomainName
     expiry_warning_days: int = Field(30, ge=1, le=365)
 
@@ -163,7 +164,7 @@ class DomainMonitorIn(MonitorBase):
 class JobMonitorIn(MonitorBase):
     checks_timeout_below_interval = False
 
-    type: monitor_type("Job")
+    type: monitor_type(MonitorType.JOB.value)
     # Jobs ping Enori; there is nothing to check. Kept (always null) so every type dumps `url`.
     url: None = None
     period_seconds: int | None = Field(None, ge=60, le=ONE_YEAR_SECONDS)
@@ -205,12 +206,12 @@ MonitorInType = Union[
     WebsiteMonitorIn, PingMonitorIn, PortMonitorIn, DnsMonitorIn, DomainMonitorIn, JobMonitorIn
 ]
 _MODEL_BY_TYPE: dict[str, type[MonitorBase]] = {
-    "Website": WebsiteMonitorIn,
-    "Ping": PingMonitorIn,
-    "Port": PortMonitorIn,
-    "Dns": DnsMonitorIn,
-    "Domain": DomainMonitorIn,
-    "Job": JobMonitorIn,
+    MonitorType.WEBSITE: WebsiteMonitorIn,
+    MonitorType.PING: PingMonitorIn,
+    MonitorType.PORT: PortMonitorIn,
+    MonitorType.DNS: DnsMonitorIn,
+    MonitorType.DOMAIN: DomainMonitorIn,
+    MonitorType.JOB: JobMonitorIn,
 }
 _ALLOWED_TYPES = ", ".join(MONITOR_TYPES)
 
@@ -225,12 +226,12 @@ def monitor_type_of(data: Any) -> str | None:
 # the first location part (`Website.url`), so request bodies go through `parse_monitor` instead.
 MonitorIn = Annotated[
     Union[
-        Annotated[WebsiteMonitorIn, Tag("Website")],
-        Annotated[PingMonitorIn, Tag("Ping")],
-        Annotated[PortMonitorIn, Tag("Port")],
-        Annotated[DnsMonitorIn, Tag("Dns")],
-        Annotated[DomainMonitorIn, Tag("Domain")],
-        Annotated[JobMonitorIn, Tag("Job")],
+        Annotated[WebsiteMonitorIn, Tag(MonitorType.WEBSITE.value)],
+        Annotated[PingMonitorIn, Tag(MonitorType.PING.value)],
+        Annotated[PortMonitorIn, Tag(MonitorType.PORT.value)],
+        Annotated[DnsMonitorIn, Tag(MonitorType.DNS.value)],
+        Annotated[DomainMonitorIn, Tag(MonitorType.DOMAIN.value)],
+        Annotated[JobMonitorIn, Tag(MonitorType.JOB.value)],
     ],
     Discriminator(
         monitor_type_of,

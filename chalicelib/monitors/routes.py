@@ -15,6 +15,7 @@ from chalicelib.kernel.errors import NotFoundError, ValidationError
 from chalicelib.kernel.fields import MONITOR_TYPES, canonical_monitor_type
 from chalicelib.monitors.models import parse_monitor
 from chalicelib.kernel.runtime import runtime
+from chalicelib.kernel.vocabulary import MonitorStatus, MonitorType
 from chalicelib.storage import monitors as store
 from chalicelib.storage.accounts import get_account
 
@@ -60,7 +61,7 @@ def monitor_detail(item) -> dict:
         **{to_camel(k): v for k, v in item.config.items()},
         "status": item.status,
         "paused": bool(item.paused),
-        "regionStatus": state.get("region_status", {r: "Unknown" for r in item.regions}),
+        "regionStatus": state.get("region_status", {r: MonitorStatus.UNKNOWN for r in item.regions}),
         "createdAt": iso(item.created_at),
         "updatedAt": iso(item.updated_at),
     }
@@ -156,7 +157,7 @@ def pause_monitor(call: Call, monitor_id: str):
 @endpoint(bp, "/api/monitors/{monitor_id}/resume", "POST", scope="monitors:write")
 def resume_monitor(call: Call, monitor_id: str):
     item = monitors.set_paused(call.account_id, monitor_id, False, call.clock.now())
-    if item.type != "Job":
+    if item.type != MonitorType.JOB:
         dispatch.enqueue_now(item.account_id, item.monitor_id, item.regions, call.clock.time())
     return monitor_detail(item)
 
@@ -165,7 +166,7 @@ def resume_monitor(call: Call, monitor_id: str):
           rate="check_now", status=202)
 def check_now(call: Call, monitor_id: str):
     item = monitors.require_monitor(call.account_id, monitor_id)
-    if item.type == "Job":
+    if item.type == MonitorType.JOB:
         raise ValidationError("Job monitors are not checked: they receive pings.",
                               details=[{"field": "type", "message": "Job monitors receive pings"}])
     queued = dispatch.enqueue_now(item.account_id, item.monitor_id, item.regions, call.clock.time())

@@ -26,6 +26,7 @@ from chalicelib.kernel.ids import new_id
 from chalicelib.monitors.models import MonitorInType, monitor_defaults_dump
 from chalicelib.kernel.netguard import OutboundGuard, parse_ip_literal
 from chalicelib.kernel.settings import settings
+from chalicelib.kernel.vocabulary import MonitorStatus, MonitorType
 from chalicelib.storage import alert_records, control, incidents, monitor_states, pings
 from chalicelib.storage import channels as channel_store
 from chalicelib.storage import monitors as store
@@ -42,9 +43,9 @@ def name_key(account_id: str, name: str) -> str:
 def check_rules(account: AccountItem, body: MonitorInType) -> None:
     """Rules that need the account or other objects; raises the matching 400/403."""
     interval = body.interval_seconds
-    if body.type != "Job" and not scheduling.is_schedulable_interval(interval):
+    if body.type != MonitorType.JOB and not scheduling.is_schedulable_interval(interval):
         raise ValidationError.for_field("intervalSeconds", "must be a multiple of 30")
-    if body.type != "Job" and interval == plans.THIRTY_SECOND_INTERVAL \
+    if body.type != MonitorType.JOB and interval == plans.THIRTY_SECOND_INTERVAL \
             and not account.thirty_second_checks:
         plan = plans.get_plan(account.plan)
         raise PlanLimitError(
@@ -71,10 +72,10 @@ def check_literal_target(body: MonitorInType) -> None:
     """A target spelled as a blocked IP address is a 400 SSRF_BLOCKED now, not a failing check
     later (names are judged when resolved, at check time). Judged by the policy alone: the
     hosts-only sandbox (`ENORI_RESOLVER=hosts`) restricts connections, not what may be saved."""
-    target = body.url if body.type in ("Port", "Ping") else None
-    if body.type == "Website":
+    target = body.url if body.type in (MonitorType.PORT, MonitorType.PING) else None
+    if body.type == MonitorType.WEBSITE:
         target = urlsplit(body.url).hostname
-    elif body.type == "Dns" and body.nameserver:
+    elif body.type == MonitorType.DNS and body.nameserver:
         target = _nameserver_host(body.nameserver)
     literal = parse_ip_literal(target) if target else None
     if literal is not None:
@@ -100,7 +101,7 @@ def _apply(item: MonitorItem, body: MonitorInType, now) -> None:
     item.updated_at = now
     phase = scheduling.phase_for(item.monitor_id, body.interval_seconds)
     item.offset_seconds = phase.offset_seconds
-    scheduled = body.type != "Job" and not item.paused
+    scheduled = body.type != MonitorType.JOB and not item.paused
     item.schedule_key = scheduling.schedule_key(body.interval_seconds, phase) if scheduled else None
     jobs.prepare(item, config)
 
@@ -122,7 +123,7 @@ def config_actions(item: MonitorItem, extra: tuple[str, ...] = ()) -> list:
 
 def create_monitor(account: AccountItem, body: MonitorInType, now) -> MonitorItem:
     check_rules(account, body)
-    item = MonitorItem(account.account_id, new_id("mon"), created_at=now, status="Pending")
+    item = MonitorItem(account.account_id, new_id("mon"), created_at=now, status=MonitorStatus.PENDING)
     _apply(item, body, now)
     limit = plans.limit_for(account.plan, "monitors", account.extra_monitors or 0)
     actions, condition = usage_change("monitors", +1, limit)
@@ -222,14 +223,14 @@ def set_paused(account_id: str, monitor_id: str, paused: bool, now) -> MonitorIt
     item = require_monitor(account_id, monitor_id)
     config = item.config
     item.paused = paused
-    item.status = "Paused" if paused else "Pending"
+    item.status = MonitorStatus.PAUSED if paused else MonitorStatus.PENDING
     item.updated_at = now
-    if paused or item.type == "Job":
+    if paused or item.type == MonitorType.JOB:
         item.schedule_key = None
     else:
         phase = scheduling.phase_for(monitor_id, config["interval_seconds"])
         item.schedule_key = scheduling.schedule_key(config["interval_seconds"], phase)
-    if item.type == "Job":   # a pause disarms the missed-run deadline; a resume re-arms from now
+    if item.type == MonitorType.JOB:   # a pause disarms the missed-run deadline; a resume re-arms from now
         jobs.arm(item, config, anchor=now)
     item.update(actions=config_actions(item, extra=("status",)),
                 condition=MonitorItem.monitor_id.exists())

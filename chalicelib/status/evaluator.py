@@ -16,6 +16,7 @@ from chalicelib.status import state_machine
 from chalicelib.kernel.clock import iso
 from chalicelib.kernel.ids import outage_incident_id
 from chalicelib.kernel.runtime import runtime
+from chalicelib.kernel.vocabulary import MonitorStatus
 from chalicelib.status.state_machine import MonitorState, Observation, Policy, Transition
 from chalicelib.storage import monitor_states as states
 from chalicelib.storage import monitors as monitor_store
@@ -25,7 +26,7 @@ from chalicelib.storage.monitors import MonitorItem
 log = logging.getLogger("enori.evaluator")
 MAX_ATTEMPTS = 8
 
-ALERT_TYPES = {"monitor.down": "Down", "monitor.up": "Recovered", "monitor.degraded": "P95",
+ALERT_TYPES = {"monitor.down": MonitorStatus.DOWN, "monitor.up": "Recovered", "monitor.degraded": "P95",
                "monitor.ssl_expiring": "SslExpiring",
                "monitor.performance_restored": "P95Recovered"}
 
@@ -81,7 +82,7 @@ def status_change_records(monitor: MonitorItem, before: MonitorState, after: Mon
     is counted in checks, and nothing while the status stays: no write per ping."""
     if monitor.type != monitor_store.JOB or after.status == before.status:
         return ()
-    at = after.down_since_slot if after.status == "Down" and after.down_since_slot else obs.slot
+    at = after.down_since_slot if after.status == MonitorStatus.DOWN and after.down_since_slot else obs.slot
     return (result_store.status_change_item(monitor.monitor_id, at, before.status,
                                             after.status),)
 

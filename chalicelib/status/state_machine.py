@@ -9,6 +9,7 @@ ones. Undecided slots neither count nor break a streak.
 """
 from __future__ import annotations
 
+from chalicelib.kernel.vocabulary import MonitorStatus
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
@@ -53,7 +54,7 @@ class Transition:
 
 @dataclass
 class MonitorState:
-    status: str = "Pending"
+    status: str = MonitorStatus.PENDING
     slots: list[dict[str, Any]] = field(default_factory=list)   # oldest first
     region_status: dict[str, str] = field(default_factory=dict)
     region_slot: dict[str, int] = field(default_factory=dict)
@@ -128,10 +129,10 @@ def _track_region(new: MonitorState, obs: Observation) -> list[Transition]:
     if obs.slot < new.region_slot.get(obs.region, -1):
         return []                        # a late result does not overwrite a newer one
     new.region_slot[obs.region] = obs.slot
-    before = new.region_status.get(obs.region, "Unknown")
-    after = "Up" if obs.ok else "Down"
+    before = new.region_status.get(obs.region, MonitorStatus.UNKNOWN)
+    after = MonitorStatus.UP if obs.ok else MonitorStatus.DOWN
     new.region_status[obs.region] = after
-    if before == after or before == "Unknown" and after == "Up":
+    if before == after or before == MonitorStatus.UNKNOWN and after == MonitorStatus.UP:
         return []
     words = f"{obs.region} is {'failing: ' + (obs.error or 'check failed') if not obs.ok else 'passing again'}"
     return [Transition(f"region.{after.lower()}", words, region=obs.region)]
@@ -152,15 +153,15 @@ def _add_to_slots(new: MonitorState, obs: Observation) -> bool:
 
 def _apply_streaks(new: MonitorState, policy: Policy, obs: Observation) -> list[Transition]:
     verdict, count = trailing_streak(new.slots, policy)
-    if verdict is False and count >= policy.failure_threshold and new.status != "Down":
-        new.status, new.down_since_slot = "Down", _first_failed_slot(new.slots, policy, count)
+    if verdict is False and count >= policy.failure_threshold and new.status != MonitorStatus.DOWN:
+        new.status, new.down_since_slot = MonitorStatus.DOWN, _first_failed_slot(new.slots, policy, count)
         new.down_suppressed = policy.in_maintenance
         return [Transition("monitor.down", new.cause or "check failed", policy.in_maintenance)]
-    if verdict is True and new.status == "Pending":
-        new.status = "Up"
-    elif verdict is True and count >= policy.recovery_threshold and new.status == "Down":
+    if verdict is True and new.status == MonitorStatus.PENDING:
+        new.status = MonitorStatus.UP
+    elif verdict is True and count >= policy.recovery_threshold and new.status == MonitorStatus.DOWN:
         suppressed = new.down_suppressed or policy.in_maintenance
-        new.status, new.down_since_slot, new.down_suppressed = "Up", None, False
+        new.status, new.down_since_slot, new.down_suppressed = MonitorStatus.UP, None, False
         return [Transition("monitor.up", "check passing again", suppressed)]
     return []
 
@@ -209,8 +210,8 @@ def is_quiet(before: MonitorState, policy: Policy, obs: Observation) -> bool:
     passing result from a region already Up, and no response-time or certificate tracking to
     update. Most results are like this; skipping their write is most of a check's cost.
     """
-    return (obs.ok and before.status == "Up" and not before.degraded
-            and before.region_status.get(obs.region) == "Up"
+    return (obs.ok and before.status == MonitorStatus.UP and not before.degraded
+            and before.region_status.get(obs.region) == MonitorStatus.UP
             and not policy.response_time_threshold_ms
             and (obs.ssl_days_left is None or policy.ssl_expiry_warning_days is None
                  or obs.ssl_days_left > policy.ssl_expiry_warning_days)

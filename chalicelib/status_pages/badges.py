@@ -6,6 +6,7 @@ character outside the table counts as wide as the widest letter, erring on a roo
 """
 from __future__ import annotations
 
+from chalicelib.kernel.vocabulary import MonitorStatus
 import math
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
@@ -21,8 +22,8 @@ COLOURS = {
     "orange": "#fe7d37", "red": "#e05d44", "amber": "#dfb317", "gray": "#9f9f9f",
     "label": "#555",
 }
-STATUS_COLOURS = {"Up": "brightgreen", "Down": "red", "Degraded": "amber", "Pending": "gray",
-                  "Paused": "gray", "unknown": "gray"}
+STATUS_COLOURS = {MonitorStatus.UP: "brightgreen", MonitorStatus.DOWN: "red", MonitorStatus.DEGRADED: "amber", MonitorStatus.PENDING: "gray",
+                  MonitorStatus.PAUSED: "gray", "unknown": "gray"}
 # (lowest uptime %, colour), best first.
 UPTIME_BANDS = ((99.9, "brightgreen"), (99.0, "green"), (97.0, "yellowgreen"), (95.0, "yellow"),
                 (90.0, "orange"), (0.0, "red"))

@@ -24,6 +24,7 @@ from chalicelib.maintenance import cover as maintenance_cover
 from chalicelib.monitors import jobs
 from chalicelib.kernel import stats
 from chalicelib.kernel.clock import iso
+from chalicelib.kernel.vocabulary import MonitorStatus
 from chalicelib.storage import incidents as incident_store
 from chalicelib.storage import monitors as monitor_store
 from chalicelib.storage import results as result_store
@@ -159,12 +160,12 @@ def component_status(monitor: Any, in_maintenance: bool = False) -> str:
     """Up, Down, Degraded, Paused, Pending (degraded is a flag on an Up monitor), or Maintenance
     inside a window in progress: a planned outage is not shown as Down."""
     if monitor.paused:
-        return "Paused"
+        return MonitorStatus.PAUSED
     if in_maintenance:
         return "Maintenance"
-    if monitor.status == "Up" and monitor.state.get("degraded"):
-        return "Degraded"
-    return monitor.status if monitor.status in ("Up", "Down", "Pending") else "Pending"
+    if monitor.status == MonitorStatus.UP and monitor.state.get("degraded"):
+        return MonitorStatus.DEGRADED
+    return monitor.status if monitor.status in (MonitorStatus.UP, MonitorStatus.DOWN, MonitorStatus.PENDING) else MonitorStatus.PENDING
 
 
 def overall_status(statuses: list[str], maintenance_in_progress: bool = False) -> str:
@@ -172,13 +173,13 @@ def overall_status(statuses: list[str], maintenance_in_progress: bool = False) -
     component is down, partial_outage if some are, then under_maintenance (a window in
     progress), then degraded, else operational. A component under maintenance shows
     "Maintenance", so a planned outage alone never reads as an unplanned one."""
-    watched = [s for s in statuses if s != "Paused"]
-    down = watched.count("Down")
+    watched = [s for s in statuses if s != MonitorStatus.PAUSED]
+    down = watched.count(MonitorStatus.DOWN)
     if down:
         return "major_outage" if down == len(watched) else "partial_outage"
     if maintenance_in_progress or "Maintenance" in watched:
         return "under_maintenance"
-    if "Degraded" in watched:
+    if MonitorStatus.DEGRADED in watched:
         return "degraded"
     return "operational"
 

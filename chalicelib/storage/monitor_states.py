@@ -12,6 +12,7 @@ Access patterns:
 """
 from __future__ import annotations
 
+from chalicelib.kernel.vocabulary import MonitorStatus
 import json
 
 from pynamodb.attributes import UnicodeAttribute, VersionAttribute
@@ -46,7 +47,7 @@ def load_state(account_id: str, monitor_id: str) -> MonitorStateItem:
 def evaluated_status(account_id: str, monitor_id: str) -> str:
     """The evaluator's status (Pending before its first verdict), whatever the monitor shows."""
     item = load_state(account_id, monitor_id)
-    return json.loads(item.state_json or "{}").get("status", "Pending")
+    return json.loads(item.state_json or "{}").get("status", MonitorStatus.PENDING)
 
 
 def commit_state(item: MonitorStateItem, state: dict, events: list[EventItem],

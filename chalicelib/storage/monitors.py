@@ -15,6 +15,7 @@ Access patterns:
 """
 from __future__ import annotations
 
+from chalicelib.kernel.vocabulary import MonitorStatus, MonitorType
 import json
 import zlib
 from datetime import datetime
@@ -55,7 +56,7 @@ class ByDeadlineIndex(GlobalSecondaryIndex):
 
 
 DEADLINE_SHARDS = 4
-JOB = "Job"        # the type of Job (heartbeat) monitors
+JOB = MonitorType.JOB        # the type of Job (heartbeat) monitors
 
 
 def deadline_shard(monitor_id: str) -> str:
@@ -72,7 +73,7 @@ class MonitorItem(Model):
     config_json = UnicodeAttribute()        # the validated configuration, snake_case JSON
     tags = ListAttribute(of=UnicodeAttribute, default=list)
     regions = ListAttribute(of=UnicodeAttribute, default=list)
-    status = UnicodeAttribute(default="Pending")
+    status = UnicodeAttribute(default=MonitorStatus.PENDING)
     paused = BooleanAttribute(default=False)
     schedule_key = UnicodeAttribute(null=True)
     offset_seconds = NumberAttribute(default=0)

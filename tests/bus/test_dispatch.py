@@ -3,7 +3,7 @@ import json
 import pytest
 
 from chalicelib.bus import dispatch
-from chalicelib.bus.dispatch import CheckJob
+from chalicelib.bus.dispatch import CheckRequest
 
 
 class RecordingSqs:
@@ -22,7 +22,7 @@ def test_it_delays_each_job_to_its_slot_and_batches_by_ten(monkeypatch):
     sqs = RecordingSqs()
     monkeypatch.setattr(dispatch.runtime, "client", lambda service, region=None: sqs)
     dispatch._queue_urls.clear()
-    jobs = [CheckJob("acc", f"mon_{i}", 1000 + i, "UsEast") for i in range(12)]
+    jobs = [CheckRequest("acc", f"mon_{i}", 1000 + i, "UsEast") for i in range(12)]
     assert dispatch.send_jobs(jobs, now_epoch=990) == 12
     entries = [e for _, batch in sqs.batches for e in batch]
     assert [len(batch) for _, batch in sqs.batches] == [10, 2]
@@ -35,7 +35,7 @@ def test_it_puts_jobs_of_one_slot_in_one_message(monkeypatch):
     sqs = RecordingSqs()
     monkeypatch.setattr(dispatch.runtime, "client", lambda service, region=None: sqs)
     dispatch._queue_urls.clear()
-    jobs = [CheckJob("acc", f"mon_{i}", 1000, "EuWest") for i in range(30)]
+    jobs = [CheckRequest("acc", f"mon_{i}", 1000, "EuWest") for i in range(30)]
     dispatch.send_jobs(jobs, now_epoch=2000)
     bodies = [json.loads(e["MessageBody"]) for _, batch in sqs.batches for e in batch]
     assert [len(b["jobs"]) for b in bodies] == [25, 5]
@@ -43,7 +43,7 @@ def test_it_puts_jobs_of_one_slot_in_one_message(monkeypatch):
 
 
 def test_it_round_trips_jobs():
-    jobs = [CheckJob("acc", "mon_1", 60, "UsEast", manual=True)]
+    jobs = [CheckRequest("acc", "mon_1", 60, "UsEast", manual=True)]
     assert dispatch.decode(dispatch.encode(jobs)) == jobs
 
 
@@ -53,7 +53,7 @@ def test_it_raises_when_sqs_refuses_messages(monkeypatch):
     monkeypatch.setattr(dispatch.runtime, "client", lambda service, region=None: sqs)
     dispatch._queue_urls.clear()
     with pytest.raises(RuntimeError, match="refused"):
-        dispatch.send_jobs([CheckJob("a", "m", 1, "UsEast")], 0)
+        dispatch.send_jobs([CheckRequest("a", "m", 1, "UsEast")], 0)
 
 
 def test_each_region_is_sent_through_its_own_aws_region(monkeypatch):
@@ -64,5 +64,5 @@ def test_each_region_is_sent_through_its_own_aws_region(monkeypatch):
 
     monkeypatch.setattr(dispatch.runtime, "client", client)
     dispatch._queue_urls.clear()
-    dispatch.send_jobs([CheckJob("a", "m", 1, "UsEast"), CheckJob("a", "m", 1, "EuWest")], 0)
+    dispatch.send_jobs([CheckRequest("a", "m", 1, "UsEast"), CheckRequest("a", "m", 1, "EuWest")], 0)
     assert {region: len(c.batches) for region, c in clients.items()} == {"us-east-1": 1, "eu-west-1": 1}

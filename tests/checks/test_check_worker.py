@@ -5,7 +5,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from chalicelib.bus.dispatch import CheckJob, encode
+from chalicelib.bus.dispatch import CheckRequest, encode
 
 from apitools import aws_calls
 
@@ -64,7 +64,7 @@ def batch(*records):
 
 
 def job(monitor, slot, region="UsEast"):
-    return CheckJob(monitor.account_id, monitor.monitor_id, slot, region)
+    return CheckRequest(monitor.account_id, monitor.monitor_id, slot, region)
 
 
 def stored_results(monitor):

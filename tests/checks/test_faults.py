@@ -22,7 +22,7 @@ import pytest
 import trustme
 from botocore.exceptions import ClientError, ReadTimeoutError
 
-from chalicelib.bus.dispatch import CheckJob, encode
+from chalicelib.bus.dispatch import CheckRequest, encode
 
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -97,7 +97,7 @@ def monitor(clock, target, private_ok):
 
 
 def job(monitor, slot, region="UsEast"):
-    return CheckJob(monitor.account_id, monitor.monitor_id, slot, region)
+    return CheckRequest(monitor.account_id, monitor.monitor_id, slot, region)
 
 
 def batch(*records):

@@ -345,11 +345,11 @@ def worker_monitor(clock, monkeypatch):
 
 
 def run_worker(monitor, slot=60):
-    from chalicelib.bus.dispatch import CheckJob, encode
+    from chalicelib.bus.dispatch import CheckRequest, encode
     from chalicelib.storage.results import CheckResultItem
     from chalicelib.checks.worker import process_batch
 
-    job = CheckJob(monitor.account_id, monitor.monitor_id, slot, "UsEast")
+    job = CheckRequest(monitor.account_id, monitor.monitor_id, slot, "UsEast")
     assert process_batch([("m1", encode([job]))]) == {"batchItemFailures": []}
     return list(CheckResultItem.query(monitor.monitor_id))
 
