@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from chalicelib.maintenance import occurrences as maintenance, cover as maintenance_cover
 from chalicelib.kernel import plans
-from chalicelib.monitors import jobs
+from chalicelib.monitors import job_status
 from chalicelib.kernel import stats
 from chalicelib.kernel.clock import iso
 from chalicelib.storage import monitors as monitor_store
@@ -143,6 +143,6 @@ def stats_for(monitor_id: str, period: str, now: datetime, incident_totals: Inci
     if monitor_item is not None and monitor_item.type == monitor_store.JOB:
         # Time not Down; maintenance is not taken out of it (a job's maintenance suppresses
         # its alerts, and hourly rollups' whole-hour rule has no meaning for time spans).
-        summary["uptimePercentage"] = jobs.job_uptime(monitor_item, start, end)
+        summary["uptimePercentage"] = job_status.job_uptime(monitor_item, start, end)
     summary["maintenanceSeconds"] = maintenance.covered_seconds(spans)
     return {"period": period, "from": iso(start), "to": iso(end), **summary}

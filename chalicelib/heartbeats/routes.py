@@ -70,4 +70,4 @@ def list_pings(call: Call, monitor_id: str):
 
 @endpoint(bp, "/api/monitors/{monitor_id}/rotate-token", "POST", scope="monitors:write")
 def rotate_token(call: Call, monitor_id: str):
-    return monitor_detail(heartbeats.rotate_token(call.account_id, monitor_id, call.clock.now()))
+    return monitor_detail(monitors.rotate_token(call.account_id, monitor_id, call.clock.now()))

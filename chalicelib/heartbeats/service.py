@@ -19,15 +19,13 @@ from datetime import datetime, timedelta
 
 
 from chalicelib.kernel import cron
-from chalicelib.monitors import jobs, service as monitors
+from chalicelib.monitors import jobs
 from chalicelib.status import evaluator
 from chalicelib.http import ratelimits
 from chalicelib.kernel.clock import iso
 from chalicelib.kernel.errors import (
-    ConflictError,
     NotFoundError,
     RateLimitedError,
-    ValidationError,
 )
 from chalicelib.checks.results import retention_days_of
 from chalicelib.status.state_machine import Observation, Policy
@@ -35,7 +33,6 @@ from chalicelib.storage import monitors as monitor_store
 from chalicelib.storage import pings as store
 from chalicelib.storage import rate_limits
 from chalicelib.storage.monitors import MonitorItem
-from chalicelib.storage.transactions import TransactionFailed, failed_conditions, transaction
 
 log = logging.getLogger("enori.heartbeats")
 
@@ -216,28 +213,7 @@ def report_missed_run(account_id: str, monitor_id: str, now: datetime) -> bool:
     return True
 
 
-# --- token and history --------------------------------------------------------------------
-
-def rotate_token(account_id: str, monitor_id: str, now: datetime) -> MonitorItem:
-    """Give a Job monitor a new ping token; the old one stops working in the same transaction."""
-    item = monitors.require_monitor(account_id, monitor_id)
-    if item.type != jobs.JOB or not item.ping_token:
-        raise ValidationError("Only Job monitors have a ping token.",
-                              details=[{"field": "type", "message": "must be Job"}])
-    old_token = item.ping_token
-    item.ping_token, item.updated_at = jobs.new_ping_token(), now
-    try:
-        with transaction() as tx:
-            jobs.release_token(tx, item, old_token)
-            jobs.claim_token(tx, item)
-            tx.update(item, actions=monitors.config_actions(item),
-                      condition=MonitorItem.monitor_id.exists())
-    except TransactionFailed as exc:
-        if any(failed_conditions(exc)):
-            raise ConflictError("The monitor was changed by another request; fetch it and retry.")
-        raise
-    return item
-
+# --- history --------------------------------------------------------------------
 
 def ping_out(item: store.PingItem) -> dict:
     return {

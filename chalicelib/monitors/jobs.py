@@ -11,12 +11,10 @@ import secrets
 from datetime import datetime, timezone
 from typing import Any
 
-from chalicelib.kernel import cron, stats
+from chalicelib.kernel import cron
 from chalicelib.kernel.clock import iso
 from chalicelib.kernel.settings import settings
 from chalicelib.storage import monitors as monitor_store
-from chalicelib.storage import monitor_states as state_store
-from chalicelib.storage import results as store
 from chalicelib.storage import uniques
 
 log = logging.getLogger("enori.jobs")
@@ -96,25 +94,3 @@ def detail_fields(item) -> dict[str, Any]:
         "lastStartAt": iso(item.last_start_at),
         "deadline": iso(datetime.fromtimestamp(int(deadline), timezone.utc)) if deadline else None,
     }
-
-
-def job_status_spans(monitor_item: Any, start_epoch: int, end_epoch: int
-                     ) -> list[tuple[int, int, str]]:
-    """A Job monitor's (from, to, status) spans over [start_epoch, end_epoch): one Query of its
-    status changes in the window, plus a GetItem of the evaluator's state only when the monitor
-    does not show that status itself (paused, or resumed and not yet judged again)."""
-    changes = [stats.StatusChange(c.at, c.before, c.after)
-               for c in store.status_changes_between(monitor_item.monitor_id, start_epoch,
-                                                     end_epoch)]
-    current = monitor_item.status
-    if not changes and current not in stats.KNOWN_STATUSES:
-        current = state_store.evaluated_status(monitor_item.account_id, monitor_item.monitor_id)
-    return stats.status_spans(changes, current, start_epoch, end_epoch)
-
-
-def job_uptime(monitor_item: Any, start: datetime, end: datetime) -> float | None:
-    """A Job monitor's uptime over [start, end): the share of the known time not Down; None
-    (null) when its status was never known in the window."""
-    low, high = int(start.timestamp()), int(end.timestamp())
-    spans = job_status_spans(monitor_item, low, high)
-    return stats.time_uptime(*stats.known_and_down_seconds(spans, low, high))

@@ -7,7 +7,7 @@ from chalice import Blueprint
 from pydantic.alias_generators import to_camel
 
 from chalicelib.bus import dispatch
-from chalicelib.monitors import jobs, service as monitors
+from chalicelib.monitors import job_status, jobs, service as monitors
 from chalicelib.kernel import stats
 from chalicelib.http.endpoint import Call, endpoint, merge_patch, page
 from chalicelib.kernel.clock import iso
@@ -46,7 +46,7 @@ def listed_uptime(item) -> float:
     which a null would crash; `/stats`, badges and status pages say null/unknown instead."""
     if item.type == jobs.JOB:
         now = runtime.clock.now()
-        uptime = jobs.job_uptime(item, now - timedelta(seconds=stats.UPTIME_WINDOW_SECONDS),
+        uptime = job_status.job_uptime(item, now - timedelta(seconds=stats.UPTIME_WINDOW_SECONDS),
                                     now)
         if uptime is not None:
             return uptime

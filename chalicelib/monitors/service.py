@@ -34,7 +34,7 @@ from chalicelib.storage import results as result_store
 from chalicelib.storage import uniques
 from chalicelib.storage.accounts import AccountItem, usage_change
 from chalicelib.storage.monitors import MonitorItem
-from chalicelib.storage.transactions import TransactionFailed, failed_at, transaction
+from chalicelib.storage.transactions import TransactionFailed, failed_at, failed_conditions, transaction
 
 def name_key(account_id: str, name: str) -> str:
     return uniques.unique_key(account_id, "monitor-name", name)
@@ -242,3 +242,24 @@ def _note_schedule(item: MonitorItem) -> None:
     """Tell the scheduler this monitor's interval family is in use (idempotent)."""
     if item.schedule_key:
         control.add_family(scheduling.family_of(item.schedule_key))
+
+
+def rotate_token(account_id: str, monitor_id: str, now) -> MonitorItem:
+    """Give a Job monitor a new ping token; the old one stops working in the same transaction."""
+    item = require_monitor(account_id, monitor_id)
+    if item.type != jobs.JOB or not item.ping_token:
+        raise ValidationError("Only Job monitors have a ping token.",
+                              details=[{"field": "type", "message": "must be Job"}])
+    old_token = item.ping_token
+    item.ping_token, item.updated_at = jobs.new_ping_token(), now
+    try:
+        with transaction() as tx:
+            jobs.release_token(tx, item, old_token)
+            jobs.claim_token(tx, item)
+            tx.update(item, actions=config_actions(item),
+                      condition=MonitorItem.monitor_id.exists())
+    except TransactionFailed as exc:
+        if any(failed_conditions(exc)):
+            raise ConflictError("The monitor was changed by another request; fetch it and retry.")
+        raise
+    return item

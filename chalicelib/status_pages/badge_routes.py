@@ -10,7 +10,7 @@ from __future__ import annotations
 from chalice import Blueprint, Response
 
 from chalicelib.status_pages import badges
-from chalicelib.monitors import jobs
+from chalicelib.monitors import job_status, jobs
 from chalicelib.kernel import stats
 from chalicelib.http.endpoint import Call, endpoint
 from chalicelib.kernel.errors import ValidationError
@@ -61,7 +61,7 @@ def uptime_badge(call: Call, monitor_id: str):
     monitor = _live_monitor(monitor_id)
     uptime = None
     if monitor is not None and monitor.type == jobs.JOB:   # time not Down, as /stats says
-        uptime = jobs.job_uptime(monitor, *stats.period_window(period, call.clock.now()))
+        uptime = job_status.job_uptime(monitor, *stats.period_window(period, call.clock.now()))
     elif monitor is not None:
         start, end = stats.period_window(period, call.clock.now())
         first_hour, last_hour = stats.hours_between(start, end)

@@ -21,7 +21,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from typing import Any, Iterable
 
 from chalicelib.maintenance import cover as maintenance_cover
-from chalicelib.monitors import jobs
+from chalicelib.monitors import job_status, jobs
 from chalicelib.kernel import stats
 from chalicelib.kernel.clock import iso
 from chalicelib.kernel.vocabulary import MonitorStatus
@@ -112,7 +112,7 @@ def _component(page: StatusPageItem, component: dict, monitor: Any, now: datetim
         "uptime90d": uptime_of(rollups),
     }
     if monitor.type == jobs.JOB:   # time not Down, from its status changes
-        spans = jobs.job_status_spans(monitor, first_hour, int(now.timestamp()))
+        spans = job_status.job_status_spans(monitor, first_hour, int(now.timestamp()))
         body["uptime"] = span_day_bars(spans, first_day)
         body["uptime90d"] = stats.time_uptime(*stats.known_and_down_seconds(
             spans, first_hour, int(now.timestamp())))
