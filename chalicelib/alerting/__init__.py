@@ -13,6 +13,8 @@ from __future__ import annotations
 from typing import Any, Awaitable, Callable
 
 from chalicelib.alerting import discord, email, slack, teams, webhook
+from chalicelib.alerting import (gotify, google_chat, matrix, mattermost, pushover, twilio_sms,
+                                 zulip)
 from chalicelib.alerting.base import (DeliveryError, DeliveryOutcome, SendContext,
                                       delivery_id_for)
 from chalicelib.errors import ValidationError
@@ -20,8 +22,8 @@ from chalicelib.models.alerts import CHANNEL_TYPES
 from chalicelib.models.base import ApiModel
 from chalicelib.netguard import OutboundGuard
 
-__all__ = ["CHANNEL_TYPES", "DeliveryError", "DeliveryOutcome", "RENDERERS", "SENDERS",
-           "SendContext", "VALIDATORS", "delivery_id_for", "render", "validate_config"]
+__all__ = ["CHANNEL_TYPES", "DeliveryError", "DeliveryOutcome", "RENDERERS", "SECRET_FIELDS",
+           "SENDERS", "SendContext", "VALIDATORS", "delivery_id_for", "render", "validate_config"]
 
 Sender = Callable[[dict, dict, SendContext], Awaitable[DeliveryOutcome]]
 
@@ -31,6 +33,13 @@ SENDERS: dict[str, Sender] = {
     "Discord": discord.send,
     "Teams": teams.send,
     "Webhook": webhook.send,
+    "Pushover": pushover.send,
+    "GoogleChat": google_chat.send,
+    "Mattermost": mattermost.send,
+    "Matrix": matrix.send,
+    "Gotify": gotify.send,
+    "Zulip": zulip.send,
+    "TwilioSms": twilio_sms.send,
 }
 VALIDATORS: dict[str, type[ApiModel]] = {
     "Email": email.EmailChannelConfig,
@@ -38,6 +47,13 @@ VALIDATORS: dict[str, type[ApiModel]] = {
     "Discord": discord.DiscordChannelConfig,
     "Teams": teams.TeamsChannelConfig,
     "Webhook": webhook.WebhookChannelConfig,
+    "Pushover": pushover.PushoverChannelConfig,
+    "GoogleChat": google_chat.GoogleChatChannelConfig,
+    "Mattermost": mattermost.MattermostChannelConfig,
+    "Matrix": matrix.MatrixChannelConfig,
+    "Gotify": gotify.GotifyChannelConfig,
+    "Zulip": zulip.ZulipChannelConfig,
+    "TwilioSms": twilio_sms.TwilioSmsChannelConfig,
 }
 RENDERERS: dict[str, Callable[..., Any]] = {
     "Email": email.render,
@@ -45,6 +61,22 @@ RENDERERS: dict[str, Callable[..., Any]] = {
     "Discord": discord.render,
     "Teams": teams.render,
     "Webhook": webhook.render,
+    "Pushover": pushover.render,
+    "GoogleChat": google_chat.render,
+    "Mattermost": mattermost.render,
+    "Matrix": matrix.render,
+    "Gotify": gotify.render,
+    "Zulip": zulip.render,
+    "TwilioSms": twilio_sms.render,
+}
+
+# Config fields (snake_case) that are credentials: never shown by the API (chalicelib/channels.py).
+SECRET_FIELDS: dict[str, tuple[str, ...]] = {
+    "Pushover": pushover.SECRET_FIELDS,
+    "Matrix": matrix.SECRET_FIELDS,
+    "Gotify": gotify.SECRET_FIELDS,
+    "Zulip": zulip.SECRET_FIELDS,
+    "TwilioSms": twilio_sms.SECRET_FIELDS,
 }
 
 
