@@ -6,19 +6,21 @@ https://developers.google.com/workspace/chat/api/reference/rest/v1/cards (`cards
 one section of `decoratedText` widgets, a `buttonList` with an `openLink`). `text` is the
 fallback a notification shows. Card text accepts a little HTML, so user text is escaped.
 
-Failures: 401/403/404/410 (the webhook was deleted, its key or token revoked, the space is gone)
-are permanent, as is an invalid or blocked URL. 400 (a card Google refused: our bug), 429 and
-5xx are transient.
+Failures (https://cloud.google.com/apis/design/errors): 401/403/404/410 (the webhook was deleted,
+its token revoked, the space is gone) are permanent, as is a 400 whose ErrorInfo reason is
+`API_KEY_INVALID` (the URL's key) and an invalid or blocked URL. Other 400s (a card Google
+refused: our bug), 429 and 5xx are transient.
 """
 from __future__ import annotations
 
 from chalicelib.alerting import providers
 from chalicelib.alerting.base import (CHAT_PERMANENT_STATUSES, ChannelUrl, DeliveryOutcome,
-                                      SendContext, is_test, post_json, to_json_bytes)
+                                      SendContext, is_test, to_json_bytes)
 from chalicelib.alerting.messages import summarize
 from chalicelib.models.base import ApiModel
 
 CONTENT_TYPE = "application/json; charset=UTF-8"
+PERMANENT_REASONS = frozenset({"API_KEY_INVALID"})
 TEXT_MAX_CHARS = 4000
 
 
@@ -45,7 +47,16 @@ def render(event: dict, test: bool = False) -> dict:
     }
 
 
+def permanent_answer(status: int, answer: dict) -> bool:
+    error = answer.get("error") if isinstance(answer.get("error"), dict) else {}
+    reasons = {detail.get("reason") for detail in error.get("details") or []
+               if isinstance(detail, dict)}
+    return status == 400 and bool(reasons & PERMANENT_REASONS)
+
+
 async def send(channel_config: dict, event: dict, ctx: SendContext) -> DeliveryOutcome:
     body = to_json_bytes(render(event, test=is_test(event, ctx)))
-    return await post_json(channel_config["webhook_url"], body, providers.headers(CONTENT_TYPE),
-                           ctx, permanent_statuses=CHAT_PERMANENT_STATUSES)
+    return await providers.send_judged(channel_config["webhook_url"], body,
+                                       providers.headers(CONTENT_TYPE), ctx,
+                                       permanent_statuses=CHAT_PERMANENT_STATUSES,
+                                       permanent_answer=permanent_answer)

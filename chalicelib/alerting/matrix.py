@@ -50,6 +50,9 @@ def render(event: dict, test: bool = False) -> dict:
         "format": "org.matrix.custom.html",
         "formatted_body": "<br>".join([f"<b>{providers.html_escape(summary.title)}</b>",
                                        *html_intro, *providers.html_lines(summary)]),
+        # Intentional mentions (spec v1.7+): an empty set, so "@room" in a monitor's name or an
+        # error message notifies nobody.
+        "m.mentions": {},
     }
 
 
