@@ -13,6 +13,8 @@ refused: our bug), 429 and 5xx are transient.
 """
 from __future__ import annotations
 
+from pydantic import Field
+
 from chalicelib.alerting import providers
 from chalicelib.alerting.base import (CHAT_PERMANENT_STATUSES, ChannelUrl, DeliveryOutcome,
                                       SendContext, is_test, to_json_bytes)
@@ -25,7 +27,8 @@ TEXT_MAX_CHARS = 4000
 
 
 class GoogleChatChannelConfig(ApiModel):
-    webhook_url: ChannelUrl
+    webhook_url: ChannelUrl = Field(description="The space's incoming webhook URL (with its key "
+                                                "and token); masked when read back")
 
 
 def render(event: dict, test: bool = False) -> dict:

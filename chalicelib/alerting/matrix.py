@@ -20,7 +20,7 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import quote
 
-from pydantic import StringConstraints
+from pydantic import Field, StringConstraints
 
 from chalicelib.alerting import providers
 from chalicelib.alerting.base import (CHAT_PERMANENT_STATUSES, ChannelUrl, DeliveryOutcome,
@@ -35,9 +35,10 @@ RoomId = Annotated[str, StringConstraints(pattern=r"^![^\s:/]+:[^\s/]+$", max_le
 
 
 class MatrixChannelConfig(ApiModel):
-    homeserver_url: ChannelUrl
-    room_id: RoomId
-    access_token: providers.Secret
+    homeserver_url: ChannelUrl = Field(description="The homeserver's base URL")
+    room_id: RoomId = Field(description="The room id (!opaque:server), not an alias")
+    access_token: providers.Secret = Field(description="The bot account's access token; never "
+                                                       "shown back")
 
 
 def render(event: dict, test: bool = False) -> dict:

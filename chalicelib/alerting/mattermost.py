@@ -13,6 +13,8 @@ incoming webhooks are disabled (`web.incoming_webhook.invalid.app_error`,
 """
 from __future__ import annotations
 
+from pydantic import Field
+
 from chalicelib.alerting import providers
 from chalicelib.alerting.base import (CHAT_PERMANENT_STATUSES, ChannelUrl, DeliveryOutcome,
                                       SendContext, is_test, to_json_bytes)
@@ -24,7 +26,9 @@ PERMANENT_ERROR_IDS = frozenset({"web.incoming_webhook.invalid.app_error",
 
 
 class MattermostChannelConfig(ApiModel):
-    webhook_url: ChannelUrl
+    webhook_url: ChannelUrl = Field(description="The incoming webhook URL "
+                                                "(https://<server>/hooks/<key>); masked when read "
+                                                "back")
 
 
 def render(event: dict, test: bool = False) -> dict:

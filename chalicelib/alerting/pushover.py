@@ -44,12 +44,16 @@ PushoverKey = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9]{30}$")]
 
 
 class PushoverChannelConfig(ApiModel):
-    user_key: PushoverKey
-    app_token: PushoverKey
-    priority: int = Field(default=0, ge=-2, le=2)
+    user_key: PushoverKey = Field(description="The user or group key (30 characters); never "
+                                              "shown back")
+    app_token: PushoverKey = Field(description="The application's API token; never shown back")
+    priority: int = Field(default=0, ge=-2, le=2, description=(
+        "-2 lowest .. 2 emergency (repeats until acknowledged); recoveries go at most at 0"))
     # Only used at emergency priority (2): how often Pushover repeats it, and for how long.
-    retry: int = Field(default=60, ge=30, le=10800)
-    expire: int = Field(default=3600, ge=30, le=10800)
+    retry: int = Field(default=60, ge=30, le=10800,
+                       description="Emergency only: seconds between repeats")
+    expire: int = Field(default=3600, ge=30, le=10800,
+                        description="Emergency only: stop repeating after this many seconds")
 
 
 def render(event: dict, test: bool = False, priority: int = 0, retry: int = 60,

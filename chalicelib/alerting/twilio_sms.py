@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import StringConstraints
+from pydantic import Field, StringConstraints
 
 from chalicelib.alerting import providers
 from chalicelib.alerting.base import (CHAT_PERMANENT_STATUSES, DeliveryOutcome, SendContext,
@@ -42,10 +42,10 @@ AuthToken = Annotated[str, StringConstraints(pattern=r"^[0-9a-zA-Z]{32}$")]
 
 
 class TwilioSmsChannelConfig(ApiModel):
-    account_sid: AccountSid
-    auth_token: AuthToken
-    from_number: PhoneNumber
-    to_number: PhoneNumber
+    account_sid: AccountSid = Field(description="The account SID (AC...)")
+    auth_token: AuthToken = Field(description="The account's auth token; never shown back")
+    from_number: PhoneNumber = Field(description="A Twilio number of the account, E.164 (+1...)")
+    to_number: PhoneNumber = Field(description="The recipient, E.164")
 
 
 def render(event: dict, test: bool = False) -> dict:

@@ -58,8 +58,12 @@ _INCIDENT_KEYS = ("id", "title", "status", "severity", "cause", "monitorId", "mo
 class WebhookChannelConfig(ApiModel):
     webhook_url: ChannelUrl
     secret: Optional[str] = Field(default=None, min_length=8, max_length=256)
-    headers: Optional[dict[str, str]] = None
-    body_template: Optional[dict[str, Any]] = None
+    headers: Optional[dict[str, str]] = Field(default=None, description=(
+        "Extra request headers (at most 20); not Host, Content-Length or other hop-by-hop ones, "
+        "nor those Enori sets; values are masked when read back"))
+    body_template: Optional[dict[str, Any]] = Field(default=None, description=(
+        "A JSON object sent instead of the spec payload; \"{{field}}\" placeholders in its "
+        "string values are filled from the event (see the README for the fields)"))
 
     @field_validator("body_template", mode="before")
     @classmethod

@@ -14,6 +14,8 @@ other 400s are transient.
 """
 from __future__ import annotations
 
+from pydantic import Field
+
 from chalicelib.alerting import providers
 from chalicelib.alerting.base import (CHAT_PERMANENT_STATUSES, ChannelUrl, DeliveryOutcome,
                                       SendContext, is_test)
@@ -28,11 +30,12 @@ PERMANENT_CODES = frozenset({"STREAM_DOES_NOT_EXIST"})
 
 
 class ZulipChannelConfig(ApiModel):
-    server_url: ChannelUrl
-    bot_email: EmailAddress
-    api_key: providers.Secret
-    stream: providers.Line
-    topic: providers.Line = "Enori alerts"
+    server_url: ChannelUrl = Field(description="The organisation's URL "
+                                               "(https://<org>.zulipchat.com or self-hosted)")
+    bot_email: EmailAddress = Field(description="The bot's email address")
+    api_key: providers.Secret = Field(description="The bot's API key; never shown back")
+    stream: providers.Line = Field(description="The stream (channel) name")
+    topic: providers.Line = Field(default="Enori alerts", description="The topic")
 
 
 def render(event: dict, test: bool = False) -> dict:
