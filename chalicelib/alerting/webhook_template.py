@@ -49,9 +49,9 @@ def check_template(template: Any) -> dict:
     """The template if it is usable; a ValueError naming the first problem otherwise."""
     if not isinstance(template, dict):
         raise ValueError("must be a JSON object")
+    _check_node(template, "bodyTemplate", 0)      # first: it bounds the depth json.dumps meets
     if len(json.dumps(template, ensure_ascii=False).encode("utf-8")) > MAX_TEMPLATE_BYTES:
         raise ValueError(f"must be at most {MAX_TEMPLATE_BYTES} bytes of JSON")
-    _check_node(template, "bodyTemplate", 0)
     return template
 
 
