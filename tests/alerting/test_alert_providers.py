@@ -4,7 +4,7 @@ sending through their real `send` to a local stand-in that answers like each pro
 
 Each (channel, event) request — method, path, the headers that matter, the parsed body — is
 held equal to tests/alerting/snapshots/<channel>.json. The snapshots were written by running
-with ENORI_UPDATE_SNAPSHOTS=1 and read line by line against each provider's documentation; the
+with ENORI_UPDATE_SNAPSHOTS=1 and reviewed against each provider's documentation; the
 down event of every channel is also spelled out by hand below, so a snapshot cannot silently
 bless a wrong request."""
 from __future__ import annotations
