@@ -13,6 +13,15 @@ from __future__ import annotations
 from typing import Any, Awaitable, Callable
 
 from chalicelib.channels.kinds import discord, email, slack, msteams as teams, webhook
+from chalicelib.channels.kinds import (
+    gotify,
+    google_chat,
+    matrix,
+    mattermost,
+    pushover,
+    twilio_sms,
+    zulip,
+)
 from chalicelib.channels.kinds.base import (
     DeliveryError,
     DeliveryOutcome,
@@ -24,8 +33,8 @@ from chalicelib.channels.models import CHANNEL_TYPES
 from chalicelib.kernel.models import ApiModel
 from chalicelib.kernel.netguard import OutboundGuard
 
-__all__ = ["CHANNEL_TYPES", "DeliveryError", "DeliveryOutcome", "RENDERERS", "SENDERS",
-           "SendContext", "VALIDATORS", "delivery_id_for", "render", "validate_config"]
+__all__ = ["CHANNEL_TYPES", "DeliveryError", "DeliveryOutcome", "RENDERERS", "SECRET_FIELDS",
+           "SENDERS", "SendContext", "VALIDATORS", "delivery_id_for", "render", "validate_config"]
 
 Sender = Callable[[dict, dict, SendContext], Awaitable[DeliveryOutcome]]
 
@@ -35,6 +44,13 @@ SENDERS: dict[str, Sender] = {
     "Discord": discord.send,
     "Teams": teams.send,
     "Webhook": webhook.send,
+    "Pushover": pushover.send,
+    "GoogleChat": google_chat.send,
+    "Mattermost": mattermost.send,
+    "Matrix": matrix.send,
+    "Gotify": gotify.send,
+    "Zulip": zulip.send,
+    "TwilioSms": twilio_sms.send,
 }
 VALIDATORS: dict[str, type[ApiModel]] = {
     "Email": email.EmailChannelConfig,
@@ -42,6 +58,13 @@ VALIDATORS: dict[str, type[ApiModel]] = {
     "Discord": discord.DiscordChannelConfig,
     "Teams": teams.TeamsChannelConfig,
     "Webhook": webhook.WebhookChannelConfig,
+    "Pushover": pushover.PushoverChannelConfig,
+    "GoogleChat": google_chat.GoogleChatChannelConfig,
+    "Mattermost": mattermost.MattermostChannelConfig,
+    "Matrix": matrix.MatrixChannelConfig,
+    "Gotify": gotify.GotifyChannelConfig,
+    "Zulip": zulip.ZulipChannelConfig,
+    "TwilioSms": twilio_sms.TwilioSmsChannelConfig,
 }
 RENDERERS: dict[str, Callable[..., Any]] = {
     "Email": email.render,
@@ -49,6 +72,22 @@ RENDERERS: dict[str, Callable[..., Any]] = {
     "Discord": discord.render,
     "Teams": teams.render,
     "Webhook": webhook.render,
+    "Pushover": pushover.render,
+    "GoogleChat": google_chat.render,
+    "Mattermost": mattermost.render,
+    "Matrix": matrix.render,
+    "Gotify": gotify.render,
+    "Zulip": zulip.render,
+    "TwilioSms": twilio_sms.render,
+}
+
+# Config fields (snake_case) that are credentials: never shown by the API (chalicelib/channels/service.py).
+SECRET_FIELDS: dict[str, tuple[str, ...]] = {
+    "Pushover": pushover.SECRET_FIELDS,
+    "Matrix": matrix.SECRET_FIELDS,
+    "Gotify": gotify.SECRET_FIELDS,
+    "Zulip": zulip.SECRET_FIELDS,
+    "TwilioSms": twilio_sms.SECRET_FIELDS,
 }
 
 

@@ -84,6 +84,7 @@ _MONITOR_WORDS = {
 }
 _INCIDENT_WORDS = {
     "incident.created": ("🚨", "Incident opened: {title}", "bad", "startedAt"),
+    "incident.updated": ("📝", "Incident updated: {title}", "info", "startedAt"),
     "incident.acknowledged": ("👀", "Incident acknowledged: {title}", "info", "acknowledgedAt"),
     "incident.resolved": ("✅", "Incident resolved: {title}", "good", "resolvedAt"),
 }
@@ -114,6 +115,8 @@ def _incident_summary(kind: str, event: dict, test: bool) -> Summary:
     return Summary(event=kind, emoji=emoji, headline=headline.format(title=title), tone=tone,
                    status=incident.get("status") or MISSING,
                    monitor_name=incident.get("monitorName") or monitor.get("name"),
-                   cause=incident.get("cause"),
-                   timestamp=incident.get(time_key) or incident.get("startedAt"),
+                   # An update's own words say what changed; otherwise the incident's cause.
+                   cause=(event.get("update") or {}).get("message") or incident.get("cause"),
+                   timestamp=(event.get("update") or {}).get("at") or incident.get(time_key)
+                   or incident.get("startedAt"),
                    link=incident_link(incident.get("id")), link_label="View incident", test=test)

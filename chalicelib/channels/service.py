@@ -35,7 +35,10 @@ from chalicelib.storage.rules import AlertRuleItem
 
 # What GET and list show in place of a hidden part of a value; a PUT that sends it back is refused.
 MASK = "…"
-CHAT_TYPES = ("Slack", "Discord", "Teams")
+CHAT_TYPES = ("Slack", "Discord", "Teams",
+              "GoogleChat",
+              "Mattermost",
+              )
 _SHOWN_PATH_CHARS = 8
 
 
@@ -67,6 +70,10 @@ def _refuse_masked_values(fields: dict) -> None:
     if isinstance(url, str) and MASK in url:
         raise ValidationError.for_field(
             "webhookUrl", "is masked; send the full URL (GET never shows it in full)")
+    for name, value in fields.items():
+        if value == MASK:                       # a credential as GET shows it
+            raise ValidationError.for_field(
+                name, "is masked; send the full value (GET never shows it)")
     headers = fields.get("headers")
     if isinstance(headers, dict):
         for name, value in headers.items():
@@ -155,11 +162,15 @@ def mask_url(url: str) -> str:
 
 
 def channel_json(item: AlertChannelItem, reveal: bool = False) -> dict:
-    """The channel as the API shows it. The webhook `secret` is never shown (`hasSecret`); chat
+    """The channel as the API shows it. The webhook `secret` is never shown (`hasSecret`), nor a
+    provider's credentials (tokens, API keys: `MASK`); chat
     webhook URLs (they embed a token) and custom header values show in full only when `reveal`
     (the 201 of a create), masked otherwise."""
     config = dict(item.config)
     secret = config.pop("secret", None)
+    for name in alerting.SECRET_FIELDS.get(item.type, ()):
+        if name in config:                      # credentials: never shown, not even on create
+            config[name] = MASK
     shown: dict[str, Any] = {to_camel(k): v for k, v in config.items()}
     if item.type == "Webhook":
         shown["hasSecret"] = bool(secret)

@@ -66,6 +66,9 @@ class Settings:
     # Multiplies every per-key rate limit. 1 in production; the schema-fuzzing test stack raises
     # it so that thousands of generated requests are not all answered 429.
     rate_limit_scale: int = 1
+    # Alert providers whose API has one fixed address (Pushover, Twilio), pointed elsewhere for
+    # tests only: "pushover=http://127.0.0.1:9001,twilio=...". Never settable through the API.
+    provider_urls: dict[str, str] = field(default_factory=dict)
 
     def table_name(self, name: str) -> str:
         return f"{self.resource_prefix}-{name}"
@@ -102,7 +105,14 @@ def load_settings(env: dict[str, str] | os._Environ = os.environ) -> Settings:
         dynamodb_read_timeout_seconds=int(env.get("ENORI_DYNAMODB_READ_TIMEOUT") or 10),
         mail_from=env.get("ENORI_MAIL_FROM", "alerts@enori.local"),
         rate_limit_scale=max(1, int(env.get("ENORI_RATE_LIMIT_SCALE") or 1)),
+        provider_urls=_pairs(env.get("ENORI_PROVIDER_URLS") or ""),
     )
+
+
+def _pairs(text: str) -> dict[str, str]:
+    """"a=x,b=y" -> {"a": "x", "b": "y"} (blank entries ignored)."""
+    pairs = (item.split("=", 1) for item in text.split(",") if "=" in item)
+    return {name.strip().lower(): value.strip().rstrip("/") for name, value in pairs}
 
 
 settings = load_settings()

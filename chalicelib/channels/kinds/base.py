@@ -103,15 +103,15 @@ ChannelUrl = Annotated[WebsiteUrl, AfterValidator(_check_with_guard)]
 # --- posting to a receiver ------------------------------------------------------------------
 
 async def post_json(url: str, body: bytes, headers: dict[str, str], ctx: SendContext, *,
-                    permanent_statuses: frozenset[int]) -> DeliveryOutcome:
-    """POST `body` through the guarded client and judge the answer: 2xx is delivered, a status in
+                    permanent_statuses: frozenset[int], method: str = "POST") -> DeliveryOutcome:
+    """POST (or `method`: Matrix sends with PUT) `body` through the guarded client and judge the answer: 2xx is delivered, a status in
     `permanent_statuses` is a permanent failure, anything else (3xx included: redirects are not
     followed, a POST must not turn into a GET) is transient. The whole attempt, body read
     included, has a hard deadline of `ctx.timeout`."""
     try:
         async with asyncio.timeout(ctx.timeout):
             response, _ = await guarded_request(
-                ctx.http_client, ctx.guard, "POST", url, headers=headers, content=body,
+                ctx.http_client, ctx.guard, method, url, headers=headers, content=body,
                 timeout=ctx.timeout, follow_redirects=False, stream=True)
             try:
                 excerpt = await read_excerpt(response)

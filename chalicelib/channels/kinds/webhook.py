@@ -10,6 +10,10 @@ Signing follows Standard Webhooks (standardwebhooks.com): `webhook-id` (stable a
 so receivers can drop duplicates), `webhook-timestamp` (epoch seconds of this attempt) and, when
 the channel has a secret, `webhook-signature: v1,<base64 HMAC-SHA256 of "id.timestamp.body">`.
 
+A channel may carry a `bodyTemplate` (a JSON object with `{{field}}` placeholders,
+webhook_template.py): the body is then that template filled from this payload, signed and sent
+the same way. Without one the body is the spec's payload, unchanged.
+
 Failures (spec "Retry Policy": non-2xx or timeout is retried): every non-2xx answer is transient
 (a 400 too: the receiver may be mid-deploy), except 410 Gone, the receiver's explicit "stop".
 An invalid or blocked URL is permanent.
@@ -25,6 +29,7 @@ from typing import Any, Mapping, Optional
 
 from pydantic import Field, field_validator
 
+from chalicelib.channels.kinds import webhook_template
 from chalicelib.channels.kinds.base import (
     ChannelUrl,
     DeliveryOutcome,
@@ -43,6 +48,9 @@ PERMANENT_STATUSES = frozenset({410})
 RESERVED_HEADERS = frozenset({
     "content-type", "user-agent", "webhook-id", "webhook-timestamp", "webhook-signature",
     "host", "content-length", "transfer-encoding", "connection", "accept-encoding",
+    # The other hop-by-hop headers (RFC 9110 section 7.6.1): a proxy's business, not a body's.
+    "keep-alive", "te", "trailer", "upgrade", "proxy-connection", "proxy-authorization",
+    "proxy-authenticate",
 })
 SECRET_PREFIX = "whsec_"
 SIGNATURE_TOLERANCE_SECONDS = 300
@@ -57,7 +65,17 @@ _INCIDENT_KEYS = ("id", "title", "status", "severity", "cause", "monitorId", "mo
 class WebhookChannelConfig(ApiModel):
     webhook_url: ChannelUrl
     secret: Optional[str] = Field(default=None, min_length=8, max_length=256)
-    headers: Optional[dict[str, str]] = None
+    headers: Optional[dict[str, str]] = Field(default=None, description=(
+        "Extra request headers (at most 20); not Host, Content-Length or other hop-by-hop ones, "
+        "nor those Enori sets; values are masked when read back"))
+    body_template: Optional[dict[str, Any]] = Field(default=None, description=(
+        "A JSON object sent instead of the spec payload; \"{{field}}\" placeholders in its "
+        "string values are filled from the event (see the README for the fields)"))
+
+    @field_validator("body_template", mode="before")
+    @classmethod
+    def _template_is_known(cls, value: Any) -> Any:
+        return None if value is None else webhook_template.check_template(value)
 
     @field_validator("secret")
     @classmethod
@@ -108,8 +126,18 @@ def _alert_of(event: dict) -> dict:
             "timestamp": summary.timestamp, "responseTimeMs": None}
 
 
+def body_of(channel_config: dict, event: dict, test: bool = False) -> bytes:
+    """The request body: the spec payload, or the channel's template filled from it."""
+    payload = render(event, test=test)
+    template = channel_config.get("body_template")
+    if template is None:
+        return to_json_bytes(payload)
+    values = webhook_template.fields_of(payload, event, test=test)
+    return to_json_bytes(webhook_template.apply(template, values))
+
+
 async def send(channel_config: dict, event: dict, ctx: SendContext) -> DeliveryOutcome:
-    body = to_json_bytes(render(event, test=is_test(event, ctx)))
+    body = body_of(channel_config, event, test=is_test(event, ctx))
     headers = request_headers(channel_config, body, ctx.delivery_id, int(ctx.clock.time()))
     return await post_json(channel_config["webhook_url"], body, headers, ctx,
                            permanent_statuses=PERMANENT_STATUSES)
