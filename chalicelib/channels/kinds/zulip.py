@@ -24,7 +24,7 @@ from chalicelib.channels.kinds.base import (
     SendContext,
     is_test,
 )
-from chalicelib.channels.kinds.email import EmailAddress
+from chalicelib.kernel.fields import EmailAddress
 from chalicelib.channels.messages import summarize
 from chalicelib.kernel.models import ApiModel
 
