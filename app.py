@@ -1,39 +1,36 @@
-"""Enori's Chalice app: created here, everything else registered from chalicelib."""
+"""Enori's Chalice app: created here, every route and handler registered from its concept's
+package (docs/architecture.md). On Lambda each function imports this module, so it stays a list."""
 from chalice import Chalice
 
-from chalicelib.kernel import observability
-from chalicelib.accounts import routes as account, key_routes as keys, team_routes as teams
-from chalicelib.notify import routes as alerts
-from chalicelib.status_pages import badge_routes as badges, routes as status_pages
-from chalicelib.channels import routes as channels
-from chalicelib.rules import escalation_policy_routes as escalation_policies, routes as rules
-from chalicelib.incidents import routes as incidents
-from chalicelib.maintenance import routes as maintenance
-from chalicelib.monitors import routes as monitors
-from chalicelib.heartbeats import routes as pings
-from chalicelib.reports import routes as reports
-from chalicelib.checks import routes as results
-from chalicelib.openapi import routes as docs
-from chalicelib.notify import handlers as alert_delivery
-from chalicelib.checks import worker as checks, scheduler
+from chalicelib.accounts import key_routes, routes as account_routes, team_routes
 from chalicelib.bus import dead_letter_redrive, outbox_republisher
-from chalicelib.notify import escalation_handlers as escalations, sweeper
-from chalicelib.heartbeats import watcher as heartbeat_watcher
-from chalicelib.incidents import handlers as incident_events
-from chalicelib.reports import monthly as monthly_reports
-from chalicelib.status_pages import notifications as status_notifications
+from chalicelib.channels import routes as channel_routes
+from chalicelib.checks import routes as result_routes, scheduler, worker as check_worker
+from chalicelib.heartbeats import routes as ping_routes, watcher as heartbeat_watcher
+from chalicelib.incidents import handlers as incident_handlers, routes as incident_routes
+from chalicelib.kernel import observability
+from chalicelib.maintenance import routes as maintenance_routes
+from chalicelib.monitors import routes as monitor_routes
+from chalicelib.notify import escalation_handlers, handlers as alert_handlers
+from chalicelib.notify import routes as alert_routes, sweeper
+from chalicelib.openapi import routes as docs_routes
+from chalicelib.reports import monthly as monthly_reports, routes as report_routes
+from chalicelib.rules import escalation_policy_routes, routes as rule_routes
+from chalicelib.status_pages import badge_routes, notifications as status_page_notifications
+from chalicelib.status_pages import routes as status_page_routes
 
 app = Chalice(app_name="enori")
 # JSON logs with the request id on Lambda, plain lines locally; level from ENORI_LOG_LEVEL (INFO).
 observability.configure_logging(app.log)
 app.register_middleware(observability.request_id_middleware)
 
-API = (keys, account, monitors, results, pings, incidents, channels, rules, alerts, teams,
-       docs,
-       escalation_policies, maintenance, reports, status_pages, badges)
-WORKERS = (scheduler, checks, incident_events, alert_delivery, escalations, heartbeat_watcher,
-           monthly_reports, status_notifications, sweeper, outbox_republisher,
-           dead_letter_redrive)
+API = (key_routes, account_routes, monitor_routes, result_routes, ping_routes, incident_routes,
+       channel_routes, rule_routes, alert_routes, team_routes, docs_routes,
+       escalation_policy_routes, maintenance_routes, report_routes, status_page_routes,
+       badge_routes)
+WORKERS = (scheduler, check_worker, incident_handlers, alert_handlers, escalation_handlers,
+           heartbeat_watcher, monthly_reports, status_page_notifications, sweeper,
+           outbox_republisher, dead_letter_redrive)
 
 for module in API + WORKERS:
     app.register_blueprint(module.bp)
