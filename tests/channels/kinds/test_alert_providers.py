@@ -3,7 +3,7 @@ sending through their real `send` to a local stand-in that answers like each pro
 (tests/provider_standins.py).
 
 Each (channel, event) request — method, path, the headers that matter, the parsed body — is
-held equal to tests/alerting/snapshots/<channel>.json. The snapshots were written by running
+held equal to tests/channels/kinds/snapshots/<channel>.json. The snapshots were written by running
 with ENORI_UPDATE_SNAPSHOTS=1 and reviewed against each provider's documentation; the
 down event of every channel is also spelled out by hand below, so a snapshot cannot silently
 bless a wrong request."""
