@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from typing import Any, Awaitable, Callable
 
-from chalicelib.alerting import discord, email, slack, teams, webhook
+from chalicelib.alerting import (discord, email, ntfy, opsgenie, pagerduty, slack, teams,
+                                 telegram, webhook)
 from chalicelib.alerting.base import (DeliveryError, DeliveryOutcome, SendContext,
                                       delivery_id_for)
 from chalicelib.errors import ValidationError
@@ -20,8 +21,9 @@ from chalicelib.models.alerts import CHANNEL_TYPES
 from chalicelib.models.base import ApiModel
 from chalicelib.netguard import OutboundGuard
 
-__all__ = ["CHANNEL_TYPES", "DeliveryError", "DeliveryOutcome", "RENDERERS", "SENDERS",
-           "SendContext", "VALIDATORS", "delivery_id_for", "render", "validate_config"]
+__all__ = ["ACKNOWLEDGING_TYPES", "CHANNEL_TYPES", "DeliveryError", "DeliveryOutcome",
+           "RENDERERS", "SECRET_FIELDS", "SENDERS", "SendContext", "VALIDATORS", "delivery_id_for",
+           "render", "validate_config"]
 
 Sender = Callable[[dict, dict, SendContext], Awaitable[DeliveryOutcome]]
 
@@ -31,6 +33,10 @@ SENDERS: dict[str, Sender] = {
     "Discord": discord.send,
     "Teams": teams.send,
     "Webhook": webhook.send,
+    "PagerDuty": pagerduty.send,
+    "Opsgenie": opsgenie.send,
+    "Telegram": telegram.send,
+    "Ntfy": ntfy.send,
 }
 VALIDATORS: dict[str, type[ApiModel]] = {
     "Email": email.EmailChannelConfig,
@@ -38,6 +44,10 @@ VALIDATORS: dict[str, type[ApiModel]] = {
     "Discord": discord.DiscordChannelConfig,
     "Teams": teams.TeamsChannelConfig,
     "Webhook": webhook.WebhookChannelConfig,
+    "PagerDuty": pagerduty.PagerDutyChannelConfig,
+    "Opsgenie": opsgenie.OpsgenieChannelConfig,
+    "Telegram": telegram.TelegramChannelConfig,
+    "Ntfy": ntfy.NtfyChannelConfig,
 }
 RENDERERS: dict[str, Callable[..., Any]] = {
     "Email": email.render,
@@ -45,7 +55,21 @@ RENDERERS: dict[str, Callable[..., Any]] = {
     "Discord": discord.render,
     "Teams": teams.render,
     "Webhook": webhook.render,
+    "PagerDuty": pagerduty.render,
+    "Opsgenie": opsgenie.render,
+    "Telegram": telegram.render,
+    "Ntfy": ntfy.render,
 }
+# The config fields (snake_case) no API answer shows: they are the keys to the account elsewhere.
+SECRET_FIELDS: dict[str, tuple[str, ...]] = {
+    "PagerDuty": pagerduty.SECRET_FIELDS,
+    "Opsgenie": opsgenie.SECRET_FIELDS,
+    "Telegram": telegram.SECRET_FIELDS,
+    "Ntfy": ntfy.SECRET_FIELDS,
+}
+# The types that act on `incident.acknowledged` (acknowledging their own alert); the others
+# hear of an incident when it opens and when it is resolved only.
+ACKNOWLEDGING_TYPES = ("PagerDuty", "Opsgenie")
 
 
 def canonical_type(channel_type: str) -> str:
