@@ -114,7 +114,8 @@ def _incident_summary(kind: str, event: dict, test: bool) -> Summary:
     monitor = event.get("monitor") or {}
     emoji, headline, tone, time_key = _INCIDENT_WORDS.get(
         kind, ("ℹ️", f"Incident {kind}: {{title}}", "info", "startedAt"))
-    title = incident.get("title") or "untitled"
+    # An update's event names its incident by id only.
+    title = incident.get("title") or incident.get("id") or "untitled"
     update = event.get("update") or {}      # incident.updated: the update is the news
     return Summary(event=kind, emoji=emoji, headline=headline.format(title=title), tone=tone,
                    status=incident.get("status") or update.get("status") or MISSING,

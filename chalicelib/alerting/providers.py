@@ -63,7 +63,8 @@ def permanent(error: DeliveryError) -> DeliveryError:
 
 
 def plain_lines(summary: Summary) -> list[str]:
-    """The summary as plain text lines: the description, then the facts that are known."""
-    lines = [summary.description] if summary.description else []
+    """The summary as plain text lines: the test notice for a test, then the facts that are
+    known (the description is the cause otherwise, which the facts carry already)."""
+    lines = [summary.description] if summary.test and summary.description else []
     lines += [f"{label}: {value}" for label, value in summary.facts() if value != MISSING]
     return lines

@@ -60,7 +60,7 @@ def render(event: dict, test: bool = False) -> dict:
     """The message without its chat (`request` adds `chat_id`)."""
     summary = summarize(event, test=test)
     lines = [f"<b>{escape(summary.title)}</b>"]
-    if summary.description:
+    if test and summary.description:            # otherwise the cause, in the facts below
         lines.append(escape(summary.description[:VALUE_MAX_CHARS]))
     lines += [f"<b>{escape(label)}:</b> {escape(value[:VALUE_MAX_CHARS])}"
               for label, value in summary.facts() if value != MISSING]
