@@ -38,10 +38,14 @@ TAGS = {"bad": "rotating_light", "good": "white_check_mark", "warning": "warning
 
 
 class NtfyChannelConfig(ApiModel):
-    server_url: Optional[ChannelUrl] = None
+    server_url: Optional[ChannelUrl] = Field(
+        None, description="A self-hosted ntfy server (default https://ntfy.sh)")
     topic: Annotated[str, StringConstraints(pattern=r"^[-_A-Za-z0-9]{1,64}$")]
-    priority: Annotated[int, Field(ge=1, le=5)] = DEFAULT_PRIORITY
-    token: Optional[Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.~+/=-]{8,256}$")]] = None
+    priority: Annotated[int, Field(ge=1, le=5, description=(
+        "1 (min) ... 5 (max), or ntfy's names, for alerts that need attention; recoveries go "
+        "out at 3"))] = DEFAULT_PRIORITY
+    token: Optional[Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.~+/=-]{8,256}$")]] = \
+        Field(None, description="An access token (sent as Bearer); answers show `…`")
 
     @field_validator("priority", mode="before")
     @classmethod

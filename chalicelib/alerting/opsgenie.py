@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import quote
 
-from pydantic import StringConstraints
+from pydantic import Field, StringConstraints
 
 from chalicelib.alerting import paging
 from chalicelib.alerting.base import DeliveryOutcome, SendContext, is_test, json_headers
@@ -38,8 +38,10 @@ _PATHS = {paging.ACKNOWLEDGE: "acknowledge", paging.RESOLVE: "close", paging.NOT
 
 
 class OpsgenieChannelConfig(ApiModel):
-    api_key: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9-]{16,128}$")]
-    region: case_insensitive_enum("US", "EU") = "US"  # type: ignore[valid-type]
+    api_key: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9-]{16,128}$"), Field(
+        description="An API integration's key (sent as `GenieKey`); answers show `…`")]
+    region: case_insensitive_enum("US", "EU") = Field(  # type: ignore[valid-type]
+        "US", description="EU for an account on api.eu.opsgenie.com")
 
 
 def render(event: dict, test: bool = False) -> dict | None:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import StringConstraints
+from pydantic import Field, StringConstraints
 
 from chalicelib.alerting import paging
 from chalicelib.alerting.base import DeliveryError, DeliveryOutcome, SendContext, is_test
@@ -33,7 +33,8 @@ SECRET_FIELDS = ("routing_key",)
 
 class PagerDutyChannelConfig(ApiModel):
     # An Events API v2 integration key: PagerDuty refuses any other length ("should be 32").
-    routing_key: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9]{32}$")]
+    routing_key: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9]{32}$"), Field(
+        description="The Events API v2 integration key (32 characters); answers show `…`")]
 
 
 def render(event: dict, test: bool = False) -> dict | None:

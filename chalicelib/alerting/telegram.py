@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Annotated, Union
 
-from pydantic import AfterValidator, StringConstraints
+from pydantic import AfterValidator, Field, StringConstraints
 
 from chalicelib.alerting.base import DeliveryError, DeliveryOutcome, SendContext, is_test
 from chalicelib.alerting.messages import MISSING, summarize
@@ -44,8 +44,10 @@ def _chat_id(value: Union[int, str]) -> str:
 
 
 class TelegramChannelConfig(ApiModel):
-    bot_token: Annotated[str, StringConstraints(pattern=r"^\d{3,20}:[A-Za-z0-9_-]{20,100}$")]
-    chat_id: Annotated[Union[int, str], AfterValidator(_chat_id)]
+    bot_token: Annotated[str, StringConstraints(pattern=r"^\d{3,20}:[A-Za-z0-9_-]{20,100}$"),
+                         Field(description="The bot's token from @BotFather; answers show `…`")]
+    chat_id: Annotated[Union[int, str], AfterValidator(_chat_id), Field(
+        description="A chat id (negative for groups) or a public channel's @username")]
 
 
 def escape(text: str) -> str:

@@ -100,3 +100,18 @@ def test_a_test_alert_reaches_the_stand_in(api, private_ok, standins, body):
     [received] = standins.received
     assert received.provider == {"PagerDuty": "pagerduty", "Opsgenie": "opsgenie-eu",
                                  "Telegram": "telegram", "Ntfy": "ntfy"}[channel["type"]]
+
+
+def test_the_openapi_document_lists_each_provider_type_with_its_fields():
+    import json
+
+    import app  # noqa: F401 - registers the routes the document is made of
+    from chalicelib.openapi import document
+
+    schemas = json.loads(document.document_json())["components"]["schemas"]
+    fields = {name: set(schemas[f"{name}ChannelIn"]["properties"]) - {"name", "type", "enabled"}
+              for name in ("PagerDuty", "Opsgenie", "Telegram", "Ntfy")}
+    assert fields == {"PagerDuty": {"routingKey"}, "Opsgenie": {"apiKey", "region"},
+                      "Telegram": {"botToken", "chatId"},
+                      "Ntfy": {"serverUrl", "topic", "priority", "token"}}
+    assert "lastFailure" in schemas["AlertChannel"]["properties"]
