@@ -221,3 +221,11 @@ def test_the_stand_in_refuses_unescaped_html_as_telegram_would(run_sender, stand
     status, body = standins.handle(f"/telegram/bot{TELEGRAM_TOKEN}/sendMessage", {},
                                    json.dumps(raw).encode())
     assert status == 400 and "can't parse entities" in body["description"]
+
+
+def test_log_lines_never_show_a_telegram_bot_token():
+    from chalicelib.observability import redact_url
+
+    url = telegram.request(CONFIGS["Telegram"][1], EVENTS["monitor.down"]).url
+    assert TELEGRAM_TOKEN.split(":")[1] not in redact_url(url)
+    assert redact_url(url) == "https://api.telegram.org/…/sendMessage"
