@@ -110,14 +110,57 @@ def test_down_acknowledge_up_through_the_paging_and_push_channels(world):
     assert standins.telegram[0]["text"].startswith("<b>🔴 Shop is down</b>")
 
     # The down event arrives again: no channel hears of it twice.
-    records = get(stack, f"/api/alerts?monitorId={monitor['id']}&limit=100")["items"]
+    def records_now():
+        return get(stack, f"/api/alerts?monitorId={monitor['id']}&limit=100")["items"]
+
+    # A provider has the request a moment before its record says Delivered.
+    assert wait_until(lambda: {r["status"] for r in records_now()} == {"Delivered"}, 30)
+    records = records_now()
     down = next(r for r in records if r["event"] == "monitor.down")
     sent_before = len(standins.received)
     publish_again(stack, down["eventId"])
     assert len(standins.received) == sent_before
     assert standins.pagerduty[pd_key].triggers == 1 and len(standins.telegram) == 2
-    delivered = [(r["channelId"], r["event"]) for r in
-                 get(stack, f"/api/alerts?monitorId={monitor['id']}&limit=100")["items"]]
-    assert len(delivered) == len(set(delivered)) == len(records)
-    assert {r["status"] for r in records} == {"Delivered"}
+    delivered = [(r["channelId"], r["event"]) for r in records_now()]
+    assert len(delivered) == len(set(delivered)) == len(records) == 10   # 4 down, 2 ack, 4 up
     assert json.dumps(get(stack, "/api/alert-channels")).count(PAGERDUTY_KEY) == 0
+
+
+def test_a_test_alert_reaches_each_stand_in(world):
+    stack, _, standins = world
+    for body, provider in (
+            ({"name": "pd test", "type": "pagerduty", "routingKey": PAGERDUTY_KEY}, "pagerduty"),
+            ({"name": "genie test", "type": "Opsgenie", "apiKey": OPSGENIE_KEY}, "opsgenie"),
+            ({"name": "chat test", "type": "Telegram", "botToken": TELEGRAM_TOKEN,
+              "chatId": TELEGRAM_CHAT}, "telegram"),
+            ({"name": "phone test", "type": "Ntfy", "topic": "enori-tests"}, "ntfy")):
+        channel = create(stack, "/api/alert-channels", body)
+        before = len(standins.of(provider))
+        status, record = stack.request("POST", f"/api/alert-channels/{channel['id']}/test",
+                                       key=stack.key, body={})
+        assert (status, record["status"]) == (200, "Delivered"), record
+        assert len(standins.of(provider)) == before + 1
+
+
+def test_a_broken_channel_is_marked_and_the_owner_told_elsewhere(world):
+    stack, _, standins = world
+    broken = create(stack, "/api/alert-channels", {"name": "old chat", "type": "Telegram",
+                                                   "botToken": TELEGRAM_TOKEN,
+                                                   "chatId": "-100999"})   # chat not found
+    told_before = [m["title"] for m in standins.ntfy]
+    monitor = create(stack, "/api/monitors", {
+        "name": "Gone", "type": "Website", "url": "http://127.0.0.1:9/", "failureThreshold": 1,
+        "regions": ["UsEast"], "alertChannelIds": [broken["id"]]})
+    check_now(stack, monitor["id"])
+    assert wait_until(lambda: get(stack, f"/api/alert-channels/{broken['id']}")["lastFailure"],
+                      60), stack.output[-4000:]
+    mark = get(stack, f"/api/alert-channels/{broken['id']}")["lastFailure"]
+    assert mark["statusCode"] == 400 and "chat not found" in mark["error"]
+    notice = "⚠️ Alert channel old chat (Telegram) stopped working"
+    assert wait_until(lambda: notice in [m["title"] for m in standins.ntfy], 30)
+    assert [m["title"] for m in standins.ntfy].count(notice) == 1
+    assert len(standins.ntfy) >= len(told_before) + 1
+    [record] = [r for r in get(stack, f"/api/alerts?monitorId={monitor['id']}&limit=100")["items"]
+                if r["channelId"] == broken["id"]]
+    assert (record["status"], record["attempts"], record["permanentFailure"]) == \
+        ("Failed", 1, True)
