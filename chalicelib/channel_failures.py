@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from pynamodb.exceptions import TransactWriteError
 
@@ -108,7 +108,3 @@ def notice_targets(event: dict) -> list[AlertChannelItem]:
     failing = (event.get("channel") or {}).get("id")
     return [c for c in channel_store.list_channels(event["accountId"])
             if c.enabled and c.channel_id != failing and c.type not in NOT_NOTIFIED_TYPES]
-
-
-def now_iso(epoch: float) -> str:
-    return datetime.fromtimestamp(epoch, timezone.utc).isoformat().replace("+00:00", "Z")

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from chalicelib import alert_routing, alerting, channel_failures, event_topic, team_targets
 from chalicelib.alerting.base import TIMEOUT_SECONDS, DeliveryError, SendContext
+from chalicelib.clock import iso
 from chalicelib.netguard import OutboundGuard, make_http_client
 from chalicelib.runtime import runtime
 from chalicelib.settings import ALERT_RETRY_QUEUE, settings
@@ -37,6 +38,9 @@ ACKNOWLEDGED = "incident.acknowledged"
 # Beyond the spec's events: an acknowledgement, for the channels that act on it (PagerDuty,
 # Opsgenie), and a channel's permanent failure, for the account's other channels.
 DELIVERED_EVENTS = (*event_topic.PUBLIC_EVENTS, ACKNOWLEDGED, channel_failures.CHANNEL_FAILED)
+# The events-topic handler that delivers (workers.alerts.deliver_events): a notice delivered here
+# acknowledges its part, as that handler would.
+DELIVERY_CONSUMER = "deliver_events"
 
 
 def alert_id_for(event_id: str, channel_id: str) -> str:
@@ -169,8 +173,7 @@ async def _mark_and_notify(record: AlertRecordItem, channel, error: DeliveryErro
         return                              # a team's email: no channel to mark
     try:
         failure = channel_failures.failure_json(error.message, error.status_code,
-                                                record.alert_id,
-                                                channel_failures.now_iso(runtime.clock.time()))
+                                                record.alert_id, iso(runtime.clock.now()))
         notice = channel_failures.mark_failed(channel, failure, runtime.clock.now())
         if notice is None:
             return
@@ -178,7 +181,7 @@ async def _mark_and_notify(record: AlertRecordItem, channel, error: DeliveryErro
         fresh = [(r, c) for r, c in ((new_record(notice, c, now), c) for c in route(notice))
                  if records.create_record(r)]
         await asyncio.gather(*(attempt(r, c, client, guard) for r, c in fresh))
-        event_store.acknowledge(notice["id"], "deliver_events")
+        event_store.acknowledge(notice["id"], DELIVERY_CONSUMER)
     except Exception:  # the outbox still has the notice: the republisher delivers it
         log.exception("could not mark channel %s as failing or tell the others",
                       channel.channel_id)

@@ -88,7 +88,7 @@ _INCIDENT_WORDS = {
     "incident.resolved": ("✅", "Incident resolved: {title}", "good", "resolvedAt"),
     "incident.updated": ("📝", "Incident updated: {title}", "info", "startedAt"),
 }
-CHANNEL_FAILED = "channel.failed"      # delivery_failures: a channel failed for good
+CHANNEL_FAILED = "channel.failed"      # chalicelib.channel_failures: a channel failed for good
 
 
 def summarize(event: dict, test: bool = False) -> Summary:

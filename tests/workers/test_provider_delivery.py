@@ -199,3 +199,11 @@ def test_an_up_event_names_the_outage_its_down_opened(clock):
         evaluator.evaluate_result(monitor, slot, "UsEast", result)
     by_type = {e.type: e.payload for e in EventItem.scan()}  # test-only read of the outbox
     assert by_type["monitor.up"]["incidentId"] == by_type["monitor.down"]["incidentId"]
+
+
+def test_the_notice_acknowledges_as_the_delivering_handler():
+    from chalicelib import delivery, event_topic
+    from chalicelib.workers import alerts
+
+    assert delivery.DELIVERY_CONSUMER == alerts.deliver_events.func.__name__
+    assert delivery.DELIVERY_CONSUMER in event_topic.CONSUMERS
