@@ -30,6 +30,7 @@ from datetime import datetime, timedelta
 
 from pynamodb.exceptions import TransactWriteError
 
+from chalicelib.alerting.messages import CHANNEL_FAILED
 from chalicelib.event_topic import CONSUMERS
 from chalicelib.storage import channels as channel_store
 from chalicelib.storage import events as event_store
@@ -37,7 +38,8 @@ from chalicelib.storage.base import update_if
 from chalicelib.storage.channels import AlertChannelItem
 from chalicelib.storage.transactions import transaction
 
-CHANNEL_FAILED = "channel.failed"
+__all__ = ["CHANNEL_FAILED", "clear", "failure_json", "failure_of", "mark_failed",
+           "notice_event", "notice_targets"]
 NOTICE_ALERT_TYPE = "ChannelFailed"
 # Channel types a notice is not sent to: a Webhook takes the spec's events only.
 NOT_NOTIFIED_TYPES = frozenset({"Webhook"})

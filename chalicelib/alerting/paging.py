@@ -9,10 +9,10 @@ nothing new). A degraded spell and an SSL warning are alerts of their own, keyed
 """
 from __future__ import annotations
 
+from chalicelib.alerting.messages import CHANNEL_FAILED
 from chalicelib.ids import outage_incident_id
 
 TRIGGER, RESOLVE, ACKNOWLEDGE, NOTE = "trigger", "resolve", "acknowledge", "note"
-CHANNEL_FAILED = "channel.failed"
 
 _ACTIONS = {
     "monitor.down": TRIGGER, "incident.created": TRIGGER, "monitor.degraded": TRIGGER,
