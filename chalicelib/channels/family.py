@@ -12,7 +12,17 @@ from __future__ import annotations
 
 from typing import Any, Awaitable, Callable
 
-from chalicelib.channels.kinds import discord, email, slack, msteams as teams, webhook
+from chalicelib.channels.kinds import (
+    discord,
+    email,
+    ntfy,
+    opsgenie,
+    pagerduty,
+    slack,
+    msteams as teams,
+    telegram,
+    webhook,
+)
 from chalicelib.channels.kinds.base import (
     DeliveryError,
     DeliveryOutcome,
@@ -24,8 +34,9 @@ from chalicelib.channels.models import CHANNEL_TYPES
 from chalicelib.kernel.models import ApiModel
 from chalicelib.kernel.netguard import OutboundGuard
 
-__all__ = ["CHANNEL_TYPES", "DeliveryError", "DeliveryOutcome", "RENDERERS", "SENDERS",
-           "SendContext", "VALIDATORS", "delivery_id_for", "render", "validate_config"]
+__all__ = ["ACKNOWLEDGING_TYPES", "CHANNEL_TYPES", "DeliveryError", "DeliveryOutcome",
+           "RENDERERS", "SECRET_FIELDS", "SENDERS", "SendContext", "VALIDATORS", "delivery_id_for",
+           "render", "validate_config"]
 
 Sender = Callable[[dict, dict, SendContext], Awaitable[DeliveryOutcome]]
 
@@ -35,6 +46,10 @@ SENDERS: dict[str, Sender] = {
     "Discord": discord.send,
     "Teams": teams.send,
     "Webhook": webhook.send,
+    "PagerDuty": pagerduty.send,
+    "Opsgenie": opsgenie.send,
+    "Telegram": telegram.send,
+    "Ntfy": ntfy.send,
 }
 VALIDATORS: dict[str, type[ApiModel]] = {
     "Email": email.EmailChannelConfig,
@@ -42,6 +57,10 @@ VALIDATORS: dict[str, type[ApiModel]] = {
     "Discord": discord.DiscordChannelConfig,
     "Teams": teams.TeamsChannelConfig,
     "Webhook": webhook.WebhookChannelConfig,
+    "PagerDuty": pagerduty.PagerDutyChannelConfig,
+    "Opsgenie": opsgenie.OpsgenieChannelConfig,
+    "Telegram": telegram.TelegramChannelConfig,
+    "Ntfy": ntfy.NtfyChannelConfig,
 }
 RENDERERS: dict[str, Callable[..., Any]] = {
     "Email": email.render,
@@ -49,7 +68,21 @@ RENDERERS: dict[str, Callable[..., Any]] = {
     "Discord": discord.render,
     "Teams": teams.render,
     "Webhook": webhook.render,
+    "PagerDuty": pagerduty.render,
+    "Opsgenie": opsgenie.render,
+    "Telegram": telegram.render,
+    "Ntfy": ntfy.render,
 }
+# The config fields (snake_case) no API answer shows: they are the keys to the account elsewhere.
+SECRET_FIELDS: dict[str, tuple[str, ...]] = {
+    "PagerDuty": pagerduty.SECRET_FIELDS,
+    "Opsgenie": opsgenie.SECRET_FIELDS,
+    "Telegram": telegram.SECRET_FIELDS,
+    "Ntfy": ntfy.SECRET_FIELDS,
+}
+# The types that act on `incident.acknowledged` (acknowledging their own alert); the others
+# hear of an incident when it opens and when it is resolved only.
+ACKNOWLEDGING_TYPES = ("PagerDuty", "Opsgenie")
 
 
 def canonical_type(channel_type: str) -> str:

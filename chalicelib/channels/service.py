@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 from pydantic.alias_generators import to_camel
 
 from chalicelib.channels import family as alerting
+from chalicelib.notify import channel_failures
 from chalicelib.kernel.clock import iso
 from chalicelib.kernel.errors import NotFoundError, ValidationError
 from chalicelib.kernel.ids import new_id
@@ -56,6 +57,7 @@ def parse_channel(data: Any) -> ChannelIn:
     head = AlertChannelHead.model_validate(common)
     fields = {k: v for k, v in data.items() if k not in CHANNEL_COMMON_FIELDS}
     _refuse_masked_values(fields)
+    _refuse_masked_secrets(head.type, fields)
     guard = OutboundGuard(allow_private=settings.allow_private_targets)
     config = alerting.validate_config(head.type, fields, guard)
     return ChannelIn(head.name, head.type, head.enabled, config)
@@ -73,6 +75,15 @@ def _refuse_masked_values(fields: dict) -> None:
             if value == MASK:
                 raise ValidationError.for_field(
                     f"headers.{name}", "is masked; send the full value (GET never shows it)")
+
+
+def _refuse_masked_secrets(channel_type: str, fields: dict) -> None:
+    """A provider's key or token sent back as GET showed it (masked) cannot be stored."""
+    for name in alerting.SECRET_FIELDS.get(channel_type, ()):
+        value = fields.get(to_camel(name))
+        if isinstance(value, str) and MASK in value:
+            raise ValidationError.for_field(
+                to_camel(name), "is masked; send the full value (no answer ever shows it)")
 
 
 def require_channel(account_id: str, channel_id: str) -> AlertChannelItem:
@@ -108,6 +119,9 @@ def replace_channel(account_id: str, channel_id: str, body: ChannelIn, now) -> A
     item = require_channel(account_id, channel_id)
     _apply(item, body, now)
     actions = [getattr(AlertChannelItem, a).set(getattr(item, a)) for a in _CONFIG_ATTRIBUTES]
+    # A replaced channel (a new token, another chat) starts healthy: its next failure tells again.
+    actions.append(AlertChannelItem.last_failure_json.remove())
+    item.last_failure_json = None
     if not update_if(item, actions, AlertChannelItem.channel_id.exists()):  # deleted meanwhile
         raise NotFoundError(f"Alert channel {channel_id} not found.")
     return item
@@ -163,6 +177,9 @@ def channel_json(item: AlertChannelItem, reveal: bool = False) -> dict:
     shown: dict[str, Any] = {to_camel(k): v for k, v in config.items()}
     if item.type == "Webhook":
         shown["hasSecret"] = bool(secret)
+    for name in alerting.SECRET_FIELDS.get(item.type, ()):  # masked even in the 201
+        if shown.get(to_camel(name)):
+            shown[to_camel(name)] = MASK
     if not reveal:
         if item.type in CHAT_TYPES and isinstance(shown.get("webhookUrl"), str):
             shown["webhookUrl"] = mask_url(shown["webhookUrl"])
@@ -172,4 +189,5 @@ def channel_json(item: AlertChannelItem, reveal: bool = False) -> dict:
         "id": item.channel_id, "name": item.name, "type": item.type,
         "enabled": bool(item.enabled), **shown,
         "createdAt": iso(item.created_at), "updatedAt": iso(item.updated_at or item.created_at),
+        "lastFailure": channel_failures.failure_of(item),
     }

@@ -20,6 +20,16 @@ AWS_REGION_OF = {
     "ApSoutheast": "ap-southeast-1",
     "ApNortheast": "ap-northeast-1",
 }
+# The providers' public API roots. Each is overridable by ENORI_<NAME>_URL (ENORI_PAGERDUTY_URL,
+# ENORI_OPSGENIE_EU_URL, ...) for tests only, which point them at local stand-ins: an alert
+# channel's body never names them (ntfy's `serverUrl` is the user's own server, a different thing).
+PROVIDER_URLS = {
+    "pagerduty": "https://events.pagerduty.com",
+    "opsgenie": "https://api.opsgenie.com",
+    "opsgenie_eu": "https://api.eu.opsgenie.com",
+    "telegram": "https://api.telegram.org",
+    "ntfy": "https://ntfy.sh",
+}
 
 
 def _flag(value: str | None, default: bool = False) -> bool:
@@ -66,6 +76,8 @@ class Settings:
     # Multiplies every per-key rate limit. 1 in production; the schema-fuzzing test stack raises
     # it so that thousands of generated requests are not all answered 429.
     rate_limit_scale: int = 1
+    # PROVIDER_URLS with the environment's overrides (tests' stand-ins).
+    provider_urls: dict[str, str] = field(default_factory=lambda: dict(PROVIDER_URLS))
 
     def table_name(self, name: str) -> str:
         return f"{self.resource_prefix}-{name}"
@@ -102,6 +114,8 @@ def load_settings(env: dict[str, str] | os._Environ = os.environ) -> Settings:
         dynamodb_read_timeout_seconds=int(env.get("ENORI_DYNAMODB_READ_TIMEOUT") or 10),
         mail_from=env.get("ENORI_MAIL_FROM", "alerts@enori.local"),
         rate_limit_scale=max(1, int(env.get("ENORI_RATE_LIMIT_SCALE") or 1)),
+        provider_urls={name: (env.get(f"ENORI_{name.upper()}_URL") or url).rstrip("/")
+                       for name, url in PROVIDER_URLS.items()},
     )
 
 
