@@ -12,16 +12,24 @@ from __future__ import annotations
 
 from typing import Any, Awaitable, Callable
 
-from chalicelib.channels.kinds import discord, email, slack, msteams as teams, webhook
 from chalicelib.channels.kinds import (
-    gotify,
+    discord,
+    email,
     google_chat,
+    gotify,
     matrix,
     mattermost,
+    ntfy,
+    opsgenie,
+    pagerduty,
     pushover,
+    slack,
+    telegram,
     twilio_sms,
+    webhook,
     zulip,
 )
+from chalicelib.channels.kinds import msteams as teams
 from chalicelib.channels.kinds.base import (
     DeliveryError,
     DeliveryOutcome,
@@ -33,8 +41,9 @@ from chalicelib.channels.models import CHANNEL_TYPES
 from chalicelib.kernel.models import ApiModel
 from chalicelib.kernel.netguard import OutboundGuard
 
-__all__ = ["CHANNEL_TYPES", "DeliveryError", "DeliveryOutcome", "RENDERERS", "SECRET_FIELDS",
-           "SENDERS", "SendContext", "VALIDATORS", "delivery_id_for", "render", "validate_config"]
+__all__ = ["ACKNOWLEDGING_TYPES", "CHANNEL_TYPES", "DeliveryError", "DeliveryOutcome",
+           "RENDERERS", "SECRET_FIELDS", "SENDERS", "SendContext", "VALIDATORS", "delivery_id_for",
+           "render", "validate_config"]
 
 Sender = Callable[[dict, dict, SendContext], Awaitable[DeliveryOutcome]]
 
@@ -51,6 +60,10 @@ SENDERS: dict[str, Sender] = {
     "Gotify": gotify.send,
     "Zulip": zulip.send,
     "TwilioSms": twilio_sms.send,
+    "PagerDuty": pagerduty.send,
+    "Opsgenie": opsgenie.send,
+    "Telegram": telegram.send,
+    "Ntfy": ntfy.send,
 }
 VALIDATORS: dict[str, type[ApiModel]] = {
     "Email": email.EmailChannelConfig,
@@ -65,6 +78,10 @@ VALIDATORS: dict[str, type[ApiModel]] = {
     "Gotify": gotify.GotifyChannelConfig,
     "Zulip": zulip.ZulipChannelConfig,
     "TwilioSms": twilio_sms.TwilioSmsChannelConfig,
+    "PagerDuty": pagerduty.PagerDutyChannelConfig,
+    "Opsgenie": opsgenie.OpsgenieChannelConfig,
+    "Telegram": telegram.TelegramChannelConfig,
+    "Ntfy": ntfy.NtfyChannelConfig,
 }
 RENDERERS: dict[str, Callable[..., Any]] = {
     "Email": email.render,
@@ -79,16 +96,27 @@ RENDERERS: dict[str, Callable[..., Any]] = {
     "Gotify": gotify.render,
     "Zulip": zulip.render,
     "TwilioSms": twilio_sms.render,
+    "PagerDuty": pagerduty.render,
+    "Opsgenie": opsgenie.render,
+    "Telegram": telegram.render,
+    "Ntfy": ntfy.render,
 }
-
-# Config fields (snake_case) that are credentials: never shown by the API (chalicelib/channels/service.py).
+# The config fields (snake_case) no API answer shows: they are the keys to the account elsewhere
+# (chalicelib/channels/service.py masks them).
 SECRET_FIELDS: dict[str, tuple[str, ...]] = {
     "Pushover": pushover.SECRET_FIELDS,
     "Matrix": matrix.SECRET_FIELDS,
     "Gotify": gotify.SECRET_FIELDS,
     "Zulip": zulip.SECRET_FIELDS,
     "TwilioSms": twilio_sms.SECRET_FIELDS,
+    "PagerDuty": pagerduty.SECRET_FIELDS,
+    "Opsgenie": opsgenie.SECRET_FIELDS,
+    "Telegram": telegram.SECRET_FIELDS,
+    "Ntfy": ntfy.SECRET_FIELDS,
 }
+# The types that act on `incident.acknowledged` (acknowledging their own alert); the others
+# hear of an incident when it opens and when it is resolved only.
+ACKNOWLEDGING_TYPES = ("PagerDuty", "Opsgenie")
 
 
 def canonical_type(channel_type: str) -> str:

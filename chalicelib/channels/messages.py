@@ -88,11 +88,14 @@ _INCIDENT_WORDS = {
     "incident.acknowledged": ("👀", "Incident acknowledged: {title}", "info", "acknowledgedAt"),
     "incident.resolved": ("✅", "Incident resolved: {title}", "good", "resolvedAt"),
 }
+CHANNEL_FAILED = "channel.failed"      # chalicelib.channels.failures: a channel failed for good
 
 
 def summarize(event: dict, test: bool = False) -> Summary:
     """The wording of `event` (a stored event: `event`, `monitor`, `alert`, maybe `incident`)."""
     kind = event.get("event") or "event"
+    if kind == CHANNEL_FAILED:
+        return _channel_summary(event, test)
     if kind in _INCIDENT_WORDS or (event.get("incident") and kind not in _MONITOR_WORDS):
         return _incident_summary(kind, event, test)
     monitor = event.get("monitor") or {}
@@ -111,12 +114,26 @@ def _incident_summary(kind: str, event: dict, test: bool) -> Summary:
     monitor = event.get("monitor") or {}
     emoji, headline, tone, time_key = _INCIDENT_WORDS.get(
         kind, ("ℹ️", f"Incident {kind}: {{title}}", "info", "startedAt"))
-    title = incident.get("title") or "untitled"
+    # An update's event names its incident by id only.
+    title = incident.get("title") or incident.get("id") or "untitled"
+    update = event.get("update") or {}      # incident.updated: the update is the news
     return Summary(event=kind, emoji=emoji, headline=headline.format(title=title), tone=tone,
-                   status=incident.get("status") or MISSING,
+                   status=incident.get("status") or update.get("status") or MISSING,
                    monitor_name=incident.get("monitorName") or monitor.get("name"),
-                   # An update's own words say what changed; otherwise the incident's cause.
-                   cause=(event.get("update") or {}).get("message") or incident.get("cause"),
-                   timestamp=(event.get("update") or {}).get("at") or incident.get(time_key)
+                   cause=update.get("message") or incident.get("cause"),
+                   timestamp=update.get("at") or incident.get(time_key)
                    or incident.get("startedAt"),
                    link=incident_link(incident.get("id")), link_label="View incident", test=test)
+
+
+def _channel_summary(event: dict, test: bool) -> Summary:
+    """A channel that failed for good, told to the account's other channels."""
+    channel, alert = event.get("channel") or {}, event.get("alert") or {}
+    name = channel.get("name") or channel.get("id") or "An alert channel"
+    link = f"{settings.public_base_url}/api/alert-channels/{channel['id']}" \
+        if channel.get("id") else None
+    return Summary(event=CHANNEL_FAILED, emoji="⚠️",
+                   headline=f"Alert channel {name} ({channel.get('type') or '?'}) stopped working",
+                   tone="warning", status="Failing", monitor_name=None,
+                   cause=alert.get("message"), timestamp=alert.get("timestamp"), link=link,
+                   link_label="View channel", test=test)

@@ -19,15 +19,9 @@ from chalicelib.kernel.fields import ChannelIds, Tags
 # Every channel type, one sender each in `chalicelib.channels.family` (keyed by these names). Named
 # here, not imported from there: a module that only parses bodies (incidents, escalation
 # policies) would run the senders' code, and be granted SES (infra/access.py).
-CHANNEL_TYPES = ("Email", "Slack", "Discord", "Teams", "Webhook",
-                 "Pushover",
-                 "GoogleChat",
-                 "Mattermost",
-                 "Matrix",
-                 "Gotify",
-                 "Zulip",
-                 "TwilioSms",
-                 )
+CHANNEL_TYPES = ("Email", "Slack", "Discord", "Teams", "Webhook", "PagerDuty", "Opsgenie",
+                 "Telegram", "Ntfy", "Pushover", "GoogleChat", "Mattermost", "Matrix", "Gotify",
+                 "Zulip", "TwilioSms")
 # The body fields that are not the type's configuration.
 CHANNEL_COMMON_FIELDS = ("name", "type", "enabled")
 DEFAULT_RULE_EVENTS = ("monitor.down", "monitor.up")

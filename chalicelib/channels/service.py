@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 from pydantic.alias_generators import to_camel
 
 from chalicelib.channels import family as alerting
+from chalicelib.channels import failures as channel_failures
 from chalicelib.kernel.clock import iso
 from chalicelib.kernel.errors import NotFoundError, ValidationError
 from chalicelib.kernel.ids import new_id
@@ -58,22 +59,24 @@ def parse_channel(data: Any) -> ChannelIn:
         if isinstance(data, dict) else data
     head = AlertChannelHead.model_validate(common)
     fields = {k: v for k, v in data.items() if k not in CHANNEL_COMMON_FIELDS}
-    _refuse_masked_values(fields)
+    _refuse_masked_values(head.type, fields)
     guard = OutboundGuard(allow_private=settings.allow_private_targets)
     config = alerting.validate_config(head.type, fields, guard)
     return ChannelIn(head.name, head.type, head.enabled, config)
 
 
-def _refuse_masked_values(fields: dict) -> None:
-    """A client that PUTs back what GET showed would store a broken URL or header: say so."""
+def _refuse_masked_values(channel_type: str, fields: dict) -> None:
+    """A client that PUTs back what GET showed would store a broken URL, header or credential
+    (GET never shows them in full): say so, naming the field."""
     url = fields.get("webhookUrl")
     if isinstance(url, str) and MASK in url:
         raise ValidationError.for_field(
             "webhookUrl", "is masked; send the full URL (GET never shows it in full)")
+    secrets = {to_camel(name) for name in alerting.SECRET_FIELDS.get(channel_type, ())}
     for name, value in fields.items():
-        if value == MASK:                       # a credential as GET shows it
+        if value == MASK or name in secrets and isinstance(value, str) and MASK in value:
             raise ValidationError.for_field(
-                name, "is masked; send the full value (GET never shows it)")
+                name, "is masked; send the full value (no answer ever shows it)")
     headers = fields.get("headers")
     if isinstance(headers, dict):
         for name, value in headers.items():
@@ -115,6 +118,9 @@ def replace_channel(account_id: str, channel_id: str, body: ChannelIn, now) -> A
     item = require_channel(account_id, channel_id)
     _apply(item, body, now)
     actions = [getattr(AlertChannelItem, a).set(getattr(item, a)) for a in _CONFIG_ATTRIBUTES]
+    # A replaced channel (a new token, another chat) starts healthy: its next failure tells again.
+    actions.append(AlertChannelItem.last_failure_json.remove())
+    item.last_failure_json = None
     if not update_if(item, actions, AlertChannelItem.channel_id.exists()):  # deleted meanwhile
         raise NotFoundError(f"Alert channel {channel_id} not found.")
     return item
@@ -174,6 +180,9 @@ def channel_json(item: AlertChannelItem, reveal: bool = False) -> dict:
     shown: dict[str, Any] = {to_camel(k): v for k, v in config.items()}
     if item.type == "Webhook":
         shown["hasSecret"] = bool(secret)
+    for name in alerting.SECRET_FIELDS.get(item.type, ()):  # masked even in the 201
+        if shown.get(to_camel(name)):
+            shown[to_camel(name)] = MASK
     if not reveal:
         if item.type in CHAT_TYPES and isinstance(shown.get("webhookUrl"), str):
             shown["webhookUrl"] = mask_url(shown["webhookUrl"])
@@ -183,4 +192,5 @@ def channel_json(item: AlertChannelItem, reveal: bool = False) -> dict:
         "id": item.channel_id, "name": item.name, "type": item.type,
         "enabled": bool(item.enabled), **shown,
         "createdAt": iso(item.created_at), "updatedAt": iso(item.updated_at or item.created_at),
+        "lastFailure": channel_failures.failure_of(item),
     }

@@ -75,9 +75,10 @@ _TOKEN_ROUTES = ("ping", "subscriptions")               # /ping/{token}, /subscr
 
 
 def _secret_looking(segment: str) -> bool:
-    """A random-looking path segment: a chat webhook's token, a key, a GUID."""
+    """A random-looking path segment: a chat webhook's token, a key, a GUID, a Telegram
+    `bot<id>:<token>`."""
     if len(segment) < 16 or _ENORI_ID.fullmatch(segment) or \
-            not re.fullmatch(r"[A-Za-z0-9_%=+-]+", segment):
+            not re.fullmatch(r"[A-Za-z0-9_%=+:-]+", segment):
         return False
     return len(segment) >= 24 or any(c.isdigit() for c in segment) or \
         segment.lower() != segment != segment.upper()

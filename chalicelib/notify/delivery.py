@@ -16,14 +16,17 @@ from dataclasses import dataclass
 
 from chalicelib.rules import routing as alert_routing
 from chalicelib.channels import family as alerting
+from chalicelib.channels import failures as channel_failures
 from chalicelib.bus import event_topic
 from chalicelib.accounts import team_targets
 from chalicelib.channels.kinds.base import TIMEOUT_SECONDS, DeliveryError, SendContext
+from chalicelib.kernel.clock import iso
 from chalicelib.kernel.netguard import OutboundGuard, make_http_client
 from chalicelib.kernel.runtime import runtime
 from chalicelib.kernel.settings import ALERT_RETRY_QUEUE, settings
 from chalicelib.storage import alert_records as records
 from chalicelib.storage import channels as channel_store
+from chalicelib.storage import events as event_store
 from chalicelib.storage import rules as rule_store
 from chalicelib.storage.alert_records import AlertRecordItem
 from chalicelib.storage.monitors import get_monitor
@@ -35,6 +38,13 @@ RETENTION_SECONDS = 90 * 86400
 TEST_EVENT = "test"               # the event name of `POST /api/alert-channels/{id}/test`
 # Each attempt's hard deadline; a module constant so tests can shrink it instead of sleeping.
 SEND_TIMEOUT_SECONDS = TIMEOUT_SECONDS
+ACKNOWLEDGED = "incident.acknowledged"
+# Beyond the spec's events: an acknowledgement, for the channels that act on it (PagerDuty,
+# Opsgenie), and a channel's permanent failure, for the account's other channels.
+DELIVERED_EVENTS = (*event_topic.PUBLIC_EVENTS, ACKNOWLEDGED, channel_failures.CHANNEL_FAILED)
+# The events-topic handler that delivers (workers.alerts.deliver_events): a notice delivered here
+# acknowledges its part, as that handler would.
+DELIVERY_CONSUMER = "deliver_events"
 
 
 def alert_id_for(event_id: str, channel_id: str) -> str:
@@ -54,13 +64,19 @@ def retry_queue_name() -> str:
 def route(event: dict) -> list:
     """The enabled channels this event must reach (monitor settings plus alert rules)."""
     account_id = event["accountId"]
+    if event["event"] == channel_failures.CHANNEL_FAILED:
+        return channel_failures.notice_targets(event)
     monitor_id = (event.get("monitor") or {}).get("id") or (event.get("incident") or {}).get("monitorId")
     monitor = get_monitor(account_id, monitor_id) if monitor_id else None
     if monitor is not None and monitor.paused:
         return []                       # pausing stops alerts too (spec "Pause and Resume")
     rules = [r.as_routing_dict() for r in rule_store.list_rules(account_id)]
-    wanted = alert_routing.channels_for_event(
-        event, {**monitor.config, "tags": list(monitor.tags or [])} if monitor else None, rules)
+    monitor_config = {**monitor.config, "tags": list(monitor.tags or [])} if monitor else None
+    if event["event"] == ACKNOWLEDGED:
+        wanted = alert_routing.acknowledgement_channels(event, monitor_config, rules)
+        return [c for c in channel_store.get_channels(account_id, wanted)
+                if c.enabled and c.type in alerting.ACKNOWLEDGING_TYPES]
+    wanted = alert_routing.channels_for_event(event, monitor_config, rules)
     return [c for c in channel_store.get_channels(account_id, wanted) if c.enabled]
 
 
@@ -94,7 +110,7 @@ def deliver_event(event: dict) -> list[AlertRecordItem]:
     An event delivered again (SNS, a redrive, the outbox sweeper) also attempts the records it
     finds never attempted: the first delivery may have died between creating and claiming them.
     The claim decides: an attempt in flight, finished or not yet due is left alone."""
-    if event.get("event") not in event_topic.PUBLIC_EVENTS:
+    if event.get("event") not in DELIVERED_EVENTS:
         return []
     now = runtime.clock.time()
     fresh, unattempted = [], []
@@ -140,12 +156,47 @@ async def attempt(record: AlertRecordItem, channel, client, guard) -> str:
     try:
         outcome = await alerting.SENDERS[channel.type](channel.config, record.event, context)
     except DeliveryError as error:
-        return _finish(record, runtime.clock.time(), None, error)
+        status = _finish(record, runtime.clock.time(), None, error)
+        if error.permanent and not record.test:
+            await _mark_and_notify(record, channel, error, client, guard)
+        return status
     except Exception as exc:  # a sender bug is a transient failure, retried, and logged
         log.exception("sender %s crashed", channel.type)
         return _finish(record, runtime.clock.time(), None,
                        DeliveryError(f"internal error: {exc}", permanent=False))
-    return _finish(record, runtime.clock.time(), outcome, None)
+    status = _finish(record, runtime.clock.time(), outcome, None)
+    _forget_failure(channel)
+    return status
+
+
+async def _mark_and_notify(record: AlertRecordItem, channel, error: DeliveryError, client,
+                           guard) -> None:
+    """A channel that failed for good is marked; the first failure of a spell is told to the
+    account's other channels at once (`channel_failures`). Never fails the delivery."""
+    if not isinstance(channel, channel_store.AlertChannelItem):
+        return                              # a team's email: no channel to mark
+    try:
+        failure = channel_failures.failure_json(error.message, error.status_code,
+                                                record.alert_id, iso(runtime.clock.now()))
+        notice = channel_failures.mark_failed(channel, failure, runtime.clock.now())
+        if notice is None:
+            return
+        now = runtime.clock.time()
+        fresh = [(r, c) for r, c in ((new_record(notice, c, now), c) for c in route(notice))
+                 if records.create_record(r)]
+        await asyncio.gather(*(attempt(r, c, client, guard) for r, c in fresh))
+        event_store.acknowledge(notice["id"], DELIVERY_CONSUMER)
+    except Exception:  # the outbox still has the notice: the republisher delivers it
+        log.exception("could not mark channel %s as failing or tell the others",
+                      channel.channel_id)
+
+
+def _forget_failure(channel) -> None:
+    try:
+        channel_failures.clear(channel)
+    except Exception:  # the mark stays until the next success: harmless
+        log.exception("could not clear the failure mark of %s",
+                      getattr(channel, "channel_id", channel))
 
 
 def _finish(record: AlertRecordItem, now: float, outcome, error: DeliveryError | None) -> str:

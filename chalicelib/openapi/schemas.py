@@ -76,12 +76,24 @@ class Stamped(OutModel):
     updated_at: datetime | None
 
 
+class ChannelFailure(OutModel):
+    at: datetime
+    error: str
+    status_code: int | None = Field(description="The provider's HTTP status, if it answered")
+    alert_id: str = Field(description="The alert record of the delivery that failed")
+
+
 class AlertChannel(Stamped):
     """The channel's config fields sit next to these (secrets masked or left out)."""
     name: str
     type: str
     enabled: bool
     has_secret: bool | None = Field(None, description="Webhook: whether a signing secret is set")
+    last_failure: ChannelFailure | None = Field(
+        None, description="The last permanent failure (a revoked token, an unknown chat, a "
+                          "401/403/404 from the provider) while the channel stays broken: null "
+                          "again once a delivery succeeds or the channel is replaced. The first "
+                          "one of a spell is told to the account's other channels")
 
 
 class AlertRule(Stamped):

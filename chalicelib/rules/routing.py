@@ -62,3 +62,19 @@ def is_rule_target(rule: dict, monitor_id: str | None, monitor_tags: set[str]) -
         return monitor_id in rule["monitor_ids"]
     wanted = rule.get("tags")
     return bool(wanted) and set(wanted) <= monitor_tags
+
+
+# The events that open an incident's alert on a channel: what an acknowledgement follows.
+OPENING_EVENTS = ("monitor.down", "incident.created")
+
+
+def acknowledgement_channels(event: dict, monitor_config: dict | None,
+                             rules: list[dict]) -> list[str]:
+    """The channels an `incident.acknowledged` reaches: those its incident's opening reached (the
+    monitor's down alert, or a rule's `monitor.down` or `incident.created`), so a paging tool that
+    opened an alert for it is the one told it is acknowledged. Delivery keeps the types that act
+    on it (`alerting.ACKNOWLEDGING_TYPES`)."""
+    found: list[str] = []
+    for kind in OPENING_EVENTS:
+        found += channels_for_event({**event, "event": kind}, monitor_config, rules)
+    return list(dict.fromkeys(found))

@@ -59,7 +59,8 @@ def evaluate_observation(monitor: MonitorItem, obs: Observation, policy: Policy)
         if after == before and not transitions:
             show_if_hidden(monitor, before)
             return []
-        stored = [event_for(monitor, t, obs, after, now) for t in transitions if not t.suppressed]
+        stored = [event_for(monitor, t, obs, after, now, before.down_since_slot)
+                  for t in transitions if not t.suppressed]
         try:
             states.commit_state(item, after.to_dict(), stored,
                                 status_change_records(monitor, before, after, obs))
@@ -123,7 +124,7 @@ def item_state(item) -> dict:
 
 
 def event_for(monitor: MonitorItem, transition: Transition, obs: Observation,
-              state: MonitorState, now):
+              state: MonitorState, now, ended_down_since: int | None = None):
     """The stored event for a transition, with the data the spec's webhook payload needs."""
     cause_slot = state.down_since_slot if transition.event == "monitor.down" else obs.slot
     event_id = events.event_id_for(monitor.monitor_id, transition.event, cause_slot,
@@ -142,4 +143,7 @@ def event_for(monitor: MonitorItem, transition: Transition, obs: Observation,
         # emitted), so its alert records can name it before the incident consumer has run.
         payload["incidentId"] = outage_incident_id(monitor.monitor_id,
                                                    state.down_since_slot or obs.slot)
+    elif transition.event == "monitor.up" and ended_down_since:
+        # The outage it ends, named like the down did: paging tools resolve the alert by it.
+        payload["incidentId"] = outage_incident_id(monitor.monitor_id, ended_down_since)
     return events.build(event_id, monitor.account_id, transition.event, payload)

@@ -7,6 +7,8 @@ Access patterns:
 - the channels an event reaches, or which referenced ids exist: BatchGetItem of
   (account_id, channel_id) keys, consistent, so a channel created a moment ago counts
 - create / delete: a transaction with the account's `alert_channels_count` (chalicelib/channels/service.py)
+- mark failing / clear: a transaction with its `channel.failed` event, or a conditional UpdateItem
+  (chalicelib/notify/channel_failures.py)
 """
 from __future__ import annotations
 
@@ -25,11 +27,13 @@ class AlertChannelItem(Model):
     account_id = UnicodeAttribute(hash_key=True)
     channel_id = UnicodeAttribute(range_key=True)
     name = UnicodeAttribute()
-    type = UnicodeAttribute()                  # "Email", "Slack", "Discord", "Teams", "Webhook"
+    type = UnicodeAttribute()                  # models.alerts.CHANNEL_TYPES: "Email", "Slack", ...
     config_json = UnicodeAttribute(default="{}")  # alerting.validate_config output, snake_case
     enabled = BooleanAttribute(default=True)
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute(null=True)
+    # The last permanent failure, JSON, while the channel stays broken (chalicelib.channels.failures).
+    last_failure_json = UnicodeAttribute(null=True)
 
     @property
     def config(self) -> dict[str, Any]:

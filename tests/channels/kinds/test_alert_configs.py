@@ -19,14 +19,9 @@ def details(channel_type, data, guard=GUARD):
 def test_every_channel_type_has_a_sender_a_validator_and_a_renderer():
     assert set(alerting.SENDERS) == set(alerting.VALIDATORS) == set(alerting.RENDERERS) == \
         set(alerting.CHANNEL_TYPES) == {"Email", "Slack", "Discord", "Teams", "Webhook",
-                                        "Pushover",
-                                        "GoogleChat",
-                                        "Mattermost",
-                                        "Matrix",
-                                        "Gotify",
-                                        "Zulip",
-                                        "TwilioSms",
-                                        }
+                                        "PagerDuty", "Opsgenie", "Telegram", "Ntfy",
+                                        "Pushover", "GoogleChat", "Mattermost", "Matrix",
+                                        "Gotify", "Zulip", "TwilioSms"}
 
 
 @pytest.mark.parametrize("channel_type", ["Slack", "discord", "TEAMS", "Webhook"])
