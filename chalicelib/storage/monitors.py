@@ -10,8 +10,10 @@ Access patterns:
 - after each check: one UpdateItem of the check telemetry (last check time, 30-day uptime) on
   condition that the monitor exists, through `MonitorTelemetryItem` (see there why)
 - Job monitors past their deadline: Query on the sparse index `by_deadline` (deadline_shard
-  "job#0".."job#3", deadline_at <= now); paused and non-Job monitors carry no deadline
-- after each ping: one UpdateItem of the job telemetry (`record_ping_telemetry`)
+  "job#0".."job#31", deadline_at <= now); paused and non-Job monitors carry no deadline. 32
+  shards, so no single partition takes every job's deadline writes (E16)
+- after each ping: the job's fields and its per-token rate window are updated in the same
+  transaction as the ping (`storage.ping_writes`)
 """
 from __future__ import annotations
 
@@ -54,7 +56,7 @@ class ByDeadlineIndex(GlobalSecondaryIndex):
     deadline_at = NumberAttribute(range_key=True)
 
 
-DEADLINE_SHARDS = 4
+DEADLINE_SHARDS = 32
 JOB = "Job"        # the type of Job (heartbeat) monitors
 
 
@@ -94,6 +96,9 @@ class MonitorItem(Model):
     last_start_at = UTCDateTimeAttribute(null=True)
     deadline_at = NumberAttribute(null=True)
     deadline_shard = UnicodeAttribute(null=True)
+    # The per-token ping limit's fixed window (start epoch s) and its count: see ping_writes.
+    ping_window = NumberAttribute(null=True)
+    ping_hits = NumberAttribute(null=True)
     version = VersionAttribute()
 
     by_schedule = ByScheduleIndex()
@@ -153,6 +158,11 @@ class MonitorTelemetryItem(Model):
     last_start_at = UTCDateTimeAttribute(null=True)
     deadline_at = NumberAttribute(null=True)
     deadline_shard = UnicodeAttribute(null=True)
+    ping_window = NumberAttribute(null=True)
+    ping_hits = NumberAttribute(null=True)
+    # Only read in conditions (a ping's cached copy is still current), never set here: a plain
+    # number, so these updates do not bump it.
+    version = NumberAttribute(null=True)
 
 
 def mirror_state(account_id: str, monitor_id: str, status: str, region_status: dict,
