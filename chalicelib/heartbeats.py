@@ -11,7 +11,6 @@ Tokens are secrets: never logged; the process cache (`ping_cache`) holds a hash 
 """
 from __future__ import annotations
 
-import hashlib
 import logging
 import secrets
 from dataclasses import dataclass
@@ -91,10 +90,6 @@ def miss_cause(config: dict, monitor, now: datetime) -> str:
 def job_policy(monitor, now: datetime) -> Policy:
     return Policy(regions=(jobs.JOB,), failure_threshold=1, recovery_threshold=1,
                   in_maintenance=evaluator.in_maintenance(monitor, now))
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()[:16]
 
 
 # --- pings ---------------------------------------------------------------------------------
@@ -221,14 +216,16 @@ def _remember(snapshot: JobSnapshot, job: ping_writes.JobWrite) -> None:
 
 
 def _judge(snapshot: JobSnapshot, ping: PingIn, item: store.PingItem, now: datetime) -> None:
-    """Evaluate a finished ping that may change the job's state; the cached state is then
-    unknown (the evaluator may have committed a new one)."""
+    """Evaluate a finished ping that may change the job's state, then remember the state it
+    left: the evaluator shows its status on the monitor (a commit's mirror, or
+    `show_if_hidden`), so the next good ping of a healthy job is quiet again."""
     monitor = snapshot.monitor
-    snapshot.state = None
     runtime_ms = None if item.runtime_ms is None else int(item.runtime_ms)
     ok, cause = verdict(ping.kind, runtime_ms, monitor.config, ping.message)
     observation = Observation(slot=int(now.timestamp()), region=jobs.JOB, ok=ok, error=cause)
     evaluator.evaluate_observation(monitor, observation, job_policy(monitor, now))
+    snapshot.state = states.load_state(monitor.account_id, monitor.monitor_id)
+    monitor.status = MonitorState.from_dict(evaluator.item_state(snapshot.state)).status
 
 
 def _ping_item(monitor: MonitorItem, ping: PingIn, runtime_ms: int | None, retention_days: int,

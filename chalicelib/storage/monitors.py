@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import zlib
-from datetime import datetime
 from typing import Any
 
 from pynamodb.attributes import (BooleanAttribute, ListAttribute, NumberAttribute,
@@ -214,23 +213,6 @@ def _deadline_actions(monitor_id: str, deadline_epoch: int | None) -> list:
     if deadline_epoch is None:
         return [t.deadline_at.remove(), t.deadline_shard.remove()]
     return [t.deadline_at.set(deadline_epoch), t.deadline_shard.set(deadline_shard(monitor_id))]
-
-
-def record_ping_telemetry(account_id: str, monitor_id: str, at: datetime, *, finished: bool,
-                          deadline_epoch: int | None) -> bool:
-    """After a ping, in ONE UpdateItem: the last check time, the job's last run (`finished`: a
-    success or fail ping, which ends any run in progress) or its start, and the next deadline
-    (None: not armed, e.g. paused). Conditional on the monitor existing and, when arming, not
-    being paused (a pause landing first wins). False when skipped for either reason."""
-    t = MonitorTelemetryItem
-    actions = [t.last_checked_at.set(at)]
-    actions += [t.last_ping_at.set(at), t.last_start_at.remove()] if finished \
-        else [t.last_start_at.set(at)]
-    condition = t.monitor_id.exists()
-    if deadline_epoch is not None:
-        actions += _deadline_actions(monitor_id, deadline_epoch)
-        condition &= t.paused.does_not_exist() | (t.paused == False)  # noqa: E712
-    return update_if(t(account_id, monitor_id), actions, condition)
 
 
 def move_deadline(account_id: str, monitor_id: str, expected: int, deadline_epoch: int) -> bool:
