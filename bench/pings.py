@@ -6,12 +6,15 @@ never interferes) and over one token (past 300 a minute it answers 429, which is
 only 200s are stored pings). Raw: a minimal asyncio HTTP server in its own process answering
 each ping after ONE PutItem on the same DynamoDB Local (boto3 on a thread pool), loaded the same
 way in the same run. Figures: stored pings/s, p50/p99 of the answers, and the ratio to raw.
-Then every acknowledged ping is looked for in the pings' history (each 200 must be stored).
+Then `GET /api/monitors` (50 monitors) at 20 connections beside the raw server answering one
+Query of 50 items as JSON. Last, every acknowledged ping is looked for in the pings' history
+(each 200 must be stored). 500 monitors are not measured: the local account's plan allows 200.
 Usage: python bench/pings.py [--quick] [--json out.json]
 """
 from __future__ import annotations
 
 import asyncio
+import json
 import subprocess
 import sys
 import time
@@ -22,12 +25,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import finish, parse_args, percentile  # noqa: E402
 
 TOKENS = 50
+LIST_SIZE = 50     # GET /api/monitors lists the 50 Job monitors
 RAW_TABLE = "bench-raw-pings"
 
 
 async def _one_connection(port: int, paths: list[str], until: float, offset: int,
                           latencies: list[float], statuses: Counter,
-                          limit: float = float("inf")) -> None:
+                          limit: float = float("inf"), key: str | None = None) -> None:
+    extra = f"X-API-Key: {key}\r\n" if key else ""
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     sent = offset
     try:
@@ -35,7 +40,7 @@ async def _one_connection(port: int, paths: list[str], until: float, offset: int
             path = paths[sent % len(paths)]
             sent += 1
             start = time.perf_counter()
-            writer.write(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
+            writer.write(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n{extra}\r\n".encode())
             head = await reader.readuntil(b"\r\n\r\n")
             status = int(head.split(b" ", 2)[1])
             length = 0
@@ -68,15 +73,16 @@ def warm(port: int, paths: list[str], rounds: int = 2) -> int:
     return statuses[200]
 
 
-def load(port: int, paths: list[str], connections: int, seconds: float) -> dict:
-    """`connections` keep-alive connections sending pings for `seconds`; what came back."""
+def load(port: int, paths: list[str], connections: int, seconds: float,
+         key: str | None = None) -> dict:
+    """`connections` keep-alive connections sending GETs for `seconds`; what came back."""
     latencies: list[float] = []
     statuses: Counter = Counter()
 
     async def run() -> None:
         until = time.perf_counter() + seconds
-        await asyncio.gather(*(_one_connection(port, paths, until, i, latencies, statuses)
-                               for i in range(connections)))
+        await asyncio.gather(*(_one_connection(port, paths, until, i, latencies, statuses,
+                                               key=key) for i in range(connections)))
 
     started = time.perf_counter()
     asyncio.run(run())
@@ -105,14 +111,28 @@ def raw_server(endpoint: str, port: int) -> None:
         client.put_item(TableName=RAW_TABLE, Item={
             "token": {"S": token}, "key": {"S": f"{time.time_ns()}#{uuid.uuid4().hex[:8]}"}})
 
+    def query(token: str) -> bytes:
+        items = client.query(TableName=RAW_TABLE, KeyConditionExpression="#t = :t",
+                             ExpressionAttributeNames={"#t": "token"},
+                             ExpressionAttributeValues={":t": {"S": token}}, Limit=LIST_SIZE,
+                             ConsistentRead=True)["Items"]
+        return json.dumps({"items": [{k: v["S"] for k, v in i.items()} for i in items],
+                           "totalCount": len(items)}).encode()
+
     async def handle(reader, writer):
         loop = asyncio.get_running_loop()
         try:
             while True:
                 head = await reader.readuntil(b"\r\n\r\n")
-                token = head.split(b" ", 2)[1].decode().rsplit("/", 1)[-1]
-                await loop.run_in_executor(pool, put, token)
-                writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nOK")
+                path = head.split(b" ", 2)[1].decode()
+                token = path.rsplit("/", 1)[-1]
+                if path.startswith("/list/"):        # one Query of LIST_SIZE items, as JSON
+                    body = await loop.run_in_executor(pool, query, token)
+                else:                                # a ping: one PutItem
+                    await loop.run_in_executor(pool, put, token)
+                    body = b"OK"
+                writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s"
+                             % (len(body), body))
                 await writer.drain()
         except (asyncio.IncompleteReadError, ConnectionError):
             writer.close()
@@ -162,7 +182,9 @@ def main(argv=None) -> dict:
     seconds = 5 if args.quick else 10
     from common.stack import create_monitors, make_keys, start_stack, stop_stack
 
-    stack, tmp = start_stack(env={"ENORI_API_WORKERS": "2", "ENORI_DYNAMODB_JVM_OPTS": ""})
+    # Reads are 200 a minute per key: scaled up so the list phase measures latency, not 429s.
+    stack, tmp = start_stack(env={"ENORI_API_WORKERS": "2", "ENORI_DYNAMODB_JVM_OPTS": "",
+                                  "ENORI_RATE_LIMIT_SCALE": "100"})
     raw = None
     rows = []
     try:
@@ -190,6 +212,15 @@ def main(argv=None) -> dict:
                       f"{ours['statuses']} | raw {base['stored_per_s']:7.1f}/s p50 "
                       f"{base['p50_ms']:6.1f} p99 {base['p99_ms']:7.1f} ms | ratio {ratio}",
                       flush=True)
+        ours = load(stack.port, ["/api/monitors"], 20, seconds, key=keys[0])
+        base = load(raw_port, [f"/list/{many[0].rsplit('/', 1)[-1]}"], 20, seconds)
+        list_row = {"enori": ours, "raw": base,
+                    "ratio": round(ours["stored_per_s"] / base["stored_per_s"], 2)}
+        print(f"  GET /api/monitors ({LIST_SIZE} monitors), 20 conns: enori "
+              f"{ours['stored_per_s']:6.1f}/s p50 {ours['p50_ms']:6.1f} p99 {ours['p99_ms']:7.1f}"
+              f" ms {ours['statuses']} | raw one Query of {LIST_SIZE} {base['stored_per_s']:6.1f}/s"
+              f" p50 {base['p50_ms']:6.1f} p99 {base['p99_ms']:7.1f} ms | ratio "
+              f"{list_row['ratio']}", flush=True)
         stored = stored_pings(stack, keys[0], jobs)
         print(f"  acknowledged with a 200: {acknowledged}; stored in the pings' history: "
               f"{stored}", flush=True)
@@ -198,8 +229,8 @@ def main(argv=None) -> dict:
             raw.terminate()
             raw.wait(10)
         stop_stack(stack, tmp)
-    result = {"rows": rows, "seconds_per_phase": seconds, "acknowledged": acknowledged,
-              "stored": stored}
+    result = {"rows": rows, "list": list_row, "seconds_per_phase": seconds,
+              "acknowledged": acknowledged, "stored": stored}
     finish(args, result)
     return result
 
