@@ -2,7 +2,8 @@
 
 A key is `ek_live_` + 32 URL-safe characters (192 random bits). The server keeps only an
 HMAC-SHA256 of it under a server-side secret (so a leaked table yields no usable key) and a short
-prefix to show in lists. The HMAC is also the table key: authentication is one consistent GetItem.
+prefix to show in lists. The HMAC is also the table key: authentication is one consistent GetItem,
+remembered by the process for `KEY_CACHE_SECONDS` (so most requests make none).
 """
 from __future__ import annotations
 
@@ -19,12 +20,19 @@ from chalicelib.kernel.errors import (
     UnauthorizedError,
 )
 from chalicelib.kernel.ids import new_id
+from chalicelib.kernel.runtime import runtime
 from chalicelib.kernel.settings import settings
 from chalicelib.storage import accounts as account_store
 from chalicelib.storage import api_keys as key_store
+from chalicelib.kernel.ttl_cache import TtlCache
 
 KEY_PREFIX = "ek_live_"
 _SHOWN_CHARS = 6  # characters after `ek_live_` shown in lists
+# How long a process trusts a key it looked up. The bound on revocation: a key revoked through
+# this process fails on its next request (`revoke_key` forgets it); through another process
+# (another API worker, another Lambda container) within KEY_CACHE_SECONDS. Keys never change
+# otherwise (no scope edits), so nothing else can be stale.
+KEY_CACHE_SECONDS = 5
 
 
 @dataclass(frozen=True)
@@ -34,6 +42,11 @@ class Principal:
     key_id: str
     key_name: str
     scopes: tuple[str, ...]
+
+
+# digest -> Principal of keys found valid (an unknown key is never remembered: a key created
+# in another process works at once).
+_principals: TtlCache[Principal] = TtlCache(KEY_CACHE_SECONDS, 10_000)
 
 
 def generate_key() -> str:
@@ -59,10 +72,16 @@ def authenticate(presented: str | None) -> Principal:
     if not presented.startswith(KEY_PREFIX) or len(presented) > 200:
         raise UnauthorizedError("Invalid API key.")
     digest = digest_key(presented)
+    now = runtime.clock.time()
+    known = _principals.get(digest, now)
+    if known is not None:
+        return known
     item = key_store.get_by_digest(digest)
     if item is None or not hmac.compare_digest(item.digest, digest):
         raise UnauthorizedError("Invalid API key.")
-    return Principal(item.account_id, item.key_id, item.name, tuple(item.scopes))
+    principal = Principal(item.account_id, item.key_id, item.name, tuple(item.scopes))
+    _principals.put(digest, principal, now)
+    return principal
 
 
 def issue_key(account_id: str, name: str, scopes: list[str], now) -> tuple[key_store.ApiKeyItem, str]:
@@ -100,5 +119,7 @@ def revoke_key(account_id: str, key_id: str, caller_key_id: str | None = None,
     last = ConflictError(
         f"API key {key_id} is the account's last full-access (*) key: without it no key could "
         "be created again. Create another key with scope * first, then revoke this one.")
-    if not key_store.delete_key(item, on_last_full_access=last):
+    deleted = key_store.delete_key(item, on_last_full_access=last)
+    _principals.drop(item.digest)
+    if not deleted:
         raise NotFoundError(f"API key {key_id} not found.")
