@@ -19,7 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import BENCH_DIR, REPO_ROOT, machine  # noqa: E402
 
-SOLO = ["cold_start", "checks", "api_latency"]
+SOLO = ["cold_start", "checks", "api_latency", "pings"]
 TOGETHER = ["latency", "cost"]
 
 
@@ -91,6 +91,18 @@ def render(results: dict) -> str:
             r = api[key]
             add("api", f"{label}, {api['clients']} clients", f"p50 {r['p50_ms']} ms, p99 {r['p99_ms']} ms, "
                 f"{r['rps']} req/s, 429s {r['rate_limited_429']}")
+    pings = b.get("pings", {})
+    for row in pings.get("rows", []):
+        e, r = row["enori"], row["raw"]
+        add("pings", f"{row['connections']} connections, {row['tokens']}",
+            f"{e['stored_per_s']} stored/s (p50 {e['p50_ms']} ms, p99 {e['p99_ms']} ms), "
+            f"{row['ratio']}x raw ({r['stored_per_s']}/s, one PutItem per ping)")
+    if "list" in pings:
+        e, r = pings["list"]["enori"], pings["list"]["raw"]
+        add("pings", "GET /api/monitors (50), 20 connections",
+            f"{e['stored_per_s']}/s (p50 {e['p50_ms']} ms, p99 {e['p99_ms']} ms), "
+            f"{pings['list']['ratio']}x raw (one Query of 50)")
+        add("pings", "acknowledged = stored", f"{pings['acknowledged']} = {pings['stored']}")
     cold = b.get("cold_start", {})
     if "import_ms_median" in cold:
         add("cold start", "import app (-X importtime)", f"{cold['import_ms_median']} ms median")

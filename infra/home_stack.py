@@ -21,7 +21,7 @@ from chalice.cdk import Chalice
 from chalice.utils import to_cfn_resource_name
 from constructs import Construct
 
-from infra import access, monitoring, permissions, queues, tables
+from infra import access, monitoring, permissions, pings, queues, tables
 from infra.config import DeployConfig
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -147,6 +147,14 @@ class HomeStack(Stack):
                     function.add_property_override(f"Events.{key}.Properties.Topic",
                                                    self.events_topic.topic_arn)
 
+        ping_function = f"enori-{config.stage}-pings"
+        pings.add_ping_api(
+            self, chalice_app=chalice_app, deployment_zip=self.chalice.deployment_zip,
+            function_name=ping_function, environment=environment, grant=dict(
+                home_region=self.region, topic_name=events.topic_name(),
+                check_queues=check_queue_regions, retry_queue=delivery.retry_queue_name(),
+                mail_from=config.mail_from))
+        self.function_names["pings"] = ping_function
         topic = monitoring.alarm_topic(self, config.stage, config.alarm_email)
         watched_functions = [monitoring.WatchedFunction(n, ref, self.region)
                              for n, ref in self.function_names.items()]

@@ -3,7 +3,10 @@
 - EventBridge schedules: each `@app.schedule` handler gets a scheduled event at every boundary.
 - SQS event source mappings: long-poll, invoke with a batch, delete what succeeded, leave
   `batchItemFailures` (or the whole batch, if the handler raised) for redelivery; the queue's
-  redrive policy moves a message to its DLQ after N receives, as on AWS.
+  redrive policy moves a message to its DLQ after N receives, as on AWS. Each queue is consumed
+  by several workers at once (`queue_workers`, default ENORI_PUMP_QUEUE_WORKERS or 4), as
+  Lambda scales a busy queue out to several concurrent invocations; SQS's visibility timeout
+  gives each message to one of them.
 - SNS subscriptions: SNS delivers to a `<topic>-to-<handler>` queue per handler; each notification becomes one
   SNS event, retried on failure and dropped to `<topic>-dlq` after three attempts.
 
@@ -13,6 +16,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import threading
 import time
 from typing import Any, Callable
@@ -29,12 +33,20 @@ log = logging.getLogger("local.pump")
 SQS_MAX_BATCH = 10
 # Longer than any local handler should run, so a slow batch is not redelivered mid-flight.
 RECEIVE_VISIBILITY_SECONDS = 300
+# Concurrent invocations per queue: enough to overlap checks that wait on slow targets and on
+# DynamoDB's disk writes, bounded so a flood of messages cannot start unbounded threads.
+DEFAULT_QUEUE_WORKERS = 4
+
+
+def queue_workers_setting() -> int:
+    return max(1, int(os.environ.get("ENORI_PUMP_QUEUE_WORKERS") or DEFAULT_QUEUE_WORKERS))
 
 
 class EventPump:
     def __init__(self, app: Any, sqs_client: Any, sns_client: Any, clock: Any = None,
                  region: str = "us-east-1", poll_wait_seconds: int = 1,
-                 retry_delay_seconds: int = 1, rate_seconds: int | None = None) -> None:
+                 retry_delay_seconds: int = 1, rate_seconds: int | None = None,
+                 queue_workers: int | dict[str, int] | None = None) -> None:
         self.app = app
         self.sqs = sqs_client
         self.sns = sns_client
@@ -48,6 +60,8 @@ class EventPump:
         self.topic_sources = [s for s in app.event_sources if isinstance(s, SNSEventConfig)]
         now = self.clock.now()
         self.rate_seconds = rate_seconds
+        # How many workers consume each queue: one number for all, or per handler name.
+        self.queue_workers = queue_workers_setting() if queue_workers is None else queue_workers
         self._next_fire = {s.name: self._next(s, now) for s in self.schedules}
         self._queue_urls: dict[str, str] = {}
         self._queue_arns: dict[str, str] = {}
@@ -179,12 +193,19 @@ class EventPump:
 
     # --- threads -----------------------------------------------------------------------------
 
+    def workers_for(self, source: SQSEventConfig) -> int:
+        if isinstance(self.queue_workers, dict):
+            return max(1, self.queue_workers.get(source.name, DEFAULT_QUEUE_WORKERS))
+        return max(1, self.queue_workers)
+
     def start(self) -> None:
-        """One thread for the schedules, one per queue and one per topic."""
+        """One thread for the schedules, `workers_for(queue)` per queue and one per topic."""
         self._stopping.clear()
         self._spawn("schedules", self._tick_schedules)
         for source in self.queue_sources:
-            self._spawn(source.name, lambda s=source: self.process_queue_once(s, self.poll_wait_seconds))
+            for n in range(self.workers_for(source)):
+                self._spawn(f"{source.name}-{n}",
+                            lambda s=source: self.process_queue_once(s, self.poll_wait_seconds))
         for source in self.topic_sources:
             self._spawn(source.name, lambda s=source: self.process_topic_once(s, self.poll_wait_seconds))
         log.info("pump started: %d schedules, %d queues, %d topics",

@@ -16,9 +16,10 @@ from conftest import LocalStack  # noqa: E402,F401
 from targets import HttpTarget, WebhookReceiver  # noqa: E402,F401
 
 
-def start_stack() -> tuple[LocalStack, tempfile.TemporaryDirectory]:
+def start_stack(env: dict[str, str] | None = None
+                ) -> tuple[LocalStack, tempfile.TemporaryDirectory]:
     tmp = tempfile.TemporaryDirectory(prefix="enori-bench-")
-    stack = LocalStack(Path(tmp.name) / "data").start(timeout=180)
+    stack = LocalStack(Path(tmp.name) / "data", env=env).start(timeout=240)
     return stack, tmp
 
 

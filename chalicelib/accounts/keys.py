@@ -2,12 +2,13 @@
 
 A key is `ek_live_` + 32 URL-safe characters (192 random bits). The server keeps only an
 HMAC-SHA256 of it under a server-side secret (so a leaked table yields no usable key) and a short
-prefix to show in lists. The HMAC is also the table key: authentication is one consistent GetItem.
+prefix to show in lists. The HMAC is also the table key (authentication: `http.auth`).
 """
 from __future__ import annotations
 
 import secrets
 
+from chalicelib.http import auth
 from chalicelib.http.auth import KEY_PREFIX, digest_key
 from chalicelib.kernel import plans
 from chalicelib.kernel.errors import (
@@ -65,5 +66,7 @@ def revoke_key(account_id: str, key_id: str, caller_key_id: str | None = None,
     last = ConflictError(
         f"API key {key_id} is the account's last full-access (*) key: without it no key could "
         "be created again. Create another key with scope * first, then revoke this one.")
-    if not key_store.delete_key(item, on_last_full_access=last):
+    deleted = key_store.delete_key(item, on_last_full_access=last)
+    auth.forget(item.digest)   # this process stops trusting it at once
+    if not deleted:
         raise NotFoundError(f"API key {key_id} not found.")

@@ -68,7 +68,7 @@ def shared_ssl_context():
 async def run_jobs(pairs: list[tuple[CheckRequest, MonitorItem]], deps_factory=None) -> list[Ran]:
     guard = OutboundGuard(allow_private=settings.allow_private_targets)
     async with make_http_client(guard, max_connections=CONCURRENCY,
-                                ssl_context=shared_ssl_context()) as client:
+                                ssl_context=shared_ssl_context(), keepalive=False) as client:
         deps = (deps_factory or default_deps)(guard, client)
         limit = asyncio.Semaphore(CONCURRENCY)
 

@@ -7,20 +7,20 @@ missed-run sweep once its deadline (next expected run + grace) has passed, once 
 Both feed `evaluator.evaluate_observation` with one pseudo-region, "Job", and thresholds of 1,
 so incidents and alerts follow exactly as for checked monitors.
 
-Tokens are secrets: never logged; the rate limit's bucket holds a hash of the token.
+Tokens are secrets: never logged; the process cache (`ping_cache`) holds a hash of the token.
 """
 from __future__ import annotations
 
-import hashlib
 import logging
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 
+from chalicelib.heartbeats import ping_cache
 from chalicelib.kernel import cron
 from chalicelib.monitors import jobs
-from chalicelib.status import evaluator
+from chalicelib.status import evaluator, state_machine
 from chalicelib.http import ratelimits
 from chalicelib.kernel.clock import iso
 from chalicelib.kernel.errors import (
@@ -28,10 +28,12 @@ from chalicelib.kernel.errors import (
     RateLimitedError,
 )
 from chalicelib.checks.results import retention_days_of
-from chalicelib.status.state_machine import Observation, Policy
+from chalicelib.heartbeats.ping_cache import JobSnapshot
+from chalicelib.status.state_machine import MonitorState, Observation, Policy
+from chalicelib.storage import monitor_states as states
 from chalicelib.storage import monitors as monitor_store
+from chalicelib.storage import ping_writes
 from chalicelib.storage import pings as store
-from chalicelib.storage import rate_limits
 from chalicelib.storage.monitors import MonitorItem
 
 log = logging.getLogger("enori.heartbeats")
@@ -95,67 +97,150 @@ def job_policy(monitor, now: datetime) -> Policy:
                   in_maintenance=evaluator.in_maintenance(monitor, now))
 
 
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()[:16]
+# --- pings ---------------------------------------------------------------------------------
+
+# A ping retried this often when its cached view of the job was stale (an edit, another
+# process's ping) or DynamoDB cancelled it for a concurrent one; each retry re-reads the job.
+PING_ATTEMPTS = 6
 
 
-# --- pings --------------------------------------------------------------------------------
-
-def _take_rate_slot(token: str, now: datetime) -> None:
-    """Count the ping in its token's window (`ratelimits.PING_TIER`); a 429 past the limit."""
-    tier = ratelimits.PING_TIER
-    window = ratelimits.window_start(now.timestamp(), tier)
-    bucket = f"ping#{token_hash(token)}#{window}"
-    expires = now + timedelta(seconds=2 * tier.window_seconds)
-    if rate_limits.take_one(bucket, tier.limit, expires) is None:
-        full = ratelimits.Usage(tier, used=tier.limit + 1, reset_epoch=window + tier.window_seconds)
-        headers = ratelimits.headers_for([full], now.timestamp())
-        raise RateLimitedError(f"Ping limit reached: {ratelimits.ping_limit_text(tier)}. "
-                               f"Retry after {headers['Retry-After']} seconds.", headers=headers)
+def _rate_limited(tier: ratelimits.Tier, window: int, now: datetime) -> RateLimitedError:
+    full = ratelimits.Usage(tier, used=tier.limit + 1, reset_epoch=window + tier.window_seconds)
+    headers = ratelimits.headers_for([full], now.timestamp())
+    return RateLimitedError(f"Ping limit reached: {ratelimits.ping_limit_text(tier)}. "
+                            f"Retry after {headers['Retry-After']} seconds.", headers=headers)
 
 
-def _ping_monitor(token: str) -> MonitorItem:
+def _window_open(monitor: MonitorItem, window: int) -> bool:
+    return monitor.ping_window is not None and int(monitor.ping_window) == window
+
+
+def _load_job(token: str, now: datetime) -> JobSnapshot:
+    """Read a token's owner (`uniques`), monitor and retention; 404 for an unknown token."""
     owner = jobs.owner_of_token(token)
     monitor = monitor_store.get_monitor(*owner) if owner else None
     if monitor is None or monitor.ping_token != token:
         raise NotFoundError("No monitor has this ping token.")
-    return monitor
+    return JobSnapshot(monitor, retention_days_of(monitor.account_id), now.timestamp())
+
+
+def _quiet(snapshot: JobSnapshot, ok: bool, now: datetime) -> bool:
+    """Whether a good ping changes nothing the evaluator keeps (the steady state of a healthy
+    job): then it is stored without evaluation, on condition that the state is unchanged."""
+    if not ok or snapshot.state is None or snapshot.state.version is None:
+        return False
+    before = MonitorState.from_dict(evaluator.item_state(snapshot.state))
+    observation = Observation(slot=int(now.timestamp()), region=jobs.JOB, ok=True)
+    policy = Policy(regions=(jobs.JOB,), failure_threshold=1, recovery_threshold=1)
+    return snapshot.monitor.status == before.status and \
+        state_machine.is_quiet(before, policy, observation)
 
 
 def receive_ping(token: str, ping: PingIn, now: datetime) -> store.PingItem:
-    """Store one ping, update the job's telemetry and deadline, then judge it.
+    """Store one ping and the job's new state (ONE transaction), then judge it.
 
     NotFoundError (nothing written) for an unknown token; RateLimitedError past the per-token
-    limit. Returns once everything is written, so an answered ping is never lost.
+    limit. Returns once everything is written, so an answered ping is never lost. A healthy
+    job's steady ping is a single DynamoDB call: the token's monitor comes from the process
+    cache (`ping_cache`) and the write is conditional on it being current.
     """
-    monitor = _ping_monitor(token)
-    _take_rate_slot(token, now)
+    with ping_cache.cache.lock(token):
+        snapshot = ping_cache.cache.get(token, now.timestamp()) or _load_job(token, now)
+        for _ in range(PING_ATTEMPTS):
+            try:
+                item, judged = _write_ping(token, snapshot, ping, now)
+            except (ping_writes.StaleJobError, ping_writes.WriteConflictError):
+                continue        # `_write_ping` re-read the job
+            except RateLimitedError:
+                ping_cache.cache.put(token, snapshot)   # the next ones are refused from memory
+                raise
+            ping_cache.cache.put(token, snapshot)
+            if not judged and ping.kind != START and not snapshot.monitor.paused:
+                _judge(snapshot, ping, item, now)
+            return item
+    raise RuntimeError(f"ping of {snapshot.monitor.monitor_id} not stored after "
+                       f"{PING_ATTEMPTS} attempts")
+
+
+def _write_ping(token: str, snapshot: JobSnapshot, ping: PingIn, now: datetime
+                ) -> tuple[store.PingItem, bool]:
+    """Write the ping and the job's state; (the ping, whether it was quiet: judged already)."""
+    monitor, tier = snapshot.monitor, ratelimits.PING_TIER
+    window = ratelimits.window_start(now.timestamp(), tier)
+    window_open = _window_open(monitor, window)
+    if window_open and int(monitor.ping_hits or 0) >= tier.limit:
+        raise _rate_limited(tier, window, now)       # a full window stays full: no call
     finished = ping.kind != START
     started = monitor.last_start_at
     runtime_ms = int((now - started).total_seconds() * 1000) if finished and started else None
-    item = _store_ping(monitor, ping, runtime_ms, now)
-    config = monitor.config
-    monitor_store.record_ping_telemetry(
-        monitor.account_id, monitor.monitor_id, now, finished=finished,
-        deadline_epoch=_deadline_after_ping(monitor, config, finished, now))
-    if finished and not monitor.paused:
-        ok, cause = verdict(ping.kind, runtime_ms, config, ping.message)
-        observation = Observation(slot=int(now.timestamp()), region=jobs.JOB, ok=ok, error=cause)
-        evaluator.evaluate_observation(monitor, observation, job_policy(monitor, now))
-    return item
+    if finished and not monitor.paused and snapshot.state is None:
+        snapshot.state = states.load_state(monitor.account_id, monitor.monitor_id)
+    ok = finished and verdict(ping.kind, runtime_ms, monitor.config, ping.message)[0]
+    quiet = finished and not monitor.paused and _quiet(snapshot, ok, now)
+    item = _ping_item(monitor, ping, runtime_ms, snapshot.retention_days, now)
+    deadline = _deadline_after_ping(monitor, monitor.config, finished, now)
+    job = ping_writes.JobWrite(
+        monitor.account_id, monitor.monitor_id, int(monitor.version), started, now, finished,
+        deadline, window, window_open, tier.limit,
+        state_version=int(snapshot.state.version) if quiet else None)
+    try:
+        ping_writes.record_ping(item, job)
+    except (ping_writes.StaleJobError, ping_writes.WriteConflictError):
+        _reload(token, snapshot)
+        if _window_open(snapshot.monitor, window) \
+                and int(snapshot.monitor.ping_hits or 0) >= tier.limit:
+            raise _rate_limited(tier, window, now) from None
+        raise
+    _remember(snapshot, job)
+    return item, quiet
 
 
-def _store_ping(monitor: MonitorItem, ping: PingIn, runtime_ms: int | None,
-                now: datetime) -> store.PingItem:
-    keep = timedelta(days=retention_days_of(monitor.account_id))
+def _reload(token: str, snapshot: JobSnapshot) -> None:
+    """Read the job again after a write found it moved (its cache age is kept: the token's
+    owner was not re-read); 404 if the monitor or its token is gone."""
+    fresh = monitor_store.get_monitor(snapshot.monitor.account_id, snapshot.monitor.monitor_id)
+    if fresh is None or fresh.ping_token != token:
+        ping_cache.cache.drop(token)
+        raise NotFoundError("No monitor has this ping token.")
+    snapshot.monitor, snapshot.state = fresh, None
+
+
+def _remember(snapshot: JobSnapshot, job: ping_writes.JobWrite) -> None:
+    """Apply to the cached monitor what the ping just wrote."""
+    monitor = snapshot.monitor
+    monitor.last_checked_at = job.at
+    if job.finished:
+        monitor.last_ping_at, monitor.last_start_at = job.at, None
+    else:
+        monitor.last_start_at = job.at
+    if job.deadline_epoch is not None:
+        monitor.deadline_at = job.deadline_epoch
+        monitor.deadline_shard = monitor_store.deadline_shard(monitor.monitor_id)
+    monitor.ping_window = job.window
+    monitor.ping_hits = int(monitor.ping_hits or 0) + 1 if job.window_open else 1
+
+
+def _judge(snapshot: JobSnapshot, ping: PingIn, item: store.PingItem, now: datetime) -> None:
+    """Evaluate a finished ping that may change the job's state, then remember the state it
+    left: the evaluator shows its status on the monitor (a commit's mirror, or
+    `show_if_hidden`), so the next good ping of a healthy job is quiet again."""
+    monitor = snapshot.monitor
+    runtime_ms = None if item.runtime_ms is None else int(item.runtime_ms)
+    ok, cause = verdict(ping.kind, runtime_ms, monitor.config, ping.message)
+    observation = Observation(slot=int(now.timestamp()), region=jobs.JOB, ok=ok, error=cause)
+    evaluator.evaluate_observation(monitor, observation, job_policy(monitor, now))
+    snapshot.state = states.load_state(monitor.account_id, monitor.monitor_id)
+    monitor.status = MonitorState.from_dict(evaluator.item_state(snapshot.state)).status
+
+
+def _ping_item(monitor: MonitorItem, ping: PingIn, runtime_ms: int | None, retention_days: int,
+               now: datetime) -> store.PingItem:
     key = store.ping_key(int(now.timestamp() * 1000), secrets.token_hex(4))
-    item = store.PingItem(monitor.monitor_id, key, account_id=monitor.account_id, kind=ping.kind,
+    return store.PingItem(monitor.monitor_id, key, account_id=monitor.account_id, kind=ping.kind,
                           at=now, method=ping.method, runtime_ms=runtime_ms,
                           message=ping.message, source=ping.source,
                           user_agent=(ping.user_agent or "")[:500] or None,
-                          expires_at=now + keep)
-    store.insert_ping(item)
-    return item
+                          expires_at=now + timedelta(days=retention_days))
 
 
 def _deadline_after_ping(monitor: MonitorItem, config: dict, finished: bool,

@@ -7,6 +7,7 @@ import functools
 import json
 import logging
 import re
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -323,6 +324,40 @@ def _count(principal: auth.Principal, tiers: list[ratelimits.Tier], meter: Meter
     return headers
 
 
+# Reads are counted while they run (see `start_count`); a few threads suffice, as each count is
+# one short UpdateItem.
+_read_counts = ThreadPoolExecutor(max_workers=8, thread_name_prefix="rate-count")
+
+
+def start_count(principal: auth.Principal, method: str, tier: str | None,
+                meter: Meter) -> Callable[[], dict]:
+    """Count this request; a function that returns its rate-limit headers (or raises
+    RateLimitedError) once counted.
+
+    Writes are counted before they run, as ever. A plain read (GET or HEAD, no tier of its own)
+    is counted in parallel with its own work: the count is the same atomic conditional
+    UpdateItem on the shared counter, so the limit stays exact across processes (no more than
+    the limit of reads per key and window are ever answered), but its wait no longer adds to
+    the read's. That is safe because a read changes nothing: the answer is sent only after the
+    count, and a read past the limit gets its 429 and its work is thrown away."""
+    if tier is not None or method.upper() not in ("GET", "HEAD"):
+        headers = enforce_rate_limits(principal, method, tier, meter)
+        return lambda: headers
+    return _read_counts.submit(enforce_rate_limits, principal, method, tier, meter).result
+
+
+def settled(counted: Callable[[], dict]) -> tuple[dict, EnoriError | None]:
+    """(the headers, None), or ({}, the error that refuses the request: a 429, or the envelope
+    of a count that failed)."""
+    try:
+        return counted(), None
+    except RateLimitedError as refused:
+        return {}, refused
+    except Exception:
+        log.exception("counting a request failed")
+        return {}, EnoriError("An unexpected error occurred.")
+
+
 def give_back(buckets: list[str]) -> None:
     """Refund the hits of a request that did not do what its tier counts.
 
@@ -346,14 +381,14 @@ def endpoint(bp: Blueprint, path: str, methods: list[str] | str = "GET", *,
         @functools.wraps(handler)
         def view(**params: str) -> Response:
             request = bp.current_request
-            headers: dict[str, str] = {}
             meter = Meter()
+            counted: Callable[[], dict] = dict     # the rate-limit headers, once counted
             try:
                 check_body_size(request)
                 principal = None
                 if not public:
                     principal = auth.authenticate(request.headers.get("x-api-key"))
-                    headers = enforce_rate_limits(principal, request.method, rate, meter)
+                    counted = start_count(principal, request.method, rate, meter)
                     if not scopes.grants(principal.scopes, scope):
                         raise InsufficientScopeError(
                             f"This API key lacks the scope '{scope}' that this route needs.")
@@ -361,11 +396,17 @@ def endpoint(bp: Blueprint, path: str, methods: list[str] | str = "GET", *,
                 call = Call(request, principal, params, route=(request.method, path))
                 result = handler(call, **params)
             except EnoriError as error:
-                return error_response(error, meter.refund(headers))
+                headers, refused = settled(counted)
+                return error_response(refused or error, meter.refund(headers))
             except Exception:  # the envelope, never a stack trace, for the unexpected
+                headers, refused = settled(counted)
                 headers = meter.refund(headers)
                 log.exception("unhandled error on %s %s", request.method, path)
-                return error_response(EnoriError("An unexpected error occurred."), headers)
+                return error_response(refused or EnoriError("An unexpected error occurred."),
+                                      headers)
+            headers, refused = settled(counted)
+            if refused is not None:
+                return error_response(refused)
             if isinstance(result, Response):
                 result.headers = {**headers, **(result.headers or {})}
                 return result

@@ -10,15 +10,15 @@ Access patterns:
 - after each check: one UpdateItem of the check telemetry (last check time, 30-day uptime) on
   condition that the monitor exists, through `MonitorTelemetryItem` (see there why)
 - Job monitors past their deadline: Query on the sparse index `by_deadline` (deadline_shard
-  "job#0".."job#3", deadline_at <= now); paused and non-Job monitors carry no deadline
-- after each ping: one UpdateItem of the job telemetry (`record_ping_telemetry`)
+  "job#0".."job#31", deadline_at <= now); paused and non-Job monitors carry no deadline. 32
+  shards, so no single partition takes every job's deadline writes (E16)
+- after each ping: the job's fields and its per-token rate window are updated in the same
+  transaction as the ping (`storage.ping_writes`)
 """
 from __future__ import annotations
 
-from chalicelib.kernel.vocabulary import MonitorStatus, MonitorType
 import json
 import zlib
-from datetime import datetime
 from typing import Any
 
 from pynamodb.attributes import (BooleanAttribute, ListAttribute, NumberAttribute,
@@ -26,6 +26,7 @@ from pynamodb.attributes import (BooleanAttribute, ListAttribute, NumberAttribut
 from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection, KeysOnlyProjection
 from pynamodb.models import Model
 
+from chalicelib.kernel.vocabulary import MonitorStatus, MonitorType
 from chalicelib.storage.base import get_or_none, table_meta, update_if
 
 
@@ -55,7 +56,7 @@ class ByDeadlineIndex(GlobalSecondaryIndex):
     deadline_at = NumberAttribute(range_key=True)
 
 
-DEADLINE_SHARDS = 4
+DEADLINE_SHARDS = 32
 JOB = MonitorType.JOB        # the type of Job (heartbeat) monitors
 
 
@@ -95,6 +96,9 @@ class MonitorItem(Model):
     last_start_at = UTCDateTimeAttribute(null=True)
     deadline_at = NumberAttribute(null=True)
     deadline_shard = UnicodeAttribute(null=True)
+    # The per-token ping limit's fixed window (start epoch s) and its count: see ping_writes.
+    ping_window = NumberAttribute(null=True)
+    ping_hits = NumberAttribute(null=True)
     version = VersionAttribute()
 
     by_schedule = ByScheduleIndex()
@@ -154,6 +158,11 @@ class MonitorTelemetryItem(Model):
     last_start_at = UTCDateTimeAttribute(null=True)
     deadline_at = NumberAttribute(null=True)
     deadline_shard = UnicodeAttribute(null=True)
+    ping_window = NumberAttribute(null=True)
+    ping_hits = NumberAttribute(null=True)
+    # Only read in conditions (a ping's cached copy is still current), never set here: a plain
+    # number, so these updates do not bump it.
+    version = NumberAttribute(null=True)
 
 
 def mirror_state(account_id: str, monitor_id: str, status: str, region_status: dict,
@@ -205,23 +214,6 @@ def _deadline_actions(monitor_id: str, deadline_epoch: int | None) -> list:
     if deadline_epoch is None:
         return [t.deadline_at.remove(), t.deadline_shard.remove()]
     return [t.deadline_at.set(deadline_epoch), t.deadline_shard.set(deadline_shard(monitor_id))]
-
-
-def record_ping_telemetry(account_id: str, monitor_id: str, at: datetime, *, finished: bool,
-                          deadline_epoch: int | None) -> bool:
-    """After a ping, in ONE UpdateItem: the last check time, the job's last run (`finished`: a
-    success or fail ping, which ends any run in progress) or its start, and the next deadline
-    (None: not armed, e.g. paused). Conditional on the monitor existing and, when arming, not
-    being paused (a pause landing first wins). False when skipped for either reason."""
-    t = MonitorTelemetryItem
-    actions = [t.last_checked_at.set(at)]
-    actions += [t.last_ping_at.set(at), t.last_start_at.remove()] if finished \
-        else [t.last_start_at.set(at)]
-    condition = t.monitor_id.exists()
-    if deadline_epoch is not None:
-        actions += _deadline_actions(monitor_id, deadline_epoch)
-        condition &= t.paused.does_not_exist() | (t.paused == False)  # noqa: E712
-    return update_if(t(account_id, monitor_id), actions, condition)
 
 
 def move_deadline(account_id: str, monitor_id: str, expected: int, deadline_epoch: int) -> bool:

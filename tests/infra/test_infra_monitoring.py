@@ -27,15 +27,17 @@ def test_it_alarms_on_a_silent_scheduler(home_template):
 
 
 def test_it_alarms_on_every_dlq_and_every_function(home_template, region_template):
-    for template, function_type in ((home_template, "AWS::Serverless::Function"),
-                                    (region_template, "AWS::Lambda::Function")):
+    # The home stack's functions: Chalice's (Serverless) and the ping function (Lambda).
+    for template, function_types in ((home_template, ("AWS::Serverless::Function",
+                                                      "AWS::Lambda::Function")),
+                                     (region_template, ("AWS::Lambda::Function",))):
         alarms = [a["Properties"] for a in by_type(template, "AWS::CloudWatch::Alarm").values()]
         dlq_alarms = [a for a in alarms if a.get("MetricName") == "ApproximateNumberOfMessagesVisible"]
         dlqs = [q for q in by_type(template, "AWS::SQS::Queue").values()
                 if q["Properties"]["QueueName"].endswith("-dlq")]
         assert len(dlq_alarms) == len(dlqs) > 0
         error_alarms = [a for a in alarms if a.get("MetricName") == "Errors"]
-        assert len(error_alarms) == len(by_type(template, function_type))
+        assert len(error_alarms) == sum(len(by_type(template, t)) for t in function_types)
         assert all(a["AlarmActions"] for a in alarms)
 
 

@@ -1,6 +1,7 @@
 """The event pump against a real moto server, driving a small test app (not the real one)."""
 from __future__ import annotations
 
+import threading
 import time
 import uuid
 from collections import defaultdict
@@ -214,3 +215,60 @@ def test_a_stopping_pump_starts_no_other_sns_invocation(wired):
     wired["pump"].stop()
     wired["pump"].process_topic_once(source(wired["pump"], "sns"))
     assert wired["seen"]["sns"] == []
+
+
+def slow_queue_app(prefix: str, in_flight: dict, hold: threading.Event):
+    """One queue, one message per invocation; each invocation waits for `hold` and records
+    how many invocations were running at once."""
+    app = Chalice(app_name="pump-concurrency-test")
+    lock = threading.Lock()
+
+    @app.on_sqs_message(queue=f"{prefix}-checks", batch_size=1)
+    def checks(event):
+        with lock:
+            in_flight["now"] += 1
+            in_flight["most"] = max(in_flight["most"], in_flight["now"])
+        hold.wait(5)
+        with lock:
+            in_flight["now"] -= 1
+            in_flight["done"] += 1
+
+    return app
+
+
+@pytest.mark.parametrize("workers", [1, 3])
+def test_each_queue_is_consumed_by_its_configured_number_of_workers(moto_clients, workers):
+    prefix = f"t{uuid.uuid4().hex[:8]}"
+    in_flight = {"now": 0, "most": 0, "done": 0}
+    hold = threading.Event()
+    app = slow_queue_app(prefix, in_flight, hold)
+    create_event_resources(app, moto_clients["sqs"], moto_clients["sns"], max_receives=MAX_RECEIVES)
+    url = moto_clients["sqs"].get_queue_url(QueueName=f"{prefix}-checks")["QueueUrl"]
+    for n in range(6):
+        moto_clients["sqs"].send_message(QueueUrl=url, MessageBody=f"check {n}")
+    pump = EventPump(app, moto_clients["sqs"], moto_clients["sns"], queue_workers=workers)
+    pump.start()
+    try:
+        deadline = time.monotonic() + 10
+        while in_flight["now"] < workers and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.3)              # time for a worker beyond the bound to start, were there one
+        at_once = in_flight["now"]
+        hold.set()
+        while in_flight["done"] < 6 and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        hold.set()
+        pump.stop()
+    assert at_once == workers and in_flight["most"] == workers
+    assert in_flight["done"] == 6 and messages_left(moto_clients["sqs"], url) == 0
+
+
+def test_the_workers_per_queue_come_from_the_environment(moto_clients, monkeypatch):
+    app, _ = build_test_app(f"t{uuid.uuid4().hex[:8]}")
+    monkeypatch.setenv("ENORI_PUMP_QUEUE_WORKERS", "7")
+    pump = EventPump(app, moto_clients["sqs"], moto_clients["sns"])
+    assert pump.workers_for(pump.queue_sources[0]) == 7
+    per_queue = EventPump(app, moto_clients["sqs"], moto_clients["sns"],
+                          queue_workers={"jobs": 2})
+    assert per_queue.workers_for(per_queue.queue_sources[0]) == 2

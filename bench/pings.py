@@ -1,0 +1,245 @@
+"""Pings on the REAL local stack beside a raw baseline on the same DynamoDB Local (E20).
+
+Enori: `GET /ping/{token}` through the local edge (gunicorn, ENORI_API_WORKERS=2 as `make run`),
+at 20 and 100 keep-alive connections, over many tokens (50 Job monitors: the per-token limit
+never interferes) and over one token (past 300 a minute it answers 429, which is counted apart:
+only 200s are stored pings). Raw: a minimal asyncio HTTP server in its own process answering
+each ping after ONE PutItem on the same DynamoDB Local (boto3 on a thread pool), loaded the same
+way in the same run. Figures: stored pings/s, p50/p99 of the answers, and the ratio to raw.
+Then `GET /api/monitors` (50 monitors) at 20 connections beside the raw server answering one
+Query of 50 items as JSON. Last, every acknowledged ping is looked for in the pings' history
+(each 200 must be stored). 500 monitors are not measured: the local account's plan allows 200.
+Usage: python bench/pings.py [--quick] [--json out.json]
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import finish, parse_args, percentile  # noqa: E402
+
+TOKENS = 50
+LIST_SIZE = 50     # GET /api/monitors lists the 50 Job monitors
+RAW_TABLE = "bench-raw-pings"
+
+
+async def _one_connection(port: int, paths: list[str], until: float, offset: int,
+                          latencies: list[float], statuses: Counter,
+                          limit: float = float("inf"), key: str | None = None) -> None:
+    extra = f"X-API-Key: {key}\r\n" if key else ""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    sent = offset
+    try:
+        while time.perf_counter() < until and sent - offset < limit:
+            path = paths[sent % len(paths)]
+            sent += 1
+            start = time.perf_counter()
+            writer.write(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n{extra}\r\n".encode())
+            head = await reader.readuntil(b"\r\n\r\n")
+            status = int(head.split(b" ", 2)[1])
+            length = 0
+            for line in head.split(b"\r\n"):
+                if line.lower().startswith(b"content-length:"):
+                    length = int(line.split(b":", 1)[1])
+            await reader.readexactly(length)
+            statuses[status] += 1
+            if status == 200:
+                latencies.append(time.perf_counter() - start)
+            if b"connection: close" in head.lower():
+                writer.close()
+                reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    finally:
+        writer.close()
+
+
+def warm(port: int, paths: list[str], rounds: int = 2) -> int:
+    """Ping every path `rounds` times (the first ping of a token reads its monitor and brings
+    the job Up; steady pings are what the timed phases measure); how many were answered 200."""
+    statuses: Counter = Counter()
+
+    async def run() -> None:
+        async def one(chunk: list[str]) -> None:
+            await _one_connection(port, chunk, float("inf"), 0, [], statuses, limit=len(chunk))
+        chunks = [paths[i::10] * rounds for i in range(10)]
+        await asyncio.gather(*(one(chunk) for chunk in chunks if chunk))
+
+    asyncio.run(run())
+    return statuses[200]
+
+
+def load(port: int, paths: list[str], connections: int, seconds: float,
+         key: str | None = None) -> dict:
+    """`connections` keep-alive connections sending GETs for `seconds`; what came back."""
+    latencies: list[float] = []
+    statuses: Counter = Counter()
+
+    async def run() -> None:
+        until = time.perf_counter() + seconds
+        await asyncio.gather(*(_one_connection(port, paths, until, i, latencies, statuses,
+                                               key=key) for i in range(connections)))
+
+    started = time.perf_counter()
+    asyncio.run(run())
+    wall = time.perf_counter() - started
+    return {"stored_per_s": round(statuses[200] / wall, 1),
+            "p50_ms": round((percentile(latencies, 50) or 0) * 1000, 1),
+            "p99_ms": round((percentile(latencies, 99) or 0) * 1000, 1),
+            "ok": statuses[200], "statuses": dict(statuses)}
+
+
+# --- the raw baseline: a minimal asyncio server, one PutItem per ping ----------------------
+
+def raw_server(endpoint: str, port: int) -> None:
+    import uuid
+    from concurrent.futures import ThreadPoolExecutor
+
+    import boto3
+    from botocore.config import Config
+
+    client = boto3.client("dynamodb", endpoint_url=endpoint, region_name="us-east-1",
+                          aws_access_key_id="local", aws_secret_access_key="local",
+                          config=Config(max_pool_connections=32))
+    pool = ThreadPoolExecutor(32)
+
+    def put(token: str) -> None:
+        client.put_item(TableName=RAW_TABLE, Item={
+            "token": {"S": token}, "key": {"S": f"{time.time_ns()}#{uuid.uuid4().hex[:8]}"}})
+
+    def query(token: str) -> bytes:
+        items = client.query(TableName=RAW_TABLE, KeyConditionExpression="#t = :t",
+                             ExpressionAttributeNames={"#t": "token"},
+                             ExpressionAttributeValues={":t": {"S": token}}, Limit=LIST_SIZE,
+                             ConsistentRead=True)["Items"]
+        return json.dumps({"items": [{k: v["S"] for k, v in i.items()} for i in items],
+                           "totalCount": len(items)}).encode()
+
+    async def handle(reader, writer):
+        loop = asyncio.get_running_loop()
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                path = head.split(b" ", 2)[1].decode()
+                token = path.rsplit("/", 1)[-1]
+                if path.startswith("/list/"):        # one Query of LIST_SIZE items, as JSON
+                    body = await loop.run_in_executor(pool, query, token)
+                else:                                # a ping: one PutItem
+                    await loop.run_in_executor(pool, put, token)
+                    body = b"OK"
+                writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s"
+                             % (len(body), body))
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            writer.close()
+
+    async def main() -> None:
+        server = await asyncio.start_server(handle, "127.0.0.1", port, backlog=512)
+        print("ready", flush=True)
+        async with server:
+            await server.serve_forever()
+
+    asyncio.run(main())
+
+
+def start_raw(endpoint: str) -> tuple[subprocess.Popen, int]:
+    import boto3
+
+    from local.dynamodb_local import free_port
+
+    client = boto3.client("dynamodb", endpoint_url=endpoint, region_name="us-east-1",
+                          aws_access_key_id="local", aws_secret_access_key="local")
+    if RAW_TABLE not in client.list_tables()["TableNames"]:
+        client.create_table(TableName=RAW_TABLE, BillingMode="PAY_PER_REQUEST",
+                            AttributeDefinitions=[{"AttributeName": "token", "AttributeType": "S"},
+                                                  {"AttributeName": "key", "AttributeType": "S"}],
+                            KeySchema=[{"AttributeName": "token", "KeyType": "HASH"},
+                                       {"AttributeName": "key", "KeyType": "RANGE"}])
+    port = free_port()
+    process = subprocess.Popen([sys.executable, __file__, "--raw", endpoint, str(port)],
+                               stdout=subprocess.PIPE, text=True)
+    assert process.stdout.readline().strip() == "ready"
+    return process, port
+
+
+# --- the run -------------------------------------------------------------------------------
+
+def stored_pings(stack, key: str, monitors: list[dict]) -> int:
+    total = 0
+    for monitor in monitors:
+        status, body = stack.request("GET", f"/api/monitors/{monitor['id']}/pings?limit=1",
+                                     key=key)
+        total += body["totalCount"]
+    return total
+
+
+def main(argv=None) -> dict:
+    args = parse_args(__doc__.splitlines()[0], argv)
+    seconds = 5 if args.quick else 10
+    from common.stack import create_monitors, make_keys, start_stack, stop_stack
+
+    # Reads are 200 a minute per key: scaled up so the list phase measures latency, not 429s.
+    stack, tmp = start_stack(env={"ENORI_API_WORKERS": "2", "ENORI_DYNAMODB_JVM_OPTS": "",
+                                  "ENORI_RATE_LIMIT_SCALE": "100"})
+    raw = None
+    rows = []
+    try:
+        keys = make_keys(stack, TOKENS // 10)
+        jobs = create_monitors(stack, keys, [
+            {"name": f"job {i}", "type": "Job", "periodSeconds": 3600, "gracePeriodSeconds": 60}
+            for i in range(TOKENS)])
+        many = [f"/ping/{job['pingToken']}" for job in jobs]
+        acknowledged = warm(stack.port, many, rounds=6)   # both API processes learn each token
+
+        endpoint = (stack.data_dir / "dynamodb-endpoint").read_text().strip()
+        raw, raw_port = start_raw(endpoint)
+        warm(raw_port, many)
+        for connections in (20, 100):
+            for label, paths in ((f"{TOKENS} tokens", many), ("1 token", many[:1])):
+                ours = load(stack.port, paths, connections, seconds)
+                acknowledged += ours["ok"]
+                base = load(raw_port, paths, connections, seconds)
+                ratio = round(ours["stored_per_s"] / base["stored_per_s"], 2) \
+                    if base["stored_per_s"] else None
+                rows.append({"connections": connections, "tokens": label, "enori": ours,
+                             "raw": base, "ratio": ratio})
+                print(f"  {connections:3d} conns, {label:<10} enori {ours['stored_per_s']:7.1f}"
+                      f" stored/s p50 {ours['p50_ms']:6.1f} p99 {ours['p99_ms']:7.1f} ms "
+                      f"{ours['statuses']} | raw {base['stored_per_s']:7.1f}/s p50 "
+                      f"{base['p50_ms']:6.1f} p99 {base['p99_ms']:7.1f} ms | ratio {ratio}",
+                      flush=True)
+        ours = load(stack.port, ["/api/monitors"], 20, seconds, key=keys[0])
+        base = load(raw_port, [f"/list/{many[0].rsplit('/', 1)[-1]}"], 20, seconds)
+        list_row = {"enori": ours, "raw": base,
+                    "ratio": round(ours["stored_per_s"] / base["stored_per_s"], 2)}
+        print(f"  GET /api/monitors ({LIST_SIZE} monitors), 20 conns: enori "
+              f"{ours['stored_per_s']:6.1f}/s p50 {ours['p50_ms']:6.1f} p99 {ours['p99_ms']:7.1f}"
+              f" ms {ours['statuses']} | raw one Query of {LIST_SIZE} {base['stored_per_s']:6.1f}/s"
+              f" p50 {base['p50_ms']:6.1f} p99 {base['p99_ms']:7.1f} ms | ratio "
+              f"{list_row['ratio']}", flush=True)
+        stored = stored_pings(stack, keys[0], jobs)
+        print(f"  acknowledged with a 200: {acknowledged}; stored in the pings' history: "
+              f"{stored}", flush=True)
+    finally:
+        if raw is not None:
+            raw.terminate()
+            raw.wait(10)
+        stop_stack(stack, tmp)
+    result = {"rows": rows, "list": list_row, "seconds_per_phase": seconds,
+              "acknowledged": acknowledged, "stored": stored}
+    finish(args, result)
+    return result
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 3 and sys.argv[1] == "--raw":
+        raw_server(sys.argv[2], int(sys.argv[3]))
+    else:
+        from common import use_offline_env
+
+        use_offline_env()
+        main()

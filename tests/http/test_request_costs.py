@@ -1,0 +1,110 @@
+"""AWS requests per request (E20): a ping is one write and at most 2 calls, an authenticated
+read is its own work plus at most one call. Counted with botocore's event hooks, so a change
+that adds a request to these paths fails here."""
+import pytest
+
+from awsrequests import counted_aws_requests
+
+JOB = {"name": "Nightly backup", "type": "Job", "periodSeconds": 3600, "gracePeriodSeconds": 60}
+
+
+@pytest.fixture
+def job(api):
+    return api.post("/api/monitors", JOB).json
+
+
+@pytest.fixture
+def requests_made():
+    with counted_aws_requests() as seen:
+        yield seen
+
+
+def ping(api, path, method="GET"):
+    return api.client.http.request(method, path, headers={}, body=b"")
+
+
+def test_a_steady_ping_is_one_call_and_one_write(api, job, clock, requests_made):
+    for _ in range(2):      # the first brings the job Up, the second learns its state
+        assert ping(api, f"/ping/{job['pingToken']}").status_code == 200
+        clock.advance(10)
+    requests_made.clear()
+    assert ping(api, f"/ping/{job['pingToken']}").status_code == 200
+    assert requests_made.operations == ["TransactWriteItems"]
+    assert len(requests_made.writes) == 1
+    assert requests_made.answered == 1
+
+
+def test_a_start_then_a_success_are_one_call_each(api, job, clock, requests_made):
+    ping(api, f"/ping/{job['pingToken']}")
+    ping(api, f"/ping/{job['pingToken']}")
+    requests_made.clear()
+    ping(api, f"/ping/{job['pingToken']}/start")
+    clock.advance(3)
+    ping(api, f"/ping/{job['pingToken']}")
+    assert requests_made.operations == ["TransactWriteItems"] * 2
+    runs = api.get(f"/api/monitors/{job['id']}/pings?limit=1").json["items"]
+    assert runs[0]["runtimeMs"] == 3000
+
+
+def test_any_ping_is_at_most_two_calls_once_the_token_is_known(api, job, clock, requests_made):
+    """A fail ping changes the state (the evaluator's own transaction follows, as for any
+    verdict that changes something); the ping itself is still one write."""
+    ping(api, f"/ping/{job['pingToken']}")
+    for kind in ("", "/start", "", "", "/start", ""):
+        requests_made.clear()
+        assert ping(api, f"/ping/{job['pingToken']}{kind}").status_code == 200
+        assert len(requests_made.calls) <= 2
+        assert requests_made.writes == [("TransactWriteItems",
+                                         requests_made.writes[0][1])]
+
+
+def test_a_ping_past_the_limit_costs_no_request(api, job, monkeypatch, requests_made):
+    from chalicelib.http import ratelimits
+
+    monkeypatch.setattr(ratelimits, "PING_TIER", ratelimits.Tier("ping", 2, 60))
+    codes = [ping(api, f"/ping/{job['pingToken']}").status_code for _ in range(2)]
+    requests_made.clear()
+    codes += [ping(api, f"/ping/{job['pingToken']}").status_code for _ in range(3)]
+    assert codes == [200, 200, 429, 429, 429]
+    assert requests_made.calls == []
+
+
+def own_work(api, path, monkeypatch, requests_made) -> list:
+    """The requests `path` makes with authentication and counting taken away: its own work."""
+    from chalicelib.accounts import keys as apikeys
+    from chalicelib.http import endpoint as http
+
+    with monkeypatch.context() as patched:
+        principal = apikeys.authenticate(api.key)
+        patched.setattr(apikeys, "authenticate", lambda presented: principal)
+        patched.setattr(http, "start_count", lambda *args: dict)
+        requests_made.clear()
+        assert api.get(path).status_code == 200
+        return sorted(requests_made.calls)
+
+
+@pytest.mark.parametrize("path", ["/api/monitors/{id}", "/api/monitors", "/api/keys",
+                                  "/api/monitors/{id}/pings"])
+def test_an_authenticated_read_is_its_own_work_plus_one_count(api, job, path, monkeypatch,
+                                                              requests_made):
+    path = path.format(id=job["id"])
+    work = own_work(api, path, monkeypatch, requests_made)
+    api.get(path)                                   # the key is looked up once per process
+    requests_made.clear()
+    assert api.get(path).status_code == 200
+    extra = list(requests_made.calls)
+    for call in work:
+        extra.remove(call)
+    assert [(operation, table.endswith("-rate-limits")) for operation, table in extra] == \
+        [("UpdateItem", True)]
+    assert requests_made.answered == len(requests_made.calls)
+
+
+def test_a_key_is_looked_up_once_per_process_within_its_cache_time(api, clock, requests_made):
+    from chalicelib.http.auth import KEY_CACHE_SECONDS
+
+    for _ in range(3):
+        api.get("/api/monitors")
+    clock.advance(KEY_CACHE_SECONDS)
+    api.get("/api/monitors")
+    assert requests_made.on("api-keys") == ["GetItem", "GetItem"]
