@@ -6,6 +6,7 @@ from chalicelib.api import (account, alerts, badges, channels, escalation_polici
                             keys, maintenance, monitors, pings, reports, results, rules,
                             status_pages, teams)
 from chalicelib.api import docs
+from chalicelib.web import views_monitors, views_session
 from chalicelib.workers import alerts as alert_delivery
 from chalicelib.workers import (checks, dead_letter_redrive, escalations, heartbeat_watcher,
                                 incident_events, monthly_reports, outbox_republisher, scheduler,
@@ -23,5 +24,8 @@ WORKERS = (scheduler, checks, incident_events, alert_delivery, escalations, hear
            monthly_reports, status_notifications, sweeper, outbox_republisher,
            dead_letter_redrive)
 
-for module in API + WORKERS:
+# The dashboard's HTML pages (chalicelib/web): not API routes, so not in the OpenAPI document.
+WEB = (views_session, views_monitors)
+
+for module in API + WORKERS + WEB:
     app.register_blueprint(module.bp)
