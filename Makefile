@@ -26,9 +26,14 @@ run: run-deps
 # A new API key for the local stack's account, printed once: full access (*) unless
 # SCOPES="monitors:read monitors:write"; it replaces .enori/bootstrap-key if that one is missing
 # or revoked. Works with or without `make run` running.
-.PHONY: key
+.PHONY: key login
 key: run-deps
 	$(PY) -m local key create $(if $(SCOPES),--scopes $(SCOPES))
+
+# A new one-time link that signs in to the dashboard as the local account's owner (make run
+# prints one at start). Works with or without `make run` running.
+login: run-deps
+	$(PY) -m local login
 
 # ruff, then the in-process suites on both cores, then the system suites, which mostly wait on
 # real time (schedules, retries, browsers), on more workers, each with its own local stack; the

@@ -6,7 +6,8 @@ from chalicelib.api import (account, alerts, badges, channels, escalation_polici
                             keys, maintenance, monitors, pings, reports, results, rules,
                             status_pages, teams)
 from chalicelib.api import docs
-from chalicelib.web import views_monitors, views_session
+from chalicelib.web import (views_alerting, views_incidents, views_monitors, views_more,
+                            views_session, views_settings)
 from chalicelib.workers import alerts as alert_delivery
 from chalicelib.workers import (checks, dead_letter_redrive, escalations, heartbeat_watcher,
                                 incident_events, monthly_reports, outbox_republisher, scheduler,
@@ -25,7 +26,8 @@ WORKERS = (scheduler, checks, incident_events, alert_delivery, escalations, hear
            dead_letter_redrive)
 
 # The dashboard's HTML pages (chalicelib/web): not API routes, so not in the OpenAPI document.
-WEB = (views_session, views_monitors)
+WEB = (views_session, views_monitors, views_incidents, views_alerting, views_settings,
+       views_more)
 
 for module in API + WORKERS + WEB:
     app.register_blueprint(module.bp)

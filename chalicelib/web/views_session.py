@@ -1,7 +1,7 @@
 """Sign-in, sign-out and the dashboard's static files.
 
 Sign-in is by one-time link: `python -m local login` (printed by `make run` too) locally, or
-`python -m chalicelib.web.signin_link` against a deployed stage (the first user of a stage; see
+`python -m infra.signin` against a deployed stage (the first user of a stage; see
 README). Opening a link shows a button; pressing it (a POST) trades the link for a session, so a
 mail scanner that fetches the link uses nothing up."""
 from __future__ import annotations
