@@ -199,3 +199,46 @@ def test_html_routes_are_not_in_the_openapi_document(world):
     assert not [p for p in document["paths"] if not p.startswith(("/api", "/ping", "/status",
                                                                    "/openapi", "/docs"))]
     assert "/monitors/{monitor_id}/edit" not in document["paths"]
+
+
+def test_the_alerts_view_links_open_dashboard_pages(world):
+    from urllib.parse import urlsplit
+
+    from chalicelib.alerting import messages
+
+    monitor = website(world["api"])
+    made = world["api"].post("/api/incidents", {"title": "Down", "monitorId": monitor["id"]})
+    person = owner(world)
+    for link in (messages.monitor_link(monitor["id"]), messages.incident_link(made.json["id"])):
+        response = person.get(urlsplit(link).path)
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("text/html")
+
+
+def test_infra_signin_mints_an_owner_link_for_a_full_access_key(world, capsys, monkeypatch):
+    import os
+
+    from infra import signin
+
+    env = {**os.environ, "ENORI_KEY": world["api"].key}
+    assert signin.main(["--stage", "test", "--email", "me@example.com",
+                        "--url", "https://enori.example/api/"], env=env) == 0
+    link = capsys.readouterr().out.strip()
+    assert link.startswith("https://enori.example/api/signin/")
+    person = Person(world["client"])
+    token = link.rsplit("/", 1)[1]
+    assert person.post("/signin", {"link": token}, csrf=False).status_code == 303
+    assert "me@example.com (Owner)" in person.get("/").text
+
+
+def test_infra_signin_refuses_a_key_without_full_access(world, capsys):
+    import os
+
+    from apitools import make_account
+    from infra import signin
+
+    _, narrow = make_account(scopes=("monitors:read",))
+    env = {**os.environ, "ENORI_KEY": narrow}
+    with pytest.raises(SystemExit):
+        signin.main(["--stage", "test", "--email", "me@example.com",
+                     "--url", "https://enori.example"], env=env)
