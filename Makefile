@@ -71,8 +71,12 @@ clean:
 
 # The browser tests (tests/system/test_*_browser.py) drive Debian's Chromium through Playwright;
 # Playwright's own browser download is never used. A test dependency only: make run never needs it.
-.PHONY: chromium
-deps: chromium
+.PHONY: chromium axe
+deps: chromium axe
+# axe-core (pinned, checksummed, from npm), which the dashboard's browser tests inject into pages.
+axe:
+	scripts/fetch-axe.sh .cache/axe-core
+
 chromium:
 	@test -x /usr/bin/chromium || { apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }

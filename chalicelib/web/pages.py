@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import time
 from dataclasses import dataclass, field
 from http.cookies import CookieError, SimpleCookie
 from pathlib import Path
@@ -198,6 +199,7 @@ def page(bp: Blueprint, path: str, methods: list[str] | str = "GET", *,
     def decorate(handler: Callable) -> Callable:
         @functools.wraps(handler)
         def view(**params: str) -> Response:
+            started = time.perf_counter()
             request = bp.current_request
             root = site_root(request)
             session = sessions.load_session(session_token(request), runtime.clock.now())
@@ -222,7 +224,11 @@ def page(bp: Blueprint, path: str, methods: list[str] | str = "GET", *,
             except Exception:
                 log.exception("unhandled error on %s %s", request.method, path)
                 response = error_page(web, 500, "Something went wrong on our side.")
-            response.headers = {**SECURITY_HEADERS, **(response.headers or {})}
+            # The server's own time for the page (data and template), for the browser's developer
+            # tools and bench/dashboard.py; the transport is not in it.
+            took = (time.perf_counter() - started) * 1000
+            response.headers = {**SECURITY_HEADERS, **(response.headers or {}),
+                                "Server-Timing": f"app;dur={took:.1f}"}
             return response
 
         bp.route(path, methods=methods, content_types=FORM_TYPES)(view)

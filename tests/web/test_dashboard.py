@@ -242,3 +242,17 @@ def test_infra_signin_refuses_a_key_without_full_access(world, capsys):
     with pytest.raises(SystemExit):
         signin.main(["--stage", "test", "--email", "me@example.com",
                      "--url", "https://enori.example"], env=env)
+
+
+def test_each_page_loads_at_most_150_kb_of_js_and_css_compressed(world):
+    import gzip
+    import re
+
+    monitor = website(world["api"])
+    person = owner(world)
+    for path in ("/", f"/monitors/{monitor['id']}", "/alerting"):
+        page = person.get(path).text
+        assets = re.findall(r'(?:href|src)="(/static/[^"]+)"', page)
+        assert len([a for a in assets if a.endswith(".css")]) == 1, "one stylesheet"
+        total = sum(len(gzip.compress(world["client"].http.get(a).body, 6)) for a in assets)
+        assert total <= 150 * 1024, (path, total)
