@@ -98,6 +98,12 @@ def check_until(page, status, timeout=60):
     return False
 
 
+def shows_after_reload(page, selector):
+    time.sleep(0.5)
+    page.reload()
+    return page.locator(selector).count() > 0
+
+
 def test_the_journey_of_a_new_user(world):
     stack, target, hook = world["stack"], world["target"], world["hook"]
     link = SIGN_IN_LINE.search(stack.output).group(1)
@@ -119,8 +125,8 @@ def test_the_journey_of_a_new_user(world):
     # The target fails: Down, and the incident opens.
     target.stop()
     assert check_until(page, "Down"), stack.output[-3000:]
-    assert wait_until(lambda: page.reload() or page.locator(
-        "a[href^='/incidents/inc_']").count() > 0, 60), stack.output[-3000:]
+    assert wait_until(lambda: shows_after_reload(page, "a[href^='/incidents/inc_']"), 60), \
+        stack.output[-3000:]
     page.locator("a[href^='/incidents/inc_']").first.click()
     world["state"]["incident"] = page.url.rsplit("/", 1)[1]
 
@@ -167,8 +173,9 @@ def test_the_journey_of_a_new_user(world):
     with page.expect_navigation():
         page.get_by_role("button", name="Sign out").click()
     assert page.get_by_text("You are signed out.").is_visible()
-    assert page.goto(f"{stack.base_url}/").status == 401
     assert page.problems == [], page.problems
+    assert page.goto(f"{stack.base_url}/").status == 401
+    assert page.get_by_role("heading", name="Sign in to Enori").is_visible()
 
 
 def test_a_viewer_can_change_nothing(world):
