@@ -24,6 +24,7 @@ SIGN_IN_LINE = re.compile(r"Sign in to the dashboard .*: (http://\S+/signin/\S+)
 # A second account in the stack's own tables, through the same helpers `make key` uses.
 SECOND_ACCOUNT = """
 import sys
+from pathlib import Path
 from local.keys import _dynamodb_of
 from local.stack import export_storage_settings
 data_dir = Path(sys.argv[1]).resolve()

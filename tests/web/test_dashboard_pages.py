@@ -147,3 +147,16 @@ def test_a_monthly_report_downloads_as_csv(world):
     assert created["month"] in owner.get("/reports").text
     csv = owner.get(f"/reports/{created['id']}?format=csv")
     assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv")
+
+
+def test_a_job_monitor_shows_its_ping_url_snippets_and_ping_log(world):
+    job = world["api"].post("/api/monitors", {"name": "Backup", "type": "Job",
+                                              "periodSeconds": 3600}).json
+    token = job["pingUrl"].rsplit("/", 1)[1]
+    assert world["client"].http.post(f"/ping/{token}/start").status_code == 200
+    assert world["client"].http.post(f"/ping/{token}", body=b"done").status_code == 200
+    page = person(world).get(f"/monitors/{job['id']}").text
+    assert f'id="ping-url">{job["pingUrl"]}<' in page
+    assert f"curl -fsS -m 10 --retry 5 {job['pingUrl']}/fail" in page   # GitHub Actions
+    assert f'urlopen("{job["pingUrl"]}/start"' in page                  # Python
+    assert "<td>Start</td>" in page and "<td>Success</td>" in page and ">done<" in page
