@@ -22,6 +22,9 @@ from chalicelib.web.pages import Web, page
 bp = Blueprint(__name__)
 
 STATUSES = ("Up", "Down", "Degraded", "Paused", "Pending")
+# The chart's windows: the API's stats periods, and the last hour (the chart only; its figures
+# then show the 24 h period).
+CHART_PERIODS = {"1h": 3600, **PERIODS}
 MONITOR_FORM = dict(
     texts=("name", "type", "url", "httpMethod", "expectedKeyword", "recordType", "nameserver",
            "cronExpression", "timezone", "groupName", "description"),
@@ -114,22 +117,23 @@ def _form(web: Web, mode: str, values: dict, errors: dict, status: int = 200):
 def monitor_page(web: Web, monitor_id: str):
     monitor = web.api(monitors_api.get_monitor, monitor_id=monitor_id)
     period = web.query("period") or "24h"
-    if period not in PERIODS:
+    if period not in CHART_PERIODS:
         period = "24h"
     now = web.now
     uptime = {p: web.api(results_api.monitor_stats, query={"period": p},
                          monitor_id=monitor_id) for p in ("24h", "7d", "30d")}
-    chosen = uptime.get(period) or web.api(results_api.monitor_stats, query={"period": period},
-                                           monitor_id=monitor_id)
-    since = iso(now - timedelta(seconds=PERIODS[period]))
+    figures_period = period if period in PERIODS else "24h"
+    chosen = uptime.get(figures_period) or web.api(
+        results_api.monitor_stats, query={"period": figures_period}, monitor_id=monitor_id)
+    since = iso(now - timedelta(seconds=CHART_PERIODS[period]))
     recent = web.api(results_api.list_results, query={"limit": str(MAX_LIMIT), "from": since},
                      monitor_id=monitor_id)["items"]
     incidents = web.api(incidents_api.list_incidents,
                         query={"monitorId": monitor_id, "limit": "10"})["items"] if web.can("incidents:read") else []
     pings = web.api(pings_api.list_pings, query={"limit": "20"}, monitor_id=monitor_id)["items"] \
         if monitor["type"] == "Job" else []
-    return web.render("monitor.html", monitor=monitor, period=period, periods=list(PERIODS),
-                      uptime=uptime, chosen=chosen, results=recent[:20],
+    return web.render("monitor.html", monitor=monitor, period=period, periods=list(CHART_PERIODS),
+                      uptime=uptime, chosen=chosen, figures_period=figures_period, results=recent[:20],
                       chart=charts.response_times(recent), incidents=incidents, pings=pings,
                       base_url=settings.public_base_url)
 

@@ -256,3 +256,32 @@ def test_each_page_loads_at_most_150_kb_of_js_and_css_compressed(world):
         assert len([a for a in assets if a.endswith(".css")]) == 1, "one stylesheet"
         total = sum(len(gzip.compress(world["client"].http.get(a).body, 6)) for a in assets)
         assert total <= 150 * 1024, (path, total)
+
+
+def test_the_chart_shows_the_chosen_period_per_region(world, clock):
+    import json
+    import re
+    from datetime import timedelta
+
+    from chalicelib.checkers.base import CheckResult
+    from chalicelib.results import record_result
+    from chalicelib.storage import monitors as monitor_store
+
+    monitor = website(world["api"])
+    item = monitor_store.find_by_id(monitor["id"])
+    for minutes_ago, region, ms in ((120, "UsEast", 300), (10, "UsEast", 100), (10, "EuWest", 200)):
+        when = clock.now() - timedelta(minutes=minutes_ago)
+        record_result(item, CheckResult(ok=True, response_time_ms=ms, status_code=200), region,
+                      int(when.timestamp()), when, retention_days=90)
+    person = owner(world)
+
+    def chart(period):
+        page = person.get(f"/monitors/{monitor['id']}?period={period}").text
+        assert f'aria-current="true">{period}<' in page
+        found = re.search(r'<script type="application/json" id="chart-data">(.*?)</script>', page)
+        return json.loads(found.group(1))
+
+    hour = chart("1h")
+    assert hour["regions"] == ["EuWest", "UsEast"] and hour["values"] == [[200], [100]]
+    day = chart("24h")
+    assert day["values"] == [[None, 200], [300, 100]]
