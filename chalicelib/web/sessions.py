@@ -11,6 +11,8 @@ Access patterns (table `web-sessions`, one item kind per key prefix):
 - redeem a link: GetItem, then DeleteItem on condition it still exists (one use, even in a race)
 - read the session of a request: GetItem(`session#<digest>`), consistent
 - sign out: DeleteItem
+- sign out everywhere: Query the `by_person` index (`<account>#<email>`, sessions only), then
+  DeleteItem each
 TTL (`expires_at`) removes both kinds eventually; reads also refuse an expired item, since TTL
 deletion can lag by hours.
 """
@@ -22,10 +24,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from pynamodb.attributes import TTLAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.indexes import GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from chalicelib.apikeys import digest_key
-from chalicelib.storage.base import delete_if, get_or_none, save_if, table_meta
+from chalicelib.storage.base import delete_if, get_or_none, index_meta, save_if, table_meta
 
 LINK_LIFETIME = timedelta(minutes=30)
 SESSION_LIFETIME = timedelta(hours=12)
@@ -33,14 +36,21 @@ _LINK, _SESSION = "link#", "session#"
 MAX_TOKEN_CHARS = 100
 
 
+class ByPersonIndex(GlobalSecondaryIndex):
+    Meta = index_meta("by_person")
+    person = UnicodeAttribute(hash_key=True)
+
+
 class WebSessionItem(Model):
     Meta = table_meta("web-sessions")
+    by_person = ByPersonIndex()
 
     key = UnicodeAttribute(hash_key=True)         # "link#<digest>" or "session#<digest>"
     account_id = UnicodeAttribute()
     email = UnicodeAttribute()
     role = UnicodeAttribute()
     csrf = UnicodeAttribute(null=True)            # sessions only
+    person = UnicodeAttribute(null=True)          # sessions only: "<account_id>#<email>"
     created_at = UTCDateTimeAttribute()
     expires_at = TTLAttribute()
 
@@ -89,7 +99,8 @@ def redeem_link(token: str | None, now: datetime) -> Session | None:
     session_token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     item = WebSessionItem(_key(_SESSION, session_token), account_id=link.account_id,
                           email=link.email, role=link.role, csrf=csrf, created_at=now,
-                          expires_at=now + SESSION_LIFETIME)
+                          expires_at=now + SESSION_LIFETIME,
+                          person=_person(link.account_id, link.email))
     save_if(item, WebSessionItem.key.does_not_exist())
     return _session(session_token, item)
 
@@ -102,6 +113,19 @@ def load_session(token: str | None, now: datetime) -> Session | None:
 def end_session(token: str) -> None:
     if token and len(token) <= MAX_TOKEN_CHARS:
         WebSessionItem(_key(_SESSION, token)).delete()
+
+
+def end_every_session(account_id: str, email: str) -> int:
+    """Sign this person out on every device; how many sessions ended."""
+    ended = 0
+    for item in WebSessionItem.by_person.query(_person(account_id, email)):
+        WebSessionItem(item.key).delete()
+        ended += 1
+    return ended
+
+
+def _person(account_id: str, email: str) -> str:
+    return f"{account_id}#{email.lower()}"
 
 
 def csrf_matches(session: Session, presented: str | None) -> bool:

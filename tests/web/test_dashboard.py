@@ -285,3 +285,25 @@ def test_the_chart_shows_the_chosen_period_per_region(world, clock):
     assert hour["regions"] == ["EuWest", "UsEast"] and hour["values"] == [[200], [100]]
     day = chart("24h")
     assert day["values"] == [[None, 200], [300, 100]]
+
+
+def test_sign_out_everywhere_ends_only_that_persons_sessions(world):
+    laptop, phone = owner(world), owner(world)
+    colleague = Person(world["client"]).sign_in(world["account"], "Owner", "other@example.com")
+    assert "Sign out everywhere" in phone.get("/session").text
+    assert phone.post("/signout/everywhere").status_code == 303
+    assert laptop.get("/").status_code == 401
+    assert phone.get("/").status_code == 401
+    assert colleague.get("/").status_code == 200
+
+
+def test_sign_in_attempts_are_limited_per_address(world, clock):
+    from chalicelib.web import views_session
+
+    stranger = Person(world["client"])
+    answers = [stranger.post("/signin", {"link": f"guess{i}"}, csrf=False).status_code
+               for i in range(views_session.SIGN_IN_ATTEMPTS + 1)]
+    assert answers[:-1] == [400] * views_session.SIGN_IN_ATTEMPTS
+    assert answers[-1] == 429
+    clock.advance(views_session.SIGN_IN_WINDOW_SECONDS)
+    assert stranger.post("/signin", {"link": "guess"}, csrf=False).status_code == 400
