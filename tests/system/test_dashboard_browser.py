@@ -235,7 +235,7 @@ def page_paths(state):
     paths = {"overview": "/", "new-monitor": "/monitors/new", "incidents": "/incidents",
              "alerting": "/alerting", "status-pages": "/status-pages",
              "maintenance": "/maintenance", "teams": "/teams", "reports": "/reports",
-             "api-keys": "/settings/keys", "account": "/account"}
+             "api-keys": "/settings/keys", "account": "/account", "session": "/session"}
     if "monitor" in state:
         paths["monitor"] = f"/monitors/{state['monitor']}"
         paths["edit-monitor"] = f"/monitors/{state['monitor']}/edit"
