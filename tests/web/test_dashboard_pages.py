@@ -160,3 +160,36 @@ def test_a_job_monitor_shows_its_ping_url_snippets_and_ping_log(world):
     assert f"curl -fsS -m 10 --retry 5 {job['pingUrl']}/fail" in page   # GitHub Actions
     assert f'urlopen("{job["pingUrl"]}/start"' in page                  # Python
     assert "<td>Start</td>" in page and "<td>Success</td>" in page and ">done<" in page
+
+
+def test_create_a_status_page_a_maintenance_window_and_a_team(world):
+    monitor = world["api"].post("/api/monitors", {"name": "Shop", "type": "Website",
+                                                  "url": "https://shop.example.com/"}).json
+    owner = person(world)
+    made = owner.post("/status-pages", {"name": "Acme", "slug": "acme-web",
+                                        "monitorIds": [monitor["id"]], "showUptimeBars": "on"})
+    assert made.status_code == 303, made.text
+    pages = world["api"].get("/api/status-pages").json["items"]
+    assert [(p["slug"], [c["monitorId"] for c in p["components"]]) for p in pages] == \
+        [("acme-web", [monitor["id"]])]
+    assert 'href="/status/acme-web"' in owner.get("/status-pages").text
+    window = owner.post("/maintenance", {"name": "Upgrade", "startsAt": "2026-04-01T02:00",
+                                         "endsAt": "2026-04-01T03:00", "allMonitors": "on"})
+    assert window.status_code == 303, window.text
+    assert world["api"].get("/api/maintenance-windows").json["items"][0]["startsAt"] \
+        .startswith("2026-04-01T02:00")
+    assert owner.post("/teams", {"name": "Ops"}).status_code == 303
+    assert [t["name"] for t in world["api"].get("/api/teams").json["items"]] == ["Ops"]
+
+
+def test_a_bad_slug_is_a_400_next_to_the_slug(world):
+    response = person(world).post("/status-pages", {"name": "Acme", "slug": "Not A Slug"})
+    assert response.status_code == 400
+    assert 'id="slug-error"' in response.text and 'value="Not A Slug"' in response.text
+
+
+def test_a_viewer_cannot_create_a_status_page(world):
+    viewer = person(world, "Viewer")
+    assert "New status page" not in viewer.get("/status-pages").text
+    assert viewer.post("/status-pages", {"name": "A", "slug": "a-b"}).status_code == 403
+    assert world["api"].get("/api/status-pages").json["totalCount"] == 0
