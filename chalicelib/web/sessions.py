@@ -69,11 +69,12 @@ def _key(prefix: str, token: str) -> str:
     return prefix + digest_key(token)
 
 
-def issue_link(account_id: str, email: str, role: str, now: datetime) -> str:
+def issue_link(account_id: str, email: str, role: str, now: datetime,
+               lifetime: timedelta = LINK_LIFETIME) -> str:
     """A new one-time sign-in token for `email` with `role` in the account."""
     token = secrets.token_urlsafe(32)
     item = WebSessionItem(_key(_LINK, token), account_id=account_id, email=email, role=role,
-                          created_at=now, expires_at=now + LINK_LIFETIME)
+                          created_at=now, expires_at=now + lifetime)
     save_if(item, WebSessionItem.key.does_not_exist())
     return token
 

@@ -10,7 +10,7 @@ from chalicelib.api import keys as keys_api
 from chalicelib.api.http import MAX_LIMIT
 from chalicelib.errors import ValidationError
 from chalicelib.scopes import FULL_ACCESS, SCOPES
-from chalicelib.web import forms
+from chalicelib.web import forms, invites
 from chalicelib.web.pages import Web, page
 
 bp = Blueprint(__name__)
@@ -43,9 +43,19 @@ def revoke(web: Web, key_id: str):
     return web.redirect("/settings/keys", notice="revoked")
 
 
-@page(bp, "/account")
+@page(bp, "/account", ["GET", "POST"])
 def account(web: Web):
-    summary = web.api(account_api.get_my_account)
+    summary = web.api(account_api.get_my_account)   # `*`: Owners and Admins only
     rows = [(name, summary["usage"].get(name), limit)
             for name, limit in summary["limits"].items() if name in summary["usage"]]
-    return web.render("account.html", section="account", account=summary, rows=rows)
+    errors, invited, status = {}, None, 200
+    if web.request.method == "POST":
+        assert web.session is not None
+        try:
+            invites.invite(web.session.account_id, web.field("email"), web.field("role"),
+                           web.session.email, web.now)
+            invited, status = web.field("email"), 201
+        except ValidationError as exc:
+            errors, status = forms.errors_of(exc), 400
+    return web.render("account.html", status=status, section="account", account=summary,
+                      rows=rows, roles=invites.INVITE_ROLES, errors=errors, invited=invited)

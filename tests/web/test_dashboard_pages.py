@@ -193,3 +193,37 @@ def test_a_viewer_cannot_create_a_status_page(world):
     assert "New status page" not in viewer.get("/status-pages").text
     assert viewer.post("/status-pages", {"name": "A", "slug": "a-b"}).status_code == 403
     assert world["api"].get("/api/status-pages").json["totalCount"] == 0
+
+
+@pytest.fixture
+def smtp(monkeypatch):
+    import dataclasses
+
+    from chalicelib.web import invites
+    from targets import SmtpSink
+
+    sink = SmtpSink()
+    monkeypatch.setattr(invites, "settings",
+                        dataclasses.replace(invites.settings, smtp_url=sink.url))
+    yield sink
+    sink.stop()
+
+
+def test_an_invited_person_signs_in_with_the_emailed_link_and_the_role_given(world, smtp):
+    owner = person(world)
+    sent = owner.post("/account", {"email": "new@example.com", "role": "Viewer"})
+    assert sent.status_code == 201 and "Invitation sent to new@example.com" in sent.text
+    (recipients, _), = smtp.messages
+    assert recipients == ["new@example.com"]
+    token = re.search(r"/signin/([A-Za-z0-9_-]+)", smtp.bodies()[0]).group(1)
+    invited = Person(world["client"])
+    assert invited.post("/signin", {"link": token}, csrf=False).status_code == 303
+    assert "new@example.com (Viewer)" in invited.get("/").text
+
+
+def test_an_invitation_to_a_bad_address_is_a_400_on_the_email(world, smtp):
+    response = person(world).post("/account", {"email": "not an address", "role": "Member"})
+    assert response.status_code == 400 and 'id="email-error"' in response.text
+    assert smtp.messages == []
+    assert person(world, "Member").post("/account", {"email": "a@example.com",
+                                                      "role": "Admin"}).status_code == 403
