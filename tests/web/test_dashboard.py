@@ -307,3 +307,10 @@ def test_sign_in_attempts_are_limited_per_address(world, clock):
     assert answers[-1] == 429
     clock.advance(views_session.SIGN_IN_WINDOW_SECONDS)
     assert stranger.post("/signin", {"link": "guess"}, csrf=False).status_code == 400
+
+
+def test_the_navigation_offers_keys_and_account_only_to_roles_that_may_open_them(world):
+    assert 'href="/settings/keys"' in owner(world).get("/").text
+    member_page = owner(world, "Member").get("/").text
+    assert 'href="/settings/keys"' not in member_page and 'href="/account"' not in member_page
+    assert 'href="/incidents"' in member_page
