@@ -82,12 +82,12 @@ class FormRequest:
 
 
 @functools.lru_cache(maxsize=None)
-def route_of(handler: Callable) -> tuple[str, str, str | None]:
-    """(method, path, scope) of an API handler, from the API's route table."""
+def route_of(handler: Callable) -> dict:
+    """The API's route-table entry (method, path, scope, rate tier) of an API handler."""
     found = [r for r in ROUTES if r["handler"] == handler.__name__ and not r["public"]]
     if len(found) != 1:
         raise LookupError(f"{handler.__name__} is not one private API route")
-    return found[0]["method"], found[0]["path"], found[0]["scope"]
+    return found[0]
 
 
 class Web:
@@ -132,7 +132,8 @@ class Web:
     def api(self, handler: Callable, body: Any = None, query: dict | None = None,
             **params: str) -> Any:
         """What `handler` (an API route's function) answers for this person; its errors raise."""
-        method, path, scope = route_of(handler)
+        route = route_of(handler)
+        method, path, scope = route["method"], route["path"], route["scope"]
         if not self.can(scope):
             raise InsufficientScopeError(f"Your role cannot do this (it needs {scope}).")
         check_path(params)
@@ -140,7 +141,13 @@ class Web:
         query_params = MultiDict({k: v if isinstance(v, list) else [v]
                                   for k, v in (query or {}).items() if v not in (None, "")})
         request = FormRequest(raw, query_params or None, method)
-        return handler(Call(request, self.principal, params, route=(method, path)), **params)
+        call = Call(request, self.principal, params, route=(method, path))
+        if route["rate"] is None:
+            return handler(call, **params)
+        # The route's own tier (create monitor, check now, test alert) counts per person as it
+        # does per key, given back if the work fails; page views are not counted as reads.
+        with call.charge(route["rate"]):
+            return handler(call, **params)
 
     # -- output
     def url(self, path: str, **query: Any) -> str:

@@ -314,3 +314,15 @@ def test_the_navigation_offers_keys_and_account_only_to_roles_that_may_open_them
     member_page = owner(world, "Member").get("/").text
     assert 'href="/settings/keys"' not in member_page and 'href="/account"' not in member_page
     assert 'href="/incidents"' in member_page
+
+
+def test_check_now_counts_in_the_apis_own_tier_per_person(world):
+    from chalicelib import ratelimits
+
+    monitor = website(world["api"])
+    person = owner(world)
+    limit = ratelimits.scaled(ratelimits.TIERS["check_now"]).limit
+    answers = [person.post(f"/monitors/{monitor['id']}/check").status_code
+               for _ in range(limit + 1)]
+    assert answers == [303] * limit + [429]
+    assert "Slow down" in person.post(f"/monitors/{monitor['id']}/check").text
