@@ -99,7 +99,7 @@ class Web:
         self.root = root
         self._form: dict[str, list[str]] | None = None
         self.principal = None if session is None else apikeys.Principal(
-            session.account_id, f"web:{session.email}", session.email,
+            session.account_id, f"web:{session.account_id}:{session.email}", session.email,
             roles.scopes_for(session.role))
 
     @property

@@ -227,3 +227,20 @@ def test_an_invitation_to_a_bad_address_is_a_400_on_the_email(world, smtp):
     assert smtp.messages == []
     assert person(world, "Member").post("/account", {"email": "a@example.com",
                                                       "role": "Admin"}).status_code == 403
+
+
+def test_create_an_alert_rule_for_a_channel(world):
+    channel = world["api"].post("/api/alert-channels", {
+        "name": "Mail", "type": "Email", "addresses": ["ops@example.com"]}).json
+    owner = person(world)
+    assert "New rule" in owner.get("/alerting").text
+    made = owner.post("/alerting/rules", {"name": "Everything", "channelIds": [channel["id"]],
+                                          "events": ["monitor.down", "incident.created"],
+                                          "allMonitors": "on"})
+    assert made.status_code == 303, made.text
+    rules = world["api"].get("/api/alert-rules").json["items"]
+    assert [(r["name"], r["channelIds"], r["events"], r["allMonitors"]) for r in rules] == \
+        [("Everything", [channel["id"]], ["monitor.down", "incident.created"], True)]
+    refused = owner.post("/alerting/rules", {"name": "No channel", "allMonitors": "on"})
+    rules_part = refused.text.split("<h2>Rules</h2>")[1]
+    assert refused.status_code == 400 and 'class="field-error"' in rules_part
