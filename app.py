@@ -14,6 +14,14 @@ from chalicelib.heartbeats import routes as pings
 from chalicelib.reports import routes as reports
 from chalicelib.checks import routes as results
 from chalicelib.openapi import routes as docs
+from chalicelib.web import (
+    views_alerting,
+    views_incidents,
+    views_monitors,
+    views_more,
+    views_session,
+    views_settings,
+)
 from chalicelib.notify import handlers as alert_delivery
 from chalicelib.checks import worker as checks, scheduler
 from chalicelib.bus import dead_letter_redrive, outbox_republisher
@@ -35,5 +43,9 @@ WORKERS = (scheduler, checks, incident_events, alert_delivery, escalations, hear
            monthly_reports, status_notifications, sweeper, outbox_republisher,
            dead_letter_redrive)
 
-for module in API + WORKERS:
+# The dashboard's HTML pages (chalicelib/web): not API routes, so not in the OpenAPI document.
+WEB = (views_session, views_monitors, views_incidents, views_alerting, views_settings,
+       views_more)
+
+for module in API + WORKERS + WEB:
     app.register_blueprint(module.bp)
