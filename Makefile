@@ -26,9 +26,14 @@ run: run-deps
 # A new API key for the local stack's account, printed once: full access (*) unless
 # SCOPES="monitors:read monitors:write"; it replaces .enori/bootstrap-key if that one is missing
 # or revoked. Works with or without `make run` running.
-.PHONY: key
+.PHONY: key login
 key: run-deps
 	$(PY) -m local key create $(if $(SCOPES),--scopes $(SCOPES))
+
+# A new one-time link that signs in to the dashboard as the local account's owner (make run
+# prints one at start). Works with or without `make run` running.
+login: run-deps
+	$(PY) -m local login
 
 # ruff, then the in-process suites on both cores, then the system suites, which mostly wait on
 # real time (schedules, retries, browsers), on more workers, each with its own local stack; the
@@ -66,8 +71,12 @@ clean:
 
 # The browser tests (tests/system/test_*_browser.py) drive Debian's Chromium through Playwright;
 # Playwright's own browser download is never used. A test dependency only: make run never needs it.
-.PHONY: chromium
-deps: chromium
+.PHONY: chromium axe
+deps: chromium axe
+# axe-core (pinned, checksummed, from npm), which the dashboard's browser tests inject into pages.
+axe:
+	scripts/fetch-axe.sh .cache/axe-core
+
 chromium:
 	@test -x /usr/bin/chromium || { apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }

@@ -18,6 +18,14 @@ from chalicelib.reports import monthly as monthly_reports, routes as report_rout
 from chalicelib.rules import escalation_policy_routes, routes as rule_routes
 from chalicelib.status_pages import badge_routes, notifications as status_page_notifications
 from chalicelib.status_pages import routes as status_page_routes
+from chalicelib.web import (
+    views_alerting,
+    views_incidents,
+    views_monitors,
+    views_more,
+    views_session,
+    views_settings,
+)
 
 app = Chalice(app_name="enori")
 # JSON logs with the request id on Lambda, plain lines locally; level from ENORI_LOG_LEVEL (INFO).
@@ -32,5 +40,9 @@ WORKERS = (scheduler, check_worker, incident_handlers, alert_handlers, escalatio
            heartbeat_watcher, monthly_reports, status_page_notifications, sweeper,
            outbox_republisher, dead_letter_redrive)
 
-for module in API + WORKERS:
+# The dashboard's HTML pages (chalicelib/web): not API routes, so not in the OpenAPI document.
+WEB = (views_session, views_monitors, views_incidents, views_alerting, views_settings,
+       views_more)
+
+for module in API + WORKERS + WEB:
     app.register_blueprint(module.bp)

@@ -19,7 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import BENCH_DIR, REPO_ROOT, machine  # noqa: E402
 
-SOLO = ["cold_start", "checks", "api_latency", "pings"]
+SOLO = ["cold_start", "checks", "api_latency", "pings", "dashboard"]
 TOGETHER = ["latency", "cost"]
 
 
@@ -108,6 +108,15 @@ def render(results: dict) -> str:
         add("cold start", "import app (-X importtime)", f"{cold['import_ms_median']} ms median")
         add("cold start", "deployment zip", f"{cold['package_mb_without_boto']} MB without boto3/botocore, "
             f"{cold['package_mb_with_boto']} MB with")
+    dash = b.get("dashboard", {})
+    if "overview" in dash:
+        r = dash["overview"]
+        add("dashboard", f"GET / render, {dash['monitors']} monitors (Server-Timing)",
+            f"p50 {r['server_p50_ms']} ms, p95 {r['server_p95_ms']} ms "
+            f"(end to end p50 {r['end_to_end_p50_ms']} ms; GET /api/monitors of the same "
+            f"monitors p50 {dash['api_list']['end_to_end_p50_ms']} ms)")
+        for path, weight in dash["page_weight"].items():
+            add("dashboard", f"JS+CSS of {path.split('/mon_')[0]}", f"{weight['total_gzip_kb']} KB gzip")
     for name, figures in b.items():
         if "error" in figures:
             add(name, "FAILED", figures["error"])

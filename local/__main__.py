@@ -1,6 +1,7 @@
 """`python -m local` (what `make run` runs): the local stack in the foreground until Ctrl-C or SIGTERM.
 `python -m local key create [--scopes S ...] [--name N]` (`make key`): a new API key for the
 stack's account, full access (`*`) unless --scopes says otherwise; see local/keys.py.
+`python -m local login [--email E] [--role R]` (`make login`): a one-time dashboard sign-in link.
 
 Settings: ENORI_DATA_DIR (default .enori/ at the repo root), ENORI_PORT (8000),
 ENORI_MAX_RECEIVES (5, receives before a queue message moves to its DLQ), ENORI_DYNAMODB_JVM_OPTS
@@ -72,6 +73,9 @@ def _parse_args(argv: list[str]) -> argparse.Namespace:
     create.add_argument("--scopes", nargs="+", choices=sorted(VALID_SCOPES), default=[FULL_ACCESS],
                         metavar="SCOPE", help="default: * (full access)")
     create.add_argument("--name", default="local key", help="the key's name in /api/keys")
+    login = commands.add_parser("login", help="print a one-time sign-in link for the dashboard")
+    login.add_argument("--email", default="owner@enori.local")
+    login.add_argument("--role", default="Owner", choices=["Owner", "Admin", "Member", "Viewer"])
     return parser.parse_args(argv)
 
 
@@ -83,7 +87,23 @@ def main(argv: list[str] | None = None) -> int:
         logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
         create_key(_data_dir(), list(dict.fromkeys(args.scopes)), args.name)
         return 0
+    if args.command == "login":
+        from local.login import print_link
+
+        logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+        port = int(os.environ.get("ENORI_PORT") or 8000)
+        print_link(_data_dir(), f"http://127.0.0.1:{port}", args.email, args.role)
+        return 0
     return run_stack()
+
+
+def _print_sign_in_link(base_url: str) -> None:
+    from local.login import link_for
+
+    link = link_for(base_url)
+    if link is not None:
+        print(f"Sign in to the dashboard (one-time link; `make login` prints another): {link}",
+              flush=True)
 
 
 def run_stack() -> int:
@@ -100,6 +120,7 @@ def run_stack() -> int:
     atexit.register(stack.stop)  # a last resort if something bypasses the finally below
     try:
         stack.start()
+        _print_sign_in_link(stack.base_url)
         print(f"Enori is ready on {stack.base_url}", flush=True)
         # Wake up twice a second: the kernel may deliver SIGTERM to any of our threads, and
         # Python runs the handler only when the main thread runs bytecode. A bare wait() could

@@ -64,12 +64,14 @@ def human_time(timestamp: str | None) -> str:
     return moment.strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
+# "View monitor" / "View incident" open the dashboard's pages (chalicelib/web), which a browser
+# can show; the API's JSON routes answer a browser with a 401.
 def monitor_link(monitor_id: str | None) -> str | None:
-    return f"{settings.public_base_url}/api/monitors/{monitor_id}" if monitor_id else None
+    return f"{settings.public_base_url}/monitors/{monitor_id}" if monitor_id else None
 
 
 def incident_link(incident_id: str | None) -> str | None:
-    return f"{settings.public_base_url}/api/incidents/{incident_id}" if incident_id else None
+    return f"{settings.public_base_url}/incidents/{incident_id}" if incident_id else None
 
 
 # event -> (emoji, headline, tone, status); {name} is the monitor's name, {title} the incident's.

@@ -21,6 +21,7 @@ from chalicelib.storage.escalation_policies import EscalationPolicyItem
 from chalicelib.storage.escalations import EscalationItem
 from chalicelib.storage.teams import TeamItem
 from chalicelib.storage.uniques import UniqueItem
+from chalicelib.storage.web_sessions import WebSessionItem
 
 ALL_ITEMS: list = [AccountItem, ApiKeyItem, RateCounterItem, UniqueItem, MonitorItem,
                    AlertChannelItem, ControlItem, CheckResultItem, CheckRollupItem, EventItem,
@@ -29,6 +30,7 @@ ALL_ITEMS: list = [AccountItem, ApiKeyItem, RateCounterItem, UniqueItem, Monitor
 ALL_ITEMS += [StatusPageItem, StatusSubscriberItem]
 ALL_ITEMS += [MaintenanceWindowItem, ReportItem, ReportSubscriptionItem]
 ALL_ITEMS += [TeamItem, EscalationPolicyItem, EscalationItem]
+ALL_ITEMS += [WebSessionItem]
 
 
 def create_tables() -> None:

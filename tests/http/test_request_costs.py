@@ -71,12 +71,12 @@ def test_a_ping_past_the_limit_costs_no_request(api, job, monkeypatch, requests_
 
 def own_work(api, path, monkeypatch, requests_made) -> list:
     """The requests `path` makes with authentication and counting taken away: its own work."""
-    from chalicelib.accounts import keys as apikeys
+    from chalicelib.http import auth
     from chalicelib.http import endpoint as http
 
     with monkeypatch.context() as patched:
-        principal = apikeys.authenticate(api.key)
-        patched.setattr(apikeys, "authenticate", lambda presented: principal)
+        principal = auth.authenticate(api.key)
+        patched.setattr(auth, "authenticate", lambda presented: principal)
         patched.setattr(http, "start_count", lambda *args: dict)
         requests_made.clear()
         assert api.get(path).status_code == 200

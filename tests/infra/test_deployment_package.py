@@ -12,7 +12,10 @@ FORBIDDEN_TOP_LEVEL = {"tests", "local", "bench", "infra", "scripts", "pytest", 
                        "ruff", "playwright", "aws_cdk", "jsii", "cfnlint", "trustme",
                        "aiosmtpd", "pip", "setuptools"}
 RUNTIME = {"app.py", "chalicelib", "pynamodb", "pydantic", "httpx", "dns", "icmplib", "cronsim",
-           "tzdata", "boto3", "botocore"}
+           "tzdata", "boto3", "botocore", "jinja2", "markupsafe"}
+# The dashboard's templates and static files are data beside the code: Lambda needs them too.
+DASHBOARD_FILES = {"chalicelib/web/templates/base.html", "chalicelib/web/static/app.css",
+                   "chalicelib/web/static/app.js", "chalicelib/web/static/uplot-1.6.32.min.js"}
 
 
 @pytest.fixture(scope="module")
@@ -30,6 +33,7 @@ def test_it_packages_only_the_app_and_its_runtime_requirements(package):
     print(f"\ndeployment package: {package.stat().st_size / 1e6:.1f} MB zipped, "
           f"{len(names)} files, top level: {sorted(packages)}")
     assert RUNTIME <= packages
+    assert DASHBOARD_FILES <= set(names)
     assert not packages & FORBIDDEN_TOP_LEVEL
     assert not any(n.startswith("chalicelib/") and "/tests/" in n for n in names)
     # Chalice's runtime (the decorators, app.py) only: not its CLI, packager or CDK construct.

@@ -23,13 +23,13 @@ def embed(title, description, colour, status, time, timestamp, url):
 
 DOWN = embed("🔴 Production API is down", "HTTP 503 Service Unavailable", RED, "Down",
              "2026-03-24 14:30:00 UTC", "2026-03-24T14:30:00Z",
-             "https://enori.example/api/monitors/mon_abc123")
+             "https://enori.example/monitors/mon_abc123")
 UP = embed("✅ Production API is up again", "HTTP 200 OK", GREEN, "Up",
            "2026-03-24 14:45:00 UTC", "2026-03-24T14:45:00Z",
-           "https://enori.example/api/monitors/mon_abc123")
+           "https://enori.example/monitors/mon_abc123")
 INCIDENT_CREATED = embed("🚨 Incident opened: Production API is down",
                          "HTTP 503 Service Unavailable", RED, "Open", "2026-03-24 14:30:00 UTC",
-                         "2026-03-24T14:30:00Z", "https://enori.example/api/incidents/inc_1")
+                         "2026-03-24T14:30:00Z", "https://enori.example/incidents/inc_1")
 
 
 @pytest.mark.parametrize("name, expected", [

@@ -59,10 +59,10 @@ def test_it_renders_a_subject_and_both_parts(events):
     text = message.get_body(("plain",)).get_content()
     assert text == ("🔴 Production API is down\n\nStatus: Down\nMonitor: Production API\n"
                     "Cause: HTTP 503 Service Unavailable\nTime: 2026-03-24 14:30:00 UTC\n\n"
-                    "View monitor: https://enori.example/api/monitors/mon_abc123\n\n-- \n"
+                    "View monitor: https://enori.example/monitors/mon_abc123\n\n-- \n"
                     "Sent by Enori\n")
     html = message.get_body(("html",)).get_content()
-    assert '<a href="https://enori.example/api/monitors/mon_abc123">View monitor</a>' in html
+    assert '<a href="https://enori.example/monitors/mon_abc123">View monitor</a>' in html
     assert "#D92D20" in html
 
 

@@ -20,7 +20,7 @@ def monitor_event(kind, message="HTTP 503 Service Unavailable"):
 def test_it_words_each_monitor_event(kind, title, colour, status):
     summary = messages.summarize(monitor_event(kind))
     assert (summary.title, summary.colour, summary.status) == (title, colour, status)
-    assert summary.link == "https://enori.example/api/monitors/mon_1"
+    assert summary.link == "https://enori.example/monitors/mon_1"
 
 
 def test_it_words_a_resolved_incident(events):
@@ -30,7 +30,7 @@ def test_it_words_a_resolved_incident(events):
     assert summary.title == "✅ Incident resolved: Production API is down"
     assert summary.facts()[3] == ("Time", "2026-03-24 15:00:00 UTC")
     assert (summary.link, summary.link_label) == (
-        "https://enori.example/api/incidents/inc_1", "View incident")
+        "https://enori.example/incidents/inc_1", "View incident")
 
 
 def test_a_test_summary_carries_the_notice_once():

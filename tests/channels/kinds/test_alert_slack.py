@@ -22,7 +22,7 @@ DOWN = {
                                     "emoji": True}},
         fields("Down", "HTTP 503 Service Unavailable", "2026-03-24 14:30:00 UTC"),
         {"type": "section", "text": {
-            "type": "mrkdwn", "text": "<https://enori.example/api/monitors/mon_abc123|View monitor>"}},
+            "type": "mrkdwn", "text": "<https://enori.example/monitors/mon_abc123|View monitor>"}},
     ],
     "attachments": [{"color": "#D92D20", "fallback": "🔴 Production API is down", "footer": "Enori",
                      "ts": 1774362600}],
@@ -34,7 +34,7 @@ UP = {
                                     "emoji": True}},
         fields("Up", "HTTP 200 OK", "2026-03-24 14:45:00 UTC"),
         {"type": "section", "text": {
-            "type": "mrkdwn", "text": "<https://enori.example/api/monitors/mon_abc123|View monitor>"}},
+            "type": "mrkdwn", "text": "<https://enori.example/monitors/mon_abc123|View monitor>"}},
     ],
     "attachments": [{"color": "#12B76A", "fallback": "✅ Production API is up again",
                      "footer": "Enori", "ts": 1774363500}],
@@ -47,7 +47,7 @@ INCIDENT_CREATED = {
                                     "emoji": True}},
         fields("Open", "HTTP 503 Service Unavailable", "2026-03-24 14:30:00 UTC"),
         {"type": "section", "text": {
-            "type": "mrkdwn", "text": "<https://enori.example/api/incidents/inc_1|View incident>"}},
+            "type": "mrkdwn", "text": "<https://enori.example/incidents/inc_1|View incident>"}},
     ],
     "attachments": [{"color": "#D92D20", "fallback": "🚨 Incident opened: Production API is down",
                      "footer": "Enori", "ts": 1774362600}],

@@ -30,13 +30,13 @@ def card(title, colour, cause, status, time, link, label):
 
 
 DOWN = card("🔴 Production API is down", "Attention", "HTTP 503 Service Unavailable", "Down",
-            "2026-03-24 14:30:00 UTC", "https://enori.example/api/monitors/mon_abc123",
+            "2026-03-24 14:30:00 UTC", "https://enori.example/monitors/mon_abc123",
             "View monitor")
 UP = card("✅ Production API is up again", "Good", "HTTP 200 OK", "Up", "2026-03-24 14:45:00 UTC",
-          "https://enori.example/api/monitors/mon_abc123", "View monitor")
+          "https://enori.example/monitors/mon_abc123", "View monitor")
 INCIDENT_CREATED = card("🚨 Incident opened: Production API is down", "Attention",
                         "HTTP 503 Service Unavailable", "Open", "2026-03-24 14:30:00 UTC",
-                        "https://enori.example/api/incidents/inc_1", "View incident")
+                        "https://enori.example/incidents/inc_1", "View incident")
 
 
 @pytest.mark.parametrize("name, expected", [

@@ -1,0 +1,57 @@
+"""HTML forms ↔ the API's JSON bodies, and the API's 400 details ↔ messages next to fields.
+Pure: no I/O. A form's field names are the API's camelCase names, so a 400's `details[].field`
+lands on its input."""
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib.kernel.errors import EnoriError
+
+
+def number_or_text(raw: str) -> Any:
+    """An integer when the text is one; else the text itself, for the API's 400 to name."""
+    text = raw.strip()
+    try:
+        return int(text)
+    except ValueError:
+        return text
+
+
+def body_from(form: dict[str, list[str]], *, texts: tuple[str, ...] = (),
+              numbers: tuple[str, ...] = (), lists: tuple[str, ...] = (),
+              csv: tuple[str, ...] = (), flags: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The JSON body a form describes. Empty inputs are left out (the API's defaults apply);
+    `lists` are repeated inputs (checkboxes), `csv` comma-separated text, `flags` checkboxes
+    that mean false when absent."""
+    def last(name: str) -> str:
+        values = form.get(name) or [""]
+        return values[-1].strip()
+
+    body: dict[str, Any] = {}
+    for name in texts:
+        if last(name):
+            body[name] = last(name)
+    for name in numbers:
+        if last(name):
+            body[name] = number_or_text(last(name))
+    for name in lists:
+        if name in form:
+            body[name] = [v.strip() for v in form[name] if v.strip()]
+    for name in csv:
+        if last(name):
+            body[name] = [part.strip() for part in last(name).split(",") if part.strip()]
+    for name in flags:
+        body[name] = last(name) in ("on", "true", "1")
+    return body
+
+
+def errors_of(error: EnoriError) -> dict[str, str]:
+    """{field: message} for the inputs a 400 names (`tags.3` → `tags`); anything else is under
+    `_form`, shown above the form."""
+    found: dict[str, str] = {}
+    for detail in error.details or []:
+        name = str(detail.get("field", "body")).split(".")[0]
+        found.setdefault(name, str(detail.get("message", "invalid")))
+    if not found:
+        found["_form"] = error.message
+    return found

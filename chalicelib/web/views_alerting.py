@@ -1,0 +1,87 @@
+"""Dashboard pages for alerting: channels (create, edit, send a test and see its result), rules,
+escalation policies and the delivery history."""
+from __future__ import annotations
+
+from chalice import Blueprint
+
+from chalicelib.notify import routes as alerts_api
+from chalicelib.channels import routes as channels_api
+from chalicelib.rules import escalation_policy_routes as policies_api
+from chalicelib.rules import routes as rules_api
+from chalicelib.http.endpoint import MAX_LIMIT
+from chalicelib.kernel.errors import ValidationError
+from chalicelib.bus.event_topic import PUBLIC_EVENTS
+from chalicelib.channels.models import CHANNEL_TYPES
+from chalicelib.web import forms
+from chalicelib.web.pages import Web, page
+
+bp = Blueprint(__name__)
+ALL = {"limit": str(MAX_LIMIT)}
+
+
+def channel_body(web: Web) -> dict:
+    """A channel's form: the chat and webhook types take a URL, Email a list of addresses."""
+    body = forms.body_from(web.form, texts=("name", "type"), flags=("enabled",))
+    target = web.field("target")
+    if body.get("type") == "Email":
+        body["addresses"] = [a.strip() for a in target.split(",") if a.strip()]
+    elif target:
+        body["webhookUrl"] = target
+    return body
+
+
+@page(bp, "/alerting", ["GET", "POST"])
+def alerting(web: Web, errors: dict | None = None, values: dict | None = None, status: int = 200):
+    if web.request.method == "POST" and errors is None:
+        return create_channel(web)
+    return web.render(
+        "alerting.html", status=status, section="alerting",
+        channels=web.api(channels_api.list_channels, query=ALL)["items"],
+        rules=web.api(rules_api.list_rules, query=ALL)["items"],
+        policies=web.api(policies_api.list_policies, query=ALL)["items"],
+        deliveries=web.api(alerts_api.list_alerts, query={"limit": "50"})["items"],
+        types=CHANNEL_TYPES, events=PUBLIC_EVENTS, errors=errors or {},
+        values=values or {"type": "Webhook", "enabled": True})
+
+
+def create_channel(web: Web):
+    body = channel_body(web)
+    try:
+        created = web.api(channels_api.create_channel, body=body)
+    except ValidationError as exc:
+        values = {**body, "target": web.field("target")}
+        return alerting(web, forms.errors_of(exc), values, 400)
+    return web.redirect(f"/alerting/channels/{created['id']}", notice="created")
+
+
+@page(bp, "/alerting/channels/{channel_id}", ["GET", "POST"])
+def channel(web: Web, channel_id: str, errors: dict | None = None, test: dict | None = None,
+            status: int = 200):
+    item = web.api(channels_api.get_channel, channel_id=channel_id)
+    if web.request.method == "POST" and errors is None and test is None:
+        body = channel_body(web)
+        try:
+            web.api(channels_api.replace_channel, body=body, channel_id=channel_id)
+        except ValidationError as exc:
+            return channel(web, channel_id, forms.errors_of(exc), None, 400)
+        return web.redirect(f"/alerting/channels/{channel_id}", notice="saved")
+    target = ", ".join(item.get("addresses") or []) or item.get("webhookUrl") or ""
+    return web.render("channel.html", status=status, section="alerting", channel=item,
+                      target=target, types=CHANNEL_TYPES, errors=errors or {}, test=test)
+
+
+@page(bp, "/alerting/channels/{channel_id}/test", "POST", scope="alerts:write")
+def test_channel(web: Web, channel_id: str):
+    record = web.api(alerts_api.test_channel, channel_id=channel_id)
+    return channel(web, channel_id, test=record)
+
+
+@page(bp, "/alerting/rules", "POST", scope="alerts:write")
+def create_rule(web: Web):
+    body = forms.body_from(web.form, texts=("name",), lists=("channelIds", "events"),
+                           flags=("allMonitors",))
+    try:
+        web.api(rules_api.create_rule, body=body)
+    except ValidationError as exc:
+        return alerting(web, {f"rule.{k}": v for k, v in forms.errors_of(exc).items()}, None, 400)
+    return web.redirect("/alerting", notice="created")

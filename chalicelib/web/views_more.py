@@ -1,0 +1,98 @@
+"""Dashboard pages over the rest of the API: status pages (components, options, the public
+page's link), maintenance windows, teams and members, monthly reports (view, download CSV or
+HTML). Status pages, one-off maintenance windows and teams can be created here; changing them
+stays with the API for now."""
+from __future__ import annotations
+
+from chalice import Blueprint, Response
+
+from chalicelib.maintenance import routes as maintenance_api
+from chalicelib.monitors import routes as monitors_api
+from chalicelib.reports import routes as reports_api
+from chalicelib.status_pages import routes as status_pages_api
+from chalicelib.accounts import team_routes as teams_api
+from chalicelib.http.endpoint import MAX_LIMIT
+from chalicelib.kernel.errors import ValidationError
+from chalicelib.web import forms
+from chalicelib.web.pages import Web, page
+
+bp = Blueprint(__name__)
+ALL = {"limit": str(MAX_LIMIT)}
+# The HTML report is a document of its own with inline styles: it may use them, nothing else.
+REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
+
+
+def _listing(web: Web, kind: str, title: str, items: list, write_scope: str,
+             errors: dict | None = None, status: int = 200, **extra):
+    return web.render("listing.html", status=status, section=kind, title=title, kind=kind,
+                      items=items, can_create=web.can(write_scope), errors=errors or {},
+                      values=dict(web.form) if errors else {}, **extra)
+
+
+def _create(web: Web, handler, body: dict, path: str, again):
+    """POST: the API's create, then back to the list; its 400 shown on the form."""
+    try:
+        web.api(handler, body=body)
+    except ValidationError as exc:
+        return again(forms.errors_of(exc), 400)
+    return web.redirect(path, notice="created")
+
+
+def _utc(raw: str) -> str | None:
+    """A `datetime-local` input (no zone) as UTC ISO 8601; anything else as typed, for the API's
+    400 to name."""
+    return raw + ":00Z" if len(raw) == 16 and "T" in raw else (raw or None)
+
+
+@page(bp, "/status-pages", ["GET", "POST"])
+def status_pages(web: Web, errors: dict | None = None, status: int = 200):
+    if web.request.method == "POST" and errors is None:
+        body = forms.body_from(web.form, texts=("name", "slug", "description"),
+                               flags=("showUptimeBars", "showResponseTimes"))
+        body["components"] = [{"monitorId": m} for m in web.fields("monitorIds")]
+        return _create(web, status_pages_api.create_status_page, body, "/status-pages",
+                       lambda e, s: status_pages(web, e, s))
+    monitors = web.api(monitors_api.list_monitors, query=ALL)["items"] \
+        if web.can("status-pages:write") else []
+    return _listing(web, "status-pages", "Status pages",
+                    web.api(status_pages_api.list_status_pages, query=ALL)["items"],
+                    "status-pages:write", errors, status, monitors=monitors)
+
+
+@page(bp, "/maintenance", ["GET", "POST"])
+def maintenance(web: Web, errors: dict | None = None, status: int = 200):
+    if web.request.method == "POST" and errors is None:
+        body = forms.body_from(web.form, texts=("name", "description"), flags=("allMonitors",))
+        body.update({k: _utc(web.field(k)) for k in ("startsAt", "endsAt") if web.field(k)})
+        return _create(web, maintenance_api.create_maintenance_window, body, "/maintenance",
+                       lambda e, s: maintenance(web, e, s))
+    return _listing(web, "maintenance", "Maintenance windows",
+                    web.api(maintenance_api.list_maintenance_windows, query=ALL)["items"],
+                    "maintenance:write", errors, status)
+
+
+@page(bp, "/teams", ["GET", "POST"])
+def teams(web: Web, errors: dict | None = None, status: int = 200):
+    if web.request.method == "POST" and errors is None:
+        return _create(web, teams_api.create_team, forms.body_from(web.form, texts=("name",)),
+                       "/teams", lambda e, s: teams(web, e, s))
+    return _listing(web, "teams", "Teams", web.api(teams_api.list_teams, query=ALL)["items"],
+                    "teams:write", errors, status)
+
+
+@page(bp, "/reports")
+def reports(web: Web):
+    return _listing(web, "reports", "Monthly reports",
+                    web.api(reports_api.list_reports, query=ALL)["items"], "reports:write")
+
+
+@page(bp, "/reports/{report_id}")
+def report(web: Web, report_id: str):
+    wanted = web.query("format") or "html"
+    if wanted not in ("csv", "html"):
+        raise ValidationError.for_field("format", "must be csv or html")
+    answer = web.api(reports_api.get_report, query={"format": wanted}, report_id=report_id)
+    assert isinstance(answer, Response)
+    if wanted == "html":
+        answer.headers["Content-Security-Policy"] = REPORT_CSP
+    return answer
