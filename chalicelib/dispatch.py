@@ -20,8 +20,9 @@ JOBS_PER_MESSAGE = 25
 MAX_DELAY_SECONDS = 900
 
 
-def send_jobs(jobs: list[CheckJob], now_epoch: float) -> int:
-    """Send jobs to their region queues, delayed until their slot; returns messages sent."""
+def send_jobs(jobs: list[CheckJob], now_epoch: float, sqs_of=region_sqs) -> int:
+    """Send jobs to their region queues, delayed until their slot; returns messages sent.
+    `sqs_of(region)`: the client to send with (the scheduler's fail fast)."""
     groups: dict[tuple[str, int], list[CheckJob]] = defaultdict(list)
     for job in jobs:
         groups[(job.region, job.slot)].append(job)
@@ -35,12 +36,11 @@ def send_jobs(jobs: list[CheckJob], now_epoch: float) -> int:
             by_region[region].append(entry)
     sent = 0
     for region, entries in by_region.items():
-        sent += _send_batches(region, queue_url(queue_name(region), region), entries)
+        sent += _send_batches(sqs_of(region), queue_url(queue_name(region), region), entries)
     return sent
 
 
-def _send_batches(region: str, url: str, entries: list[dict]) -> int:
-    sqs = region_sqs(region)
+def _send_batches(sqs, url: str, entries: list[dict]) -> int:
     for start in range(0, len(entries), 10):
         batch = entries[start:start + 10]
         response = sqs.send_message_batch(QueueUrl=url, Entries=batch)

@@ -154,6 +154,12 @@ class HomeStack(Stack):
                                             watched_dlqs)
         self.alarms.append(monitoring.add_silent_scheduler_alarm(
             self, config.stage, observability.NAMESPACE + "/" + config.stage, topic))
+        self.alarms += monitoring.add_dispatch_failure_alarms(
+            self, config.stage, observability.NAMESPACE + "/" + config.stage,
+            list(config.check_regions), topic)
+        self.alarms += [monitoring.add_idle_queue_alarm(self, config.stage, f"checks-{r.lower()}",
+                                                        dispatch.queue_name(r), topic)
+                        for r in config.home_check_regions]
         self.remote_watch = (watched_functions, watched_dlqs)
         CfnOutput(self, "ApiKeySecretName", value=self.api_key_secret.secret_name)
         CfnOutput(self, "EventsTopicArn", value=self.events_topic.topic_arn)

@@ -71,3 +71,5 @@ class CheckRegionStack(Stack):
         topic = monitoring.alarm_topic(self, config.stage, config.alarm_email)
         self.alarms = monitoring.add_alarms(self, config.stage, topic, self.watched_functions,
                                             self.watched_dlqs)
+        self.alarms.append(monitoring.add_idle_queue_alarm(
+            self, config.stage, f"checks-{check_region.lower()}", name, topic))

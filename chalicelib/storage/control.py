@@ -5,6 +5,8 @@ Access patterns:
 - note an interval family when a monitor uses it: UpdateItem ADD to a string set (idempotent)
 - advance the cursor: UpdateItem conditional on the previous minute, so two ticks racing cannot
   both move it, and a late tick catches up minute by minute
+- one cursor per check region (item "scheduler#<Region>"): GetItem per region per tick, advanced
+  the same way, so a region whose queue cannot be reached holds back only its own cursor
 """
 from __future__ import annotations
 
@@ -31,14 +33,28 @@ def scheduler_state() -> ControlItem:
         return ControlItem(SCHEDULER)
 
 
+def region_cursor_name(region: str) -> str:
+    return f"{SCHEDULER}#{region}"
+
+
+def region_cursor(region: str) -> int | None:
+    """The last minute sent to `region`, None before its first send."""
+    try:
+        item = ControlItem.get(region_cursor_name(region), consistent_read=True)
+    except ControlItem.DoesNotExist:
+        return None
+    return int(item.last_minute) if item.last_minute is not None else None
+
+
 def add_family(family: str) -> None:
     ControlItem(SCHEDULER).update(actions=[ControlItem.families.add({family})])
 
 
-def advance_cursor(previous: int | None, minute: int) -> bool:
-    """Move the cursor from `previous` to `minute`; False when another tick moved it first."""
+def advance_cursor(previous: int | None, minute: int, name: str = SCHEDULER) -> bool:
+    """Move the cursor `name` from `previous` to `minute`; False when another tick moved it
+    first."""
     if previous is None:
         condition = ControlItem.last_minute.does_not_exist()
     else:
         condition = ControlItem.last_minute == previous
-    return update_if(ControlItem(SCHEDULER), [ControlItem.last_minute.set(minute)], condition)
+    return update_if(ControlItem(name), [ControlItem.last_minute.set(minute)], condition)
