@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from chalicelib import dispatch, observability, queues
-from chalicelib.check_requests import CheckJob, queue_name
+from chalicelib.check_requests import CheckJob, queue_of
 from chalicelib.settings import AWS_REGION_OF, settings
 from chalicelib.storage import control
 
@@ -141,8 +141,7 @@ def reset_clients() -> None:
 def send_fast(jobs: list[CheckJob], now_epoch: float) -> int:
     """`dispatch.send_jobs` through the fast clients; the queue URL is looked up through them
     too (an unreachable region must not hang on its first lookup)."""
-    for region in {job.region for job in jobs}:
-        name = queue_name(region)
+    for region, name in {(job.region, queue_of(job)) for job in jobs}:
         if name not in queues._queue_urls:
             queues._queue_urls[name] = fast_sqs(region).get_queue_url(QueueName=name)["QueueUrl"]
     return dispatch.send_jobs(jobs, now_epoch, sqs_of=fast_sqs)

@@ -31,7 +31,8 @@ from chalicelib.storage.base import get_or_none, table_meta, update_if
 class ByScheduleIndex(GlobalSecondaryIndex):
     class Meta:
         index_name = "by_schedule"
-        projection = IncludeProjection(["offset_seconds", "regions"])
+        # status: the scheduler sends a Down monitor's checks to the slow lane.
+        projection = IncludeProjection(["offset_seconds", "regions", "status"])
 
     schedule_key = UnicodeAttribute(hash_key=True)
     monitor_id = UnicodeAttribute(range_key=True)

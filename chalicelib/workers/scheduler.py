@@ -30,7 +30,8 @@ def jobs_for_minute(minute: int, families: list[str]) -> list[CheckJob]:
     for key in scheduling.keys_due(minute, families):
         for entry in monitor_store.due_entries(key):
             for offset in scheduling.run_offsets(key, minute, int(entry.offset_seconds or 0)):
-                jobs.extend(CheckJob(entry.account_id, entry.monitor_id, minute * 60 + offset, r)
+                jobs.extend(CheckJob(entry.account_id, entry.monitor_id, minute * 60 + offset, r,
+                                     slow=entry.status == "Down")
                             for r in entry.regions or [] if r in settings.check_regions)
     return jobs
 
@@ -50,7 +51,7 @@ def run_tick(now, send=None) -> dict:
             cache[minute] = jobs_for_minute(minute, families)
         return cache[minute]
 
-    sent = {"minutes": 0, "jobs": 0, "messages": 0, "regions": {}}
+    sent = {"at": int(now.timestamp()), "minutes": 0, "jobs": 0, "messages": 0, "regions": {}}
     for region in settings.check_regions:
         outcome = region_dispatch.send_region(
             region, control.region_cursor(region), fallback, target, now.timestamp(),
