@@ -13,7 +13,7 @@ import logging
 
 from chalice import Blueprint, Rate
 
-from chalicelib import observability, region_dispatch, scheduling
+from chalicelib import observability, region_dispatch, scheduling, system_heartbeat
 from chalicelib.dispatch import CheckJob
 from chalicelib.runtime import runtime
 from chalicelib.settings import settings
@@ -40,6 +40,9 @@ def run_tick(now, send=None) -> dict:
     """Send every region the minutes it has not had, up to the coming one. Returns what it did
     (totals, and per region: minutes and jobs sent, slots skipped, whether its send failed)."""
     send = send or region_dispatch.send_fast
+    gap = system_heartbeat.beat(int(now.timestamp()))
+    if gap:
+        log.warning("Enori was down from %s to %s (no scheduler tick)", gap.start, gap.end)
     state = control.scheduler_state()
     target = int(now.timestamp()) // 60 + 1
     fallback = int(state.last_minute) if state.last_minute is not None else None
