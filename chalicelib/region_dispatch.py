@@ -17,12 +17,11 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from chalicelib import dispatch, observability, queues
-from chalicelib.check_requests import CheckJob, queue_of
+from chalicelib.check_requests import STALE_AFTER_SECONDS, CheckJob, is_fresh, queue_of
 from chalicelib.settings import AWS_REGION_OF, settings
 from chalicelib.storage import control
 
 log = logging.getLogger("enori.scheduler")
-STALE_AFTER_SECONDS = 120
 CONNECT_TIMEOUT_SECONDS = 2
 READ_TIMEOUT_SECONDS = 5
 TOTAL_ATTEMPTS = 2            # the first try and one retry
@@ -46,10 +45,6 @@ def plan_minutes(previous: int | None, target: int, now_epoch: float) -> Plan:
         return Plan([target], 0)
     first = max(previous + 1, first_fresh_minute(now_epoch))
     return Plan(list(range(first, target + 1)), max(0, first - (previous + 1)))
-
-
-def is_fresh(job: CheckJob, now_epoch: float) -> bool:
-    return job.slot >= now_epoch - STALE_AFTER_SECONDS
 
 
 @dataclass

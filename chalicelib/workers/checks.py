@@ -145,7 +145,7 @@ def process_batch(records: list[tuple[str, str]], deps_factory=None,
     ran, cut_off = asyncio.run(run_jobs_until([(j, m) for j, m in pairs if should_run(j, m)],
                                               seconds, deps_factory))
     emit_check_metrics(ran)
-    failed |= requeue_cut_off(cut_off, jobs_of)
+    failed |= requeue_cut_off(cut_off, jobs_of, runtime.clock.time())
     by_job = {id(r.job): r for r in ran}
     retention: dict[str, int] = {}   # one account read per account per batch
     for message_id, jobs in jobs_of.items():
@@ -161,9 +161,19 @@ def process_batch(records: list[tuple[str, str]], deps_factory=None,
     return {"batchItemFailures": [{"itemIdentifier": m} for m in sorted(failed)]}
 
 
-def requeue_cut_off(cut_off: list[CheckJob], jobs_of: dict[str, list[CheckJob]]) -> set[str]:
+def requeue_cut_off(cut_off: list[CheckJob], jobs_of: dict[str, list[CheckJob]],
+                    now_epoch: float) -> set[str]:
     """Send the checks the deadline cut off to the slow lane; the messages to fail instead (so
-    SQS redelivers them) when that send fails: a cut-off check is never dropped."""
+    SQS redelivers them) when that send fails: a cut-off check is never dropped. Except once
+    its slot is stale (older than the scheduler would ever send): a run then says nothing about
+    the slot, which stays unknown — logged and counted, and the loop a deadline shorter than
+    the check's timeout would make ends."""
+    stale = [j for j in cut_off if not check_requests.is_fresh(j, now_epoch)]
+    if stale:
+        log.warning("batch deadline: %d cut-off checks have stale slots: unknown, not re-queued",
+                    len(stale))
+        observability.emit_metrics({"ChecksAbandoned": (len(stale), "Count")})
+    cut_off = [j for j in cut_off if check_requests.is_fresh(j, now_epoch)]
     if not cut_off:
         return set()
     for region in {j.region for j in cut_off}:

@@ -13,7 +13,6 @@ from chalicelib.dispatch import CheckJob, encode
 from test_check_worker import private_targets_allowed, target  # noqa: F401 - shared fixtures
 
 HEALTHY = 20
-SLOT = 29_000_000 * 60
 
 
 @pytest.fixture
@@ -56,10 +55,17 @@ def fleet(clock, target, tarpit, private_targets_allowed):  # noqa: F811
     return healthy, make("tarpit", f"http://127.0.0.1:{tarpit}/", timeoutSeconds=8)
 
 
-def messages(fleet):
+def slot_now():
+    from chalicelib.runtime import runtime
+
+    return int(runtime.clock.time())
+
+
+def messages(fleet, slot=None):
     """The batch as SQS delivers it: the tarpit's check in the same message as 24 others."""
     healthy, stuck = fleet
-    jobs = [CheckJob(m.account_id, m.monitor_id, SLOT, "UsEast") for m in [stuck, *healthy]]
+    slot = slot_now() if slot is None else slot
+    jobs = [CheckJob(m.account_id, m.monitor_id, slot, "UsEast") for m in [stuck, *healthy]]
     return [(f"m{i}", encode(jobs[i:i + 25])) for i in range(0, len(jobs), 25)]
 
 
@@ -115,8 +121,20 @@ def test_a_check_cut_off_by_the_batch_deadline_is_unknown_and_requeued(fleet):
     assert all([r.ok for r in result_of(m)] == [True] for m in healthy)
     assert result_of(stuck) == []                      # unknown for the slot: nothing recorded
     assert status_of(stuck) != "Down"
-    assert slow_lane_jobs() == [CheckJob(stuck.account_id, stuck.monitor_id, SLOT, "UsEast",
-                                         slow=True)]
+    assert slow_lane_jobs() == [CheckJob(stuck.account_id, stuck.monitor_id, slot_now(),
+                                         "UsEast", slow=True)]
+
+
+def test_a_check_cut_off_once_its_slot_is_stale_stays_unknown_and_ends_its_loop(fleet):
+    from chalicelib.workers.checks import RECORD_MARGIN_SECONDS, process_batch
+
+    _, stuck = fleet
+    slow_lane_jobs()
+    answer = process_batch(messages(fleet, slot=slot_now() - 121),
+                           remaining_ms=RECORD_MARGIN_SECONDS * 1000 + 5000)
+    assert answer == {"batchItemFailures": []}
+    assert result_of(stuck) == [] and status_of(stuck) != "Down"
+    assert slow_lane_jobs() == []
 
 
 def test_a_cut_off_check_that_cannot_be_requeued_fails_its_message(fleet, monkeypatch):
@@ -137,7 +155,7 @@ def test_the_slow_lane_runs_a_job_with_its_slot_and_records_it(fleet):
     from chalicelib.workers.checks import process_batch
 
     healthy, _ = fleet
-    job = CheckJob(healthy[0].account_id, healthy[0].monitor_id, SLOT, "UsEast", slow=True)
+    job = CheckJob(healthy[0].account_id, healthy[0].monitor_id, slot_now(), "UsEast", slow=True)
     assert json.loads(encode([job]))["jobs"][0]["slow"] is True
     assert process_batch([("s1", encode([job]))]) == {"batchItemFailures": []}
     (result,) = result_of(healthy[0])
