@@ -46,3 +46,22 @@ def test_the_region_worker_may_requeue_to_the_slow_lanes_only(region_template):
                   for s in r["Properties"]["PolicyDocument"]["Statement"]]
     sends = [s for s in statements if "sqs:SendMessage" in s["Action"]]
     assert sends and all("-slow" in str(s["Resource"]) for s in sends), sends
+
+
+def test_a_chalice_deploy_sizes_every_check_worker_as_cdk_does():
+    """`.chalice/config.json` (a deploy without CDK): every region's worker, both lanes, in
+    every stage — an unlisted one would get the 30 s default."""
+    import json
+    from pathlib import Path
+
+    from infra import worker_sizes
+
+    config = json.loads((Path(__file__).resolve().parents[2] / ".chalice" / "config.json")
+                        .read_text())
+    for stage in config["stages"].values():
+        functions = stage["lambda_functions"]
+        for region in REGION_NAMES:
+            for lane in ("", "_slow"):
+                sizes = functions[f"check_worker_{region.lower()}{lane}"]
+                assert sizes["lambda_timeout"] == worker_sizes.CHECK_WORKER_TIMEOUT_SECONDS
+                assert sizes["lambda_memory_size"] == worker_sizes.CHECK_WORKER_MEMORY_MB
