@@ -66,6 +66,9 @@ class Settings:
     # Multiplies every per-key rate limit. 1 in production; the schema-fuzzing test stack raises
     # it so that thousands of generated requests are not all answered 429.
     rate_limit_scale: int = 1
+    # Test-only: the SQS endpoint the scheduler sends a check region's jobs through
+    # ({"EuWest": "http://127.0.0.1:9"}), so a fault test can make one region unreachable.
+    region_sqs_endpoints: dict[str, str] = field(default_factory=dict)
 
     def table_name(self, name: str) -> str:
         return f"{self.resource_prefix}-{name}"
@@ -102,7 +105,13 @@ def load_settings(env: dict[str, str] | os._Environ = os.environ) -> Settings:
         dynamodb_read_timeout_seconds=int(env.get("ENORI_DYNAMODB_READ_TIMEOUT") or 10),
         mail_from=env.get("ENORI_MAIL_FROM", "alerts@enori.local"),
         rate_limit_scale=max(1, int(env.get("ENORI_RATE_LIMIT_SCALE") or 1)),
+        region_sqs_endpoints=_pairs(env.get("ENORI_REGION_SQS_ENDPOINTS", "")),
     )
+
+
+def _pairs(text: str) -> dict[str, str]:
+    """"A=x,B=y" as {"A": "x", "B": "y"}."""
+    return dict(pair.strip().split("=", 1) for pair in text.split(",") if "=" in pair)
 
 
 settings = load_settings()

@@ -6,8 +6,8 @@ from datetime import timedelta
 from chalice import Blueprint
 from pydantic.alias_generators import to_camel
 
+from chalicelib.monitors import check_health, jobs, service as monitors
 from chalicelib.bus import dispatch
-from chalicelib.monitors import jobs, service as monitors
 from chalicelib.checks import results, stats
 from chalicelib.http.endpoint import Call, endpoint, merge_patch, page
 from chalicelib.kernel.clock import iso
@@ -61,6 +61,10 @@ def monitor_detail(item) -> dict:
         "status": item.status,
         "paused": bool(item.paused),
         "regionStatus": state.get("region_status", {r: "Unknown" for r in item.regions}),
+        # Ours (additive): intervals in a row without a full quorum of results; 0 when checked.
+        "notCheckedIntervals": check_health.not_checked_intervals(
+            state, item.last_checked_at, item.config.get("interval_seconds"),
+            runtime.clock.now(), scheduled=not item.paused and item.type != jobs.JOB),
         "createdAt": iso(item.created_at),
         "updatedAt": iso(item.updated_at),
     }
