@@ -19,6 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # module reached -> what it needs besides tables
 PUBLISHES_EVENTS = "chalicelib.bus.events"
 SENDS_CHECK_JOBS = "chalicelib.bus.dispatch"
+REQUEUES_CHECKS = "chalicelib.bus.slow_lane"        # the check worker: to the slow lanes only
 SENDS_RETRIES = "chalicelib.notify.delivery"
 SENDS_EMAIL = "chalicelib.channels.kinds.email"
 REDRIVES_DEAD_LETTERS = "chalicelib.bus.dead_letters"
@@ -33,6 +34,7 @@ class Needs:
     sends_retries: bool
     sends_email: bool
     redrives_dead_letters: bool = False
+    requeues_checks: bool = False
 
 
 def _module_path(name: str) -> Path | None:
@@ -83,7 +85,8 @@ def needs_of(roots: list[str]) -> Needs:
         sends_check_jobs=SENDS_CHECK_JOBS in modules,
         sends_retries=SENDS_RETRIES in modules,
         sends_email=SENDS_EMAIL in modules,
-        redrives_dead_letters=REDRIVES_DEAD_LETTERS in modules)
+        redrives_dead_letters=REDRIVES_DEAD_LETTERS in modules,
+        requeues_checks=REQUEUES_CHECKS in modules)
 
 
 def handler_module(handler_string: str) -> str:
@@ -119,5 +122,6 @@ def function_reach(chalice_app, api_name: str = API_HANDLER) -> dict[str, dict]:
             "tables": sorted(table.removeprefix(prefix) for table in needs.tables),
             "publishes_events": needs.publishes_events,
             "sends_check_jobs": needs.sends_check_jobs, "sends_retries": needs.sends_retries,
-            "sends_email": needs.sends_email, "redrives_dead_letters": needs.redrives_dead_letters}
+            "sends_email": needs.sends_email, "redrives_dead_letters": needs.redrives_dead_letters,
+            "requeues_checks": needs.requeues_checks}
     return reach

@@ -21,7 +21,7 @@ from chalice.cdk import Chalice
 from chalice.utils import to_cfn_resource_name
 from constructs import Construct
 
-from infra import access, monitoring, permissions, pings, queues, tables
+from infra import access, monitoring, permissions, pings, queues, tables, worker_sizes
 from infra.config import DeployConfig
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -110,20 +110,28 @@ class HomeStack(Stack):
                     "statusCode": 404,
                     "responseTemplates": {"application/json": NOT_FOUND_TEMPLATE}}})
 
-        check_queue_regions = {dispatch.queue_name(r): config.aws_region_of(r)
-                               for r in config.check_regions}
+        from chalicelib.bus.check_requests import slow_queue_name
+
+        check_queue_regions = {name(r): config.aws_region_of(r) for r in config.check_regions
+                               for name in (dispatch.queue_name, slow_queue_name)}
         remote_workers = {f"check_worker_{r.lower()}": r for r in config.remote_check_regions}
+        # A remote region's slow lane feeds its one worker there (region_stack).
+        remote_slow_lanes = {f"check_worker_{r.lower()}_slow" for r in config.remote_check_regions}
         self.remote_worker_settings: dict[str, dict] = {}
         self.queues, self.dlqs, self.function_names = {}, {}, {}
         function_roots = access.function_roots(chalice_app, API_HANDLER)
         for name in names:
             cfn_name = to_cfn_resource_name(name)
             function = self.chalice.get_resource(cfn_name)
+            if worker_sizes.is_check_worker(name):
+                sizes = worker_sizes.worker_settings()
+                function.timeout, function.memory_size = sizes["timeout"], sizes["memory"]
             if name in remote_workers:
                 # Its region's stack runs it: drop it (and its SQS event) from the home stack.
                 self.remote_worker_settings[remote_workers[name]] = {
                     "timeout": function.timeout, "memory": function.memory_size,
                     "handler": function.handler}
+            if name in remote_workers or name in remote_slow_lanes:
                 self.chalice.sam_template.node.try_remove_child(cfn_name)
                 continue
             self.function_names[name] = function.ref
@@ -164,6 +172,12 @@ class HomeStack(Stack):
                                             watched_dlqs)
         self.alarms.append(monitoring.add_silent_scheduler_alarm(
             self, config.stage, observability.NAMESPACE + "/" + config.stage, topic))
+        self.alarms += monitoring.add_dispatch_failure_alarms(
+            self, config.stage, observability.NAMESPACE + "/" + config.stage,
+            list(config.check_regions), topic)
+        self.alarms += [monitoring.add_idle_queue_alarm(self, config.stage, f"checks-{r.lower()}",
+                                                        dispatch.queue_name(r), topic)
+                        for r in config.home_check_regions]
         self.remote_watch = (watched_functions, watched_dlqs)
         CfnOutput(self, "ApiKeySecretName", value=self.api_key_secret.secret_name)
         CfnOutput(self, "EventsTopicArn", value=self.events_topic.topic_arn)

@@ -103,6 +103,43 @@ def add_silent_scheduler_alarm(scope: Construct, stage: str, namespace: str,
     return made
 
 
+def add_dispatch_failure_alarms(scope: Construct, stage: str, namespace: str,
+                                check_regions: list[str], topic: sns.Topic) -> list[cw.Alarm]:
+    """One per check region: the scheduler could not send that region its checks on 2 ticks of
+    5 minutes (`DispatchFailures`, emitted per region on every tick; the other regions go on)."""
+    alarms = []
+    for region in check_regions:
+        made = cw.Alarm(
+            scope, f"DispatchFailures{region}", alarm_name=f"enori-{stage}-dispatch-{region.lower()}",
+            alarm_description=f"The scheduler could not reach the {region} check queue.",
+            metric=cw.Metric(namespace=namespace, metric_name="DispatchFailures", statistic="Sum",
+                             dimensions_map={"Region": region}, period=FIVE_MINUTES),
+            threshold=2, evaluation_periods=1,
+            comparison_operator=cw.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            treat_missing_data=cw.TreatMissingData.NOT_BREACHING)
+        made.add_alarm_action(cw_actions.SnsAction(topic))
+        alarms.append(made)
+    return alarms
+
+
+def add_idle_queue_alarm(scope: Construct, stage: str, label: str, queue_name: str,
+                         topic: sns.Topic) -> cw.Alarm:
+    """A dead-man's switch in the queue's own region: the check queue received nothing for 5
+    minutes (missing data breaches), so a home region that stopped scheduling is noticed from
+    outside it."""
+    made = cw.Alarm(
+        scope, f"Idle{_title(label)}", alarm_name=f"enori-{stage}-idle-{label}",
+        alarm_description=f"No check request reached {queue_name} for 5 minutes.",
+        metric=cw.Metric(namespace="AWS/SQS", metric_name="NumberOfMessagesSent",
+                         statistic="Sum", dimensions_map={"QueueName": queue_name},
+                         period=FIVE_MINUTES),
+        threshold=1, evaluation_periods=1,
+        comparison_operator=cw.ComparisonOperator.LESS_THAN_THRESHOLD,
+        treat_missing_data=cw.TreatMissingData.BREACHING)
+    made.add_alarm_action(cw_actions.SnsAction(topic))
+    return made
+
+
 def add_dashboard(scope: Construct, stage: str, namespace: str, check_regions: dict[str, str],
                   functions: list[WatchedFunction], dlqs: list[WatchedQueue]) -> cw.Dashboard:
     """`enori-<stage>`: every region on one page (each check region's metrics live in the AWS

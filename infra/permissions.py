@@ -44,7 +44,7 @@ def topic_arn(stack: Stack, region: str, name: str) -> str:
 def grant_needs(role: iam.Role, stack: Stack, needs: Needs, *, home_region: str,
                 topic_name: str, check_queues: dict[str, str], retry_queue: str,
                 mail_from: str) -> None:
-    """`check_queues`: queue name -> its AWS region."""
+    """`check_queues`: queue name -> its AWS region (the slow lanes included)."""
     if needs.tables:
         role.add_to_policy(iam.PolicyStatement(
             sid="Tables", actions=TABLE_ACTIONS,
@@ -58,6 +58,12 @@ def grant_needs(role: iam.Role, stack: Stack, needs: Needs, *, home_region: str,
             sid="SendCheckJobs", actions=SEND_ACTIONS,
             resources=[queue_arn(stack, region, name) for name, region in
                        sorted(check_queues.items())]))
+    slow_lanes = {name: region for name, region in check_queues.items() if name.endswith("-slow")}
+    if needs.requeues_checks and slow_lanes and not needs.sends_check_jobs:
+        role.add_to_policy(iam.PolicyStatement(
+            sid="RequeueToSlowLanes", actions=SEND_ACTIONS,
+            resources=[queue_arn(stack, region, name) for name, region in
+                       sorted(slow_lanes.items())]))
     if needs.sends_retries:
         role.add_to_policy(iam.PolicyStatement(
             sid="SendAlertRetries", actions=SEND_ACTIONS,

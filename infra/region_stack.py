@@ -16,6 +16,9 @@ from infra import access, monitoring, permissions, queues
 from infra.config import DeployConfig
 from infra.home_stack import CHECK_QUEUE_RETENTION, MAX_RECEIVES
 
+# As chalicelib.checks.worker.SLOW_LANE_BATCH_SIZE (not imported: it registers the handlers).
+SLOW_LANE_BATCH_SIZE = 2
+
 
 def worker_function_name(stage: str, region: str) -> str:
     return f"enori-{stage}-check-worker-{region.lower()}"
@@ -27,20 +30,26 @@ class CheckRegionStack(Stack):
         super().__init__(scope, id, **kwargs)
         from chalicelib.notify import delivery
         from chalicelib.bus import dispatch, events
+        from chalicelib.bus.check_requests import slow_queue_name
 
-        name = dispatch.queue_name(check_region)
+        name, slow_name = dispatch.queue_name(check_region), slow_queue_name(check_region)
         self.queue, self.dlq = queues.add_queue(
             self, "ChecksQueue", name, function_timeout_seconds=worker["timeout"],
+            max_receive_count=MAX_RECEIVES["checks"], retention=CHECK_QUEUE_RETENTION)
+        # The slow lane: failing monitors and cut-off checks, in small batches of their own.
+        self.slow_queue, self.slow_dlq = queues.add_queue(
+            self, "SlowChecksQueue", slow_name, function_timeout_seconds=worker["timeout"],
             max_receive_count=MAX_RECEIVES["checks"], retention=CHECK_QUEUE_RETENTION)
         self.role = permissions.lambda_role(self, "CheckWorkerRole")
         handler = worker["handler"]
         permissions.grant_needs(
             self.role, self, access.needs_of([access.handler_module(handler)]),
             home_region=config.home_region, topic_name=events.topic_name(),
-            check_queues={dispatch.queue_name(r): config.aws_region_of(r)
-                          for r in config.check_regions},
+            check_queues={queue(r): config.aws_region_of(r) for r in config.check_regions
+                          for queue in (dispatch.queue_name, slow_queue_name)},
             retry_queue=delivery.retry_queue_name(), mail_from=config.mail_from)
         permissions.grant_consume(self.role, self.queue.queue_arn)
+        permissions.grant_consume(self.role, self.slow_queue.queue_arn)
         function_name = worker_function_name(config.stage, check_region)
         self.function = lambda_.Function(
             self, "CheckWorker", function_name=function_name,
@@ -62,13 +71,20 @@ class CheckRegionStack(Stack):
             })
         mapping = queues.add_sqs_mapping(self, "ChecksSqsMapping", self.function.function_name,
                                          self.queue, batch_size=10)
+        slow_mapping = queues.add_sqs_mapping(self, "SlowChecksSqsMapping",
+                                              self.function.function_name, self.slow_queue,
+                                              batch_size=SLOW_LANE_BATCH_SIZE)
         # Lambda checks, when it creates the mapping, that the role may read the queue.
-        mapping.node.add_dependency(self.role.node.try_find_child("DefaultPolicy"))
+        for made in (mapping, slow_mapping):
+            made.node.add_dependency(self.role.node.try_find_child("DefaultPolicy"))
 
         label = f"check_worker_{check_region.lower()}"
         self.watched_functions = [monitoring.WatchedFunction(label, function_name, self.region)]
-        self.watched_dlqs = [monitoring.WatchedQueue(f"checks-{check_region.lower()}-dlq",
-                                                     f"{name}-dlq", self.region)]
+        self.watched_dlqs = [monitoring.WatchedQueue(f"checks-{check_region.lower()}{lane}-dlq",
+                                                     f"{queue}-dlq", self.region)
+                             for lane, queue in (("", name), ("-slow", slow_name))]
         topic = monitoring.alarm_topic(self, config.stage, config.alarm_email)
         self.alarms = monitoring.add_alarms(self, config.stage, topic, self.watched_functions,
                                             self.watched_dlqs)
+        self.alarms.append(monitoring.add_idle_queue_alarm(
+            self, config.stage, f"checks-{check_region.lower()}", name, topic))

@@ -14,7 +14,7 @@ sys.path.insert(0, str(ROOT))
 
 CAPABILITIES = {"publishes_events": "publish", "sends_check_jobs": "check jobs",
                 "sends_retries": "alert retries", "sends_email": "email",
-                "redrives_dead_letters": "redrive"}
+                "redrives_dead_letters": "redrive", "requeues_checks": "re-queue checks"}
 
 
 def current_reach() -> dict[str, dict]:

@@ -12,7 +12,10 @@ def create_queues_and_topics():
     from chalicelib.kernel.settings import settings
 
     dispatch._queue_urls.clear()
-    region_of = {dispatch.queue_name(r): r for r in settings.check_regions}
+    from chalicelib.bus.check_requests import slow_queue_name
+
+    region_of = {name(r): r for r in settings.check_regions
+                 for name in (dispatch.queue_name, slow_queue_name)}
     for source in app.event_sources:
         if isinstance(source, SQSEventConfig):
             dispatch.region_sqs(region_of.get(source.queue)).create_queue(QueueName=source.queue)

@@ -19,10 +19,29 @@ class CheckRequest:
     slot: int        # epoch second the check is scheduled for
     region: str
     manual: bool = False
+    slow: bool = False    # in the region's slow lane (a failing monitor, or cut off once)
 
 
 def queue_name(region: str) -> str:
     return settings.queue_name(f"checks-{region.lower()}")
+
+
+# A check run more than this after its slot says nothing about the slot: never sent, never
+# re-queued (the scheduler, the worker's batch deadline).
+STALE_AFTER_SECONDS = 120
+
+
+def is_fresh(job: CheckRequest, now_epoch: float) -> bool:
+    return job.slot >= now_epoch - STALE_AFTER_SECONDS
+
+
+def slow_queue_name(region: str) -> str:
+    """The region's slow lane: checks that may run long, so healthy batches never wait on them."""
+    return settings.queue_name(f"checks-{region.lower()}-slow")
+
+
+def queue_of(job: CheckRequest) -> str:
+    return slow_queue_name(job.region) if job.slow else queue_name(job.region)
 
 
 def encode(jobs: list[CheckRequest]) -> str:

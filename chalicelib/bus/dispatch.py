@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from chalicelib.bus.check_requests import CheckRequest, decode, encode, queue_name
+from chalicelib.bus.check_requests import CheckRequest, decode, encode, queue_name, queue_of
 from chalicelib.bus.queues import _queue_urls, queue_url, region_sqs
 from chalicelib.kernel.runtime import runtime
 from chalicelib.kernel.settings import settings
@@ -17,30 +17,33 @@ __all__ = ["CheckRequest", "decode", "encode", "queue_name", "queue_url", "regio
            "_queue_urls", "send_jobs", "enqueue_now"]
 
 JOBS_PER_MESSAGE = 25
+# A slow-lane message holds few checks: each may take its whole timeout.
+SLOW_JOBS_PER_MESSAGE = 5
 MAX_DELAY_SECONDS = 900
 
 
-def send_jobs(jobs: list[CheckRequest], now_epoch: float) -> int:
-    """Send jobs to their region queues, delayed until their slot; returns messages sent."""
-    groups: dict[tuple[str, int], list[CheckRequest]] = defaultdict(list)
+def send_jobs(jobs: list[CheckRequest], now_epoch: float, sqs_of=region_sqs) -> int:
+    """Send jobs to their region queues, delayed until their slot; returns messages sent.
+    `sqs_of(region)`: the client to send with (the scheduler's fail fast)."""
+    groups: dict[tuple[str, str, int], list[CheckRequest]] = defaultdict(list)
     for job in jobs:
-        groups[(job.region, job.slot)].append(job)
-    by_region: dict[str, list[dict]] = defaultdict(list)
-    for (region, slot), group in sorted(groups.items()):
+        groups[(job.region, queue_of(job), job.slot)].append(job)
+    by_queue: dict[tuple[str, str], list[dict]] = defaultdict(list)
+    for (region, queue, slot), group in sorted(groups.items()):
         delay = min(MAX_DELAY_SECONDS, max(0, int(slot - now_epoch)))
-        for start in range(0, len(group), JOBS_PER_MESSAGE):
-            entry = {"Id": str(len(by_region[region])),
-                     "MessageBody": encode(group[start:start + JOBS_PER_MESSAGE]),
+        size = SLOW_JOBS_PER_MESSAGE if group[0].slow else JOBS_PER_MESSAGE
+        for start in range(0, len(group), size):
+            entry = {"Id": str(len(by_queue[(region, queue)])),
+                     "MessageBody": encode(group[start:start + size]),
                      "DelaySeconds": delay}
-            by_region[region].append(entry)
+            by_queue[(region, queue)].append(entry)
     sent = 0
-    for region, entries in by_region.items():
-        sent += _send_batches(region, queue_url(queue_name(region), region), entries)
+    for (region, queue), entries in by_queue.items():
+        sent += _send_batches(sqs_of(region), queue_url(queue, region), entries)
     return sent
 
 
-def _send_batches(region: str, url: str, entries: list[dict]) -> int:
-    sqs = region_sqs(region)
+def _send_batches(sqs, url: str, entries: list[dict]) -> int:
     for start in range(0, len(entries), 10):
         batch = entries[start:start + 10]
         response = sqs.send_message_batch(QueueUrl=url, Entries=batch)

@@ -12,7 +12,10 @@ from chalicelib.kernel.settings import settings
 from chalicelib.storage import events as store
 
 PUBLIC_EVENTS = ("monitor.down", "monitor.up", "monitor.degraded", "monitor.ssl_expiring",
-                 "incident.created", "incident.resolved")
+                 "incident.created", "incident.resolved",
+                 # Ours, in the spec's style: fewer regions than the quorum reported for
+                 # several slots (a region dark): the verdict rests on the others.
+                 "monitor.not_checked")
 # The handlers subscribed to the events topic: an event is pending until each has acknowledged
 # it. A test holds this list equal to the app's SNS subscriptions.
 CONSUMERS = ("on_event_for_incidents", "deliver_events", "on_event_for_escalations",

@@ -82,6 +82,8 @@ _MONITOR_WORDS = {
     "monitor.performance_restored": ("✅", "{name} performance is back to normal", "good", "Up"),
     "monitor.ssl_expiring": ("🔒", "SSL certificate expiring for {name}", "warning",
                              "SSL expiring"),
+    "monitor.not_checked": ("❔", "{name} is not checked by enough regions", "warning",
+                            "Not checked"),
     "test": ("🧪", "Test alert for {name}", "info", "Test"),
 }
 _INCIDENT_WORDS = {

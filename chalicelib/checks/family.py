@@ -1,8 +1,10 @@
 """The checkers family: one module per monitor type, each `async def check(monitor, deps)`.
 
 `run_check` is the only entry point the worker uses: it picks the checker, enforces the
-monitor's timeout as a hard deadline, and turns anything unexpected into a failed result, so a
-down (or hostile) target can never crash a batch.
+monitor's timeout as one hard deadline over the whole check (every redirect hop, the body read:
+a per-call timeout restarts on each of them, so a target that trickles its body or redirects
+slowly would otherwise hold the check far past its timeout), and turns anything unexpected into
+a failed result, so a down (or hostile) target can never crash a batch.
 """
 from __future__ import annotations
 
@@ -24,9 +26,6 @@ CHECKERS: dict[str, Checker] = {
     "Dns": dns.check,
     "Domain": domain.check,
 }
-# Room for the checker's own per-call timeout to fire first and report the precise failure.
-DEADLINE_GRACE_SECONDS = 1.0
-
 logger = logging.getLogger(__name__)
 
 
@@ -39,8 +38,9 @@ async def run_check(monitor: Any, deps: CheckDeps) -> CheckResult:
         return failure(f"unknown monitor type {kind!r}", "UNKNOWN_TYPE")
     timeout = timeout_of(monitor)
     try:
-        return await asyncio.wait_for(checker(monitor, deps), timeout + DEADLINE_GRACE_SECONDS)
-    except asyncio.TimeoutError:
+        async with asyncio.timeout(timeout):
+            return await checker(monitor, deps)
+    except TimeoutError:
         return timed_out(timeout)
     except Exception as exc:  # a checker bug must not look like an outage of the whole batch
         logger.exception("checker %s failed unexpectedly", kind)

@@ -1,9 +1,11 @@
 """The scheduler: every minute, send the checks of the coming minute to the region queues.
 
 It works one minute ahead, so every check can be delayed to its exact second within the minute
-(SQS DelaySeconds) however late the tick itself runs. A cursor records the last minute sent: a
-late tick catches up (at most MAX_CATCH_UP_MINUTES), a doubled tick finds nothing left to send,
-and a crash between sending and moving the cursor only resends jobs the worker will dedupe.
+(SQS DelaySeconds) however late the tick itself runs. Each check region has its own cursor, the
+last minute sent to it (`region_dispatch`): a late tick catches up (never with slots more than
+two minutes old), a doubled tick finds nothing left to send, a crash between sending and moving
+the cursor only resends jobs the worker will dedupe, and a region that cannot be reached holds
+back its own cursor only.
 """
 from __future__ import annotations
 
@@ -11,18 +13,19 @@ import logging
 
 from chalice import Blueprint, Rate
 
-from chalicelib.bus import dispatch
 from chalicelib.kernel import observability
+from chalicelib.checks import region_dispatch
 from chalicelib.monitors import scheduling
+from chalicelib.status import system_heartbeat
 from chalicelib.bus.dispatch import CheckRequest
 from chalicelib.kernel.runtime import runtime
 from chalicelib.kernel.settings import settings
+from chalicelib.kernel.vocabulary import MonitorStatus
 from chalicelib.storage import control
 from chalicelib.storage import monitors as monitor_store
 
 bp = Blueprint(__name__)
 log = logging.getLogger("enori.scheduler")
-MAX_CATCH_UP_MINUTES = 10
 
 
 def jobs_for_minute(minute: int, families: list[str]) -> list[CheckRequest]:
@@ -31,28 +34,43 @@ def jobs_for_minute(minute: int, families: list[str]) -> list[CheckRequest]:
     for key in scheduling.keys_due(minute, families):
         for entry in monitor_store.due_entries(key):
             for offset in scheduling.run_offsets(key, minute, int(entry.offset_seconds or 0)):
-                jobs.extend(CheckRequest(entry.account_id, entry.monitor_id, minute * 60 + offset, r)
+                jobs.extend(CheckRequest(entry.account_id, entry.monitor_id, minute * 60 + offset, r,
+                                     slow=entry.status == MonitorStatus.DOWN)
                             for r in entry.regions or [] if r in settings.check_regions)
     return jobs
 
 
-def run_tick(now) -> dict:
-    """Send every minute not yet sent, up to the coming one. Returns what it did."""
+def run_tick(now, send=None) -> dict:
+    """Send every region the minutes it has not had, up to the coming one. Returns what it did
+    (totals, and per region: minutes and jobs sent, slots skipped, whether its send failed)."""
+    send = send or region_dispatch.send_fast
+    gap = system_heartbeat.beat(int(now.timestamp()))
+    if gap:
+        log.warning("Enori was down from %s to %s (no scheduler tick)", gap.start, gap.end)
     state = control.scheduler_state()
     target = int(now.timestamp()) // 60 + 1
-    previous = int(state.last_minute) if state.last_minute is not None else None
-    first = target if previous is None else max(previous + 1, target - MAX_CATCH_UP_MINUTES + 1)
+    fallback = int(state.last_minute) if state.last_minute is not None else None
     families = sorted(state.families or [])
-    sent = {"minutes": 0, "jobs": 0, "messages": 0}
-    for minute in range(first, target + 1):
-        jobs = jobs_for_minute(minute, families)
-        sent["messages"] += dispatch.send_jobs(jobs, now.timestamp())
-        if not control.advance_cursor(previous, minute):
-            log.info("another tick already sent minute %s", minute)
-            break
-        previous = minute
-        sent["minutes"] += 1
-        sent["jobs"] += len(jobs)
+    cache: dict[int, list[CheckRequest]] = {}
+
+    def jobs_of_minute(minute: int) -> list[CheckRequest]:   # one index read per minute, shared
+        if minute not in cache:
+            cache[minute] = jobs_for_minute(minute, families)
+        return cache[minute]
+
+    sent = {"at": int(now.timestamp()), "minutes": 0, "jobs": 0, "messages": 0, "regions": {}}
+    for region in settings.check_regions:
+        outcome = region_dispatch.send_region(
+            region, control.region_cursor(region), fallback, target, now.timestamp(),
+            jobs_of_minute, send)
+        region_dispatch.emit_region_metrics(outcome)
+        sent["minutes"] = max(sent["minutes"], outcome.minutes)
+        sent["jobs"] += outcome.jobs
+        sent["messages"] += outcome.messages
+        sent["regions"][region] = {"minutes": outcome.sent_minutes, "jobs": outcome.jobs,
+                                   "skippedMinutes": outcome.skipped_minutes,
+                                   "skippedSlots": outcome.skipped_slots,
+                                   "failed": outcome.failed}
     return sent
 
 

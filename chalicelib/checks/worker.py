@@ -5,16 +5,21 @@ shared TLS context and a connection pool sized to the concurrency, then record t
 A record fails alone (`batchItemFailures`) when it could not be processed — a bad body or a
 failed write — never because a target is down (that is a result). Results are keyed by monitor,
 slot and region, so a redelivered job writes nothing twice.
+
+A batch has a deadline: the Lambda's remaining time less RECORD_MARGIN_SECONDS to record. What
+finished by then is recorded; a check still running is cut off, unknown for its slot (nothing
+recorded: never Down) and sent to the slow lane to run again (`slow_lane`).
 """
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from dataclasses import dataclass
 
 from chalice import Blueprint
 
-from chalicelib.bus import check_requests
+from chalicelib.bus import check_requests, slow_lane
 from chalicelib.status import evaluator
 from chalicelib.kernel import observability
 from chalicelib.checks import results
@@ -34,6 +39,8 @@ log = logging.getLogger("enori.worker")
 # pool bookkeeping grows with the square of the pool, so 100 was ~100x slower than a raw client
 # while 10-20 runs within 20% of it; a batch holds at most 250 checks.
 CONCURRENCY = 16
+# Kept back from the Lambda's remaining time to record a batch's results and re-queue the rest.
+RECORD_MARGIN_SECONDS = 30
 
 
 @dataclass
@@ -66,6 +73,13 @@ def shared_ssl_context():
 
 
 async def run_jobs(pairs: list[tuple[CheckRequest, MonitorItem]], deps_factory=None) -> list[Ran]:
+    return (await run_jobs_until(pairs, None, deps_factory))[0]
+
+
+async def run_jobs_until(pairs: list[tuple[CheckRequest, MonitorItem]], seconds: float | None,
+                         deps_factory=None) -> tuple[list[Ran], list[CheckRequest]]:
+    """Run the checks for at most `seconds` (None: until all end); returns what finished and
+    the jobs cut off (still running, or not started, at the deadline)."""
     guard = OutboundGuard(allow_private=settings.allow_private_targets)
     async with make_http_client(guard, max_connections=CONCURRENCY,
                                 ssl_context=shared_ssl_context(), keepalive=False) as client:
@@ -76,7 +90,17 @@ async def run_jobs(pairs: list[tuple[CheckRequest, MonitorItem]], deps_factory=N
             async with limit:
                 return Ran(job, monitor, await check_monitor(monitor, deps))
 
-        return list(await asyncio.gather(*(one(j, m) for j, m in pairs)))
+        tasks = [asyncio.create_task(one(j, m)) for j, m in pairs]
+        if not tasks:
+            return [], []
+        _, pending = await asyncio.wait(tasks, timeout=None if seconds is None
+                                        else max(0.0, seconds))
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+        ran = [t.result() for t in tasks if t not in pending]
+        cut_off = [job for (job, _), t in zip(pairs, tasks) if t in pending]
+        return ran, cut_off
 
 
 async def check_monitor(monitor: MonitorItem, deps: CheckDeps) -> CheckResult:
@@ -121,8 +145,12 @@ def record(ran: Ran, retention_days: int) -> None:
         evaluate_result(ran.monitor, job.slot, job.region, ran.result)
 
 
-def process_batch(records: list[tuple[str, str]], deps_factory=None) -> dict:
-    """Process (message id, body) pairs; returns the SQS partial batch response."""
+def process_batch(records: list[tuple[str, str]], deps_factory=None,
+                  remaining_ms: int | None = None) -> dict:
+    """Process (message id, body) pairs; returns the SQS partial batch response.
+    `remaining_ms`: the Lambda's time left (None: no batch deadline)."""
+    deadline = None if remaining_ms is None \
+        else time.monotonic() + remaining_ms / 1000 - RECORD_MARGIN_SECONDS
     failed: set[str] = set()
     jobs_of: dict[str, list[CheckRequest]] = {}
     for message_id, body in records:
@@ -134,8 +162,11 @@ def process_batch(records: list[tuple[str, str]], deps_factory=None) -> dict:
     all_jobs = [j for jobs in jobs_of.values() for j in jobs]
     monitors = load_monitors(all_jobs) if all_jobs else {}
     pairs = [(j, monitors.get((j.account_id, j.monitor_id))) for j in all_jobs]
-    ran = asyncio.run(run_jobs([(j, m) for j, m in pairs if should_run(j, m)], deps_factory))
+    seconds = None if deadline is None else deadline - time.monotonic()
+    ran, cut_off = asyncio.run(run_jobs_until([(j, m) for j, m in pairs if should_run(j, m)],
+                                              seconds, deps_factory))
     emit_check_metrics(ran)
+    failed |= requeue_cut_off(cut_off, jobs_of, runtime.clock.time())
     by_job = {id(r.job): r for r in ran}
     retention: dict[str, int] = {}   # one account read per account per batch
     for message_id, jobs in jobs_of.items():
@@ -149,6 +180,34 @@ def process_batch(records: list[tuple[str, str]], deps_factory=None) -> dict:
             log.exception("could not record results of message %s", message_id)
             failed.add(message_id)
     return {"batchItemFailures": [{"itemIdentifier": m} for m in sorted(failed)]}
+
+
+def requeue_cut_off(cut_off: list[CheckRequest], jobs_of: dict[str, list[CheckRequest]],
+                    now_epoch: float) -> set[str]:
+    """Send the checks the deadline cut off to the slow lane; the messages to fail instead (so
+    SQS redelivers them) when that send fails: a cut-off check is never dropped. Except once
+    its slot is stale (older than the scheduler would ever send): a run then says nothing about
+    the slot, which stays unknown — logged and counted, and the loop a deadline shorter than
+    the check's timeout would make ends."""
+    stale = [j for j in cut_off if not check_requests.is_fresh(j, now_epoch)]
+    if stale:
+        log.warning("batch deadline: %d cut-off checks have stale slots: unknown, not re-queued",
+                    len(stale))
+        observability.emit_metrics({"ChecksAbandoned": (len(stale), "Count")})
+    cut_off = [j for j in cut_off if check_requests.is_fresh(j, now_epoch)]
+    if not cut_off:
+        return set()
+    for region in {j.region for j in cut_off}:
+        observability.emit_metrics({"ChecksCutOff": (sum(j.region == region for j in cut_off),
+                                                     "Count")}, {"Region": region})
+    try:
+        slow_lane.requeue(cut_off)
+        log.warning("batch deadline: %d checks cut off, re-queued to the slow lane", len(cut_off))
+        return set()
+    except Exception:
+        log.exception("could not re-queue %d cut-off checks: their messages fail", len(cut_off))
+        cut = {id(j) for j in cut_off}
+        return {m for m, jobs in jobs_of.items() if any(id(j) in cut for j in jobs)}
 
 
 def emit_check_metrics(ran: list[Ran]) -> None:
@@ -167,19 +226,26 @@ def emit_check_metrics(ran: list[Ran]) -> None:
             observability.emit_values("CheckLatency", latencies, "Milliseconds", dims)
 
 
-def _make_handler(region: str):
+def _make_handler(name: str):
     def handler(event):
         observability.bind_request_id(event.context)
-        return process_batch([(r.to_dict()["messageId"], r.body) for r in event])
+        remaining = getattr(event.context, "get_remaining_time_in_millis", None)
+        return process_batch([(r.to_dict()["messageId"], r.body) for r in event],
+                             remaining_ms=remaining() if remaining else None)
 
-    handler.__name__ = f"check_worker_{region.lower()}"
+    handler.__name__ = name
     return handler
 
 
+# The slow lane's batches are small: each of its checks may take its whole timeout.
+SLOW_LANE_BATCH_SIZE = 2
+
 for _region in settings.check_regions:
-    _handler = _make_handler(_region)
-    # Module attribute too: Lambda resolves handlers by module path and name, and calls them with
-    # (event, context) — so the attribute must be Chalice's wrapper, not the bare function.
-    globals()[_handler.__name__] = bp.on_sqs_message(
-        queue=check_requests.queue_name(_region), batch_size=10)(_handler)
+    for _name, _queue, _size in (
+            (f"check_worker_{_region.lower()}", check_requests.queue_name(_region), 10),
+            (f"check_worker_{_region.lower()}_slow", check_requests.slow_queue_name(_region),
+             SLOW_LANE_BATCH_SIZE)):
+        # Module attribute too: Lambda resolves handlers by module path and name, and calls
+        # them with (event, context) — so the attribute must be Chalice's wrapper.
+        globals()[_name] = bp.on_sqs_message(queue=_queue, batch_size=_size)(_make_handler(_name))
 

@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from chalicelib.heartbeats import ping_cache
 from chalicelib.kernel import cron
 from chalicelib.monitors import jobs
-from chalicelib.status import evaluator, state_machine
+from chalicelib.status import evaluator, state_machine, system_heartbeat
 from chalicelib.http import ratelimits
 from chalicelib.kernel.clock import iso
 from chalicelib.kernel.errors import (
@@ -261,11 +261,13 @@ def _deadline_after_ping(monitor: MonitorItem, config: dict, finished: bool,
 def sweep_missed_runs(now: datetime) -> dict:
     """Report every Job monitor whose deadline has passed (a Query per deadline shard)."""
     counts = {"overdue": 0, "reported": 0, "failed": 0}
+    own_downtime = system_heartbeat.gaps(int(now.timestamp()))
     for shard in range(monitor_store.DEADLINE_SHARDS):
         for key in monitor_store.overdue_jobs(f"job#{shard}", int(now.timestamp())):
             counts["overdue"] += 1
             try:
-                counts["reported"] += report_missed_run(key.account_id, key.monitor_id, now)
+                counts["reported"] += report_missed_run(key.account_id, key.monitor_id, now,
+                                                        own_downtime)
             except cron.ScheduleError as exc:
                 counts["failed"] += 1
                 log.error("job %s has a bad stored schedule, skipped: %s", key.monitor_id, exc)
@@ -275,9 +277,11 @@ def sweep_missed_runs(now: datetime) -> dict:
     return counts
 
 
-def report_missed_run(account_id: str, monitor_id: str, now: datetime) -> bool:
+def report_missed_run(account_id: str, monitor_id: str, now: datetime,
+                      own_downtime: list | None = None) -> bool:
     """Report one overdue job as failed and move its deadline to the next run; False when it is
-    not overdue after all (paused, deleted, or a ping moved it meanwhile)."""
+    not overdue after all (paused, deleted, or a ping moved it meanwhile), or when its deadline
+    fell in Enori's own downtime (`system_heartbeat`: its ping could not be received)."""
     monitor = monitor_store.get_monitor(account_id, monitor_id)
     if monitor is None or monitor.paused or monitor.deadline_at is None:
         return False
@@ -290,10 +294,16 @@ def report_missed_run(account_id: str, monitor_id: str, now: datetime) -> bool:
     if jobs.epoch_of(expected) > stored and expected > now:
         monitor_store.move_deadline(account_id, monitor_id, stored, jobs.epoch_of(expected))
         return False
+    upcoming = cron.deadline_after_miss(config, monitor.last_ping_at, monitor.created_at, now)
+    if system_heartbeat.covers(own_downtime or [], stored,
+                               int(cron.grace_of(config).total_seconds())):
+        log.warning("job %s: deadline %s fell in Enori's own downtime: not reported",
+                    monitor_id, stored)
+        monitor_store.move_deadline(account_id, monitor_id, stored, jobs.epoch_of(upcoming))
+        return False
     observation = Observation(slot=stored, region=jobs.JOB, ok=False,
                               error=miss_cause(config, monitor, now))
     evaluator.evaluate_observation(monitor, observation, job_policy(monitor, now))
-    upcoming = cron.deadline_after_miss(config, monitor.last_ping_at, monitor.created_at, now)
     monitor_store.move_deadline(account_id, monitor_id, stored, jobs.epoch_of(upcoming))
     return True
 

@@ -80,6 +80,9 @@ class Settings:
     # only, by ENORI_<NAME>_URL or "ENORI_PROVIDER_URLS=pushover=http://127.0.0.1:9001,twilio=...".
     # Never settable through the API.
     provider_urls: dict[str, str] = field(default_factory=lambda: dict(PROVIDER_URLS))
+    # Test-only: the SQS endpoint the scheduler sends a check region's jobs through
+    # ({"EuWest": "http://127.0.0.1:9"}), so a fault test can make one region unreachable.
+    region_sqs_endpoints: dict[str, str] = field(default_factory=dict)
 
     def table_name(self, name: str) -> str:
         return f"{self.resource_prefix}-{name}"
@@ -118,14 +121,16 @@ def load_settings(env: dict[str, str] | os._Environ = os.environ) -> Settings:
         rate_limit_scale=max(1, int(env.get("ENORI_RATE_LIMIT_SCALE") or 1)),
         provider_urls={**{name: (env.get(f"ENORI_{name.upper()}_URL") or url).rstrip("/")
                           for name, url in PROVIDER_URLS.items()},
-                       **_pairs(env.get("ENORI_PROVIDER_URLS") or "")},
+                       **{name.lower(): url.rstrip("/")
+                          for name, url in _pairs(env.get("ENORI_PROVIDER_URLS") or "").items()}},
+        region_sqs_endpoints=_pairs(env.get("ENORI_REGION_SQS_ENDPOINTS", "")),
     )
 
 
 def _pairs(text: str) -> dict[str, str]:
-    """"a=x,b=y" -> {"a": "x", "b": "y"} (blank entries ignored)."""
+    """"A=x,B=y" as {"A": "x", "B": "y"} (blank entries ignored, names as written)."""
     pairs = (item.split("=", 1) for item in text.split(",") if "=" in item)
-    return {name.strip().lower(): value.strip().rstrip("/") for name, value in pairs}
+    return {name.strip(): value.strip() for name, value in pairs}
 
 
 settings = load_settings()

@@ -7,7 +7,7 @@ from chalice import Blueprint
 from pydantic.alias_generators import to_camel
 
 from chalicelib.bus import dispatch
-from chalicelib.monitors import job_status, jobs, service as monitors
+from chalicelib.monitors import check_health, job_status, jobs, service as monitors
 from chalicelib.kernel import stats
 from chalicelib.http.endpoint import Call, endpoint, merge_patch, page
 from chalicelib.kernel.clock import iso
@@ -62,6 +62,10 @@ def monitor_detail(item) -> dict:
         "status": item.status,
         "paused": bool(item.paused),
         "regionStatus": state.get("region_status", {r: MonitorStatus.UNKNOWN for r in item.regions}),
+        # Ours (additive): intervals in a row without a full quorum of results; 0 when checked.
+        "notCheckedIntervals": check_health.not_checked_intervals(
+            state, item.last_checked_at, item.config.get("interval_seconds"),
+            runtime.clock.now(), scheduled=not item.paused and item.type != jobs.JOB),
         "createdAt": iso(item.created_at),
         "updatedAt": iso(item.updated_at),
     }

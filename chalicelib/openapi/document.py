@@ -328,7 +328,8 @@ def _webhook(payload_schema: dict) -> dict:
         "description": "What Enori POSTs to a Webhook channel's URL when a monitor event occurs "
                        "(User-Agent `Enori-Webhook/1.0`). Events: monitor.down, monitor.up, "
                        "monitor.degraded, monitor.ssl_expiring, incident.created, "
-                       "incident.resolved, and `test` for a test alert (POST "
+                       "incident.resolved, monitor.not_checked (fewer regions than the quorum "
+                       "reported for several checks), and `test` for a test alert (POST "
                        "/api/alert-channels/{id}/test; never retried). A non-2xx answer or a "
                        "timeout is retried after 30 s, 5 min and 30 min.",
         "security": [],

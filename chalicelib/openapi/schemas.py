@@ -57,6 +57,10 @@ class MonitorDetail(MonitorSummary):
     """The summary, the full configuration (camelCase, as sent) and the current state."""
     paused: bool
     region_status: dict[str, str]
+    not_checked_intervals: int = Field(
+        0, description="Intervals in a row the monitor was not checked by as many regions as its "
+                       "quorum (a region dark: the verdict rests on those that reported, and a "
+                       "monitor.not_checked event is sent), or not checked at all; 0 when checked")
     created_at: datetime | None
     updated_at: datetime | None
     ping_token: str | None = Field(None, description="Job monitors: the token to ping")
@@ -256,7 +260,7 @@ class WebhookIncident(OutModel):
 
 
 WebhookEvent = Literal["monitor.down", "monitor.up", "monitor.degraded", "monitor.ssl_expiring",
-                       "incident.created", "incident.resolved", "test"]
+                       "incident.created", "incident.resolved", "monitor.not_checked", "test"]
 
 
 class WebhookPayload(OutModel):

@@ -26,6 +26,7 @@ MONITOR_CHANNEL_EVENTS: dict[str, str | None] = {
     "monitor.up": "alert_on_recovered",
     "monitor.degraded": None,
     "monitor.ssl_expiring": None,
+    "monitor.not_checked": None,
 }
 
 

@@ -28,7 +28,8 @@ MAX_ATTEMPTS = 8
 
 ALERT_TYPES = {"monitor.down": MonitorStatus.DOWN, "monitor.up": "Recovered", "monitor.degraded": "P95",
                "monitor.ssl_expiring": "SslExpiring",
-               "monitor.performance_restored": "P95Recovered"}
+               "monitor.performance_restored": "P95Recovered",
+               "monitor.not_checked": "NotChecked"}
 
 
 def policy_for(monitor: MonitorItem, now) -> Policy:
@@ -67,7 +68,8 @@ def evaluate_observation(monitor: MonitorItem, obs: Observation, policy: Policy)
         except states.StateConflictError:
             continue
         monitor_store.mirror_state(monitor.account_id, monitor.monitor_id, after.status,
-                                   after.region_status, after.degraded)
+                                   after.region_status, after.degraded,
+                                   not_checked_slots=after.not_checked_slots)
         for event in stored:
             events.publish(event)
         return transitions

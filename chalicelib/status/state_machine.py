@@ -5,13 +5,17 @@ Slots and quorum: every region checks the same slot (a scheduled second). A slot
 when at least `quorum` of the monitor's regions failed it, *good* once failures can no longer
 reach the quorum, and *undecided* while results are missing: a missing region is unknown, never
 down. Down after `failure_threshold` failed slots in a row, Up after `recovery_threshold` good
-ones. Undecided slots neither count nor break a streak.
+ones. Undecided slots neither count nor break a streak. A region silent for several slots is
+dark: the slots then go by the regions that reported (`degraded_quorum`), and the monitor is
+"not checked" by enough regions (`monitor.not_checked`), never silently Up.
 """
 from __future__ import annotations
 
 from chalicelib.kernel.vocabulary import MonitorStatus
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
+
+from chalicelib.status import degraded_quorum
 
 KEEP_SLOTS = 24          # enough for the largest threshold (10) with regions reporting late
 KEEP_TIMES = 20          # response times kept for the P95
@@ -64,6 +68,10 @@ class MonitorState:
     degraded: bool = False
     recent_times: list[int] = field(default_factory=list)
     ssl_warned_for: str | None = None
+    # Newest slots in a row that fewer regions than the quorum reported, and whether
+    # monitor.not_checked was raised for this run of them.
+    not_checked_slots: int = 0
+    not_checked: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -85,11 +93,20 @@ def slot_verdict(results: dict[str, bool], policy: Policy) -> bool | None:
     return None
 
 
+def slot_verdicts(slots: list[dict[str, Any]], policy: Policy) -> list[bool | None]:
+    """Each slot's verdict; a slot missing only dark regions goes by the regions that reported."""
+    plain = [slot_verdict(slot["results"], policy) for slot in slots]
+    dark = degraded_quorum.dark_regions(slots, plain, policy.regions)
+    if not dark:
+        return plain
+    return [verdict if verdict is not None else degraded_quorum.degraded_verdict(
+        slot["results"], policy.regions, policy.needed, dark) for slot, verdict in zip(slots, plain)]
+
+
 def trailing_streak(slots: list[dict[str, Any]], policy: Policy) -> tuple[bool | None, int]:
     """The newest decided verdict and how many decided slots in a row share it."""
     verdict, count = None, 0
-    for slot in reversed(slots):
-        current = slot_verdict(slot["results"], policy)
+    for current in reversed(slot_verdicts(slots, policy)):
         if current is None:
             continue
         if verdict is None:
@@ -119,6 +136,7 @@ def evaluate(state: MonitorState, policy: Policy, obs: Observation) -> tuple[Mon
         return new, transitions          # too old to matter for the streaks
     if not obs.ok and obs.error:
         new.cause = obs.error
+    transitions += _track_checked(new, policy)
     transitions += _apply_streaks(new, policy, obs)
     transitions += _track_performance(new, policy, obs)
     transitions += _track_certificate(new, policy, obs)
@@ -167,8 +185,28 @@ def _apply_streaks(new: MonitorState, policy: Policy, obs: Observation) -> list[
 
 
 def _first_failed_slot(slots: list[dict[str, Any]], policy: Policy, count: int) -> int:
-    failed = [s["slot"] for s in slots if slot_verdict(s["results"], policy) is False]
+    failed = [s["slot"] for s, v in zip(slots, slot_verdicts(slots, policy)) if v is False]
     return failed[-count]
+
+
+def _track_checked(new: MonitorState, policy: Policy) -> list[Transition]:
+    """Count the newest slots short of the quorum; raise monitor.not_checked once per run of
+    them, when the missing regions have been dark for DARK_AFTER_SLOTS."""
+    new.not_checked_slots = degraded_quorum.unchecked_run(new.slots, policy.regions,
+                                                          policy.needed)
+    if new.not_checked_slots == 0:
+        new.not_checked = False
+        return []
+    dark = degraded_quorum.dark_regions(
+        new.slots, [slot_verdict(s["results"], policy) for s in new.slots], policy.regions)
+    if new.not_checked or not dark:
+        return []
+    new.not_checked = True
+    present = len(policy.regions) - len(dark)
+    return [Transition("monitor.not_checked",
+                       f"not checked for {new.not_checked_slots} intervals: "
+                       f"{', '.join(sorted(dark))} reported nothing; deciding with "
+                       f"{present} of {len(policy.regions)} regions", policy.in_maintenance)]
 
 
 def _track_performance(new: MonitorState, policy: Policy, obs: Observation) -> list[Transition]:
@@ -215,4 +253,6 @@ def is_quiet(before: MonitorState, policy: Policy, obs: Observation) -> bool:
             and not policy.response_time_threshold_ms
             and (obs.ssl_days_left is None or policy.ssl_expiry_warning_days is None
                  or obs.ssl_days_left > policy.ssl_expiry_warning_days)
-            and all(slot_verdict(s["results"], policy) is not False for s in before.slots))
+            # An undecided slot waits for results: this one may decide it (or show a region
+            # dark), so it is stored. Only failure episodes have undecided slots.
+            and all(v is True for v in slot_verdicts(before.slots, policy)))

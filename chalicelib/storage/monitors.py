@@ -33,7 +33,8 @@ from chalicelib.storage.base import get_or_none, table_meta, update_if
 class ByScheduleIndex(GlobalSecondaryIndex):
     class Meta:
         index_name = "by_schedule"
-        projection = IncludeProjection(["offset_seconds", "regions"])
+        # status: the scheduler sends a Down monitor's checks to the slow lane.
+        projection = IncludeProjection(["offset_seconds", "regions", "status"])
 
     schedule_key = UnicodeAttribute(hash_key=True)
     monitor_id = UnicodeAttribute(range_key=True)
@@ -166,14 +167,15 @@ class MonitorTelemetryItem(Model):
 
 
 def mirror_state(account_id: str, monitor_id: str, status: str, region_status: dict,
-                 degraded: bool) -> bool:
+                 degraded: bool, not_checked_slots: int = 0) -> bool:
     """Show the evaluator's verdict on the monitor (status, per-region status, degraded).
 
     Conditional on the monitor existing and not being paused: a verdict that lands after a pause
     must not turn a Paused monitor back to Up. False when skipped for either reason.
     """
     t = MonitorTelemetryItem
-    state = json.dumps({"region_status": region_status, "degraded": degraded})
+    state = json.dumps({"region_status": region_status, "degraded": degraded,
+                        **({"not_checked_slots": not_checked_slots} if not_checked_slots else {})})
     return update_if(
         t(account_id, monitor_id), [t.status.set(status), t.state_json.set(state)],
         t.monitor_id.exists() & (t.paused.does_not_exist() | (t.paused == False)))  # noqa: E712

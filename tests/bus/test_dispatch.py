@@ -66,3 +66,18 @@ def test_each_region_is_sent_through_its_own_aws_region(monkeypatch):
     dispatch._queue_urls.clear()
     dispatch.send_jobs([CheckRequest("a", "m", 1, "UsEast"), CheckRequest("a", "m", 1, "EuWest")], 0)
     assert {region: len(c.batches) for region, c in clients.items()} == {"us-east-1": 1, "eu-west-1": 1}
+
+
+def test_a_failing_monitors_checks_travel_in_the_slow_lane_in_small_messages(monkeypatch):
+    sqs = RecordingSqs()
+    monkeypatch.setattr(dispatch.runtime, "client", lambda service, region=None: sqs)
+    dispatch._queue_urls.clear()
+    healthy = [CheckRequest("acc", f"ok_{i}", 1000, "UsEast") for i in range(10)]
+    failing = [CheckRequest("acc", f"down_{i}", 1000, "UsEast", slow=True) for i in range(7)]
+    dispatch.send_jobs(healthy + failing, now_epoch=990)
+    by_queue = {}
+    for url, batch in sqs.batches:
+        by_queue.setdefault(url.rsplit("/", 1)[1], []).extend(
+            len(json.loads(e["MessageBody"])["jobs"]) for e in batch)
+    assert by_queue == {dispatch.queue_name("UsEast"): [10],
+                        dispatch.queue_name("UsEast") + "-slow": [5, 2]}

@@ -18,7 +18,7 @@ def sent(monkeypatch):
     from chalicelib.bus import dispatch
 
     captured = []
-    monkeypatch.setattr(dispatch, "send_jobs", lambda jobs, now: captured.extend(jobs) or 0)
+    monkeypatch.setattr(dispatch, "send_jobs", lambda jobs, now, **_: captured.extend(jobs) or 0)
     return captured
 
 

@@ -48,3 +48,22 @@ def test_it_answers_unknown_routes_with_the_404_envelope(home_template):
     body = json.loads(response["responseTemplates"]["application/json"])
     assert body["error"] == "Not found" and body["code"] == "NOT_FOUND"
     assert body["message"].startswith("No route")
+
+
+def test_it_alarms_per_region_when_the_scheduler_cannot_reach_a_region(home_template):
+    alarms = [a["Properties"] for a in by_type(home_template, "AWS::CloudWatch::Alarm").values()
+              if a["Properties"].get("MetricName") == "DispatchFailures"]
+    assert sorted(a["Dimensions"][0]["Value"] for a in alarms) == ["EuWest", "UsEast"]
+    assert all(a["Namespace"] == "Enori/citest" and a["AlarmActions"] for a in alarms)
+
+
+def test_every_region_stack_alarms_when_its_check_queue_went_quiet(home_template,
+                                                                   region_template):
+    for template, queue in ((home_template, "enori-citest-checks-useast"),
+                            (region_template, "enori-citest-checks-euwest")):
+        idle = [a["Properties"] for a in by_type(template, "AWS::CloudWatch::Alarm").values()
+                if a["Properties"].get("MetricName") == "NumberOfMessagesSent"]
+        assert len(idle) == 1, template
+        assert idle[0]["Dimensions"] == [{"Name": "QueueName", "Value": queue}]
+        assert idle[0]["Period"] == 300 and idle[0]["TreatMissingData"] == "breaching"
+        assert idle[0]["ComparisonOperator"] == "LessThanThreshold"

@@ -63,4 +63,5 @@ def test_it_runs_each_check_region_worker_in_its_own_region(home_template, regio
     assert env["ENORI_PING_MODE"] == "tcp"
     queue_names = {q["Properties"]["QueueName"]
                    for q in by_type(region_template, "AWS::SQS::Queue").values()}
-    assert queue_names == {"enori-citest-checks-euwest", "enori-citest-checks-euwest-dlq"}
+    assert queue_names == {"enori-citest-checks-euwest", "enori-citest-checks-euwest-dlq",
+                           "enori-citest-checks-euwest-slow", "enori-citest-checks-euwest-slow-dlq"}

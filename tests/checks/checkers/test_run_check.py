@@ -20,7 +20,6 @@ def fake_checkers(monkeypatch):
     monkeypatch.setitem(checkers.CHECKERS, "Hangs", hangs)
     monkeypatch.setitem(checkers.CHECKERS, "Crashes", crashes)
     monkeypatch.setitem(checkers.CHECKERS, "Works", works)
-    monkeypatch.setattr(checkers, "DEADLINE_GRACE_SECONDS", 0.05)
 
 
 def run(kind, timeout=0.1):

@@ -1,0 +1,143 @@
+"""The scheduler's sending, one check region at a time: a region whose queue cannot be reached
+holds back its own cursor only, never another region's checks.
+
+Each region keeps its own cursor (the last minute sent to it, `storage.control`). A tick plans,
+per region, the minutes still to send (`plan_minutes`, pure), sends them through a fast-failing
+SQS client (connect within 2 s, one retry: an unreachable region costs the tick seconds, not
+minutes) and moves that region's cursor after each minute sent. A send that fails stops that
+region for this tick; the next tick tries again. Slots more than `STALE_AFTER_SECONDS` old are
+never sent (a check run minutes late says nothing about the slot it was meant for): a region
+coming back sends the fresh minutes only, and counts and logs the slots it skipped.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+from typing import Callable
+
+from chalicelib.bus import dispatch, queues
+from chalicelib.kernel import observability
+from chalicelib.bus.check_requests import STALE_AFTER_SECONDS, CheckRequest, is_fresh, queue_of
+from chalicelib.kernel.settings import AWS_REGION_OF, settings
+from chalicelib.storage import control
+
+log = logging.getLogger("enori.scheduler")
+CONNECT_TIMEOUT_SECONDS = 2
+READ_TIMEOUT_SECONDS = 5
+TOTAL_ATTEMPTS = 2            # the first try and one retry
+
+
+@dataclass(frozen=True)
+class Plan:
+    minutes: list[int]        # to send, oldest first
+    skipped_minutes: int      # minutes never sent: all their slots were stale
+
+
+def first_fresh_minute(now_epoch: float) -> int:
+    """The oldest minute that may still hold a slot no older than STALE_AFTER_SECONDS."""
+    return int(now_epoch - STALE_AFTER_SECONDS) // 60
+
+
+def plan_minutes(previous: int | None, target: int, now_epoch: float) -> Plan:
+    """The minutes to send to a region whose cursor is `previous`, up to `target` (the coming
+    minute). Pure: the clock is `now_epoch`."""
+    if previous is None:
+        return Plan([target], 0)
+    first = max(previous + 1, first_fresh_minute(now_epoch))
+    return Plan(list(range(first, target + 1)), max(0, first - (previous + 1)))
+
+
+@dataclass
+class RegionOutcome:
+    region: str
+    minutes: int = 0
+    jobs: int = 0
+    messages: int = 0
+    skipped_minutes: int = 0
+    skipped_slots: int = 0    # stale slots of the minutes sent
+    failed: bool = False
+    sent_minutes: list[int] = field(default_factory=list)
+
+
+def send_region(region: str, stored: int | None, fallback: int | None, target: int,
+                now_epoch: float, jobs_of_minute: Callable[[int], list[CheckRequest]],
+                send: Callable[[list[CheckRequest], float], int]) -> RegionOutcome:
+    """Send `region` the minutes its cursor has not reached. `stored`: its cursor as read;
+    `fallback`: where to start when it has none yet (the cursor of the single-cursor scheduler
+    this replaced, so an upgrade neither resends nor skips)."""
+    outcome = RegionOutcome(region)
+    previous = stored if stored is not None else fallback
+    plan = plan_minutes(previous, target, now_epoch)
+    # Whole minutes passed over are counted, not read: after a long outage that would be one
+    # index Query per minute missed.
+    outcome.skipped_minutes = plan.skipped_minutes
+    expected = stored
+    for minute in plan.minutes:
+        due = [j for j in jobs_of_minute(minute) if j.region == region]
+        fresh = [j for j in due if is_fresh(j, now_epoch)]
+        outcome.skipped_slots += len(due) - len(fresh)
+        try:
+            outcome.messages += send(fresh, now_epoch)
+        except Exception as exc:  # noqa: BLE001 - any failure: this region waits, others go on
+            log.warning("region %s: could not send minute %s (%s: %s); its cursor stays at %s",
+                        region, minute, type(exc).__name__, exc, expected)
+            outcome.failed = True
+            break
+        if not control.advance_cursor(expected, minute, control.region_cursor_name(region)):
+            log.info("region %s: another tick already sent minute %s", region, minute)
+            break
+        expected = minute
+        outcome.minutes += 1
+        outcome.jobs += len(fresh)
+        outcome.sent_minutes.append(minute)
+    if outcome.skipped_slots or outcome.skipped_minutes:
+        log.warning("region %s: skipped %d stale minutes and %d stale slots (older than %d s)",
+                    region, outcome.skipped_minutes, outcome.skipped_slots, STALE_AFTER_SECONDS)
+    return outcome
+
+
+def emit_region_metrics(outcome: RegionOutcome, write=None) -> dict:
+    """Per region, on every tick (zeros included, so an alarm sees a healthy region too)."""
+    return observability.emit_metrics({"DispatchFailures": (int(outcome.failed), "Count"),
+                                "SlotsSkipped": (outcome.skipped_slots, "Count"),
+                                "MinutesSkipped": (outcome.skipped_minutes, "Count")},
+                               {"Region": outcome.region}, write)
+
+
+# ---- the fast-failing client --------------------------------------------------------------
+
+_clients: dict[str, object] = {}
+_lock = threading.Lock()
+
+
+def fast_sqs(region: str):
+    """An SQS client for `region`'s queue that gives up quickly: connect within 2 s, one retry."""
+    with _lock:
+        if region not in _clients:
+            import boto3
+            from botocore.config import Config
+
+            endpoint = settings.region_sqs_endpoints.get(region) or settings.aws_endpoint
+            aws_region = settings.aws_region if settings.aws_endpoint \
+                else AWS_REGION_OF.get(region, settings.aws_region)
+            _clients[region] = boto3.client(
+                "sqs", region_name=aws_region, endpoint_url=endpoint,
+                config=Config(connect_timeout=CONNECT_TIMEOUT_SECONDS,
+                              read_timeout=READ_TIMEOUT_SECONDS,
+                              retries={"total_max_attempts": TOTAL_ATTEMPTS, "mode": "standard"}))
+        return _clients[region]
+
+
+def reset_clients() -> None:
+    with _lock:
+        _clients.clear()
+
+
+def send_fast(jobs: list[CheckRequest], now_epoch: float) -> int:
+    """`dispatch.send_jobs` through the fast clients; the queue URL is looked up through them
+    too (an unreachable region must not hang on its first lookup)."""
+    for region, name in {(job.region, queue_of(job)) for job in jobs}:
+        if name not in queues._queue_urls:
+            queues._queue_urls[name] = fast_sqs(region).get_queue_url(QueueName=name)["QueueUrl"]
+    return dispatch.send_jobs(jobs, now_epoch, sqs_of=fast_sqs)

@@ -1,0 +1,162 @@
+"""A batch records whatever finished (E16 point 2): a target that never answers holds no other
+monitor's result; a check its own timeout ends is a failure; a check the batch's deadline cuts
+off is unknown for its slot, re-queued to the slow lane, never Down and never dropped."""
+from __future__ import annotations
+
+import json
+import socket
+import threading
+
+import pytest
+
+from chalicelib.bus.dispatch import CheckRequest, encode
+from test_check_worker import private_targets_allowed, target  # noqa: F401 - shared fixtures
+
+HEALTHY = 20
+
+
+@pytest.fixture
+def tarpit():
+    """Accepts every connection and never answers."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    held = []
+
+    def accept():
+        while True:
+            try:
+                held.append(listener.accept()[0])
+            except OSError:
+                return
+
+    threading.Thread(target=accept, daemon=True).start()
+    yield listener.getsockname()[1]
+    listener.close()
+    for conn in held:
+        conn.close()
+
+
+@pytest.fixture
+def fleet(clock, target, tarpit, private_targets_allowed):  # noqa: F811
+    """HEALTHY monitors on a healthy server and one on the tarpit (timeout 8 s)."""
+    from chalicelib.monitors import service as monitors
+    from chalicelib.accounts.service import create_account
+    from chalicelib.monitors.models import parse_monitor
+
+    server, _ = target
+    account = create_account("t", "Business", clock.now())
+
+    def make(name, url, **extra):
+        body = parse_monitor({"name": name, "type": "Website", "url": url, "regions": ["UsEast"],
+                              "failureThreshold": 1, **extra})
+        return monitors.create_monitor(account, body, clock.now())
+
+    healthy = [make(f"ok{i}", f"http://127.0.0.1:{server.server_address[1]}/{i}")
+               for i in range(HEALTHY)]
+    return healthy, make("tarpit", f"http://127.0.0.1:{tarpit}/", timeoutSeconds=8)
+
+
+def slot_now():
+    from chalicelib.kernel.runtime import runtime
+
+    return int(runtime.clock.time())
+
+
+def messages(fleet, slot=None):
+    """The batch as SQS delivers it: the tarpit's check in the same message as 24 others."""
+    healthy, stuck = fleet
+    slot = slot_now() if slot is None else slot
+    jobs = [CheckRequest(m.account_id, m.monitor_id, slot, "UsEast") for m in [stuck, *healthy]]
+    return [(f"m{i}", encode(jobs[i:i + 25])) for i in range(0, len(jobs), 25)]
+
+
+def result_of(monitor):
+    from chalicelib.storage.results import CheckResultItem
+
+    return list(CheckResultItem.query(monitor.monitor_id))
+
+
+def status_of(monitor):
+    from chalicelib.storage.monitors import MonitorItem
+
+    return MonitorItem.get(monitor.account_id, monitor.monitor_id).status
+
+
+def slow_lane_jobs():
+    from chalicelib.bus.check_requests import decode, slow_queue_name
+    from chalicelib.bus.queues import queue_url, region_sqs
+
+    sqs = region_sqs("UsEast")
+    url = queue_url(slow_queue_name("UsEast"), "UsEast")
+    got = []
+    while True:
+        answer = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)
+        if not answer.get("Messages"):
+            return got
+        for message in answer["Messages"]:
+            got += decode(message["Body"])
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+
+
+def test_the_tarpit_fails_by_its_own_timeout_and_holds_no_other_result(fleet):
+    from chalicelib.checks.worker import RECORD_MARGIN_SECONDS, process_batch
+
+    healthy, stuck = fleet
+    slow_lane_jobs()
+    answer = process_batch(messages(fleet), remaining_ms=(RECORD_MARGIN_SECONDS + 30) * 1000)
+    assert answer == {"batchItemFailures": []}
+    assert all([r.ok for r in result_of(m)] == [True] for m in healthy)
+    (failure,) = result_of(stuck)
+    assert (failure.ok, failure.error) == (False, "timed out after 8 s")
+    assert slow_lane_jobs() == []
+
+
+def test_a_check_cut_off_by_the_batch_deadline_is_unknown_and_requeued(fleet):
+    from chalicelib.checks.worker import RECORD_MARGIN_SECONDS, process_batch
+
+    healthy, stuck = fleet
+    slow_lane_jobs()
+    # The batch may run 5 s: less than the tarpit's 8 s timeout, plenty for the others.
+    answer = process_batch(messages(fleet), remaining_ms=RECORD_MARGIN_SECONDS * 1000 + 5000)
+    assert answer == {"batchItemFailures": []}
+    assert all([r.ok for r in result_of(m)] == [True] for m in healthy)
+    assert result_of(stuck) == []                      # unknown for the slot: nothing recorded
+    assert status_of(stuck) != "Down"
+    assert slow_lane_jobs() == [CheckRequest(stuck.account_id, stuck.monitor_id, slot_now(),
+                                         "UsEast", slow=True)]
+
+
+def test_a_check_cut_off_once_its_slot_is_stale_stays_unknown_and_ends_its_loop(fleet):
+    from chalicelib.checks.worker import RECORD_MARGIN_SECONDS, process_batch
+
+    _, stuck = fleet
+    slow_lane_jobs()
+    answer = process_batch(messages(fleet, slot=slot_now() - 121),
+                           remaining_ms=RECORD_MARGIN_SECONDS * 1000 + 5000)
+    assert answer == {"batchItemFailures": []}
+    assert result_of(stuck) == [] and status_of(stuck) != "Down"
+    assert slow_lane_jobs() == []
+
+
+def test_a_cut_off_check_that_cannot_be_requeued_fails_its_message(fleet, monkeypatch):
+    from chalicelib.bus import slow_lane
+    from chalicelib.checks.worker import RECORD_MARGIN_SECONDS, process_batch
+
+    def refuse(jobs):
+        raise ConnectionError("SQS unreachable")
+
+    monkeypatch.setattr(slow_lane, "requeue", refuse)
+    answer = process_batch(messages(fleet), remaining_ms=RECORD_MARGIN_SECONDS * 1000 + 5000)
+    assert answer == {"batchItemFailures": [{"itemIdentifier": "m0"}]}   # redelivered by SQS
+    healthy, _ = fleet
+    assert all(result_of(m) for m in healthy)
+
+
+def test_the_slow_lane_runs_a_job_with_its_slot_and_records_it(fleet):
+    from chalicelib.checks.worker import process_batch
+
+    healthy, _ = fleet
+    job = CheckRequest(healthy[0].account_id, healthy[0].monitor_id, slot_now(), "UsEast", slow=True)
+    assert json.loads(encode([job]))["jobs"][0]["slow"] is True
+    assert process_batch([("s1", encode([job]))]) == {"batchItemFailures": []}
+    (result,) = result_of(healthy[0])
+    assert result.ok

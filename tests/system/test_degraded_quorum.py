@@ -1,0 +1,58 @@
+"""E16 point 6 on the real local stack: two regions, one dark (the scheduler cannot reach its
+queue at all). A real outage is still declared Down, by the one region that reports; the
+monitor says it is not checked by enough regions, and the webhook hears monitor.not_checked."""
+from __future__ import annotations
+
+import time
+
+from conftest import LocalStack, create, get
+from local.dynamodb_local import free_port
+from targets import HttpTarget, WebhookReceiver
+
+
+def wait_until(predicate, timeout: float) -> bool:
+    """Polled once a second: the API's rate limit counts every request."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(1)
+    return True
+
+
+def test_with_one_of_two_regions_dark_a_real_outage_is_still_down(tmp_path):
+    dark_port = free_port()            # nothing listens there: every connection is refused
+    target, hook = HttpTarget().start(), WebhookReceiver()
+    stack = LocalStack(tmp_path / "data", env={
+        "ENORI_REGION_SQS_ENDPOINTS": f"EuWest=http://127.0.0.1:{dark_port}"}).start()
+    try:
+        channel = create(stack, "/api/alert-channels",
+                         {"name": "hook", "type": "Webhook", "webhookUrl": hook.url})["id"]
+        monitor = create(stack, "/api/monitors", {
+            "name": "Half dark", "type": "Website", "url": target.url, "intervalSeconds": 30,
+            "failureThreshold": 2, "regions": ["UsEast", "EuWest"],
+            "alertChannelIds": [channel]})
+        path = f"/api/monitors/{monitor['id']}"
+        assert wait_until(lambda: get(stack, path)["status"] == "Up", 150), stack.output[-3000:]
+
+        target.stop()
+        stopped = time.monotonic()
+        assert wait_until(lambda: get(stack, path)["status"] == "Down", 240), \
+            stack.output[-4000:]
+        detected = time.monotonic() - stopped
+        detail = get(stack, path)
+        assert detail["regionStatus"].get("EuWest", "Unknown") == "Unknown"
+        assert detail["regionStatus"]["UsEast"] == "Down"
+        assert detail["notCheckedIntervals"] >= 2
+        assert wait_until(lambda: {"monitor.not_checked", "monitor.down"} <= set(hook.events()),
+                          60), hook.events()
+        incidents = get(stack, f"/api/incidents?monitorId={monitor['id']}")["items"]
+        assert len(incidents) == 1 and incidents[0]["status"] != "Resolved"
+        print(f"\nDown {detected:.0f} s after the target stopped, with EuWest dark "
+              f"(30 s interval, failure threshold 2); notCheckedIntervals "
+              f"{detail['notCheckedIntervals']}")
+    finally:
+        stack.stop()
+        stack.kill()
+        target.stop()
+        hook.stop()
