@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import logging
 
-from chalicelib import events, maintenance_cover, state_machine
+from chalicelib import dependencies, events, maintenance_cover, state_machine
 from chalicelib.checkers.base import CheckResult
 from chalicelib.clock import iso
 from chalicelib.ids import outage_incident_id
@@ -68,10 +68,12 @@ def evaluate_observation(monitor: MonitorItem, obs: Observation, policy: Policy)
             show_if_hidden(monitor, before)
             return []
         after, transitions = state_machine.evaluate(before, policy, obs)
+        transitions, notes = dependencies.fold(monitor, before, after, transitions, obs)
         if after == before and not transitions:
             show_if_hidden(monitor, before)
             return []
         stored = [event_for(monitor, t, obs, after, now) for t in transitions if not t.suppressed]
+        stored += [dependencies.note_event(monitor, *note, obs) for note in notes]
         try:
             states.commit_state(item, after.to_dict(), stored,
                                 status_change_records(monitor, before, after, obs))

@@ -21,7 +21,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from typing import Any, Iterable
 
 from chalicelib import maintenance_cover
-from chalicelib import jobs, results, stats
+from chalicelib import dependencies, jobs, results, stats
 from chalicelib.clock import iso
 from chalicelib.storage import incidents as incident_store
 from chalicelib.storage import monitors as monitor_store
@@ -131,8 +131,11 @@ def _incidents(account_id: str, monitor_ids: list[str], names: dict[str, str],
             if item.account_id == account_id:
                 found[item.incident_id] = item
     newest = sorted(found.values(), key=lambda i: i.started_at, reverse=True)[:MAX_INCIDENTS]
-    return [public_incident(i, incident_store.timeline(i.incident_id),
-                            names.get(i.monitor_id or "", "A service")) for i in newest]
+    shown = [public_incident(i, incident_store.timeline(i.incident_id),
+                             names.get(i.monitor_id or "", "A service")) for i in newest]
+    for body, item in zip(shown, newest):   # the page's dependents that joined the outage
+        body["components"] += dependencies.affected_names(item, names)
+    return shown
 
 
 def _windows(account_id: str, monitor_ids: list[str], now: datetime) -> list[dict]:

@@ -62,6 +62,9 @@ class MonitorBase(ApiModel):
     description: str | None = Field(None, max_length=1000)
     # One of the account's escalation policies (checked by `monitors.check_rules`).
     escalation_policy_id: str | None = Field(None, min_length=1, max_length=100)
+    # Parent monitors of the account (checked, with cycles, by `dependencies.check_parents`).
+    depends_on: list[Annotated[str, Field(min_length=1, max_length=100)]] = Field(
+        default_factory=list, max_length=20)
 
     @field_validator("timeout_seconds")
     @classmethod
