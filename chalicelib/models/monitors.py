@@ -159,6 +159,8 @@ class JobMonitorIn(MonitorBase):
     grace_period_seconds: int = Field(60, ge=0, le=ONE_YEAR_SECONDS)
     min_runtime_seconds: int | None = Field(None, ge=1, le=ONE_YEAR_SECONDS)
     max_runtime_seconds: int | None = Field(None, ge=1, le=ONE_YEAR_SECONDS)
+    # "Ran too often": a success sooner than this after the previous success fails the run.
+    min_interval_seconds: int | None = Field(None, ge=1, le=ONE_YEAR_SECONDS)
 
     @field_validator("url", mode="before")
     @classmethod

@@ -74,6 +74,11 @@ STYLE = query("style", {"type": "string", "enum": list(badges.STYLES), "default"
               "Badge style")
 PERIODS = list(stats.PERIODS)
 PING_MESSAGE = query("msg", {"type": "string"}, "A message stored with the ping")
+PING_RUN_ID = query("rid", {"type": "string", "format": "uuid"},
+                    "A run id (Healthchecks' `rid`): a finish pairs with the start of the same "
+                    "run id, so concurrent runs each get their run time")
+# `/{exit_status}`: 0 is a success, 1-255 a failure that keeps the code; `/log` is stored only.
+PING_SUFFIXES = ("", "/fail", "/start", "/log", "/{exit_status}")
 
 QUERY: dict[tuple[str, str], list[dict]] = {
     ("GET", "/api/keys"): PAGING,
@@ -128,8 +133,8 @@ QUERY: dict[tuple[str, str], list[dict]] = {
         query("period", {"type": "string", "enum": PERIODS, "default": "30d"}, "Time range"),
         LABEL, STYLE],
     ("GET", "/api/badges/{monitor_id}/status.svg"): [LABEL, STYLE],
-    **{(method, f"/ping/{{token}}{suffix}"): [PING_MESSAGE]
-       for method in ("GET", "HEAD", "POST") for suffix in ("", "/fail", "/start")},
+    **{(method, f"/ping/{{token}}{suffix}"): [PING_MESSAGE, PING_RUN_ID]
+       for method in ("GET", "HEAD", "POST") for suffix in PING_SUFFIXES},
 }
 
 # JSON merge patch (RFC 7396): only the fields sent change; null resets one to its default.
@@ -137,7 +142,8 @@ MERGE_PATCH_MEDIA = "application/merge-patch+json"
 MERGE_PATCH = {"type": "object", "description": "The fields to change (JSON merge patch, RFC "
                "7396): the monitor's other fields keep their values; `null` resets a field to "
                "its default. The result is validated as a full monitor (PUT)."}
-PING_BODY = Body({"type": "string", "maxLength": 10000}, required=False, media=(TEXT,))
+# Longer bodies are accepted and cut to their first 100 KB (`heartbeats.MAX_BODY_BYTES`).
+PING_BODY = Body({"type": "string"}, required=False, media=(TEXT,))
 
 BODIES: dict[tuple[str, str], Body] = {
     ("POST", "/api/keys"): Body(ApiKeyCreate, example=examples.KEY_CREATE),
@@ -165,9 +171,7 @@ BODIES: dict[tuple[str, str], Body] = {
     ("POST", "/api/status-pages"): Body(StatusPageIn),
     ("PUT", "/api/status-pages/{page_id}"): Body(StatusPageIn),
     ("POST", "/api/public/status-pages/{slug}/subscribe"): Body(SubscribeIn, media=(JSON, FORM)),
-    ("POST", "/ping/{token}"): PING_BODY,
-    ("POST", "/ping/{token}/fail"): PING_BODY,
-    ("POST", "/ping/{token}/start"): PING_BODY,
+    **{("POST", f"/ping/{{token}}{suffix}"): PING_BODY for suffix in PING_SUFFIXES},
 }
 
 # Write routes that take no body (any body sent is ignored).
@@ -272,7 +276,7 @@ SUCCESS: dict[tuple[str, str], Success] = {
     ("GET", "/docs/scalar.js"): Success({"type": "string"}, media=("application/javascript",),
                                         description="The explorer's script, served offline"),
     **{(method, f"/ping/{{token}}{suffix}"): PING
-       for method in ("GET", "POST") for suffix in ("", "/fail", "/start")},
+       for method in ("GET", "POST") for suffix in PING_SUFFIXES},
 }
 
 # Error statuses a route answers beyond what `document.error_statuses` derives.
@@ -281,7 +285,7 @@ EXTRA_ERRORS: dict[tuple[str, str], tuple[int, ...]] = {
     ("GET", "/docs/scalar.js"): (404,),
     ("POST", "/api/public/status-pages/{slug}/subscribe"): (429,),
 }
-for _suffix in ("", "/fail", "/start"):
+for _suffix in PING_SUFFIXES:
     for _method in ("GET", "HEAD", "POST"):
         EXTRA_ERRORS[(_method, f"/ping/{{token}}{_suffix}")] = (429,)
 
