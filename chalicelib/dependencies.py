@@ -1,8 +1,8 @@
 """Monitor dependencies: a monitor may name parent monitors (`dependsOn`), e.g. the sites on one
 host. While a parent is Down its children are still checked and their results recorded, but a
 child's Down opens no incident of its own and pages no one: it joins the parent's incident as
-"also affected". When the parent recovers, a child still Down is released and alerts as any
-monitor does (`dependency_release`).
+"also affected". When the parent recovers, each child is judged again at its next result: one
+still failing then alerts as any monitor does; one passing again alerts no one.
 
 How it flows (the evaluator commits state and events together, so every step is idempotent):
 - the evaluator folds a result; a `monitor.down` of a monitor whose parent is Down is
@@ -10,10 +10,10 @@ How it flows (the evaluator commits state and events together, so every step is 
   `monitor.joined` event (internal: no channel or rule is ever routed it) is committed instead;
 - the incident consumer adds the child to that incident's `affected_monitor_ids` and timeline;
 - the child's own recovery while joined is suppressed too (`monitor.left` notes it);
-- the parent's `monitor.up` resolves its incident; the consumer then releases each child still
-  Down (`dependency_release.release_children`), which emits the child's deferred `monitor.down`.
-  A child evaluated after the incident was resolved releases itself the same way (a crash
-  between the two steps loses nothing).
+- once the parent's incident is resolved, the child's next failing result releases it: its
+  deferred `monitor.down` is emitted then (the outage's id, so its incident starts when the
+  child went down). Not at the parent's recovery itself: the child's state then is as old as
+  its last check, and a host coming back would page for every site it had taken down.
 
 A Down parent in maintenance has no incident: its children are judged on their own.
 """

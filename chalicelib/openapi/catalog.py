@@ -271,6 +271,13 @@ SUCCESS: dict[tuple[str, str], Success] = {
                                          description="This document, in OpenAPI 3.0.3"),
     ("GET", "/openapi/v3.1.json"): Success({"type": "object"},
                                            description="This document, in OpenAPI 3.1"),
+    ("GET", "/api/metrics"): Success(
+        {"type": "string"}, media=("text/plain",),
+        description="Prometheus text exposition format 0.0.4: per monitor enori_monitor_up, "
+                    "enori_monitor_status{state}, enori_monitor_response_time_seconds{stat}, "
+                    "enori_monitor_uptime_ratio{period}, enori_monitor_certificate_expiry_days, "
+                    "enori_job_last_ping_timestamp_seconds and enori_incidents_open, labelled "
+                    "id, name, type and tags. The key may be sent as `Authorization: Bearer`."),
     ("GET", "/docs"): Success({"type": "string"}, media=(HTML,),
                               description="The interactive API explorer (Scalar)"),
     ("GET", "/docs/scalar.js"): Success({"type": "string"}, media=("application/javascript",),

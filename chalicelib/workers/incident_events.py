@@ -10,7 +10,7 @@ from datetime import datetime, timedelta, timezone
 
 from chalice import Blueprint
 
-from chalicelib import dependencies, dependency_release, event_topic, incidents
+from chalicelib import dependencies, event_topic, incidents
 from chalicelib.ids import outage_incident_id
 from chalicelib.runtime import runtime
 from chalicelib.storage import incidents as incident_store
@@ -36,11 +36,8 @@ def handle_event(event: dict) -> None:
                 monitor["id"], event.get("downSinceSlot") or event.get("slot") or 0),
             event["alert"]["message"], slot_time(event.get("downSinceSlot")))
     elif kind == "monitor.up":
-        outages = incident_store.query_open_automatic(account_id, monitor["id"])
         incidents.resolve_for_monitor(account_id, monitor["id"], slot_time(event.get("slot")),
                                       "Monitor is up again: check passing.")
-        for outage in outages:   # dependents still Down now alert on their own
-            dependency_release.release_children(account_id, outage.incident_id)
     elif kind in (dependencies.JOINED, dependencies.LEFT):
         dependencies.record_note(event)
     elif kind in ("region.down", "region.up"):
