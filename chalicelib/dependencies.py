@@ -8,9 +8,10 @@ How it flows (the evaluator commits state and events together, so every step is 
 - the evaluator folds a result; a `monitor.down` of a monitor whose parent is Down is
   suppressed, the state remembers the parent's incident (`joined_incident`) and a
   `monitor.joined` event (internal: no channel or rule is ever routed it) is committed instead;
-- the incident consumer adds the child to that incident's `affected_monitor_ids` and timeline;
+- the incident consumer adds the child to that incident's `affected_monitor_ids` and timeline
+  (`dependency_notes`, kept apart so the check worker reaches no incident table);
 - the child's own recovery while joined is suppressed too (`monitor.left` notes it);
-- once the parent's incident is resolved, the child's next failing result releases it: its
+- once no parent is Down, the child's next failing result releases it: its
   deferred `monitor.down` is emitted then (the outage's id, so its incident starts when the
   child went down). Not at the parent's recovery itself: the child's state then is as old as
   its last check, and a host coming back would page for every site it had taken down.
@@ -21,20 +22,17 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from datetime import datetime, timezone
 from typing import Callable, Iterable
 
-from chalicelib import events
+from chalicelib import event_topic, events
 from chalicelib.errors import InvalidReferenceError, ValidationError
 from chalicelib.ids import outage_incident_id
 from chalicelib.state_machine import MonitorState, Observation, Transition
-from chalicelib.storage import incidents as incident_store
 from chalicelib.storage import monitor_states as states
 from chalicelib.storage import monitors as monitor_store
-from chalicelib.storage.incidents import IncidentItem
 
 FIELD = "dependsOn"
-JOINED, LEFT = "monitor.joined", "monitor.left"   # internal events (never webhooks)
+JOINED, LEFT = event_topic.JOINED, event_topic.LEFT   # internal events (never webhooks)
 MAX_DEPTH = 50                                     # far beyond any real chain; stops a walk
 
 
@@ -98,11 +96,6 @@ def parent_outage(monitor) -> str | None:
     return None
 
 
-def incident_resolved(account_id: str, incident_id: str) -> bool:
-    item = incident_store.get_incident(account_id, incident_id)
-    return item is not None and item.is_resolved
-
-
 def fold(monitor, before: MonitorState, after: MonitorState, transitions: list[Transition],
          obs: Observation) -> tuple[list[Transition], list[tuple[str, str, str]]]:
     """Route the transitions of one evaluation through the monitor's parents; mutates `after`.
@@ -121,10 +114,17 @@ def fold(monitor, before: MonitorState, after: MonitorState, transitions: list[T
         after.joined_incident = None
         transitions = _suppress(transitions, "monitor.up")
         notes.append((LEFT, before.joined_incident, f"{monitor.name} is up again."))
-    elif after.joined_incident and after.status == "Down" \
-            and incident_resolved(monitor.account_id, after.joined_incident):
-        after.joined_incident = None   # the parent recovered and we were not released yet
-        transitions = transitions + [released_down(after)]
+    elif after.joined_incident and after.status == "Down":
+        # Still failing: is the outage we joined still the parents'? (GetItems of their state,
+        # only while joined.) Gone: alert as any monitor; another one: join that one.
+        current = parent_outage(monitor)
+        if current is None:
+            after.joined_incident = None
+            transitions = transitions + [released_down(after)]
+        elif current != after.joined_incident:
+            after.joined_incident = current
+            notes.append((JOINED, current, f"{monitor.name} is also down: "
+                                           f"{after.cause or 'check failed'}"))
     return transitions, notes
 
 
@@ -142,41 +142,3 @@ def note_event(monitor, kind: str, incident_id: str, message: str, obs: Observat
     return events.build(event_id, monitor.account_id, kind, {
         "monitor": events.monitor_ref(monitor), "incidentId": incident_id,
         "alert": {"type": kind, "message": message}, "slot": obs.slot})
-
-
-# --- the parent's incident --------------------------------------------------------------------
-
-def record_note(event: dict) -> None:
-    """Incident consumer: put a joined child on the parent's incident (atomic set ADD) with a
-    timeline entry; a leave adds the entry only. Raises while the incident is not written yet
-    (the consumers run in any order), which leaves the event pending for a redelivery."""
-    from chalicelib import incidents   # incidents -> incident_json -> dependencies
-
-    account_id, incident_id = event["accountId"], event["incidentId"]
-    monitor = event["monitor"]
-    if incident_store.get_incident(account_id, incident_id) is None:
-        raise LookupError(f"incident {incident_id} is not written yet")
-    if event["event"] == JOINED:
-        IncidentItem(account_id, incident_id).update(
-            actions=[IncidentItem.affected_monitor_ids.add({monitor["id"]})],
-            condition=IncidentItem.incident_id.exists())
-    at = datetime.fromtimestamp(event["slot"], timezone.utc)
-    incidents.add_timeline(account_id, incident_id, "affected", event["alert"]["message"], at,
-                           entry_id=event["id"])
-
-
-def also_affected(item: IncidentItem) -> list[dict]:
-    """The incident's dependent monitors as the API shows them: id, name and current status
-    (a GetItem each, only for an incident that has any)."""
-    shown = []
-    for monitor_id in sorted(item.affected_monitor_ids or ()):
-        monitor = monitor_store.get_monitor(item.account_id, monitor_id)
-        shown.append({"id": monitor_id, "name": monitor.name if monitor else None,
-                      "status": monitor.status if monitor else None})
-    return shown
-
-
-def affected_names(item: IncidentItem, names: dict[str, str]) -> list[str]:
-    """The names, as a status page shows them (`names`: its monitors), of the page's monitors
-    that joined the incident; no read."""
-    return [names[m] for m in sorted(item.affected_monitor_ids or ()) if m in names]

@@ -18,7 +18,7 @@ from typing import Callable, Iterable
 
 from pynamodb.exceptions import TransactWriteError
 
-from chalicelib import dependencies, events
+from chalicelib import dependency_incidents, events
 from chalicelib.clock import iso
 from chalicelib.errors import ConflictError, InvalidReferenceError, NotFoundError
 from chalicelib.ids import new_id
@@ -302,7 +302,7 @@ def incident_json(item: IncidentItem, timeline: Iterable[IncidentUpdateItem] | N
         "resolvedAt": iso(item.resolved_at),
         "resolvedBy": item.resolved_by,
         "durationSeconds": max(0, int((end - item.started_at).total_seconds())),
-        "alsoAffected": dependencies.also_affected(item),
+        "alsoAffected": dependency_incidents.also_affected(item),
     }
     if timeline is not None:
         body["timeline"] = [entry_json(e) for e in timeline]

@@ -21,7 +21,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from typing import Any, Iterable
 
 from chalicelib import maintenance_cover
-from chalicelib import dependencies, jobs, results, stats
+from chalicelib import dependency_incidents, jobs, results, stats
 from chalicelib.clock import iso
 from chalicelib.storage import incidents as incident_store
 from chalicelib.storage import monitors as monitor_store
@@ -134,7 +134,7 @@ def _incidents(account_id: str, monitor_ids: list[str], names: dict[str, str],
     shown = [public_incident(i, incident_store.timeline(i.incident_id),
                              names.get(i.monitor_id or "", "A service")) for i in newest]
     for body, item in zip(shown, newest):   # the page's dependents that joined the outage
-        body["components"] += dependencies.affected_names(item, names)
+        body["components"] += dependency_incidents.affected_names(item, names)
     return shown
 
 

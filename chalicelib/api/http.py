@@ -45,6 +45,9 @@ PATH_SHAPES: dict[str, Callable[[str], bool]] = {
        for param, prefix in ids.PATH_ID_PREFIXES.items()},
     "slug": is_slug,
     "token": ids.is_token,
+    # Healthchecks routes `<int:exit_status>`: anything but 1-3 digits is no route (404); a
+    # number above 255 is a 400 (`job_runs.parse_exit_status`).
+    "exit_status": lambda value: value.isascii() and value.isdigit() and len(value) <= 3,
 }
 
 # (method, path, scope, public, rate tier) of every route: the route table OpenAPI and the

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta, timezone
 
 from chalice import Blueprint
 
-from chalicelib import dependencies, event_topic, incidents
+from chalicelib import dependency_notes, event_topic, incidents
 from chalicelib.ids import outage_incident_id
 from chalicelib.runtime import runtime
 from chalicelib.storage import incidents as incident_store
@@ -38,8 +38,8 @@ def handle_event(event: dict) -> None:
     elif kind == "monitor.up":
         incidents.resolve_for_monitor(account_id, monitor["id"], slot_time(event.get("slot")),
                                       "Monitor is up again: check passing.")
-    elif kind in (dependencies.JOINED, dependencies.LEFT):
-        dependencies.record_note(event)
+    elif kind in (event_topic.JOINED, event_topic.LEFT):
+        dependency_notes.record_note(event)
     elif kind in ("region.down", "region.up"):
         for open_incident in incident_store.query_open_automatic(account_id, monitor["id"]):
             # A region change in the outage's first slot belongs after the "started" entry.

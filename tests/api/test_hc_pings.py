@@ -46,11 +46,18 @@ def test_a_non_zero_exit_status_is_a_failure_that_keeps_the_code(api, job, code,
     assert down.payload["alert"]["message"] == f"job exited with status {code}: disk full"
 
 
-@pytest.mark.parametrize("code", ["256", "-1", "abc", "1.5"])
-def test_an_exit_status_outside_0_to_255_is_a_400_naming_it(api, job, code):
+@pytest.mark.parametrize("code", ["256", "999"])
+def test_an_exit_status_above_255_is_a_400_naming_it(api, job, code):
     response = api.get(f"/ping/{job['pingToken']}/{code}", key=None)
     assert response.status_code == 400
     assert response.json["details"][0]["field"] == "exitStatus"
+    assert pings_of(api, job) == []
+
+
+@pytest.mark.parametrize("code", ["-1", "abc", "1.5", "1000", "٣"])
+def test_anything_but_a_number_is_no_route_as_in_healthchecks(api, job, code):
+    response = api.get(f"/ping/{job['pingToken']}/{code}", key=None)
+    assert response.status_code == 404
     assert pings_of(api, job) == []
 
 

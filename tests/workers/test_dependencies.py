@@ -140,8 +140,8 @@ def test_a_child_recovering_first_alerts_no_one(api, family):
     feed(host, account_id, 60, DOWN)
     feed(children[0], account_id, 60, DOWN)
     feed(children[0], account_id, 120, UP)
-    assert [e.type for e in published() if e.payload["monitor"]["id"] == children[0]
-            and e.type.startswith("monitor.")] == ["monitor.joined", "monitor.left"]
+    assert sorted(e.type for e in published() if e.payload["monitor"]["id"] == children[0]
+                  and e.type.startswith("monitor.")) == ["monitor.joined", "monitor.left"]
     assert api.get(f"/api/monitors/{children[0]}").json["status"] == "Up"
 
 
