@@ -6,7 +6,7 @@ from chalicelib.api import (account, alerts, badges, channels, escalation_polici
                             keys, maintenance, monitors, pings, reports, results, rules,
                             status_pages, teams)
 from chalicelib.api import docs
-from chalicelib.api import metrics
+from chalicelib.api import config, metrics
 from chalicelib.workers import alerts as alert_delivery
 from chalicelib.workers import (checks, dead_letter_redrive, escalations, heartbeat_watcher,
                                 incident_events, monthly_reports, outbox_republisher, scheduler,
@@ -19,7 +19,7 @@ app.register_middleware(observability.request_id_middleware)
 
 API = (keys, account, monitors, results, pings, incidents, channels, rules, alerts, teams,
        docs,
-       escalation_policies, maintenance, reports, status_pages, badges, metrics)
+       escalation_policies, maintenance, reports, status_pages, badges, metrics, config)
 WORKERS = (scheduler, checks, incident_events, alert_delivery, escalations, heartbeat_watcher,
            monthly_reports, status_notifications, sweeper, outbox_republisher,
            dead_letter_redrive)

@@ -80,6 +80,16 @@ PING_RUN_ID = query("rid", {"type": "string", "format": "uuid"},
 # `/{exit_status}`: 0 is a success, 1-255 a failure that keeps the code; `/log` is stored only.
 PING_SUFFIXES = ("", "/fail", "/start", "/log", "/{exit_status}")
 
+CONFIG_DELETE = query("delete", {"type": "boolean", "default": False},
+                      "Also delete what a section of the document does not name")
+# Monitors as code: the document's own schema is served at /openapi/config.schema.json.
+CONFIG_DOCUMENT = Body({"type": "object", "description": "Monitors, channels, rules and status "
+                        "pages keyed by name (JSON Schema: /openapi/config.schema.json)"},
+                       media=(JSON, "application/yaml"))
+CONFIG_CHANGES = Success({"type": "object", "description": "changes (plan) or applied (apply): "
+                          "[{kind, name, action: create|update|delete, changes?, id?}], and "
+                          "changeCount"})
+
 QUERY: dict[tuple[str, str], list[dict]] = {
     ("GET", "/api/keys"): PAGING,
     ("DELETE", "/api/keys/{key_id}"): [
@@ -133,6 +143,7 @@ QUERY: dict[tuple[str, str], list[dict]] = {
         query("period", {"type": "string", "enum": PERIODS, "default": "30d"}, "Time range"),
         LABEL, STYLE],
     ("GET", "/api/badges/{monitor_id}/status.svg"): [LABEL, STYLE],
+    **{("POST", f"/api/config/{action}"): [CONFIG_DELETE] for action in ("plan", "apply")},
     **{(method, f"/ping/{{token}}{suffix}"): [PING_MESSAGE, PING_RUN_ID]
        for method in ("GET", "HEAD", "POST") for suffix in PING_SUFFIXES},
 }
@@ -171,6 +182,8 @@ BODIES: dict[tuple[str, str], Body] = {
     ("POST", "/api/status-pages"): Body(StatusPageIn),
     ("PUT", "/api/status-pages/{page_id}"): Body(StatusPageIn),
     ("POST", "/api/public/status-pages/{slug}/subscribe"): Body(SubscribeIn, media=(JSON, FORM)),
+    ("POST", "/api/config/plan"): CONFIG_DOCUMENT,
+    ("POST", "/api/config/apply"): CONFIG_DOCUMENT,
     **{("POST", f"/ping/{{token}}{suffix}"): PING_BODY for suffix in PING_SUFFIXES},
 }
 
@@ -271,6 +284,12 @@ SUCCESS: dict[tuple[str, str], Success] = {
                                          description="This document, in OpenAPI 3.0.3"),
     ("GET", "/openapi/v3.1.json"): Success({"type": "object"},
                                            description="This document, in OpenAPI 3.1"),
+    ("POST", "/api/config/plan"): CONFIG_CHANGES,
+    ("POST", "/api/config/apply"): CONFIG_CHANGES,
+    ("GET", "/api/config/export"): Success({"type": "object"}, description="The account as a "
+                                           "monitors-as-code document"),
+    ("GET", "/openapi/config.schema.json"): Success(
+        {"type": "object"}, description="The JSON Schema of the monitors-as-code document"),
     ("GET", "/api/metrics"): Success(
         {"type": "string"}, media=("text/plain",),
         description="Prometheus text exposition format 0.0.4: per monitor enori_monitor_up, "
