@@ -282,8 +282,9 @@ def _ordered(kind: str, wanted: dict[str, Any]) -> list[str]:
         if name in done:
             return
         entry = wanted[name]
-        for parent in (entry.get("dependsOn") or []) if isinstance(entry, dict) else []:
-            if parent in wanted and parent != name:
+        listed = entry.get("dependsOn") if isinstance(entry, dict) else None
+        for parent in listed if isinstance(listed, list) else []:
+            if isinstance(parent, str) and parent in wanted and parent != name:
                 visit(parent)
         done.append(name)
 
@@ -296,8 +297,9 @@ def check_no_cycle(wanted: dict[str, Any], live: Live) -> None:
     """A cycle among the document's monitors (or through live ones) is a 400 naming it."""
     def parents(name: str) -> list[str]:
         entry = wanted.get(name)
-        if isinstance(entry, dict):
-            return [p for p in entry.get("dependsOn") or [] if isinstance(p, str)]
+        if isinstance(entry, dict):   # a malformed list is reported by validation later
+            listed = entry.get("dependsOn")
+            return [p for p in listed if isinstance(p, str)] if isinstance(listed, list) else []
         item = live.items["monitors"].get(name)
         id_names = {m.monitor_id: n for n, m in live.items["monitors"].items()}
         return [id_names.get(i, i) for i in dependencies.parents_of(item)] if item else []

@@ -141,3 +141,19 @@ def test_the_schema_is_served_beside_the_openapi_document(api):
     Draft202012Validator.check_schema(schema)
     errors = list(Draft202012Validator(schema).iter_errors(DOCUMENT))
     assert errors == []
+
+
+@pytest.mark.parametrize("document, field", [
+    ({"monitors": {"a": {"type": "Ping", "url": "a.example.com", "dependsOn": 5}}},
+     "monitors.a.dependsOn"),
+    ({"monitors": {"a": "nope"}}, "monitors.a"),
+    ({"monitors": []}, "monitors"),
+    ({"dashboards": {}}, "dashboards"),
+    ([], "body"),
+    ({"statusPages": {"P": {"slug": "p-page", "components": [{"monitorId": "mon_x"}]}}},
+     "statusPages.P.components.0.monitor"),
+])
+def test_malformed_documents_are_400s_naming_the_field(api, document, field):
+    response = api.post("/api/config/plan", document)
+    assert response.status_code == 400, response.json
+    assert response.json["details"][0]["field"] == field
