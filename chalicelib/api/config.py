@@ -1,30 +1,23 @@
 """/api/config: monitors as code (`chalicelib.config_as_code`) — plan, apply and export — and
 the document's JSON Schema beside the OpenAPI document.
 
-A document touches four kinds of object, so besides the route's scope a key needs the read (plan,
-export) or write (apply) scope of alerts and status pages too. Bodies are JSON, or YAML (sent
-as application/yaml, text/yaml or application/x-yaml) where PyYAML is installed."""
+A document spans four kinds of object (channels with their URLs among them), so the routes have
+scopes of their own: `config:read` (plan, export) and `config:write` (apply). Bodies are JSON,
+or YAML (sent as application/yaml, text/yaml or application/x-yaml) where PyYAML is installed."""
 from __future__ import annotations
 
 from typing import Any
 
 from chalice import Blueprint
 
-from chalicelib import config_as_code, scopes
+from chalicelib import config_as_code
 from chalicelib.api.http import BODY_TYPES, Call, endpoint
-from chalicelib.errors import InsufficientScopeError, NotFoundError, ValidationError
+from chalicelib.errors import NotFoundError, ValidationError
 from chalicelib.storage.accounts import get_account
 
 bp = Blueprint(__name__)
 YAML_TYPES = ["application/yaml", "application/x-yaml", "text/yaml"]
 DOCUMENT_TYPES = [*BODY_TYPES, *YAML_TYPES]
-
-
-def _require(call: Call, *needed: str) -> None:
-    for scope in needed:
-        if not scopes.grants(call.principal.scopes, scope):
-            raise InsufficientScopeError(
-                f"This API key lacks the scope '{scope}' that this route needs.")
 
 
 def document_of(call: Call) -> Any:
@@ -50,16 +43,14 @@ def _delete(call: Call) -> bool:
     return value == "true"
 
 
-@endpoint(bp, "/api/config/plan", "POST", scope="monitors:read", content_types=DOCUMENT_TYPES)
+@endpoint(bp, "/api/config/plan", "POST", scope="config:read", content_types=DOCUMENT_TYPES)
 def plan_config(call: Call):
-    _require(call, "alerts:read", "status-pages:read")
     steps, _ = config_as_code.plan(call.account_id, document_of(call), _delete(call))
     return {"changes": [s.json() for s in steps], "changeCount": len(steps)}
 
 
-@endpoint(bp, "/api/config/apply", "POST", scope="monitors:write", content_types=DOCUMENT_TYPES)
+@endpoint(bp, "/api/config/apply", "POST", scope="config:write", content_types=DOCUMENT_TYPES)
 def apply_config(call: Call):
-    _require(call, "alerts:write", "status-pages:write")
     account = get_account(call.account_id)
     if account is None:
         raise NotFoundError("Account not found.")
@@ -67,9 +58,8 @@ def apply_config(call: Call):
     return {"applied": done, "changeCount": len(done)}
 
 
-@endpoint(bp, "/api/config/export", "GET", scope="monitors:read")
+@endpoint(bp, "/api/config/export", "GET", scope="config:read")
 def export_config(call: Call):
-    _require(call, "alerts:read", "status-pages:read")
     return config_as_code.export(call.account_id)
 
 

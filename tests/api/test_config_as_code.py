@@ -123,12 +123,15 @@ def test_yaml_is_taken_too(api):
     assert response.json["changeCount"] == 5
 
 
-@pytest.mark.parametrize("scopes", [("monitors:read",), ("monitors:read", "alerts:read")])
-def test_plan_needs_every_kinds_read_scope(api, scopes):
+@pytest.mark.parametrize("scopes, status", [
+    (("monitors:read", "alerts:read", "status-pages:read"), 403),
+    (("config:write",), 403),
+    (("config:read",), 200)])
+def test_plan_needs_the_config_read_scope(api, scopes, status):
     from apitools import make_account
 
     _, key = make_account(scopes=scopes)
-    assert api.post("/api/config/plan", DOCUMENT, key=key).status_code == 403
+    assert api.post("/api/config/plan", DOCUMENT, key=key).status_code == status
 
 
 def test_the_schema_is_served_beside_the_openapi_document(api):
