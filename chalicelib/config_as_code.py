@@ -23,8 +23,9 @@ never exported; an entry without one keeps the stored one.
 """
 from __future__ import annotations
 
+from contextlib import nullcontext
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, ContextManager
 
 import pydantic
 from pydantic.alias_generators import to_camel
@@ -314,9 +315,11 @@ def check_no_cycle(wanted: dict[str, Any], live: Live) -> None:
 
 # --- apply -------------------------------------------------------------------------------------
 
-def apply(account: AccountItem, document: Any, now, delete: bool = False) -> list[dict]:
+def apply(account: AccountItem, document: Any, now, delete: bool = False,
+          charge_create: Callable[[], ContextManager] = nullcontext) -> list[dict]:
     """Plan, then write each step with the API's services; the steps done. Deletes go last,
-    pages and rules before the monitors and channels they name."""
+    pages and rules before the monitors and channels they name. A monitor's create runs inside
+    `charge_create()` (the create-monitor quota, as `monitors.upsert_by_name`)."""
     steps, live = plan(account.account_id, document, delete)
     ids = {kind: live.ids(kind) for kind in KINDS}
     sections = _sections(document)
@@ -330,7 +333,9 @@ def apply(account: AccountItem, document: Any, now, delete: bool = False) -> lis
                 body["secret"] = current.config["secret"]
         parsed = validated(step.kind, step.name, body)
         current = live.items[step.kind].get(step.name)
-        item = WRITERS[step.kind](account, current, parsed, now)
+        creating_monitor = step.kind == "monitors" and current is None
+        with charge_create() if creating_monitor else nullcontext():
+            item = WRITERS[step.kind](account, current, parsed, now)
         ids[step.kind][step.name] = _id_of(step.kind, item)
         done.append({**step.json(), "id": ids[step.kind][step.name]})
     for step in sorted((s for s in steps if s.action == "delete"),

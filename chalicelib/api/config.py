@@ -54,7 +54,8 @@ def apply_config(call: Call):
     account = get_account(call.account_id)
     if account is None:
         raise NotFoundError("Account not found.")
-    done = config_as_code.apply(account, document_of(call), call.clock.now(), _delete(call))
+    done = config_as_code.apply(account, document_of(call), call.clock.now(), _delete(call),
+                                charge_create=lambda: call.charge("create_monitor"))
     return {"applied": done, "changeCount": len(done)}
 
 

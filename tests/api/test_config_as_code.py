@@ -160,3 +160,15 @@ def test_malformed_documents_are_400s_naming_the_field(api, document, field):
     response = api.post("/api/config/plan", document)
     assert response.status_code == 400, response.json
     assert response.json["details"][0]["field"] == field
+
+
+def test_creating_monitors_counts_in_the_create_monitor_quota(api):
+    from chalicelib.ratelimits import TIERS
+
+    limit = TIERS["create_monitor"].limit
+    document = {"monitors": {f"m{i}": {"type": "Ping", "url": f"m{i}.example.com"}
+                             for i in range(limit + 1)}}
+    response = api.post("/api/config/apply", document)
+    assert response.status_code == 429
+    assert len(api.get("/api/monitors?limit=100").json["items"]) == limit
+    assert plan(api, document) == [{"kind": "monitors", "name": f"m{limit}", "action": "create"}]
