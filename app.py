@@ -14,6 +14,8 @@ from chalicelib.heartbeats import routes as pings
 from chalicelib.reports import routes as reports
 from chalicelib.checks import routes as results
 from chalicelib.openapi import routes as docs
+from chalicelib.config import routes as config
+from chalicelib.reports import metrics_routes as metrics
 from chalicelib.notify import handlers as alert_delivery
 from chalicelib.checks import worker as checks, scheduler
 from chalicelib.bus import dead_letter_redrive, outbox_republisher
@@ -30,7 +32,7 @@ app.register_middleware(observability.request_id_middleware)
 
 API = (keys, account, monitors, results, pings, incidents, channels, rules, alerts, teams,
        docs,
-       escalation_policies, maintenance, reports, status_pages, badges)
+       escalation_policies, maintenance, reports, status_pages, badges, metrics, config)
 WORKERS = (scheduler, checks, incident_events, alert_delivery, escalations, heartbeat_watcher,
            monthly_reports, status_notifications, sweeper, outbox_republisher,
            dead_letter_redrive)

@@ -13,6 +13,9 @@ from chalicelib.storage import events as store
 
 PUBLIC_EVENTS = ("monitor.down", "monitor.up", "monitor.degraded", "monitor.ssl_expiring",
                  "incident.created", "incident.resolved")
+# Internal: a dependent monitor's Down joined (or its recovery left) its parent's outage
+# (`chalicelib.status.dependencies`); the incident consumer notes them on the parent's incident.
+JOINED, LEFT = "monitor.joined", "monitor.left"
 # The handlers subscribed to the events topic: an event is pending until each has acknowledged
 # it. A test holds this list equal to the app's SNS subscriptions.
 CONSUMERS = ("on_event_for_incidents", "deliver_events", "on_event_for_escalations",

@@ -21,6 +21,7 @@ from pynamodb.exceptions import TransactWriteError
 
 from chalicelib.monitors import cron, jobs, service as monitors
 from chalicelib.status import evaluator
+from chalicelib.heartbeats import job_runs
 from chalicelib.http import ratelimits
 from chalicelib.kernel.clock import iso
 from chalicelib.kernel.errors import (
@@ -39,19 +40,23 @@ from chalicelib.storage.transactions import failed_conditions, transaction
 
 log = logging.getLogger("enori.heartbeats")
 
-SUCCESS, FAIL, START = "Success", "Fail", "Start"
-MAX_BODY_BYTES = 10_000                 # as Healthchecks' PING_BODY_LIMIT
+SUCCESS, FAIL, START, LOG = "Success", "Fail", "Start", "Log"
+# Bodies up to 100 KB are kept; longer ones are cut, as Healthchecks cuts at its PING_BODY_LIMIT
+# (it answers 200 and keeps the head, so a chatty job's ping still counts).
+MAX_BODY_BYTES = 100_000
 TRUNCATED = "…[truncated]"
 MAX_CAUSE_MESSAGE = 200                 # of a fail ping's message, quoted in alerts
 
 
 @dataclass(frozen=True)
 class PingIn:
-    kind: str                           # Success | Fail | Start
+    kind: str                           # Success | Fail | Start | Log
     method: str
     message: str | None = None
     source: str | None = None
     user_agent: str | None = None
+    exit_status: int | None = None      # /ping/{token}/{exit_status}
+    run_id: str | None = None           # ?rid=
 
 
 # --- pure parts ---------------------------------------------------------------------------
@@ -71,12 +76,17 @@ def _seconds(ms: int) -> str:
     return f"{ms / 1000:.1f}".removesuffix(".0")
 
 
-def verdict(kind: str, runtime_ms: int | None, config: dict, message: str | None
+def verdict(kind: str, runtime_ms: int | None, config: dict, message: str | None,
+            exit_status: int | None = None, too_often: str | None = None
             ) -> tuple[bool, str | None]:
-    """(ok, cause) of a finished run: a fail ping, or a success outside the allowed run time."""
+    """(ok, cause) of a finished run: a fail ping (a non-zero exit status), or a success
+    outside the allowed run time or too soon after the previous one (`too_often`: its cause)."""
     if kind == FAIL:
         quoted = f": {message[:MAX_CAUSE_MESSAGE]}" if message else ""
-        return False, f"job reported failure{quoted}"
+        what = f"job exited with status {exit_status}" if exit_status else "job reported failure"
+        return False, f"{what}{quoted}"
+    if too_often:
+        return False, too_often
     low, high = config.get("min_runtime_seconds"), config.get("max_runtime_seconds")
     if runtime_ms is not None and low and runtime_ms < low * 1000:
         return False, f"job finished in {_seconds(runtime_ms)} s, faster than the minimum {low} s"
@@ -133,16 +143,19 @@ def receive_ping(token: str, ping: PingIn, now: datetime) -> store.PingItem:
     """
     monitor = _ping_monitor(token)
     _take_rate_slot(token, now)
+    if ping.kind == LOG:   # recorded only: no verdict, telemetry or deadline (Healthchecks' /log)
+        return _store_ping(monitor, ping, None, now)
     finished = ping.kind != START
-    started = monitor.last_start_at
-    runtime_ms = int((now - started).total_seconds() * 1000) if finished and started else None
-    item = _store_ping(monitor, ping, runtime_ms, now)
+    runtime_ms = job_runs.runtime_ms(monitor, ping.run_id, now) if finished else None
     config = monitor.config
+    too_often = job_runs.too_often(monitor, config, now) if ping.kind == SUCCESS else None
+    item = _store_ping(monitor, ping, runtime_ms, now)
     monitor_store.record_ping_telemetry(
         monitor.account_id, monitor.monitor_id, now, finished=finished,
         deadline_epoch=_deadline_after_ping(monitor, config, finished, now))
     if finished and not monitor.paused:
-        ok, cause = verdict(ping.kind, runtime_ms, config, ping.message)
+        ok, cause = verdict(ping.kind, runtime_ms, config, ping.message, ping.exit_status,
+                            too_often)
         observation = Observation(slot=int(now.timestamp()), region=jobs.JOB, ok=ok, error=cause)
         evaluator.evaluate_observation(monitor, observation, job_policy(monitor, now))
     return item
@@ -156,6 +169,7 @@ def _store_ping(monitor: MonitorItem, ping: PingIn, runtime_ms: int | None,
                           at=now, method=ping.method, runtime_ms=runtime_ms,
                           message=ping.message, source=ping.source,
                           user_agent=(ping.user_agent or "")[:500] or None,
+                          exit_status=ping.exit_status, run_id=ping.run_id,
                           expires_at=now + keep)
     store.insert_ping(item)
     return item
@@ -249,6 +263,8 @@ def ping_out(item: store.PingItem) -> dict:
         "message": item.message,
         "source": item.source,
         "userAgent": item.user_agent,
+        "exitStatus": None if item.exit_status is None else int(item.exit_status),
+        "runId": item.run_id,
     }
 
 

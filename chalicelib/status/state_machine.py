@@ -63,6 +63,8 @@ class MonitorState:
     degraded: bool = False
     recent_times: list[int] = field(default_factory=list)
     ssl_warned_for: str | None = None
+    # The Down parent's incident this monitor's Down joined (`chalicelib.status.dependencies`).
+    joined_incident: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
