@@ -6,6 +6,7 @@ from chalicelib.accounts import key_routes, routes as account_routes, team_route
 from chalicelib.bus import dead_letter_redrive, outbox_republisher
 from chalicelib.channels import routes as channel_routes
 from chalicelib.checks import routes as result_routes, scheduler, worker as check_worker
+from chalicelib.config import routes as config_routes
 from chalicelib.heartbeats import routes as ping_routes, watcher as heartbeat_watcher
 from chalicelib.incidents import handlers as incident_handlers, routes as incident_routes
 from chalicelib.kernel import observability
@@ -14,7 +15,7 @@ from chalicelib.monitors import routes as monitor_routes
 from chalicelib.notify import escalation_handlers, handlers as alert_handlers
 from chalicelib.notify import routes as alert_routes, sweeper
 from chalicelib.openapi import routes as docs_routes
-from chalicelib.reports import monthly as monthly_reports, routes as report_routes
+from chalicelib.reports import metrics_routes, monthly as monthly_reports, routes as report_routes
 from chalicelib.rules import escalation_policy_routes, routes as rule_routes
 from chalicelib.status_pages import badge_routes, notifications as status_page_notifications
 from chalicelib.status_pages import routes as status_page_routes
@@ -35,7 +36,7 @@ app.register_middleware(observability.request_id_middleware)
 API = (key_routes, account_routes, monitor_routes, result_routes, ping_routes, incident_routes,
        channel_routes, rule_routes, alert_routes, team_routes, docs_routes,
        escalation_policy_routes, maintenance_routes, report_routes, status_page_routes,
-       badge_routes)
+       badge_routes, metrics_routes, config_routes)
 WORKERS = (scheduler, check_worker, incident_handlers, alert_handlers, escalation_handlers,
            heartbeat_watcher, monthly_reports, status_page_notifications, sweeper,
            outbox_republisher, dead_letter_redrive)

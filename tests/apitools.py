@@ -20,7 +20,9 @@ class Api:
             sent.setdefault("Content-Type", "application/json")
             raw = json.dumps(body)
         response = self.client.http.request(method, path, headers=sent, body=raw or b"")
-        response.json = json.loads(response.body) if response.body else None
+        # A text answer (/api/metrics) has no JSON: None, its text in `body`.
+        textual = response.headers.get("Content-Type", "").startswith("text/plain")
+        response.json = json.loads(response.body) if response.body and not textual else None
         return response
 
     def get(self, path, **kw):

@@ -16,6 +16,9 @@ PUBLIC_EVENTS = ("monitor.down", "monitor.up", "monitor.degraded", "monitor.ssl_
                  # Ours, in the spec's style: fewer regions than the quorum reported for
                  # several slots (a region dark): the verdict rests on the others.
                  "monitor.not_checked")
+# Internal: a dependent monitor's Down joined (or its recovery left) its parent's outage
+# (`chalicelib.status.dependencies`); the incident consumer notes them on the parent's incident.
+JOINED, LEFT = "monitor.joined", "monitor.left"
 # The handlers subscribed to the events topic: an event is pending until each has acknowledged
 # it. A test holds this list equal to the app's SNS subscriptions.
 CONSUMERS = ("on_event_for_incidents", "deliver_events", "on_event_for_escalations",

@@ -1,10 +1,10 @@
-"""Job pings: the public `/ping/{token}[/fail|/start]` (GET, HEAD, POST), a monitor's ping
-history and the rotation of its token."""
+"""Job pings: the public `/ping/{token}[/fail|/start|/log|/{exit_status}]` (GET, HEAD, POST),
+with Healthchecks' `?rid=` run ids, a monitor's ping history and the rotation of its token."""
 from __future__ import annotations
 
 from chalice import Blueprint, Response
 
-from chalicelib.heartbeats import service as heartbeats
+from chalicelib.heartbeats import service as heartbeats, job_runs
 from chalicelib.monitors import service as monitors
 from chalicelib.http.endpoint import BODY_TYPES, Call, endpoint
 from chalicelib.monitors.routes import monitor_detail
@@ -23,15 +23,19 @@ def source_of(request) -> str | None:
     return forwarded or identity.get("sourceIp")
 
 
-def receive(call: Call, token: str, kind: str) -> Response:
+def receive(call: Call, token: str, kind: str | None, exit_status: str | None = None) -> Response:
+    """Store and judge one ping; `kind` None: from the exit status (0 success, else fail)."""
     request = call.request
-    ping = heartbeats.PingIn(
-        kind=kind, method=request.method,
-        message=heartbeats.message_of(request.raw_body if request.method == "POST" else None,
-                                      call.query("msg")),
-        source=source_of(request), user_agent=request.headers.get("user-agent"))
     head = request.method == "HEAD"
     try:
+        status = None if exit_status is None else job_runs.parse_exit_status(exit_status)
+        ping = heartbeats.PingIn(
+            kind=kind or (heartbeats.SUCCESS if status == 0 else heartbeats.FAIL),
+            method=request.method,
+            message=heartbeats.message_of(request.raw_body if request.method == "POST" else None,
+                                          call.query("msg")),
+            source=source_of(request), user_agent=request.headers.get("user-agent"),
+            exit_status=status, run_id=job_runs.parse_run_id(call.query("rid")))
         heartbeats.receive_ping(token, ping, call.clock.now())
     except EnoriError as error:
         if not head:
@@ -55,6 +59,17 @@ def ping_fail(call: Call, token: str):
 @endpoint(bp, "/ping/{token}/start", PING_METHODS, public=True, content_types=PING_BODY_TYPES)
 def ping_start(call: Call, token: str):
     return receive(call, token, heartbeats.START)
+
+
+@endpoint(bp, "/ping/{token}/log", PING_METHODS, public=True, content_types=PING_BODY_TYPES)
+def ping_log(call: Call, token: str):
+    return receive(call, token, heartbeats.LOG)
+
+
+@endpoint(bp, "/ping/{token}/{exit_status}", PING_METHODS, public=True,
+          content_types=PING_BODY_TYPES)
+def ping_exit_status(call: Call, token: str, exit_status: str):
+    return receive(call, token, None, exit_status)
 
 
 @endpoint(bp, "/api/monitors/{monitor_id}/pings", "GET", scope="monitors:read")

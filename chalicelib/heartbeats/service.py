@@ -21,6 +21,7 @@ from chalicelib.heartbeats import ping_cache
 from chalicelib.kernel import cron
 from chalicelib.monitors import jobs
 from chalicelib.status import evaluator, state_machine, system_heartbeat
+from chalicelib.heartbeats import job_runs
 from chalicelib.http import ratelimits
 from chalicelib.kernel.clock import iso
 from chalicelib.kernel.errors import (
@@ -38,19 +39,23 @@ from chalicelib.storage.monitors import MonitorItem
 
 log = logging.getLogger("enori.heartbeats")
 
-SUCCESS, FAIL, START = "Success", "Fail", "Start"
-MAX_BODY_BYTES = 10_000                 # as Healthchecks' PING_BODY_LIMIT
+SUCCESS, FAIL, START, LOG = "Success", "Fail", "Start", "Log"
+# Bodies up to 100 KB are kept; longer ones are cut, as Healthchecks cuts at its PING_BODY_LIMIT
+# (it answers 200 and keeps the head, so a chatty job's ping still counts).
+MAX_BODY_BYTES = 100_000
 TRUNCATED = "…[truncated]"
 MAX_CAUSE_MESSAGE = 200                 # of a fail ping's message, quoted in alerts
 
 
 @dataclass(frozen=True)
 class PingIn:
-    kind: str                           # Success | Fail | Start
+    kind: str                           # Success | Fail | Start | Log
     method: str
     message: str | None = None
     source: str | None = None
     user_agent: str | None = None
+    exit_status: int | None = None      # /ping/{token}/{exit_status}
+    run_id: str | None = None           # ?rid=
 
 
 # --- pure parts ---------------------------------------------------------------------------
@@ -70,12 +75,17 @@ def _seconds(ms: int) -> str:
     return f"{ms / 1000:.1f}".removesuffix(".0")
 
 
-def verdict(kind: str, runtime_ms: int | None, config: dict, message: str | None
+def verdict(kind: str, runtime_ms: int | None, config: dict, message: str | None,
+            exit_status: int | None = None, too_often: str | None = None
             ) -> tuple[bool, str | None]:
-    """(ok, cause) of a finished run: a fail ping, or a success outside the allowed run time."""
+    """(ok, cause) of a finished run: a fail ping (a non-zero exit status), or a success
+    outside the allowed run time or too soon after the previous one (`too_often`: its cause)."""
     if kind == FAIL:
         quoted = f": {message[:MAX_CAUSE_MESSAGE]}" if message else ""
-        return False, f"job reported failure{quoted}"
+        what = f"job exited with status {exit_status}" if exit_status else "job reported failure"
+        return False, f"{what}{quoted}"
+    if too_often:
+        return False, too_often
     low, high = config.get("min_runtime_seconds"), config.get("max_runtime_seconds")
     if runtime_ms is not None and low and runtime_ms < low * 1000:
         return False, f"job finished in {_seconds(runtime_ms)} s, faster than the minimum {low} s"
@@ -155,34 +165,40 @@ def receive_ping(token: str, ping: PingIn, now: datetime) -> store.PingItem:
                 ping_cache.cache.put(token, snapshot)   # the next ones are refused from memory
                 raise
             ping_cache.cache.put(token, snapshot)
-            if not judged and ping.kind != START and not snapshot.monitor.paused:
-                _judge(snapshot, ping, item, now)
+            if judged is not None:
+                _judge(snapshot, judged, now)
             return item
     raise RuntimeError(f"ping of {snapshot.monitor.monitor_id} not stored after "
                        f"{PING_ATTEMPTS} attempts")
 
 
 def _write_ping(token: str, snapshot: JobSnapshot, ping: PingIn, now: datetime
-                ) -> tuple[store.PingItem, bool]:
-    """Write the ping and the job's state; (the ping, whether it was quiet: judged already)."""
+                ) -> tuple[store.PingItem, tuple[bool, str | None] | None]:
+    """Write the ping and the job's state; (the ping, the verdict still to evaluate: None when
+    there is none (a start, a log, a paused job) or it was quiet, judged already)."""
     monitor, tier = snapshot.monitor, ratelimits.PING_TIER
     window = ratelimits.window_start(now.timestamp(), tier)
     window_open = _window_open(monitor, window)
     if window_open and int(monitor.ping_hits or 0) >= tier.limit:
         raise _rate_limited(tier, window, now)       # a full window stays full: no call
-    finished = ping.kind != START
+    log = ping.kind == LOG      # recorded only: no verdict, run or deadline (Healthchecks' /log)
+    finished = ping.kind != START and not log
     started = monitor.last_start_at
-    runtime_ms = int((now - started).total_seconds() * 1000) if finished and started else None
-    if finished and not monitor.paused and snapshot.state is None:
+    runtime_ms = job_runs.runtime_ms(monitor, ping.run_id, now) if finished else None
+    judged = finished and not monitor.paused
+    if judged and snapshot.state is None:
         snapshot.state = states.load_state(monitor.account_id, monitor.monitor_id)
-    ok = finished and verdict(ping.kind, runtime_ms, monitor.config, ping.message)[0]
-    quiet = finished and not monitor.paused and _quiet(snapshot, ok, now)
+    too_often = job_runs.too_often(monitor, monitor.config, now) \
+        if judged and ping.kind == SUCCESS else None
+    ok, cause = verdict(ping.kind, runtime_ms, monitor.config, ping.message, ping.exit_status,
+                        too_often) if judged else (False, None)
+    quiet = judged and _quiet(snapshot, ok, now)
     item = _ping_item(monitor, ping, runtime_ms, snapshot.retention_days, now)
-    deadline = _deadline_after_ping(monitor, monitor.config, finished, now)
+    deadline = None if log else _deadline_after_ping(monitor, monitor.config, finished, now)
     job = ping_writes.JobWrite(
         monitor.account_id, monitor.monitor_id, int(monitor.version), started, now, finished,
         deadline, window, window_open, tier.limit,
-        state_version=int(snapshot.state.version) if quiet else None)
+        state_version=int(snapshot.state.version) if quiet else None, log=log)
     try:
         ping_writes.record_ping(item, job)
     except (ping_writes.StaleJobError, ping_writes.WriteConflictError):
@@ -192,7 +208,7 @@ def _write_ping(token: str, snapshot: JobSnapshot, ping: PingIn, now: datetime
             raise _rate_limited(tier, window, now) from None
         raise
     _remember(snapshot, job)
-    return item, quiet
+    return item, ((ok, cause) if judged and not quiet else None)
 
 
 def _reload(token: str, snapshot: JobSnapshot) -> None:
@@ -208,6 +224,10 @@ def _reload(token: str, snapshot: JobSnapshot) -> None:
 def _remember(snapshot: JobSnapshot, job: ping_writes.JobWrite) -> None:
     """Apply to the cached monitor what the ping just wrote."""
     monitor = snapshot.monitor
+    monitor.ping_window = job.window
+    monitor.ping_hits = int(monitor.ping_hits or 0) + 1 if job.window_open else 1
+    if job.log:
+        return
     monitor.last_checked_at = job.at
     if job.finished:
         monitor.last_ping_at, monitor.last_start_at = job.at, None
@@ -216,17 +236,14 @@ def _remember(snapshot: JobSnapshot, job: ping_writes.JobWrite) -> None:
     if job.deadline_epoch is not None:
         monitor.deadline_at = job.deadline_epoch
         monitor.deadline_shard = monitor_store.deadline_shard(monitor.monitor_id)
-    monitor.ping_window = job.window
-    monitor.ping_hits = int(monitor.ping_hits or 0) + 1 if job.window_open else 1
 
 
-def _judge(snapshot: JobSnapshot, ping: PingIn, item: store.PingItem, now: datetime) -> None:
+def _judge(snapshot: JobSnapshot, judged: tuple[bool, str | None], now: datetime) -> None:
     """Evaluate a finished ping that may change the job's state, then remember the state it
     left: the evaluator shows its status on the monitor (a commit's mirror, or
     `show_if_hidden`), so the next good ping of a healthy job is quiet again."""
     monitor = snapshot.monitor
-    runtime_ms = None if item.runtime_ms is None else int(item.runtime_ms)
-    ok, cause = verdict(ping.kind, runtime_ms, monitor.config, ping.message)
+    ok, cause = judged
     observation = Observation(slot=int(now.timestamp()), region=jobs.JOB, ok=ok, error=cause)
     evaluator.evaluate_observation(monitor, observation, job_policy(monitor, now))
     snapshot.state = states.load_state(monitor.account_id, monitor.monitor_id)
@@ -240,6 +257,7 @@ def _ping_item(monitor: MonitorItem, ping: PingIn, runtime_ms: int | None, reten
                           at=now, method=ping.method, runtime_ms=runtime_ms,
                           message=ping.message, source=ping.source,
                           user_agent=(ping.user_agent or "")[:500] or None,
+                          exit_status=ping.exit_status, run_id=ping.run_id,
                           expires_at=now + timedelta(days=retention_days))
 
 
@@ -320,6 +338,8 @@ def ping_out(item: store.PingItem) -> dict:
         "message": item.message,
         "source": item.source,
         "userAgent": item.user_agent,
+        "exitStatus": None if item.exit_status is None else int(item.exit_status),
+        "runId": item.run_id,
     }
 
 

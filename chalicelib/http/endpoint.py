@@ -55,6 +55,9 @@ PATH_SHAPES: dict[str, Callable[[str], bool]] = {
        for param, prefix in ids.PATH_ID_PREFIXES.items()},
     "slug": is_slug,
     "token": ids.is_token,
+    # Healthchecks routes `<int:exit_status>`: anything but 1-3 digits is no route (404); a
+    # number above 255 is a 400 (`job_runs.parse_exit_status`).
+    "exit_status": lambda value: value.isascii() and value.isdigit() and len(value) <= 3,
 }
 
 # (method, path, scope, public, rate tier) of every route: the route table OpenAPI and the
@@ -369,6 +372,18 @@ def give_back(buckets: list[str]) -> None:
         rate_store.give_back(bucket)
 
 
+def presented_key(headers) -> str | None:
+    """The API key of a request: X-API-Key, else `Authorization: Bearer <key>` (how Prometheus
+    and most HTTP clients send a credential). X-API-Key wins when both are sent."""
+    key = headers.get("x-api-key")
+    if key:
+        return key
+    scheme, _, credential = (headers.get("authorization") or "").strip().partition(" ")
+    if scheme.lower() != "bearer":
+        return None
+    return credential.strip() or None
+
+
 def endpoint(bp: Blueprint, path: str, methods: list[str] | str = "GET", *,
              scope: str | None = None, public: bool = False, rate: str | None = None,
              status: int = 200, content_types: list[str] | None = None) -> Callable:
@@ -387,7 +402,7 @@ def endpoint(bp: Blueprint, path: str, methods: list[str] | str = "GET", *,
                 check_body_size(request)
                 principal = None
                 if not public:
-                    principal = auth.authenticate(request.headers.get("x-api-key"))
+                    principal = auth.authenticate(presented_key(request.headers))
                     counted = start_count(principal, request.method, rate, meter)
                     if not scopes.grants(principal.scopes, scope):
                         raise InsufficientScopeError(

@@ -10,8 +10,8 @@ from datetime import datetime, timedelta, timezone
 
 from chalice import Blueprint
 
+from chalicelib.incidents import dependency_notes, service as incidents
 from chalicelib.bus import event_topic
-from chalicelib.incidents import service as incidents
 from chalicelib.kernel.ids import outage_incident_id
 from chalicelib.kernel.runtime import runtime
 from chalicelib.storage import incidents as incident_store
@@ -39,6 +39,8 @@ def handle_event(event: dict) -> None:
     elif kind == "monitor.up":
         incidents.resolve_for_monitor(account_id, monitor["id"], slot_time(event.get("slot")),
                                       "Monitor is up again: check passing.")
+    elif kind in (event_topic.JOINED, event_topic.LEFT):
+        dependency_notes.record_note(event)
     elif kind in ("region.down", "region.up"):
         for open_incident in incident_store.query_open_automatic(account_id, monitor["id"]):
             # A region change in the outage's first slot belongs after the "started" entry.

@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Callable, Iterable
 
 
+from chalicelib.incidents import dependencies as dependency_incidents
 from chalicelib.bus import events
 from chalicelib.kernel.clock import iso
 from chalicelib.kernel.errors import ConflictError, InvalidReferenceError, NotFoundError
@@ -301,6 +302,7 @@ def incident_json(item: IncidentItem, timeline: Iterable[IncidentUpdateItem] | N
         "resolvedAt": iso(item.resolved_at),
         "resolvedBy": item.resolved_by,
         "durationSeconds": max(0, int((end - item.started_at).total_seconds())),
+        "alsoAffected": dependency_incidents.also_affected(item),
     }
     if timeline is not None:
         body["timeline"] = [entry_json(e) for e in timeline]

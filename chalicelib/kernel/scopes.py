@@ -10,6 +10,8 @@ SCOPES = (
     "alerts:read", "alerts:write",
     "maintenance:read", "maintenance:write",
     "reports:read", "reports:write",
+    # Monitors as code (/api/config): one document over monitors, channels, rules and pages.
+    "config:read", "config:write",
 )
 VALID_SCOPES = frozenset(SCOPES) | {FULL_ACCESS}
 

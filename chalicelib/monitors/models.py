@@ -79,6 +79,9 @@ class MonitorBase(ApiModel):
     description: str | None = Field(None, max_length=1000)
     # One of the account's escalation policies (checked by `monitors.check_rules`).
     escalation_policy_id: str | None = Field(None, min_length=1, max_length=100)
+    # Parent monitors of the account (checked, with cycles, by `dependencies.check_parents`).
+    depends_on: list[Annotated[str, Field(min_length=1, max_length=100)]] = Field(
+        default_factory=list, max_length=20)
 
     @field_validator("timeout_seconds")
     @classmethod
@@ -173,6 +176,8 @@ class JobMonitorIn(MonitorBase):
     grace_period_seconds: int = Field(60, ge=0, le=ONE_YEAR_SECONDS)
     min_runtime_seconds: int | None = Field(None, ge=1, le=ONE_YEAR_SECONDS)
     max_runtime_seconds: int | None = Field(None, ge=1, le=ONE_YEAR_SECONDS)
+    # "Ran too often": a success sooner than this after the previous success fails the run.
+    min_interval_seconds: int | None = Field(None, ge=1, le=ONE_YEAR_SECONDS)
 
     @field_validator("url", mode="before")
     @classmethod

@@ -11,6 +11,7 @@ from typing import Callable, ContextManager
 from urllib.parse import urlsplit
 
 
+from chalicelib.monitors import dependencies
 from chalicelib.rules import escalation_policies
 from chalicelib.monitors import jobs
 from chalicelib.kernel import plans
@@ -123,7 +124,9 @@ def config_actions(item: MonitorItem, extra: tuple[str, ...] = ()) -> list:
 
 def create_monitor(account: AccountItem, body: MonitorInType, now) -> MonitorItem:
     check_rules(account, body)
-    item = MonitorItem(account.account_id, new_id("mon"), created_at=now, status=MonitorStatus.PENDING)
+    item = MonitorItem(account.account_id, new_id("mon"), created_at=now,
+                       status=MonitorStatus.PENDING)
+    dependencies.check_parents(account.account_id, item.monitor_id, body.depends_on)
     _apply(item, body, now)
     limit = plans.limit_for(account.plan, "monitors", account.extra_monitors or 0)
     actions, condition = usage_change("monitors", +1, limit)
@@ -149,6 +152,7 @@ def create_monitor(account: AccountItem, body: MonitorInType, now) -> MonitorIte
 def replace_monitor(account: AccountItem, item: MonitorItem, body: MonitorInType, now) -> MonitorItem:
     """Full replace: omitted fields go back to their defaults (spec "Update Monitor")."""
     check_rules(account, body)
+    dependencies.check_parents(account.account_id, item.monitor_id, body.depends_on)
     old_name, old_token = item.name, item.ping_token
     _apply(item, body, now)
     renamed, retokened = body.name != old_name, item.ping_token != old_token

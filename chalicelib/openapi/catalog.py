@@ -75,6 +75,21 @@ STYLE = query("style", {"type": "string", "enum": list(badges.STYLES), "default"
               "Badge style")
 PERIODS = list(stats.PERIODS)
 PING_MESSAGE = query("msg", {"type": "string"}, "A message stored with the ping")
+PING_RUN_ID = query("rid", {"type": "string", "format": "uuid"},
+                    "A run id (Healthchecks' `rid`): a finish pairs with the start of the same "
+                    "run id, so concurrent runs each get their run time")
+# `/{exit_status}`: 0 is a success, 1-255 a failure that keeps the code; `/log` is stored only.
+PING_SUFFIXES = ("", "/fail", "/start", "/log", "/{exit_status}")
+
+CONFIG_DELETE = query("delete", {"type": "boolean", "default": False},
+                      "Also delete what a section of the document does not name")
+# Monitors as code: the document's own schema is served at /openapi/config.schema.json.
+CONFIG_DOCUMENT = Body({"type": "object", "description": "Monitors, channels, rules and status "
+                        "pages keyed by name (JSON Schema: /openapi/config.schema.json)"},
+                       media=(JSON, "application/yaml"))
+CONFIG_CHANGES = Success({"type": "object", "description": "changes (plan) or applied (apply): "
+                          "[{kind, name, action: create|update|delete, changes?, id?}], and "
+                          "changeCount"})
 
 QUERY: dict[tuple[str, str], list[dict]] = {
     ("GET", "/api/keys"): PAGING,
@@ -129,8 +144,9 @@ QUERY: dict[tuple[str, str], list[dict]] = {
         query("period", {"type": "string", "enum": PERIODS, "default": "30d"}, "Time range"),
         LABEL, STYLE],
     ("GET", "/api/badges/{monitor_id}/status.svg"): [LABEL, STYLE],
-    **{(method, f"/ping/{{token}}{suffix}"): [PING_MESSAGE]
-       for method in ("GET", "HEAD", "POST") for suffix in ("", "/fail", "/start")},
+    **{("POST", f"/api/config/{action}"): [CONFIG_DELETE] for action in ("plan", "apply")},
+    **{(method, f"/ping/{{token}}{suffix}"): [PING_MESSAGE, PING_RUN_ID]
+       for method in ("GET", "HEAD", "POST") for suffix in PING_SUFFIXES},
 }
 
 # JSON merge patch (RFC 7396): only the fields sent change; null resets one to its default.
@@ -138,7 +154,8 @@ MERGE_PATCH_MEDIA = "application/merge-patch+json"
 MERGE_PATCH = {"type": "object", "description": "The fields to change (JSON merge patch, RFC "
                "7396): the monitor's other fields keep their values; `null` resets a field to "
                "its default. The result is validated as a full monitor (PUT)."}
-PING_BODY = Body({"type": "string", "maxLength": 10000}, required=False, media=(TEXT,))
+# Longer bodies are accepted and cut to their first 100 KB (`heartbeats.MAX_BODY_BYTES`).
+PING_BODY = Body({"type": "string"}, required=False, media=(TEXT,))
 
 BODIES: dict[tuple[str, str], Body] = {
     ("POST", "/api/keys"): Body(ApiKeyCreate, example=examples.KEY_CREATE),
@@ -166,9 +183,9 @@ BODIES: dict[tuple[str, str], Body] = {
     ("POST", "/api/status-pages"): Body(StatusPageIn),
     ("PUT", "/api/status-pages/{page_id}"): Body(StatusPageIn),
     ("POST", "/api/public/status-pages/{slug}/subscribe"): Body(SubscribeIn, media=(JSON, FORM)),
-    ("POST", "/ping/{token}"): PING_BODY,
-    ("POST", "/ping/{token}/fail"): PING_BODY,
-    ("POST", "/ping/{token}/start"): PING_BODY,
+    ("POST", "/api/config/plan"): CONFIG_DOCUMENT,
+    ("POST", "/api/config/apply"): CONFIG_DOCUMENT,
+    **{("POST", f"/ping/{{token}}{suffix}"): PING_BODY for suffix in PING_SUFFIXES},
 }
 
 # Write routes that take no body (any body sent is ignored).
@@ -268,12 +285,25 @@ SUCCESS: dict[tuple[str, str], Success] = {
                                          description="This document, in OpenAPI 3.0.3"),
     ("GET", "/openapi/v3.1.json"): Success({"type": "object"},
                                            description="This document, in OpenAPI 3.1"),
+    ("POST", "/api/config/plan"): CONFIG_CHANGES,
+    ("POST", "/api/config/apply"): CONFIG_CHANGES,
+    ("GET", "/api/config/export"): Success({"type": "object"}, description="The account as a "
+                                           "monitors-as-code document"),
+    ("GET", "/openapi/config.schema.json"): Success(
+        {"type": "object"}, description="The JSON Schema of the monitors-as-code document"),
+    ("GET", "/api/metrics"): Success(
+        {"type": "string"}, media=("text/plain",),
+        description="Prometheus text exposition format 0.0.4: per monitor enori_monitor_up, "
+                    "enori_monitor_status{state}, enori_monitor_response_time_seconds{stat}, "
+                    "enori_monitor_uptime_ratio{period}, enori_monitor_certificate_expiry_days, "
+                    "enori_job_last_ping_timestamp_seconds and enori_incidents_open, labelled "
+                    "id, name, type and tags. The key may be sent as `Authorization: Bearer`."),
     ("GET", "/docs"): Success({"type": "string"}, media=(HTML,),
                               description="The interactive API explorer (Scalar)"),
     ("GET", "/docs/scalar.js"): Success({"type": "string"}, media=("application/javascript",),
                                         description="The explorer's script, served offline"),
     **{(method, f"/ping/{{token}}{suffix}"): PING
-       for method in ("GET", "POST") for suffix in ("", "/fail", "/start")},
+       for method in ("GET", "POST") for suffix in PING_SUFFIXES},
 }
 
 # Error statuses a route answers beyond what `document.error_statuses` derives.
@@ -282,7 +312,7 @@ EXTRA_ERRORS: dict[tuple[str, str], tuple[int, ...]] = {
     ("GET", "/docs/scalar.js"): (404,),
     ("POST", "/api/public/status-pages/{slug}/subscribe"): (429,),
 }
-for _suffix in ("", "/fail", "/start"):
+for _suffix in PING_SUFFIXES:
     for _method in ("GET", "HEAD", "POST"):
         EXTRA_ERRORS[(_method, f"/ping/{{token}}{_suffix}")] = (429,)
 

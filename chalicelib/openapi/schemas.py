@@ -190,6 +190,12 @@ class TimelineEntry(OutModel):
                                      "subscribers")
 
 
+class AffectedMonitor(OutModel):
+    id: str
+    name: str | None
+    status: str | None
+
+
 class Incident(OutModel):
     id: str
     monitor_id: str | None
@@ -208,6 +214,10 @@ class Incident(OutModel):
     resolved_at: datetime | None
     resolved_by: str | None
     duration_seconds: int
+    also_affected: list[AffectedMonitor] = Field(
+        default_factory=list,
+        description="Monitors depending on this one (`dependsOn`) whose Down joined this "
+                    "incident instead of opening their own")
     timeline: list[TimelineEntry] | None = Field(None, description="One incident only")
 
 

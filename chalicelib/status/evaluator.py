@@ -12,7 +12,7 @@ import logging
 
 from chalicelib.bus import events
 from chalicelib.maintenance import cover as maintenance_cover
-from chalicelib.status import state_machine
+from chalicelib.status import dependencies, state_machine
 from chalicelib.kernel.clock import iso
 from chalicelib.kernel.ids import outage_incident_id
 from chalicelib.kernel.runtime import runtime
@@ -57,11 +57,13 @@ def evaluate_observation(monitor: MonitorItem, obs: Observation, policy: Policy)
             show_if_hidden(monitor, before)
             return []
         after, transitions = state_machine.evaluate(before, policy, obs)
+        transitions, notes = dependencies.fold(monitor, before, after, transitions, obs)
         if after == before and not transitions:
             show_if_hidden(monitor, before)
             return []
         stored = [event_for(monitor, t, obs, after, now, before.down_since_slot)
                   for t in transitions if not t.suppressed]
+        stored += [dependencies.note_event(monitor, *note, obs) for note in notes]
         try:
             states.commit_state(item, after.to_dict(), stored,
                                 status_change_records(monitor, before, after, obs))

@@ -72,6 +72,8 @@ class MonitorState:
     # monitor.not_checked was raised for this run of them.
     not_checked_slots: int = 0
     not_checked: bool = False
+    # The Down parent's incident this monitor's Down joined (`chalicelib.status.dependencies`).
+    joined_incident: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

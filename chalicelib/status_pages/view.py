@@ -23,6 +23,7 @@ from typing import Any, Iterable
 from chalicelib.maintenance import cover as maintenance_cover
 from chalicelib.monitors import job_status, jobs
 from chalicelib.kernel import stats
+from chalicelib.incidents import dependencies as dependency_incidents
 from chalicelib.kernel.clock import iso
 from chalicelib.kernel.vocabulary import MonitorStatus
 from chalicelib.storage import incidents as incident_store
@@ -133,8 +134,11 @@ def _incidents(account_id: str, monitor_ids: list[str], names: dict[str, str],
             if item.account_id == account_id:
                 found[item.incident_id] = item
     newest = sorted(found.values(), key=lambda i: i.started_at, reverse=True)[:MAX_INCIDENTS]
-    return [public_incident(i, incident_store.timeline(i.incident_id),
-                            names.get(i.monitor_id or "", "A service")) for i in newest]
+    shown = [public_incident(i, incident_store.timeline(i.incident_id),
+                             names.get(i.monitor_id or "", "A service")) for i in newest]
+    for body, item in zip(shown, newest):   # the page's dependents that joined the outage
+        body["components"] += dependency_incidents.affected_names(item, names)
+    return shown
 
 
 def _windows(account_id: str, monitor_ids: list[str], now: datetime) -> list[dict]:

@@ -21,7 +21,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Iterable
 
-from pynamodb.attributes import BooleanAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.attributes import (BooleanAttribute, UnicodeAttribute, UnicodeSetAttribute,
+                                 UTCDateTimeAttribute)
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, LocalSecondaryIndex
 from pynamodb.models import Model
 
@@ -83,6 +84,9 @@ class IncidentItem(Model):
     # The last status an update gave (Investigating, Identified, Monitoring): what the public
     # page shows while the incident is not resolved. None before any.
     public_status = UnicodeAttribute(null=True)
+    # Dependent monitors whose Down joined this outage (`chalicelib.status.dependencies`): added with
+    # an atomic ADD, so children going down together never lose one another.
+    affected_monitor_ids = UnicodeSetAttribute(null=True)
 
     by_started = ByStartedIndex()
     by_monitor = ByMonitorIndex()

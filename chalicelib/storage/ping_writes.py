@@ -54,13 +54,15 @@ class JobWrite:
     window_open: bool                   # the caller saw this window already opened
     limit: int                          # pings allowed per window
     state_version: int | None = None    # the quiet state's version, to check; None: no check
+    log: bool = False                   # a /log ping: counted and stored, the job untouched
 
 
 def _job_update(job: JobWrite) -> tuple[list, object]:
     t = MonitorTelemetryItem
-    actions = [t.last_checked_at.set(job.at)]
-    actions += [t.last_ping_at.set(job.at), t.last_start_at.remove()] if job.finished \
-        else [t.last_start_at.set(job.at)]
+    actions = [] if job.log else [t.last_checked_at.set(job.at)]
+    if not job.log:
+        actions += [t.last_ping_at.set(job.at), t.last_start_at.remove()] if job.finished \
+            else [t.last_start_at.set(job.at)]
     if job.deadline_epoch is not None:
         actions += [t.deadline_at.set(job.deadline_epoch),
                     t.deadline_shard.set(monitor_store.deadline_shard(job.monitor_id))]

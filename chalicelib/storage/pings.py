@@ -30,13 +30,15 @@ class PingItem(Model):
     monitor_id = UnicodeAttribute(hash_key=True)
     ping_key = UnicodeAttribute(range_key=True)
     account_id = UnicodeAttribute()
-    kind = UnicodeAttribute()                    # Success | Fail | Start
+    kind = UnicodeAttribute()                    # Success | Fail | Start | Log
     at = UTCDateTimeAttribute()
     method = UnicodeAttribute(null=True)
     runtime_ms = NumberAttribute(null=True)
     message = UnicodeAttribute(null=True)
     source = UnicodeAttribute(null=True)
     user_agent = UnicodeAttribute(null=True)
+    exit_status = NumberAttribute(null=True)     # /ping/{token}/{exit_status}: 0-255
+    run_id = UnicodeAttribute(null=True)         # ?rid=: pairs a start with its finish
     expires_at = TTLAttribute()
 
 

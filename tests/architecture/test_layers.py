@@ -16,7 +16,8 @@ CHALICELIB = ROOT / "chalicelib"
 
 FLOORS = ("kernel", "storage", "bus", "http")
 CONCEPTS = ("accounts", "channels", "rules", "monitors", "maintenance", "incidents", "status",
-            "checks", "heartbeats", "notify", "status_pages", "reports", "web", "openapi")
+            "checks", "heartbeats", "notify", "status_pages", "reports", "config", "web",
+            "openapi")
 LAYERS = FLOORS + CONCEPTS
 ONLY_STORAGE_IMPORTS = ("pynamodb",)
 

@@ -361,6 +361,9 @@ BODY_REFERENCES = {
     "POST /api/monitors/{monitor_id}/resume": [],
     "POST /api/monitors/{monitor_id}/check": [],
     "POST /api/monitors/{monitor_id}/rotate-token": [],
+    # Monitors as code names objects by name, looked up in the caller's account only.
+    "POST /api/config/plan": [],
+    "POST /api/config/apply": [],
 }
 WRITES = [r for r in PRIVATE if r["method"] in ("POST", "PUT", "PATCH")]
 REFERENCE_CASES = [pytest.param(route_key(r), *case, id=f"{route_key(r)} {case[0]}")
@@ -429,7 +432,8 @@ PUBLIC_BY_DESIGN = {
     **{f"{m} /ping/{{token}}{suffix}":
        ("the unguessable ping token is the job's credential: cron jobs ping without a key",
         "ping_token")
-       for m in ("GET", "HEAD", "POST") for suffix in ("", "/fail", "/start")},
+       for m in ("GET", "HEAD", "POST")
+       for suffix in ("", "/fail", "/start", "/log", "/{exit_status}")},
     "GET /api/public/status-pages/{slug}": ("a status page is published at its slug", "slug"),
     "GET /status/{slug}": ("a status page is published at its slug (HTML)", "slug"),
     "POST /api/public/status-pages/{slug}/subscribe":
@@ -441,6 +445,7 @@ PUBLIC_BY_DESIGN = {
     "POST /api/public/subscriptions/{token}/unsubscribe":
         ("RFC 8058 one-click unsubscribe from the mail client", "subscription_token"),
     "GET /openapi/v1.json": ("the API's documentation; no ids", None),
+    "GET /openapi/config.schema.json": ("the monitors-as-code document's schema; no ids", None),
     "GET /openapi/v3.1.json": ("the API's documentation (OpenAPI 3.1); no ids", None),
     "GET /docs": ("the API explorer; no ids", None),
     "GET /docs/scalar.js": ("the API explorer's script; no ids", None),
