@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from chalice import Blueprint
 
-from chalicelib import check_requests, evaluator, observability, results
+from chalicelib import check_requests, evaluator, expectations, observability, results
 from chalicelib.checkers import CheckDeps, CheckResult, run_check
 from chalicelib.check_requests import CheckJob
 from chalicelib.models.monitors import parse_monitor
@@ -88,15 +88,25 @@ def default_deps(guard: OutboundGuard, client) -> CheckDeps:
                      ping_mode=settings.ping_mode)
 
 
+def is_expected(ran: Ran) -> bool:
+    """Whether the result agrees with its request's expectation: then the state is neither
+    read nor written (chalicelib/expectations.py)."""
+    return expectations.agrees(ran.job.expect, ran.job.region, ran.result.ok,
+                               ran.result.ssl_days_left, ran.monitor.config)
+
+
 def record(ran: Ran, retention_days: int) -> None:
-    """Store a result and evaluate it, each once. A redelivered job whose result is already
-    stored is still evaluated if the state has not counted it: the first delivery may have
-    failed between the two writes (a throttled commit), and skipping it would lose the slot."""
+    """Store a result and, unless it agrees with its expectation, evaluate it, each once. A
+    redelivered job whose result is already stored is still evaluated if the state has not
+    counted it: the first delivery may have failed between the two writes (a throttled
+    commit), and skipping it would lose the slot."""
     now = runtime.clock.now()
     job = ran.job
-    if results.record_result(ran.monitor, ran.result, job.region, job.slot, now,
-                             retention_days=retention_days) \
-            or not evaluator.has_counted(ran.monitor, job.slot, job.region):
+    stored = results.record_result(ran.monitor, ran.result, job.region, job.slot, now,
+                                   retention_days=retention_days)
+    if is_expected(ran):
+        return
+    if stored or not evaluator.has_counted(ran.monitor, job.slot, job.region):
         evaluator.evaluate_result(ran.monitor, job.slot, job.region, ran.result)
 
 
