@@ -93,16 +93,18 @@ def evaluate_observation(monitor: MonitorItem, obs: Observation, policy: Policy,
         if state_machine.is_quiet(before, policy, obs):
             show_if_hidden(monitor, before, policy)
             return []
-        after, transitions = before, []
-        for earlier in (backfill(monitor, before, policy, obs) if backfill else []):
-            after, more = state_machine.evaluate(after, policy, earlier)
-            transitions += more
-        after, more = state_machine.evaluate(after, policy, obs)
-        transitions += more
+        # Each transition with the observation that caused it and the state right after it,
+        # which its event describes (as if each had been evaluated on its own).
+        after, caused = before, []
+        for seen in [*(backfill(monitor, before, policy, obs) if backfill else []), obs]:
+            after, more = state_machine.evaluate(after, policy, seen)
+            caused += [(t, seen, after) for t in more]
+        transitions = [t for t, _, _ in caused]
         if after == before and not transitions:
             show_if_hidden(monitor, before, policy)
             return []
-        stored = [event_for(monitor, t, obs, after, now) for t in transitions if not t.suppressed]
+        stored = [event_for(monitor, t, seen, then, now) for t, seen, then in caused
+                  if not t.suppressed]
         try:
             states.commit_state(item, after.to_dict(), stored,
                                 status_change_records(monitor, before, after, obs))
