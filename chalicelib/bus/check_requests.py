@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass
+from typing import Any
 
 from chalicelib.kernel.settings import settings
 
@@ -19,6 +20,9 @@ class CheckJob:
     slot: int        # epoch second the check is scheduled for
     region: str
     manual: bool = False
+    # The verdict the monitor showed when the request was made (`expectations.expected_of`);
+    # a result agreeing with it is not evaluated. None: evaluate whatever comes.
+    expect: dict[str, Any] | None = None
 
 
 def queue_name(region: str) -> str:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from chalice import Blueprint
 
 from chalicelib.bus import check_requests
-from chalicelib.status import evaluator
+from chalicelib.status import evaluator, expectations
 from chalicelib.kernel import observability
 from chalicelib.checks import results
 from chalicelib.checks.family import CheckDeps, CheckResult, run_check
@@ -91,15 +91,29 @@ def default_deps(guard: OutboundGuard, client) -> CheckDeps:
                      ping_mode=settings.ping_mode)
 
 
+def is_expected(ran: Ran) -> bool:
+    """Whether the result agrees with its request's expectation and with the verdict the
+    monitor shows now (loaded for the batch anyway): then the state is neither read nor written
+    (chalicelib/status/expectations.py). The request's expectation is a minute old; a region that went
+    Down since must still see its recovery evaluated, with no later surprise to bring it back."""
+    shown = expectations.expected_of(ran.monitor.status, ran.monitor.state)
+    return all(expectations.agrees(expect, ran.job.region, ran.result.ok,
+                                   ran.result.ssl_days_left, ran.monitor.config)
+               for expect in (ran.job.expect, shown))
+
+
 def record(ran: Ran, retention_days: int) -> None:
-    """Store a result and evaluate it, each once. A redelivered job whose result is already
-    stored is still evaluated if the state has not counted it: the first delivery may have
-    failed between the two writes (a throttled commit), and skipping it would lose the slot."""
+    """Store a result and, unless it agrees with its expectation, evaluate it, each once. A
+    redelivered job whose result is already stored is still evaluated if the state has not
+    counted it: the first delivery may have failed between the two writes (a throttled
+    commit), and skipping it would lose the slot."""
     now = runtime.clock.now()
     job = ran.job
-    if results.record_result(ran.monitor, ran.result, job.region, job.slot, now,
-                             retention_days=retention_days) \
-            or not evaluator.has_counted(ran.monitor, job.slot, job.region):
+    stored = results.record_result(ran.monitor, ran.result, job.region, job.slot, now,
+                                   retention_days=retention_days)
+    if is_expected(ran):
+        return
+    if stored or not evaluator.has_counted(ran.monitor, job.slot, job.region):
         evaluator.evaluate_result(ran.monitor, job.slot, job.region, ran.result)
 
 
