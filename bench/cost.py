@@ -18,7 +18,12 @@ How it is simulated (and extrapolated; say so when quoting it):
   priced at OUTAGES_PER_MONTH per monitor.
 Lambda duration is not measurable on moto: it is modelled (LATENCY_MS per AWS call, CHECK_PHASE_S
 per worker invocation) and the model is printed beside the result.
-Usage: python bench/cost.py [--quick] [--json out.json]
+Per region and fleet size (E16): `fleet_table` measures the worker on the real code at two batch
+shapes, today's path (requests without expectation: every result evaluated) beside the current
+one, and prices 30..100,000 monitors per region with the deployed memory sizes
+(.chalice/config.json, prod), remote regions calling the home tables across regions, and each
+region's idle floor; and a Job monitor pinged every minute on the real ping path.
+Usage: python bench/cost.py [--quick] [--fleet] [--json out.json]
 """
 from __future__ import annotations
 
@@ -27,6 +32,7 @@ import math
 import random
 import sys
 from collections import Counter, defaultdict
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -53,6 +59,7 @@ OUTAGES_PER_MONTH = 2
 SAMPLE_MESSAGES = 1            # worker batches run per minute (the same second's each minute)
 OUTAGE_MONITORS = 20
 ROLLUP_WINDOW_HOURS = 719
+WARM_UP = 3                    # unmeasured minutes: Pending -> Up, the verdict mirrored, expected
 
 
 def _setup(n: int, regions: list[str], channel: bool = False):
@@ -180,7 +187,20 @@ def _merge(target, source, scale: float = 1.0) -> None:
     target.sns_billed += source.sns_billed * scale
 
 
-def simulate_steady(n: int, span: int, rng) -> dict:
+def _without_expectations(entries: list[dict]) -> list[dict]:
+    """Today's (E11) worker path: requests that carry no expectation, so every result is
+    evaluated (a consistent read of the state per check), as before E16 point 4."""
+    from chalicelib.bus.check_requests import decode, encode
+
+    return [dict(e, MessageBody=encode([replace(j, expect=None)
+                                        for j in decode(e["MessageBody"])]))
+            for e in entries]
+
+
+def simulate_steady(n: int, span: int, rng, today: bool = False,
+                    sample: int | None = SAMPLE_MESSAGES) -> dict:
+    """`today`: the worker gets requests without expectation (the path before E16 point 4).
+    WARM_UP minutes first (Pending -> Up, then the mirrored verdict reaches the requests)."""
     from moto import mock_aws
 
     from common.moto_env import create_everything
@@ -194,15 +214,18 @@ def simulate_steady(n: int, span: int, rng) -> dict:
         counters = {"scheduler": _counter(), "other": _counter(), "invocations": Counter()}
         worker_total, esm = _counter(), Counter()
         sampled_monitor = None
-        for minute in range(span + 1):
-            counters_minute = counters if minute else \
+        for step in range(span + WARM_UP):
+            minute = step - WARM_UP + 1        # > 0: measured
+            counters_minute = counters if minute > 0 else \
                 {"scheduler": _counter(), "other": _counter(), "invocations": Counter()}
             entries = _run_schedules(app, clock, counters_minute)
+            if today:
+                entries = _without_expectations(entries)
             batches = _batches(entries)
             sampled_monitor = json.loads(batches[0][0]["MessageBody"])["jobs"][0]["monitor_id"]
             sample_counter = _counter()
-            ran = _run_worker(batches, sample_counter, SAMPLE_MESSAGES, rng)
-            if minute:
+            ran = _run_worker(batches, sample_counter, sample, rng)
+            if minute > 0:
                 _merge(worker_total, sample_counter, len(batches) / ran)
                 esm["invocations"] += len(batches)
                 esm["messages"] += len(entries)
@@ -363,8 +386,202 @@ def naive(n: int, regions: int, result_bytes: int, monitor_bytes: int = 1500) ->
             "scans_per_month": MONTH_MINUTES}
 
 
+# --- per region, per fleet size (E16 point 9) ------------------------------------------------------
+# Checks' DynamoDB units, calls and batch overheads are measured on the real worker at two batch
+# shapes (a small fleet: one job per invocation; a large one: full batches) and fitted as
+# a + b / jobs-per-invocation; the shapes of each fleet size come from the real phase function
+# and dispatch grouping. Durations and the idle floor are modelled (printed with the result).
+FLEET_SIZES = (30, 300, 1_000, 10_000, 100_000)
+HOME_DDB_MS = 6                # a worker's DynamoDB call inside the home region
+REMOTE_DDB_MS = 80             # a remote region's worker calling the home tables (cross-region)
+CHECK_MS = 300                 # a typical check (connect + TLS + first byte), assumed
+IDLE_RECEIVES_PER_MINUTE = 15  # the SQS event source mapping's 5 long-pollers (20 s), when idle
+HTTP_API_PER_MILLION = 1.00
+PING_LAMBDA_S = 0.05
+PRICES["http_api_per_million"] = HTTP_API_PER_MILLION
+
+
+def deployed_memory(stage: str = "prod") -> dict:
+    """Memory (MB) of the deployed functions: `.chalice/config.json`'s stage, its default for
+    the others (the remote regions' workers, which CDK sizes the same way)."""
+    config = json.loads((Path(__file__).resolve().parents[1] / ".chalice" / "config.json").read_text())
+    functions = config["stages"][stage].get("lambda_functions", {})
+    default = config.get("lambda_memory_size", 128)
+    size = lambda name: functions.get(name, {}).get("lambda_memory_size", default)  # noqa: E731
+    return {"home_worker": size("check_worker_useast"), "remote_worker": default,
+            "scheduler": size("run_scheduler"), "other": default, "ping": default}
+
+
+def batch_shape(n: int) -> dict:
+    """Messages and worker invocations per minute and region for n 60 s monitors: monitors of
+    one start second share messages (JOBS_PER_MESSAGE), ten messages an invocation at most."""
+    from chalicelib.bus import dispatch
+    from chalicelib.checks import scheduling
+
+    per_second = Counter(scheduling.phase_for(f"mon_{i:06d}", 60).offset_seconds
+                         for i in range(n))
+    messages = sum(math.ceil(c / dispatch.JOBS_PER_MESSAGE) for c in per_second.values())
+    invocations = sum(math.ceil(math.ceil(c / dispatch.JOBS_PER_MESSAGE) / 10)
+                      for c in per_second.values())
+    return {"messages": messages, "invocations": invocations, "jobs_per_invocation": n / invocations}
+
+
+def worker_fit(small: dict, large: dict) -> dict:
+    """Per check (units, calls) as a + b / jobs-per-invocation, from two measured shapes."""
+    def point(steady):
+        jobs, invocations = steady["esm"]["jobs"], steady["esm"]["invocations"]
+        w = steady["worker"]
+        return invocations / jobs, {"rcu": w.rcu / jobs, "wcu": w.wcu / jobs,
+                                    "calls": sum(w.calls.values()) / jobs}
+    (x1, y1), (x2, y2) = point(small), point(large)
+    fit = {}
+    for key in y1:
+        slope = (y1[key] - y2[key]) / (x1 - x2) if x1 != x2 else 0.0
+        fit[key] = (y2[key] - slope * x2, slope)
+    return fit
+
+
+def per_check_at(fit: dict, jobs_per_invocation: float) -> dict:
+    return {k: max(0.0, a + b / jobs_per_invocation) for k, (a, b) in fit.items()}
+
+
+def region_month(n: int, fit: dict, home_fixed: dict, remote: bool, memory: dict) -> dict:
+    """Dollars per monitor-month in one region for n 60 s Website monitors. The home region
+    also carries the scheduler and the every-minute schedules; every region its idle floor."""
+    from chalicelib.checks.worker import CONCURRENCY
+
+    shape = batch_shape(n)
+    unit = per_check_at(fit, shape["jobs_per_invocation"])
+    checks = n * MONTH_MINUTES
+    invocations = shape["invocations"] * MONTH_MINUTES
+    ddb_ms = REMOTE_DDB_MS if remote else HOME_DDB_MS
+    # A batch: its checks CONCURRENCY at a time, then its records one call after another.
+    per_invocation_s = (math.ceil(shape["jobs_per_invocation"] / CONCURRENCY) * CHECK_MS
+                        + unit["calls"] * shape["jobs_per_invocation"] * ddb_ms) / 1000
+    worker_mb = memory["remote_worker" if remote else "home_worker"]
+    gb_s = invocations * per_invocation_s * worker_mb / 1024
+    sqs = shape["messages"] * MONTH_MINUTES * 2 / 10 + invocations * 2 \
+        + IDLE_RECEIVES_PER_MINUTE * MONTH_MINUTES          # sends (batched), receive+delete, idle
+    rcu, wcu, lambda_requests = unit["rcu"] * checks, unit["wcu"] * checks, invocations
+    if not remote:
+        rcu += home_fixed["rcu_per_monitor_minute"] * n * MONTH_MINUTES \
+            + home_fixed["rcu_floor_per_minute"] * MONTH_MINUTES
+        wcu += home_fixed["wcu_per_minute"] * MONTH_MINUTES
+        lambda_requests += home_fixed["invocations_per_minute"] * MONTH_MINUTES
+        gb_s += home_fixed["gb_s_per_minute"] * MONTH_MINUTES
+        sqs += home_fixed["sqs_per_monitor_minute"] * n * MONTH_MINUTES
+    dollars = _dollars(rcu, wcu, sqs, 0, lambda_requests, gb_s, 0)
+    return {k: v / n for k, v in dollars.items()}
+
+
+def home_fixed_of(steady: dict, n: int, span: int, memory: dict) -> dict:
+    """The scheduler's and every-minute schedules' per-minute costs, split into what grows with
+    the fleet (its index reads, its sends) and the floor (one read per query at least)."""
+    sched, other = steady["scheduler"], steady["other"]
+    queries = sched.calls.get(("dynamodb", "Query"), 0) / span
+    rcu_per_minute = (sched.rcu + other.rcu) / span
+    invocations = sum(steady["invocations"].values()) / span
+    return {"rcu_per_monitor_minute": max(0.0, rcu_per_minute - queries * 0.5) / n,
+            "rcu_floor_per_minute": queries * 0.5,
+            "wcu_per_minute": (sched.wcu + other.wcu) / span,
+            "invocations_per_minute": invocations,
+            "gb_s_per_minute": (_duration_s(sched) * memory["scheduler"]
+                                + _duration_s(other) * memory["other"]) / 1024 / span,
+            "sqs_per_monitor_minute": sched.sqs_billed / span / n}
+
+
+def measure_job_ping() -> dict:
+    """One Success ping of a Job monitor pinged every minute, steady Up: its requests and units
+    on the real ping path (`heartbeats.receive_ping`), averaged over a few pings."""
+    from moto import mock_aws
+
+    from common.moto_env import create_everything
+
+    pings = 10
+    with mock_aws():
+        create_everything()
+        from chalicelib.heartbeats import service as heartbeats
+        from chalicelib.monitors import service as monitors
+        from chalicelib.accounts.service import create_account
+        from chalicelib.kernel.clock import FakeClock
+        from chalicelib.monitors.models import parse_monitor
+        from chalicelib.kernel.runtime import runtime
+
+        clock = runtime.clock = FakeClock(datetime(2026, 3, 24, 10, 0, 5, tzinfo=timezone.utc))
+        account = create_account("bench-job", "Business", clock.now())
+        job = monitors.create_monitor(account, parse_monitor(
+            {"name": "job", "type": "Job", "periodSeconds": 60, "gracePeriodSeconds": 30}),
+            clock.now())
+        ping = heartbeats.PingIn(kind="Success", method="GET")
+        for _ in range(3):                                  # warm-up: Pending -> Up
+            heartbeats.receive_ping(job.ping_token, ping, clock.now())
+            clock.advance(60)
+        counter = _counter()
+        with counter.installed():
+            for _ in range(pings):
+                heartbeats.receive_ping(job.ping_token, ping, clock.now())
+                clock.advance(60)
+    return {"rcu": counter.rcu / pings, "wcu": counter.wcu / pings,
+            "calls": {f"{s}:{o}": v / pings for (s, o), v in sorted(counter.calls.items())}}
+
+
+def job_month(ping: dict, memory: dict) -> float:
+    """Dollars per Job monitor-month pinged every minute (HTTP API, one Lambda per ping, its
+    DynamoDB units; the deadline sweep's share is in the home floor)."""
+    pings = MONTH_MINUTES
+    calls = sum(ping["calls"].values())
+    gb_s = pings * (PING_LAMBDA_S + calls * HOME_DDB_MS / 1000) * memory["ping"] / 1024
+    dollars = _dollars(ping["rcu"] * pings, ping["wcu"] * pings, 0, 0, pings, gb_s, 0)
+    return dollars["total"] + pings * HTTP_API_PER_MILLION / 1e6
+
+
+def fleet_table(args, rng) -> dict:
+    """Today's design (requests without expectation) beside the current one, per region."""
+    memory = deployed_memory()
+    small_n, (large_n, span) = 30, ((1_000, 2) if args.quick else (2_000, 3))
+    rows, designs = [], {}
+    for design, today in (("today", True), ("now", False)):
+        small = simulate_steady(small_n, span, rng, today=today, sample=None)
+        large = simulate_steady(large_n, span, rng, today=today)
+        designs[design] = {"fit": worker_fit(small, large),
+                           "home": home_fixed_of(large, large_n, span, memory)}
+    for n in FLEET_SIZES:
+        row = {"monitors": n, **batch_shape(n)}
+        for design, d in designs.items():
+            row[design] = {"home": region_month(n, d["fit"], d["home"], False, memory)["total"],
+                           "remote": region_month(n, d["fit"], d["home"], True, memory)["total"]}
+        rows.append(row)
+    ping = measure_job_ping()
+    return {"memory_mb": memory, "rows": rows, "job_ping": ping,
+            "job_monitor_month": job_month(ping, memory),
+            "fits": {k: {m: list(v) for m, v in d["fit"].items()} for k, d in designs.items()},
+            "model": {"home_ddb_ms": HOME_DDB_MS, "remote_ddb_ms": REMOTE_DDB_MS,
+                      "check_ms": CHECK_MS, "idle_receives_per_minute": IDLE_RECEIVES_PER_MINUTE,
+                      "ping_lambda_s": PING_LAMBDA_S}}
+
+
+def print_fleet_table(table: dict) -> None:
+    print(f"  $ per monitor-month per region, 60 s Website monitor (prices {PRICES_AS_OF}: "
+          f"DynamoDB $0.625/M writes $0.125/M reads, Lambda $0.0000166667/GB-s + $0.20/M, "
+          f"SQS $0.40/M, HTTP API $1.00/M; memory {table['memory_mb']})")
+    print("    monitors  jobs/invoc   today home  today remote    now home    now remote")
+    for row in table["rows"]:
+        t, w = row["today"], row["now"]
+        print(f"    {row['monitors']:>8}  {row['jobs_per_invocation']:>10.1f}   "
+              f"{t['home']:>10.4f}  {t['remote']:>12.4f}  {w['home']:>10.4f}  {w['remote']:>12.4f}")
+    print(f"  Job monitor pinged every minute: ${table['job_monitor_month']:.4f} per monitor-month"
+          f" (per ping: RCU {table['job_ping']['rcu']:.2f}, WCU {table['job_ping']['wcu']:.2f})")
+
+
 def main(argv=None) -> dict:
-    args = parse_args(__doc__.splitlines()[0], argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    fleet_only = "--fleet" in argv           # only the per-region table (E16 point 9)
+    args = parse_args(__doc__.splitlines()[0], [a for a in argv if a != "--fleet"])
+    if fleet_only:
+        table = fleet_table(args, random.Random(11))
+        print_fleet_table(table)
+        finish(args, {"prices_as_of": PRICES_AS_OF, "prices": PRICES, "fleet": table})
+        return table
     n, span = (2000, 2) if args.quick else (10_000, 5)
     rng = random.Random(11)
     print(f"simulating {n} monitors at 60 s, 1 region, {span} measured minutes (+1 warm-up), "
@@ -404,6 +621,8 @@ def main(argv=None) -> dict:
               f"(DynamoDB ${d['dynamodb']:.4f} + storage ${d['dynamodb_storage']:.4f}, "
               f"SQS ${d['sqs']:.4f}, SNS ${d['sns']:.5f}, Lambda ${d['lambda']:.4f}); "
               f"naive design ${nd['total']:.4f} ({nd['total'] / d['total']:.1f}x)")
+    result["fleet"] = fleet_table(args, rng)
+    print_fleet_table(result["fleet"])
     finish(args, result)
     return result
 

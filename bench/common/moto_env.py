@@ -8,12 +8,15 @@ def create_queues_and_topics() -> None:
 
     from app import app
     from chalicelib.bus import dispatch
+    from chalicelib.bus.dead_letters import dlq_name_of
     from chalicelib.kernel.runtime import runtime
 
     dispatch._queue_urls.clear()
     for source in app.event_sources:
         if isinstance(source, SQSEventConfig):
             runtime.client("sqs").create_queue(QueueName=source.queue)
+            # every queue has its dead-letter queue (infra/queues.py); the redrive reads one
+            runtime.client("sqs").create_queue(QueueName=dlq_name_of(source.queue))
         elif isinstance(source, SNSEventConfig):
             runtime.client("sns").create_topic(Name=source.topic)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass
+from typing import Any
 
 from chalicelib.kernel.settings import settings
 
@@ -20,6 +21,9 @@ class CheckRequest:
     region: str
     manual: bool = False
     slow: bool = False    # in the region's slow lane (a failing monitor, or cut off once)
+    # The verdict the monitor showed when the request was made (`expectations.expected_of`);
+    # a result agreeing with it is not evaluated. None: evaluate whatever comes.
+    expect: dict[str, Any] | None = None
 
 
 def queue_name(region: str) -> str:

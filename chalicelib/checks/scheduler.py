@@ -13,6 +13,9 @@ import logging
 
 from chalice import Blueprint, Rate
 
+import json
+
+from chalicelib.status import expectations
 from chalicelib.kernel import observability
 from chalicelib.checks import region_dispatch
 from chalicelib.monitors import scheduling
@@ -29,13 +32,15 @@ log = logging.getLogger("enori.scheduler")
 
 
 def jobs_for_minute(minute: int, families: list[str]) -> list[CheckRequest]:
-    """Every check due in `minute`: one Query per interval family and shard."""
+    """Every check due in `minute`: one Query per interval family and shard. Each carries the
+    verdict its monitor shows, the worker's expectation."""
     jobs = []
     for key in scheduling.keys_due(minute, families):
         for entry in monitor_store.due_entries(key):
+            expect = expectations.expected_of(entry.status, json.loads(entry.state_json or "{}"))
             for offset in scheduling.run_offsets(key, minute, int(entry.offset_seconds or 0)):
                 jobs.extend(CheckRequest(entry.account_id, entry.monitor_id, minute * 60 + offset, r,
-                                     slow=entry.status == MonitorStatus.DOWN)
+                                         slow=entry.status == MonitorStatus.DOWN, expect=expect)
                             for r in entry.regions or [] if r in settings.check_regions)
     return jobs
 

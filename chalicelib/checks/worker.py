@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from chalice import Blueprint
 
 from chalicelib.bus import check_requests, slow_lane
-from chalicelib.status import evaluator
+from chalicelib.status import evaluator, expectations
 from chalicelib.kernel import observability
 from chalicelib.checks import results
 from chalicelib.checks.family import CheckDeps, CheckResult, run_check
@@ -127,21 +127,39 @@ def observation_of(slot: int, region: str, result: CheckResult) -> Observation:
 
 def evaluate_result(monitor: MonitorItem, slot: int, region: str, result: CheckResult
                     ) -> list[Transition]:
-    """Evaluate one recorded check result; returns the transitions this call committed."""
+    """Evaluate one recorded check result; returns the transitions this call committed. The
+    recorded passing results its state lacks are folded in first: the worker skips results
+    that agree with their request's expectation, which may have been stale
+    (`chalicelib/status/expectations.py`)."""
     return evaluator.evaluate_observation(
         monitor, observation_of(slot, region, result),
-        evaluator.policy_for(monitor, runtime.clock.now()))
+        evaluator.policy_for(monitor, runtime.clock.now()),
+        backfill=evaluator.skipped_observations)
+
+
+def is_expected(ran: Ran) -> bool:
+    """Whether the result agrees with its request's expectation and with the verdict the
+    monitor shows now (loaded for the batch anyway): then the state is neither read nor written
+    (chalicelib/status/expectations.py). The request's expectation is a minute old; a region that went
+    Down since must still see its recovery evaluated, with no later surprise to bring it back."""
+    shown = expectations.expected_of(ran.monitor.status, ran.monitor.state)
+    return all(expectations.agrees(expect, ran.job.region, ran.result.ok,
+                                   ran.result.ssl_days_left, ran.monitor.config)
+               for expect in (ran.job.expect, shown))
 
 
 def record(ran: Ran, retention_days: int) -> None:
-    """Store a result and evaluate it, each once. A redelivered job whose result is already
-    stored is still evaluated if the state has not counted it: the first delivery may have
-    failed between the two writes (a throttled commit), and skipping it would lose the slot."""
+    """Store a result and, unless it agrees with its expectation, evaluate it, each once. A
+    redelivered job whose result is already stored is still evaluated if the state has not
+    counted it: the first delivery may have failed between the two writes (a throttled
+    commit), and skipping it would lose the slot."""
     now = runtime.clock.now()
     job = ran.job
-    if results.record_result(ran.monitor, ran.result, job.region, job.slot, now,
-                             retention_days=retention_days) \
-            or not evaluator.has_counted(ran.monitor, job.slot, job.region):
+    stored = results.record_result(ran.monitor, ran.result, job.region, job.slot, now,
+                                   retention_days=retention_days)
+    if is_expected(ran):
+        return
+    if stored or not evaluator.has_counted(ran.monitor, job.slot, job.region):
         evaluate_result(ran.monitor, job.slot, job.region, ran.result)
 
 

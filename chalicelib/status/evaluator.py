@@ -11,8 +11,9 @@ import json
 import logging
 
 from chalicelib.bus import events
+from chalicelib.status import expectations, state_machine
 from chalicelib.maintenance import cover as maintenance_cover
-from chalicelib.status import dependencies, state_machine
+from chalicelib.status import dependencies
 from chalicelib.kernel.clock import iso
 from chalicelib.kernel.ids import outage_incident_id
 from chalicelib.kernel.runtime import runtime
@@ -46,22 +47,54 @@ def policy_for(monitor: MonitorItem, now) -> Policy:
     )
 
 
-def evaluate_observation(monitor: MonitorItem, obs: Observation, policy: Policy) -> list[Transition]:
+def skipped_observations(monitor: MonitorItem, state: MonitorState, policy: Policy,
+                         obs: Observation) -> list[Observation]:
+    """The monitor's recorded passing results, at or before `obs.slot`, that `state` does not
+    hold, oldest first: one Query of its newest results, only on a surprise. With a P95
+    threshold nothing is skipped (and folding an in-flight result twice would count its
+    response time twice), so nothing is read."""
+    if policy.response_time_threshold_ms:
+        return []
+    held = {(s["slot"], region) for s in state.slots for region in s["results"]}
+    held.add((obs.slot, obs.region))
+    recent = result_store.query_results(monitor.monitor_id,
+                                        state_machine.KEEP_SLOTS * max(1, len(policy.regions)),
+                                        end_epoch=obs.slot)
+    slot_of = result_store.slot_of
+    missing = [Observation(slot=slot_of(r), region=r.region, ok=True,
+                           response_time_ms=r.response_time_ms)
+               for r in recent if r.ok and (slot_of(r), r.region) not in held]
+    return sorted(missing, key=lambda o: o.slot)
+
+
+def evaluate_observation(monitor: MonitorItem, obs: Observation, policy: Policy,
+                         backfill=None) -> list[Transition]:
     """Fold one observation into the monitor's state, commit, then publish (any monitor type:
-    Job monitors feed pings and missed deadlines here with their own policy)."""
+    Job monitors feed pings and missed deadlines here with their own policy). `backfill`
+    (monitor, state, policy, obs) gives observations to fold in before `obs` when it is not
+    quiet."""
     now = runtime.clock.now()
     for _ in range(MAX_ATTEMPTS):
         item = states.load_state(monitor.account_id, monitor.monitor_id)
         before = MonitorState.from_dict(item_state(item))
         if state_machine.is_quiet(before, policy, obs):
-            show_if_hidden(monitor, before)
+            show_if_hidden(monitor, before, policy)
             return []
-        after, transitions = state_machine.evaluate(before, policy, obs)
+        # Each transition with the observation that caused it and the state right after it,
+        # which its event describes (as if each had been evaluated on its own).
+        after, caused = before, []
+        for seen in [*(backfill(monitor, before, policy, obs) if backfill else []), obs]:
+            after, more = state_machine.evaluate(after, policy, seen)
+            caused += [(t, seen, after) for t in more]
+        transitions = [t for t, _, _ in caused]
         transitions, notes = dependencies.fold(monitor, before, after, transitions, obs)
         if after == before and not transitions:
-            show_if_hidden(monitor, before)
+            show_if_hidden(monitor, before, policy)
             return []
-        stored = [event_for(monitor, t, obs, after, now, before.down_since_slot)
+        # A transition the dependency fold made or changed describes the newest observation.
+        context = {id(t): (seen, then) for t, seen, then in caused}
+        stored = [event_for(monitor, t, *context.get(id(t), (obs, after)), now,
+                            before.down_since_slot)
                   for t in transitions if not t.suppressed]
         stored += [dependencies.note_event(monitor, *note, obs) for note in notes]
         try:
@@ -71,7 +104,8 @@ def evaluate_observation(monitor: MonitorItem, obs: Observation, policy: Policy)
             continue
         monitor_store.mirror_state(monitor.account_id, monitor.monitor_id, after.status,
                                    after.region_status, after.degraded,
-                                   not_checked_slots=after.not_checked_slots)
+                                   not_checked_slots=after.not_checked_slots,
+                                   steady=expectations.is_steady(after, policy))
         for event in stored:
             events.publish(event)
         return transitions
@@ -92,7 +126,7 @@ def status_change_records(monitor: MonitorItem, before: MonitorState, after: Mon
                                             after.status),)
 
 
-def show_if_hidden(monitor: MonitorItem, state: MonitorState) -> bool:
+def show_if_hidden(monitor: MonitorItem, state: MonitorState, policy: Policy) -> bool:
     """Mirror the evaluator's status onto the monitor when a skipped write would leave it
     showing another one; True if it wrote.
 
@@ -100,12 +134,15 @@ def show_if_hidden(monitor: MonitorItem, state: MonitorState) -> bool:
     evaluator's, which still says Up: every later passing result is quiet, and without this the
     monitor said Pending for good. The mirror costs one write when the two differ (once after a
     resume, or after a crash between a commit and its mirror) and nothing in the steady state,
-    where the monitor already shows what the state says.
+    where the monitor already shows what the state says. The same holds for whether it is
+    steady (a monitor mirrored before that was shown stopped its requests' expectation).
     """
-    if monitor.paused or monitor.status == state.status:
+    steady = expectations.is_steady(state, policy)
+    if monitor.paused or (monitor.status == state.status
+                          and monitor.state.get("steady") == steady):
         return False
     return monitor_store.mirror_state(monitor.account_id, monitor.monitor_id, state.status,
-                                      state.region_status, state.degraded)
+                                      state.region_status, state.degraded, steady)
 
 
 def has_counted(monitor: MonitorItem, slot: int, region: str) -> bool:

@@ -6,7 +6,8 @@ Access patterns:
 - list an account's monitors: Query(account_id)
 - find a monitor by id alone (public badges, status pages): Query on index `by_id` (monitor_id)
 - monitors due in a minute: Query on the sparse index `by_schedule` (schedule_key); paused and
-  Job monitors carry no schedule_key, so they are never read by the scheduler
+  Job monitors carry no schedule_key, so they are never read by the scheduler; it projects the
+  mirrored verdict (status, state_json), the check requests' expectation
 - after each check: one UpdateItem of the check telemetry (last check time, 30-day uptime) on
   condition that the monitor exists, through `MonitorTelemetryItem` (see there why)
 - Job monitors past their deadline: Query on the sparse index `by_deadline` (deadline_shard
@@ -33,8 +34,10 @@ from chalicelib.storage.base import get_or_none, table_meta, update_if
 class ByScheduleIndex(GlobalSecondaryIndex):
     class Meta:
         index_name = "by_schedule"
-        # status: the scheduler sends a Down monitor's checks to the slow lane.
-        projection = IncludeProjection(["offset_seconds", "regions", "status"])
+        # status: the scheduler sends a Down monitor's checks to the slow lane; status and
+        # state_json: the verdict the evaluator mirrored, which the scheduler copies into each
+        # check request as its expectation (chalicelib/status/expectations.py).
+        projection = IncludeProjection(["offset_seconds", "regions", "status", "state_json"])
 
     schedule_key = UnicodeAttribute(hash_key=True)
     monitor_id = UnicodeAttribute(range_key=True)
@@ -167,15 +170,21 @@ class MonitorTelemetryItem(Model):
 
 
 def mirror_state(account_id: str, monitor_id: str, status: str, region_status: dict,
-                 degraded: bool, not_checked_slots: int = 0) -> bool:
-    """Show the evaluator's verdict on the monitor (status, per-region status, degraded).
+                 degraded: bool, not_checked_slots: int = 0, steady: bool | None = None) -> bool:
+    """Show the evaluator's verdict on the monitor (status, per-region status, degraded, the
+    slots short of a quorum, and whether a passing result would be quiet:
+    `expectations.is_steady`).
 
     Conditional on the monitor existing and not being paused: a verdict that lands after a pause
     must not turn a Paused monitor back to Up. False when skipped for either reason.
     """
     t = MonitorTelemetryItem
-    state = json.dumps({"region_status": region_status, "degraded": degraded,
-                        **({"not_checked_slots": not_checked_slots} if not_checked_slots else {})})
+    shown = {"region_status": region_status, "degraded": degraded}
+    if not_checked_slots:
+        shown["not_checked_slots"] = not_checked_slots
+    if steady is not None:
+        shown["steady"] = steady
+    state = json.dumps(shown)
     return update_if(
         t(account_id, monitor_id), [t.status.set(status), t.state_json.set(state)],
         t.monitor_id.exists() & (t.paused.does_not_exist() | (t.paused == False)))  # noqa: E712

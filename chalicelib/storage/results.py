@@ -45,6 +45,11 @@ def slot_key(slot_epoch: int, region: str) -> str:
     return f"{int(slot_epoch):011d}#{region}"
 
 
+def slot_of(item: "CheckResultItem") -> int:
+    """The scheduled second of a result, from its key."""
+    return int(item.slot_key.split("#", 1)[0])
+
+
 def bucket_key(hour_epoch: int) -> str:
     return f"h#{int(hour_epoch):011d}"
 
