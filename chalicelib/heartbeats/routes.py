@@ -8,12 +8,19 @@ from chalicelib.heartbeats import service as heartbeats
 from chalicelib.monitors import service as monitors
 from chalicelib.http.endpoint import BODY_TYPES, Call, endpoint
 from chalicelib.monitors.routes import monitor_detail
+from chalicelib.http.contract import FROM, NO_BODY, PAGING, TEXT, TO, Body, ObjectList, Success, query
+from chalicelib.monitors.representations import MonitorDetail
 from chalicelib.kernel.errors import EnoriError, ValidationError
 
 bp = Blueprint(__name__)
 PING_METHODS = ["GET", "HEAD", "POST"]
 # `curl -d` labels bodies x-www-form-urlencoded, others send anything: a ping takes any body.
 PING_BODY_TYPES = [*BODY_TYPES, "*/*"]
+# What every ping route takes and answers (its POST's body: the message, like `msg`).
+PING_CONTRACT = dict(
+    body=Body({"type": "string", "maxLength": 10000}, required=False, media=(TEXT,)),
+    query=[query("msg", {"type": "string"}, "A message stored with the ping")],
+    returns=Success({"type": "string"}, media=(TEXT,), description="OK"), errors=(429,))
 
 
 def source_of(request) -> str | None:
@@ -42,22 +49,26 @@ def receive(call: Call, token: str, kind: str) -> Response:
                     headers={"Content-Type": "text/plain"})
 
 
-@endpoint(bp, "/ping/{token}", PING_METHODS, public=True, content_types=PING_BODY_TYPES)
+@endpoint(bp, "/ping/{token}", PING_METHODS, public=True, content_types=PING_BODY_TYPES,
+          **PING_CONTRACT)
 def ping_success(call: Call, token: str):
     return receive(call, token, heartbeats.SUCCESS)
 
 
-@endpoint(bp, "/ping/{token}/fail", PING_METHODS, public=True, content_types=PING_BODY_TYPES)
+@endpoint(bp, "/ping/{token}/fail", PING_METHODS, public=True, content_types=PING_BODY_TYPES,
+          **PING_CONTRACT)
 def ping_fail(call: Call, token: str):
     return receive(call, token, heartbeats.FAIL)
 
 
-@endpoint(bp, "/ping/{token}/start", PING_METHODS, public=True, content_types=PING_BODY_TYPES)
+@endpoint(bp, "/ping/{token}/start", PING_METHODS, public=True, content_types=PING_BODY_TYPES,
+          **PING_CONTRACT)
 def ping_start(call: Call, token: str):
     return receive(call, token, heartbeats.START)
 
 
-@endpoint(bp, "/api/monitors/{monitor_id}/pings", "GET", scope="monitors:read")
+@endpoint(bp, "/api/monitors/{monitor_id}/pings", "GET", scope="monitors:read",
+          query=[FROM, TO, *PAGING], returns=ObjectList)
 def list_pings(call: Call, monitor_id: str):
     """Newest first, `limit`/`offset`, optionally within `from`/`to`. Empty for checked types."""
     monitors.require_monitor(call.account_id, monitor_id)
@@ -68,6 +79,7 @@ def list_pings(call: Call, monitor_id: str):
     return heartbeats.ping_history(monitor_id, limit, offset, start, end)
 
 
-@endpoint(bp, "/api/monitors/{monitor_id}/rotate-token", "POST", scope="monitors:write")
+@endpoint(bp, "/api/monitors/{monitor_id}/rotate-token", "POST", scope="monitors:write",
+          body=NO_BODY, returns=MonitorDetail)
 def rotate_token(call: Call, monitor_id: str):
     return monitor_detail(heartbeats.rotate_token(call.account_id, monitor_id, call.clock.now()))

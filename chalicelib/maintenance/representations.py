@@ -1,0 +1,23 @@
+"""What the maintenance window routes answer (`endpoint(returns=...)`)."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import Field
+
+from chalicelib.http.contract import OutModel, Stamped, page_of
+
+
+class Occurrence(OutModel):
+    starts_at: datetime | None
+    ends_at: datetime | None
+
+
+class MaintenanceWindow(Stamped):
+    name: str
+    type: str = Field(description="The schedule's kind, from the fields sent")
+    active: bool
+    next_occurrence: Occurrence | None
+
+
+MaintenanceWindowList = page_of(MaintenanceWindow, "MaintenanceWindowList")
