@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field, create_model
 
 from chalicelib.channels import family
 from chalicelib.channels.models import AlertChannelHead
-from chalicelib.http.contract import OutModel, Stamped, page_of
+from chalicelib.http.contract import OutModel, Stamped, page_of, wire_names
 
 CHANNEL_CREATE = {"name": "My Webhook", "type": "Webhook",
                   "webhookUrl": "https://your-server.com/webhook"}
@@ -17,7 +17,7 @@ CHANNEL_CREATE = {"name": "My Webhook", "type": "Webhook",
 
 class AlertChannel(Stamped):
     """The channel's config fields sit next to these (secrets masked or left out)."""
-    open_fields: ClassVar[bool] = True   # each type's config: `channel_body_models`
+    config_fields: ClassVar[frozenset[str]] = wire_names(*family.VALIDATORS.values())
     name: str
     type: str
     enabled: bool

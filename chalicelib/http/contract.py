@@ -90,11 +90,18 @@ def as_success(returns: Any) -> Success | None:
 # --- response models ------------------------------------------------------------------------
 
 class OutModel(BaseModel):
-    """A response representation: camelCase on the wire. `open_fields`: names beyond the
-    declared ones are part of the shape (e.g. a channel's per-type config), so `STRICT` does
-    not call them drift."""
+    """A response representation: camelCase on the wire."""
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="allow")
-    open_fields: ClassVar[bool] = False
+    # Names shown beside the declared fields: the object's configuration as its request models
+    # take it (a monitor's per-type settings, a channel's per-type config; `wire_names`).
+    # `STRICT` accepts these, and calls any other undeclared name drift.
+    config_fields: ClassVar[frozenset[str]] = frozenset()
+
+
+def wire_names(*models: type[BaseModel]) -> frozenset[str]:
+    """The camelCase names the request `models` take."""
+    return frozenset(field.alias or name for model in models
+                     for name, field in model.model_fields.items())
 
 
 class Resource(OutModel):
@@ -171,8 +178,8 @@ def drift(returns: Success | None, body: Any) -> list[str]:
 
 def _extras(value: Any, path: str) -> typing.Iterator[str]:
     if isinstance(value, BaseModel):
-        if not getattr(value, "open_fields", False):
-            yield from (f"{path}{name}" for name in (value.model_extra or {}))
+        yield from (f"{path}{name}" for name in (value.model_extra or {})
+                    if name not in value.config_fields)
         for name in type(value).model_fields:
             yield from _extras(getattr(value, name), f"{path}{name}.")
     elif isinstance(value, (list, tuple)):

@@ -3,11 +3,12 @@ examples (spec/enori-api-docs.txt)."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import ClassVar, Literal, get_args
 
 from pydantic import Field
 
-from chalicelib.http.contract import JSON, MERGE_PATCH, Body, OutModel, page_of
+from chalicelib.http.contract import JSON, MERGE_PATCH, Body, OutModel, page_of, wire_names
+from chalicelib.monitors.models import MonitorInType
 
 MONITOR_CREATE = {
     "name": "Production API",
@@ -65,6 +66,7 @@ class MonitorSummary(OutModel):
 
 class MonitorDetail(MonitorSummary):
     """The summary, the full configuration (camelCase, as sent) and the current state."""
+    config_fields: ClassVar[frozenset[str]] = wire_names(*get_args(MonitorInType))
     paused: bool
     region_status: dict[str, str]
     created_at: datetime | None
