@@ -104,11 +104,6 @@ def wire_names(*models: type[BaseModel]) -> frozenset[str]:
                      for name, field in model.model_fields.items())
 
 
-class Resource(OutModel):
-    """An object of the API, identified by its prefixed id."""
-    id: str
-
-
 class Stamped(OutModel):
     """An object a client creates and replaces: its id and times, beyond what it sent."""
     id: str
@@ -122,7 +117,6 @@ def page_of(model: Any, name: str) -> type[BaseModel]:
                         total_count=(int, ...))
 
 
-ResourceList = page_of(Resource, "ResourceList")
 ObjectList = page_of(dict[str, Any], "ObjectList")
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from pydantic import Field
 
@@ -41,3 +42,11 @@ class Incident(OutModel):
 
 
 IncidentList = page_of(Incident, "IncidentList")
+
+
+class IncidentsByMonitor(OutModel):
+    """The list envelope of per-monitor incident figures, with the range they cover."""
+    items: list[dict[str, Any]]
+    total_count: int
+    from_: datetime = Field(alias="from")
+    to: datetime

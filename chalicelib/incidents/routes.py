@@ -17,8 +17,9 @@ from chalicelib.kernel.errors import ValidationError
 from chalicelib.incidents.models import IncidentCreate, IncidentResolve, IncidentUpdateCreate
 from chalicelib.storage import incidents as incident_store
 from chalicelib.storage.incidents import FILTER_STATUSES
-from chalicelib.http.contract import FROM, MONITOR_ID, NO_BODY, OBJECT, OFFSET, PAGING, TO, Body, ObjectList, query
-from chalicelib.incidents.representations import Incident, IncidentList, TimelineEntry
+from chalicelib.http.contract import FROM, MONITOR_ID, NO_BODY, OBJECT, OFFSET, PAGING, TO, Body, query
+from chalicelib.incidents.representations import (
+    Incident, IncidentList, IncidentsByMonitor, TimelineEntry)
 
 bp = Blueprint(__name__)
 
@@ -100,7 +101,7 @@ def incident_stats(call: Call):
 
 
 @endpoint(bp, "/api/incidents/by-monitor", "GET", scope="incidents:read",
-          query=[FROM, TO, *PAGING], returns=ObjectList)
+          query=[FROM, TO, *PAGING], returns=IncidentsByMonitor)
 def incidents_by_monitor(call: Call):
     limit, offset = call.paging()
     start, end = _range(call, DEFAULT_RANGE)

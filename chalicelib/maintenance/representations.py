@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import ClassVar
 
 from pydantic import Field
 
-from chalicelib.http.contract import OutModel, Stamped, page_of
+from chalicelib.http.contract import OutModel, Stamped, page_of, wire_names
+from chalicelib.maintenance.models import MaintenanceWindowIn
 
 
 class Occurrence(OutModel):
@@ -14,6 +16,8 @@ class Occurrence(OutModel):
 
 
 class MaintenanceWindow(Stamped):
+    # The representation shows the body it was given beside these fields.
+    config_fields: ClassVar[frozenset[str]] = wire_names(MaintenanceWindowIn)
     name: str
     type: str = Field(description="The schedule's kind, from the fields sent")
     active: bool

@@ -1,12 +1,17 @@
 """What the alert rule and escalation policy routes answer (`endpoint(returns=...)`)."""
 from __future__ import annotations
 
+from typing import ClassVar
+
 from pydantic import Field
 
-from chalicelib.http.contract import OutModel, Stamped, page_of
+from chalicelib.channels.models import AlertRuleIn
+from chalicelib.http.contract import OutModel, Stamped, page_of, wire_names
 
 
 class AlertRule(Stamped):
+    # The representation shows the body it was given beside these fields.
+    config_fields: ClassVar[frozenset[str]] = wire_names(AlertRuleIn)
     name: str
     enabled: bool
 
