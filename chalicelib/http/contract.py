@@ -13,6 +13,7 @@ the test fails. A field added to a handler and not to its model cannot pass sile
 """
 from __future__ import annotations
 
+import functools
 import types
 import typing
 from dataclasses import dataclass
@@ -163,11 +164,16 @@ def drift(returns: Success | None, body: Any) -> list[str]:
     if returns is None or returns.schema is None or isinstance(returns.schema, dict):
         return []
     try:
-        value = TypeAdapter(returns.schema).validate_python(body)
+        value = _adapter(returns.schema).validate_python(body)
     except PydanticError as exc:
         return [f"{'.'.join(map(str, e['loc'])) or 'body'}: {e['msg']}"
                 for e in exc.errors(include_url=False)]
     return [f"{path}: not in the model" for path in _extras(value, "")]
+
+
+@functools.lru_cache(maxsize=None)
+def _adapter(schema: Any) -> TypeAdapter:
+    return TypeAdapter(schema)
 
 
 def _extras(value: Any, path: str) -> typing.Iterator[str]:

@@ -117,8 +117,8 @@ class Call:
         """`parse(data)`, with pydantic's errors turned into the 400 envelope.
 
         A tolerant reader where the body is an object's representation (create, replace,
-        patch: `endpoint(representation=...)`): a client may send back what it read, so a name the
-        representation shows but the body does not take (`id`, `status`, `createdAt`,
+        patch: `endpoint(representation=...)`): a client may send back what it read, so a name
+        the representation shows but the body does not take (`id`, `status`, `createdAt`,
         `members.0.addedAt`, ...) is ignored, and an `id` must be the one in the path. Any
         other unknown name stays a 400 naming it."""
         representation = self.representation
@@ -332,7 +332,7 @@ def give_back(buckets: list[str]) -> None:
 def endpoint(bp: Blueprint, path: str, methods: list[str] | str = "GET", *,
              scope: str | None = None, public: bool = False, rate: str | None = None,
              status: int = 200, content_types: list[str] | None = None,
-             body: Any = None, query: list[dict] = (), returns: Any = None,
+             body: Any = None, query: list[dict] | tuple = (), returns: Any = None,
              representation: Any = None, errors: tuple[int, ...] = (),
              documented: bool = True) -> Callable:
     """Declare a route and its whole contract: `handler(call, **path_params)` returns a body,
