@@ -8,7 +8,8 @@ from chalicelib.heartbeats import service as heartbeats
 from chalicelib.monitors import service as monitors
 from chalicelib.http.endpoint import BODY_TYPES, Call, endpoint
 from chalicelib.monitors.routes import monitor_detail
-from chalicelib.http.contract import FROM, NO_BODY, PAGING, TEXT, TO, Body, ObjectList, Success, query
+from chalicelib.http.contract import (
+    FROM, NO_BODY, PAGING, TEXT, TO, Body, ObjectList, Success, query)
 from chalicelib.monitors.representations import MonitorDetail
 from chalicelib.kernel.errors import EnoriError, ValidationError
 

@@ -17,7 +17,8 @@ from chalicelib.kernel.errors import ValidationError
 from chalicelib.incidents.models import IncidentCreate, IncidentResolve, IncidentUpdateCreate
 from chalicelib.storage import incidents as incident_store
 from chalicelib.storage.incidents import FILTER_STATUSES
-from chalicelib.http.contract import FROM, MONITOR_ID, NO_BODY, OBJECT, OFFSET, PAGING, TO, Body, query
+from chalicelib.http.contract import (
+    FROM, MONITOR_ID, NO_BODY, OBJECT, OFFSET, PAGING, TO, Body, query)
 from chalicelib.incidents.representations import (
     Incident, IncidentList, IncidentsByMonitor, TimelineEntry)
 
