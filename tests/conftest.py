@@ -22,6 +22,21 @@ import pytest  # noqa: E402
 from awsfixtures import create_queues_and_topics, empty_everything  # noqa: E402
 
 
+@pytest.fixture(autouse=True)
+def responses_match_their_models():
+    """Every JSON success a test provokes through the app is checked against the `returns`
+    model its route declares, fields the model does not name forbidden (`http.contract.STRICT`):
+    a field a handler adds and its model does not describe fails the test that sees it."""
+    from chalicelib.http import contract
+
+    contract.STRICT = True
+    contract.DRIFT.clear()
+    yield
+    drift, contract.DRIFT[:] = list(contract.DRIFT), []
+    assert drift == [], "responses their route's returns= model does not describe (fix the " \
+                        f"model in the concept's representations.py): {drift}"
+
+
 @pytest.fixture(scope="session")
 def moto_session():
     """One moto backend per test process, with every table, queue and topic created once

@@ -7,6 +7,8 @@ from chalicelib.accounts import teams
 from chalicelib.http.endpoint import Call, endpoint, page
 from chalicelib.kernel.errors import NotFoundError
 from chalicelib.accounts.team_models import MemberIn, TeamIn
+from chalicelib.accounts.representations import Team, TeamList, TeamMember
+from chalicelib.http.contract import PAGING
 from chalicelib.storage.accounts import AccountItem, get_account
 
 bp = Blueprint(__name__)
@@ -19,24 +21,26 @@ def _account(call: Call) -> AccountItem:
     return account
 
 
-@endpoint(bp, "/api/teams", "GET", scope="teams:read")
+@endpoint(bp, "/api/teams", "GET", scope="teams:read", query=PAGING, returns=TeamList)
 def list_teams(call: Call):
     limit, offset = call.paging()
     return page([teams.team_json(t) for t in teams.list_teams(call.account_id)], limit, offset)
 
 
-@endpoint(bp, "/api/teams", "POST", scope="teams:write", status=201)
+@endpoint(bp, "/api/teams", "POST", scope="teams:write", status=201, body=TeamIn,
+          representation=Team)
 def create_team(call: Call):
     body = call.body(TeamIn)
     return teams.team_json(teams.create_team(_account(call), body, call.clock.now()))
 
 
-@endpoint(bp, "/api/teams/{team_id}", "GET", scope="teams:read")
+@endpoint(bp, "/api/teams/{team_id}", "GET", scope="teams:read", returns=Team)
 def get_team(call: Call, team_id: str):
     return teams.team_json(teams.require_team(call.account_id, team_id))
 
 
-@endpoint(bp, "/api/teams/{team_id}", "PUT", scope="teams:write")
+@endpoint(bp, "/api/teams/{team_id}", "PUT", scope="teams:write", body=TeamIn,
+          representation=Team)
 def replace_team(call: Call, team_id: str):
     teams.require_team(call.account_id, team_id)  # 404 before any 400
     item = teams.replace_team(_account(call), team_id, call.body(TeamIn), call.clock.now())
@@ -49,7 +53,8 @@ def delete_team(call: Call, team_id: str):
     return None
 
 
-@endpoint(bp, "/api/teams/{team_id}/members", "POST", scope="teams:write", status=201)
+@endpoint(bp, "/api/teams/{team_id}/members", "POST", scope="teams:write", status=201,
+          body=MemberIn, returns=TeamMember)
 def add_member(call: Call, team_id: str):
     teams.require_team(call.account_id, team_id)  # 404 before any 400
     member = teams.add_member(_account(call), team_id, call.body(MemberIn), call.clock.now())

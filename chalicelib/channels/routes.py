@@ -5,24 +5,30 @@ from chalice import Blueprint
 
 from chalicelib.channels import service as channels
 from chalicelib.http.endpoint import Call, endpoint, page
+from chalicelib.channels.representations import (
+    CHANNEL_CREATE, AlertChannel, AlertChannelList, channel_body)
+from chalicelib.http.contract import PAGING, Body
 from chalicelib.kernel.errors import NotFoundError
 from chalicelib.storage.accounts import get_account
 
 bp = Blueprint(__name__)
+CHANNEL_BODY = Body(channel_body(), example=CHANNEL_CREATE)
 
 
 def _parse(call: Call) -> channels.ChannelIn:
     return call.body_of(call.json(), channels.parse_channel)
 
 
-@endpoint(bp, "/api/alert-channels", "GET", scope="alerts:read")
+@endpoint(bp, "/api/alert-channels", "GET", scope="alerts:read", query=PAGING,
+          returns=AlertChannelList)
 def list_channels(call: Call):
     limit, offset = call.paging()
     return page([channels.channel_json(c) for c in channels.list_channels(call.account_id)],
                 limit, offset)
 
 
-@endpoint(bp, "/api/alert-channels", "POST", scope="alerts:write", status=201)
+@endpoint(bp, "/api/alert-channels", "POST", scope="alerts:write", status=201,
+          body=CHANNEL_BODY, representation=AlertChannel)
 def create_channel(call: Call):
     account = get_account(call.account_id)
     if account is None:
@@ -31,12 +37,14 @@ def create_channel(call: Call):
     return channels.channel_json(item, reveal=True)
 
 
-@endpoint(bp, "/api/alert-channels/{channel_id}", "GET", scope="alerts:read")
+@endpoint(bp, "/api/alert-channels/{channel_id}", "GET", scope="alerts:read",
+          returns=AlertChannel)
 def get_channel(call: Call, channel_id: str):
     return channels.channel_json(channels.require_channel(call.account_id, channel_id))
 
 
-@endpoint(bp, "/api/alert-channels/{channel_id}", "PUT", scope="alerts:write")
+@endpoint(bp, "/api/alert-channels/{channel_id}", "PUT", scope="alerts:write",
+          body=CHANNEL_BODY, representation=AlertChannel)
 def replace_channel(call: Call, channel_id: str):
     channels.require_channel(call.account_id, channel_id)  # 404 before any 400
     item = channels.replace_channel(call.account_id, channel_id, _parse(call), call.clock.now())

@@ -11,6 +11,8 @@ from chalicelib.monitors import service as monitors
 from chalicelib.checks import results
 from chalicelib.kernel import stats
 from chalicelib.http.endpoint import Call, endpoint
+from chalicelib.checks.representations import CheckResultList
+from chalicelib.http.contract import FROM, OBJECT, PAGING, TO, query
 from chalicelib.kernel.clock import iso
 from chalicelib.kernel.errors import ValidationError
 from chalicelib.kernel.settings import REGION_NAMES
@@ -45,7 +47,9 @@ def parse_region(raw: str | None) -> str | None:
     return canonical
 
 
-@endpoint(bp, "/api/monitors/{monitor_id}/results", "GET", scope="monitors:read")
+@endpoint(bp, "/api/monitors/{monitor_id}/results", "GET", scope="monitors:read", query=[
+    query("region", {"type": "string", "enum": list(REGION_NAMES)}, "Only this region"),
+    FROM, TO, *PAGING], returns=CheckResultList)
 def list_results(call: Call, monitor_id: str):
     """Recent results, newest first, `limit`/`offset`; `totalCount` counts every match."""
     monitors.require_monitor(call.account_id, monitor_id)
@@ -58,7 +62,9 @@ def list_results(call: Call, monitor_id: str):
     return {"items": [result_out(r) for r in items], "totalCount": total}
 
 
-@endpoint(bp, "/api/monitors/{monitor_id}/stats", "GET", scope="monitors:read")
+@endpoint(bp, "/api/monitors/{monitor_id}/stats", "GET", scope="monitors:read", query=[
+    query("period", {"type": "string", "enum": list(stats.PERIODS),
+                     "default": stats.DEFAULT_PERIOD}, "Time range")], returns=OBJECT)
 def monitor_stats(call: Call, monitor_id: str):
     monitor = monitors.require_monitor(call.account_id, monitor_id)
     period = (call.query("period") or stats.DEFAULT_PERIOD).strip().lower()

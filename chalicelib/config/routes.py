@@ -11,11 +11,21 @@ from typing import Any
 from chalice import Blueprint
 
 from chalicelib.config import service as config_as_code
+from chalicelib.http.contract import JSON, Body, Success, query
 from chalicelib.http.endpoint import BODY_TYPES, Call, endpoint
 from chalicelib.kernel.errors import NotFoundError, ValidationError
 from chalicelib.storage.accounts import get_account
 
 bp = Blueprint(__name__)
+# Monitors as code: the document's own schema is served at /openapi/config.schema.json.
+CONFIG_DELETE = query("delete", {"type": "boolean", "default": False},
+                      "Also delete what a section of the document does not name")
+CONFIG_DOCUMENT = Body({"type": "object", "description": "Monitors, channels, rules and status "
+                        "pages keyed by name (JSON Schema: /openapi/config.schema.json)"},
+                       media=(JSON, "application/yaml"))
+CONFIG_CHANGES = Success({"type": "object", "description": "changes (plan) or applied (apply): "
+                          "[{kind, name, action: create|update|delete, changes?, id?}], and "
+                          "changeCount"})
 YAML_TYPES = ["application/yaml", "application/x-yaml", "text/yaml"]
 DOCUMENT_TYPES = [*BODY_TYPES, *YAML_TYPES]
 
@@ -43,13 +53,15 @@ def _delete(call: Call) -> bool:
     return value == "true"
 
 
-@endpoint(bp, "/api/config/plan", "POST", scope="config:read", content_types=DOCUMENT_TYPES)
+@endpoint(bp, "/api/config/plan", "POST", scope="config:read", content_types=DOCUMENT_TYPES,
+          body=CONFIG_DOCUMENT, query=[CONFIG_DELETE], returns=CONFIG_CHANGES)
 def plan_config(call: Call):
     steps, _ = config_as_code.plan(call.account_id, document_of(call), _delete(call))
     return {"changes": [s.json() for s in steps], "changeCount": len(steps)}
 
 
-@endpoint(bp, "/api/config/apply", "POST", scope="config:write", content_types=DOCUMENT_TYPES)
+@endpoint(bp, "/api/config/apply", "POST", scope="config:write", content_types=DOCUMENT_TYPES,
+          body=CONFIG_DOCUMENT, query=[CONFIG_DELETE], returns=CONFIG_CHANGES)
 def apply_config(call: Call):
     account = get_account(call.account_id)
     if account is None:
@@ -59,11 +71,15 @@ def apply_config(call: Call):
     return {"applied": done, "changeCount": len(done)}
 
 
-@endpoint(bp, "/api/config/export", "GET", scope="config:read")
+@endpoint(bp, "/api/config/export", "GET", scope="config:read",
+          returns=Success({"type": "object"},
+                          description="The account as a monitors-as-code document"))
 def export_config(call: Call):
     return config_as_code.export(call.account_id)
 
 
-@endpoint(bp, "/openapi/config.schema.json", "GET", public=True)
+@endpoint(bp, "/openapi/config.schema.json", "GET", public=True,
+          returns=Success({"type": "object"},
+                          description="The JSON Schema of the monitors-as-code document"))
 def config_schema(call: Call):
     return config_as_code.document_schema()

@@ -8,12 +8,24 @@ from chalicelib.heartbeats import service as heartbeats, job_runs
 from chalicelib.monitors import service as monitors
 from chalicelib.http.endpoint import BODY_TYPES, Call, endpoint
 from chalicelib.monitors.routes import monitor_detail
+from chalicelib.http.contract import (
+    FROM, NO_BODY, PAGING, TEXT, TO, Body, ObjectList, Success, query)
+from chalicelib.monitors.representations import MonitorDetail
 from chalicelib.kernel.errors import EnoriError, ValidationError
 
 bp = Blueprint(__name__)
 PING_METHODS = ["GET", "HEAD", "POST"]
 # `curl -d` labels bodies x-www-form-urlencoded, others send anything: a ping takes any body.
 PING_BODY_TYPES = [*BODY_TYPES, "*/*"]
+# What every ping route takes and answers (its POST's body: the message, like `msg`).
+PING_CONTRACT = dict(
+    # Longer bodies are accepted and cut to their first 100 KB (`heartbeats.MAX_BODY_BYTES`).
+    body=Body({"type": "string"}, required=False, media=(TEXT,)),
+    query=[query("msg", {"type": "string"}, "A message stored with the ping"),
+           query("rid", {"type": "string", "format": "uuid"},
+                 "A run id (Healthchecks' `rid`): a finish pairs with the start of the same "
+                 "run id, so concurrent runs each get their run time")],
+    returns=Success({"type": "string"}, media=(TEXT,), description="OK"), errors=(429,))
 
 
 def source_of(request) -> str | None:
@@ -46,33 +58,38 @@ def receive(call: Call, token: str, kind: str | None, exit_status: str | None = 
                     headers={"Content-Type": "text/plain"})
 
 
-@endpoint(bp, "/ping/{token}", PING_METHODS, public=True, content_types=PING_BODY_TYPES)
+@endpoint(bp, "/ping/{token}", PING_METHODS, public=True, content_types=PING_BODY_TYPES,
+          **PING_CONTRACT)
 def ping_success(call: Call, token: str):
     return receive(call, token, heartbeats.SUCCESS)
 
 
-@endpoint(bp, "/ping/{token}/fail", PING_METHODS, public=True, content_types=PING_BODY_TYPES)
+@endpoint(bp, "/ping/{token}/fail", PING_METHODS, public=True, content_types=PING_BODY_TYPES,
+          **PING_CONTRACT)
 def ping_fail(call: Call, token: str):
     return receive(call, token, heartbeats.FAIL)
 
 
-@endpoint(bp, "/ping/{token}/start", PING_METHODS, public=True, content_types=PING_BODY_TYPES)
+@endpoint(bp, "/ping/{token}/start", PING_METHODS, public=True, content_types=PING_BODY_TYPES,
+          **PING_CONTRACT)
 def ping_start(call: Call, token: str):
     return receive(call, token, heartbeats.START)
 
 
-@endpoint(bp, "/ping/{token}/log", PING_METHODS, public=True, content_types=PING_BODY_TYPES)
+@endpoint(bp, "/ping/{token}/log", PING_METHODS, public=True, content_types=PING_BODY_TYPES,
+          **PING_CONTRACT)
 def ping_log(call: Call, token: str):
     return receive(call, token, heartbeats.LOG)
 
 
 @endpoint(bp, "/ping/{token}/{exit_status}", PING_METHODS, public=True,
-          content_types=PING_BODY_TYPES)
+          content_types=PING_BODY_TYPES, **PING_CONTRACT)
 def ping_exit_status(call: Call, token: str, exit_status: str):
     return receive(call, token, None, exit_status)
 
 
-@endpoint(bp, "/api/monitors/{monitor_id}/pings", "GET", scope="monitors:read")
+@endpoint(bp, "/api/monitors/{monitor_id}/pings", "GET", scope="monitors:read",
+          query=[FROM, TO, *PAGING], returns=ObjectList)
 def list_pings(call: Call, monitor_id: str):
     """Newest first, `limit`/`offset`, optionally within `from`/`to`. Empty for checked types."""
     monitors.require_monitor(call.account_id, monitor_id)
@@ -83,6 +100,7 @@ def list_pings(call: Call, monitor_id: str):
     return heartbeats.ping_history(monitor_id, limit, offset, start, end)
 
 
-@endpoint(bp, "/api/monitors/{monitor_id}/rotate-token", "POST", scope="monitors:write")
+@endpoint(bp, "/api/monitors/{monitor_id}/rotate-token", "POST", scope="monitors:write",
+          body=NO_BODY, returns=MonitorDetail)
 def rotate_token(call: Call, monitor_id: str):
     return monitor_detail(monitors.rotate_token(call.account_id, monitor_id, call.clock.now()))

@@ -16,7 +16,8 @@ from typing import Any, Callable, Iterator
 import pydantic
 from chalice import Blueprint, Response
 
-from chalicelib.http import auth
+from chalicelib.http import auth, contract
+from chalicelib.http.contract import DEFAULT_LIMIT, MAX_LIMIT
 from chalicelib.kernel import ids
 from chalicelib.http import ratelimits
 from chalicelib.kernel import scopes
@@ -31,14 +32,11 @@ from chalicelib.kernel.errors import (
 )
 from chalicelib.kernel.models import validation_details
 from chalicelib.kernel.fields import is_slug
-from chalicelib.openapi import schemas
 from chalicelib.kernel.runtime import runtime
 from chalicelib.storage import rate_limits as rate_store
 
 log = logging.getLogger("enori.api")
 
-DEFAULT_LIMIT = 50
-MAX_LIMIT = 500
 # Bodies are parsed as JSON whatever the label says, so a mislabelled body gets our 400, not
 # Chalice's bare 415.
 BODY_TYPES = ["application/json", "text/plain", "application/x-www-form-urlencoded",
@@ -47,6 +45,8 @@ BODY_TYPES = ["application/json", "text/plain", "application/x-www-form-urlencod
 # Checked here, not behind a proxy, so it holds on Lambda and locally alike. Ping bodies are cut
 # to their own 10 KB later (`heartbeats.message_of`).
 MAX_BODY_BYTES = 1024 * 1024
+# The methods whose body a route declares (`endpoint(body=...)`).
+WRITE_METHODS = ("POST", "PUT", "PATCH")
 # What each path parameter can be. Anything else cannot name an object: a 404 before any lookup
 # (a value past DynamoDB's key limits would make the lookup itself fail). `name` (the by-name
 # upsert) is not here: its route validates it as the body's `name`, a 400.
@@ -60,8 +60,9 @@ PATH_SHAPES: dict[str, Callable[[str], bool]] = {
     "exit_status": lambda value: value.isascii() and value.isdigit() and len(value) <= 3,
 }
 
-# (method, path, scope, public, rate tier) of every route: the route table OpenAPI and the
-# scope/tenant suites walk.
+# Every route with its contract (method, path, scope, public, rate tier, status, body, query,
+# returns, representation, errors, documented): the route table the OpenAPI document is
+# generated from and the scope/tenant suites walk.
 ROUTES: list[dict[str, Any]] = []
 
 
@@ -72,6 +73,7 @@ class Call:
     principal: auth.Principal | None
     params: dict[str, str] = field(default_factory=dict)
     route: tuple[str, str] | None = None   # (method, path) as the route declares them
+    representation: Any = None   # what the body may carry back (`endpoint(representation=)`)
 
     @property
     def account_id(self) -> str:
@@ -119,11 +121,11 @@ class Call:
         """`parse(data)`, with pydantic's errors turned into the 400 envelope.
 
         A tolerant reader where the body is an object's representation (create, replace,
-        patch: `catalog.REPRESENTATIONS`): a client may send back what it read, so a name the
-        representation shows but the body does not take (`id`, `status`, `createdAt`,
+        patch: `endpoint(representation=...)`): a client may send back what it read, so a name
+        the representation shows but the body does not take (`id`, `status`, `createdAt`,
         `members.0.addedAt`, ...) is ignored, and an `id` must be the one in the path. Any
         other unknown name stays a 400 naming it."""
-        representation = self._representation()
+        representation = self.representation
         if representation is None:
             return parsed(data, parse)
         self._check_id(data)
@@ -132,17 +134,10 @@ class Call:
         except pydantic.ValidationError as exc:
             read_only = [tuple(error["loc"]) for error in exc.errors(include_url=False)
                          if error["type"] == "extra_forbidden"
-                         and schemas.shows(representation, tuple(error["loc"]))]
+                         and contract.shows(representation, tuple(error["loc"]))]
             if not read_only:
                 raise invalid(exc) from None
         return parsed(without(data, read_only), parse)
-
-    def _representation(self) -> Any:
-        if self.route is None:
-            return None
-        from chalicelib.openapi import catalog  # it imports the API modules: load it at call time
-
-        return catalog.representation_for(*self.route)
 
     def _check_id(self, data: Any) -> None:
         """The path's id (the last segment, `{monitor_id}`), if any, is the object's."""
@@ -386,11 +381,44 @@ def presented_key(headers) -> str | None:
 
 def endpoint(bp: Blueprint, path: str, methods: list[str] | str = "GET", *,
              scope: str | None = None, public: bool = False, rate: str | None = None,
-             status: int = 200, content_types: list[str] | None = None) -> Callable:
-    """Declare a route: `handler(call, **path_params)` returns a body, a Response or None."""
+             status: int = 200, content_types: list[str] | None = None,
+             body: Any = None, query: list[dict] | tuple = (), returns: Any = None,
+             representation: Any = None, errors: tuple[int, ...] = (),
+             documented: bool = True) -> Callable:
+    """Declare a route and its whole contract: `handler(call, **path_params)` returns a body,
+    a Response or None.
+
+    - `body`: the request body, a model (JSON) or a `contract.Body` (media types, example,
+      optional); `contract.NO_BODY` for a write route that takes none. A POST, PUT or PATCH
+      must say one or the other (tests/openapi fails naming it).
+    - `query`: the query parameters (`contract.query(...)`, `contract.PAGING`, ...).
+    - `returns`: the success body, a model or a `contract.Success` (media types, example,
+      description); under `contract.STRICT` each JSON response is checked against it. Defaults
+      to `representation`; a route that answers a body must declare it.
+    - `representation`: the object a create/replace body may carry back (the tolerant reader:
+      its read-only names are ignored, an `id` must be the path's).
+    - `errors`: error statuses beyond what the document derives (path, query, body, auth).
+    - `documented=False`: served but left out of the OpenAPI document (e.g. HTML pages)."""
     methods = [methods] if isinstance(methods, str) else list(methods)
     if not public and scope is None:
         raise ValueError(f"{path}: a private route needs a scope (use '*' for key management)")
+    # A GET, HEAD or DELETE of a route that also takes a POST takes no body; HEAD and DELETE
+    # answer none.
+    entries = [{"method": method, "path": path, "scope": scope, "public": public, "rate": rate,
+                "status": status,
+                "body": contract.as_body(body) if method in WRITE_METHODS else None,
+                "query": list(query),
+                "returns": None if method in ("HEAD", "DELETE") else
+                contract.as_success(returns if returns is not None else representation),
+                "representation": representation, "errors": tuple(errors),
+                "documented": documented} for method in methods]
+
+    def _check_contract(method: str, response: Response) -> None:
+        """A JSON success answer against the route's `returns` (tests only: `STRICT`)."""
+        media = str((response.headers or {}).get("Content-Type", ""))
+        if response.status_code < 300 and media.startswith(contract.JSON) and response.body:
+            contract.check(next(e for e in entries if e["method"] == method),
+                           json.loads(response.body))
 
     def decorate(handler: Callable) -> Callable:
         @functools.wraps(handler)
@@ -408,7 +436,8 @@ def endpoint(bp: Blueprint, path: str, methods: list[str] | str = "GET", *,
                         raise InsufficientScopeError(
                             f"This API key lacks the scope '{scope}' that this route needs.")
                 check_path(params)
-                call = Call(request, principal, params, route=(request.method, path))
+                call = Call(request, principal, params, route=(request.method, path),
+                            representation=representation)
                 result = handler(call, **params)
             except EnoriError as error:
                 headers, refused = settled(counted)
@@ -424,12 +453,14 @@ def endpoint(bp: Blueprint, path: str, methods: list[str] | str = "GET", *,
                 return error_response(refused)
             if isinstance(result, Response):
                 result.headers = {**headers, **(result.headers or {})}
-                return result
-            return json_response(result, 204 if result is None else status, headers)
+            else:
+                result = json_response(result, 204 if result is None else status, headers)
+            if contract.STRICT:
+                _check_contract(request.method, result)
+            return result
 
-        for method in methods:
-            ROUTES.append({"method": method, "path": path, "scope": scope, "public": public,
-                           "rate": rate, "handler": handler.__name__, "status": status})
+        for entry in entries:
+            ROUTES.append({**entry, "handler": handler.__name__})
         bp.route(path, methods=methods, content_types=content_types or BODY_TYPES)(view)
         return handler
 

@@ -7,12 +7,15 @@ from chalicelib.maintenance import service as windows
 from chalicelib.http.endpoint import Call, endpoint, page
 from chalicelib.kernel.errors import NotFoundError
 from chalicelib.maintenance.models import MaintenanceWindowIn
+from chalicelib.maintenance.representations import MaintenanceWindow, MaintenanceWindowList
+from chalicelib.http.contract import PAGING
 from chalicelib.storage.accounts import get_account
 
 bp = Blueprint(__name__)
 
 
-@endpoint(bp, "/api/maintenance-windows", "GET", scope="maintenance:read")
+@endpoint(bp, "/api/maintenance-windows", "GET", scope="maintenance:read", query=PAGING,
+          returns=MaintenanceWindowList)
 def list_maintenance_windows(call: Call):
     limit, offset = call.paging()
     now = call.clock.now()
@@ -20,7 +23,8 @@ def list_maintenance_windows(call: Call):
                 limit, offset)
 
 
-@endpoint(bp, "/api/maintenance-windows", "POST", scope="maintenance:write", status=201)
+@endpoint(bp, "/api/maintenance-windows", "POST", scope="maintenance:write", status=201,
+          body=MaintenanceWindowIn, representation=MaintenanceWindow)
 def create_maintenance_window(call: Call):
     account = get_account(call.account_id)
     if account is None:
@@ -30,13 +34,15 @@ def create_maintenance_window(call: Call):
     return windows.window_json(item, now)
 
 
-@endpoint(bp, "/api/maintenance-windows/{window_id}", "GET", scope="maintenance:read")
+@endpoint(bp, "/api/maintenance-windows/{window_id}", "GET", scope="maintenance:read",
+          returns=MaintenanceWindow)
 def get_maintenance_window(call: Call, window_id: str):
     return windows.window_json(windows.require_window(call.account_id, window_id),
                                call.clock.now())
 
 
-@endpoint(bp, "/api/maintenance-windows/{window_id}", "PUT", scope="maintenance:write")
+@endpoint(bp, "/api/maintenance-windows/{window_id}", "PUT", scope="maintenance:write",
+          body=MaintenanceWindowIn, representation=MaintenanceWindow)
 def replace_maintenance_window(call: Call, window_id: str):
     windows.require_window(call.account_id, window_id)  # 404 before any 400
     now = call.clock.now()

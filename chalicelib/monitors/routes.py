@@ -14,12 +14,17 @@ from chalicelib.kernel.clock import iso
 from chalicelib.kernel.errors import NotFoundError, ValidationError
 from chalicelib.kernel.fields import MONITOR_TYPES, canonical_monitor_type
 from chalicelib.monitors.models import parse_monitor
+from chalicelib.http.contract import NO_BODY, PAGING, Body, Success, query
+from chalicelib.monitors.models import MonitorIn
+from chalicelib.monitors.representations import (
+    MONITOR_CREATE, MONITOR_LIST, PATCH_BODY, CheckQueued, MonitorDetail, MonitorList)
 from chalicelib.kernel.runtime import runtime
 from chalicelib.kernel.vocabulary import MonitorStatus, MonitorType
 from chalicelib.storage import monitors as store
 from chalicelib.storage.accounts import get_account
 
 bp = Blueprint(__name__)
+MONITOR_BODY = Body(MonitorIn, example=MONITOR_CREATE)
 
 
 def monitor_summary(item) -> dict:
@@ -88,7 +93,11 @@ def _parse(call: Call, override_name: str | None = None):
     return call.body_of(data, parse_monitor)
 
 
-@endpoint(bp, "/api/monitors", "GET", scope="monitors:read")
+@endpoint(bp, "/api/monitors", "GET", scope="monitors:read", query=[
+    query("tag", {"type": "array", "items": {"type": "string"}},
+          "Filter by tag (repeat for AND logic: ?tag=prod&tag=api)", explode=True),
+    query("type", {"type": "string", "enum": list(MONITOR_TYPES)}, "Filter by type (any case)"),
+    *PAGING], returns=Success(MonitorList, example=MONITOR_LIST))
 def list_monitors(call: Call):
     limit, offset = call.paging()
     wanted_tags = call.query_all("tag")
@@ -106,25 +115,28 @@ def list_monitors(call: Call):
     return {**listed, "items": [monitor_summary(m) for m in listed["items"]]}
 
 
-@endpoint(bp, "/api/monitors", "POST", scope="monitors:write", rate="create_monitor", status=201)
+@endpoint(bp, "/api/monitors", "POST", scope="monitors:write", rate="create_monitor", status=201,
+          body=MONITOR_BODY, representation=MonitorDetail)
 def create_monitor(call: Call):
     item = monitors.create_monitor(_account(call), _parse(call), call.clock.now())
     return monitor_detail(item)
 
 
-@endpoint(bp, "/api/monitors/{monitor_id}", "GET", scope="monitors:read")
+@endpoint(bp, "/api/monitors/{monitor_id}", "GET", scope="monitors:read", returns=MonitorDetail)
 def get_monitor(call: Call, monitor_id: str):
     return monitor_detail(monitors.require_monitor(call.account_id, monitor_id))
 
 
-@endpoint(bp, "/api/monitors/{monitor_id}", "PUT", scope="monitors:write")
+@endpoint(bp, "/api/monitors/{monitor_id}", "PUT", scope="monitors:write", body=MONITOR_BODY,
+          representation=MonitorDetail)
 def replace_monitor(call: Call, monitor_id: str):
     item = monitors.require_monitor(call.account_id, monitor_id)
     body = _parse(call)
     return monitor_detail(monitors.replace_monitor(_account(call), item, body, call.clock.now()))
 
 
-@endpoint(bp, "/api/monitors/{monitor_id}", "PATCH", scope="monitors:write")
+@endpoint(bp, "/api/monitors/{monitor_id}", "PATCH", scope="monitors:write", body=PATCH_BODY,
+          representation=MonitorDetail)
 def patch_monitor(call: Call, monitor_id: str):
     """For clients that cannot send the full configuration: a JSON merge patch onto what GET
     shows, validated and saved as a full replace (PUT stays a full replace, as the spec says)."""
@@ -136,7 +148,8 @@ def patch_monitor(call: Call, monitor_id: str):
     return monitor_detail(monitors.replace_monitor(_account(call), item, body, call.clock.now()))
 
 
-@endpoint(bp, "/api/monitors/by-name/{name}", "PUT", scope="monitors:write")
+@endpoint(bp, "/api/monitors/by-name/{name}", "PUT", scope="monitors:write", body=MONITOR_BODY,
+          representation=MonitorDetail)
 def upsert_monitor(call: Call, name: str):
     from urllib.parse import unquote
 
@@ -153,12 +166,14 @@ def delete_monitor(call: Call, monitor_id: str):
     return None
 
 
-@endpoint(bp, "/api/monitors/{monitor_id}/pause", "POST", scope="monitors:write")
+@endpoint(bp, "/api/monitors/{monitor_id}/pause", "POST", scope="monitors:write", body=NO_BODY,
+          returns=MonitorDetail)
 def pause_monitor(call: Call, monitor_id: str):
     return monitor_detail(monitors.set_paused(call.account_id, monitor_id, True, call.clock.now()))
 
 
-@endpoint(bp, "/api/monitors/{monitor_id}/resume", "POST", scope="monitors:write")
+@endpoint(bp, "/api/monitors/{monitor_id}/resume", "POST", scope="monitors:write", body=NO_BODY,
+          returns=MonitorDetail)
 def resume_monitor(call: Call, monitor_id: str):
     item = monitors.set_paused(call.account_id, monitor_id, False, call.clock.now())
     if item.type != MonitorType.JOB:
@@ -167,7 +182,7 @@ def resume_monitor(call: Call, monitor_id: str):
 
 
 @endpoint(bp, "/api/monitors/{monitor_id}/check", "POST", scope="monitors:write",
-          rate="check_now", status=202)
+          rate="check_now", status=202, body=NO_BODY, returns=CheckQueued)
 def check_now(call: Call, monitor_id: str):
     item = monitors.require_monitor(call.account_id, monitor_id)
     if item.type == MonitorType.JOB:

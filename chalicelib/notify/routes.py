@@ -7,7 +7,9 @@ from chalice import Blueprint
 
 from chalicelib.notify import delivery
 from chalicelib.status import evaluator
+from chalicelib.http.contract import FROM, MONITOR_ID, NO_BODY, PAGING, TO, query
 from chalicelib.http.endpoint import Call, endpoint, page
+from chalicelib.notify.representations import AlertRecord, AlertRecordList
 from chalicelib.kernel.clock import iso
 from chalicelib.kernel.errors import NotFoundError, ValidationError
 from chalicelib.bus.event_topic import PUBLIC_EVENTS
@@ -44,7 +46,11 @@ def record_json(item) -> dict:
     }
 
 
-@endpoint(bp, "/api/alerts", "GET", scope="alerts:read")
+@endpoint(bp, "/api/alerts", "GET", scope="alerts:read", query=[
+    MONITOR_ID,
+    query("status", {"type": "string", "enum": list(STATUSES)}, "Filter by delivery status"),
+    query("type", {"type": "string"}, "Alert type (Down, Recovered, P95, ...) or event"),
+    FROM, TO, *PAGING], returns=AlertRecordList)
 def list_alerts(call: Call):
     limit, offset = call.paging()
     status = call.query("status")
@@ -82,7 +88,7 @@ def _bad(field: str, message: str):
 
 
 @endpoint(bp, "/api/alert-channels/{channel_id}/test", "POST", scope="alerts:write",
-          rate="test_alert")
+          rate="test_alert", body=NO_BODY, returns=AlertRecord)
 def test_channel(call: Call, channel_id: str):
     channel = channel_store.get_channel(call.account_id, channel_id)
     if channel is None:

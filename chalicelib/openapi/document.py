@@ -1,6 +1,7 @@
-"""The OpenAPI 3.1 document, generated: every route of `api.http.ROUTES` (scope, rate tier,
-success status), the bodies and parameters of `catalog`, and the pydantic models' JSON Schemas
-(their `$defs` hoisted into `components.schemas`). Nothing here is written per route by hand.
+"""The OpenAPI 3.1 document, generated: every documented route of `http.endpoint.ROUTES` with
+the contract its `endpoint(...)` declares (scope, rate tier, success status, body, query,
+returns, extra errors), and the pydantic models' JSON Schemas (their `$defs` hoisted into
+`components.schemas`). Nothing here is written per route.
 
 Built once per process, on the first request for it (`document_json`), never at import time:
 importing app.py must stay cheap for a Lambda cold start.
@@ -16,7 +17,10 @@ from pydantic import BaseModel, TypeAdapter
 
 from chalicelib.http import ratelimits
 from chalicelib.kernel import scopes
-from chalicelib.openapi import catalog, examples, schemas, v30
+from chalicelib.channels.representations import (
+    WEBHOOK_INCIDENT_PAYLOAD, WEBHOOK_PAYLOAD, WEBHOOK_TEST_PAYLOAD, WebhookPayload)
+from chalicelib.http.contract import HTML, JSON, NO_BODY, Body, Success
+from chalicelib.openapi import examples, schemas, v30
 
 OPENAPI_VERSION = "3.1.0"
 REF = "#/components/schemas/{model}"
@@ -88,7 +92,9 @@ class Components:
 
 
 def build_document(routes: list[dict]) -> dict:
-    """The OpenAPI document of `routes` (dicts as `api.http.ROUTES` records them)."""
+    """The OpenAPI document of `routes` (dicts as `http.endpoint.ROUTES` records them), but
+    those declared `documented=False`."""
+    routes = [r for r in routes if r.get("documented", True)]
     components = Components()
     components.schema_of(schemas.Error)
     ids = _operation_ids(routes)
@@ -96,7 +102,7 @@ def build_document(routes: list[dict]) -> dict:
     for route in routes:
         paths.setdefault(route["path"], {})[route["method"].lower()] = \
             _operation(route, ids[id(route)], components)
-    webhook_payload = components.schema_of(schemas.WebhookPayload)
+    webhook_payload = components.schema_of(WebhookPayload)
     return {
         "openapi": OPENAPI_VERSION,
         "info": {"title": "Enori API", "version": "1.0.0", "description": INFO_DESCRIPTION},
@@ -119,11 +125,13 @@ def build_document(routes: list[dict]) -> dict:
 
 
 def undocumented(routes: list[dict]) -> list[str]:
-    """POST/PUT/PATCH routes whose body `catalog` does not describe (nor declare absent)."""
-    return [f"{r['method']} {r['path']}" for r in routes
-            if r["method"] in ("POST", "PUT", "PATCH")
-            and (r["method"], r["path"]) not in catalog.BODIES
-            and (r["method"], r["path"]) not in catalog.NO_BODY]
+    """Documented routes whose `endpoint(...)` leaves out part of the contract: a POST, PUT or
+    PATCH without `body=` (or `body=NO_BODY`), a GET, POST, PUT or PATCH without `returns=`."""
+    routes = [r for r in routes if r.get("documented", True)]
+    return [f"{r['method']} {r['path']}: no body=" for r in routes
+            if r["method"] in ("POST", "PUT", "PATCH") and r.get("body") is None] + \
+        [f"{r['method']} {r['path']}: no returns=" for r in routes
+         if r["method"] not in ("HEAD", "DELETE") and r.get("returns") is None]
 
 
 @functools.lru_cache(maxsize=2)
@@ -152,7 +160,7 @@ def _operation_ids(routes: list[dict]) -> dict[int, str]:
 
 
 def _operation(route: dict, operation_id: str, components: Components) -> dict:
-    method, path, key = route["method"], route["path"], (route["method"], route["path"])
+    method, path = route["method"], route["path"]
     private = not route["public"]
     operation: dict[str, Any] = {
         "operationId": operation_id,
@@ -162,7 +170,7 @@ def _operation(route: dict, operation_id: str, components: Components) -> dict:
         "parameters": [*({"name": name, "in": "path", "required": True,
                           "schema": {"type": "string", "minLength": 1}}
                          for name in _PATH_PARAM.findall(path)),
-                       *catalog.QUERY.get(key, [])],
+                       *route.get("query", [])],
     }
     if private:
         operation["x-required-scope"] = route["scope"]
@@ -170,7 +178,7 @@ def _operation(route: dict, operation_id: str, components: Components) -> dict:
         operation["security"] = []
     if route.get("rate"):
         operation["x-rate-limit-tier"] = route["rate"]
-    body = catalog.BODIES.get(key)
+    body = _body(route)
     if body is not None:
         operation["requestBody"] = _request_body(body, components)
     operation["responses"] = _responses(route, components)
@@ -222,7 +230,13 @@ def _tag(path: str) -> str:
     return TAGS.get(name, name.replace("-", " ").capitalize())
 
 
-def _request_body(body: catalog.Body, components: Components) -> dict:
+def _body(route: dict) -> Body | None:
+    """The body the route takes (None: none)."""
+    body = route.get("body")
+    return None if body is None or body is NO_BODY else body
+
+
+def _request_body(body: Body, components: Components) -> dict:
     schema = components.schema_of(body.schema)
     content = {}
     for media in body.media:
@@ -240,18 +254,18 @@ def success_status(route: dict) -> int:
 
 
 def _responses(route: dict, components: Components) -> dict:
-    key, private = (route["method"], route["path"]), not route["public"]
-    success = catalog.success_for(*key)
+    private = not route["public"]
+    success = route.get("returns") or Success(None)
     status = success_status(route)
     ok: dict[str, Any] = {"description": success.description or _status_text(status)}
     if private:
         ok["headers"] = {name: {"$ref": f"#/components/headers/{name}"} for name in RATE_HEADERS}
     if success.schema is not None and status != 204:
         schema = components.schema_of(success.schema)
-        ok["content"] = {media: {"schema": schema if media == catalog.JSON
+        ok["content"] = {media: {"schema": schema if media == JSON
                                  else {"type": "string"}} for media in success.media}
         if success.example is not None:
-            ok["content"][catalog.JSON]["example"] = success.example
+            ok["content"][JSON]["example"] = success.example
     responses: dict[str, Any] = {str(status): ok}
     html = any(marker in route["path"] for marker in HTML_ERRORS) or \
         route["path"].startswith("/status/")
@@ -271,15 +285,14 @@ def _responses(route: dict, components: Components) -> dict:
 
 def error_statuses(route: dict) -> list[int]:
     """The error statuses a route can answer, from what it takes and whether it is private."""
-    key = (route["method"], route["path"])
-    has_input = bool(_PATH_PARAM.search(route["path"]) or catalog.QUERY.get(key)
-                     or key in catalog.BODIES)
-    codes = set(catalog.EXTRA_ERRORS.get(key, ()))
+    body = _body(route) is not None
+    has_input = bool(_PATH_PARAM.search(route["path"]) or route.get("query") or body)
+    codes = set(route.get("errors", ()))
     if has_input:
         codes.add(400)
-    if _PATH_PARAM.search(route["path"]) or (not route["public"] and key in catalog.BODIES):
+    if _PATH_PARAM.search(route["path"]) or (not route["public"] and body):
         codes.add(404)
-    if key in catalog.BODIES:
+    if body:
         codes.add(413)
     if not route["public"]:
         codes.update((401, 403, 429))
@@ -301,9 +314,9 @@ def _error_response(status: int, description: str, private: bool, html: bool = F
     if example is not None:
         json_media["example"] = example
     response: dict[str, Any] = {"description": description,
-                                "content": {catalog.JSON: json_media}}
+                                "content": {JSON: json_media}}
     if html:
-        response["content"][catalog.HTML] = {"schema": {"type": "string"}}
+        response["content"][HTML] = {"schema": {"type": "string"}}
     if status == 429:
         names = (*RATE_HEADERS, "Retry-After") if private else ("Retry-After",)
         response["headers"] = {name: {"$ref": f"#/components/headers/{name}"} for name in names}
@@ -333,12 +346,12 @@ def _webhook(payload_schema: dict) -> dict:
                        "/api/alert-channels/{id}/test; never retried). A non-2xx answer or a "
                        "timeout is retried after 30 s, 5 min and 30 min.",
         "security": [],
-        "requestBody": {"required": True, "content": {catalog.JSON: {
+        "requestBody": {"required": True, "content": {JSON: {
             "schema": payload_schema, "examples": {
                 "monitorDown": {"summary": "monitor.down (the spec's example)",
-                                "value": examples.WEBHOOK_PAYLOAD},
+                                "value": WEBHOOK_PAYLOAD},
                 "incidentCreated": {"summary": "incident.created",
-                                    "value": examples.WEBHOOK_INCIDENT_PAYLOAD},
-                "test": {"summary": "A test alert", "value": examples.WEBHOOK_TEST_PAYLOAD}}}}},
+                                    "value": WEBHOOK_INCIDENT_PAYLOAD},
+                "test": {"summary": "A test alert", "value": WEBHOOK_TEST_PAYLOAD}}}}},
         "responses": {"200": {"description": "Any 2xx acknowledges the delivery"}},
     }}

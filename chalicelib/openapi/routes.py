@@ -11,6 +11,7 @@ from pathlib import Path
 
 from chalice import Blueprint, Response
 
+from chalicelib.http.contract import HTML, OBJECT, Success
 from chalicelib.http.endpoint import Call, endpoint
 from chalicelib.kernel.errors import NotFoundError
 
@@ -66,17 +67,20 @@ def _document(version: str) -> Response:
                              "Access-Control-Allow-Origin": "*"})
 
 
-@endpoint(bp, OPENAPI_30_PATH, "GET", public=True)
+@endpoint(bp, OPENAPI_30_PATH, "GET", public=True,
+          returns=Success(OBJECT, description="This document, in OpenAPI 3.0.3"))
 def openapi_document(call: Call):
     return _document("3.0.3")
 
 
-@endpoint(bp, OPENAPI_31_PATH, "GET", public=True)
+@endpoint(bp, OPENAPI_31_PATH, "GET", public=True,
+          returns=Success(OBJECT, description="This document, in OpenAPI 3.1"))
 def openapi_document_v31(call: Call):
     return _document("3.1.0")
 
 
-@endpoint(bp, "/docs", "GET", public=True)
+@endpoint(bp, "/docs", "GET", public=True, returns=Success(
+    {"type": "string"}, media=(HTML,), description="The interactive API explorer (Scalar)"))
 def api_reference(call: Call):
     # API Gateway and the local server both route /docs/ here; the path as requested says which.
     path = (call.request.context or {}).get("path") or "/docs"
@@ -85,7 +89,9 @@ def api_reference(call: Call):
                              "Content-Security-Policy": CSP})
 
 
-@endpoint(bp, "/docs/scalar.js", "GET", public=True)
+@endpoint(bp, "/docs/scalar.js", "GET", public=True, errors=(404,), returns=Success(
+    {"type": "string"}, media=("application/javascript",),
+    description="The explorer's script, served offline"))
 def api_reference_script(call: Call):
     return Response(body=_bundle(), status_code=200,
                     headers={"Content-Type": "application/javascript; charset=utf-8",

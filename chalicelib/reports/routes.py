@@ -8,10 +8,12 @@ from chalice import Blueprint, Response
 from pydantic import StringConstraints
 
 from chalicelib.reports import service as reports
+from chalicelib.http.contract import CSV, HTML, JSON, PAGING, Body, Success, query
 from chalicelib.http.endpoint import Call, endpoint, page
 from chalicelib.kernel.errors import NotFoundError, ValidationError
 from chalicelib.kernel.models import ApiModel
 from chalicelib.reports.rendering import to_csv, to_html
+from chalicelib.reports.representations import Report, ReportList
 from chalicelib.storage.accounts import get_account
 
 bp = Blueprint(__name__)
@@ -23,14 +25,15 @@ class ReportCreate(ApiModel):
     email: bool = False
 
 
-@endpoint(bp, "/api/reports", "GET", scope="reports:read")
+@endpoint(bp, "/api/reports", "GET", scope="reports:read", query=PAGING, returns=ReportList)
 def list_reports(call: Call):
     limit, offset = call.paging()
     return page([reports.report_summary(r) for r in reports.list_reports(call.account_id)],
                 limit, offset)
 
 
-@endpoint(bp, "/api/reports", "POST", scope="reports:write", status=201)
+@endpoint(bp, "/api/reports", "POST", scope="reports:write", status=201,
+          body=Body(ReportCreate, required=False), returns=Report)
 def create_report(call: Call):
     account = get_account(call.account_id)
     if account is None:
@@ -43,7 +46,11 @@ def create_report(call: Call):
     return reports.report_json(item)
 
 
-@endpoint(bp, "/api/reports/{report_id}", "GET", scope="reports:read")
+@endpoint(bp, "/api/reports/{report_id}", "GET", scope="reports:read", query=[
+    query("format", {"type": "string", "enum": list(FORMATS), "default": "json"},
+          "Response format")],
+          returns=Success(Report, media=(JSON, CSV, HTML),
+                          description="The report: JSON, CSV or HTML as `format` asks"))
 def get_report(call: Call, report_id: str):
     form = (call.query("format") or "json").strip().lower()
     if form not in FORMATS:

@@ -7,19 +7,23 @@ from chalicelib.rules import escalation_policies as policies
 from chalicelib.http.endpoint import Call, endpoint, page
 from chalicelib.kernel.errors import NotFoundError
 from chalicelib.rules.escalation_policy_models import EscalationPolicyIn
+from chalicelib.rules.representations import EscalationPolicy, EscalationPolicyList
+from chalicelib.http.contract import PAGING
 from chalicelib.storage.accounts import get_account
 
 bp = Blueprint(__name__)
 
 
-@endpoint(bp, "/api/escalation-policies", "GET", scope="alerts:read")
+@endpoint(bp, "/api/escalation-policies", "GET", scope="alerts:read", query=PAGING,
+          returns=EscalationPolicyList)
 def list_policies(call: Call):
     limit, offset = call.paging()
     return page([policies.policy_json(p) for p in policies.list_policies(call.account_id)],
                 limit, offset)
 
 
-@endpoint(bp, "/api/escalation-policies", "POST", scope="alerts:write", status=201)
+@endpoint(bp, "/api/escalation-policies", "POST", scope="alerts:write", status=201,
+          body=EscalationPolicyIn, representation=EscalationPolicy)
 def create_policy(call: Call):
     body = call.body(EscalationPolicyIn)
     account = get_account(call.account_id)
@@ -28,12 +32,14 @@ def create_policy(call: Call):
     return policies.policy_json(policies.create_policy(account, body, call.clock.now()))
 
 
-@endpoint(bp, "/api/escalation-policies/{policy_id}", "GET", scope="alerts:read")
+@endpoint(bp, "/api/escalation-policies/{policy_id}", "GET", scope="alerts:read",
+          returns=EscalationPolicy)
 def get_policy(call: Call, policy_id: str):
     return policies.policy_json(policies.require_policy(call.account_id, policy_id))
 
 
-@endpoint(bp, "/api/escalation-policies/{policy_id}", "PUT", scope="alerts:write")
+@endpoint(bp, "/api/escalation-policies/{policy_id}", "PUT", scope="alerts:write",
+          body=EscalationPolicyIn, representation=EscalationPolicy)
 def replace_policy(call: Call, policy_id: str):
     policies.require_policy(call.account_id, policy_id)  # 404 before any 400
     item = policies.replace_policy(call.account_id, policy_id, call.body(EscalationPolicyIn),

@@ -12,6 +12,7 @@ from chalice import Blueprint, Response
 from chalicelib.status_pages import badges
 from chalicelib.monitors import job_status, jobs
 from chalicelib.kernel import stats
+from chalicelib.http.contract import SVG, Success, query
 from chalicelib.http.endpoint import Call, endpoint
 from chalicelib.kernel.errors import ValidationError
 from chalicelib.status_pages.view import component_status, uptime_of
@@ -22,7 +23,13 @@ bp = Blueprint(__name__)
 
 PERIODS = ("24h", "7d", "30d", "90d")
 DEFAULT_PERIOD = "30d"
-HEADERS = {"Content-Type": "image/svg+xml", "Cache-Control": "public, max-age=300"}
+HEADERS = {"Content-Type": SVG, "Cache-Control": "public, max-age=300"}
+LABEL = query("label", {"type": "string", "maxLength": badges.MAX_LABEL_CHARS},
+              "Left side label text")
+STYLE = query("style", {"type": "string", "enum": list(badges.STYLES), "default": "flat"},
+              "Badge style")
+BADGE = Success({"type": "string"}, media=(SVG,),
+                description="The badge (gray 'unknown' for an unknown or paused monitor)")
 
 
 def _label(call: Call, default: str) -> str:
@@ -52,7 +59,9 @@ def _live_monitor(monitor_id: str):
     return None if monitor is None or monitor.paused else monitor
 
 
-@endpoint(bp, "/api/badges/{monitor_id}/uptime.svg", "GET", public=True)
+@endpoint(bp, "/api/badges/{monitor_id}/uptime.svg", "GET", public=True, query=[
+    query("period", {"type": "string", "enum": list(PERIODS), "default": DEFAULT_PERIOD},
+          "Time range"), LABEL, STYLE], returns=BADGE)
 def uptime_badge(call: Call, monitor_id: str):
     period = call.query("period") or DEFAULT_PERIOD
     if period not in PERIODS:
@@ -69,7 +78,8 @@ def uptime_badge(call: Call, monitor_id: str):
     return _svg(badges.uptime_badge(uptime, label, style))
 
 
-@endpoint(bp, "/api/badges/{monitor_id}/status.svg", "GET", public=True)
+@endpoint(bp, "/api/badges/{monitor_id}/status.svg", "GET", public=True, query=[LABEL, STYLE],
+          returns=BADGE)
 def status_badge(call: Call, monitor_id: str):
     label, style = _label(call, "status"), _style(call)
     monitor = _live_monitor(monitor_id)

@@ -20,6 +20,10 @@ from chalicelib.status_pages import (
 from chalicelib.http.endpoint import Call, endpoint, json_response, page
 from chalicelib.kernel.errors import EnoriError, NotFoundError, ValidationError
 from chalicelib.status_pages.models import StatusPageIn
+from chalicelib.status_pages.representations import Message, StatusPage, StatusPageList
+from chalicelib.http.contract import FORM, JSON, NO_BODY, OBJECT, Body, Success
+from chalicelib.http.contract import HTML as HTML_MEDIA
+from chalicelib.http.contract import PAGING
 from chalicelib.storage import status_pages as store
 from chalicelib.storage.accounts import get_account
 
@@ -30,19 +34,23 @@ HTML = "text/html; charset=utf-8"
 CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'; "
        "base-uri 'none'; frame-ancestors 'none'")
 HTML_HEADERS = {"Content-Type": HTML, "Content-Security-Policy": CSP}
+MESSAGE = Success(Message, media=(JSON, HTML_MEDIA),
+                  description="JSON, or a small HTML page when Accept prefers text/html")
 PUBLIC_CACHE = {"Cache-Control": "public, max-age=60"}
 
 
 # --- private CRUD ----------------------------------------------------------------------------
 
-@endpoint(bp, "/api/status-pages", "GET", scope="status-pages:read")
+@endpoint(bp, "/api/status-pages", "GET", scope="status-pages:read", query=PAGING,
+          returns=StatusPageList)
 def list_status_pages(call: Call):
     limit, offset = call.paging()
     return page([status_pages.page_json(p) for p in status_pages.list_pages(call.account_id)],
                 limit, offset)
 
 
-@endpoint(bp, "/api/status-pages", "POST", scope="status-pages:write", status=201)
+@endpoint(bp, "/api/status-pages", "POST", scope="status-pages:write", status=201,
+          body=StatusPageIn, representation=StatusPage)
 def create_status_page(call: Call):
     account = get_account(call.account_id)
     if account is None:
@@ -51,12 +59,14 @@ def create_status_page(call: Call):
     return status_pages.page_json(item)
 
 
-@endpoint(bp, "/api/status-pages/{page_id}", "GET", scope="status-pages:read")
+@endpoint(bp, "/api/status-pages/{page_id}", "GET", scope="status-pages:read",
+          returns=StatusPage)
 def get_status_page(call: Call, page_id: str):
     return status_pages.page_json(status_pages.require_page(call.account_id, page_id))
 
 
-@endpoint(bp, "/api/status-pages/{page_id}", "PUT", scope="status-pages:write")
+@endpoint(bp, "/api/status-pages/{page_id}", "PUT", scope="status-pages:write",
+          body=StatusPageIn, representation=StatusPage)
 def replace_status_page(call: Call, page_id: str):
     status_pages.require_page(call.account_id, page_id)  # 404 before any 400
     item = status_pages.replace_page(call.account_id, page_id, call.body(StatusPageIn),
@@ -79,12 +89,13 @@ def _view(call: Call, slug: str) -> dict:
     return view
 
 
-@endpoint(bp, "/api/public/status-pages/{slug}", "GET", public=True)
+@endpoint(bp, "/api/public/status-pages/{slug}", "GET", public=True, returns=OBJECT)
 def public_status_page(call: Call, slug: str):
     return json_response(_view(call, slug), headers=PUBLIC_CACHE)
 
 
-@endpoint(bp, "/status/{slug}", "GET", public=True)
+@endpoint(bp, "/status/{slug}", "GET", public=True, returns=Success(
+    {"type": "string"}, media=(HTML_MEDIA,), description="The public status page"))
 def status_page_html(call: Call, slug: str):
     try:
         body, status = status_page_render.render_page(_view(call, slug)), 200
@@ -146,7 +157,8 @@ def _subscribe_body(call: Call) -> dict:
     return call.json()
 
 
-@endpoint(bp, "/api/public/status-pages/{slug}/subscribe", "POST", public=True, status=202)
+@endpoint(bp, "/api/public/status-pages/{slug}/subscribe", "POST", public=True, status=202,
+          body=Body(subscriptions.SubscribeIn, media=(JSON, FORM)), returns=MESSAGE, errors=(429,))
 @_html_errors
 def subscribe(call: Call, slug: str):
     item = store.find_by_slug(slug)
@@ -163,7 +175,8 @@ def subscribe(call: Call, slug: str):
                    {"message": "Check your inbox for a confirmation link."})
 
 
-@endpoint(bp, "/api/public/subscriptions/{token}/confirm", "GET", public=True)
+@endpoint(bp, "/api/public/subscriptions/{token}/confirm", "GET", public=True,
+          returns=MESSAGE)
 @_html_errors
 def confirm_subscription(call: Call, token: str):
     item = subscriptions.confirm(token, call.clock.now())
@@ -173,7 +186,8 @@ def confirm_subscription(call: Call, token: str):
                    "incident, an update or a resolution.", back, {"status": "confirmed"})
 
 
-@endpoint(bp, "/api/public/subscriptions/{token}/unsubscribe", ["GET", "POST"], public=True)
+@endpoint(bp, "/api/public/subscriptions/{token}/unsubscribe", ["GET", "POST"], public=True,
+          body=NO_BODY, returns=MESSAGE)
 @_html_errors
 def unsubscribe(call: Call, token: str):
     # POST: RFC 8058 one-click unsubscribe from the mail client (List-Unsubscribe-Post).

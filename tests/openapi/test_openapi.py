@@ -12,6 +12,10 @@ from app import app
 from chalicelib.http.endpoint import ROUTES
 from chalicelib.accounts.models import ApiKeyCreate
 from chalicelib.monitors.models import parse_monitor
+from chalicelib.accounts.representations import KEY_CREATE
+from chalicelib.channels.representations import (
+    WEBHOOK_PAYLOAD, WEBHOOK_TEST_PAYLOAD, WebhookPayload)
+from chalicelib.monitors.representations import MONITOR_CREATE, MONITOR_LIST, MonitorList
 from chalicelib.openapi import examples, schemas
 from chalicelib.openapi.document import build_document, undocumented
 
@@ -46,16 +50,26 @@ def test_it_is_a_valid_openapi_document(doc):
     assert doc["openapi"].startswith("3.")
 
 
-def test_it_describes_the_body_of_every_post_and_put_route():
+def test_every_route_declares_its_body_and_its_answer():
     missing = undocumented(ROUTES)
-    assert missing == [], ("POST/PUT routes with no request body in chalicelib/openapi/catalog.py "
-                           f"(add them to BODIES, or to NO_BODY): {missing}")
+    assert missing == [], ("routes whose endpoint(...) leaves out part of the contract (add "
+                           f"body= or body=NO_BODY, returns=): {missing}")
 
 
-def test_it_names_a_write_route_whose_body_it_does_not_know():
+def test_it_names_a_route_whose_body_or_answer_it_does_not_know():
     new = {"method": "PUT", "path": "/api/widgets/{widget_id}", "scope": "widgets:write",
-           "public": False, "rate": None, "handler": "replace_widget", "status": 200}
-    assert undocumented([*ROUTES, new]) == ["PUT /api/widgets/{widget_id}"]
+           "public": False, "rate": None, "handler": "replace_widget", "status": 200,
+           "body": None, "returns": None}
+    assert undocumented([*ROUTES, new]) == ["PUT /api/widgets/{widget_id}: no body=",
+                                            "PUT /api/widgets/{widget_id}: no returns="]
+
+
+def test_a_route_declared_undocumented_is_served_but_left_out(doc):
+    page = {"method": "GET", "path": "/dashboard", "scope": None, "public": True, "rate": None,
+            "handler": "dashboard", "status": 200, "body": None, "returns": None,
+            "documented": False}
+    assert build_document([*ROUTES, page]) == doc
+    assert undocumented([*ROUTES, page]) == []
 
 
 def test_it_puts_the_scope_of_every_private_route_in_the_document(doc):
@@ -89,10 +103,11 @@ def test_it_documents_auth_and_rate_limit_answers_on_private_routes(doc):
 
 
 def test_every_route_that_takes_a_body_documents_the_413_of_one_over_1_mib(doc):
-    from chalicelib.openapi import catalog
+    from chalicelib.http.contract import NO_BODY
 
+    takes = {(r["method"], r["path"]) for r in ROUTES if r["body"] not in (None, NO_BODY)}
     for (method, path), op in operations(doc).items():
-        assert ("413" in op["responses"]) == ((method, path) in catalog.BODIES), (method, path)
+        assert ("413" in op["responses"]) == ((method, path) in takes), (method, path)
     assert "413" in operations(doc)[("POST", "/ping/{token}")]["responses"]
 
 
@@ -151,14 +166,14 @@ def test_request_bodies_come_from_the_models_with_defs_in_components(doc):
 def test_the_spec_examples_are_in_the_document_and_valid_for_the_models(doc):
     ops = operations(doc)
     create = ops[("POST", "/api/monitors")]["requestBody"]["content"]["application/json"]
-    assert create["example"] == examples.MONITOR_CREATE
-    parse_monitor(examples.MONITOR_CREATE)
-    ApiKeyCreate.model_validate(examples.KEY_CREATE)
-    schemas.MonitorList.model_validate(examples.MONITOR_LIST)
-    schemas.WebhookPayload.model_validate(examples.WEBHOOK_PAYLOAD)
+    assert create["example"] == MONITOR_CREATE
+    parse_monitor(MONITOR_CREATE)
+    ApiKeyCreate.model_validate(KEY_CREATE)
+    MonitorList.model_validate(MONITOR_LIST)
+    WebhookPayload.model_validate(WEBHOOK_PAYLOAD)
     schemas.Error.model_validate(examples.ERROR)
     assert doc["webhooks"]["monitorEvent"]["post"]["requestBody"]["content"][
-        "application/json"]["examples"]["monitorDown"]["value"] == examples.WEBHOOK_PAYLOAD
+        "application/json"]["examples"]["monitorDown"]["value"] == WEBHOOK_PAYLOAD
 
 
 def test_the_webhook_documents_the_test_event_and_complete_incident_payloads(doc):
@@ -171,11 +186,11 @@ def test_the_webhook_documents_the_test_event_and_complete_incident_payloads(doc
     assert shown["test"]["value"]["event"] == "test"
     assert shown["incidentCreated"]["value"]["monitor"]["type"] == "Website"
     for example in shown.values():
-        schemas.WebhookPayload.model_validate(example["value"])
+        WebhookPayload.model_validate(example["value"])
     # The documented test payload is what a test alert really sends.
     channel = type("Channel", (), {"account_id": "acc_1"})()
     sent = webhook.render(delivery.test_event(channel, "2026-03-24T14:30:00Z", "n"), test=True)
-    assert sent == examples.WEBHOOK_TEST_PAYLOAD
+    assert sent == WEBHOOK_TEST_PAYLOAD
     event_schema = doc["components"]["schemas"]["WebhookPayload"]["properties"]["event"]
     assert "test" in event_schema["enum"]
 
