@@ -17,6 +17,9 @@ TRIGGER, RESOLVE, ACKNOWLEDGE, NOTE = "trigger", "resolve", "acknowledge", "note
 _ACTIONS = {
     "monitor.down": TRIGGER, "incident.created": TRIGGER, "monitor.degraded": TRIGGER,
     "monitor.ssl_expiring": TRIGGER, "test": TRIGGER, CHANNEL_FAILED: TRIGGER,
+    # Not checked by enough regions: a warning of its own (no event says "checked again", so
+    # the person who looked closes it).
+    "monitor.not_checked": TRIGGER,
     "monitor.up": RESOLVE, "incident.resolved": RESOLVE, "monitor.performance_restored": RESOLVE,
     "incident.acknowledged": ACKNOWLEDGE,
     "incident.updated": NOTE,
@@ -44,6 +47,8 @@ def alert_key(event: dict) -> str | None:
         return monitor_id and f"{monitor_id}:degraded"
     if kind == "monitor.ssl_expiring":
         return monitor_id and f"{monitor_id}:ssl"
+    if kind == "monitor.not_checked":
+        return monitor_id and f"{monitor_id}:not_checked"
     if kind == CHANNEL_FAILED:
         return f"{(event.get('channel') or {}).get('id')}:failed"
     return event.get("id")          # a test: an alert of its own
@@ -54,7 +59,7 @@ SEVERITIES = ("critical", "error", "warning", "info")
 _INCIDENT_SEVERITY = {"critical": "critical", "major": "error", "minor": "warning"}
 _EVENT_SEVERITY = {"monitor.down": "critical", "incident.created": "critical",
                    "monitor.degraded": "warning", "monitor.ssl_expiring": "warning",
-                   CHANNEL_FAILED: "warning", "test": "info"}
+                   "monitor.not_checked": "warning", CHANNEL_FAILED: "warning", "test": "info"}
 
 
 def severity_of(event: dict) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 EVENT_NAMES = ("monitor.down", "monitor.up", "monitor.degraded", "monitor.ssl_expiring",
                "incident.created", "incident.updated", "incident.acknowledged",
-               "incident.resolved")
+               "incident.resolved", "monitor.not_checked")
 
 
 def all_events(events: dict[str, dict]) -> dict[str, dict]:
@@ -38,7 +38,14 @@ def all_events(events: dict[str, dict]) -> dict[str, dict]:
         "incident": {**incident, "status": "Resolved", "acknowledgedAt": "2026-03-24T14:33:00Z",
                      "resolvedAt": "2026-03-24T14:45:00Z", "durationSeconds": 900},
     }
-    return {**events, "monitor.degraded": degraded, "monitor.ssl_expiring": ssl_expiring,
+    not_checked = {
+        "id": "evt_nc_1", "event": "monitor.not_checked", "accountId": "acc_1", "monitor": monitor,
+        "alert": {"type": "NotChecked",
+                  "message": "not checked for 2 intervals: EuWest reported nothing; deciding "
+                             "with 1 of 2 regions",
+                  "timestamp": "2026-03-24T14:40:00Z", "responseTimeMs": None},
+    }
+    return {**events, "monitor.not_checked": not_checked, "monitor.degraded": degraded, "monitor.ssl_expiring": ssl_expiring,
             "incident.updated": incident_updated,
             "incident.acknowledged": incident_acknowledged,
             "incident.resolved": incident_resolved}

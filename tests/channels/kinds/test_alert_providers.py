@@ -111,7 +111,7 @@ def facts(status, cause, time="2026-03-24 14:30:00 UTC", monitor="Production API
     return [("Status", status), ("Monitor", monitor), ("Cause", cause), ("Time", time)]
 
 
-LINK = "https://enori.example/api/monitors/mon_abc123"
+LINK = "https://enori.example/monitors/mon_abc123"
 
 
 def test_pushover_down_by_hand(run_sender, stand_in, events):
@@ -312,7 +312,7 @@ def test_an_sms_fits_one_segment_and_keeps_the_cause_first(events):
 def test_a_short_sms_keeps_its_link_and_a_test_is_marked(events):
     text = twilio_sms.sms_text(events["monitor.up"], test=True)
     assert text == ("[TEST] Enori: Production API is up again: HTTP 200 OK "
-                    "https://enori.example/api/monitors/mon_abc123")
+                    "https://enori.example/monitors/mon_abc123")
     assert len(text) <= 160
 
 

@@ -52,6 +52,11 @@ EVENTS = {
                              "accountId": "acc_1", "monitor": MONITOR,
                              "alert": alert("SslExpiring", "certificate expires in 7 days",
                                             "2026-03-24T16:00:00Z")},
+    "monitor.not_checked": {"id": "evt_nc", "event": "monitor.not_checked", "accountId": "acc_1",
+                            "monitor": MONITOR,
+                            "alert": alert("NotChecked", "not checked for 2 intervals: EuWest "
+                                           "reported nothing; deciding with 1 of 2 regions",
+                                           "2026-03-24T16:30:00Z")},
     "incident.created": {"id": "evt_inc_created", "event": "incident.created",
                          "accountId": "acc_1", "monitor": MONITOR, "incident": INCIDENT},
     "incident.updated": {"id": "evt_inc_updated", "event": "incident.updated",

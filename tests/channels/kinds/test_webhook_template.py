@@ -35,7 +35,7 @@ def test_it_fills_the_template_from_the_event(events):
                 "nested": [{"event": "{{event}}", "fixed": 3, "none": None, "yes": True}]}
     assert json.loads(body(template, events["monitor.down"])) == {
         "text": "Production API is Down (HTTP 503 Service Unavailable)",
-        "link": "https://enori.example/api/monitors/mon_abc123",
+        "link": "https://enori.example/monitors/mon_abc123",
         "ms": 5230,                                  # a whole placeholder keeps its JSON type
         "nested": [{"event": "monitor.down", "fixed": 3, "none": None, "yes": True}]}
 
@@ -44,7 +44,7 @@ def test_incident_fields_and_the_incident_link(events):
     template = {"id": "{{incident.id}}", "url": "{{incident.url}}", "title": "{{summary.title}}",
                 "ack": "{{incident.acknowledgedAt}}", "text": "ack at [{{incident.acknowledgedAt}}]"}
     assert json.loads(body(template, events["incident.created"])) == {
-        "id": "inc_1", "url": "https://enori.example/api/incidents/inc_1",
+        "id": "inc_1", "url": "https://enori.example/incidents/inc_1",
         "title": "🚨 Incident opened: Production API is down",
         "ack": None, "text": "ack at []"}          # null inside text is the empty string
 
