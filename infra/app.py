@@ -38,7 +38,9 @@ def build(env: dict | None = None, outdir: str | None = None):
     os.environ.pop("ENORI_HOME_REGION", None)
     import chalicelib.kernel.settings as settings_module
 
-    loaded = {m for m in sys.modules if m.startswith("chalicelib.")}
+    # Package inits are empty (tests/architecture/test_layers.py): only modules can have read one.
+    loaded = {m for m, module in sys.modules.items()
+              if m.startswith("chalicelib.") and not hasattr(module, "__path__")}
     assert loaded == {"chalicelib.kernel.settings"}, f"imported before the stage was set: {loaded}"
     settings_module.settings = settings_module.load_settings()
     # Chalice's packager builds (never calls) a boto client to name service principals.
