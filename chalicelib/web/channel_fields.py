@@ -15,13 +15,13 @@ from typing import Any, Literal, Union, get_args, get_origin
 
 from chalicelib.channels import family
 from chalicelib.channels.models import CHANNEL_TYPES
+from chalicelib.channels.service import CHAT_TYPES
 from chalicelib.kernel.errors import ValidationError
 from chalicelib.web.forms import number_or_text
 
 # Values no API answer shows in full (chalicelib/channels/service.channel_json): the edit form
 # leaves them empty, and an empty one keeps what is stored (`keep_hidden`).
 _ALSO_HIDDEN = {"Webhook": ("secret", "headers")}
-_MASKED_URL_TYPES = ("Slack", "Discord", "Teams", "GoogleChat", "Mattermost")
 
 
 @dataclass(frozen=True)
@@ -64,7 +64,7 @@ def _kind_of(annotation: Any) -> tuple[str, tuple[str, ...]]:
 def hidden_fields(channel_type: str) -> tuple[str, ...]:
     """The snake_case fields GET masks or omits for this type."""
     hidden = family.SECRET_FIELDS.get(channel_type, ()) + _ALSO_HIDDEN.get(channel_type, ())
-    return hidden + (("webhook_url",) if channel_type in _MASKED_URL_TYPES else ())
+    return hidden + (("webhook_url",) if channel_type in CHAT_TYPES else ())
 
 
 def _secret(channel_type: str, name: str) -> bool:

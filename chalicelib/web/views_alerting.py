@@ -77,10 +77,9 @@ def channel(web: Web, channel_id: str, errors: dict | None = None, test: dict | 
     else:
         common = {k: item[k] for k in ("name", "type", "enabled")}
         values = {**common, **channel_fields.form_values(item["type"], item, stored=True)}
-    target = ", ".join(item.get("addresses") or []) or item.get("webhookUrl") or ""
     return web.render("channel.html", status=status, section="alerting", channel=item,
                       values=values, kept=channel_fields.hidden_fields(item["type"]),
-                      target=target, types=CHANNEL_TYPES, fields=channel_fields.FIELDS,
+                      types=CHANNEL_TYPES, fields=channel_fields.FIELDS,
                       errors=errors or {}, test=test)
 
 

@@ -146,3 +146,14 @@ def test_changing_the_type_asks_for_the_new_types_secret(world):
     opsgenie = response.text.split('data-channel-type="Opsgenie"')[1].split("</fieldset>")[0]
     assert 'id="apiKey-error"' in opsgenie
     assert re.search(r'<option selected>EU</option>', opsgenie)
+
+
+def test_a_viewer_sees_a_channels_settings_but_no_form_and_never_its_secrets(world):
+    made = world["api"].post("/api/alert-channels", {
+        "name": "Phones", "type": "Ntfy", "topic": "enori-alerts", "token": "tk_abcdefgh12345678"})
+    assert made.status_code == 201, made.json
+    viewer = Person(world["client"]).sign_in(world["account"], "Viewer", "viewer@example.com")
+    page = viewer.get(f"/alerting/channels/{made.json['id']}").text
+    settings = page.split('id="channel-settings"')[1].split("</dl>")[0]
+    assert "<dt>topic</dt><dd>enori-alerts</dd>" in settings and "token" not in settings
+    assert "data-channel-type=" not in page and "tk_abcdefgh12345678" not in page
