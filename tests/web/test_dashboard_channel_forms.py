@@ -33,8 +33,13 @@ def created_id(response) -> str:
 
 def test_the_new_channel_form_has_a_fieldset_per_type_with_its_fields(world):
     page = owner(world).get("/alerting").text
+    from chalicelib.channels.family import VALIDATORS
+
     for channel_type in CHANNEL_TYPES:
         assert f'data-channel-type="{channel_type}"' in page
+        fieldset = page.split(f'data-channel-type="{channel_type}"')[1].split("</fieldset>")[0]
+        for name, field in VALIDATORS[channel_type].model_fields.items():
+            assert f'name="{channel_type}.{field.alias}"' in fieldset, (channel_type, name)
     assert re.search(r'type="password" id="ch-PagerDuty-routingKey" name="PagerDuty.routingKey"',
                      page)
     assert re.search(r'type="number" id="ch-Ntfy-priority" name="Ntfy.priority"', page)
