@@ -31,7 +31,7 @@ MONITOR_FORM = dict(
     numbers=("intervalSeconds", "timeoutSeconds", "expectedStatusCode", "failureThreshold",
              "port", "periodSeconds", "gracePeriodSeconds", "maxRuntimeSeconds",
              "responseTimeThresholdMs"),
-    lists=("regions",), csv=("tags", "expectedValues"),
+    lists=("regions", "dependsOn"), csv=("tags", "expectedValues"),
     flags=("alertOnDown", "alertOnRecovered"))
 # Inputs that only some types take: a Website's form must not send a Job's `periodSeconds`.
 TYPE_FIELDS = {
@@ -109,8 +109,11 @@ def edit_monitor(web: Web, monitor_id: str):
 
 
 def _form(web: Web, mode: str, values: dict, errors: dict, status: int = 200):
+    # The parents `dependsOn` may name: the account's other monitors.
+    others = [m for m in web.api(monitors_api.list_monitors, query={"limit": str(MAX_LIMIT)})
+              ["items"] if m["id"] != values.get("id")]
     return web.render("monitor_form.html", status=status, mode=mode, values=values,
-                      errors=errors, types=MONITOR_TYPES, regions=REGION_NAMES)
+                      errors=errors, types=MONITOR_TYPES, regions=REGION_NAMES, others=others)
 
 
 @page(bp, "/monitors/{monitor_id}")

@@ -151,7 +151,16 @@ def test_the_journey_of_a_new_user(world):
     # A webhook channel, and a test sent through it.
     page.get_by_role("link", name="Alerting").click()
     page.get_by_label("Name", exact=True).fill("Ops hook")
-    page.get_by_label("Webhook URL, or email addresses separated by commas").fill(hook.url)
+    # Each type has its own fields; picking one shows only its fieldset.
+    fieldset = 'fieldset[data-channel-type="{}"]'.format
+    page.locator("select[data-channel-type-select]").select_option("Ntfy")
+    assert page.locator(fieldset("Ntfy")).is_visible()
+    assert page.locator(fieldset("Ntfy")).get_by_label("topic").is_visible()
+    shown = page.locator("fieldset[data-channel-type]:visible")
+    assert shown.count() == 1
+    page.locator("select[data-channel-type-select]").select_option("Webhook")
+    assert not page.locator(fieldset("Ntfy")).is_visible()
+    page.locator(fieldset("Webhook")).get_by_label("webhookUrl").fill(hook.url)
     with page.expect_navigation():
         page.get_by_role("button", name="Create channel").click()
     world["state"]["channel"] = page.url.split("/channels/")[1].split("?")[0]

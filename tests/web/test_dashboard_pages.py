@@ -84,7 +84,8 @@ def test_another_accounts_incident_and_channel_are_404_pages(world):
 def test_create_a_webhook_channel_and_send_a_test(world, private_ok, receiver):
     hook = receiver()
     owner = person(world)
-    created = owner.post("/alerting", {"name": "Ops hook", "type": "Webhook", "target": hook.url,
+    created = owner.post("/alerting", {"name": "Ops hook", "type": "Webhook",
+                                       "Webhook.webhookUrl": hook.url,
                                        "enabled": "on"})
     assert created.status_code == 303, created.text
     channel_id = created.headers["location"].split("/")[-1].split("?")[0]
@@ -97,7 +98,7 @@ def test_create_a_webhook_channel_and_send_a_test(world, private_ok, receiver):
 
 def test_a_bad_channel_is_a_400_naming_its_field(world):
     response = person(world).post("/alerting", {"name": "Bad", "type": "Webhook",
-                                                "target": "not a url"})
+                                                "Webhook.webhookUrl": "not a url"})
     assert response.status_code == 400
     assert 'id="webhookUrl-error"' in response.text
 
@@ -136,7 +137,8 @@ def test_a_member_cannot_manage_keys_and_a_viewer_cannot_act_on_incidents(world)
     assert page.status_code == 200 and "/acknowledge" not in page.text
     assert viewer.post(f"/incidents/{item['id']}/acknowledge").status_code == 403
     assert viewer.post("/alerting", {"name": "x", "type": "Webhook",
-                                     "target": "https://example.com/h"}).status_code == 403
+                                     "Webhook.webhookUrl": "https://example.com/h"}
+                       ).status_code == 403
     assert world["api"].get(f"/api/incidents/{item['id']}").json["acknowledgedAt"] is None
     assert world["api"].get("/api/alert-channels").json["totalCount"] == 0
 

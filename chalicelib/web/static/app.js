@@ -54,6 +54,22 @@
     }, seconds * 1000);
   }
 
+  // Channel forms: show only the selected type's fieldset and disable the others, so only its
+  // inputs are submitted (the server reads only those anyway; without JS all are shown).
+  function wireChannelType(select) {
+    var form = select.form;
+    function show() {
+      form.querySelectorAll("fieldset[data-channel-type]").forEach(function (set) {
+        var chosen = set.getAttribute("data-channel-type") === select.value;
+        set.hidden = !chosen;
+        set.disabled = !chosen;
+      });
+    }
+    select.addEventListener("change", show);
+    show();
+  }
+
+  document.querySelectorAll("select[data-channel-type-select]").forEach(wireChannelType);
   document.querySelectorAll("[data-chart]").forEach(drawChart);
   document.querySelectorAll("button[data-copy]").forEach(wireCopy);
   document.querySelectorAll("[data-live]").forEach(liveRefresh);
