@@ -10,15 +10,16 @@ import json
 
 from chalicelib.kernel.settings import settings
 from chalicelib.storage import events as store
+from chalicelib.kernel.vocabulary import Event
 
-PUBLIC_EVENTS = ("monitor.down", "monitor.up", "monitor.degraded", "monitor.ssl_expiring",
-                 "incident.created", "incident.resolved",
+PUBLIC_EVENTS = (Event.MONITOR_DOWN, Event.MONITOR_UP, Event.MONITOR_DEGRADED, Event.MONITOR_SSL_EXPIRING,
+                 Event.INCIDENT_CREATED, Event.INCIDENT_RESOLVED,
                  # Ours, in the spec's style: fewer regions than the quorum reported for
                  # several slots (a region dark): the verdict rests on the others.
-                 "monitor.not_checked")
+                 Event.MONITOR_NOT_CHECKED)
 # Internal: a dependent monitor's Down joined (or its recovery left) its parent's outage
 # (`chalicelib.status.dependencies`); the incident consumer notes them on the parent's incident.
-JOINED, LEFT = "monitor.joined", "monitor.left"
+JOINED, LEFT = Event.MONITOR_JOINED, Event.MONITOR_LEFT
 # The handlers subscribed to the events topic: an event is pending until each has acknowledged
 # it. A test holds this list equal to the app's SNS subscriptions.
 CONSUMERS = ("on_event_for_incidents", "deliver_events", "on_event_for_escalations",

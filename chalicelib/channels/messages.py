@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from chalicelib.kernel.settings import settings
+from chalicelib.kernel.vocabulary import Event
 
 TEST_NOTICE = "[TEST] This is a test alert from Enori"
 COLOURS = {"bad": "#D92D20", "good": "#12B76A", "warning": "#F79009", "info": "#667085"}
@@ -76,23 +77,23 @@ def incident_link(incident_id: str | None) -> str | None:
 
 # event -> (emoji, headline, tone, status); {name} is the monitor's name, {title} the incident's.
 _MONITOR_WORDS = {
-    "monitor.down": ("🔴", "{name} is down", "bad", "Down"),
-    "monitor.up": ("✅", "{name} is up again", "good", "Up"),
-    "monitor.degraded": ("⚠️", "{name} is degraded", "warning", "Degraded"),
-    "monitor.performance_restored": ("✅", "{name} performance is back to normal", "good", "Up"),
-    "monitor.ssl_expiring": ("🔒", "SSL certificate expiring for {name}", "warning",
+    Event.MONITOR_DOWN: ("🔴", "{name} is down", "bad", "Down"),
+    Event.MONITOR_UP: ("✅", "{name} is up again", "good", "Up"),
+    Event.MONITOR_DEGRADED: ("⚠️", "{name} is degraded", "warning", "Degraded"),
+    Event.MONITOR_PERFORMANCE_RESTORED: ("✅", "{name} performance is back to normal", "good", "Up"),
+    Event.MONITOR_SSL_EXPIRING: ("🔒", "SSL certificate expiring for {name}", "warning",
                              "SSL expiring"),
-    "monitor.not_checked": ("❔", "{name} is not checked by enough regions", "warning",
+    Event.MONITOR_NOT_CHECKED: ("❔", "{name} is not checked by enough regions", "warning",
                             "Not checked"),
     "test": ("🧪", "Test alert for {name}", "info", "Test"),
 }
 _INCIDENT_WORDS = {
-    "incident.created": ("🚨", "Incident opened: {title}", "bad", "startedAt"),
-    "incident.updated": ("📝", "Incident updated: {title}", "info", "startedAt"),
-    "incident.acknowledged": ("👀", "Incident acknowledged: {title}", "info", "acknowledgedAt"),
-    "incident.resolved": ("✅", "Incident resolved: {title}", "good", "resolvedAt"),
+    Event.INCIDENT_CREATED: ("🚨", "Incident opened: {title}", "bad", "startedAt"),
+    Event.INCIDENT_UPDATED: ("📝", "Incident updated: {title}", "info", "startedAt"),
+    Event.INCIDENT_ACKNOWLEDGED: ("👀", "Incident acknowledged: {title}", "info", "acknowledgedAt"),
+    Event.INCIDENT_RESOLVED: ("✅", "Incident resolved: {title}", "good", "resolvedAt"),
 }
-CHANNEL_FAILED = "channel.failed"      # chalicelib.channels.failures: a channel failed for good
+CHANNEL_FAILED = Event.CHANNEL_FAILED      # chalicelib.channels.failures: a channel failed for good
 
 
 def summarize(event: dict, test: bool = False) -> Summary:

@@ -18,6 +18,7 @@ from chalicelib.kernel.settings import settings
 from chalicelib.storage import control
 from chalicelib.storage import events as event_store
 from chalicelib.storage import monitors as monitor_store
+from chalicelib.kernel.vocabulary import Event
 
 log = logging.getLogger("enori.unchecked")
 DARK_AFTER_MINUTES = 2
@@ -64,8 +65,8 @@ def _raise(account_id: str, monitor_id: str, since_minute: int, now: datetime) -
     slot = since_minute * 60
     minutes = int(now.timestamp()) // 60 - since_minute
     message = f"not checked for {max(1, minutes)} minutes: no region could be reached"
-    item = events.build(events.event_id_for(monitor_id, "monitor.not_checked", slot, ""),
-                        account_id, "monitor.not_checked",
+    item = events.build(events.event_id_for(monitor_id, Event.MONITOR_NOT_CHECKED, slot, ""),
+                        account_id, Event.MONITOR_NOT_CHECKED,
                         {"monitor": events.monitor_ref(monitor),
                          "alert": {"type": "NotChecked", "message": message,
                                    "timestamp": iso(now), "responseTimeMs": None},

@@ -15,6 +15,7 @@ from chalicelib.bus import event_topic
 from chalicelib.kernel.ids import outage_incident_id
 from chalicelib.kernel.runtime import runtime
 from chalicelib.storage import incidents as incident_store
+from chalicelib.kernel.vocabulary import Event
 
 bp = Blueprint(__name__)
 log = logging.getLogger("enori.incident_events")
@@ -29,19 +30,19 @@ def handle_event(event: dict) -> None:
     account_id = event.get("accountId")
     if not account_id or not monitor.get("id"):
         return
-    if kind == "monitor.down":
+    if kind == Event.MONITOR_DOWN:
         incidents.open_for_monitor(
             account_id, monitor["id"], monitor.get("name", monitor["id"]),
             # Events stored before they named their incident derive the same id here.
             event.get("incidentId") or outage_incident_id(
                 monitor["id"], event.get("downSinceSlot") or event.get("slot") or 0),
             event["alert"]["message"], slot_time(event.get("downSinceSlot")))
-    elif kind == "monitor.up":
+    elif kind == Event.MONITOR_UP:
         incidents.resolve_for_monitor(account_id, monitor["id"], slot_time(event.get("slot")),
                                       "Monitor is up again: check passing.")
     elif kind in (event_topic.JOINED, event_topic.LEFT):
         dependency_notes.record_note(event)
-    elif kind in ("region.down", "region.up"):
+    elif kind in (Event.REGION_DOWN, Event.REGION_UP):
         for open_incident in incident_store.query_open_automatic(account_id, monitor["id"]):
             # A region change in the outage's first slot belongs after the "started" entry.
             at = max(slot_time(event.get("slot")),

@@ -30,6 +30,7 @@ from chalicelib.storage import monitors as monitor_store
 from chalicelib.storage.events import EventItem
 from chalicelib.storage.incidents import IncidentItem, IncidentUpdateItem, public_status
 from chalicelib.storage.transactions import TransactionFailed, transaction
+from chalicelib.kernel.vocabulary import Event
 
 _NEW = IncidentItem.incident_id.does_not_exist()
 _NEW_ENTRY = IncidentUpdateItem.entry_key.does_not_exist()
@@ -74,7 +75,7 @@ def create_manual(account_id: str, body: IncidentCreate, by: str | None, at: dat
 
 
 def _insert(item: IncidentItem, entry: IncidentUpdateItem, monitor: dict | None) -> IncidentItem:
-    event = _event(item, "incident.created", monitor)
+    event = _event(item, Event.INCIDENT_CREATED, monitor)
     try:
         with transaction() as tx:
             tx.save(item, condition=_NEW)
@@ -115,7 +116,7 @@ def acknowledge(account_id: str, incident_id: str, by: str | None, at: datetime)
         actions.append(IncidentItem.acknowledged_by.set(by))
     # Internal: escalation stops on it; webhooks only carry `events.PUBLIC_EVENTS`.
     _change(item, actions, IncidentItem.status == "Open", _refuse_unless_open, entry,
-            "incident.acknowledged")
+            Event.INCIDENT_ACKNOWLEDGED)
     return item
 
 
@@ -140,7 +141,7 @@ def _resolve(item: IncidentItem, by: str | None, at: datetime, message: str,
     if by is not None:
         actions.append(IncidentItem.resolved_by.set(by))
     _change(item, actions, IncidentItem.status.is_in("Open", "Acknowledged"),
-            _refuse_if_resolved, entry, "incident.resolved")
+            _refuse_if_resolved, entry, Event.INCIDENT_RESOLVED)
     return item
 
 
@@ -223,7 +224,7 @@ def add_timeline(account_id: str, incident_id: str, kind: str, message: str, at:
         _refuse_if_resolved(current)
         raise
     if kind == "update":  # internal event: status page subscribers hear of updates
-        events.emit(events.event_id_for(incident_id, entry_id), account_id, "incident.updated",
+        events.emit(events.event_id_for(incident_id, entry_id), account_id, Event.INCIDENT_UPDATED,
                     {"incident": {"id": incident_id}, "update": entry_json(entry)})
     return entry_json(entry)
 

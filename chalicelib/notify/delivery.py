@@ -30,6 +30,7 @@ from chalicelib.storage import events as event_store
 from chalicelib.storage import rules as rule_store
 from chalicelib.storage.alert_records import AlertRecordItem
 from chalicelib.storage.monitors import get_monitor
+from chalicelib.kernel.vocabulary import Event
 
 log = logging.getLogger("enori.delivery")
 LEASE_SECONDS = 120
@@ -38,7 +39,7 @@ RETENTION_SECONDS = 90 * 86400
 TEST_EVENT = "test"               # the event name of `POST /api/alert-channels/{id}/test`
 # Each attempt's hard deadline; a module constant so tests can shrink it instead of sleeping.
 SEND_TIMEOUT_SECONDS = TIMEOUT_SECONDS
-ACKNOWLEDGED = "incident.acknowledged"
+ACKNOWLEDGED = Event.INCIDENT_ACKNOWLEDGED
 # Beyond the spec's events: an acknowledgement, for the channels that act on it (PagerDuty,
 # Opsgenie), and a channel's permanent failure, for the account's other channels.
 DELIVERED_EVENTS = (*event_topic.PUBLIC_EVENTS, ACKNOWLEDGED, channel_failures.CHANNEL_FAILED)

@@ -11,10 +11,11 @@ from chalice import Blueprint, Rate
 from chalicelib.notify import escalations
 from chalicelib.bus import event_topic
 from chalicelib.kernel.runtime import runtime
+from chalicelib.kernel.vocabulary import Event
 
 bp = Blueprint(__name__)
 log = logging.getLogger("enori.escalations")
-STOPPING_EVENTS = {"incident.acknowledged": "acknowledged", "incident.resolved": "resolved"}
+STOPPING_EVENTS = {Event.INCIDENT_ACKNOWLEDGED: "acknowledged", Event.INCIDENT_RESOLVED: "resolved"}
 
 
 def handle_event(event: dict) -> None:
@@ -22,7 +23,7 @@ def handle_event(event: dict) -> None:
     account_id = event.get("accountId")
     if not account_id or not incident.get("id"):
         return
-    if kind == "incident.created":
+    if kind == Event.INCIDENT_CREATED:
         escalations.start(event, runtime.clock.time())
     elif kind in STOPPING_EVENTS:
         escalations.stop_for_incident(account_id, incident["id"], STOPPING_EVENTS[kind])

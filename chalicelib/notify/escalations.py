@@ -38,10 +38,11 @@ from chalicelib.storage import teams as team_store
 from chalicelib.storage.escalation_policies import EscalationPolicyItem
 from chalicelib.storage.escalations import ACTIVE, FINISHED, EscalationItem
 from chalicelib.storage.monitors import get_monitor
+from chalicelib.kernel.vocabulary import Event
 
 log = logging.getLogger("enori.escalations")
 # A rule escalates an incident if it routes one of these events for the monitor.
-TRIGGER_EVENTS = frozenset({"incident.created", "monitor.down"})
+TRIGGER_EVENTS = frozenset({Event.INCIDENT_CREATED, Event.MONITOR_DOWN})
 RETENTION_SECONDS = 30 * 86400
 
 

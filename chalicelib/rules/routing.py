@@ -20,13 +20,14 @@ A rule is `{"enabled", "monitor_ids" | None, "tags" | None, "all_monitors", "cha
 """
 from __future__ import annotations
 
+from chalicelib.kernel.vocabulary import Event
 # Event type -> the monitor flag that must be on for the monitor's own channels (None: always).
 MONITOR_CHANNEL_EVENTS: dict[str, str | None] = {
-    "monitor.down": "alert_on_down",
-    "monitor.up": "alert_on_recovered",
-    "monitor.degraded": None,
-    "monitor.ssl_expiring": None,
-    "monitor.not_checked": None,
+    Event.MONITOR_DOWN: "alert_on_down",
+    Event.MONITOR_UP: "alert_on_recovered",
+    Event.MONITOR_DEGRADED: None,
+    Event.MONITOR_SSL_EXPIRING: None,
+    Event.MONITOR_NOT_CHECKED: None,
 }
 
 
@@ -66,7 +67,7 @@ def is_rule_target(rule: dict, monitor_id: str | None, monitor_tags: set[str]) -
 
 
 # The events that open an incident's alert on a channel: what an acknowledgement follows.
-OPENING_EVENTS = ("monitor.down", "incident.created")
+OPENING_EVENTS = (Event.MONITOR_DOWN, Event.INCIDENT_CREATED)
 
 
 def acknowledgement_channels(event: dict, monitor_config: dict | None,

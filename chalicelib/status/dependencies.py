@@ -28,6 +28,7 @@ from chalicelib.monitors.dependencies import parents_of
 from chalicelib.kernel.ids import outage_incident_id
 from chalicelib.status.state_machine import MonitorState, Observation, Transition
 from chalicelib.storage import monitor_states as states
+from chalicelib.kernel.vocabulary import Event
 
 JOINED, LEFT = event_topic.JOINED, event_topic.LEFT   # internal events (never webhooks)
 
@@ -52,16 +53,16 @@ def fold(monitor, before: MonitorState, after: MonitorState, transitions: list[T
     notes to emit as (event type, incident id, message)."""
     notes: list[tuple[str, str, str]] = []
     kinds = {t.event for t in transitions if not t.suppressed}
-    if "monitor.down" in kinds and parents_of(monitor):
+    if Event.MONITOR_DOWN in kinds and parents_of(monitor):
         incident = parent_outage(monitor)
         if incident:
             after.joined_incident = incident
-            transitions = _suppress(transitions, "monitor.down")
+            transitions = _suppress(transitions, Event.MONITOR_DOWN)
             notes.append((JOINED, incident, f"{monitor.name} is also down: "
                                             f"{after.cause or 'check failed'}"))
     elif before.joined_incident and after.status != "Down":
         after.joined_incident = None
-        transitions = _suppress(transitions, "monitor.up")
+        transitions = _suppress(transitions, Event.MONITOR_UP)
         notes.append((LEFT, before.joined_incident, f"{monitor.name} is up again."))
     elif after.joined_incident and after.status == "Down":
         # Still failing: is the outage we joined still the parents'? (GetItems of their state,
@@ -78,7 +79,7 @@ def fold(monitor, before: MonitorState, after: MonitorState, transitions: list[T
 
 
 def released_down(state: MonitorState) -> Transition:
-    return Transition("monitor.down", state.cause or "check failed")
+    return Transition(Event.MONITOR_DOWN, state.cause or "check failed")
 
 
 def _suppress(transitions: list[Transition], event: str) -> list[Transition]:

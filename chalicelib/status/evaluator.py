@@ -17,7 +17,7 @@ from chalicelib.status import dependencies
 from chalicelib.kernel.clock import iso
 from chalicelib.kernel.ids import outage_incident_id
 from chalicelib.kernel.runtime import runtime
-from chalicelib.kernel.vocabulary import MonitorStatus
+from chalicelib.kernel.vocabulary import Event, MonitorStatus
 from chalicelib.status.state_machine import MonitorState, Observation, Policy, Transition
 from chalicelib.storage import monitor_states as states
 from chalicelib.storage import monitors as monitor_store
@@ -27,10 +27,10 @@ from chalicelib.storage.monitors import MonitorItem
 log = logging.getLogger("enori.evaluator")
 MAX_ATTEMPTS = 8
 
-ALERT_TYPES = {"monitor.down": MonitorStatus.DOWN, "monitor.up": "Recovered", "monitor.degraded": "P95",
-               "monitor.ssl_expiring": "SslExpiring",
-               "monitor.performance_restored": "P95Recovered",
-               "monitor.not_checked": "NotChecked"}
+ALERT_TYPES = {Event.MONITOR_DOWN: MonitorStatus.DOWN, Event.MONITOR_UP: "Recovered", Event.MONITOR_DEGRADED: "P95",
+               Event.MONITOR_SSL_EXPIRING: "SslExpiring",
+               Event.MONITOR_PERFORMANCE_RESTORED: "P95Recovered",
+               Event.MONITOR_NOT_CHECKED: "NotChecked"}
 
 
 def policy_for(monitor: MonitorItem, now) -> Policy:
@@ -167,7 +167,7 @@ def item_state(item) -> dict:
 def event_for(monitor: MonitorItem, transition: Transition, obs: Observation,
               state: MonitorState, now, ended_down_since: int | None = None):
     """The stored event for a transition, with the data the spec's webhook payload needs."""
-    cause_slot = state.down_since_slot if transition.event == "monitor.down" else obs.slot
+    cause_slot = state.down_since_slot if transition.event == Event.MONITOR_DOWN else obs.slot
     event_id = events.event_id_for(monitor.monitor_id, transition.event, cause_slot,
                                    transition.region or "")
     payload = {
@@ -179,12 +179,12 @@ def event_for(monitor: MonitorItem, transition: Transition, obs: Observation,
         "region": transition.region or obs.region,
         "downSinceSlot": state.down_since_slot,
     }
-    if transition.event == "monitor.down":
+    if transition.event == Event.MONITOR_DOWN:
         # Every monitor.down that is emitted opens this incident (a suppressed one is never
         # emitted), so its alert records can name it before the incident consumer has run.
         payload["incidentId"] = outage_incident_id(monitor.monitor_id,
                                                    state.down_since_slot or obs.slot)
-    elif transition.event == "monitor.up" and ended_down_since:
+    elif transition.event == Event.MONITOR_UP and ended_down_since:
         # The outage it ends, named like the down did: paging tools resolve the alert by it.
         payload["incidentId"] = outage_incident_id(monitor.monitor_id, ended_down_since)
     return events.build(event_id, monitor.account_id, transition.event, payload)

@@ -11,7 +11,7 @@ dark: the slots then go by the regions that reported (`degraded_quorum`), and th
 """
 from __future__ import annotations
 
-from chalicelib.kernel.vocabulary import MonitorStatus
+from chalicelib.kernel.vocabulary import Event, MonitorStatus
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
@@ -176,13 +176,13 @@ def _apply_streaks(new: MonitorState, policy: Policy, obs: Observation) -> list[
     if verdict is False and count >= policy.failure_threshold and new.status != MonitorStatus.DOWN:
         new.status, new.down_since_slot = MonitorStatus.DOWN, _first_failed_slot(new.slots, policy, count)
         new.down_suppressed = policy.in_maintenance
-        return [Transition("monitor.down", new.cause or "check failed", policy.in_maintenance)]
+        return [Transition(Event.MONITOR_DOWN, new.cause or "check failed", policy.in_maintenance)]
     if verdict is True and new.status == MonitorStatus.PENDING:
         new.status = MonitorStatus.UP
     elif verdict is True and count >= policy.recovery_threshold and new.status == MonitorStatus.DOWN:
         suppressed = new.down_suppressed or policy.in_maintenance
         new.status, new.down_since_slot, new.down_suppressed = MonitorStatus.UP, None, False
-        return [Transition("monitor.up", "check passing again", suppressed)]
+        return [Transition(Event.MONITOR_UP, "check passing again", suppressed)]
     return []
 
 
@@ -205,7 +205,7 @@ def _track_checked(new: MonitorState, policy: Policy) -> list[Transition]:
         return []
     new.not_checked = True
     present = len(policy.regions) - len(dark)
-    return [Transition("monitor.not_checked",
+    return [Transition(Event.MONITOR_NOT_CHECKED,
                        f"not checked for {new.not_checked_slots} intervals: "
                        f"{', '.join(sorted(dark))} reported nothing; deciding with "
                        f"{present} of {len(policy.regions)} regions", policy.in_maintenance)]
@@ -223,10 +223,10 @@ def _track_performance(new: MonitorState, policy: Policy, obs: Observation) -> l
         return []
     new.degraded = slow
     if slow:
-        return [Transition("monitor.degraded",
+        return [Transition(Event.MONITOR_DEGRADED,
                            f"P95 response time {value} ms is above {policy.response_time_threshold_ms} ms",
                            policy.in_maintenance)]
-    return [Transition("monitor.performance_restored",
+    return [Transition(Event.MONITOR_PERFORMANCE_RESTORED,
                        f"P95 response time {value} ms is back under {policy.response_time_threshold_ms} ms",
                        policy.in_maintenance)]
 
@@ -240,7 +240,7 @@ def _track_certificate(new: MonitorState, policy: Policy, obs: Observation) -> l
         return []
     new.ssl_warned_for = certificate
     words = "SSL certificate has expired" if days < 0 else f"SSL certificate expires in {days} days"
-    return [Transition("monitor.ssl_expiring", words, policy.in_maintenance)]
+    return [Transition(Event.MONITOR_SSL_EXPIRING, words, policy.in_maintenance)]
 
 
 def is_quiet(before: MonitorState, policy: Policy, obs: Observation) -> bool:

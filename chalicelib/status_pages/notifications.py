@@ -15,11 +15,12 @@ from chalicelib.status_pages import view as status_page_view, subscriptions
 from chalicelib.kernel.runtime import runtime
 from chalicelib.storage import incidents as incident_store
 from chalicelib.storage import status_pages as store
+from chalicelib.kernel.vocabulary import Event
 
 bp = Blueprint(__name__)
 log = logging.getLogger("enori.status_notifications")
 
-NOTIFIED_EVENTS = ("incident.created", "incident.updated", "incident.resolved")
+NOTIFIED_EVENTS = (Event.INCIDENT_CREATED, Event.INCIDENT_UPDATED, Event.INCIDENT_RESOLVED)
 
 
 def handle_event(event: dict) -> int:
@@ -28,7 +29,7 @@ def handle_event(event: dict) -> int:
     account_id = event.get("accountId")
     if event.get("event") not in NOTIFIED_EVENTS or not incident_id or not account_id:
         return 0
-    if event["event"] == "incident.updated" and not (event.get("update") or {}).get("public", True):
+    if event["event"] == Event.INCIDENT_UPDATED and not (event.get("update") or {}).get("public", True):
         return 0  # an internal note: never mailed to the public
     item = incident_store.get_incident(account_id, incident_id)
     if item is None or not item.monitor_id:
@@ -52,10 +53,10 @@ def handle_event(event: dict) -> int:
 def _update_for(event: dict, public: dict) -> dict | None:
     """The public update this event is about (updates are newest first)."""
     updates = public["updates"]
-    if event["event"] == "incident.updated":
+    if event["event"] == Event.INCIDENT_UPDATED:
         entry = event.get("update") or {}
         return {"message": entry.get("message"), "status": entry.get("status")}
-    if event["event"] == "incident.resolved":
+    if event["event"] == Event.INCIDENT_RESOLVED:
         return next((u for u in updates if u["status"] == "Resolved"), None)
     return updates[-1] if updates else None
 

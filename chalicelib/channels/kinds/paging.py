@@ -11,18 +11,19 @@ from __future__ import annotations
 
 from chalicelib.channels.messages import CHANNEL_FAILED
 from chalicelib.kernel.ids import outage_incident_id
+from chalicelib.kernel.vocabulary import Event
 
 TRIGGER, RESOLVE, ACKNOWLEDGE, NOTE = "trigger", "resolve", "acknowledge", "note"
 
 _ACTIONS = {
-    "monitor.down": TRIGGER, "incident.created": TRIGGER, "monitor.degraded": TRIGGER,
-    "monitor.ssl_expiring": TRIGGER, "test": TRIGGER, CHANNEL_FAILED: TRIGGER,
+    Event.MONITOR_DOWN: TRIGGER, Event.INCIDENT_CREATED: TRIGGER, Event.MONITOR_DEGRADED: TRIGGER,
+    Event.MONITOR_SSL_EXPIRING: TRIGGER, "test": TRIGGER, CHANNEL_FAILED: TRIGGER,
     # Not checked by enough regions: a warning of its own (no event says "checked again", so
     # the person who looked closes it).
-    "monitor.not_checked": TRIGGER,
-    "monitor.up": RESOLVE, "incident.resolved": RESOLVE, "monitor.performance_restored": RESOLVE,
-    "incident.acknowledged": ACKNOWLEDGE,
-    "incident.updated": NOTE,
+    Event.MONITOR_NOT_CHECKED: TRIGGER,
+    Event.MONITOR_UP: RESOLVE, Event.INCIDENT_RESOLVED: RESOLVE, Event.MONITOR_PERFORMANCE_RESTORED: RESOLVE,
+    Event.INCIDENT_ACKNOWLEDGED: ACKNOWLEDGE,
+    Event.INCIDENT_UPDATED: NOTE,
 }
 
 
@@ -38,16 +39,16 @@ def alert_key(event: dict) -> str | None:
     monitor_id = (event.get("monitor") or {}).get("id")
     if kind.startswith("incident."):
         return (event.get("incident") or {}).get("id")
-    if kind == "monitor.down":
+    if kind == Event.MONITOR_DOWN:
         return event.get("incidentId") or (monitor_id and outage_incident_id(
             monitor_id, event.get("downSinceSlot") or event.get("slot") or 0))
-    if kind == "monitor.up":
+    if kind == Event.MONITOR_UP:
         return event.get("incidentId")
-    if kind in ("monitor.degraded", "monitor.performance_restored"):
+    if kind in (Event.MONITOR_DEGRADED, Event.MONITOR_PERFORMANCE_RESTORED):
         return monitor_id and f"{monitor_id}:degraded"
-    if kind == "monitor.ssl_expiring":
+    if kind == Event.MONITOR_SSL_EXPIRING:
         return monitor_id and f"{monitor_id}:ssl"
-    if kind == "monitor.not_checked":
+    if kind == Event.MONITOR_NOT_CHECKED:
         return monitor_id and f"{monitor_id}:not_checked"
     if kind == CHANNEL_FAILED:
         return f"{(event.get('channel') or {}).get('id')}:failed"
@@ -57,9 +58,9 @@ def alert_key(event: dict) -> str | None:
 # PagerDuty's severities; an incident's own severity (Critical, Major, Minor) maps onto them.
 SEVERITIES = ("critical", "error", "warning", "info")
 _INCIDENT_SEVERITY = {"critical": "critical", "major": "error", "minor": "warning"}
-_EVENT_SEVERITY = {"monitor.down": "critical", "incident.created": "critical",
-                   "monitor.degraded": "warning", "monitor.ssl_expiring": "warning",
-                   "monitor.not_checked": "warning", CHANNEL_FAILED: "warning", "test": "info"}
+_EVENT_SEVERITY = {Event.MONITOR_DOWN: "critical", Event.INCIDENT_CREATED: "critical",
+                   Event.MONITOR_DEGRADED: "warning", Event.MONITOR_SSL_EXPIRING: "warning",
+                   Event.MONITOR_NOT_CHECKED: "warning", CHANNEL_FAILED: "warning", "test": "info"}
 
 
 def severity_of(event: dict) -> str:
