@@ -51,7 +51,7 @@ REFERENCES = {
                  ("dependsOn", "dependsOn", "monitors")),
     "rules": (("monitors", "monitorIds", "monitors"), ("channels", "channelIds", "channels")),
 }
-SHOWN_ONLY = ("id", "name", "createdAt", "updatedAt", "publicUrl", "hasSecret")
+SHOWN_ONLY = ("id", "name", "createdAt", "updatedAt", "publicUrl", "hasSecret", "lastFailure")
 
 
 # --- the live account --------------------------------------------------------------------------
