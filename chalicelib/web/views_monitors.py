@@ -18,6 +18,7 @@ from chalicelib.kernel.settings import REGION_NAMES, settings
 from chalicelib.kernel.stats import PERIODS
 from chalicelib.web import charts, forms
 from chalicelib.web.pages import Web, page
+from chalicelib.kernel.vocabulary import MonitorType
 
 bp = Blueprint(__name__)
 
@@ -35,12 +36,12 @@ MONITOR_FORM = dict(
     flags=("alertOnDown", "alertOnRecovered"))
 # Inputs that only some types take: a Website's form must not send a Job's `periodSeconds`.
 TYPE_FIELDS = {
-    "Website": {"url", "httpMethod", "expectedStatusCode", "expectedKeyword",
+    MonitorType.WEBSITE: {"url", "httpMethod", "expectedStatusCode", "expectedKeyword",
                 "responseTimeThresholdMs"},
-    "Ping": {"url"}, "Port": {"url", "port"},
-    "Dns": {"url", "recordType", "expectedValues", "nameserver"},
-    "Domain": {"url"},
-    "Job": {"periodSeconds", "cronExpression", "timezone", "gracePeriodSeconds",
+    MonitorType.PING: {"url"}, MonitorType.PORT: {"url", "port"},
+    MonitorType.DNS: {"url", "recordType", "expectedValues", "nameserver"},
+    MonitorType.DOMAIN: {"url"},
+    MonitorType.JOB: {"periodSeconds", "cronExpression", "timezone", "gracePeriodSeconds",
             "maxRuntimeSeconds"},
 }
 ALL_TYPE_FIELDS = set().union(*TYPE_FIELDS.values())
@@ -51,7 +52,7 @@ def monitor_body(web: Web) -> dict:
     kind = body.get("type", "")
     keep = TYPE_FIELDS.get(kind, ALL_TYPE_FIELDS)
     body = {k: v for k, v in body.items() if k not in ALL_TYPE_FIELDS or k in keep}
-    if kind == "Job":
+    if kind == MonitorType.JOB:
         body.pop("intervalSeconds", None)
     return body
 
@@ -83,7 +84,7 @@ def overview(web: Web):
 
 @page(bp, "/monitors/new", ["GET", "POST"], scope="monitors:write")
 def new_monitor(web: Web):
-    values = {"type": web.query("type") or "Website", "intervalSeconds": 60,
+    values = {"type": web.query("type") or MonitorType.WEBSITE, "intervalSeconds": 60,
               "alertOnDown": True, "alertOnRecovered": True, "regions": ["UsEast"]}
     if web.request.method == "POST":
         body = monitor_body(web)
@@ -134,7 +135,7 @@ def monitor_page(web: Web, monitor_id: str):
     incidents = web.api(incidents_api.list_incidents,
                         query={"monitorId": monitor_id, "limit": "10"})["items"] if web.can("incidents:read") else []
     pings = web.api(pings_api.list_pings, query={"limit": "20"}, monitor_id=monitor_id)["items"] \
-        if monitor["type"] == "Job" else []
+        if monitor["type"] == MonitorType.JOB else []
     return web.render("monitor.html", monitor=monitor, period=period, periods=list(CHART_PERIODS),
                       uptime=uptime, chosen=chosen, figures_period=figures_period, results=recent[:20],
                       chart=charts.response_times(recent), incidents=incidents, pings=pings,
