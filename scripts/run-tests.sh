@@ -20,7 +20,8 @@ trap 'kill "$fuzz_pid" 2>/dev/null' EXIT
 
 "$PY" -m pytest -n "$PYTEST_WORKERS" -p no:cacheprovider -q --ignore=tests/system
 in_process=$?
-"$PY" -m pytest -n "$SYSTEM_WORKERS" -p no:cacheprovider -q tests/system --ignore="$FUZZ_TEST"
+"$PY" -m pytest -n "$SYSTEM_WORKERS" --dist loadfile -p no:cacheprovider -q tests/system \
+    --ignore="$FUZZ_TEST"
 system=$?
 wait "$fuzz_pid"
 fuzzing=$?

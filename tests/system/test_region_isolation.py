@@ -4,8 +4,8 @@ without a burst of stale work.
 
 The scheduler reaches EuWest's queue through a TCP relay in this process
 (`ENORI_REGION_SQS_ENDPOINTS`); closing the relay makes every connection to it refused, exactly
-what an unreachable region looks like to the client. Ticks run every 50 s, so five dark ticks
-span more than four minutes: long enough for slots to go stale.
+what an unreachable region looks like to the client. Ticks run every 30 s, so seven dark ticks
+span more than three minutes: long enough for slots to go stale (120 s).
 """
 from __future__ import annotations
 
@@ -21,7 +21,8 @@ from conftest import LocalStack, create, get, wait_until
 from local.dynamodb_local import free_port
 from targets import HttpTarget
 
-TICK_SECONDS = 50
+TICK_SECONDS = 30
+DARK_TICKS = 7
 TICK_LINE = re.compile(r"enori\.scheduler: scheduler tick: (\{.*\})$")
 
 
@@ -114,15 +115,22 @@ def test_a_dark_region_stops_nothing_else_and_comes_back_without_stale_work(tmp_
         assert wait_until(lambda: any(t["regions"]["EuWest"]["minutes"]
                                       and t["regions"]["UsEast"]["minutes"]
                                       for t in ticks(stack)), 4 * TICK_SECONDS), stack.output[-3000:]
-        before = len(ticks(stack))
         relay.close()
-        assert wait_until(lambda: len(ticks(stack)) >= before + 5, 7 * TICK_SECONDS)
-        dark = ticks(stack)[before:before + 5]
+        closed_at = time.time()
+
+        def since(moment: float) -> list[dict]:
+            """Ticks that started after `moment` (one in flight at the close may have sent)."""
+            return [t for t in ticks(stack) if t["at"] > moment + 1]
+
+        assert wait_until(lambda: len(since(closed_at)) >= DARK_TICKS,
+                          (DARK_TICKS + 3) * TICK_SECONDS), stack.output[-3000:]
+        dark = since(closed_at)[:DARK_TICKS]
         relay.open(relay.target)
+        reopened_at = time.time()
         assert wait_until(lambda: any(t["regions"]["EuWest"]["minutes"]
-                                      for t in ticks(stack)[before + 5:]), 3 * TICK_SECONDS), \
+                                      for t in since(reopened_at)), 4 * TICK_SECONDS), \
             stack.output[-3000:]
-        back = next(t for t in ticks(stack)[before + 5:] if t["regions"]["EuWest"]["minutes"])
+        back = next(t for t in since(reopened_at) if t["regions"]["EuWest"]["minutes"])
 
         # Dark: EuWest failed every tick that had a minute to send, and sent nothing.
         eu = [t["regions"]["EuWest"] for t in dark]
