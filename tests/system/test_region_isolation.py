@@ -1,11 +1,11 @@
-"""E16 point 1 on the real local stack: one check region's queue refuses connections for five
+"""E16 point 1 on the real local stack: one check region's queue refuses connections for nine
 scheduler ticks; the other region gets every slot on time, and the dark region comes back
 without a burst of stale work.
 
 The scheduler reaches EuWest's queue through a TCP relay in this process
 (`ENORI_REGION_SQS_ENDPOINTS`); closing the relay makes every connection to it refused, exactly
-what an unreachable region looks like to the client. Ticks run every 30 s, so seven dark ticks
-span more than three minutes: long enough for slots to go stale (120 s).
+what an unreachable region looks like to the client. Ticks run every 30 s, so nine dark ticks
+span four and a half minutes: long enough for slots to go stale (120 s).
 """
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from local.dynamodb_local import free_port
 from targets import HttpTarget
 
 TICK_SECONDS = 30
-DARK_TICKS = 7
+DARK_TICKS = 9
 TICK_LINE = re.compile(r"enori\.scheduler: scheduler tick: (\{.*\})$")
 
 
