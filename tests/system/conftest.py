@@ -159,12 +159,14 @@ def get(stack: LocalStack, path: str) -> Any:
     assert status == 200, (path, body)
     return body
 
-def wait_until(predicate, timeout: float = 15.0) -> bool:
+def wait_until(predicate, timeout: float = 15.0, every: float = 0.1) -> bool:
+    """Poll `predicate` every `every` seconds (longer for one that calls the API, which counts
+    against the key's 200 requests a minute) until it holds or `timeout` passes."""
     deadline = time.monotonic() + timeout
     while not predicate():
         if time.monotonic() > deadline:
             return False
-        time.sleep(0.1)
+        time.sleep(every)
     return True
 
 
