@@ -176,6 +176,39 @@ def test_a_burst_of_200_pings_in_one_second_is_kept(api, job):
     assert codes == [200] * 200
 
 
+def test_a_ping_cancelled_by_concurrent_writers_waits_longer_each_time_and_is_kept(
+        api, job, monkeypatch):
+    """Two processes pinging one job cancel each other's transactions; retrying at once, in
+    step, they kept colliding until the ping was a 500. Now each retry waits a random pause
+    under a doubling bound."""
+    from chalicelib.heartbeats import service
+    from chalicelib.storage import ping_writes
+
+    real_record, cancelled, pauses = ping_writes.record_ping, [], []
+
+    def cancelled_five_times(item, write):
+        if len(cancelled) < 5:
+            cancelled.append(write)
+            raise ping_writes.WriteConflictError(write.monitor_id)
+        real_record(item, write)
+
+    monkeypatch.setattr(ping_writes, "record_ping", cancelled_five_times)
+    monkeypatch.setattr(service, "sleep", pauses.append)
+    monkeypatch.setattr(service.random, "random", lambda: 1.0)     # each pause at its bound
+    assert ping(api, f"/ping/{job['pingToken']}", "POST", b"kept").status_code == 200
+    assert pauses == [0.01, 0.02, 0.04, 0.08, 0.16]
+    assert [p["message"] for p in pings_of(api, job)["items"]] == ["kept"]
+
+
+def test_conflict_pauses_are_random_below_a_capped_doubling_bound():
+    from chalicelib.heartbeats.service import conflict_pause
+
+    assert [conflict_pause(n, draw=lambda: 1.0) for n in range(8)] == \
+        [0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.32, 0.32]
+    assert conflict_pause(3, draw=lambda: 0.25) == 0.02
+    assert conflict_pause(0, draw=lambda: 0.0) == 0.0
+
+
 def test_the_429_names_the_ping_limit(api, job, monkeypatch):
     from chalicelib.http import ratelimits
 

@@ -220,3 +220,21 @@ def pytest_collection_modifyitems(items):
         return LONGEST_FILES.index(name) if name in LONGEST_FILES else len(LONGEST_FILES)
 
     items.sort(key=rank)
+
+
+# How much of a stack's log a failing test shows: a 500 on CI is a traceback in there.
+LOG_LINES_ON_FAILURE = 150
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failing test that used a local stack reports the end of that stack's log, so a failure
+    on a machine we cannot reach (CI) says what the server did, not only what the client saw."""
+    outcome = yield
+    report = outcome.get_result()
+    if not report.failed:
+        return
+    stacks = [v for v in getattr(item, "funcargs", {}).values() if isinstance(v, LocalStack)]
+    for stack in stacks:
+        tail = "".join(stack.lines[-LOG_LINES_ON_FAILURE:])
+        report.sections.append((f"local stack log on :{stack.port} (last lines)", tail))
