@@ -6,7 +6,11 @@
   redrive policy moves a message to its DLQ after N receives, as on AWS. Each queue is consumed
   by several workers at once (`queue_workers`, default ENORI_PUMP_QUEUE_WORKERS or 4), as
   Lambda scales a busy queue out to several concurrent invocations; SQS's visibility timeout
-  gives each message to one of them.
+  gives each message to one of them. One worker at a time listens (long-polls) on a queue and
+  lets the next one listen as soon as it has a batch, so a busy queue still has every worker
+  invoking while an idle one costs one poll a second, not one per worker: moto answers each
+  request by listing its ~150 service packages, and 4 workers on each of a dozen queues kept an
+  idle stack at 13 % of a core (4 % so).
 - SNS subscriptions: SNS delivers to a `<topic>-to-<handler>` queue per handler; each notification becomes one
   SNS event, retried on failure and dropped to `<topic>-dlq` after three attempts.
 
@@ -68,6 +72,8 @@ class EventPump:
         self._subscription_arns: dict[str, str] = {}
         self._stopping = threading.Event()
         self._threads: list[threading.Thread] = []
+        # Per queue, held by the one worker receiving from it (see the module's docstring).
+        self._listening = {source.name: threading.Lock() for source in self.queue_sources}
 
     # --- schedules -------------------------------------------------------------------------
 
@@ -96,7 +102,10 @@ class EventPump:
     def process_queue_once(self, source: SQSEventConfig, wait_seconds: int = 0) -> int:
         """One receive + invoke + delete cycle; returns how many messages were received."""
         url = self._queue_url(queue_name_of(source))
-        messages = self._receive(url, min(source.batch_size, SQS_MAX_BATCH), wait_seconds)
+        with self._listening[source.name]:
+            if self._stopping.is_set() and wait_seconds:
+                return 0        # a worker that queued to listen while the pump was stopping
+            messages = self._receive(url, min(source.batch_size, SQS_MAX_BATCH), wait_seconds)
         if not messages:
             return 0
         arn = self._queue_arn(url)

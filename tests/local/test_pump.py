@@ -264,6 +264,46 @@ def test_each_queue_is_consumed_by_its_configured_number_of_workers(moto_clients
     assert in_flight["done"] == 6 and messages_left(moto_clients["sqs"], url) == 0
 
 
+def test_an_idle_queue_is_polled_by_one_worker_at_a_time(moto_clients):
+    """Four workers on an idle queue: one long-polls, the others wait their turn (each poll is a
+    request moto spends CPU on), and a message sent meanwhile is still delivered."""
+    prefix = f"t{uuid.uuid4().hex[:8]}"
+    in_flight = {"now": 0, "most": 0, "done": 0}
+    hold = threading.Event()
+    hold.set()
+    app = slow_queue_app(prefix, in_flight, hold)
+    create_event_resources(app, moto_clients["sqs"], moto_clients["sns"], max_receives=MAX_RECEIVES)
+    url = moto_clients["sqs"].get_queue_url(QueueName=f"{prefix}-checks")["QueueUrl"]
+    pump = EventPump(app, moto_clients["sqs"], moto_clients["sns"], queue_workers=4)
+    receiving, polls, guard = {"now": 0, "most": 0}, [], threading.Lock()
+    real_receive = pump._receive
+
+    def counted_receive(queue_url, count, wait_seconds):
+        with guard:
+            receiving["now"] += 1
+            receiving["most"] = max(receiving["most"], receiving["now"])
+        try:
+            return real_receive(queue_url, count, wait_seconds)
+        finally:
+            with guard:
+                receiving["now"] -= 1
+                polls.append(queue_url)
+
+    pump._receive = counted_receive
+    pump.start()
+    try:
+        deadline = time.monotonic() + 15
+        while len(polls) < 4 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        moto_clients["sqs"].send_message(QueueUrl=url, MessageBody="after a quiet while")
+        while in_flight["done"] < 1 and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        pump.stop()
+    assert len(polls) >= 4 and receiving["most"] == 1
+    assert in_flight["done"] == 1
+
+
 def test_the_workers_per_queue_come_from_the_environment(moto_clients, monkeypatch):
     app, _ = build_test_app(f"t{uuid.uuid4().hex[:8]}")
     monkeypatch.setenv("ENORI_PUMP_QUEUE_WORKERS", "7")
