@@ -67,11 +67,13 @@ class LocalStack:
         log.info("moto server (SQS, SNS, SES) on %s", moto_endpoint)
         self._export_settings(moto_endpoint)
         self._route_mail()
+        # The API's workers import the app (seconds) while this process creates the tables and
+        # queues: nothing reaches them before the ready line, printed once both are done.
+        self._api = ApiProcess(self.port)
+        self._api.start()
         app = import_app()
         sqs, sns = (_aws_client(name, moto_endpoint) for name in ("sqs", "sns"))
         self._create_resources(app, sqs, sns)
-        self._api = ApiProcess(self.port)
-        self._api.start()  # its workers import the app meanwhile, with the settings exported above
         # ENORI_LOCAL_RATE_SECONDS: run rate schedules that often (tests that cannot wait minutes).
         rate = int(os.environ.get("ENORI_LOCAL_RATE_SECONDS") or 0) or None
         self._pump = EventPump(app, sqs, sns, region=REGION, rate_seconds=rate)

@@ -1,6 +1,8 @@
 """Every table of the product, and their idempotent creation (local stack, tests, bootstrap)."""
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 from chalicelib.storage.accounts import AccountItem
 from chalicelib.storage.alert_records import AlertRecordItem
 from chalicelib.storage.api_keys import ApiKeyItem
@@ -36,11 +38,17 @@ ALL_ITEMS += [WebSessionItem]
 def create_tables() -> None:
     """Create every missing table (with its indexes and TTL), and add global indexes that a
     newer version defines to tables an older one created. Safe to call on every start."""
-    for item_class in ALL_ITEMS:
-        if not item_class.exists():
-            item_class.create_table(billing_mode="PAY_PER_REQUEST", wait=True)
-        else:
-            add_missing_indexes(item_class)
+    # In parallel: each CreateTable is a round trip of ~0.3 s on DynamoDB Local (its own SQLite
+    # work); one after another they were 6 s of every local stack's start.
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(_create_or_update, ALL_ITEMS))
+
+
+def _create_or_update(item_class) -> None:
+    if not item_class.exists():
+        item_class.create_table(billing_mode="PAY_PER_REQUEST", wait=True)
+    else:
+        add_missing_indexes(item_class)
 
 
 def add_missing_indexes(item_class) -> list[str]:
