@@ -83,7 +83,7 @@ def test_a_self_hosted_ntfy_server_goes_through_the_outbound_guard(api):
 
 @pytest.fixture
 def standins(monkeypatch):
-    from chalicelib.channels.kinds import provider_requests as providers
+    from chalicelib.channels.kinds import providers
 
     stand = ProviderStandins().start()
     monkeypatch.setattr(providers, "settings", dataclasses.replace(

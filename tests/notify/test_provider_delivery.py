@@ -14,7 +14,7 @@ from paging_standins import (NTFY_PROTECTED_TOPIC, OPSGENIE_KEY, PAGERDUTY_KEY, 
 
 @pytest.fixture
 def standins(monkeypatch):
-    from chalicelib.channels.kinds import provider_requests as providers
+    from chalicelib.channels.kinds import providers
 
     stand = ProviderStandins().start()
     monkeypatch.setattr(providers, "settings", dataclasses.replace(

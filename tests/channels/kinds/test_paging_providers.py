@@ -11,8 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from chalicelib.channels.kinds import ntfy, opsgenie, pagerduty, telegram
-from chalicelib.channels.kinds import provider_requests as providers
+from chalicelib.channels.kinds import ntfy, opsgenie, pagerduty, providers, telegram
 from chalicelib.channels.kinds.base import DeliveryError
 from paging_standins import (NTFY_PROTECTED_TOPIC, NTFY_THROTTLED, NTFY_TOKEN, OPSGENIE_KEY,
                                OPSGENIE_THROTTLED, PAGERDUTY_INVALID_EVENT, PAGERDUTY_KEY,
@@ -235,3 +234,20 @@ def test_log_lines_never_show_a_telegram_bot_token():
     url = telegram.request(CONFIGS["Telegram"][1], EVENTS["monitor.down"]).url
     assert TELEGRAM_TOKEN.split(":")[1] not in redact_url(url)
     assert redact_url(url) == "https://api.telegram.org/…/sendMessage"
+
+
+@pytest.mark.parametrize("module, status, answer, final", [
+    (pagerduty, 400, {"status": "invalid event", "message": "Event object is invalid",
+                      "errors": ["Length of 'routing_key' is incorrect (should be 32 characters)"]},
+     True),
+    (pagerduty, 400, {"status": "invalid event", "message": "Invalid Routing Key", "errors": []},
+     True),
+    (pagerduty, 400, PAGERDUTY_INVALID_EVENT[1], False),          # our payload: a fix may help
+    (pagerduty, 429, {"message": "routing key throttled"}, False),  # only a 400 is read
+    (telegram, 400, {"ok": False, "description": "Bad Request: group chat was upgraded to a "
+                                                 "supergroup chat"}, True),
+    (telegram, 400, {"ok": False, "description": "Bad Request: message is too long"}, False),
+    (telegram, 400, {}, False),                                     # not JSON: a proxy's page
+])
+def test_the_answer_hook_finds_what_no_retry_can_fix(module, status, answer, final):
+    assert module.permanent_answer(status, answer) is final
