@@ -5,8 +5,8 @@ import dataclasses
 
 import pytest
 
-from paging_standins import (NTFY_TOKEN, OPSGENIE_KEY, PAGERDUTY_KEY, TELEGRAM_CHAT,
-                               TELEGRAM_TOKEN, ProviderStandins)
+from provider_standins import (NTFY_TOKEN, OPSGENIE_KEY, PAGERDUTY_KEY, TELEGRAM_CHAT,
+                                 TELEGRAM_TOKEN, ProviderStandins)
 
 PAGERDUTY = {"name": "On call", "type": "PagerDuty", "routingKey": PAGERDUTY_KEY}
 OPSGENIE = {"name": "Genie", "type": "Opsgenie", "apiKey": OPSGENIE_KEY, "region": "eu"}

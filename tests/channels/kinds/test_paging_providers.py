@@ -1,6 +1,6 @@
 """PagerDuty, Opsgenie, Telegram and ntfy: the exact request each makes for every event (a
 snapshot per channel and event, `snapshots/provider_requests.json`), and how each reads its
-provider's answers, against the local stand-ins (tests/paging_standins.py).
+provider's answers, against the local stand-ins (tests/provider_standins.py).
 
 After a deliberate change of a rendering: ENORI_UPDATE_SNAPSHOTS=1 pytest this file, then review
 the diff of the snapshot file like code."""
@@ -13,10 +13,10 @@ import pytest
 
 from chalicelib.channels.kinds import ntfy, opsgenie, pagerduty, providers, telegram
 from chalicelib.channels.kinds.base import DeliveryError
-from paging_standins import (NTFY_PROTECTED_TOPIC, NTFY_THROTTLED, NTFY_TOKEN, OPSGENIE_KEY,
-                               OPSGENIE_THROTTLED, PAGERDUTY_INVALID_EVENT, PAGERDUTY_KEY,
-                               PAGERDUTY_THROTTLED, TELEGRAM_BLOCKED_CHAT, TELEGRAM_CHAT,
-                               TELEGRAM_THROTTLED, TELEGRAM_TOKEN, ProviderStandins)
+from provider_standins import (NTFY_PROTECTED_TOPIC, NTFY_THROTTLED, NTFY_TOKEN, OPSGENIE_KEY,
+                                 OPSGENIE_THROTTLED, PAGERDUTY_INVALID_EVENT, PAGERDUTY_KEY,
+                                 PAGERDUTY_THROTTLED, TELEGRAM_BLOCKED_CHAT, TELEGRAM_CHAT,
+                                 TELEGRAM_THROTTLED, TELEGRAM_TOKEN, ProviderStandins)
 
 SNAPSHOT = Path(__file__).parent / "snapshots" / "provider_requests.json"
 MONITOR = {"id": "mon_abc123", "name": "Production API", "url": "https://api.example.com",
