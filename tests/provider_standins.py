@@ -199,15 +199,14 @@ class ProviderStandins:
         return f"{self.root}/{provider}"
 
     def env(self) -> dict[str, str]:
-        """The settings that point the product's provider roots here (`settings.PROVIDER_URLS`)."""
-        return {"ENORI_PAGERDUTY_URL": self.url("pagerduty"),
-                "ENORI_OPSGENIE_URL": self.url("opsgenie"),
-                "ENORI_OPSGENIE_EU_URL": self.url("opsgenie-eu"),
-                "ENORI_TELEGRAM_URL": self.url("telegram"),
-                "ENORI_NTFY_URL": self.url("ntfy")}
+        """The setting that points the product's paging provider roots here (ENORI_PROVIDER_URLS,
+        as `settings.PROVIDER_URLS` names them)."""
+        return {"ENORI_PROVIDER_URLS": ",".join(f"{name}={url}"
+                                                for name, url in self.provider_urls().items())}
 
     def provider_urls(self) -> dict[str, str]:
-        """The same, as `settings.provider_urls` (for tests that patch the settings)."""
+        """The paging providers' roots here, as `settings.provider_urls` holds them (for tests that
+        patch the settings)."""
         return {"pagerduty": self.url("pagerduty"), "opsgenie": self.url("opsgenie"),
                 "opsgenie_eu": self.url("opsgenie-eu"), "telegram": self.url("telegram"),
                 "ntfy": self.url("ntfy")}

@@ -251,3 +251,15 @@ def test_log_lines_never_show_a_telegram_bot_token():
 ])
 def test_the_answer_hook_finds_what_no_retry_can_fix(module, status, answer, final):
     assert module.permanent_answer(status, answer) is final
+
+
+def test_one_setting_points_the_paging_roots_elsewhere():
+    """ENORI_PROVIDER_URLS, as for Pushover and Twilio; a per-provider variable means nothing."""
+    from chalicelib.kernel.settings import PROVIDER_URLS, load_settings
+
+    loaded = load_settings({"ENORI_PROVIDER_URLS": "pagerduty=http://127.0.0.1:9001/, "
+                                                   "opsgenie_eu=http://127.0.0.1:9002"})
+    assert loaded.provider_urls == {**PROVIDER_URLS, "pagerduty": "http://127.0.0.1:9001",
+                                    "opsgenie_eu": "http://127.0.0.1:9002"}
+    assert load_settings({"ENORI_PAGERDUTY_URL": "http://127.0.0.1:9001",
+                          "ENORI_NTFY_URL": "http://127.0.0.1:9003"}).provider_urls == PROVIDER_URLS
