@@ -4,6 +4,7 @@ from __future__ import annotations
 from chalicelib.kernel import plans
 from chalicelib.accounts.keys import issue_key
 from chalicelib.kernel.clock import SystemClock, iso
+from chalicelib.kernel.errors import NotFoundError
 from chalicelib.kernel.ids import new_id
 from chalicelib.kernel.scopes import FULL_ACCESS
 from chalicelib.storage import accounts as account_store
@@ -20,6 +21,14 @@ def create_account(name: str, plan: str, now, extra_monitors: int = 0,
     account_store.save_new_account(item)
     report_store.subscribe(item.account_id, now)  # the monthly reports' index of accounts
     return item
+
+
+def require_account(account_id: str) -> AccountItem:
+    """The caller's account; a 404 when it is gone (its keys may outlive it for a moment)."""
+    account = account_store.get_account(account_id)
+    if account is None:
+        raise NotFoundError("Account not found.")
+    return account
 
 
 def bootstrap_account(clock=None) -> str:

@@ -4,21 +4,13 @@ from __future__ import annotations
 from chalice import Blueprint
 
 from chalicelib.accounts import teams
+from chalicelib.accounts.service import require_account
 from chalicelib.http.endpoint import Call, endpoint, page
-from chalicelib.kernel.errors import NotFoundError
 from chalicelib.accounts.team_models import MemberIn, TeamIn
 from chalicelib.accounts.representations import Team, TeamList, TeamMember
 from chalicelib.http.contract import PAGING
-from chalicelib.storage.accounts import AccountItem, get_account
 
 bp = Blueprint(__name__)
-
-
-def _account(call: Call) -> AccountItem:
-    account = get_account(call.account_id)
-    if account is None:
-        raise NotFoundError("Account not found.")
-    return account
 
 
 @endpoint(bp, "/api/teams", "GET", scope="teams:read", query=PAGING, returns=TeamList)
@@ -31,7 +23,8 @@ def list_teams(call: Call):
           representation=Team)
 def create_team(call: Call):
     body = call.body(TeamIn)
-    return teams.team_json(teams.create_team(_account(call), body, call.clock.now()))
+    account = require_account(call.account_id)
+    return teams.team_json(teams.create_team(account, body, call.clock.now()))
 
 
 @endpoint(bp, "/api/teams/{team_id}", "GET", scope="teams:read", returns=Team)
@@ -43,7 +36,8 @@ def get_team(call: Call, team_id: str):
           representation=Team)
 def replace_team(call: Call, team_id: str):
     teams.require_team(call.account_id, team_id)  # 404 before any 400
-    item = teams.replace_team(_account(call), team_id, call.body(TeamIn), call.clock.now())
+    account = require_account(call.account_id)
+    item = teams.replace_team(account, team_id, call.body(TeamIn), call.clock.now())
     return teams.team_json(item)
 
 
@@ -57,7 +51,8 @@ def delete_team(call: Call, team_id: str):
           body=MemberIn, returns=TeamMember)
 def add_member(call: Call, team_id: str):
     teams.require_team(call.account_id, team_id)  # 404 before any 400
-    member = teams.add_member(_account(call), team_id, call.body(MemberIn), call.clock.now())
+    account = require_account(call.account_id)
+    member = teams.add_member(account, team_id, call.body(MemberIn), call.clock.now())
     return teams.member_json(member)
 
 

@@ -3,13 +3,12 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
+from chalicelib.accounts.service import require_account
 from chalicelib.channels import service as channels
 from chalicelib.http.endpoint import Call, endpoint, page
 from chalicelib.channels.representations import (
     CHANNEL_CREATE, AlertChannel, AlertChannelList, channel_body)
 from chalicelib.http.contract import PAGING, Body
-from chalicelib.kernel.errors import NotFoundError
-from chalicelib.storage.accounts import get_account
 
 bp = Blueprint(__name__)
 CHANNEL_BODY = Body(channel_body(), example=CHANNEL_CREATE)
@@ -30,9 +29,7 @@ def list_channels(call: Call):
 @endpoint(bp, "/api/alert-channels", "POST", scope="alerts:write", status=201,
           body=CHANNEL_BODY, representation=AlertChannel)
 def create_channel(call: Call):
-    account = get_account(call.account_id)
-    if account is None:
-        raise NotFoundError("Account not found.")
+    account = require_account(call.account_id)
     item = channels.create_channel(account, _parse(call), call.clock.now())
     return channels.channel_json(item, reveal=True)
 

@@ -10,11 +10,11 @@ from typing import Any
 
 from chalice import Blueprint
 
+from chalicelib.accounts.service import require_account
 from chalicelib.config import service as config_as_code
 from chalicelib.http.contract import JSON, Body, Success, query
 from chalicelib.http.endpoint import BODY_TYPES, Call, endpoint
-from chalicelib.kernel.errors import NotFoundError, ValidationError
-from chalicelib.storage.accounts import get_account
+from chalicelib.kernel.errors import ValidationError
 
 bp = Blueprint(__name__)
 # Monitors as code: the document's own schema is served at /openapi/config.schema.json.
@@ -63,9 +63,7 @@ def plan_config(call: Call):
 @endpoint(bp, "/api/config/apply", "POST", scope="config:write", content_types=DOCUMENT_TYPES,
           body=CONFIG_DOCUMENT, query=[CONFIG_DELETE], returns=CONFIG_CHANGES)
 def apply_config(call: Call):
-    account = get_account(call.account_id)
-    if account is None:
-        raise NotFoundError("Account not found.")
+    account = require_account(call.account_id)
     done = config_as_code.apply(account, document_of(call), call.clock.now(), _delete(call),
                                 charge_create=lambda: call.charge("create_monitor"))
     return {"applied": done, "changeCount": len(done)}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from typing import Any
+from typing import Any, Self
 
 
 class EnoriError(Exception):
@@ -20,6 +20,11 @@ class EnoriError(Exception):
         self.title_override = title
         self.details = details
         self.headers = headers or {}
+
+    @classmethod
+    def for_field(cls, field: str, message: str) -> Self:
+        """The error about one field of the request, named in the message and in `details`."""
+        return cls(f"{field}: {message}", details=[{"field": field, "message": message}])
 
     def body(self) -> dict[str, Any]:
         body: dict[str, Any] = {
@@ -37,19 +42,11 @@ class ValidationError(EnoriError):
     code = "VALIDATION_ERROR"
     title = "Invalid request"
 
-    @classmethod
-    def for_field(cls, field: str, message: str) -> "ValidationError":
-        return cls(f"{field}: {message}", details=[{"field": field, "message": message}])
-
 
 class InvalidReferenceError(EnoriError):
     status = 400
     code = "INVALID_REFERENCE"
     title = "Invalid reference"
-
-    @classmethod
-    def for_field(cls, field: str, message: str) -> "InvalidReferenceError":
-        return cls(f"{field}: {message}", details=[{"field": field, "message": message}])
 
 
 class SsrfBlockedError(EnoriError):

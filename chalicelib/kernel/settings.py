@@ -20,9 +20,9 @@ AWS_REGION_OF = {
     "ApSoutheast": "ap-southeast-1",
     "ApNortheast": "ap-northeast-1",
 }
-# The providers' public API roots. Each is overridable by ENORI_<NAME>_URL (ENORI_PAGERDUTY_URL,
-# ENORI_OPSGENIE_EU_URL, ...) for tests only, which point them at local stand-ins: an alert
-# channel's body never names them (ntfy's `serverUrl` is the user's own server, a different thing).
+# The providers' public API roots. ENORI_PROVIDER_URLS points them elsewhere, for tests only (at
+# local stand-ins): an alert channel's body never names them (ntfy's `serverUrl` is the user's own
+# server, a different thing).
 PROVIDER_URLS = {
     "pagerduty": "https://events.pagerduty.com",
     "opsgenie": "https://api.opsgenie.com",
@@ -77,7 +77,7 @@ class Settings:
     # it so that thousands of generated requests are not all answered 429.
     rate_limit_scale: int = 1
     # Alert providers' API roots: the documented ones (PROVIDER_URLS), pointed elsewhere for tests
-    # only, by ENORI_<NAME>_URL or "ENORI_PROVIDER_URLS=pushover=http://127.0.0.1:9001,twilio=...".
+    # only, by "ENORI_PROVIDER_URLS=pagerduty=http://127.0.0.1:9001,pushover=...,twilio=...".
     # Never settable through the API.
     provider_urls: dict[str, str] = field(default_factory=lambda: dict(PROVIDER_URLS))
     # Test-only: the SQS endpoint the scheduler sends a check region's jobs through
@@ -119,8 +119,7 @@ def load_settings(env: dict[str, str] | os._Environ = os.environ) -> Settings:
         dynamodb_read_timeout_seconds=int(env.get("ENORI_DYNAMODB_READ_TIMEOUT") or 10),
         mail_from=env.get("ENORI_MAIL_FROM", "alerts@enori.local"),
         rate_limit_scale=max(1, int(env.get("ENORI_RATE_LIMIT_SCALE") or 1)),
-        provider_urls={**{name: (env.get(f"ENORI_{name.upper()}_URL") or url).rstrip("/")
-                          for name, url in PROVIDER_URLS.items()},
+        provider_urls={**PROVIDER_URLS,
                        **{name.lower(): url.rstrip("/")
                           for name, url in _pairs(env.get("ENORI_PROVIDER_URLS") or "").items()}},
         region_sqs_endpoints=_pairs(env.get("ENORI_REGION_SQS_ENDPOINTS", "")),

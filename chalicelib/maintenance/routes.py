@@ -3,13 +3,12 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
+from chalicelib.accounts.service import require_account
 from chalicelib.maintenance import service as windows
 from chalicelib.http.endpoint import Call, endpoint, page
-from chalicelib.kernel.errors import NotFoundError
 from chalicelib.maintenance.models import MaintenanceWindowIn
 from chalicelib.maintenance.representations import MaintenanceWindow, MaintenanceWindowList
 from chalicelib.http.contract import PAGING
-from chalicelib.storage.accounts import get_account
 
 bp = Blueprint(__name__)
 
@@ -26,9 +25,7 @@ def list_maintenance_windows(call: Call):
 @endpoint(bp, "/api/maintenance-windows", "POST", scope="maintenance:write", status=201,
           body=MaintenanceWindowIn, representation=MaintenanceWindow)
 def create_maintenance_window(call: Call):
-    account = get_account(call.account_id)
-    if account is None:
-        raise NotFoundError("Account not found.")
+    account = require_account(call.account_id)
     now = call.clock.now()
     item = windows.create_window(account, call.body(MaintenanceWindowIn), now)
     return windows.window_json(item, now)

@@ -6,12 +6,13 @@ from datetime import timedelta
 from chalice import Blueprint
 from pydantic.alias_generators import to_camel
 
+from chalicelib.accounts.service import require_account
 from chalicelib.bus import dispatch
 from chalicelib.monitors import check_health, job_status, jobs, service as monitors
 from chalicelib.kernel import stats
 from chalicelib.http.endpoint import Call, endpoint, merge_patch, page
 from chalicelib.kernel.clock import iso
-from chalicelib.kernel.errors import NotFoundError, ValidationError
+from chalicelib.kernel.errors import ValidationError
 from chalicelib.kernel.fields import MONITOR_TYPES, canonical_monitor_type
 from chalicelib.monitors.models import parse_monitor
 from chalicelib.http.contract import NO_BODY, PAGING, Body, Success, query
@@ -21,7 +22,6 @@ from chalicelib.monitors.representations import (
 from chalicelib.kernel.runtime import runtime
 from chalicelib.kernel.vocabulary import MonitorStatus, MonitorType
 from chalicelib.storage import monitors as store
-from chalicelib.storage.accounts import get_account
 
 bp = Blueprint(__name__)
 MONITOR_BODY = Body(MonitorIn, example=MONITOR_CREATE)
@@ -79,13 +79,6 @@ def monitor_detail(item) -> dict:
     return detail
 
 
-def _account(call: Call):
-    account = get_account(call.account_id)
-    if account is None:
-        raise NotFoundError("Account not found.")
-    return account
-
-
 def _parse(call: Call, override_name: str | None = None):
     data = call.json()
     if override_name is not None and isinstance(data, dict):
@@ -118,7 +111,8 @@ def list_monitors(call: Call):
 @endpoint(bp, "/api/monitors", "POST", scope="monitors:write", rate="create_monitor", status=201,
           body=MONITOR_BODY, representation=MonitorDetail)
 def create_monitor(call: Call):
-    item = monitors.create_monitor(_account(call), _parse(call), call.clock.now())
+    account = require_account(call.account_id)
+    item = monitors.create_monitor(account, _parse(call), call.clock.now())
     return monitor_detail(item)
 
 
@@ -132,7 +126,8 @@ def get_monitor(call: Call, monitor_id: str):
 def replace_monitor(call: Call, monitor_id: str):
     item = monitors.require_monitor(call.account_id, monitor_id)
     body = _parse(call)
-    return monitor_detail(monitors.replace_monitor(_account(call), item, body, call.clock.now()))
+    account = require_account(call.account_id)
+    return monitor_detail(monitors.replace_monitor(account, item, body, call.clock.now()))
 
 
 @endpoint(bp, "/api/monitors/{monitor_id}", "PATCH", scope="monitors:write", body=PATCH_BODY,
@@ -145,7 +140,8 @@ def patch_monitor(call: Call, monitor_id: str):
     if not isinstance(patch, dict):
         raise ValidationError.for_field("body", "must be a JSON object (a JSON merge patch)")
     body = call.body_of(merge_patch(monitor_detail(item), patch), parse_monitor)
-    return monitor_detail(monitors.replace_monitor(_account(call), item, body, call.clock.now()))
+    account = require_account(call.account_id)
+    return monitor_detail(monitors.replace_monitor(account, item, body, call.clock.now()))
 
 
 @endpoint(bp, "/api/monitors/by-name/{name}", "PUT", scope="monitors:write", body=MONITOR_BODY,
@@ -155,8 +151,8 @@ def upsert_monitor(call: Call, name: str):
 
     name = unquote(name)
     body = _parse(call, override_name=name)
-    item = monitors.upsert_by_name(_account(call), name, body, call.clock.now(),
-                                   charge_create=lambda: call.charge("create_monitor"))
+    item = monitors.upsert_by_name(require_account(call.account_id), name, body,
+                                   call.clock.now(), charge_create=lambda: call.charge("create_monitor"))
     return monitor_detail(item)
 
 

@@ -7,14 +7,14 @@ from typing import Annotated
 from chalice import Blueprint, Response
 from pydantic import StringConstraints
 
+from chalicelib.accounts.service import require_account
 from chalicelib.reports import service as reports
 from chalicelib.http.contract import CSV, HTML, JSON, PAGING, Body, Success, query
 from chalicelib.http.endpoint import Call, endpoint, page
-from chalicelib.kernel.errors import NotFoundError, ValidationError
+from chalicelib.kernel.errors import ValidationError
 from chalicelib.kernel.models import ApiModel
 from chalicelib.reports.rendering import to_csv, to_html
 from chalicelib.reports.representations import Report, ReportList
-from chalicelib.storage.accounts import get_account
 
 bp = Blueprint(__name__)
 FORMATS = ("json", "csv", "html")
@@ -35,9 +35,7 @@ def list_reports(call: Call):
 @endpoint(bp, "/api/reports", "POST", scope="reports:write", status=201,
           body=Body(ReportCreate, required=False), returns=Report)
 def create_report(call: Call):
-    account = get_account(call.account_id)
-    if account is None:
-        raise NotFoundError("Account not found.")
+    account = require_account(call.account_id)
     # An empty body asks for last month's report, not emailed.
     data = call.json() if (call.request.raw_body or b"").strip() else {}
     body = call.body_of(data, ReportCreate.model_validate)

@@ -3,13 +3,12 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
+from chalicelib.accounts.service import require_account
 from chalicelib.rules import escalation_policies as policies
 from chalicelib.http.endpoint import Call, endpoint, page
-from chalicelib.kernel.errors import NotFoundError
 from chalicelib.rules.escalation_policy_models import EscalationPolicyIn
 from chalicelib.rules.representations import EscalationPolicy, EscalationPolicyList
 from chalicelib.http.contract import PAGING
-from chalicelib.storage.accounts import get_account
 
 bp = Blueprint(__name__)
 
@@ -26,9 +25,7 @@ def list_policies(call: Call):
           body=EscalationPolicyIn, representation=EscalationPolicy)
 def create_policy(call: Call):
     body = call.body(EscalationPolicyIn)
-    account = get_account(call.account_id)
-    if account is None:
-        raise NotFoundError("Account not found.")
+    account = require_account(call.account_id)
     return policies.policy_json(policies.create_policy(account, body, call.clock.now()))
 
 

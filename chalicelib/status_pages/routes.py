@@ -11,6 +11,7 @@ from urllib.parse import parse_qs
 
 from chalice import Blueprint, Response
 
+from chalicelib.accounts.service import require_account
 from chalicelib.status_pages import (
     render as status_page_render,
     view as status_page_view,
@@ -25,7 +26,6 @@ from chalicelib.http.contract import FORM, JSON, NO_BODY, OBJECT, Body, Success
 from chalicelib.http.contract import HTML as HTML_MEDIA
 from chalicelib.http.contract import PAGING
 from chalicelib.storage import status_pages as store
-from chalicelib.storage.accounts import get_account
 
 bp = Blueprint(__name__)
 
@@ -52,9 +52,7 @@ def list_status_pages(call: Call):
 @endpoint(bp, "/api/status-pages", "POST", scope="status-pages:write", status=201,
           body=StatusPageIn, representation=StatusPage)
 def create_status_page(call: Call):
-    account = get_account(call.account_id)
-    if account is None:
-        raise NotFoundError("Account not found.")
+    account = require_account(call.account_id)
     item = status_pages.create_page(account, call.body(StatusPageIn), call.clock.now())
     return status_pages.page_json(item)
 

@@ -5,8 +5,8 @@ import dataclasses
 
 import pytest
 
-from paging_standins import (NTFY_TOKEN, OPSGENIE_KEY, PAGERDUTY_KEY, TELEGRAM_CHAT,
-                               TELEGRAM_TOKEN, ProviderStandins)
+from provider_standins import (NTFY_TOKEN, OPSGENIE_KEY, PAGERDUTY_KEY, TELEGRAM_CHAT,
+                                 TELEGRAM_TOKEN, ProviderStandins)
 
 PAGERDUTY = {"name": "On call", "type": "PagerDuty", "routingKey": PAGERDUTY_KEY}
 OPSGENIE = {"name": "Genie", "type": "Opsgenie", "apiKey": OPSGENIE_KEY, "region": "eu"}
@@ -83,7 +83,7 @@ def test_a_self_hosted_ntfy_server_goes_through_the_outbound_guard(api):
 
 @pytest.fixture
 def standins(monkeypatch):
-    from chalicelib.channels.kinds import provider_requests as providers
+    from chalicelib.channels.kinds import providers
 
     stand = ProviderStandins().start()
     monkeypatch.setattr(providers, "settings", dataclasses.replace(

@@ -8,13 +8,13 @@ import dataclasses
 import pytest
 
 from chalicelib.checks.checkers.base import CheckResult
-from paging_standins import (NTFY_PROTECTED_TOPIC, OPSGENIE_KEY, PAGERDUTY_KEY, TELEGRAM_CHAT,
-                               TELEGRAM_THROTTLED, TELEGRAM_TOKEN, ProviderStandins)
+from provider_standins import (NTFY_PROTECTED_TOPIC, OPSGENIE_KEY, PAGERDUTY_KEY, TELEGRAM_CHAT,
+                                 TELEGRAM_THROTTLED, TELEGRAM_TOKEN, ProviderStandins)
 
 
 @pytest.fixture
 def standins(monkeypatch):
-    from chalicelib.channels.kinds import provider_requests as providers
+    from chalicelib.channels.kinds import providers
 
     stand = ProviderStandins().start()
     monkeypatch.setattr(providers, "settings", dataclasses.replace(
@@ -101,8 +101,8 @@ def test_an_acknowledgement_follows_the_rules_that_opened_the_incident(api, priv
                                   "channelIds": [pd], "events": ["incident.created"]})
     delivery.deliver_event(acknowledged(api, monitor, "inc_manual"))
     [received] = standins.of("pagerduty")
-    assert received.body["event_action"] == "acknowledge"
-    assert received.body["dedup_key"] == "inc_manual"
+    assert received.json["event_action"] == "acknowledge"
+    assert received.json["dedup_key"] == "inc_manual"
 
 
 def test_a_redelivered_event_posts_nothing_twice(api, private_ok, standins, retries):

@@ -1,5 +1,5 @@
 """PagerDuty, Opsgenie, Telegram and ntfy end to end on the real local stack, against the local
-provider stand-ins (tests/paging_standins.py, reached through the stack's ENORI_*_URL settings):
+provider stand-ins (tests/provider_standins.py, reached through the stack's ENORI_PROVIDER_URLS):
 a target goes down, the incident is acknowledged, the target comes back. The paging tools get
 trigger, acknowledge and resolve on one alert keyed by the incident; the chat and the phone get
 down and up; and the down event published again posts nothing twice."""
@@ -11,8 +11,8 @@ import boto3
 import pytest
 
 from conftest import LocalStack, create, get, wait_until
-from paging_standins import (NTFY_TOKEN, OPSGENIE_KEY, PAGERDUTY_KEY, TELEGRAM_CHAT,
-                               TELEGRAM_TOKEN, ProviderStandins)
+from provider_standins import (NTFY_TOKEN, OPSGENIE_KEY, PAGERDUTY_KEY, TELEGRAM_CHAT,
+                                 TELEGRAM_TOKEN, ProviderStandins)
 from targets import HttpTarget
 
 

@@ -9,15 +9,15 @@ from urllib.parse import parse_qs
 import pytest
 
 from conftest import LocalStack, create, get
-from provider_standins import ProviderStandIn
+from provider_standins import ProviderStandins
 from targets import WebhookReceiver
 
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
-    stand_in, hook = ProviderStandIn(), WebhookReceiver()
+    stand_in, hook = ProviderStandins().start(), WebhookReceiver()
     stack = LocalStack(tmp_path_factory.mktemp("providers") / "data", env={
-        "ENORI_PROVIDER_URLS": f"pushover={stand_in.url},twilio={stand_in.url}"}).start()
+        "ENORI_PROVIDER_URLS": f"pushover={stand_in.root},twilio={stand_in.root}"}).start()
     yield stack, stand_in, hook
     stack.stop()
     stand_in.stop()
@@ -31,13 +31,13 @@ def send_test(stack, channel_id):
 
 
 def requests_to(stand_in, prefix):
-    return [r for r in stand_in.requests if r.path.startswith(prefix)]
+    return [r for r in stand_in.received if r.path.startswith(prefix)]
 
 
 def test_a_matrix_channel_delivers_its_test_alert_to_the_homeserver(world):
     stack, stand_in, _ = world
     channel = create(stack, "/api/alert-channels", {
-        "name": "Ops room", "type": "Matrix", "homeserverUrl": f"{stand_in.url}/",
+        "name": "Ops room", "type": "Matrix", "homeserverUrl": f"{stand_in.root}/",
         "roomId": "!ops:example.org", "accessToken": "syt_system_test_token"})
     assert channel["accessToken"] == "…"
     record = send_test(stack, channel["id"])
@@ -57,7 +57,7 @@ def test_a_matrix_channel_delivers_its_test_alert_to_the_homeserver(world):
 def test_a_gotify_channel_delivers_with_its_token_in_the_header(world):
     stack, stand_in, _ = world
     channel = create(stack, "/api/alert-channels", {
-        "name": "Gotify", "type": "Gotify", "serverUrl": stand_in.url, "appToken": "AppT0ken",
+        "name": "Gotify", "type": "Gotify", "serverUrl": stand_in.root, "appToken": "AppT0ken",
         "priority": 9})
     send_test(stack, channel["id"])
     [request] = requests_to(stand_in, "/message")

@@ -29,7 +29,7 @@ from chalicelib.channels.kinds.base import (
     json_headers,
 )
 from chalicelib.channels.messages import summarize
-from chalicelib.channels.kinds.provider_requests import (
+from chalicelib.channels.kinds.providers import (
     ProviderRequest,
     plain_lines,
     post_request,

@@ -22,7 +22,7 @@ from pydantic import Field, StringConstraints
 from chalicelib.channels.kinds import paging
 from chalicelib.channels.kinds.base import DeliveryOutcome, SendContext, is_test, json_headers
 from chalicelib.channels.messages import MISSING, summarize
-from chalicelib.channels.kinds.provider_requests import (
+from chalicelib.channels.kinds.providers import (
     ProviderRequest,
     nothing_to_send,
     plain_lines,

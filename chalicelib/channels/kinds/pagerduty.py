@@ -21,12 +21,11 @@ from typing import Annotated
 from pydantic import Field, StringConstraints
 
 from chalicelib.channels.kinds import paging
-from chalicelib.channels.kinds.base import DeliveryError, DeliveryOutcome, SendContext, is_test
+from chalicelib.channels.kinds.base import DeliveryOutcome, SendContext, is_test
 from chalicelib.channels.messages import MISSING, summarize
-from chalicelib.channels.kinds.provider_requests import (
+from chalicelib.channels.kinds.providers import (
     ProviderRequest,
     nothing_to_send,
-    permanent,
     post_request,
     provider_url,
 )
@@ -81,15 +80,14 @@ def request(channel_config: dict, event: dict, test: bool = False) -> ProviderRe
                            {"routing_key": channel_config["routing_key"], **body})
 
 
-def reclassify(error: DeliveryError) -> DeliveryError:
-    """A 400 about the routing key: the key is wrong or gone, permanently."""
-    about_key = "routing_key" in error.response_excerpt or "routing key" in \
-        error.response_excerpt.lower()
-    return permanent(error) if error.status_code == 400 and about_key else error
+def permanent_answer(status: int, answer: dict) -> bool:
+    """A 400 about the routing key (its `message` or `errors`): the key is wrong or gone."""
+    said = f"{answer.get('message', '')} {answer.get('errors', '')}"   # errors: a list of texts
+    return status == 400 and ("routing_key" in said or "routing key" in said.lower())
 
 
 async def send(channel_config: dict, event: dict, ctx: SendContext) -> DeliveryOutcome:
     built = request(channel_config, event, test=is_test(event, ctx))
     if built is None:
         return nothing_to_send(f"PagerDuty does not act on {event.get('event')}")
-    return await post_request(built, ctx, reclassify=reclassify)
+    return await post_request(built, ctx, permanent_answer=permanent_answer)

@@ -1,26 +1,43 @@
-"""What the provider channels (Pushover, Google Chat, Mattermost, Matrix, Gotify, Zulip, Twilio)
-share beyond `base`: where a fixed-address provider lives, form and authenticated requests, the
-secret fields of a config, and reading a provider's error answer to tell "never again" from
-"later".
+"""What the provider channels share beyond `base`: where a provider lives, the request a paging
+provider builds purely (`ProviderRequest`, what the snapshot tests compare), form and
+authenticated requests, the secret fields of a config, and one hook for reading a provider's error
+answer to tell "never again" from "later" (`send_judged`'s `permanent_answer`).
 
-A provider with one public address (Pushover, Twilio) is reached at its documented URL; the
-settings may point it elsewhere (`ENORI_PROVIDER_URLS`, tests only), never a channel's config.
+Users: the chat and push providers (Pushover, Google Chat, Mattermost, Matrix, Gotify, Zulip,
+Twilio) and the paging ones (PagerDuty, Opsgenie, Telegram, ntfy).
+
+A provider with one public address (PagerDuty, Opsgenie, Telegram, ntfy.sh, Pushover, Twilio) is
+reached at its documented URL; the settings may point it elsewhere (tests only, at local
+stand-ins), never a channel's config.
+
+A provider that has nothing to do for an event (PagerDuty on an incident update) sends nothing:
+the delivery is recorded as delivered with no status code and says why (`nothing_to_send`).
 """
 from __future__ import annotations
 
 import base64
 import json
+from dataclasses import dataclass, field
 from typing import Annotated, Any, Callable
 from urllib.parse import urlencode
 
 from pydantic import StringConstraints
 
-from chalicelib.channels.kinds.base import DeliveryError, DeliveryOutcome, SendContext, post_json
-from chalicelib.channels.messages import Summary
+from chalicelib.channels.kinds.base import (
+    CHAT_PERMANENT_STATUSES,
+    DeliveryError,
+    DeliveryOutcome,
+    SendContext,
+    json_headers,
+    post_json,
+    to_json_bytes,
+)
+from chalicelib.channels.messages import MISSING, Summary
 from chalicelib.kernel.settings import settings
 
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
 USER_AGENT = "Enori/1.0"
+NOTHING_TO_SEND = "nothing to send: "
 
 # A credential as a provider issues it: printable, no spaces, bounded.
 Secret = Annotated[str, StringConstraints(min_length=1, max_length=512, pattern=r"^[\x21-\x7e]+$")]
@@ -29,9 +46,25 @@ Line = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
                                         pattern=r"^[^\r\n\x00]+$")]
 
 
-def provider_url(name: str, default: str) -> str:
-    """The base URL of provider `name`: its documented one unless the settings say otherwise."""
+@dataclass(frozen=True)
+class ProviderRequest:
+    """One POST to a provider: the exact request a channel makes for an event."""
+    url: str
+    body: dict
+    headers: dict[str, str] = field(default_factory=json_headers)
+
+    def encoded(self) -> bytes:
+        return to_json_bytes(self.body)
+
+
+def provider_url(name: str, default: str = "") -> str:
+    """The base URL of provider `name`: `settings.provider_urls` (the paging providers' documented
+    roots, or a test's stand-in), else its documented `default` (Pushover, Twilio)."""
     return settings.provider_urls.get(name, default).rstrip("/")
+
+
+def nothing_to_send(reason: str) -> DeliveryOutcome:
+    return DeliveryOutcome(status_code=None, response_excerpt=NOTHING_TO_SEND + reason)
 
 
 def base_url(url: str) -> str:
@@ -80,6 +113,24 @@ async def send_judged(url: str, body: bytes, request_headers: dict[str, str], ct
             raise
         raise DeliveryError(error.message, permanent=True, status_code=error.status_code,
                             response_excerpt=error.response_excerpt) from error
+
+
+async def post_request(request: ProviderRequest, ctx: SendContext, *,
+                       permanent_answer: Verdict | None = None) -> DeliveryOutcome:
+    """POST a paging provider's request: a 401, 403, 404 or 410 (a revoked or wrong key, an
+    unknown chat or topic, a deleted integration) is final (issue E18), and so is an answer
+    `permanent_answer` judges final (Telegram's 400 "chat not found")."""
+    return await send_judged(request.url, request.encoded(), request.headers, ctx,
+                             permanent_statuses=CHAT_PERMANENT_STATUSES,
+                             permanent_answer=permanent_answer)
+
+
+def plain_lines(summary: Summary) -> list[str]:
+    """The summary as plain text lines: the test notice for a test, then the facts that are
+    known (the description is the cause otherwise, which the facts carry already)."""
+    lines = [summary.description] if summary.test and summary.description else []
+    lines += [f"{label}: {value}" for label, value in summary.facts() if value != MISSING]
+    return lines
 
 
 def html_escape(text: str) -> str:

@@ -19,11 +19,10 @@ from typing import Annotated, Union
 
 from pydantic import AfterValidator, Field, StringConstraints
 
-from chalicelib.channels.kinds.base import DeliveryError, DeliveryOutcome, SendContext, is_test
+from chalicelib.channels.kinds.base import DeliveryOutcome, SendContext, is_test
 from chalicelib.channels.messages import MISSING, summarize
-from chalicelib.channels.kinds.provider_requests import (
+from chalicelib.channels.kinds.providers import (
     ProviderRequest,
-    permanent,
     post_request,
     provider_url,
 )
@@ -95,11 +94,12 @@ def request(channel_config: dict, event: dict, test: bool = False) -> ProviderRe
         {"chat_id": channel_config["chat_id"], **render(event, test=test)})
 
 
-def reclassify(error: DeliveryError) -> DeliveryError:
-    about_chat = any(words in error.response_excerpt.lower() for words in CHAT_ERRORS)
-    return permanent(error) if error.status_code == 400 and about_chat else error
+def permanent_answer(status: int, answer: dict) -> bool:
+    """A 400 whose `description` is about the chat itself: no retry finds it."""
+    description = str(answer.get("description", "")).lower()
+    return status == 400 and any(words in description for words in CHAT_ERRORS)
 
 
 async def send(channel_config: dict, event: dict, ctx: SendContext) -> DeliveryOutcome:
     return await post_request(request(channel_config, event, test=is_test(event, ctx)), ctx,
-                              reclassify=reclassify)
+                              permanent_answer=permanent_answer)

@@ -30,7 +30,7 @@ from chalicelib.channels.kinds import (
 from chalicelib.channels.kinds.base import DeliveryError
 from chalicelib.kernel.settings import load_settings
 from provider_events import EVENT_NAMES, all_events
-from provider_standins import HANG, ProviderStandIn
+from provider_standins import HANG, ProviderStandins
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 UPDATE = os.environ.get("ENORI_UPDATE_SNAPSHOTS") == "1"
@@ -65,9 +65,9 @@ CHANNELS = tuple(configs("http://x"))
 def stand_in(monkeypatch):
     """The stand-in, with Pushover's and Twilio's fixed addresses pointed at it (the settings'
     `provider_urls`, what ENORI_PROVIDER_URLS sets)."""
-    server = ProviderStandIn()
+    server = ProviderStandins().start()
     monkeypatch.setattr(providers, "settings", dataclasses.replace(
-        providers.settings, provider_urls={"pushover": server.url, "twilio": server.url}))
+        providers.settings, provider_urls={"pushover": server.root, "twilio": server.root}))
     yield server
     server.stop()
 
@@ -86,9 +86,9 @@ def seen(request) -> dict:
 
 
 def send_one(run_sender, stand_in, channel: str, event: dict, **context) -> dict:
-    module, config = configs(stand_in.url)[channel]
+    module, config = configs(stand_in.root)[channel]
     run_sender(module.send, config, event, **context)
-    return seen(stand_in.requests[-1])
+    return seen(stand_in.received[-1])
 
 
 # --- every channel, every event: the exact request ------------------------------------------
@@ -278,17 +278,17 @@ def test_a_matrix_retry_reuses_the_transaction_and_posts_once(run_sender, stand_
         send_one(run_sender, stand_in, "Matrix", events["monitor.down"], delivery_id="msg_r1")
     send_one(run_sender, stand_in, "Matrix", events["monitor.down"], delivery_id="msg_r1")
     send_one(run_sender, stand_in, "Matrix", events["monitor.down"], delivery_id="msg_r1")
-    assert [r.path.rsplit("/", 1)[1] for r in stand_in.requests] == ["msg_r1"] * 3
+    assert [r.path.rsplit("/", 1)[1] for r in stand_in.received] == ["msg_r1"] * 3
     assert len(stand_in.room_messages) == 1
 
 
 def test_pushover_emergency_carries_retry_and_expire_and_recovery_does_not_page(
         run_sender, stand_in, events):
-    module, config = configs(stand_in.url)["Pushover"]
+    module, config = configs(stand_in.root)["Pushover"]
     emergency = {**config, "priority": 2, "retry": 120, "expire": 1800}
     run_sender(module.send, emergency, events["monitor.down"])
     run_sender(module.send, emergency, events["monitor.up"])
-    down, up = (seen(r)["body"] for r in stand_in.requests)
+    down, up = (seen(r)["body"] for r in stand_in.received)
     assert (down["priority"], down["retry"], down["expire"]) == ("2", "120", "1800")
     assert up["priority"] == "0" and "retry" not in up and "expire" not in up
 

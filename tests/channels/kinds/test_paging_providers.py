@@ -1,6 +1,6 @@
 """PagerDuty, Opsgenie, Telegram and ntfy: the exact request each makes for every event (a
 snapshot per channel and event, `snapshots/provider_requests.json`), and how each reads its
-provider's answers, against the local stand-ins (tests/paging_standins.py).
+provider's answers, against the local stand-ins (tests/provider_standins.py).
 
 After a deliberate change of a rendering: ENORI_UPDATE_SNAPSHOTS=1 pytest this file, then review
 the diff of the snapshot file like code."""
@@ -11,13 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from chalicelib.channels.kinds import ntfy, opsgenie, pagerduty, telegram
-from chalicelib.channels.kinds import provider_requests as providers
+from chalicelib.channels.kinds import ntfy, opsgenie, pagerduty, providers, telegram
 from chalicelib.channels.kinds.base import DeliveryError
-from paging_standins import (NTFY_PROTECTED_TOPIC, NTFY_THROTTLED, NTFY_TOKEN, OPSGENIE_KEY,
-                               OPSGENIE_THROTTLED, PAGERDUTY_INVALID_EVENT, PAGERDUTY_KEY,
-                               PAGERDUTY_THROTTLED, TELEGRAM_BLOCKED_CHAT, TELEGRAM_CHAT,
-                               TELEGRAM_THROTTLED, TELEGRAM_TOKEN, ProviderStandins)
+from provider_standins import (NTFY_PROTECTED_TOPIC, NTFY_THROTTLED, NTFY_TOKEN, OPSGENIE_KEY,
+                                 OPSGENIE_THROTTLED, PAGERDUTY_INVALID_EVENT, PAGERDUTY_KEY,
+                                 PAGERDUTY_THROTTLED, TELEGRAM_BLOCKED_CHAT, TELEGRAM_CHAT,
+                                 TELEGRAM_THROTTLED, TELEGRAM_TOKEN, ProviderStandins)
 
 SNAPSHOT = Path(__file__).parent / "snapshots" / "provider_requests.json"
 MONITOR = {"id": "mon_abc123", "name": "Production API", "url": "https://api.example.com",
@@ -235,3 +234,32 @@ def test_log_lines_never_show_a_telegram_bot_token():
     url = telegram.request(CONFIGS["Telegram"][1], EVENTS["monitor.down"]).url
     assert TELEGRAM_TOKEN.split(":")[1] not in redact_url(url)
     assert redact_url(url) == "https://api.telegram.org/…/sendMessage"
+
+
+@pytest.mark.parametrize("module, status, answer, final", [
+    (pagerduty, 400, {"status": "invalid event", "message": "Event object is invalid",
+                      "errors": ["Length of 'routing_key' is incorrect (should be 32 characters)"]},
+     True),
+    (pagerduty, 400, {"status": "invalid event", "message": "Invalid Routing Key", "errors": []},
+     True),
+    (pagerduty, 400, PAGERDUTY_INVALID_EVENT[1], False),          # our payload: a fix may help
+    (pagerduty, 429, {"message": "routing key throttled"}, False),  # only a 400 is read
+    (telegram, 400, {"ok": False, "description": "Bad Request: group chat was upgraded to a "
+                                                 "supergroup chat"}, True),
+    (telegram, 400, {"ok": False, "description": "Bad Request: message is too long"}, False),
+    (telegram, 400, {}, False),                                     # not JSON: a proxy's page
+])
+def test_the_answer_hook_finds_what_no_retry_can_fix(module, status, answer, final):
+    assert module.permanent_answer(status, answer) is final
+
+
+def test_one_setting_points_the_paging_roots_elsewhere():
+    """ENORI_PROVIDER_URLS, as for Pushover and Twilio; a per-provider variable means nothing."""
+    from chalicelib.kernel.settings import PROVIDER_URLS, load_settings
+
+    loaded = load_settings({"ENORI_PROVIDER_URLS": "pagerduty=http://127.0.0.1:9001/, "
+                                                   "opsgenie_eu=http://127.0.0.1:9002"})
+    assert loaded.provider_urls == {**PROVIDER_URLS, "pagerduty": "http://127.0.0.1:9001",
+                                    "opsgenie_eu": "http://127.0.0.1:9002"}
+    assert load_settings({"ENORI_PAGERDUTY_URL": "http://127.0.0.1:9001",
+                          "ENORI_NTFY_URL": "http://127.0.0.1:9003"}).provider_urls == PROVIDER_URLS
