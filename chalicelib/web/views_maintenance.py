@@ -13,7 +13,7 @@ from chalicelib.maintenance.occurrences import CRON, ONE_OFF, WEEKDAYS, WEEKLY
 from chalicelib.monitors import routes as monitors_api
 from chalicelib.http.endpoint import MAX_LIMIT
 from chalicelib.web import forms
-from chalicelib.web.pages import Web, page
+from chalicelib.web.pages import Web, confirmed_delete, page
 
 bp = Blueprint(__name__)
 
@@ -92,10 +92,8 @@ def _page(web: Web, window: dict, values: dict, errors: dict, status: int = 200)
 @page(bp, "/maintenance/{window_id}/delete", ["GET", "POST"], scope="maintenance:write")
 def delete_window(web: Web, window_id: str):
     window = web.api(maintenance_api.get_maintenance_window, window_id=window_id)
-    if web.request.method == "POST":
-        web.api(maintenance_api.delete_maintenance_window, window_id=window_id)
-        return web.redirect("/maintenance", notice="deleted")
-    return web.render("confirm.html", section="maintenance", title=f"Delete {window['name']}?",
-                      message="Its monitors alert again during the times it covered.",
-                      action=f"/maintenance/{window_id}/delete", button="Delete window",
-                      back=f"/maintenance/{window_id}")
+    return confirmed_delete(
+        web, lambda: web.api(maintenance_api.delete_maintenance_window, window_id=window_id),
+        path=f"/maintenance/{window_id}", name=window["name"], thing="window",
+        message="Its monitors alert again during the times it covered.",
+        gone_to="/maintenance", section="maintenance")

@@ -14,7 +14,7 @@ from chalicelib.http.endpoint import MAX_LIMIT
 from chalicelib.rules import escalation_policy_routes as policies_api
 from chalicelib.rules.escalation_policy_models import MAX_LEVELS, MAX_REPEAT
 from chalicelib.web import forms
-from chalicelib.web.pages import Web, page
+from chalicelib.web.pages import Web, confirmed_delete, page
 
 bp = Blueprint(__name__)
 
@@ -89,10 +89,7 @@ def _form(web: Web, policy: dict | None, values: dict, errors: dict,
 @page(bp, "/alerting/policies/{policy_id}/delete", ["GET", "POST"], scope="alerts:write")
 def delete_policy(web: Web, policy_id: str):
     policy = web.api(policies_api.get_policy, policy_id=policy_id)
-    if web.request.method == "POST":
-        web.api(policies_api.delete_policy, policy_id=policy_id)
-        return web.redirect("/alerting", notice="deleted")
-    return web.render("confirm.html", section="alerting", title=f"Delete {policy['name']}?",
-                      message="This cannot be undone.",
-                      action=f"/alerting/policies/{policy_id}/delete",
-                      button="Delete policy", back=f"/alerting/policies/{policy_id}")
+    return confirmed_delete(web, lambda: web.api(policies_api.delete_policy, policy_id=policy_id),
+                            path=f"/alerting/policies/{policy_id}", name=policy["name"],
+                            thing="policy", message="This cannot be undone.",
+                            gone_to="/alerting", section="alerting")

@@ -13,7 +13,7 @@ from chalicelib.kernel.errors import ValidationError
 from chalicelib.monitors import routes as monitors_api
 from chalicelib.status_pages import routes as status_pages_api
 from chalicelib.web import forms
-from chalicelib.web.pages import Web, page
+from chalicelib.web.pages import Web, confirmed_delete, page
 
 bp = Blueprint(__name__)
 
@@ -83,10 +83,8 @@ def _page(web: Web, item: dict, values: dict, errors: dict, rows: dict | None = 
 @page(bp, "/status-pages/{page_id}/delete", ["GET", "POST"], scope="status-pages:write")
 def delete_status_page(web: Web, page_id: str):
     item = web.api(status_pages_api.get_status_page, page_id=page_id)
-    if web.request.method == "POST":
-        web.api(status_pages_api.delete_status_page, page_id=page_id)
-        return web.redirect("/status-pages", notice="deleted")
-    return web.render("confirm.html", section="status-pages", title=f"Delete {item['name']}?",
-                      message=f"The public page at /status/{item['slug']} goes with it.",
-                      action=f"/status-pages/{page_id}/delete", button="Delete status page",
-                      back=f"/status-pages/{page_id}")
+    return confirmed_delete(
+        web, lambda: web.api(status_pages_api.delete_status_page, page_id=page_id),
+        path=f"/status-pages/{page_id}", name=item["name"], thing="status page",
+        message=f"The public page at /status/{item['slug']} goes with it.",
+        gone_to="/status-pages", section="status-pages")

@@ -8,7 +8,7 @@ from chalice import Blueprint
 from chalicelib.accounts import team_routes as teams_api
 from chalicelib.accounts.team_models import ROLES
 from chalicelib.web import forms
-from chalicelib.web.pages import Web, page
+from chalicelib.web.pages import Web, confirmed_delete, page
 
 bp = Blueprint(__name__)
 
@@ -62,10 +62,7 @@ def _page(web: Web, team: dict, refused: str = "", errors: dict | None = None,
 @page(bp, "/teams/{team_id}/delete", ["GET", "POST"], scope="teams:write")
 def delete_team(web: Web, team_id: str):
     team = web.api(teams_api.get_team, team_id=team_id)
-    if web.request.method == "POST":
-        web.api(teams_api.delete_team, team_id=team_id)
-        return web.redirect("/teams", notice="deleted")
-    return web.render("confirm.html", section="teams", title=f"Delete {team['name']}?",
-                      message="Its member list goes with it; this cannot be undone.",
-                      action=f"/teams/{team_id}/delete", button="Delete team",
-                      back=f"/teams/{team_id}")
+    return confirmed_delete(web, lambda: web.api(teams_api.delete_team, team_id=team_id),
+                            path=f"/teams/{team_id}", name=team["name"], thing="team",
+                            message="Its member list goes with it; this cannot be undone.",
+                            gone_to="/teams", section="teams")

@@ -130,6 +130,13 @@ def test_a_slug_taken_by_another_page_is_a_409_next_to_the_slug(world):
     assert response.status_code == 409 and 'id="slug-error">already taken<' in response.text
 
 
+def test_a_slug_taken_on_create_is_a_409_next_to_the_slug(world):
+    made(world["api"], "/api/status-pages", {"name": "Other", "slug": "taken"})
+    response = person(world).post("/status-pages", {"name": "Acme", "slug": "taken"})
+    assert response.status_code == 409 and 'id="slug-error">already taken<' in response.text
+    assert world["api"].get("/api/status-pages").json["totalCount"] == 1
+
+
 def test_delete_a_status_page_after_confirming(world):
     page, _ = status_page_of(world)
     owner = person(world)
@@ -160,6 +167,10 @@ def test_a_status_page_form_without_its_csrf_token_is_refused(world):
         assert owner.post(f"/status-pages/{page['id']}", form, csrf=False).status_code == 403
     assert owner.post(f"/status-pages/{page['id']}/delete", csrf=False).status_code == 403
     assert world["api"].get(f"/api/status-pages/{page['id']}").json["name"] == "Acme"
+    # the same form with the page's token goes through: the refusals were the token's
+    assert owner.post(f"/status-pages/{page['id']}",
+                      component_form(page, name="Signed")).status_code == 303
+    assert world["api"].get(f"/api/status-pages/{page['id']}").json["name"] == "Signed"
 
 
 def test_another_accounts_status_page_is_a_404_page(world):
@@ -375,7 +386,8 @@ def test_create_an_escalation_policy_with_two_levels(world):
     assert [(lv["delayMinutes"], lv["channelIds"], lv["teamIds"]) for lv in policy["levels"]] == \
         [(0, [mail["id"]], []), (15, [pager["id"]], [team["id"]])]
     assert created.headers["location"].startswith(f"/alerting/policies/{policy['id']}")
-    assert f'href="/alerting/policies/{policy["id"]}"' in owner.get("/alerting").text
+    assert f'href="/alerting/policies/{policy["id"]}">Wake someone</a> (2 levels)' in \
+        owner.get("/alerting").text
 
 
 def test_edit_an_escalation_policy_removing_and_changing_levels(world):
