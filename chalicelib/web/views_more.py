@@ -1,7 +1,7 @@
 """Dashboard pages over the rest of the API: status pages (components, options, the public
 page's link), maintenance windows, teams and members, monthly reports (view, download CSV or
-HTML). Status pages, one-off maintenance windows and teams can be created here; changing them
-stays with the API for now."""
+HTML). Status pages, maintenance windows and teams are listed and created here; one of each is
+edited and deleted on its own page (views_status_pages, views_maintenance, views_teams)."""
 from __future__ import annotations
 
 from chalice import Blueprint, Response
