@@ -22,10 +22,14 @@ from chalicelib.status_pages import routes as status_page_routes
 from chalicelib.web import (
     views_alerting,
     views_incidents,
+    views_maintenance,
     views_monitors,
     views_more,
+    views_policies,
     views_session,
     views_settings,
+    views_status_pages,
+    views_teams,
 )
 
 app = Chalice(app_name="enori")
@@ -43,7 +47,7 @@ WORKERS = (scheduler, check_worker, incident_handlers, alert_handlers, escalatio
 
 # The dashboard's HTML pages (chalicelib/web): not API routes, so not in the OpenAPI document.
 WEB = (views_session, views_monitors, views_incidents, views_alerting, views_settings,
-       views_more)
+       views_more, views_status_pages, views_maintenance, views_teams, views_policies)
 
 for module in API + WORKERS + WEB:
     app.register_blueprint(module.bp)

@@ -3,9 +3,21 @@ Pure: no I/O. A form's field names are the API's camelCase names, so a 400's `de
 lands on its input."""
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from chalicelib.kernel.errors import EnoriError
+from chalicelib.kernel.errors import (
+    ConflictError,
+    EnoriError,
+    InvalidReferenceError,
+    ValidationError,
+)
+
+# The API's answers to a body the person can correct on the form, shown next to its fields with
+# their own status: a bad field (400), an id that is not the account's (400 INVALID_REFERENCE),
+# a slug or name already taken (409).
+REFUSALS = (ValidationError, InvalidReferenceError, ConflictError)
+_ROW_INPUT = re.compile(r"(\w+)\.(\d+)\.(\w+)$")
 
 
 def number_or_text(raw: str) -> Any:
@@ -55,3 +67,37 @@ def errors_of(error: EnoriError) -> dict[str, str]:
     if not found:
         found["_form"] = error.message
     return found
+
+
+def row_errors(error: EnoriError, prefix: str) -> dict[int, str]:
+    """{N: message} for the details naming one item of the list `prefix` (`levels.2.teamIds`,
+    `components.0.monitorId`), so a form that lists the items shows each message on its row."""
+    found: dict[int, str] = {}
+    for detail in error.details or []:
+        head, _, rest = str(detail.get("field", "")).partition(".")
+        index = rest.split(".")[0]
+        if head == prefix and index.isdigit():
+            found.setdefault(int(index), str(detail.get("message", "invalid")))
+    return found
+
+
+def rows_from(form: dict[str, list[str]], prefix: str) -> list[dict[str, list[str]]]:
+    """The repeated groups of inputs named `prefix.N.name`, in N's order, each as its own small
+    form ({name: values}), for `body_from`."""
+    rows: dict[int, dict[str, list[str]]] = {}
+    for name, values in form.items():
+        found = _ROW_INPUT.match(name)
+        if found and found.group(1) == prefix:
+            rows.setdefault(int(found.group(2)), {})[found.group(3)] = values
+    return [rows[n] for n in sorted(rows)]
+
+
+def utc_from_input(raw: str) -> str | None:
+    """A `datetime-local` input (no zone) as UTC ISO 8601; anything else as typed, for the API's
+    400 to name."""
+    return raw + ":00Z" if len(raw) == 16 and "T" in raw else (raw or None)
+
+
+def input_from_utc(value: str | None) -> str:
+    """The API's UTC ISO 8601 time as a `datetime-local` input's value (minutes, no zone)."""
+    return value[:16] if value and len(value) >= 16 and value[10] == "T" else (value or "")

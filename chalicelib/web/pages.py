@@ -253,3 +253,15 @@ def _to_sign_in(web: Web, request) -> Response:
 
 def error_page(web: Web, status: int, message: str) -> Response:
     return web.render("error.html", status=status, status_code=status, message=message)
+
+
+def confirmed_delete(web: Web, delete: Callable[[], Any], *, path: str, name: str, thing: str,
+                     message: str, gone_to: str, section: str) -> Response:
+    """`{path}/delete`: GET asks "Delete {name}?" (POST-only buttons cannot be followed by a
+    crawler or a prefetch); POST calls `delete` (the API's handler, through `web.api`) and goes
+    to `gone_to`."""
+    if web.request.method == "POST":
+        delete()
+        return web.redirect(gone_to, notice="deleted")
+    return web.render("confirm.html", section=section, title=f"Delete {name}?", message=message,
+                      action=f"{path}/delete", button=f"Delete {thing}", back=path)

@@ -1,7 +1,7 @@
 """Dashboard pages over the rest of the API: status pages (components, options, the public
 page's link), maintenance windows, teams and members, monthly reports (view, download CSV or
-HTML). Status pages, one-off maintenance windows and teams can be created here; changing them
-stays with the API for now."""
+HTML). Status pages, maintenance windows and teams are listed and created here; one of each is
+edited and deleted on its own page (views_status_pages, views_maintenance, views_teams)."""
 from __future__ import annotations
 
 from chalice import Blueprint, Response
@@ -13,7 +13,7 @@ from chalicelib.status_pages import routes as status_pages_api
 from chalicelib.accounts import team_routes as teams_api
 from chalicelib.http.endpoint import MAX_LIMIT
 from chalicelib.kernel.errors import ValidationError
-from chalicelib.web import forms
+from chalicelib.web import forms, views_maintenance
 from chalicelib.web.pages import Web, page
 
 bp = Blueprint(__name__)
@@ -33,15 +33,9 @@ def _create(web: Web, handler, body: dict, path: str, again):
     """POST: the API's create, then back to the list; its 400 shown on the form."""
     try:
         web.api(handler, body=body)
-    except ValidationError as exc:
-        return again(forms.errors_of(exc), 400)
+    except forms.REFUSALS as exc:
+        return again(forms.errors_of(exc), exc.status)
     return web.redirect(path, notice="created")
-
-
-def _utc(raw: str) -> str | None:
-    """A `datetime-local` input (no zone) as UTC ISO 8601; anything else as typed, for the API's
-    400 to name."""
-    return raw + ":00Z" if len(raw) == 16 and "T" in raw else (raw or None)
 
 
 @page(bp, "/status-pages", ["GET", "POST"])
@@ -62,13 +56,15 @@ def status_pages(web: Web, errors: dict | None = None, status: int = 200):
 @page(bp, "/maintenance", ["GET", "POST"])
 def maintenance(web: Web, errors: dict | None = None, status: int = 200):
     if web.request.method == "POST" and errors is None:
-        body = forms.body_from(web.form, texts=("name", "description"), flags=("allMonitors",))
-        body.update({k: _utc(web.field(k)) for k in ("startsAt", "endsAt") if web.field(k)})
+        body = views_maintenance.window_body(views_maintenance.typed(web))
         return _create(web, maintenance_api.create_maintenance_window, body, "/maintenance",
                        lambda e, s: maintenance(web, e, s))
+    refused = errors is not None and web.request.method == "POST"
+    window = views_maintenance.form_values(views_maintenance.typed(web) if refused else {})
+    offered = views_maintenance.choices(web) if web.can("maintenance:write") else {}
     return _listing(web, "maintenance", "Maintenance windows",
                     web.api(maintenance_api.list_maintenance_windows, query=ALL)["items"],
-                    "maintenance:write", errors, status)
+                    "maintenance:write", errors, status, window=window, **offered)
 
 
 @page(bp, "/teams", ["GET", "POST"])

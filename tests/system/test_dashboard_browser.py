@@ -254,7 +254,29 @@ def page_paths(state):
         paths["incident"] = f"/incidents/{state['incident']}"
     if "channel" in state:
         paths["channel"] = f"/alerting/channels/{state['channel']}"
+    paths["new-policy"] = "/alerting/policies/new"
+    for name, path in (("status-page", "/status-pages"), ("maintenance-window", "/maintenance"),
+                       ("team", "/teams"), ("policy", "/alerting/policies")):
+        if name in state:
+            paths[name] = f"{path}/{state[name]}"
+            paths[f"delete-{name}"] = f"{path}/{state[name]}/delete"
     return paths
+
+
+def seed_edit_pages(stack, state) -> None:
+    """One status page, maintenance window, team and escalation policy, for their pages."""
+    if "team" in state:
+        return
+    monitors = [{"monitorId": state["monitor"]}] if "monitor" in state else []
+    state["status-page"] = create(stack, "/api/status-pages", {
+        "name": "Acme status", "slug": "acme-status", "components": monitors})["id"]
+    state["maintenance-window"] = create(stack, "/api/maintenance-windows", {
+        "name": "Backups", "weekdays": ["Sat"], "startTime": "02:30", "durationMinutes": 60,
+        "allMonitors": True})["id"]
+    state["team"] = create(stack, "/api/teams", {"name": "Ops", "members": [
+        {"email": "ann@example.com", "role": "Admin"}]})["id"]
+    state["policy"] = create(stack, "/api/escalation-policies", {
+        "name": "Wake someone", "levels": [{"delayMinutes": 0, "teamIds": [state["team"]]}]})["id"]
 
 
 def serious_violations(page) -> list[str]:
@@ -274,6 +296,7 @@ def test_every_page_passes_axe_and_is_photographed(world, width, label):
     problems = {"sign-in": serious_violations(page)}
     page.screenshot(path=str(SHOTS / f"sign-in-{label}.png"), full_page=True)
     sign_in(page, cli_link(stack))
+    seed_edit_pages(stack, world["state"])
     for name, path in page_paths(world["state"]).items():
         response = page.goto(stack.base_url + path)
         assert response.status == 200, (path, response.status)
