@@ -22,6 +22,7 @@ from chalicelib.status_pages import routes as status_page_routes
 from chalicelib.web import (
     views_alerting,
     views_incidents,
+    views_members,
     views_monitors,
     views_more,
     views_session,
@@ -43,7 +44,7 @@ WORKERS = (scheduler, check_worker, incident_handlers, alert_handlers, escalatio
 
 # The dashboard's HTML pages (chalicelib/web): not API routes, so not in the OpenAPI document.
 WEB = (views_session, views_monitors, views_incidents, views_alerting, views_settings,
-       views_more)
+       views_more, views_members)
 
 for module in API + WORKERS + WEB:
     app.register_blueprint(module.bp)

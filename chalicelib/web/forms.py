@@ -5,7 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.kernel.errors import EnoriError
+import pydantic
+from pydantic import TypeAdapter
+
+from chalicelib.kernel.errors import EnoriError, ValidationError
+from chalicelib.kernel.fields import EmailAddress
+
+_ADDRESS = TypeAdapter(EmailAddress)
 
 
 def number_or_text(raw: str) -> Any:
@@ -55,3 +61,12 @@ def errors_of(error: EnoriError) -> dict[str, str]:
     if not found:
         found["_form"] = error.message
     return found
+
+
+def email_address(raw: str, name: str = "email") -> str:
+    """`raw` as an email address (lower case); else a 400 naming the input `name`."""
+    try:
+        return _ADDRESS.validate_python(raw)
+    except pydantic.ValidationError as exc:
+        message = exc.errors(include_url=False)[0]["msg"].removeprefix("Value error, ")
+        raise ValidationError.for_field(name, message) from None
