@@ -13,6 +13,7 @@ Decisions, so that readers need not guess:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from chalicelib.accounts import users
 from chalicelib.accounts.team_models import ROLES
@@ -31,7 +32,7 @@ class Member:
     email: str
     name: str
     role: str
-    joined_at: object
+    joined_at: datetime
 
 
 def join(account_id: str, email: str, role: str, now) -> MemberItem:

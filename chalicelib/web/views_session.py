@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 
 from chalice import Blueprint, Response
 
-from chalicelib.accounts import members, users
+from chalicelib.accounts import members, passwords, users
 from chalicelib.kernel.errors import ValidationError
 from chalicelib.storage import rate_limits as rate_store
 from chalicelib.web import assets, forms, sessions
@@ -57,14 +57,25 @@ def _password_form(web: Web, status: int, errors: dict, **extra):
                       email=web.field("email"), **extra)
 
 
+def _typed_password_problem(password: str) -> str | None:
+    if not password:
+        return "enter your password"
+    if len(password) > passwords.MAX_LENGTH:
+        return f"is longer than {passwords.MAX_LENGTH} characters: no password is"
+    return None
+
+
 def _sign_in_with_password(web: Web):
     password = (web.form.get("password") or [""])[-1]    # as typed: spaces count
+    errors, email = {}, ""
     try:
         email = forms.email_address(web.field("email"))
-        if not password:
-            raise ValidationError.for_field("password", "enter your password")
     except ValidationError as exc:
-        return _password_form(web, 400, forms.errors_of(exc))
+        errors = forms.errors_of(exc)
+    if problem := _typed_password_problem(password):
+        errors["password"] = problem
+    if errors:
+        return _password_form(web, 400, errors)
     checked = users.check_password(email, password, web.now)
     if checked.locked_until is not None:
         return _password_form(web, 429, {}, locked_until=checked.locked_until)

@@ -122,10 +122,15 @@ def test_a_wrong_email_and_a_wrong_password_get_the_same_answer(world):
 
 
 def test_bad_sign_in_input_is_a_400_next_to_its_field(world):
-    _, response = password_sign_in(world, "not an address", PASSWORD)
+    _, response = password_sign_in(world, "not an address", "")
     assert response.status_code == 400 and 'id="email-error"' in response.text
+    assert 'id="password-error">enter your password' in response.text
     _, response = password_sign_in(world, "a@example.com", "")
     assert response.status_code == 400 and 'id="password-error">enter your password' in response.text
+    _, response = password_sign_in(world, "a@example.com", "x" * 201)
+    assert response.status_code == 400 and 'id="password-error">is longer than 200' in response.text
+    _, response = password_sign_in(world, "a" * 300 + "@example.com", PASSWORD)
+    assert response.status_code == 400 and 'id="email-error"' in response.text
 
 
 def test_a_password_sign_in_counts_in_the_per_address_limit(world):
