@@ -18,9 +18,15 @@ def test_it_verifies_the_right_password_only():
     assert not passwords.verify_password("", stored)
 
 
-def test_nothing_stored_verifies_nothing():
+def test_nothing_stored_verifies_nothing_at_the_cost_of_a_real_hash(monkeypatch):
+    costs = []
+    derive = passwords._derive
+    monkeypatch.setattr(passwords, "_derive",
+                        lambda pw, salt, n, r, p: costs.append((n, r, p)) or derive(pw, salt, n,
+                                                                                   r, p))
     for stored in (None, "", "scrypt$x$8$1$AA$AA", "md5$abc"):
         assert not passwords.verify_password("anything at all", stored)
+    assert costs == [passwords.COST] * 4     # as long as a wrong password: nothing to time
 
 
 def test_raising_the_cost_keeps_old_hashes_valid_and_asks_for_a_new_one():

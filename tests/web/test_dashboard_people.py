@@ -48,6 +48,14 @@ def member_rows(page: str) -> list[str]:
 
 # --- passwords -----------------------------------------------------------------------------------
 
+def test_the_sign_in_page_offers_a_password_and_a_link(world):
+    page = Person(world["client"]).get("/signin")
+    assert page.status_code == 200
+    assert 'type="email" name="email"' in page.text
+    assert 'type="password" name="password"' in page.text
+    assert "make login" in page.text
+
+
 def test_a_person_sets_a_password_and_signs_in_with_it(world):
     with_password(world, "Admin", "ada@example.com")
     person, response = password_sign_in(world, "Ada@Example.com", PASSWORD)
@@ -188,6 +196,18 @@ def test_an_unknown_address_locks_exactly_like_a_known_one(world, clock, monkeyp
     assert locked_text(answers[-1]) is not None
 
 
+def test_wrong_current_passwords_count_in_the_lockout(world, clock, monkeypatch):
+    person = with_password(world)
+    change = {"current": "wrong guess", "password": "a brand new one", "confirm": "a brand new one"}
+    answers = [person.post("/settings/profile/password", change) for _ in range(10)]
+    assert [r.status_code for r in answers] == [400] * 10
+    until = (clock.now() + timedelta(minutes=15)).strftime("%H:%M UTC")
+    assert f'id="current-error">too many wrong passwords: locked until {until}' in answers[-1].text
+    assert person.post("/settings/profile/password", {**change, "current": PASSWORD}).status_code \
+        == 400
+    assert password_sign_in(world, "owner@example.com", PASSWORD)[1].status_code == 429
+
+
 def test_the_lock_is_per_address(world, monkeypatch):
     from chalicelib.web import views_session
 
@@ -246,14 +266,18 @@ def test_an_owner_changes_a_role_and_the_persons_sessions_end(world):
     assert owner.get("/").status_code == 200
 
 
-def test_an_admin_removes_a_member_who_can_no_longer_sign_in(world):
+def test_an_admin_removes_a_member_who_can_no_longer_sign_in(world, clock):
+    from chalicelib.web import sessions
+
     member(world)
     admin = member(world, "Admin")
     gone = with_password(world, "Member", "mia@example.com")
     mia = members_of(world)["mia@example.com"]
+    unused = sessions.issue_link(world["account"], "mia@example.com", "Member", clock.now())
     assert admin.post(f"/settings/members/{mia.member_id}/remove").status_code == 303
     assert "mia@example.com" not in members_of(world)
     assert gone.get("/").status_code == 401
+    assert Person(world["client"]).post("/signin", {"link": unused}, csrf=False).status_code == 400
     _, response = password_sign_in(world, "mia@example.com", PASSWORD)
     assert response.status_code == 403 and "not a member of any account" in response.text
 
