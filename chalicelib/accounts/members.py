@@ -82,13 +82,15 @@ def _other_owner(item: MemberItem, message: str) -> MemberItem | None:
     return others[0]
 
 
-def change_role(account_id: str, member_id: str, role: str, actor_role: str) -> MemberItem:
+def change_role(account_id: str, member_id: str, role: str,
+                actor_role: str) -> MemberItem | None:
+    """Give the member `role`; the changed item, or None if that was their role already."""
     if role not in ROLES:
         raise ValidationError.for_field("role", "must be one of " + ", ".join(ROLES))
     for _ in range(ATTEMPTS):
         item = _target(account_id, member_id, actor_role, role)
         if item.role == role:
-            return item
+            return None
         other = None if role == "Owner" else _other_owner(
             item, "the account's last Owner cannot be demoted: make someone else Owner first")
         if store.set_role(item, role, other):

@@ -32,13 +32,15 @@ def member_list(web: Web):
 
 
 def _change(web: Web, member_id: str, change):
-    """Run `change`, end the member's sessions, back to the list; a 400 next to their row."""
+    """Run `change`; if it changed the member, end their sessions; back to the list. A 400 is
+    shown next to their row."""
     assert web.session is not None
     try:
         item = change(web.session.account_id, member_id, web.session.role)
     except ValidationError as exc:
         return _members_page(web, {member_id: forms.errors_of(exc).popitem()[1]}, 400)
-    sessions.end_every_session(item.account_id, item.email)
+    if item is not None:
+        sessions.end_every_session(item.account_id, item.email)
     return web.redirect("/settings/members", notice="saved")
 
 

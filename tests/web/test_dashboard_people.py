@@ -266,6 +266,15 @@ def test_an_owner_changes_a_role_and_the_persons_sessions_end(world):
     assert owner.get("/").status_code == 200
 
 
+def test_saving_the_same_role_signs_nobody_out(world):
+    owner = member(world)
+    colleague = member(world, "Member", "mia@example.com")
+    mia = members_of(world)["mia@example.com"]
+    assert owner.post(f"/settings/members/{mia.member_id}/role",
+                      {"role": "Member"}).status_code == 303
+    assert colleague.get("/").status_code == 200
+
+
 def test_an_admin_removes_a_member_who_can_no_longer_sign_in(world, clock):
     from chalicelib.web import sessions
 
@@ -342,6 +351,7 @@ def test_another_accounts_member_is_a_404_page(world):
                        (f"/settings/members/{theirs.member_id}/remove", {})):
         response = owner.post(path, form)
         assert response.status_code == 404 and "theirs@example.com" not in response.text
+    assert owner.post("/settings/members/not-an-id/remove").status_code == 404
     assert stranger.get("/").status_code == 200
     assert "theirs@example.com" not in owner.get("/settings/members").text
 
