@@ -23,6 +23,7 @@ from chalicelib.web import (
     views_alerting,
     views_incidents,
     views_maintenance,
+    views_members,
     views_monitors,
     views_more,
     views_policies,
@@ -47,7 +48,8 @@ WORKERS = (scheduler, check_worker, incident_handlers, alert_handlers, escalatio
 
 # The dashboard's HTML pages (chalicelib/web): not API routes, so not in the OpenAPI document.
 WEB = (views_session, views_monitors, views_incidents, views_alerting, views_settings,
-       views_more, views_status_pages, views_maintenance, views_teams, views_policies)
+       views_more, views_status_pages, views_maintenance, views_teams, views_policies,
+       views_members)
 
 for module in API + WORKERS + WEB:
     app.register_blueprint(module.bp)

@@ -23,6 +23,7 @@ from chalicelib.storage.escalation_policies import EscalationPolicyItem
 from chalicelib.storage.escalations import EscalationItem
 from chalicelib.storage.teams import TeamItem
 from chalicelib.storage.uniques import UniqueItem
+from chalicelib.storage.users import MemberItem, UserItem
 from chalicelib.storage.web_sessions import WebSessionItem
 
 ALL_ITEMS: list = [AccountItem, ApiKeyItem, RateCounterItem, UniqueItem, MonitorItem,
@@ -33,6 +34,7 @@ ALL_ITEMS += [StatusPageItem, StatusSubscriberItem]
 ALL_ITEMS += [MaintenanceWindowItem, ReportItem, ReportSubscriptionItem]
 ALL_ITEMS += [TeamItem, EscalationPolicyItem, EscalationItem]
 ALL_ITEMS += [WebSessionItem]
+ALL_ITEMS += [UserItem, MemberItem]
 
 
 def create_tables() -> None:

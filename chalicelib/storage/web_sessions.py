@@ -5,8 +5,8 @@ Access patterns (table `web-sessions`, one item kind per key prefix):
 - redeem a link: GetItem, then DeleteItem on condition it still exists (one use, even in a race)
 - read the session of a request: GetItem(`session#<digest>`), consistent
 - sign out: DeleteItem
-- sign out everywhere: Query the `by_person` index (`<account>#<email>`, sessions only), then
-  DeleteItem each
+- sign out everywhere (or a member removed or given another role): Query the `by_person` index
+  (`<account>#<email>`, sessions and links), then DeleteItem each
 TTL (`expires_at`) removes both kinds eventually; reads also refuse an expired item, since TTL
 deletion can lag by hours.
 """
@@ -33,6 +33,6 @@ class WebSessionItem(Model):
     email = UnicodeAttribute()
     role = UnicodeAttribute()
     csrf = UnicodeAttribute(null=True)            # sessions only
-    person = UnicodeAttribute(null=True)          # sessions only: "<account_id>#<email>"
+    person = UnicodeAttribute(null=True)          # "<account_id>#<email>" (null on old links)
     created_at = UTCDateTimeAttribute()
     expires_at = TTLAttribute()

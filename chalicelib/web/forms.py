@@ -6,13 +6,18 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import pydantic
+from pydantic import TypeAdapter
+
 from chalicelib.kernel.errors import (
     ConflictError,
     EnoriError,
     InvalidReferenceError,
     ValidationError,
 )
+from chalicelib.kernel.fields import EmailAddress
 
+_ADDRESS = TypeAdapter(EmailAddress)
 # The API's answers to a body the person can correct on the form, shown next to its fields with
 # their own status: a bad field (400), an id that is not the account's (400 INVALID_REFERENCE),
 # a slug or name already taken (409).
@@ -101,3 +106,12 @@ def utc_from_input(raw: str) -> str | None:
 def input_from_utc(value: str | None) -> str:
     """The API's UTC ISO 8601 time as a `datetime-local` input's value (minutes, no zone)."""
     return value[:16] if value and len(value) >= 16 and value[10] == "T" else (value or "")
+
+
+def email_address(raw: str, name: str = "email") -> str:
+    """`raw` as an email address (lower case); else a 400 naming the input `name`."""
+    try:
+        return _ADDRESS.validate_python(raw)
+    except pydantic.ValidationError as exc:
+        message = exc.errors(include_url=False)[0]["msg"].removeprefix("Value error, ")
+        raise ValidationError.for_field(name, message) from None

@@ -7,29 +7,21 @@ import asyncio
 import hashlib
 from datetime import datetime, timedelta
 
-import pydantic
-from pydantic import TypeAdapter
-
 from chalicelib.channels.kinds.base import SendContext
-from chalicelib.channels.kinds.email import EmailAddress, new_message, send_message
+from chalicelib.channels.kinds.email import new_message, send_message
 from chalicelib.kernel.errors import ValidationError
 from chalicelib.kernel.netguard import OutboundGuard
 from chalicelib.kernel.runtime import runtime
 from chalicelib.kernel.settings import settings
-from chalicelib.web import sessions
+from chalicelib.web import forms, sessions
 
 INVITE_LIFETIME = timedelta(days=7)
 INVITE_ROLES = ("Admin", "Member", "Viewer")
-_ADDRESS = TypeAdapter(EmailAddress)
 
 
 def invite(account_id: str, email: str, role: str, inviter: str, now: datetime) -> str:
     """Send the invitation; the link (also for the page to show). 400 naming a bad field."""
-    try:
-        address = _ADDRESS.validate_python(email)
-    except pydantic.ValidationError as exc:
-        message = exc.errors(include_url=False)[0]["msg"].removeprefix("Value error, ")
-        raise ValidationError.for_field("email", message) from None
+    address = forms.email_address(email)
     if role not in INVITE_ROLES:
         raise ValidationError.for_field("role", "must be one of " + ", ".join(INVITE_ROLES))
     token = sessions.issue_link(account_id, address, role, now, INVITE_LIFETIME)

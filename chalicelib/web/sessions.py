@@ -6,6 +6,11 @@ second random token kept in an HttpOnly cookie; the table holds only the HMAC of
 (`http.auth.digest_key`, the same server-side secret as API keys), so a leaked table opens nothing.
 Each session carries its own CSRF token, required on every POST form.
 
+Redeeming a link also accepts the invitation it may be: its person becomes a member of the
+account (`accounts.members.join`), and the session carries their member role, which for someone
+already a member is the role they have rather than the link's. A password sign-in opens a session
+the same way, without a link (`open_session`).
+
 The items and their access patterns: `storage.web_sessions`.
 """
 from __future__ import annotations
@@ -15,6 +20,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from chalicelib.accounts import members
 from chalicelib.http.auth import digest_key
 from chalicelib.storage.base import delete_if, get_or_none, save_if
 from chalicelib.storage.web_sessions import WebSessionItem
@@ -43,8 +49,11 @@ def issue_link(account_id: str, email: str, role: str, now: datetime,
                lifetime: timedelta = LINK_LIFETIME) -> str:
     """A new one-time sign-in token for `email` with `role` in the account."""
     token = secrets.token_urlsafe(32)
+    # The person is set on links too, so ending a person's sessions (sign out everywhere, a
+    # removed member) also spends the links they have not used yet.
     item = WebSessionItem(_key(_LINK, token), account_id=account_id, email=email, role=role,
-                          created_at=now, expires_at=now + lifetime)
+                          created_at=now, expires_at=now + lifetime,
+                          person=_person(account_id, email))
     save_if(item, WebSessionItem.key.does_not_exist())
     return token
 
@@ -67,11 +76,16 @@ def redeem_link(token: str | None, now: datetime) -> Session | None:
     link = _live(_LINK, token, now)
     if link is None or not delete_if(link, WebSessionItem.key.exists()):
         return None
+    member = members.join(link.account_id, link.email.lower(), link.role, now)
+    return open_session(member.account_id, member.email, member.role, now)
+
+
+def open_session(account_id: str, email: str, role: str, now: datetime) -> Session:
+    """A new session for this member (a link redeemed, or the right password)."""
     session_token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
-    item = WebSessionItem(_key(_SESSION, session_token), account_id=link.account_id,
-                          email=link.email, role=link.role, csrf=csrf, created_at=now,
-                          expires_at=now + SESSION_LIFETIME,
-                          person=_person(link.account_id, link.email))
+    item = WebSessionItem(_key(_SESSION, session_token), account_id=account_id, email=email,
+                          role=role, csrf=csrf, created_at=now,
+                          expires_at=now + SESSION_LIFETIME, person=_person(account_id, email))
     save_if(item, WebSessionItem.key.does_not_exist())
     return _session(session_token, item)
 
@@ -87,7 +101,8 @@ def end_session(token: str) -> None:
 
 
 def end_every_session(account_id: str, email: str) -> int:
-    """Sign this person out on every device; how many sessions ended."""
+    """Sign this person out of the account on every device, and spend their unused links; how
+    many items ended."""
     ended = 0
     for item in WebSessionItem.by_person.query(_person(account_id, email)):
         WebSessionItem(item.key).delete()

@@ -1,7 +1,9 @@
 """Dashboard pages over the rest of the API: status pages (components, options, the public
 page's link), maintenance windows, teams and members, monthly reports (view, download CSV or
 HTML). Status pages, maintenance windows and teams are listed and created here; one of each is
-edited and deleted on its own page (views_status_pages, views_maintenance, views_teams)."""
+edited and deleted on its own page (views_status_pages, views_maintenance, views_teams). A team's
+members are picked from the account's members (with their account role); the API still takes
+any address, as the spec says."""
 from __future__ import annotations
 
 from chalice import Blueprint, Response
@@ -10,9 +12,10 @@ from chalicelib.maintenance import routes as maintenance_api
 from chalicelib.monitors import routes as monitors_api
 from chalicelib.reports import routes as reports_api
 from chalicelib.status_pages import routes as status_pages_api
+from chalicelib.accounts import members as account_members
 from chalicelib.accounts import team_routes as teams_api
 from chalicelib.http.endpoint import MAX_LIMIT
-from chalicelib.kernel.errors import ValidationError
+from chalicelib.kernel.errors import InsufficientScopeError, ValidationError
 from chalicelib.web import forms, views_maintenance
 from chalicelib.web.pages import Web, page
 
@@ -67,13 +70,33 @@ def maintenance(web: Web, errors: dict | None = None, status: int = 200):
                     "maintenance:write", errors, status, window=window, **offered)
 
 
+def _picked_members(picked: list[str], people: list) -> list[dict]:
+    """The team members the form picked, with their account roles; a 400 for anyone else."""
+    by_email = {p.email: p for p in people}
+    strangers = [email for email in picked if email not in by_email]
+    if strangers:
+        raise ValidationError.for_field("memberEmails", f"{strangers[0]} is not a member of "
+                                                        "this account")
+    return [{"email": email, "role": by_email[email].role} for email in dict.fromkeys(picked)]
+
+
 @page(bp, "/teams", ["GET", "POST"])
 def teams(web: Web, errors: dict | None = None, status: int = 200):
+    assert web.session is not None
+    people = account_members.list_members(web.session.account_id)
     if web.request.method == "POST" and errors is None:
-        return _create(web, teams_api.create_team, forms.body_from(web.form, texts=("name",)),
-                       "/teams", lambda e, s: teams(web, e, s))
+        if not web.can("teams:write"):    # before the picked members are judged
+            raise InsufficientScopeError("Your role cannot change this.")
+        body = forms.body_from(web.form, texts=("name",))
+        try:
+            body["members"] = _picked_members(web.fields("memberEmails"), people)
+        except ValidationError as exc:
+            return teams(web, forms.errors_of(exc), 400)
+        return _create(web, teams_api.create_team, body, "/teams",
+                       lambda e, s: teams(web, e, s))
     return _listing(web, "teams", "Teams", web.api(teams_api.list_teams, query=ALL)["items"],
-                    "teams:write", errors, status)
+                    "teams:write", errors, status, people=people,
+                    names={p.email: p.name for p in people})
 
 
 @page(bp, "/reports")

@@ -245,7 +245,8 @@ def page_paths(state):
     paths = {"overview": "/", "new-monitor": "/monitors/new", "incidents": "/incidents",
              "alerting": "/alerting", "status-pages": "/status-pages",
              "maintenance": "/maintenance", "teams": "/teams", "reports": "/reports",
-             "api-keys": "/settings/keys", "account": "/account", "session": "/session"}
+             "api-keys": "/settings/keys", "account": "/account", "session": "/session",
+             "members": "/settings/members", "profile": "/settings/profile"}
     if "monitor" in state:
         paths["monitor"] = f"/monitors/{state['monitor']}"
         paths["edit-monitor"] = f"/monitors/{state['monitor']}/edit"
