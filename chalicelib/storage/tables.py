@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
+from pynamodb.exceptions import TableError
+
 from chalicelib.storage.accounts import AccountItem
 from chalicelib.storage.alert_records import AlertRecordItem
 from chalicelib.storage.api_keys import ApiKeyItem
@@ -47,10 +49,18 @@ def create_tables() -> None:
 
 
 def _create_or_update(item_class) -> None:
-    if not item_class.exists():
-        item_class.create_table(billing_mode="PAY_PER_REQUEST", wait=True)
-    else:
+    if item_class.exists():
         add_missing_indexes(item_class)
+        return
+    try:
+        item_class.create_table(billing_mode="PAY_PER_REQUEST", wait=True)
+    except TableError as exc:
+        # botocore resends a CreateTable that outlived its read timeout; when the first one went
+        # through, the resend finds the table (seen on a loaded machine with a 1 s timeout). It
+        # is ours: finish what create_table would have done after it.
+        if exc.cause_response_code != "ResourceInUseException":
+            raise
+        item_class.update_ttl(ignore_update_ttl_errors=False)
 
 
 def add_missing_indexes(item_class) -> list[str]:

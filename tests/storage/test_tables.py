@@ -11,3 +11,20 @@ def test_it_adds_an_index_a_newer_version_defines_to_an_existing_table(aws):
     after = {i["IndexName"] for i in client.describe_table(TableName=name)["Table"]["GlobalSecondaryIndexes"]}
     assert "by_deadline" in after
     assert add_missing_indexes(MonitorItem) == []
+
+
+def test_a_create_resent_after_its_first_attempt_went_through_finishes_the_table(aws, monkeypatch):
+    """botocore resends a CreateTable that outlived its read timeout; the resend finds the table
+    the first attempt made. That is not a failure: the table gets its TTL and the start goes on."""
+    from chalicelib.storage.tables import _create_or_update
+    from chalicelib.storage.web_sessions import WebSessionItem
+
+    client = WebSessionItem._get_connection().connection.client
+    name = WebSessionItem.Meta.table_name
+    ttl_name = WebSessionItem._ttl_attribute().attr_name
+    client.update_time_to_live(TableName=name, TimeToLiveSpecification={
+        "Enabled": False, "AttributeName": ttl_name})
+    monkeypatch.setattr(WebSessionItem, "exists", classmethod(lambda cls: False))  # as first seen
+    _create_or_update(WebSessionItem)
+    ttl = client.describe_time_to_live(TableName=name)["TimeToLiveDescription"]
+    assert ttl["TimeToLiveStatus"] == "ENABLED" and ttl["AttributeName"] == ttl_name

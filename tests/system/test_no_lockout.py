@@ -43,7 +43,11 @@ def revoke_pairs_concurrently(local_stack: LocalStack) -> None:
                 lambda revoker, target: local_stack.request(
                     "DELETE", f"/api/keys/{target['id']}", key=revoker["key"])[0],
                 pair, reversed(pair)))
-        assert sorted(statuses) == [204, 409], statuses
+        # One goes through. The other is refused: 409 when both ran at once (the conditional
+        # write keeps the last full-access key), or 401 when the first had already finished
+        # before it was authenticated (its own key was gone: on a loaded machine the two
+        # requests do not always overlap). Either way one full-access key is left.
+        assert statuses.count(204) == 1 and set(statuses) - {204} <= {409, 401}, statuses
         survivor = pair[statuses.index(204)]  # the revoker whose revoke went through
         status, body = local_stack.request("GET", "/api/keys", key=survivor["key"])
         assert status == 200 and body["totalCount"] == 1, body

@@ -66,4 +66,6 @@ def test_the_whole_check_ends_at_the_monitors_timeout(run_checker, answer):
     result = run_checker(checkers.run_check, website(f"http://127.0.0.1:{port}/0"))
     took = time.monotonic() - started
     assert (result.ok, result.error_code, result.error) == (False, "TIMEOUT", "timed out after 1 s")
-    assert took < TIMEOUT + 0.4, took     # not the timeout again per hop, nor a grace on top
+    # Not the timeout again per hop, nor a grace of a second on top; 0.8 s of slack because
+    # make test runs this beside the system suite, and a starved process wakes late (1.54 s seen).
+    assert took < TIMEOUT + 0.8, took
