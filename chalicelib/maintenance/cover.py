@@ -25,11 +25,12 @@ _cache: dict[str, tuple[float, list[dict[str, Any]]]] = {}
 _CACHE_MAX_ACCOUNTS = 1000
 
 
-def windows_of(account_id: str, now: datetime) -> list[dict[str, Any]]:
-    """The account's stored windows (dicts), from memory if read less than CACHE_SECONDS ago."""
+def windows_of(account_id: str, now: datetime, fresh: bool = False) -> list[dict[str, Any]]:
+    """The account's stored windows (dicts), from memory if read less than CACHE_SECONDS ago
+    (unless `fresh`: then read, and remembered)."""
     at = now.timestamp()
     cached = _cache.get(account_id)
-    if cached is not None and 0 <= at - cached[0] < CACHE_SECONDS:
+    if not fresh and cached is not None and 0 <= at - cached[0] < CACHE_SECONDS:
         return cached[1]
     if len(_cache) >= _CACHE_MAX_ACCOUNTS:
         _cache.clear()
@@ -50,10 +51,13 @@ def covers(window: dict[str, Any], monitor_id: str, tags: list[str]) -> bool:
     return core.applies_to(window, {"tags": tags}, monitor_id)
 
 
-def is_monitor_in_maintenance(account_id: str, monitor_item: Any, now: datetime) -> bool:
-    """The evaluator's question: is the monitor inside an occurrence now?"""
+def is_monitor_in_maintenance(account_id: str, monitor_item: Any, now: datetime,
+                              fresh: bool = False) -> bool:
+    """The evaluator's question: is the monitor inside an occurrence now? (`fresh`: asked of
+    the stored windows, not of this process's copy, which misses another process's writes for
+    up to CACHE_SECONDS.)"""
     tags = list(monitor_item.tags or [])
-    for window in windows_of(account_id, now):
+    for window in windows_of(account_id, now, fresh):
         try:
             if covers(window, monitor_item.monitor_id, tags) and core.is_active(window, now):
                 return True

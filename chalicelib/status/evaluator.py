@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import replace
 
 from chalicelib.bus import events
 from chalicelib.status import expectations, state_machine
@@ -88,6 +89,9 @@ def evaluate_observation(monitor: MonitorItem, obs: Observation, policy: Policy,
             caused += [(t, seen, after) for t in more]
         transitions = [t for t, _, _ in caused]
         transitions, notes = dependencies.fold(monitor, before, after, transitions, obs)
+        if in_maintenance_after_all(monitor, policy, transitions, now):
+            policy = replace(policy, in_maintenance=True)
+            continue        # judged again, suppressed: no incident, no alert
         if after == before and not transitions:
             show_if_hidden(monitor, before, policy)
             return []
@@ -158,6 +162,18 @@ def has_counted(monitor: MonitorItem, slot: int, region: str) -> bool:
 
 def in_maintenance(monitor: MonitorItem, now) -> bool:
     return maintenance_cover.is_monitor_in_maintenance(monitor.account_id, monitor, now)
+
+
+def in_maintenance_after_all(monitor: MonitorItem, policy: Policy, transitions: list,
+                             now) -> bool:
+    """Whether a transition about to be announced falls in a maintenance window this process's
+    copy of the windows did not have yet (one written by another process in the last
+    CACHE_SECONDS: the API's, while the checks run in the worker's). Asked of the stored windows
+    only then: a Query per announcement, none on the steady path."""
+    if policy.in_maintenance or all(t.suppressed for t in transitions):
+        return False
+    return maintenance_cover.is_monitor_in_maintenance(monitor.account_id, monitor, now,
+                                                       fresh=True)
 
 
 def item_state(item) -> dict:

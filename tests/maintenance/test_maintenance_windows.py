@@ -248,3 +248,22 @@ def test_status_pages_get_active_and_upcoming_windows_of_their_monitors(api, clo
     ]
     assert maintenance_cover.active_and_upcoming(account_id, [web], clock.now())[0]["name"] \
         == "Now"
+
+
+def test_a_window_another_process_just_wrote_suppresses_the_down_at_once(api, clock):
+    """The checks run in another process than the API that stores a window, and that process
+    remembers an account's windows for CACHE_SECONDS. A down about to be announced asks the
+    stored windows again, so a window made a moment ago still suppresses it."""
+    from chalicelib.maintenance import cover
+    from chalicelib.storage import monitors as monitor_store
+
+    monitor = api.post("/api/monitors", WEBSITE).json["id"]
+    account_id = monitor_store.find_by_id(monitor).account_id
+    assert cover.windows_of(account_id, clock.now()) == []     # the worker's copy: none
+    cached = dict(cover._cache)
+    api.post("/api/maintenance-windows", {**ONE_OFF, "allMonitors": False,
+                                          "monitorIds": [monitor]})
+    cover._cache.update(cached)     # the API's write cleared only its own process's copy
+    assert set(feed_failures(monitor, clock)) == {"region.down"}
+    assert api.get(f"/api/incidents?monitorId={monitor}").json["totalCount"] == 0
+    assert api.get("/api/alerts").json["totalCount"] == 0
