@@ -201,16 +201,25 @@ def local_stack(tmp_path_factory):
     stack.kill()
 
 
-# The files of the longest tests, longest first (measured on this 2-core machine: the dark
-# region about 5 min, degraded quorum about 3, the dashboard journey with its screenshots, the
-# batch deadline, the Job and escalation flows 1-2 min each; most files take under a minute).
+# The files of the longest tests, longest first, as measured on this 2-core machine (seconds a
+# worker spends on each file, `--durations`): the dark region about 430 (waiting on 30 s ticks),
+# degraded quorum 170-220, event durability 180-300 (two stacks, a frozen DynamoDB, a restart),
+# the key recovery about 120-400 (three stacks, two offline key commands), then the flows and
+# browser files of 60-130 each; most files take under a minute.
 # make test runs this suite with `--dist loadfile`: a file's tests share one process and so one
 # local stack (module fixtures would otherwise start a stack in every process that runs one of
 # its tests), and files are handed out in this order, so the long ones start at once and the
-# short ones run beside them. The schema fuzzer, longer still, runs in a process of its own.
+# short ones fill in beside them: with the long ones last, the suite's end waited minutes on
+# them while the other workers sat idle. The schema fuzzer, longer still, runs in a process of
+# its own.
 LONGEST_FILES = ("test_region_isolation.py", "test_degraded_quorum.py",
-                 "test_dashboard_browser.py", "test_batch_deadline_local.py",
-                 "test_jobs_flow.py", "test_escalation_and_maintenance.py")
+                 "test_event_durability.py", "test_no_lockout.py",
+                 "test_escalation_and_maintenance.py", "test_docs_browser.py",
+                 "test_local_stack.py", "test_local_edge.py", "test_local_mailbox.py",
+                 "test_status_page_browser.py", "test_jobs_flow.py", "test_e19_features.py",
+                 "test_batch_deadline_local.py", "test_dashboard_browser.py",
+                 "test_mail_and_log_secrets.py", "test_alerting_flow.py",
+                 "test_paging_channels_flow.py", "test_evaluator_concurrency.py")
 
 
 def pytest_collection_modifyitems(items):
