@@ -9,7 +9,7 @@ from chalice import Blueprint
 from chalicelib.incidents import routes as incidents_api
 from chalicelib.monitors import routes as monitors_api
 from chalicelib.heartbeats import routes as pings_api
-from chalicelib.checks import routes as results_api
+from chalicelib.checks import figures, routes as results_api
 from chalicelib.http.endpoint import MAX_LIMIT
 from chalicelib.kernel.clock import iso
 from chalicelib.kernel.errors import ValidationError
@@ -70,10 +70,17 @@ def overview(web: Web):
     query = {"limit": str(MAX_LIMIT), "type": web.query("type"), "tag": web.query("tag")}
     error = None
     try:
-        listed = web.api(monitors_api.list_monitors, query=query)["items"]
+        items = web.api(monitors_api.list_monitors, query=query,
+                        run=monitors_api.listed_monitors)["items"]
     except ValidationError as exc:
-        listed, error = [], exc.message
+        items, error = [], exc.message
+    listed = [monitors_api.summary_fields(item) for item in items]
     shown = filtered(listed, web.query("status"), web.query("q"))
+    shown_ids = {m["id"] for m in shown}
+    found = figures.figures_for([i for i in items if i.monitor_id in shown_ids], web.now)
+    for monitor in shown:
+        monitor["figures"] = found[monitor["id"]]
+        monitor["spark"] = charts.sparkline(found[monitor["id"]].spark)
     active = web.api(incidents_api.active_incidents, query={"limit": "50"}) \
         if web.can("incidents:read") else []
     counts = {s: sum(1 for m in listed if m["status"] == s) for s in STATUSES}
