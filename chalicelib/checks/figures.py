@@ -31,7 +31,9 @@ from chalicelib.storage import results as store
 WINDOWS = {"24h": DAY_HOURS, "30d": MONTH_HOURS}
 # Beyond this many rollup keys a monitor's own 30-day Query is cheaper than catching up.
 MAX_KEYS_PER_MONITOR = 48
-PARALLEL_READS = 4
+# The page's reads run side by side on threads kept for the process (starting threads per
+# page cost more than a read on a busy machine).
+_reads = ThreadPoolExecutor(max_workers=4, thread_name_prefix="overview-read")
 
 
 @dataclass
@@ -63,8 +65,7 @@ def figures_for(items: list, now: datetime) -> dict[str, Figures]:
     work += [lambda p=p: _queried(p, hour, now) for p in queried]
     jobs = [item for item in items if item.type == monitor_store.JOB]
     work += [lambda item=item: _job_figures(item, now) for item in jobs]
-    with ThreadPoolExecutor(max_workers=PARALLEL_READS) as pool:
-        done = list(pool.map(lambda run: run(), work))
+    done = list(_reads.map(lambda run: run(), work))
     batches = len(work) - len(queried) - len(jobs)
     rollups = {k: r for found in done[:batches] for k, r in found.items()}
     figures = dict(zip([p.item.monitor_id for p in queried], done[batches:batches + len(queried)]))

@@ -2,6 +2,7 @@
 edit forms, pause, resume, check now and delete. Data only through the API's handlers."""
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 from chalice import Blueprint
@@ -21,6 +22,7 @@ from chalicelib.web.pages import Web, page
 from chalicelib.kernel.vocabulary import MonitorType
 
 bp = Blueprint(__name__)
+_side_reads = ThreadPoolExecutor(max_workers=2, thread_name_prefix="page-read")
 
 STATUSES = ("Up", "Down", "Degraded", "Paused", "Pending")
 # The chart's windows: the API's stats periods, and the last hour (the chart only; its figures
@@ -68,6 +70,9 @@ def filtered(items: list[dict], status: str, search: str) -> list[dict]:
 @page(bp, "/")
 def overview(web: Web):
     query = {"limit": str(MAX_LIMIT), "type": web.query("type"), "tag": web.query("tag")}
+    # The open incidents do not depend on the monitors: read them meanwhile.
+    active = _side_reads.submit(web.api, incidents_api.active_incidents,
+                                query={"limit": "50"}) if web.can("incidents:read") else None
     error = None
     try:
         items = web.api(monitors_api.list_monitors, query=query,
@@ -81,8 +86,7 @@ def overview(web: Web):
     for monitor in shown:
         monitor["figures"] = found[monitor["id"]]
         monitor["spark"] = charts.sparkline(found[monitor["id"]].spark)
-    active = web.api(incidents_api.active_incidents, query={"limit": "50"}) \
-        if web.can("incidents:read") else []
+    active = active.result() if active is not None else []
     counts = {s: sum(1 for m in listed if m["status"] == s) for s in STATUSES}
     return web.render("overview.html", monitors=shown, total=len(listed), counts=counts,
                       active=active, types=MONITOR_TYPES, statuses=STATUSES, error=error,
