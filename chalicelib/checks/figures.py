@@ -47,6 +47,7 @@ class Figures:
 class _Plan:
     """How one monitor's figures are found: `reads` hours by BatchGetItem, or `query`."""
     item: Any
+    monitor_id: str        # the item's, read once (a PynamoDB attribute is slow to get)
     summary: HourSummary | None
     covered: frozenset[int]
     reads: set[int] = field(default_factory=set)
@@ -57,7 +58,7 @@ def figures_for(items: list, now: datetime) -> dict[str, Figures]:
     """Figures of each monitor item, by monitor id."""
     hour = stats.hour_of(now.timestamp())
     plans = [_plan(item, hour, now) for item in items if item.type != monitor_store.JOB]
-    keys = sorted((p.item.monitor_id, h) for p in plans for h in p.reads)
+    keys = sorted((p.monitor_id, h) for p in plans for h in p.reads)
     work: list[Callable[[], Any]] = [
         lambda chunk=keys[i:i + store.BATCH_GET_KEYS]: store.rollups_at(chunk)
         for i in range(0, len(keys), store.BATCH_GET_KEYS)]
@@ -68,11 +69,11 @@ def figures_for(items: list, now: datetime) -> dict[str, Figures]:
     done = list(_reads.map(lambda run: run(), work))
     batches = len(work) - len(queried) - len(jobs)
     rollups = {k: r for found in done[:batches] for k, r in found.items()}
-    figures = dict(zip([p.item.monitor_id for p in queried], done[batches:batches + len(queried)]))
+    figures = dict(zip([p.monitor_id for p in queried], done[batches:batches + len(queried)]))
     figures.update(zip([item.monitor_id for item in jobs], done[batches + len(queried):]))
     for plan in plans:
         if not plan.query:
-            figures[plan.item.monitor_id] = _summed(plan, hour, rollups)
+            figures[plan.monitor_id] = _summed(plan, hour, rollups)
     return figures
 
 
@@ -90,7 +91,7 @@ def _covered_hours(item: Any, hour: int, now: datetime) -> frozenset[int]:
 
 def _plan(item: Any, hour: int, now: datetime) -> _Plan:
     summary = hour_summary.parse(item.hour_summary_json)
-    plan = _Plan(item, summary, _covered_hours(item, hour, now))
+    plan = _Plan(item, item.monitor_id, summary, _covered_hours(item, hour, now))
     if summary is None or summary.hour > hour:
         # Never checked: nothing to read. Checked, but not summarised (or a summary from a
         # clock ahead of this one): the 30-day Query.
@@ -120,8 +121,8 @@ def _summed(plan: _Plan, hour: int, rollups: dict) -> Figures:
     summary = plan.summary
     if summary is None:
         return figures
-    at = {h: rollups[(plan.item.monitor_id, h)] for h in plan.reads
-          if (plan.item.monitor_id, h) in rollups}
+    at = {h: rollups[(plan.monitor_id, h)] for h in plan.reads
+          if (plan.monitor_id, h) in rollups}
     for period, hours in WINDOWS.items():
         first = hour - (hours - 1) * HOUR
         checks, failures = summary.settled(hours)
