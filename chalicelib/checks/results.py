@@ -6,6 +6,8 @@ which returns the hour's new counts) and one UpdateItem (the monitor's telemetry
 needs the 30-day sums: the hour's first result re-sums the window's earlier hours (one Query of
 at most 719 small rollups per monitor and hour) and stores them on the monitor as a base; every
 other result adds the current hour's counts, which its ADD just returned, to that base.
+From the same Query the hour's first result also stores the hour summary the overview reads
+(`hour_summary.py`), and every result its response time: no request of their own.
 """
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, Callable
 
 from chalicelib.maintenance import occurrences as maintenance, cover as maintenance_cover
+from chalicelib.checks import hour_summary
 from chalicelib.kernel import plans
 from chalicelib.monitors import job_status
 from chalicelib.kernel import stats
@@ -64,9 +67,11 @@ def record_result(monitor_item: Any, result: CheckResult, region: str, slot_epoc
     hour = stats.hour_of(slot_epoch)
     rollup = store.add_to_rollup(monitor_item.monitor_id, hour, result.ok,
                                  result.response_time_ms, _epoch_dt(hour + HOUR) + keep)
-    uptime, base = _uptime_after(monitor_item, rollup, hour)
+    uptime, base, summary = _uptime_after(monitor_item, rollup, hour)
     monitor_store.record_check_telemetry(monitor_item.account_id, monitor_item.monitor_id, now,
-                                         uptime=uptime, base=base)
+                                         uptime=uptime, base=base,
+                                         response_ms=result.response_time_ms,
+                                         hour_summary=summary)
     return True
 
 
@@ -81,8 +86,8 @@ def _result_item(monitor_id: str, result: CheckResult, region: str, slot_epoch: 
 
 
 def _uptime_after(monitor_item: Any, rollup: store.CheckRollupItem, hour: int
-                  ) -> tuple[float | None, tuple[int, int, int] | None]:
-    """(30-day uptime after this result, new window base or None).
+                  ) -> tuple[float | None, tuple[int, int, int] | None, str | None]:
+    """(30-day uptime after this result, new window base or None, new hour summary or None).
 
     The window is the 720 hours ending with the current one. The uptime is None, left as it
     is, when the base the worker loaded belongs to another hour (a result racing the hour's
@@ -92,14 +97,16 @@ def _uptime_after(monitor_item: Any, rollup: store.CheckRollupItem, hour: int
         earlier = store.rollups_between(monitor_item.monitor_id,
                                         hour - stats.UPTIME_WINDOW_SECONDS + HOUR, hour - HOUR)
         base = (hour, sum(int(r.checks) for r in earlier), sum(int(r.failures) for r in earlier))
+        summary = hour_summary.summarise(hour, earlier)
     elif getattr(monitor_item, "uptime_base_hour", None) == hour:
         base = (hour, int(monitor_item.uptime_base_checks or 0),
                 int(monitor_item.uptime_base_failures or 0))
+        summary = None
     else:
-        return None, None
+        return None, None, None
     uptime = stats.uptime_percentage(base[1] + int(rollup.checks),
                                      base[2] + int(rollup.failures))
-    return uptime, base if rollup.checks == 1 else None
+    return uptime, (base if rollup.checks == 1 else None), summary
 
 
 def results_for(monitor_id: str, limit: int, start: datetime | None = None,

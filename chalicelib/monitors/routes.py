@@ -29,17 +29,23 @@ MONITOR_BODY = Body(MonitorIn, example=MONITOR_CREATE)
 
 def monitor_summary(item) -> dict:
     """The list item: the spec's fields plus tags, group and regions."""
+    return {**summary_fields(item), "uptimePercentage": listed_uptime(item)}
+
+
+def summary_fields(item) -> dict:
+    """The list item's fields but its uptime: for pages that show figures of their own,
+    without the Query a Job monitor's listed uptime costs."""
+    config = item.config
     return {
         "id": item.monitor_id,
         "name": item.name,
         "type": item.type,
-        "url": item.config.get("url"),
+        "url": config.get("url"),
         "status": item.status,
-        "uptimePercentage": listed_uptime(item),
         "lastCheckedAt": iso(item.last_checked_at),
-        "intervalSeconds": item.config.get("interval_seconds"),
+        "intervalSeconds": config.get("interval_seconds"),
         "tags": list(item.tags or []),
-        "groupName": item.config.get("group_name"),
+        "groupName": config.get("group_name"),
         "regions": list(item.regions or []),
     }
 
@@ -92,6 +98,13 @@ def _parse(call: Call, override_name: str | None = None):
     query("type", {"type": "string", "enum": list(MONITOR_TYPES)}, "Filter by type (any case)"),
     *PAGING], returns=Success(MonitorList, example=MONITOR_LIST))
 def list_monitors(call: Call):
+    listed = listed_monitors(call)   # summarise the page only: a Job's uptime is a Query
+    return {**listed, "items": [monitor_summary(m) for m in listed["items"]]}
+
+
+def listed_monitors(call: Call) -> dict:
+    """The page `list_monitors` lists, as stored items (`{items, totalCount}`): one Query of
+    the account's monitors, filtered by type and tags."""
     limit, offset = call.paging()
     wanted_tags = call.query_all("tag")
     wanted_type = call.query("type")
@@ -104,8 +117,7 @@ def list_monitors(call: Call):
              if (wanted_type is None or m.type == wanted_type)
              and all(tag in (m.tags or []) for tag in wanted_tags)]
     items.sort(key=lambda m: (m.created_at, m.monitor_id))
-    listed = page(items, limit, offset)   # summarise the page only: a Job's uptime is a Query
-    return {**listed, "items": [monitor_summary(m) for m in listed["items"]]}
+    return page(items, limit, offset)
 
 
 @endpoint(bp, "/api/monitors", "POST", scope="monitors:write", rate="create_monitor", status=201,

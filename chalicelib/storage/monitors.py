@@ -8,7 +8,8 @@ Access patterns:
 - monitors due in a minute: Query on the sparse index `by_schedule` (schedule_key); paused and
   Job monitors carry no schedule_key, so they are never read by the scheduler; it projects the
   mirrored verdict (status, state_json), the check requests' expectation
-- after each check: one UpdateItem of the check telemetry (last check time, 30-day uptime) on
+- after each check: one UpdateItem of the check telemetry (last check time and response time,
+  30-day uptime; at an hour's first result also the hour summary, `checks/hour_summary.py`) on
   condition that the monitor exists, through `MonitorTelemetryItem` (see there why)
 - Job monitors past their deadline: Query on the sparse index `by_deadline` (deadline_shard
   "job#0".."job#31", deadline_at <= now); paused and non-Job monitors carry no deadline. 32
@@ -91,6 +92,11 @@ class MonitorItem(Model):
     uptime_base_hour = NumberAttribute(null=True)
     uptime_base_checks = NumberAttribute(null=True)
     uptime_base_failures = NumberAttribute(null=True)
+    # The last recorded result's response time (absent when it measured none), and the figures of
+    # the complete hours before the summary's hour (chalicelib/checks/hour_summary.py): what the
+    # overview shows without reading each monitor's rollups.
+    last_response_ms = NumberAttribute(null=True)
+    hour_summary_json = UnicodeAttribute(null=True)
     state_json = UnicodeAttribute(default="{}")   # evaluator state (streaks, per-region status)
     # Job monitors only: the ping token (also claimed in `uniques`), the last finished run
     # (success or fail), the start of the run in progress, and the deadline (epoch s) the
@@ -155,6 +161,8 @@ class MonitorTelemetryItem(Model):
     uptime_base_hour = NumberAttribute(null=True)
     uptime_base_checks = NumberAttribute(null=True)
     uptime_base_failures = NumberAttribute(null=True)
+    last_response_ms = NumberAttribute(null=True)
+    hour_summary_json = UnicodeAttribute(null=True)
     status = UnicodeAttribute(null=True)
     paused = BooleanAttribute(null=True)
     state_json = UnicodeAttribute(null=True)
@@ -192,15 +200,20 @@ def mirror_state(account_id: str, monitor_id: str, status: str, region_status: d
 
 def record_check_telemetry(account_id: str, monitor_id: str, checked_at, *,
                            uptime: float | None = None,
-                           base: tuple[int, int, int] | None = None) -> bool:
-    """Set `last_checked_at` (and the uptime, and its window base (hour, checks, failures) when
-    given) on an existing monitor; False if the monitor is gone or a newer check was recorded.
+                           base: tuple[int, int, int] | None = None,
+                           response_ms: int | None = None,
+                           hour_summary: str | None = None) -> bool:
+    """Set `last_checked_at` and `last_response_ms` (removed when the result measured none),
+    and the uptime, and its window base (hour, checks, failures) and the hour summary when
+    given, on an existing monitor; False if the monitor is gone or a newer check was recorded.
 
     Conditional on the monitor existing, so a result landing after a delete never brings back a
     phantom item; and on `last_checked_at` not moving backwards (late, redelivered jobs).
     """
     item, t = MonitorTelemetryItem(account_id, monitor_id), MonitorTelemetryItem
-    actions = [t.last_checked_at.set(checked_at)]
+    actions = [t.last_checked_at.set(checked_at),
+               t.last_response_ms.remove() if response_ms is None
+               else t.last_response_ms.set(response_ms)]
     condition = t.monitor_id.exists() & (t.last_checked_at.does_not_exist()
                                          | (t.last_checked_at <= checked_at))
     if uptime is not None:
@@ -209,6 +222,8 @@ def record_check_telemetry(account_id: str, monitor_id: str, checked_at, *,
         hour, checks, failures = base
         actions += [t.uptime_base_hour.set(hour), t.uptime_base_checks.set(checks),
                     t.uptime_base_failures.set(failures)]
+        if hour_summary is not None:
+            actions.append(t.hour_summary_json.set(hour_summary))
         # Two hours' first results may race; the older must not replace the newer base.
         condition &= t.uptime_base_hour.does_not_exist() | (t.uptime_base_hour <= hour)
     return update_if(item, actions, condition)

@@ -12,6 +12,8 @@ Access patterns, check-results (hash monitor_id, range slot_key "<slot epoch:011
 Access patterns, check-rollups (hash monitor_id, range bucket "h#<hour epoch:011d>"):
 - count a result: ONE UpdateItem of ADD actions (atomic, no read first, exact under concurrency)
 - a period's rollups: Query(monitor_id) with bucket BETWEEN the first and last hour
+- given hours of many monitors (the overview: the hours a monitor's hour summary does not
+  hold): BatchGetItem of (monitor_id, bucket) keys, 100 per call, only the counting attributes
 - cascade delete and expiry: as for results
 
 Access patterns, status changes of Job monitors (`StatusChangeItem`, in the check-rollups table
@@ -238,6 +240,21 @@ def rollups_between(monitor_id: str, start_hour: int, end_hour: int) -> list[Che
     first; hours without results have no item."""
     return list(CheckRollupItem.query(
         monitor_id, CheckRollupItem.bucket.between(bucket_key(start_hour), bucket_key(end_hour))))
+
+
+# What the overview reads of a rollup: its counts and response-time sum, not the histogram.
+_COUNTING = ["monitor_id", "bucket", "checks", "failures", "rt_count", "rt_sum_ms"]
+BATCH_GET_KEYS = 100   # DynamoDB's limit per BatchGetItem
+
+
+def rollups_at(keys: list[tuple[str, int]]) -> dict[tuple[str, int], CheckRollupItem]:
+    """The rollups of the given (monitor_id, hour epoch) pairs, by pair, without their
+    histograms: ONE BatchGetItem (at most 100 keys; PynamoDB retries unprocessed ones). Hours
+    without results have no item and no entry."""
+    assert len(keys) <= BATCH_GET_KEYS, "one BatchGetItem takes at most 100 keys"
+    found = CheckRollupItem.batch_get([(m, bucket_key(h)) for m, h in keys],
+                                      attributes_to_get=_COUNTING)
+    return {(r.monitor_id, r.hour_epoch): r for r in found}
 
 
 def _keys_of(model: type[Model], range_name: str, monitor_id: str) -> Iterator[Model]:

@@ -130,10 +130,14 @@ class Web:
     def can(self, scope: str) -> bool:
         return self.principal is not None and scopes.grants(self.principal.scopes, scope)
 
-    def api(self, handler: Callable, body: Any = None, query: dict | None = None,
-            **params: str) -> Any:
-        """What `handler` (an API route's function) answers for this person; its errors raise."""
+    def api(self, handler: Callable, body: Any = None, query: dict | None = None, *,
+            run: Callable | None = None, **params: str) -> Any:
+        """What `handler` (an API route's function) answers for this person; its errors raise.
+        `run`: a function of the route's `Call` that the handler is built on, answered in its
+        place under the route's scope and checks (a page that needs the stored items, not
+        their representation)."""
         route = route_of(handler)
+        handler = run or handler
         method, path, scope = route["method"], route["path"], route["scope"]
         if not self.can(scope):
             raise InsufficientScopeError(f"Your role cannot do this (it needs {scope}).")

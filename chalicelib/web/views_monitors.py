@@ -2,6 +2,7 @@
 edit forms, pause, resume, check now and delete. Data only through the API's handlers."""
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 from chalice import Blueprint
@@ -9,7 +10,7 @@ from chalice import Blueprint
 from chalicelib.incidents import routes as incidents_api
 from chalicelib.monitors import routes as monitors_api
 from chalicelib.heartbeats import routes as pings_api
-from chalicelib.checks import routes as results_api
+from chalicelib.checks import figures, routes as results_api
 from chalicelib.http.endpoint import MAX_LIMIT
 from chalicelib.kernel.clock import iso
 from chalicelib.kernel.errors import ValidationError
@@ -21,6 +22,7 @@ from chalicelib.web.pages import Web, page
 from chalicelib.kernel.vocabulary import MonitorType
 
 bp = Blueprint(__name__)
+_side_reads = ThreadPoolExecutor(max_workers=2, thread_name_prefix="page-read")
 
 STATUSES = ("Up", "Down", "Degraded", "Paused", "Pending")
 # The chart's windows: the API's stats periods, and the last hour (the chart only; its figures
@@ -68,14 +70,23 @@ def filtered(items: list[dict], status: str, search: str) -> list[dict]:
 @page(bp, "/")
 def overview(web: Web):
     query = {"limit": str(MAX_LIMIT), "type": web.query("type"), "tag": web.query("tag")}
+    # The open incidents do not depend on the monitors: read them meanwhile.
+    active = _side_reads.submit(web.api, incidents_api.active_incidents,
+                                query={"limit": "50"}) if web.can("incidents:read") else None
     error = None
     try:
-        listed = web.api(monitors_api.list_monitors, query=query)["items"]
+        items = web.api(monitors_api.list_monitors, query=query,
+                        run=monitors_api.listed_monitors)["items"]
     except ValidationError as exc:
-        listed, error = [], exc.message
+        items, error = [], exc.message
+    listed = [monitors_api.summary_fields(item) for item in items]
     shown = filtered(listed, web.query("status"), web.query("q"))
-    active = web.api(incidents_api.active_incidents, query={"limit": "50"}) \
-        if web.can("incidents:read") else []
+    shown_ids = {m["id"] for m in shown}
+    found = figures.figures_for([i for i in items if i.monitor_id in shown_ids], web.now)
+    for monitor in shown:
+        monitor["figures"] = found[monitor["id"]]
+        monitor["spark"] = charts.sparkline(found[monitor["id"]].spark)
+    active = active.result() if active is not None else []
     counts = {s: sum(1 for m in listed if m["status"] == s) for s in STATUSES}
     return web.render("overview.html", monitors=shown, total=len(listed), counts=counts,
                       active=active, types=MONITOR_TYPES, statuses=STATUSES, error=error,
