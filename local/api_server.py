@@ -104,7 +104,11 @@ def _warm_up(worker: JsonThreadWorker) -> None:
     from chalicelib.storage.tables import ALL_ITEMS  # after the app: settings are read at import
 
     for item_class in ALL_ITEMS:
-        item_class.exists()
+        try:
+            item_class.exists()
+        except Exception as exc:  # the client is built before the call: warm all the same
+            logging.getLogger("local.api").warning("warming %s: %s", item_class.Meta.table_name,
+                                                   exc)
 
 
 def _exit_without_teardown(server: Any, worker: JsonThreadWorker) -> None:

@@ -1,8 +1,6 @@
 """Every table of the product, and their idempotent creation (local stack, tests, bootstrap)."""
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
-
 from pynamodb.exceptions import TableError
 
 from chalicelib.storage.accounts import AccountItem
@@ -42,10 +40,10 @@ ALL_ITEMS += [UserItem, MemberItem]
 def create_tables() -> None:
     """Create every missing table (with its indexes and TTL), and add global indexes that a
     newer version defines to tables an older one created. Safe to call on every start."""
-    # In parallel: each CreateTable is a round trip of ~0.3 s on DynamoDB Local (its own SQLite
-    # work); one after another they were 6 s of every local stack's start.
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        list(pool.map(_create_or_update, ALL_ITEMS))
+    # One at a time: eight at once made DynamoDB Local's answers slow enough to outlive a 1 s
+    # read timeout on a loaded machine (and saved 2 s of a start).
+    for item_class in ALL_ITEMS:
+        _create_or_update(item_class)
 
 
 def _create_or_update(item_class) -> None:
@@ -60,7 +58,16 @@ def _create_or_update(item_class) -> None:
         # is ours: finish what create_table would have done after it.
         if exc.cause_response_code != "ResourceInUseException":
             raise
+        _enable_ttl(item_class)
+
+
+def _enable_ttl(item_class) -> None:
+    """Turn on the table's TTL; one already on (a resent call's first attempt did it) is fine."""
+    try:
         item_class.update_ttl(ignore_update_ttl_errors=False)
+    except TableError as exc:
+        if "already enabled" not in str(exc):
+            raise
 
 
 def add_missing_indexes(item_class) -> list[str]:

@@ -28,3 +28,17 @@ def test_a_create_resent_after_its_first_attempt_went_through_finishes_the_table
     _create_or_update(WebSessionItem)
     ttl = client.describe_time_to_live(TableName=name)["TimeToLiveDescription"]
     assert ttl["TimeToLiveStatus"] == "ENABLED" and ttl["AttributeName"] == ttl_name
+
+
+def test_a_ttl_a_resent_call_already_turned_on_is_fine(aws, monkeypatch):
+    from pynamodb.exceptions import TableError
+
+    from chalicelib.storage.tables import _create_or_update
+    from chalicelib.storage.web_sessions import WebSessionItem
+
+    def already_on(cls, ignore_update_ttl_errors):
+        raise TableError("Failed to update TTL on table: ... TimeToLive is already enabled")
+
+    monkeypatch.setattr(WebSessionItem, "exists", classmethod(lambda cls: False))
+    monkeypatch.setattr(WebSessionItem, "update_ttl", classmethod(already_on))
+    _create_or_update(WebSessionItem)       # no error: the table is there, its TTL on
