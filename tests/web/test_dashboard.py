@@ -1,25 +1,9 @@
 """The dashboard in-process (moto): sign-in by link, sessions, CSRF, security headers, roles and
 tenant walls, and the pages rendering what the API holds."""
 import pytest
-from chalice.test import Client
 
-from apitools import Api, make_account
-from webtools import Person
-
-
-@pytest.fixture
-def world(clock):
-    from app import app
-
-    account_id, key = make_account()
-    other_id, other_key = make_account()
-    with Client(app) as client:
-        yield {"client": client, "account": account_id, "api": Api(client, key),
-               "other": other_id, "other_api": Api(client, other_key)}
-
-
-def owner(world, role="Owner"):
-    return Person(world["client"]).sign_in(world["account"], role)
+from apitools import make_account
+from webtools import Person, sign_in as owner
 
 
 def website(api, name="Shop", url="https://shop.example.com/"):
@@ -234,7 +218,6 @@ def test_infra_signin_mints_an_owner_link_for_a_full_access_key(world, capsys, m
 def test_infra_signin_refuses_a_key_without_full_access(world, capsys):
     import os
 
-    from apitools import make_account
     from infra import signin
 
     _, narrow = make_account(scopes=("monitors:read",))

@@ -2,28 +2,12 @@
 type's config model; what a form sends is what the API stores (checked through the API)."""
 import re
 
-import pytest
-from chalice.test import Client
 
-from apitools import Api, make_account
-from webtools import Person
+from webtools import Person, sign_in as owner
 
 from chalicelib.channels.models import CHANNEL_TYPES
 
 ROUTING_KEY = "a" * 32
-
-
-@pytest.fixture
-def world(clock):
-    from app import app
-
-    account_id, key = make_account()
-    with Client(app) as client:
-        yield {"client": client, "account": account_id, "api": Api(client, key)}
-
-
-def owner(world):
-    return Person(world["client"]).sign_in(world["account"], "Owner")
 
 
 def created_id(response) -> str:

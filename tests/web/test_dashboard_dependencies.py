@@ -2,24 +2,8 @@
 affected"), and the monitor form sets `dependsOn` (checked through the API)."""
 import re
 
-import pytest
-from chalice.test import Client
 
-from apitools import Api, make_account
-from webtools import Person
-
-
-@pytest.fixture
-def world(clock):
-    from app import app
-
-    account_id, key = make_account()
-    with Client(app) as client:
-        yield {"client": client, "account": account_id, "api": Api(client, key)}
-
-
-def owner(world):
-    return Person(world["client"]).sign_in(world["account"], "Owner")
+from webtools import sign_in as owner
 
 
 def website(api, name, **extra):

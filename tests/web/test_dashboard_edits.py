@@ -5,26 +5,8 @@ checked through the API, which must hold what the page did; each page family onc
 a form without its CSRF token and another account's id."""
 import re
 
-import pytest
-from chalice.test import Client
 
-from apitools import Api, make_account
-from webtools import Person
-
-
-@pytest.fixture
-def world(clock):
-    from app import app
-
-    account_id, key = make_account()
-    _, other_key = make_account()
-    with Client(app) as client:
-        yield {"client": client, "account": account_id, "api": Api(client, key),
-               "other_api": Api(client, other_key)}
-
-
-def person(world, role="Owner"):
-    return Person(world["client"]).sign_in(world["account"], role)
+from webtools import sign_in as person
 
 
 def made(api, path, body):

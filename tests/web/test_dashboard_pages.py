@@ -3,28 +3,11 @@ read pages. Each action is checked through the API, which must see what the page
 import re
 
 import pytest
-from chalice.test import Client
 
-from apitools import Api, make_account
-from webtools import Person
+from webtools import Person, sign_in as person
 
 PAGES = ("/", "/incidents", "/alerting", "/status-pages", "/maintenance", "/teams", "/reports",
          "/settings/keys", "/account", "/monitors/new")
-
-
-@pytest.fixture
-def world(clock):
-    from app import app
-
-    account_id, key = make_account()
-    other_id, other_key = make_account()
-    with Client(app) as client:
-        yield {"client": client, "account": account_id, "api": Api(client, key),
-               "other_api": Api(client, other_key)}
-
-
-def person(world, role="Owner"):
-    return Person(world["client"]).sign_in(world["account"], role)
 
 
 def incident(api, title="Checkout broken"):

@@ -4,27 +4,10 @@ import re
 from datetime import timedelta
 
 import pytest
-from chalice.test import Client
 
-from apitools import Api, make_account
-from webtools import Person
+from webtools import Person, sign_in as member
 
 PASSWORD = "correct horse battery"
-
-
-@pytest.fixture
-def world(clock):
-    from app import app
-
-    account_id, key = make_account()
-    other_id, _ = make_account()
-    with Client(app) as client:
-        yield {"client": client, "account": account_id, "api": Api(client, key),
-               "other": other_id}
-
-
-def member(world, role="Owner", email=None):
-    return Person(world["client"]).sign_in(world["account"], role, email)
 
 
 def with_password(world, role="Owner", email=None, password=PASSWORD):

@@ -8,11 +8,9 @@ import re
 from datetime import timedelta
 
 import pytest
-from chalice.test import Client
 
-from apitools import Api, make_account
 from awsrequests import counted_aws_requests
-from webtools import Person
+from webtools import sign_in as signed_in
 
 from chalicelib.checks import figures
 from chalicelib.checks.checkers.base import CheckResult
@@ -22,21 +20,6 @@ from chalicelib.storage import monitors as monitor_store
 from chalicelib.web import charts
 
 HOUR = 3600
-
-
-@pytest.fixture
-def world(clock):
-    from app import app
-
-    account_id, key = make_account()
-    with Client(app) as client:
-        api = Api(client, key)
-        yield {"api": api, "client": client, "account": account_id, "clock": clock}
-
-
-def signed_in(world) -> Person:
-    """A fresh session (sessions last 12 hours, and these tests move the clock by days)."""
-    return Person(world["client"]).sign_in(world["account"])
 
 
 def website(api, name="Shop"):

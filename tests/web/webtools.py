@@ -53,3 +53,8 @@ class Person:
         assert response.status_code == 303, response.text
         self.get("/")
         return self
+
+
+def sign_in(world: dict, role: str = "Owner", email: str | None = None) -> "Person":
+    """A fresh session of `role` in the world's account (conftest.py's `world`)."""
+    return Person(world["client"]).sign_in(world["account"], role, email)
