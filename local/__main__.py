@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 from local.dynamodb_local import REPO_ROOT
-from local.logs import configure_logging
+from local.logs import configure_logging, exit_without_teardown
 from local.stack import LocalStack
 
 log = logging.getLogger("local")
@@ -136,16 +136,6 @@ def run_stack() -> int:
         stack.stop()
         log.info("stopped")
     return 0
-
-
-def exit_without_teardown(code: int) -> None:
-    """Leave once everything is stopped and flushed: Python's teardown of this process's heap
-    (the app, botocore's service models, moto) took 2-4 s of every stop on a loaded machine and
-    tidies nothing another process would see."""
-    logging.shutdown()
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(code)
 
 
 if __name__ == "__main__":

@@ -35,7 +35,13 @@ from gunicorn.workers.gthread import ThreadWorker
 from local.dynamodb_local import REPO_ROOT, _die_with_parent, _signal_group
 from chalicelib.kernel.errors import ProtocolError
 from local.http_server import MAX_BODY_BYTES, WsgiApi
-from local.logs import DATE_FORMAT, LOG_FORMAT, EscapingFormatter, configure_logging
+from local.logs import (
+    DATE_FORMAT,
+    LOG_FORMAT,
+    EscapingFormatter,
+    configure_logging,
+    exit_without_teardown,
+)
 
 HOST = "127.0.0.1"
 # Longer than gunicorn's graceful stop (GRACEFUL_SECONDS), shorter than the stack's deadline.
@@ -111,17 +117,12 @@ def _warm_up(worker: JsonThreadWorker) -> None:
                                                    exc)
 
 
-def _exit_without_teardown(server: Any, worker: JsonThreadWorker) -> None:
-    """The last thing a worker does, once its requests are answered: leave at once. Python's
-    own teardown of the worker's heap (the app, botocore's service models) held every stop of
-    the stack for 4-5 s on a loaded machine, and tidies nothing another process would see.
-    gunicorn also calls this hook in the master for a worker already gone: that one returns."""
-    if os.getpid() != worker.pid:
-        return
-    logging.shutdown()
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(0)
+def _leave_at_once(server: Any, worker: JsonThreadWorker) -> None:
+    """The last thing a worker does, once its requests are answered: exit without Python's
+    teardown (`exit_without_teardown`). gunicorn also calls this hook in the master for a
+    worker already gone: that call does nothing."""
+    if os.getpid() == worker.pid:
+        exit_without_teardown(0)
 
 
 class _Application(BaseApplication):
@@ -151,7 +152,7 @@ class _Application(BaseApplication):
             "control_socket_disable": True,  # else a socket under $HOME, shared by every stack
             "proc_name": "enori-api",
             "post_worker_init": _warm_up,
-            "worker_exit": _exit_without_teardown,
+            "worker_exit": _leave_at_once,
         }
         for name, value in options.items():
             self.cfg.set(name, value)
