@@ -42,12 +42,22 @@ def create_tables() -> None:
     newer version defines to tables an older one created. Safe to call on every start."""
     # One at a time: eight at once made DynamoDB Local's answers slow enough to outlive a 1 s
     # read timeout on a loaded machine (and saved 2 s of a start).
+    present = existing_table_names()
     for item_class in ALL_ITEMS:
-        _create_or_update(item_class)
+        _create_or_update(item_class, item_class.Meta.table_name in present)
 
 
-def _create_or_update(item_class) -> None:
-    if item_class.exists():
+def existing_table_names() -> set[str]:
+    """The tables there are, from ListTables (a page per 100 tables). Not `Model.exists()` per
+    table: DynamoDB Local answers a DescribeTable of a missing table in 60-480 ms (it builds a
+    Java exception), which was 3.5 s of the 4.5 s a fresh stack spent creating its tables."""
+    client = ALL_ITEMS[0]._get_connection().connection.client
+    pages = client.get_paginator("list_tables").paginate()
+    return {name for page in pages for name in page.get("TableNames", [])}
+
+
+def _create_or_update(item_class, present: bool) -> None:
+    if present:
         add_missing_indexes(item_class)
         return
     try:

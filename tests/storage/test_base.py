@@ -45,3 +45,20 @@ def test_other_errors_still_raise(aws, monkeypatch):
     monkeypatch.setattr(UniqueItem, "update", throttled)
     with pytest.raises(UpdateError):
         update_if(UniqueItem("a#name#x"), [UniqueItem.owner_id.set("m")], None)
+
+
+def test_the_table_clients_of_a_thread_share_one_botocore_session(aws):
+    """A session of its own per table client loaded botocore's models 27 times in every new
+    process (3.1 s of a cold start); one per thread loads them once."""
+    import threading
+
+    from chalicelib.storage.tables import ALL_ITEMS
+
+    sessions = {id(item._get_connection().connection.session) for item in ALL_ITEMS}
+    assert len(sessions) == 1
+    other: list = []
+    thread = threading.Thread(target=lambda: other.append(
+        id(ALL_ITEMS[0]._get_connection().connection.session)))
+    thread.start()
+    thread.join()
+    assert other and other[0] not in sessions   # botocore's rule: no session shared by threads

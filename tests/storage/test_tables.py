@@ -24,8 +24,9 @@ def test_a_create_resent_after_its_first_attempt_went_through_finishes_the_table
     ttl_name = WebSessionItem._ttl_attribute().attr_name
     client.update_time_to_live(TableName=name, TimeToLiveSpecification={
         "Enabled": False, "AttributeName": ttl_name})
-    monkeypatch.setattr(WebSessionItem, "exists", classmethod(lambda cls: False))  # as first seen
-    _create_or_update(WebSessionItem)
+    # The list said missing, and so does PynamoDB's own check inside create_table.
+    monkeypatch.setattr(WebSessionItem, "exists", classmethod(lambda cls: False))
+    _create_or_update(WebSessionItem, present=False)
     ttl = client.describe_time_to_live(TableName=name)["TimeToLiveDescription"]
     assert ttl["TimeToLiveStatus"] == "ENABLED" and ttl["AttributeName"] == ttl_name
 
@@ -41,4 +42,22 @@ def test_a_ttl_a_resent_call_already_turned_on_is_fine(aws, monkeypatch):
 
     monkeypatch.setattr(WebSessionItem, "exists", classmethod(lambda cls: False))
     monkeypatch.setattr(WebSessionItem, "update_ttl", classmethod(already_on))
-    _create_or_update(WebSessionItem)       # no error: the table is there, its TTL on
+    _create_or_update(WebSessionItem, present=False)   # no error: the table is there, its TTL on
+
+
+def test_a_start_lists_the_tables_once_instead_of_asking_for_each(aws):
+    """A DescribeTable of a missing table costs DynamoDB Local 60-480 ms; one ListTables says
+    which of the 27 tables there are. The tables that exist are described for their indexes."""
+    from apitools import aws_calls
+
+    from chalicelib.storage.monitors import MonitorItem
+    from chalicelib.storage.tables import ALL_ITEMS, create_tables
+
+    MonitorItem.delete_table()
+    with aws_calls() as calls:
+        create_tables()
+    operations = list(calls)
+    assert operations.count("ListTables") == 1
+    assert operations.count("CreateTable") == 1
+    assert operations.count("DescribeTable") <= len(ALL_ITEMS) + 1   # create's wait included
+    assert MonitorItem.exists()
