@@ -260,4 +260,12 @@ def is_quiet(before: MonitorState, policy: Policy, obs: Observation) -> bool:
                  or obs.ssl_days_left > policy.ssl_expiry_warning_days)
             # An undecided slot waits for results: this one may decide it (or show a region
             # dark), so it is stored. Only failure episodes have undecided slots.
-            and all(v is True for v in slot_verdicts(before.slots, policy)))
+            and all(v is True for v in slot_verdicts(before.slots, policy))
+            and not owes_not_checked(before))
+
+
+def owes_not_checked(state: MonitorState) -> bool:
+    """Whether the newest slots lacked the quorum and nobody was told yet: the next results
+    may show a region dark, so they are stored (never a silent Up). Once told, a passing
+    result is quiet again."""
+    return state.not_checked_slots > 0 and not state.not_checked

@@ -85,6 +85,23 @@ def test_a_region_dark_before_an_outage_lets_the_live_regions_failures_count_at_
     assert "EuWest reported nothing" in unchecked.payload["alert"]["message"]
 
 
+def test_a_region_dark_from_the_start_is_told_while_the_monitor_is_up(clock, published):
+    """No silent Up: passing results that agree with a steady Up are skipped, but not while
+    slots short of the quorum are untold. Once told, they are skipped again."""
+    monitor = make_monitor(clock, 30)
+    start = first_slot(clock)
+    for slot in range(start, start + 90, 30):
+        deliver(monitor, clock, slot + 1, slot, "UsEast", UP)
+    unchecked, = events_of(published, "monitor.not_checked")
+    assert unchecked.payload["slot"] == start + 60        # two settled slots without EuWest
+    detail = shown(monitor)
+    assert detail.status == "Up" and detail.state["not_checked_slots"] == 3
+    assert detail.state["steady"] is True                  # told: passes are quiet again
+    deliver(monitor, clock, start + 91, start + 90, "UsEast", UP)
+    assert shown(monitor).state["not_checked_slots"] == 3  # not evaluated, so not re-counted
+    assert len(events_of(published, "monitor.not_checked")) == 1
+
+
 def late_stream(start, slots, region_late, failing_from, euwest_fails):
     """(arrival second, slot, region, result), in arrival order: UsEast a second after each
     slot, EuWest `region_late` seconds after it."""
