@@ -1,40 +1,51 @@
 """Degraded quorum: what a slot says when regions that should report are dark. Pure.
 
-A slot missing a region's result is undecided: the result may still come. But a region that has
-sent nothing for DARK_AFTER_SLOTS slots in a row is dark, not late, and waiting for it would
-hide a real outage for good (two regions, one dark: a quorum of two is never reached). So when
-the only regions missing from the newest slots are dark ones, those slots are decided by the
-regions that did report (at least one), with the quorum cut to their number; and the monitor is
-"not checked" (by enough regions) for as many slots in a row as lacked the quorum — never a
-silent Up.
+A slot missing a region's result is undecided while the result may still come: until the slot is
+*settled*, its check's timeout plus RESULT_GRACE_SECONDS after it (`settled_before`). A region
+missing from each of the DARK_AFTER_SLOTS newest settled slots is dark, not late, and waiting for
+it would hide a real outage for good (two regions, one dark: a quorum of two is never reached).
+So the slots missing only dark regions, the newest ones included, are decided by the regions that
+did report (at least one), with the quorum cut to their number: a failure of the live region
+counts as soon as it arrives. And the monitor is "not checked" (by enough regions) for as many
+slots in a row as lacked the quorum — never a silent Up.
+
+Settled slots are known only where the state holds every result that came: the evaluator says
+so (`Policy.settled_before`) after folding in the recorded results its state skipped (a passing
+result that changes nothing is not stored, `state_machine.is_quiet`). Without it no region is
+dark. With it the slots from before an outage count too: a region already dark then is known
+dark at the outage's first failed slot, which counts at once (before, only slots after the first
+failed one were trusted, and Down came a slot late: 88 s instead of 60 for 30 s x 2).
 """
 from __future__ import annotations
 
 from typing import Any, Iterable
 
-DARK_AFTER_SLOTS = 2      # K: slots in a row without a region's result before it counts as dark
+DARK_AFTER_SLOTS = 2      # K: settled slots in a row without a region's result: it is dark
+# After a check's timeout: the queue's delivery, the batch and the recording of its result.
+RESULT_GRACE_SECONDS = 10
 
 
 def reporting(results: dict[str, bool], regions: Iterable[str]) -> list[str]:
     return [r for r in regions if r in results]
 
 
-def complete_slots(slots: list[dict[str, Any]], plain: list[bool | None]) -> list[dict]:
-    """The slots that hold every result that came for them: those after a slot that was not
-    good. (While every slot is good, a passing result that changes nothing is not stored at all
-    — `state_machine.is_quiet` — so a slot from then may lack a region that did report.)"""
-    first = next((i for i, verdict in enumerate(plain) if verdict is not True), None)
-    return [] if first is None else slots[first + 1:]
+def settled_before(now_epoch: float, timeout_seconds: int) -> int:
+    """The slots before this second are settled at `now_epoch`: every region's result for them
+    has come, or it is not late but missing (a check ends by its timeout; the grace covers the
+    queue's delay and the recording)."""
+    return int(now_epoch) - timeout_seconds - RESULT_GRACE_SECONDS
 
 
-def dark_regions(slots: list[dict[str, Any]], plain: list[bool | None], regions: tuple[str, ...],
-                 k: int = DARK_AFTER_SLOTS) -> set[str]:
-    """Regions missing from each of the `k` newest complete slots (none while fewer are
-    known). `plain`: each slot's verdict by the full quorum."""
-    complete = complete_slots(slots, plain)
-    if len(complete) < k:
+def dark_regions(slots: list[dict[str, Any]], regions: tuple[str, ...],
+                 settled_before_epoch: int | None, k: int = DARK_AFTER_SLOTS) -> set[str]:
+    """Regions missing from each of the `k` newest settled slots (none while fewer are known,
+    or when nothing is known to be settled)."""
+    if settled_before_epoch is None:
         return set()
-    return {r for r in regions if all(r not in s["results"] for s in complete[-k:])}
+    settled = [s for s in slots if s["slot"] < settled_before_epoch]
+    if len(settled) < k:
+        return set()
+    return {r for r in regions if all(r not in s["results"] for s in settled[-k:])}
 
 
 def degraded_verdict(results: dict[str, bool], regions: tuple[str, ...], needed: int,

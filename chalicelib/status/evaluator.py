@@ -12,7 +12,8 @@ import logging
 from dataclasses import replace
 
 from chalicelib.bus import events
-from chalicelib.status import expectations, state_machine
+from chalicelib.monitors.models import DEFAULT_TIMEOUT_SECONDS
+from chalicelib.status import degraded_quorum, expectations, state_machine
 from chalicelib.maintenance import cover as maintenance_cover
 from chalicelib.status import dependencies
 from chalicelib.kernel.clock import iso
@@ -73,7 +74,8 @@ def evaluate_observation(monitor: MonitorItem, obs: Observation, policy: Policy,
     """Fold one observation into the monitor's state, commit, then publish (any monitor type:
     Job monitors feed pings and missed deadlines here with their own policy). `backfill`
     (monitor, state, policy, obs) gives observations to fold in before `obs` when it is not
-    quiet."""
+    quiet; with it the state holds every recorded result, so `obs` is judged knowing which
+    slots are settled (a region missing from them is dark, `degraded_quorum`)."""
     now = runtime.clock.now()
     for _ in range(MAX_ATTEMPTS):
         item = states.load_state(monitor.account_id, monitor.monitor_id)
@@ -82,10 +84,13 @@ def evaluate_observation(monitor: MonitorItem, obs: Observation, policy: Policy,
             show_if_hidden(monitor, before, policy)
             return []
         # Each transition with the observation that caused it and the state right after it,
-        # which its event describes (as if each had been evaluated on its own).
+        # which its event describes (as if each had been evaluated on its own). The skipped
+        # results are folded in as before: until the last is in, the state still lacks some.
         after, caused = before, []
-        for seen in [*(backfill(monitor, before, policy, obs) if backfill else []), obs]:
-            after, more = state_machine.evaluate(after, policy, seen)
+        skipped = backfill(monitor, before, policy, obs) if backfill else []
+        judge = settled_policy(monitor, policy, obs, now) if backfill else policy
+        for seen in [*skipped, obs]:
+            after, more = state_machine.evaluate(after, judge if seen is obs else policy, seen)
             caused += [(t, seen, after) for t in more]
         transitions = [t for t, _, _ in caused]
         transitions, notes = dependencies.fold(monitor, before, after, transitions, obs)
@@ -115,6 +120,14 @@ def evaluate_observation(monitor: MonitorItem, obs: Observation, policy: Policy,
         return transitions
     raise RuntimeError(f"could not commit the state of {monitor.monitor_id} after "
                        f"{MAX_ATTEMPTS} attempts")
+
+
+def settled_policy(monitor: MonitorItem, policy: Policy, obs: Observation, now) -> Policy:
+    """`policy` knowing the settled slots: those whose results were due by `now` (the monitor's
+    check timeout and a grace after them), up to `obs.slot` (the backfill reads no newer)."""
+    timeout = int(monitor.config.get("timeout_seconds") or DEFAULT_TIMEOUT_SECONDS)
+    due = degraded_quorum.settled_before(now.timestamp(), timeout)
+    return replace(policy, settled_before=min(due, obs.slot + 1))
 
 
 def status_change_records(monitor: MonitorItem, before: MonitorState, after: MonitorState,

@@ -20,14 +20,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.status.state_machine import MonitorState, Policy, slot_verdict
+from chalicelib.status.state_machine import MonitorState, Policy, owes_not_checked, slot_verdict
 
 
 def is_steady(state: MonitorState, policy: Policy) -> bool:
     """Whether a passing result of a region that is Up would be quiet (`is_quiet`'s
-    state-only half): Up, not degraded, no failed slot remembered."""
+    state-only half): Up, not degraded, no failed slot remembered, no slots short of the
+    quorum left untold."""
     return (state.status == "Up" and not state.degraded
-            and all(slot_verdict(s["results"], policy) is not False for s in state.slots))
+            and all(slot_verdict(s["results"], policy) is not False for s in state.slots)
+            and not owes_not_checked(state))
 
 
 def mirrored(state: MonitorState, policy: Policy) -> dict[str, Any]:

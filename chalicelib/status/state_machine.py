@@ -5,9 +5,10 @@ Slots and quorum: every region checks the same slot (a scheduled second). A slot
 when at least `quorum` of the monitor's regions failed it, *good* once failures can no longer
 reach the quorum, and *undecided* while results are missing: a missing region is unknown, never
 down. Down after `failure_threshold` failed slots in a row, Up after `recovery_threshold` good
-ones. Undecided slots neither count nor break a streak. A region silent for several slots is
-dark: the slots then go by the regions that reported (`degraded_quorum`), and the monitor is
-"not checked" by enough regions (`monitor.not_checked`), never silently Up.
+ones. Undecided slots neither count nor break a streak. A region missing from the newest slots
+whose results were due (`Policy.settled_before`, the evaluator's clock) is dark: the slots then go
+by the regions that reported (`degraded_quorum`), and the monitor is "not checked" by enough
+regions (`monitor.not_checked`), never silently Up.
 """
 from __future__ import annotations
 
@@ -31,6 +32,9 @@ class Policy:
     response_time_threshold_ms: int | None = None
     ssl_expiry_warning_days: int | None = None
     in_maintenance: bool = False
+    # Slots before this second hold every result that will come in time (`degraded_quorum`):
+    # a region missing from them did not report. None: unknown, so no region is dark.
+    settled_before: int | None = None
 
     @property
     def needed(self) -> int:
@@ -98,7 +102,7 @@ def slot_verdict(results: dict[str, bool], policy: Policy) -> bool | None:
 def slot_verdicts(slots: list[dict[str, Any]], policy: Policy) -> list[bool | None]:
     """Each slot's verdict; a slot missing only dark regions goes by the regions that reported."""
     plain = [slot_verdict(slot["results"], policy) for slot in slots]
-    dark = degraded_quorum.dark_regions(slots, plain, policy.regions)
+    dark = degraded_quorum.dark_regions(slots, policy.regions, policy.settled_before)
     if not dark:
         return plain
     return [verdict if verdict is not None else degraded_quorum.degraded_verdict(
@@ -193,14 +197,13 @@ def _first_failed_slot(slots: list[dict[str, Any]], policy: Policy, count: int) 
 
 def _track_checked(new: MonitorState, policy: Policy) -> list[Transition]:
     """Count the newest slots short of the quorum; raise monitor.not_checked once per run of
-    them, when the missing regions have been dark for DARK_AFTER_SLOTS."""
+    them, when the missing regions are dark (DARK_AFTER_SLOTS settled slots without them)."""
     new.not_checked_slots = degraded_quorum.unchecked_run(new.slots, policy.regions,
                                                           policy.needed)
     if new.not_checked_slots == 0:
         new.not_checked = False
         return []
-    dark = degraded_quorum.dark_regions(
-        new.slots, [slot_verdict(s["results"], policy) for s in new.slots], policy.regions)
+    dark = degraded_quorum.dark_regions(new.slots, policy.regions, policy.settled_before)
     if new.not_checked or not dark:
         return []
     new.not_checked = True
@@ -257,4 +260,12 @@ def is_quiet(before: MonitorState, policy: Policy, obs: Observation) -> bool:
                  or obs.ssl_days_left > policy.ssl_expiry_warning_days)
             # An undecided slot waits for results: this one may decide it (or show a region
             # dark), so it is stored. Only failure episodes have undecided slots.
-            and all(v is True for v in slot_verdicts(before.slots, policy)))
+            and all(v is True for v in slot_verdicts(before.slots, policy))
+            and not owes_not_checked(before))
+
+
+def owes_not_checked(state: MonitorState) -> bool:
+    """Whether the newest slots lacked the quorum and nobody was told yet: the next results
+    may show a region dark, so they are stored (never a silent Up). Once told, a passing
+    result is quiet again."""
+    return state.not_checked_slots > 0 and not state.not_checked
