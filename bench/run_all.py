@@ -19,7 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import BENCH_DIR, REPO_ROOT, machine  # noqa: E402
 
-SOLO = ["cold_start", "checks", "api_latency", "pings", "dashboard"]
+SOLO = ["cold_start", "checks", "api_latency", "pings", "dashboard", "scheduler_scale"]
 TOGETHER = ["latency", "cost"]
 
 
@@ -117,6 +117,13 @@ def render(results: dict) -> str:
             f"monitors p50 {dash['api_list']['end_to_end_p50_ms']} ms)")
         for path, weight in dash["page_weight"].items():
             add("dashboard", f"JS+CSS of {path.split('/mon_')[0]}", f"{weight['total_gzip_kb']} KB gzip")
+    for row in b.get("scheduler_scale", {}).get("rows", []):
+        for added in (0, b["scheduler_scale"]["added_ms"]):
+            seq, par = row[f"sequential_added_{added}ms"], row[f"parallel_added_{added}ms"]
+            add("scheduler", f"one tick, {row['monitors']:,} monitors, moto" + (f" +{added} ms per AWS call" if added else ""),
+                f"parallel {par['wall_s']} s ({par['without_moto_s']} s outside moto), sequential {seq['wall_s']} s "
+                f"({seq['without_moto_s']} s); {par['jobs']} checks in {par['messages']} messages, "
+                f"{par['send_batches']} SendMessageBatch, {par['index_queries']} index Queries")
     for name, figures in b.items():
         if "error" in figures:
             add(name, "FAILED", figures["error"])
