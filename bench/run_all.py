@@ -3,7 +3,7 @@
 
 The detection-latency bench mostly waits for real minutes to pass, so it runs alongside the cost
 model, which counts requests and is not timed; everything else runs alone, so timings are not
-disturbed by it. About 10 minutes in all (--quick: about 4).
+disturbed by it. About 18 minutes in all (--quick: about 5).
 Usage: python bench/run_all.py [--quick]
 """
 from __future__ import annotations
