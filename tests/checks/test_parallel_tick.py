@@ -113,6 +113,17 @@ def test_the_regions_are_sent_side_by_side(account, clock, pools):  # noqa: F811
     assert control.region_cursor("UsEast") == control.region_cursor("EuWest") == MINUTE + 1
 
 
+def test_a_tick_runs_on_the_processs_pools_unless_told_otherwise(account, clock):  # noqa: F811
+    add_monitor(account, clock, "a", regions=("UsEast", "EuWest"))
+    both_regions_at_once = threading.Barrier(2, timeout=10)
+
+    def send(jobs, now):
+        both_regions_at_once.wait()
+        return len(jobs)
+
+    assert tick(clock, None, send=send)["jobs"] == 2
+
+
 def test_a_failing_region_leaves_the_others_sent_while_it_fails(account, clock, pools):  # noqa: F811
     from chalicelib.storage import control
 
