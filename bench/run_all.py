@@ -3,7 +3,7 @@
 
 The detection-latency bench mostly waits for real minutes to pass, so it runs alongside the cost
 model, which counts requests and is not timed; everything else runs alone, so timings are not
-disturbed by it. About 10 minutes in all (--quick: about 4).
+disturbed by it. About 18 minutes in all (--quick: about 5).
 Usage: python bench/run_all.py [--quick]
 """
 from __future__ import annotations
@@ -19,7 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import BENCH_DIR, REPO_ROOT, machine  # noqa: E402
 
-SOLO = ["cold_start", "checks", "api_latency", "pings", "dashboard"]
+SOLO = ["cold_start", "checks", "api_latency", "pings", "dashboard", "scheduler_scale"]
 TOGETHER = ["latency", "cost"]
 
 
@@ -117,6 +117,15 @@ def render(results: dict) -> str:
             f"monitors p50 {dash['api_list']['end_to_end_p50_ms']} ms)")
         for path, weight in dash["page_weight"].items():
             add("dashboard", f"JS+CSS of {path.split('/mon_')[0]}", f"{weight['total_gzip_kb']} KB gzip")
+    for row in b.get("scheduler_scale", {}).get("rows", []):
+        moto = row["moto_sequential"]
+        add("scheduler", f"one tick, {row['monitors']:,} monitors, 3 regions, moto answering",
+            f"{moto['wall_s']} s ({moto['cpu_outside_moto_s']} s CPU outside moto); {moto['jobs']} checks in "
+            f"{moto['messages']} messages, {moto['send_batches']} SendMessageBatch, {moto['index_queries']} index Queries")
+        for added in (0, b["scheduler_scale"]["added_ms"]):
+            seq, par = row[f"sequential_added_{added}ms"], row[f"parallel_added_{added}ms"]
+            add("scheduler", f"one tick, {row['monitors']:,} monitors, replayed, +{added} ms per AWS call",
+                f"parallel {par['wall_s']} s (CPU {par['cpu_s']} s), sequential {seq['wall_s']} s (CPU {seq['cpu_s']} s)")
     for name, figures in b.items():
         if "error" in figures:
             add(name, "FAILED", figures["error"])

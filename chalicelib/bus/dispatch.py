@@ -9,6 +9,7 @@ from collections import defaultdict
 
 from chalicelib.bus.check_requests import CheckRequest, decode, encode, queue_name, queue_of
 from chalicelib.bus.queues import _queue_urls, queue_url, region_sqs
+from chalicelib.kernel.fanout import run_all
 from chalicelib.kernel.runtime import runtime
 from chalicelib.kernel.settings import settings
 
@@ -22,9 +23,11 @@ SLOW_JOBS_PER_MESSAGE = 5
 MAX_DELAY_SECONDS = 900
 
 
-def send_jobs(jobs: list[CheckRequest], now_epoch: float, sqs_of=region_sqs) -> int:
+def send_jobs(jobs: list[CheckRequest], now_epoch: float, sqs_of=region_sqs, pool=None) -> int:
     """Send jobs to their region queues, delayed until their slot; returns messages sent.
-    `sqs_of(region)`: the client to send with (the scheduler's fail fast)."""
+    `sqs_of(region)`: the client to send with (the scheduler's fail fast). `pool`: an Executor
+    to send the SendMessageBatch calls side by side (None: one after another); either way it
+    returns only once every call has finished, and raises if any failed."""
     groups: dict[tuple[str, str, int], list[CheckRequest]] = defaultdict(list)
     for job in jobs:
         groups[(job.region, queue_of(job), job.slot)].append(job)
@@ -37,21 +40,21 @@ def send_jobs(jobs: list[CheckRequest], now_epoch: float, sqs_of=region_sqs) -> 
                      "MessageBody": encode(group[start:start + size]),
                      "DelaySeconds": delay}
             by_queue[(region, queue)].append(entry)
-    sent = 0
+    batches = []
     for (region, queue), entries in by_queue.items():
-        sent += _send_batches(sqs_of(region), queue_url(queue, region), entries)
-    return sent
+        sqs, url = sqs_of(region), queue_url(queue, region)
+        batches += [(sqs, url, entries[start:start + 10]) for start in range(0, len(entries), 10)]
+    return sum(run_all(_send_batch, batches, pool))
 
 
-def _send_batches(sqs, url: str, entries: list[dict]) -> int:
-    for start in range(0, len(entries), 10):
-        batch = entries[start:start + 10]
-        response = sqs.send_message_batch(QueueUrl=url, Entries=batch)
-        if response.get("Failed"):
-            # Losing a check silently is worse than failing the tick: raise so it is retried.
-            raise RuntimeError(f"SQS refused {len(response['Failed'])} check messages: "
-                               f"{response['Failed'][0].get('Message')}")
-    return len(entries)
+def _send_batch(call: tuple) -> int:
+    sqs, url, batch = call
+    response = sqs.send_message_batch(QueueUrl=url, Entries=batch)
+    if response.get("Failed"):
+        # Losing a check silently is worse than failing the tick: raise so it is retried.
+        raise RuntimeError(f"SQS refused {len(response['Failed'])} check messages: "
+                           f"{response['Failed'][0].get('Message')}")
+    return len(batch)
 
 
 def enqueue_now(account_id: str, monitor_id: str, regions: list[str],

@@ -134,10 +134,11 @@ def reset_clients() -> None:
         _clients.clear()
 
 
-def send_fast(jobs: list[CheckRequest], now_epoch: float) -> int:
-    """`dispatch.send_jobs` through the fast clients; the queue URL is looked up through them
-    too (an unreachable region must not hang on its first lookup)."""
+def send_fast(jobs: list[CheckRequest], now_epoch: float, pool=None) -> int:
+    """`dispatch.send_jobs` through the fast clients, its calls side by side on `pool`; the
+    queue URL is looked up through them too (an unreachable region must not hang on its first
+    lookup)."""
     for region, name in {(job.region, queue_of(job)) for job in jobs}:
         if name not in queues._queue_urls:
             queues._queue_urls[name] = fast_sqs(region).get_queue_url(QueueName=name)["QueueUrl"]
-    return dispatch.send_jobs(jobs, now_epoch, sqs_of=fast_sqs)
+    return dispatch.send_jobs(jobs, now_epoch, sqs_of=fast_sqs, pool=pool)

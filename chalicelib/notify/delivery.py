@@ -84,8 +84,9 @@ def route(event: dict) -> list:
 def new_record(event: dict, channel, now: float, *, test: bool = False,
                escalation_level: int | None = None) -> AlertRecordItem:
     event_id = event["id"] + (f"|esc{escalation_level}" if escalation_level is not None else "")
+    alert_id = alert_id_for(event_id, channel.channel_id)
     return AlertRecordItem(
-        event["accountId"], alert_id_for(event_id, channel.channel_id), event_id=event["id"],
+        event["accountId"], alert_id, event_id=event["id"],
         event_type=event["event"], alert_type=(event.get("alert") or {}).get("type") or event["event"],
         channel_id=channel.channel_id, channel_type=channel.type,
         monitor_id=(event.get("monitor") or {}).get("id"),
@@ -95,7 +96,7 @@ def new_record(event: dict, channel, now: float, *, test: bool = False,
         escalation_level=escalation_level, history=[],
         # Due from birth: if the first claim fails (throttled, crashed), a redelivered event
         # finds the record and sends nothing, so only the sweeper can still deliver it.
-        due_shard=records.DUE_SHARD, due_at=now,
+        due_shard=records.due_shard_of(alert_id), due_at=now,
         expires_at=_epoch_dt(now + RETENTION_SECONDS))
 
 

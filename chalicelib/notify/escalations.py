@@ -87,7 +87,8 @@ def start(event: dict, now: float) -> list[EscalationItem]:
         item = EscalationItem(
             incident["id"], policy_id, account_id=account_id, started_at=now, next_step=0,
             status=ACTIVE, event_json=json.dumps(event, separators=(",", ":")),
-            due_shard=store.DUE_SHARD, due_at=now + step_offset_seconds(_delays(policy), 0),
+            due_shard=store.due_shard_of(incident["id"], policy_id),
+            due_at=now + step_offset_seconds(_delays(policy), 0),
             expires_at=datetime.fromtimestamp(now + RETENTION_SECONDS, timezone.utc))
         if store.create_escalation(item):
             started.append(item)

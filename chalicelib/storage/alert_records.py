@@ -12,6 +12,11 @@ Access patterns:
 - list an account's records newest first, optionally from/to: Query on LSI `by_created`
 - records of one monitor (filter, cascade delete): Query on GSI `by_monitor`
 - deliveries needing attention (retry due, lease expired): Query on sparse GSI `due`
+  (due_shard, due_at < now), one Query per shard "due#0".."due#15" with a limit per shard, plus
+  the single key "due" every record used before the index was sharded (E16 point 8: one key
+  took every alert's write and the sweep's read). A record's shard is a hash of its alert id;
+  a record found under the old key moves to its shard at its next claim, and the old key's
+  Query can go once no record carries it (finished records leave the index, all expire).
 """
 from __future__ import annotations
 
@@ -25,9 +30,12 @@ from pynamodb.indexes import (AllProjection, GlobalSecondaryIndex, KeysOnlyProje
 from pynamodb.expressions.condition import size
 from pynamodb.models import Model
 
-from chalicelib.storage.base import get_or_none, save_if, table_meta, update_if
+from chalicelib.storage.base import (get_or_none, hash_shard, query_each_shard, save_if,
+                                     table_meta, update_if)
 
-DUE_SHARD = "due"
+DUE_SHARDS = 16
+LEGACY_DUE_SHARD = "due"        # the one key of every record before the index was sharded
+DUE_KEYS = [f"due#{shard}" for shard in range(DUE_SHARDS)] + [LEGACY_DUE_SHARD]
 UNFINISHED = ("Pending", "Retrying")
 
 
@@ -102,6 +110,11 @@ class AlertRecordItem(Model):
         return json.loads(self.event_json)
 
 
+def due_shard_of(alert_id: str) -> str:
+    """The `due` index key of a record: one of DUE_SHARDS, by its id."""
+    return f"due#{hash_shard(alert_id, DUE_SHARDS)}"
+
+
 def create_record(item: AlertRecordItem) -> bool:
     """Store a new record; False when this event already has one for this channel."""
     return save_if(item, AlertRecordItem.alert_id.does_not_exist())
@@ -120,7 +133,7 @@ def claim_attempt(item: AlertRecordItem, now: float, lease_seconds: int) -> bool
     a = AlertRecordItem
     condition = (a.attempts == item.attempts) & a.status.is_in(*UNFINISHED) & \
         (a.due_at.does_not_exist() | (a.due_at <= now + DUE_TOLERANCE_SECONDS))
-    return update_if(item, [a.attempts.add(1), a.due_shard.set(DUE_SHARD),
+    return update_if(item, [a.attempts.add(1), a.due_shard.set(due_shard_of(item.alert_id)),
                             a.due_at.set(now + lease_seconds)], condition)
 
 
@@ -147,9 +160,10 @@ def finish_attempt(item: AlertRecordItem, *, status: str, now: float, status_cod
 
 
 def due_before(epoch: float, limit: int = 200) -> list[tuple[str, str]]:
-    """(account_id, alert_id) of deliveries whose retry or lease is overdue."""
+    """(account_id, alert_id) of deliveries whose retry or lease is overdue, at most `limit`
+    per shard."""
     return [(i.account_id, i.alert_id) for i in
-            AlertRecordItem.due.query(DUE_SHARD, AlertRecordItem.due_at < epoch, limit=limit)]
+            query_each_shard(AlertRecordItem.due, DUE_KEYS, AlertRecordItem.due_at < epoch, limit)]
 
 
 def list_records(account_id: str, start: float | None = None, end: float | None = None):

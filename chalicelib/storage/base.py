@@ -3,6 +3,7 @@ missing, and conditional writes that answer False when their condition failed.""
 from __future__ import annotations
 
 import threading
+import zlib
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -123,3 +124,15 @@ def get_many(model: Any, account_id: str, id_attribute: Any, ids: Iterable[str])
     found = {getattr(item, id_name): item
              for item in model.batch_get([(account_id, i) for i in wanted], consistent_read=True)}
     return [found[i] for i in wanted if i in found]
+
+
+def hash_shard(item_id: str, shards: int) -> int:
+    """The shard (0 .. shards - 1) of an item on a sharded index: a stable hash of its id (the
+    same in every process and release), so a busy index key is spread over `shards` partitions."""
+    return zlib.crc32(item_id.encode()) % shards
+
+
+def query_each_shard(index: Any, keys: Iterable[str], range_condition: Any, limit: int) -> list:
+    """The items of every key of a sharded `index` whose range key meets `range_condition`, at
+    most `limit` per key: one Query per key, never a Scan."""
+    return [item for key in keys for item in index.query(key, range_condition, limit=limit)]

@@ -8,7 +8,12 @@ consumer and a sweeper) never notify a level twice.
 Access patterns (never a Scan):
 - start: PutItem on condition it does not exist (a duplicate `incident.created` starts nothing)
 - the escalations of an incident (acknowledge/resolve stop them): Query(incident_id)
-- escalations whose next step is due: Query on GSI `due` (due_shard, due_at <= now)
+- escalations whose next step is due: Query on GSI `due` (due_shard, due_at <= now), one
+  Query per shard "due#0".."due#15" with a limit per shard, plus the single key "due" every
+  escalation used before the index was sharded (E16 point 8: one key took every escalation's
+  writes and the sweep's reads). An escalation's shard is a hash of its id (incident, policy);
+  one found under the old key moves to its shard at its next step, and the old key's Query can
+  go once no escalation carries it (a stopped or finished one leaves the index).
 - claim a step: UpdateItem conditional on `next_step` and `status`
 """
 from __future__ import annotations
@@ -20,9 +25,12 @@ from pynamodb.attributes import NumberAttribute, TTLAttribute, UnicodeAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
-from chalicelib.storage.base import get_or_none, save_if, table_meta, update_if
+from chalicelib.storage.base import (get_or_none, hash_shard, query_each_shard, save_if,
+                                     table_meta, update_if)
 
-DUE_SHARD = "due"
+DUE_SHARDS = 16
+LEGACY_DUE_SHARD = "due"        # the one key of every escalation before the index was sharded
+DUE_KEYS = [f"due#{shard}" for shard in range(DUE_SHARDS)] + [LEGACY_DUE_SHARD]
 ACTIVE, STOPPED, FINISHED = "Active", "Stopped", "Finished"
 
 
@@ -56,6 +64,11 @@ class EscalationItem(Model):
         return json.loads(self.event_json)
 
 
+def due_shard_of(incident_id: str, policy_id: str) -> str:
+    """The `due` index key of an escalation: one of DUE_SHARDS, by its id."""
+    return f"due#{hash_shard(f'{incident_id}#{policy_id}', DUE_SHARDS)}"
+
+
 def create_escalation(item: EscalationItem) -> bool:
     """Store a new escalation; False if this incident already has one for this policy."""
     return save_if(item, EscalationItem.policy_id.does_not_exist())
@@ -70,9 +83,9 @@ def for_incident(incident_id: str) -> list[EscalationItem]:
 
 
 def due_before(epoch: float, limit: int = 200) -> list[EscalationItem]:
-    """Active escalations whose next step is due at or before `epoch` (index reads lag: the
-    claim re-checks)."""
-    return list(EscalationItem.due.query(DUE_SHARD, EscalationItem.due_at <= epoch, limit=limit))
+    """Active escalations whose next step is due at or before `epoch`, at most `limit` per
+    shard (index reads lag: the claim re-checks)."""
+    return query_each_shard(EscalationItem.due, DUE_KEYS, EscalationItem.due_at <= epoch, limit)
 
 
 def claim_step(item: EscalationItem, step: int, next_due: float | None) -> bool:
@@ -83,7 +96,8 @@ def claim_step(item: EscalationItem, step: int, next_due: float | None) -> bool:
     if next_due is None:
         actions += [e.status.set(FINISHED), e.due_shard.remove(), e.due_at.remove()]
     else:
-        actions += [e.due_at.set(next_due)]
+        actions += [e.due_at.set(next_due),
+                    e.due_shard.set(due_shard_of(item.incident_id, item.policy_id))]
     return update_if(item, actions, (e.next_step == step) & (e.status == ACTIVE))
 
 

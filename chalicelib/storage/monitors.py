@@ -20,7 +20,6 @@ Access patterns:
 from __future__ import annotations
 
 import json
-import zlib
 from typing import Any
 
 from pynamodb.attributes import (BooleanAttribute, ListAttribute, NumberAttribute,
@@ -29,7 +28,7 @@ from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection, KeysOnlyPr
 from pynamodb.models import Model
 
 from chalicelib.kernel.vocabulary import MonitorStatus, MonitorType
-from chalicelib.storage.base import get_or_none, table_meta, update_if
+from chalicelib.storage.base import get_or_none, hash_shard, table_meta, update_if
 
 
 class ByScheduleIndex(GlobalSecondaryIndex):
@@ -66,7 +65,7 @@ JOB = MonitorType.JOB        # the type of Job (heartbeat) monitors
 
 
 def deadline_shard(monitor_id: str) -> str:
-    return f"job#{zlib.crc32(monitor_id.encode()) % DEADLINE_SHARDS}"
+    return f"job#{hash_shard(monitor_id, DEADLINE_SHARDS)}"
 
 
 class MonitorItem(Model):

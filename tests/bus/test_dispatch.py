@@ -81,3 +81,13 @@ def test_a_failing_monitors_checks_travel_in_the_slow_lane_in_small_messages(mon
             len(json.loads(e["MessageBody"])["jobs"]) for e in batch)
     assert by_queue == {dispatch.queue_name("UsEast"): [10],
                         dispatch.queue_name("UsEast") + "-slow": [5, 2]}
+
+
+def test_a_message_body_holds_every_field_of_each_request_in_order():
+    from dataclasses import asdict
+
+    jobs = [CheckRequest("acc", "mon_1", 60, "UsEast", slow=True,
+                         expect={"status": "Up", "regions": {"UsEast": "Up"}}),
+            CheckRequest("acc", "mon_2", 61, "EuWest")]
+    assert dispatch.encode(jobs) == json.dumps({"jobs": [asdict(j) for j in jobs]},
+                                               separators=(",", ":"))

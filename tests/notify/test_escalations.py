@@ -255,3 +255,15 @@ def test_a_retry_of_a_team_email_reaches_the_teams_current_members(api, clock, p
         ("Email", {"addresses": ["ann@example.com", "ben@example.com"]})
     api.delete(f"/api/teams/{team['id']}")
     assert delivery._channel(record) is None
+
+
+def test_a_started_escalation_is_due_on_its_own_shard_not_one_key(api, clock, setup, hooks,
+                                                                  published):
+    from chalicelib.storage import escalations as store
+
+    monitor, policy = setup(delays=(1, 2))          # no step fires at the start
+    incident = open_incident(api, published, monitor)
+    item = store.get_escalation(incident["id"], policy["id"])
+    assert item.next_step == 0
+    assert item.due_shard == store.due_shard_of(incident["id"], policy["id"])
+    assert item.due_shard != store.LEGACY_DUE_SHARD
