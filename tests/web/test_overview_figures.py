@@ -257,8 +257,9 @@ def test_results_of_one_hour_landing_out_of_order_are_all_counted(world, monkeyp
         record(world, monitor_id, ok=False, ms=None)
         record(world, monitor_id, ms=300, region="EuWest")
     third, fourth = held
-    assert fourth() and not third()      # the third's counts are in the fourth's: refused
+    landed = [fourth(), third()]
     later = assert_same_as_stats(world, monitor_id)
+    assert landed == [True, False]       # the third's counts are in the fourth's: refused
     assert later["24h"] != row["24h"] and rollup_reads(world) == []
     spark = figures.figures_for([monitor_store.find_by_id(monitor_id)], clock.now())[
         monitor_id].spark
