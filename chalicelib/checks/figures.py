@@ -120,9 +120,9 @@ def _plan(item: Any, hour: int, now: datetime) -> _Plan:
 
 
 def _first_result_hour(item: Any) -> int:
-    """No hour before this one holds a result of the monitor: a check's slot is at most
-    STALE_AFTER_SECONDS older than when it is sent (the worker drops older ones), and it is
-    sent after the monitor was created."""
+    """No hour before this one holds a result of the monitor: the scheduler sends a check
+    only once the monitor exists and never one whose slot is more than STALE_AFTER_SECONDS old
+    (region_dispatch); a check by hand has its request second as slot."""
     return stats.hour_of(item.created_at.timestamp() - STALE_AFTER_SECONDS)
 
 
