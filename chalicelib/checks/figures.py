@@ -3,10 +3,13 @@
 of each hour of the last 24 (the sparkline).
 
 Cost: one BatchGetItem per 100 (monitor, hour) keys for the whole page, not a Query per monitor.
-A checked monitor's item carries its hour summary (`hour_summary.py`, the settled hours' sums);
-what the summary cannot know is read from the rollups themselves: the hour just ended and every
-later one, the hours that left a window since the summary was taken, and the summarised hours
-wholly inside maintenance (which /stats leaves out). A monitor checked this hour costs 2 keys.
+A checked monitor's item carries its hour summary (`hour_summary.py`, the settled hours' sums)
+and the counts of the two hours after them (the summary's hour and the one before, kept exact
+by every result); what the item cannot know is read from the rollups themselves: the hour just
+ended when it had no result yet at its next hour's first (a late first result may come), the
+hours that left a window since the summary was taken, and the summarised hours wholly inside
+maintenance (which /stats leaves out). A monitor checked in this hour and the one before costs
+no key; one whose previous hour had no result (since its creation), one key.
 Per monitor, and run in parallel: one Query of its status changes for a Job monitor (its uptime
 is time not Down, as in /stats), and one Query of its 30 days of rollups (what /stats reads)
 for a monitor whose summary is missing (checked before summaries existed) or too old to catch
@@ -20,8 +23,10 @@ from datetime import datetime
 from typing import Any, Callable
 
 from chalicelib.checks import hour_summary
-from chalicelib.checks.hour_summary import DAY_HOURS, HOUR, MONTH_HOURS, HourSummary
+from chalicelib.checks.hour_summary import (DAY_HOURS, HOUR, MONTH_HOURS, HourCounts,
+                                            HourSummary)
 from chalicelib.checks.results import checks_outside, maintenance_spans
+from chalicelib.bus.check_requests import STALE_AFTER_SECONDS
 from chalicelib.kernel import stats
 from chalicelib.maintenance import occurrences as maintenance
 from chalicelib.monitors import job_status
@@ -52,6 +57,7 @@ class _Plan:
     covered: frozenset[int]
     reads: set[int] = field(default_factory=set)
     query: bool = False
+    known: dict[int, HourCounts] = field(default_factory=dict)   # unsettled hours, from the item
 
 
 def figures_for(items: list, now: datetime) -> dict[str, Figures]:
@@ -97,13 +103,27 @@ def _plan(item: Any, hour: int, now: datetime) -> _Plan:
         # clock ahead of this one): the 30-day Query.
         plan.query = item.last_checked_at is not None
         return plan
+    latest = hour_summary.latest_counts(summary, monitor_store.hour_counts_slots(item),
+                                        _first_result_hour(item))
+    if latest is not None:
+        plan.known = {h: counts for h, counts in latest.items() if counts is not None}
     for hours in WINDOWS.values():
         first = hour - (hours - 1) * HOUR
-        plan.reads |= set(_fresh(summary, first, hour)) | set(_dropped(summary, hours, first))
+        fresh = _fresh(summary, first, hour)
+        plan.reads |= set(fresh) if latest is None else {h for h in fresh if h in latest
+                                                         and latest[h] is None}
+        plan.reads |= set(_dropped(summary, hours, first))
         plan.reads |= {h for h in plan.covered if first <= h <= summary.last_settled}
     if len(plan.reads) > MAX_KEYS_PER_MONITOR:
         plan.reads, plan.query = set(), True
     return plan
+
+
+def _first_result_hour(item: Any) -> int:
+    """No hour before this one holds a result of the monitor: the scheduler sends a check
+    only once the monitor exists and never one whose slot is more than STALE_AFTER_SECONDS old
+    (region_dispatch); a check by hand has its request second as slot."""
+    return stats.hour_of(item.created_at.timestamp() - STALE_AFTER_SECONDS)
 
 
 def _fresh(summary: HourSummary, first: int, hour: int) -> range:
@@ -123,6 +143,7 @@ def _summed(plan: _Plan, hour: int, rollups: dict) -> Figures:
         return figures
     at = {h: rollups[(plan.monitor_id, h)] for h in plan.reads
           if (plan.monitor_id, h) in rollups}
+    at.update(plan.known)
     for period, hours in WINDOWS.items():
         first = hour - (hours - 1) * HOUR
         checks, failures = summary.settled(hours)

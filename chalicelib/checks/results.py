@@ -7,7 +7,8 @@ needs the 30-day sums: the hour's first result re-sums the window's earlier hour
 at most 719 small rollups per monitor and hour) and stores them on the monitor as a base; every
 other result adds the current hour's counts, which its ADD just returned, to that base.
 From the same Query the hour's first result also stores the hour summary the overview reads
-(`hour_summary.py`), and every result its response time: no request of their own.
+(`hour_summary.py`), every later result its hour's counts as the ADD returned them, and every
+result its response time: no request of their own.
 """
 from __future__ import annotations
 
@@ -68,10 +69,14 @@ def record_result(monitor_item: Any, result: CheckResult, region: str, slot_epoc
     rollup = store.add_to_rollup(monitor_item.monitor_id, hour, result.ok,
                                  result.response_time_ms, _epoch_dt(hour + HOUR) + keep)
     uptime, base, summary = _uptime_after(monitor_item, rollup, hour)
+    # The hour's first result writes its summary (which holds its counts); every later one the
+    # hour's counts, kept only if no later state of the hour is stored (hour_summary.py).
+    counts = None if summary is not None else (
+        hour_summary.slot_of(hour), hour_summary.counts_text(hour_summary.counts_of(hour, rollup)))
     monitor_store.record_check_telemetry(monitor_item.account_id, monitor_item.monitor_id, now,
                                          uptime=uptime, base=base,
                                          response_ms=result.response_time_ms,
-                                         hour_summary=summary)
+                                         hour_summary=summary, hour_counts=counts)
     return True
 
 
@@ -97,7 +102,7 @@ def _uptime_after(monitor_item: Any, rollup: store.CheckRollupItem, hour: int
         earlier = store.rollups_between(monitor_item.monitor_id,
                                         hour - stats.UPTIME_WINDOW_SECONDS + HOUR, hour - HOUR)
         base = (hour, sum(int(r.checks) for r in earlier), sum(int(r.failures) for r in earlier))
-        summary = hour_summary.summarise(hour, earlier)
+        summary = hour_summary.summarise(hour, earlier, rollup)
     elif getattr(monitor_item, "uptime_base_hour", None) == hour:
         base = (hour, int(monitor_item.uptime_base_checks or 0),
                 int(monitor_item.uptime_base_failures or 0))

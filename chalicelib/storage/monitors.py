@@ -9,8 +9,9 @@ Access patterns:
   Job monitors carry no schedule_key, so they are never read by the scheduler; it projects the
   mirrored verdict (status, state_json), the check requests' expectation
 - after each check: one UpdateItem of the check telemetry (last check time and response time,
-  30-day uptime; at an hour's first result also the hour summary, `checks/hour_summary.py`) on
-  condition that the monitor exists, through `MonitorTelemetryItem` (see there why)
+  30-day uptime; at an hour's first result also the hour summary, at every later one the hour's
+  counts in a slot, `checks/hour_summary.py`) on condition that the monitor exists, through
+  `MonitorTelemetryItem` (see there why)
 - Job monitors past their deadline: Query on the sparse index `by_deadline` (deadline_shard
   "job#0".."job#31", deadline_at <= now); paused and non-Job monitors carry no deadline. 32
   shards, so no single partition takes every job's deadline writes (E16)
@@ -96,6 +97,10 @@ class MonitorItem(Model):
     # overview shows without reading each monitor's rollups.
     last_response_ms = NumberAttribute(null=True)
     hour_summary_json = UnicodeAttribute(null=True)
+    # The counts of the summary's hour and the one before, one slot per hour parity
+    # (`hour_summary.counts_text`): the overview reads no rollup for them.
+    hour_counts_0 = UnicodeAttribute(null=True)
+    hour_counts_1 = UnicodeAttribute(null=True)
     state_json = UnicodeAttribute(default="{}")   # evaluator state (streaks, per-region status)
     # Job monitors only: the ping token (also claimed in `uniques`), the last finished run
     # (success or fail), the start of the run in progress, and the deadline (epoch s) the
@@ -162,6 +167,8 @@ class MonitorTelemetryItem(Model):
     uptime_base_failures = NumberAttribute(null=True)
     last_response_ms = NumberAttribute(null=True)
     hour_summary_json = UnicodeAttribute(null=True)
+    hour_counts_0 = UnicodeAttribute(null=True)
+    hour_counts_1 = UnicodeAttribute(null=True)
     status = UnicodeAttribute(null=True)
     paused = BooleanAttribute(null=True)
     state_json = UnicodeAttribute(null=True)
@@ -197,24 +204,40 @@ def mirror_state(account_id: str, monitor_id: str, status: str, region_status: d
         t.monitor_id.exists() & (t.paused.does_not_exist() | (t.paused == False)))  # noqa: E712
 
 
+def hour_counts_slots(item: MonitorItem) -> tuple[str | None, ...]:
+    """The item's hour-count slots, by slot index."""
+    return item.hour_counts_0, item.hour_counts_1
+
+
 def record_check_telemetry(account_id: str, monitor_id: str, checked_at, *,
                            uptime: float | None = None,
                            base: tuple[int, int, int] | None = None,
                            response_ms: int | None = None,
-                           hour_summary: str | None = None) -> bool:
+                           hour_summary: str | None = None,
+                           hour_counts: tuple[int, str] | None = None) -> bool:
     """Set `last_checked_at` and `last_response_ms` (removed when the result measured none),
     and the uptime, and its window base (hour, checks, failures) and the hour summary when
-    given, on an existing monitor; False if the monitor is gone or a newer check was recorded.
+    given, and (slot, text) `hour_counts`, on an existing monitor; False if the monitor is gone
+    or a later state was stored.
 
     Conditional on the monitor existing, so a result landing after a delete never brings back a
-    phantom item; and on `last_checked_at` not moving backwards (late, redelivered jobs).
+    phantom item. What is later: with `hour_counts`, the slot's text (the hour's rollup order:
+    it holds nothing or an earlier state); with a base, its hour; with neither, the check time.
+    So results follow the order their rollup counted them, not the workers' clocks, and a
+    result whose counts are the hour's latest is never refused for a clock a few ms behind.
     """
     item, t = MonitorTelemetryItem(account_id, monitor_id), MonitorTelemetryItem
     actions = [t.last_checked_at.set(checked_at),
                t.last_response_ms.remove() if response_ms is None
                else t.last_response_ms.set(response_ms)]
-    condition = t.monitor_id.exists() & (t.last_checked_at.does_not_exist()
-                                         | (t.last_checked_at <= checked_at))
+    condition = t.monitor_id.exists()
+    if hour_counts is not None:
+        slot, text = hour_counts
+        stored = (t.hour_counts_0, t.hour_counts_1)[slot]
+        actions.append(stored.set(text))
+        condition &= stored.does_not_exist() | (stored < text)
+    elif base is None:
+        condition &= t.last_checked_at.does_not_exist() | (t.last_checked_at <= checked_at)
     if uptime is not None:
         actions.append(t.uptime_percentage.set(uptime))
     if base is not None:

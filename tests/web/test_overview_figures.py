@@ -1,10 +1,11 @@
 """The overview's figures (E17): uptime over 24 h and 30 d equal to what `/stats` answers for the
 same monitor and period, "—" without data, the last response time, the sparkline of hourly mean
-response times, and a page whose DynamoDB calls do not grow per monitor (one BatchGetItem per
-50 monitors checked this hour)."""
+response times, and a page whose DynamoDB calls do not grow per monitor (no rollup read for a
+monitor checked in this hour and the one before; at most one key a monitor otherwise)."""
 import json
 import math
 import re
+from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
@@ -186,21 +187,29 @@ def page_calls(world) -> list[tuple[str, str]]:
     return seen.calls
 
 
+def rollup_reads(world) -> list[str]:
+    return [op for op, table in page_calls(world) if table.endswith("check-rollups")]
+
+
 @pytest.mark.parametrize("count", [3, 60])
-def test_the_page_reads_rollups_in_batches_not_per_monitor(world, count):
-    """Monitors checked this hour cost 2 keys each: ceil(2n / 100) BatchGetItem calls, no
-    Query of their rollups; every other call of the page is the same whatever n."""
+def test_the_page_reads_no_rollup_for_monitors_checked_this_hour_and_the_last(world, count):
+    """Monitors checked in this hour and the one before cost no rollup read (their item holds
+    both hours); monitors whose previous hour had no result, one key each: ceil(n / 100)
+    BatchGetItem calls. Every other call of the page is the same whatever n."""
     ids = []
     for i in range(count):
         ids.append(website(world["api"], f"Site{i}"))
         if i % 10 == 9:
             world["clock"].advance(HOUR)           # the create tier allows 10 an hour
-    world["clock"].set(world["clock"].now().replace(minute=5))
-    for monitor_id in ids:
-        record(world, monitor_id, ms=120)
+    clock = world["clock"]
+    clock.set(clock.now().replace(minute=5) + timedelta(hours=1))
+    for ms in (120, 130):                           # a result in the hour before and this one
+        for monitor_id in ids:
+            record(world, monitor_id, ms=ms)
+        clock.advance(HOUR)
+    clock.advance(-HOUR)
     calls = page_calls(world)
-    on_rollups = [op for op, table in calls if table.endswith("check-rollups")]
-    assert on_rollups == ["BatchGetItem"] * math.ceil(2 * count / 100)
+    assert [op for op, table in calls if table.endswith("check-rollups")] == []
     assert not [op for op, _ in calls if op == "Scan"]
     others = sorted((op, table.split("-", 2)[2]) for op, table in calls
                     if not table.endswith("check-rollups"))
@@ -209,6 +218,72 @@ def test_the_page_reads_rollups_in_batches_not_per_monitor(world, count):
         ("GetItem", "web-sessions"), ("Query", "incidents"), ("Query", "monitors")]
     for monitor_id in ids[:2]:
         assert_same_as_stats(world, monitor_id)
+    clock.advance(2 * HOUR)                        # an hour without a result, then one
+    for monitor_id in ids:
+        record(world, monitor_id, ms=140)
+    assert rollup_reads(world) == ["BatchGetItem"] * math.ceil(count / 100)
+    for monitor_id in ids[:2]:
+        assert_same_as_stats(world, monitor_id)
+
+
+@contextmanager
+def telemetry_held(monkeypatch):
+    """Results recorded inside keep their telemetry update (the last request of the check
+    path) back: the list it yields holds them, to be landed in any order."""
+    held = []
+    real = monitor_store.record_check_telemetry
+    monkeypatch.setattr(monitor_store, "record_check_telemetry",
+                        lambda *a, **k: held.append(lambda: real(*a, **k)) or True)
+    yield held
+    monkeypatch.setattr(monitor_store, "record_check_telemetry", real)
+
+
+def test_results_of_one_hour_landing_out_of_order_are_all_counted(world, monkeypatch):
+    """Two regions record the same hour: whichever telemetry update lands last, the page
+    counts every result its rollup counted, as /stats does, and reads no rollup for them."""
+    monitor_id = website(world["api"])
+    history(world, monitor_id, 3)
+    clock = world["clock"]
+    clock.advance(30 * 60)                                   # :10 of a new hour
+    with telemetry_held(monkeypatch) as held:
+        record(world, monitor_id, ms=90)                     # the hour's first (its summary)
+        record(world, monitor_id, ok=False, ms=700, region="EuWest")
+    first, second = held
+    assert second() and first()          # the second lands first; the summary still lands
+    row = assert_same_as_stats(world, monitor_id)
+    assert rollup_reads(world) == []
+    clock.advance(60)
+    with telemetry_held(monkeypatch) as held:
+        record(world, monitor_id, ok=False, ms=None)
+        record(world, monitor_id, ms=300, region="EuWest")
+    third, fourth = held
+    landed = [fourth(), third()]
+    later = assert_same_as_stats(world, monitor_id)
+    assert landed == [True, False]       # the third's counts are in the fourth's: refused
+    assert later["24h"] != row["24h"] and rollup_reads(world) == []
+    spark = figures.figures_for([monitor_store.find_by_id(monitor_id)], clock.now())[
+        monitor_id].spark
+    assert spark[-1] == round((90 + 700 + 300) / 3)           # the hour's mean, all counted
+
+
+def test_late_results_of_the_hour_just_ended_count_without_a_read(world, monkeypatch):
+    """The hour just ended keeps its own slot: a late result of it, after this hour's results,
+    is on the item. A late FIRST result of it cannot be told from none: that hour is read."""
+    monitor_id = website(world["api"])
+    history(world, monitor_id, 3)
+    clock = world["clock"]
+    clock.advance(30 * 60)                                   # :10 of a new hour
+    record(world, monitor_id, ms=90)
+    record(world, monitor_id, ms=95, region="EuWest")
+    record(world, monitor_id, ok=False, ms=None, minutes_ago=15, region="EuWest")
+    assert_same_as_stats(world, monitor_id)
+    assert rollup_reads(world) == []
+    clock.advance(2 * HOUR)                                  # :10, the hour before had none
+    record(world, monitor_id, ms=90)
+    record(world, monitor_id, ms=95, region="EuWest")
+    assert rollup_reads(world) == ["BatchGetItem"]           # it may yet have a late one
+    record(world, monitor_id, ok=False, ms=None, minutes_ago=15, region="EuWest")
+    assert_same_as_stats(world, monitor_id)
 
 
 def test_the_summary_costs_the_check_path_no_request(world, clock):
