@@ -30,12 +30,12 @@ from pynamodb.indexes import (AllProjection, GlobalSecondaryIndex, KeysOnlyProje
 from pynamodb.expressions.condition import size
 from pynamodb.models import Model
 
-from chalicelib.storage.base import (get_or_none, hash_shard, query_each_shard, save_if,
-                                     table_meta, update_if)
+from chalicelib.storage.base import (get_or_none, query_each_shard, save_if, shard_key,
+                                     shard_keys, table_meta, update_if)
 
 DUE_SHARDS = 16
 LEGACY_DUE_SHARD = "due"        # the one key of every record before the index was sharded
-DUE_KEYS = [f"due#{shard}" for shard in range(DUE_SHARDS)] + [LEGACY_DUE_SHARD]
+DUE_KEYS = shard_keys("due", DUE_SHARDS, [LEGACY_DUE_SHARD])
 UNFINISHED = ("Pending", "Retrying")
 
 
@@ -112,7 +112,7 @@ class AlertRecordItem(Model):
 
 def due_shard_of(alert_id: str) -> str:
     """The `due` index key of a record: one of DUE_SHARDS, by its id."""
-    return f"due#{hash_shard(alert_id, DUE_SHARDS)}"
+    return shard_key("due", alert_id, DUE_SHARDS)
 
 
 def create_record(item: AlertRecordItem) -> bool:

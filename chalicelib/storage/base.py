@@ -132,6 +132,17 @@ def hash_shard(item_id: str, shards: int) -> int:
     return zlib.crc32(item_id.encode()) % shards
 
 
+def shard_key(prefix: str, item_id: str, shards: int) -> str:
+    """An item's key on a sharded index: "<prefix>#<its hash_shard>"."""
+    return f"{prefix}#{hash_shard(item_id, shards)}"
+
+
+def shard_keys(prefix: str, shards: int, legacy: Iterable[str] = ()) -> list[str]:
+    """Every key of a sharded index, "<prefix>#0" .. "<prefix>#<shards - 1>", then the `legacy`
+    keys items carried before the index was sharded (swept until no item carries them)."""
+    return [f"{prefix}#{shard}" for shard in range(shards)] + list(legacy)
+
+
 def query_each_shard(index: Any, keys: Iterable[str], range_condition: Any, limit: int) -> list:
     """The items of every key of a sharded `index` whose range key meets `range_condition`, at
     most `limit` per key: one Query per key, never a Scan."""

@@ -25,12 +25,12 @@ from pynamodb.attributes import NumberAttribute, TTLAttribute, UnicodeAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
-from chalicelib.storage.base import (get_or_none, hash_shard, query_each_shard, save_if,
-                                     table_meta, update_if)
+from chalicelib.storage.base import (get_or_none, query_each_shard, save_if, shard_key,
+                                     shard_keys, table_meta, update_if)
 
 DUE_SHARDS = 16
 LEGACY_DUE_SHARD = "due"        # the one key of every escalation before the index was sharded
-DUE_KEYS = [f"due#{shard}" for shard in range(DUE_SHARDS)] + [LEGACY_DUE_SHARD]
+DUE_KEYS = shard_keys("due", DUE_SHARDS, [LEGACY_DUE_SHARD])
 ACTIVE, STOPPED, FINISHED = "Active", "Stopped", "Finished"
 
 
@@ -66,7 +66,7 @@ class EscalationItem(Model):
 
 def due_shard_of(incident_id: str, policy_id: str) -> str:
     """The `due` index key of an escalation: one of DUE_SHARDS, by its id."""
-    return f"due#{hash_shard(f'{incident_id}#{policy_id}', DUE_SHARDS)}"
+    return shard_key("due", f"{incident_id}#{policy_id}", DUE_SHARDS)
 
 
 def create_escalation(item: EscalationItem) -> bool:

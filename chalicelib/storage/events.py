@@ -28,7 +28,7 @@ from pynamodb.attributes import (NumberAttribute, TTLAttribute, UnicodeAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
-from chalicelib.storage.base import query_each_shard, save_if, table_meta, update_if
+from chalicelib.storage.base import query_each_shard, save_if, shard_keys, table_meta, update_if
 
 PENDING_SHARDS = 8
 
@@ -101,5 +101,5 @@ def postpone(event_id: str, until_epoch: float) -> None:
 
 def pending_before(epoch: float, limit: int = 500) -> list[EventItem]:
     """Pending events whose `pending_since` is before `epoch`, at most `limit` per shard."""
-    return query_each_shard(EventItem.pending, [f"pending#{shard}" for shard in range(PENDING_SHARDS)],
+    return query_each_shard(EventItem.pending, shard_keys("pending", PENDING_SHARDS),
                             EventItem.pending_since < epoch, limit)

@@ -29,7 +29,7 @@ from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection, KeysOnlyPr
 from pynamodb.models import Model
 
 from chalicelib.kernel.vocabulary import MonitorStatus, MonitorType
-from chalicelib.storage.base import get_or_none, hash_shard, table_meta, update_if
+from chalicelib.storage.base import get_or_none, shard_key, table_meta, update_if
 
 
 class ByScheduleIndex(GlobalSecondaryIndex):
@@ -66,7 +66,7 @@ JOB = MonitorType.JOB        # the type of Job (heartbeat) monitors
 
 
 def deadline_shard(monitor_id: str) -> str:
-    return f"job#{hash_shard(monitor_id, DEADLINE_SHARDS)}"
+    return shard_key("job", monitor_id, DEADLINE_SHARDS)
 
 
 class MonitorItem(Model):
