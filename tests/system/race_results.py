@@ -4,7 +4,6 @@ telemetry updates land in the reverse order of their rollup ADDs. Prints what wa
 import json
 import sys
 import threading
-import time
 from datetime import datetime, timezone
 
 from chalicelib.checks.checkers.base import CheckResult
@@ -54,7 +53,6 @@ monitor_store.record_check_telemetry = lambda *a, **k: held.append((a, k)) or Tr
 for index in (threads, threads + 1):
     record_result(monitor, result(index), "UsEast", slot - index, datetime.now(timezone.utc), 30)
 monitor_store.record_check_telemetry = telemetry
-time.sleep(0.01)
 later, earlier = held[1], held[0]
 landed = [telemetry(*later[0], **later[1]), telemetry(*earlier[0], **earlier[1])]
 print(json.dumps({"refused": len(refused), "landed": landed}))
