@@ -101,6 +101,9 @@ class MonitorItem(Model):
     # (`hour_summary.counts_text`): the overview reads no rollup for them.
     hour_counts_0 = UnicodeAttribute(null=True)
     hour_counts_1 = UnicodeAttribute(null=True)
+    # The monitor's number in its account, given once at creation and never reused: its
+    # result shard and its index there (`result_batches.shard_of`). None: not given yet.
+    result_seq = NumberAttribute(null=True)
     state_json = UnicodeAttribute(default="{}")   # evaluator state (streaks, per-region status)
     # Job monitors only: the ping token (also claimed in `uniques`), the last finished run
     # (success or fail), the start of the run in progress, and the deadline (epoch s) the

@@ -17,6 +17,7 @@ from chalicelib.storage.pings import PingItem
 from chalicelib.storage.rate_limits import RateCounterItem
 from chalicelib.storage.reports import ReportItem, ReportSubscriptionItem
 from chalicelib.storage.results import CheckResultItem, CheckRollupItem
+from chalicelib.storage.result_batches import ResultMinuteItem
 from chalicelib.storage.rules import AlertRuleItem
 from chalicelib.storage.status_pages import StatusPageItem, StatusSubscriberItem
 from chalicelib.storage.escalation_policies import EscalationPolicyItem
@@ -35,6 +36,7 @@ ALL_ITEMS += [MaintenanceWindowItem, ReportItem, ReportSubscriptionItem]
 ALL_ITEMS += [TeamItem, EscalationPolicyItem, EscalationItem]
 ALL_ITEMS += [WebSessionItem]
 ALL_ITEMS += [UserItem, MemberItem]
+ALL_ITEMS += [ResultMinuteItem]   # one table: its heads, registry and cursor share it
 
 
 def create_tables() -> None:

@@ -1,0 +1,259 @@
+"""Compact check results (E16 point 3): one item per (result shard, minute, region, request
+group) holding ~30 bytes per result, written once per group of a worker batch.
+
+A result shard is up to SHARD_SIZE monitors of one account (`shard_of`): a monitor is given
+the next number of its account when it is created (`MonitorItem.result_seq`), so its shard and
+its index in it never change and an index is never reused (a deleted monitor's entries expire
+with their items; nobody else reads them). The monitors of a shard are checked at the same
+second of their minute (`scheduling.phase_for`), so their requests share messages and batches,
+and one write carries up to a message's worth of results instead of one write per check.
+
+Table result-batches (hash `shard`, range `key`). Items and access patterns:
+- a minute of results (`ResultMinuteItem`), range "<minute epoch:011d>#<region>#<group>":
+  PutItem on condition that the key does not exist (a redelivered request group writes nothing
+  twice: the group is a hash of its requests, `group_of`); a monitor's results newest first:
+  Query(shard) with the range BETWEEN two minutes, ScanIndexForward=False, keeping the entries
+  of its index; an hour of a shard (the hourly rollup job): the same Query over the hour.
+  Expiry: `expires_at` (TTL) from the account plan's retention.
+- a head (`ShardHeadItem`), range "head#<region>#<part>", one per HEAD_PART monitors: each
+  monitor's last result and its two newest hours' counts (`HeadEntry`), what the monitor list
+  and the overview show between two hourly rollups. Read: BatchGetItem of the heads of the
+  listed monitors. Written by the worker after its minute item: GetItem (consistent) and
+  PutItem on condition of the version read (optimistic; a lost race re-reads). It is a cache
+  of the minute items (the rollup job recomputes everything from them), so it is small and
+  bounded: ~40 bytes a monitor, HEAD_PART monitors an item (under 1 KB: one write unit).
+- the shard registry (`ShardItem`), hash "shards", range the shard: PutItem when a shard's
+  first monitor is created; the hourly rollup job's Query of all shards (no scan).
+- the rollup cursor (`RolledItem`), hash "rolled", range "cursor": the last hour the rollup
+  job finished (`rolled_through`); hours after it are "live": readers sum them from the minute
+  items.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any, Iterable, Iterator
+
+from pynamodb.attributes import NumberAttribute, TTLAttribute, UnicodeAttribute
+from pynamodb.models import Model
+
+from chalicelib.storage.base import get_or_none, save_if, table_meta
+
+SHARD_SIZE = 100   # monitors per result shard
+HEAD_PART = 25     # monitors per head item (~40 bytes each: under 1 KB, one write unit)
+LAST_MINUTE = 10**11 - 1
+_AFTER_ANY = "~"   # sorts after every region and group: "<minute>#~" closes a minute
+REGISTRY = "shards"
+ROLLED = "rolled"
+
+
+def shard_of(account_id: str, result_seq: int) -> tuple[str, int]:
+    """(shard key, index in the shard) of the monitor numbered `result_seq` in its account."""
+    number, index = divmod(int(result_seq), SHARD_SIZE)
+    return f"{account_id}#{number}", index
+
+
+def minute_key(minute: int, region: str, group: str) -> str:
+    return f"{int(minute):011d}#{region}#{group}"
+
+
+def head_key(region: str, part: int) -> str:
+    return f"head#{region}#{int(part)}"
+
+
+def head_part(index: int) -> int:
+    return int(index) // HEAD_PART
+
+
+def group_of(requests: Iterable[tuple[str, int]]) -> str:
+    """A request group's identity: a short hash of its (monitor id, slot) pairs, whatever
+    their order, so a redelivered message makes the same key and its write is refused."""
+    text = "\n".join(sorted(f"{m}:{int(s)}" for m, s in requests))
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+# --- the compact entry (pure) --------------------------------------------------------------
+
+@dataclass(frozen=True)
+class CompactResult:
+    """One check result as a minute item keeps it. `slot` and `checked_at` are epoch seconds.
+    `error` and `details` are kept for failures only (a passing check has no error text, and
+    its details are not worth their bytes on every check)."""
+    index: int
+    slot: int
+    ok: bool
+    response_time_ms: int | None = None
+    status_code: int | None = None
+    error_code: str | None = None
+    ssl_days_left: int | None = None
+    checked_at: int | None = None
+    error: str | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+def encode_entries(minute: int, results: list[CompactResult]) -> str:
+    """`[index, slot - minute*60, ok, ms, status, errorCode, sslDays, checkedAt - slot]`, then
+    `error, details` for a failure: about 30 bytes for a passing check."""
+    base = int(minute) * 60
+    rows = []
+    for r in results:
+        row: list[Any] = [r.index, r.slot - base, int(bool(r.ok)), r.response_time_ms,
+                          r.status_code, r.error_code, r.ssl_days_left,
+                          None if r.checked_at is None else r.checked_at - r.slot]
+        if not r.ok:
+            row += [r.error, r.details or {}]
+        while row and row[-1] is None:   # trailing nulls cost bytes on every entry
+            row.pop()
+        rows.append(row)
+    return json.dumps(rows, separators=(",", ":"), default=str)
+
+
+def decode_entries(minute: int, text: str) -> list[CompactResult]:
+    base = int(minute) * 60
+    out = []
+    for row in json.loads(text or "[]"):
+        row = list(row) + [None] * (10 - len(row))
+        index, slot_offset, ok, ms, code, error_code, ssl, checked, error, details = row[:10]
+        slot = base + int(slot_offset)
+        out.append(CompactResult(int(index), slot, bool(ok), ms, code, error_code, ssl,
+                                 None if checked is None else slot + int(checked),
+                                 error, details or {}))
+    return out
+
+
+# --- minute items --------------------------------------------------------------------------
+
+class ResultMinuteItem(Model):
+    Meta = table_meta("result-batches")
+
+    shard = UnicodeAttribute(hash_key=True)
+    key = UnicodeAttribute(range_key=True)
+    entries = UnicodeAttribute(default="[]")
+    expires_at = TTLAttribute(null=True)
+
+    @property
+    def minute(self) -> int:
+        return int(self.key.split("#", 1)[0])
+
+    @property
+    def region(self) -> str:
+        return self.key.split("#")[1]
+
+    def results(self) -> list[CompactResult]:
+        return decode_entries(self.minute, self.entries)
+
+
+def put_minute(shard: str, minute: int, region: str, group: str,
+               results: list[CompactResult], expires_at: datetime) -> bool:
+    """Write a request group's results of a minute once; False (nothing written) if that
+    group's item exists already (a redelivery)."""
+    item = ResultMinuteItem(shard, minute_key(minute, region, group),
+                            entries=encode_entries(minute, results), expires_at=expires_at)
+    return save_if(item, ResultMinuteItem.key.does_not_exist())
+
+
+def minutes_between(shard: str, first_minute: int, last_minute: int, newest_first: bool = True,
+                    region: str | None = None) -> Iterator[ResultMinuteItem]:
+    """The shard's minute items of first_minute..last_minute (inclusive), lazily (a reader
+    that has enough stops paging). `region`: that region's only (a filter: the region follows
+    the minute in the key)."""
+    low, high = max(int(first_minute), 0), min(int(last_minute), LAST_MINUTE)
+    if low > high:
+        return iter(())
+    condition = ResultMinuteItem.key.between(f"{low:011d}#", f"{high:011d}#{_AFTER_ANY}")
+    items = ResultMinuteItem.query(shard, condition, scan_index_forward=not newest_first)
+    if region is None:
+        return iter(items)
+    return (i for i in items if i.region == region)
+
+
+# --- heads ---------------------------------------------------------------------------------
+
+@dataclass
+class HeadEntry:
+    """A monitor's last result in a region and its two newest hours' counts there."""
+    slot: int                     # the last result's scheduled second
+    checked_at: int               # when it was recorded (epoch s)
+    ok: bool
+    response_time_ms: int | None
+    hours: dict[int, list[int]]   # hour epoch -> [checks, failures, rt_count, rt_sum_ms]
+
+
+class ShardHeadItem(Model):
+    Meta = table_meta("result-batches")
+
+    shard = UnicodeAttribute(hash_key=True)
+    key = UnicodeAttribute(range_key=True)
+    version = NumberAttribute(default=0)
+    entries_json = UnicodeAttribute(default="{}")    # {"<index>": HeadEntry as a dict}
+
+    def entries(self) -> dict[int, HeadEntry]:
+        return {int(i): HeadEntry(e["slot"], e["checked_at"], bool(e["ok"]),
+                                  e.get("response_time_ms"),
+                                  {int(h): list(c) for h, c in e.get("hours", {}).items()})
+                for i, e in json.loads(self.entries_json or "{}").items()}
+
+
+def get_head(shard: str, region: str, part: int) -> ShardHeadItem:
+    """The head as stored (a consistent read), or a new empty one at version 0."""
+    found = get_or_none(ShardHeadItem, shard, head_key(region, part))
+    return found if found is not None else ShardHeadItem(shard, head_key(region, part))
+
+
+def put_head(head: ShardHeadItem, entries: dict[int, HeadEntry]) -> bool:
+    """Store `entries` on condition that the head is still at the version read; False if
+    another writer got there first (re-read and retry)."""
+    read_version = int(head.version or 0)
+    condition = ShardHeadItem.key.does_not_exist() if read_version == 0 \
+        else ShardHeadItem.version == read_version
+    new = ShardHeadItem(head.shard, head.key, version=read_version + 1,
+                        entries_json=json.dumps({str(i): asdict(e) for i, e in entries.items()},
+                                                separators=(",", ":")))
+    return save_if(new, condition)
+
+
+def heads_of(keys: Iterable[tuple[str, str, int]]) -> list[ShardHeadItem]:
+    """The heads of the given (shard, region, part) triples that exist: BatchGetItem (PynamoDB
+    splits it into calls of 100 keys and retries unprocessed ones)."""
+    wanted = sorted({(s, head_key(r, p)) for s, r, p in keys})
+    return list(ShardHeadItem.batch_get(wanted)) if wanted else []
+
+
+# --- registry and rollup cursor ------------------------------------------------------------
+
+class ShardItem(Model):
+    Meta = table_meta("result-batches")
+
+    shard = UnicodeAttribute(hash_key=True)      # REGISTRY
+    key = UnicodeAttribute(range_key=True)       # the result shard
+    account_id = UnicodeAttribute()
+
+
+def register_shard(shard: str, account_id: str) -> None:
+    """Known to the hourly rollup job from now on (idempotent: the same item again)."""
+    ShardItem(REGISTRY, shard, account_id=account_id).save()
+
+
+def all_shards() -> list[ShardItem]:
+    """Every result shard: one Query of the registry partition (no scan)."""
+    return list(ShardItem.query(REGISTRY))
+
+
+class RolledItem(Model):
+    Meta = table_meta("result-batches")
+
+    shard = UnicodeAttribute(hash_key=True)      # ROLLED
+    key = UnicodeAttribute(range_key=True)       # "cursor"
+    hour = NumberAttribute()
+
+
+def rolled_through() -> int | None:
+    """The last hour (epoch) whose rollups the job wrote for every shard; None: none yet."""
+    found = get_or_none(RolledItem, ROLLED, "cursor")
+    return None if found is None else int(found.hour)
+
+
+def set_rolled_through(hour: int) -> None:
+    RolledItem(ROLLED, "cursor", hour=int(hour)).save()
