@@ -47,15 +47,21 @@ class Phase:
     shard: int
 
 
-def phase_for(monitor_id: str, interval_seconds: int) -> Phase:
+def phase_for(monitor_id: str, interval_seconds: int, shard: str | None = None) -> Phase:
     """The fixed phase of a monitor: derived from its id, so spread evenly and reproducible.
-    For a half-minute family, `minute` is the phase in half-minutes (0 .. H - 1)."""
+    For a half-minute family, `minute` is the phase in half-minutes (0 .. H - 1).
+
+    `shard`: the monitor's result shard (`result_batches.shard_of`). Its second then comes
+    from the shard, so a shard's checks of a minute start together, share request messages and
+    are recorded in one write; the minute phase of a multi-minute interval stays the
+    monitor's, so its checks still spread over the interval. None (a monitor not numbered
+    yet): the second comes from the monitor id."""
     halves = _half_minutes(interval_seconds)
     slots = halves or interval_minutes(interval_seconds)
     seconds_span = THIRTY_SECONDS if halves or interval_seconds == THIRTY_SECONDS else 60
     return Phase(
         minute=_stable_number(monitor_id, "minute") % slots,
-        offset_seconds=_stable_number(monitor_id, "second") % seconds_span,
+        offset_seconds=_stable_number(shard or monitor_id, "second") % seconds_span,
         shard=_stable_number(monitor_id, "shard") % SHARDS,
     )
 

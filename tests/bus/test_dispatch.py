@@ -91,3 +91,28 @@ def test_a_message_body_holds_every_field_of_each_request_in_order():
             CheckRequest("acc", "mon_2", 61, "EuWest")]
     assert dispatch.encode(jobs) == json.dumps({"jobs": [asdict(j) for j in jobs]},
                                                separators=(",", ":"))
+
+
+def test_a_seconds_jobs_of_one_account_fill_as_few_messages_as_they_can(monkeypatch):
+    """A shard's 100 monitors share their second; mixed with a smaller account's jobs sorting
+    before them, they still fill 4 messages (a row cut in 25s would spread them over 5), and
+    the second takes no more messages than a row would."""
+    sqs = RecordingSqs()
+    monkeypatch.setattr(dispatch.runtime, "client", lambda service, region=None: sqs)
+    dispatch._queue_urls.clear()
+    big = [CheckRequest("acc_b", f"mon_{i:03d}", 1000, "UsEast") for i in range(100)]
+    small = [CheckRequest("acc_a", f"mon_{i:03d}", 1000, "UsEast") for i in range(30)]
+    dispatch.send_jobs(small[:15] + big + small[15:], now_epoch=990)
+    bodies = [dispatch.decode(e["MessageBody"]) for _, batch in sqs.batches for e in batch]
+    assert sum(any(j.account_id == "acc_b" for j in b) for b in bodies) == 4
+    assert len(bodies) == 6                                   # ceil(130 / 25)
+    assert sorted(j.monitor_id for b in bodies for j in b if j.account_id == "acc_a") == \
+        sorted(j.monitor_id for j in small)
+
+
+def test_pack_keeps_an_accounts_remainder_in_at_most_two_messages():
+    jobs = [CheckRequest(f"acc_{a}", f"mon_{i}", 1, "UsEast") for a in range(5) for i in range(13)]
+    messages = dispatch.pack(jobs, 25)
+    assert [len(m) for m in messages] == [25, 25, 15]
+    assert all(sum(any(j.account_id == f"acc_{a}" for j in m) for m in messages) <= 2
+               for a in range(5))

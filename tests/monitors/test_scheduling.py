@@ -57,3 +57,22 @@ def test_an_odd_number_of_half_minutes_runs_exactly_every_interval(interval):
 def test_the_longest_interval_is_a_minute_family():
     phase = scheduling.phase_for("mon_a", 31_104_000)
     assert scheduling.schedule_key(31_104_000, phase).startswith("518400:")
+
+
+@pytest.mark.parametrize("interval", [30, 60, 90, 300, 3600])
+def test_a_result_shards_monitors_check_at_one_second(interval):
+    """Their requests of a minute then share messages, and their results one write; the
+    minute phase of a longer interval stays each monitor's, so checks still spread."""
+    phases = [scheduling.phase_for(f"mon_{i}", interval, "acc_1#0") for i in range(100)]
+    assert len({p.offset_seconds for p in phases}) == 1
+    if interval >= 300:
+        assert len({p.minute for p in phases}) > 1
+
+
+def test_shards_spread_over_the_minute():
+    offsets = {scheduling.phase_for("mon_a", 60, f"acc_{i}#0").offset_seconds for i in range(300)}
+    assert len(offsets) > 50
+
+
+def test_a_monitor_without_a_shard_keeps_its_own_second():
+    assert scheduling.phase_for("mon_a", 60, None) == scheduling.phase_for("mon_a", 60)
