@@ -3,8 +3,14 @@
 Per batch: load the monitors once (BatchGetItem), run every check on one asyncio loop with one
 shared TLS context and a connection pool sized to the concurrency, then record the results.
 A record fails alone (`batchItemFailures`) when it could not be processed — a bad body or a
-failed write — never because a target is down (that is a result). Results are keyed by monitor,
-slot and region, so a redelivered job writes nothing twice.
+failed write — never because a target is down (that is a result).
+
+Recording (E16 point 3, `storage/result_batches.py`): per message (the unit SQS redelivers) and
+per (result shard, minute, region), ONE minute item holds the finished results, named by the
+message's requests, so a redelivered message writes nothing twice. Then the shard heads they
+touch are updated, once per head and batch (a cache of the minute items: a head that cannot be
+written is logged and counted, never a failed message), and results that surprise their
+request's expectation are evaluated. Nothing is written per check.
 
 A batch has a deadline: the Lambda's remaining time less RECORD_MARGIN_SECONDS to record. What
 finished by then is recorded; a check still running is cut off, unknown for its slot (nothing
@@ -15,15 +21,19 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import defaultdict
 from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Callable
 
 from chalice import Blueprint
 
 from chalicelib.bus import check_requests, slow_lane
 from chalicelib.status import evaluator, expectations
 from chalicelib.kernel import observability
-from chalicelib.checks import results
+from chalicelib.checks import recording, results
 from chalicelib.checks.family import CheckDeps, CheckResult, run_check
+from chalicelib.monitors import numbering
 from chalicelib.bus.check_requests import CheckRequest
 from chalicelib.monitors.models import parse_monitor
 from chalicelib.kernel.netguard import OutboundGuard, make_http_client, make_ssl_context
@@ -31,7 +41,9 @@ from chalicelib.kernel.runtime import runtime
 from chalicelib.kernel.settings import settings
 from chalicelib.kernel.vocabulary import MonitorType
 from chalicelib.status.state_machine import Observation, Transition
+from chalicelib.storage import result_batches
 from chalicelib.storage.monitors import MonitorItem
+from chalicelib.storage.result_batches import CompactResult
 
 bp = Blueprint(__name__)
 log = logging.getLogger("enori.worker")
@@ -41,6 +53,8 @@ log = logging.getLogger("enori.worker")
 CONCURRENCY = 16
 # Kept back from the Lambda's remaining time to record a batch's results and re-queue the rest.
 RECORD_MARGIN_SECONDS = 30
+# Tries of a head's read-and-conditional-put before it is left to the rollup job.
+HEAD_ATTEMPTS = 3
 
 
 @dataclass
@@ -148,19 +162,77 @@ def is_expected(ran: Ran) -> bool:
                for expect in (ran.job.expect, shown))
 
 
-def record(ran: Ran, retention_days: int) -> None:
-    """Store a result and, unless it agrees with its expectation, evaluate it, each once. A
-    redelivered job whose result is already stored is still evaluated if the state has not
-    counted it: the first delivery may have failed between the two writes (a throttled
-    commit), and skipping it would lose the slot."""
-    now = runtime.clock.now()
-    job = ran.job
-    stored = results.record_result(ran.monitor, ran.result, job.region, job.slot, now,
-                                   retention_days=retention_days)
+def evaluate_surprise(ran: Ran, stored: bool) -> None:
+    """Evaluate a recorded result unless it agrees with its expectation, once. A redelivered
+    job whose result is already stored is still evaluated if the state has not counted it: the
+    first delivery may have failed between the two writes (a throttled commit), and skipping it
+    would lose the slot."""
     if is_expected(ran):
         return
-    if stored or not evaluator.has_counted(ran.monitor, job.slot, job.region):
-        evaluate_result(ran.monitor, job.slot, job.region, ran.result)
+    if stored or not evaluator.has_counted(ran.monitor, ran.job.slot, ran.job.region):
+        evaluate_result(ran.monitor, ran.job.slot, ran.job.region, ran.result)
+
+
+# (shard, region, the result as stored): what a written minute item brings to the heads
+Written = tuple[str, str, CompactResult]
+
+
+def record_message(jobs: list[CheckRequest], finished: dict[int, Ran],
+                   retention_days: Callable[[str], int], now: datetime,
+                   evaluate: Callable[[Ran, bool], None] = evaluate_surprise) -> list[Written]:
+    """Record one message's finished checks: per (shard, minute of the slot, region) one
+    minute item, named by all of the message's requests (`group_of`), so a redelivery makes the
+    same key whichever checks finish then and writes nothing twice. Then each result goes to
+    `evaluate` (with whether this call stored it). Returns what was written, for the heads;
+    raises if a write failed."""
+    group = result_batches.group_of((j.monitor_id, j.slot) for j in jobs)
+    checked_at = int(now.timestamp())
+    members: dict[tuple[str, int, str], list[tuple[Ran, CompactResult]]] = defaultdict(list)
+    for ran in (finished[id(j)] for j in jobs if id(j) in finished):
+        seq = numbering.ensure_numbered(ran.monitor)
+        if seq is None:   # deleted while it was checked: nothing to record
+            continue
+        shard, index = result_batches.shard_of(ran.monitor.account_id, seq)
+        members[(shard, ran.job.slot // 60, ran.job.region)].append(
+            (ran, recording.compact_of(index, ran.job.slot, ran.result, checked_at)))
+    written: list[Written] = []
+    for (shard, minute, region), pairs in members.items():
+        keep = timedelta(days=retention_days(pairs[0][0].job.account_id))
+        compact = [c for _, c in pairs]
+        stored = result_batches.put_minute(shard, minute, region, group, compact, now + keep)
+        if stored:
+            written += [(shard, region, c) for c in compact]
+        for ran, _ in pairs:
+            evaluate(ran, stored)
+    return written
+
+
+def update_heads(written: list[Written]) -> int:
+    """Fold a batch's written results into their shard heads, one read and one conditional
+    put per head touched (retried on a lost race). Returns the heads left stale: logged and
+    counted, not failed, since the heads are a cache the rollup job recomputes."""
+    by_head: dict[tuple[str, str, int], list[CompactResult]] = defaultdict(list)
+    for shard, region, result in written:
+        by_head[(shard, region, result_batches.head_part(result.index))].append(result)
+    stale = 0
+    for (shard, region, part), fresh in by_head.items():
+        if not _update_head(shard, region, part, fresh):
+            stale += 1
+            log.warning("head %s %s %d not updated: left to the rollup job", shard, region, part)
+    if stale:
+        observability.emit_metrics({"HeadsNotUpdated": (stale, "Count")})
+    return stale
+
+
+def _update_head(shard: str, region: str, part: int, fresh: list[CompactResult]) -> bool:
+    try:
+        for _ in range(HEAD_ATTEMPTS):
+            head = result_batches.get_head(shard, region, part)
+            if result_batches.put_head(head, recording.merged_head(head.entries(), fresh)):
+                return True
+    except Exception:
+        log.exception("head %s %s %d could not be written", shard, region, part)
+    return False
 
 
 def process_batch(records: list[tuple[str, str]], deps_factory=None,
@@ -187,16 +259,21 @@ def process_batch(records: list[tuple[str, str]], deps_factory=None,
     failed |= requeue_cut_off(cut_off, jobs_of, runtime.clock.time())
     by_job = {id(r.job): r for r in ran}
     retention: dict[str, int] = {}   # one account read per account per batch
+
+    def retention_days(account_id: str) -> int:
+        if account_id not in retention:
+            retention[account_id] = results.retention_days_of(account_id)
+        return retention[account_id]
+
+    now = runtime.clock.now()
+    written: list[Written] = []
     for message_id, jobs in jobs_of.items():
         try:
-            for job in jobs:
-                if id(job) in by_job:
-                    if job.account_id not in retention:
-                        retention[job.account_id] = results.retention_days_of(job.account_id)
-                    record(by_job[id(job)], retention[job.account_id])
+            written += record_message(jobs, by_job, retention_days, now)
         except Exception:
             log.exception("could not record results of message %s", message_id)
             failed.add(message_id)
+    update_heads(written)
     return {"batchItemFailures": [{"itemIdentifier": m} for m in sorted(failed)]}
 
 

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 from chalicelib.monitors import dependencies
 from chalicelib.rules import escalation_policies
 from chalicelib.monitors import jobs
+from chalicelib.monitors import numbering
 from chalicelib.kernel import plans
 from chalicelib.monitors import scheduling
 from chalicelib.kernel.errors import (
@@ -100,7 +101,8 @@ def _apply(item: MonitorItem, body: MonitorInType, now) -> None:
     item.tags = list(body.tags)
     item.regions = list(body.regions)
     item.updated_at = now
-    phase = scheduling.phase_for(item.monitor_id, body.interval_seconds)
+    phase = scheduling.phase_for(item.monitor_id, body.interval_seconds,
+                                 numbering.shard_key_of(item))
     item.offset_seconds = phase.offset_seconds
     scheduled = body.type != MonitorType.JOB and not item.paused
     item.schedule_key = scheduling.schedule_key(body.interval_seconds, phase) if scheduled else None
@@ -127,6 +129,7 @@ def create_monitor(account: AccountItem, body: MonitorInType, now) -> MonitorIte
     item = MonitorItem(account.account_id, new_id("mon"), created_at=now,
                        status=MonitorStatus.PENDING)
     dependencies.check_parents(account.account_id, item.monitor_id, body.depends_on)
+    item.result_seq = numbering.number_new(account.account_id)   # before its phase: the shard's
     _apply(item, body, now)
     limit = plans.limit_for(account.plan, "monitors", account.extra_monitors or 0)
     actions, condition = usage_change("monitors", +1, limit)
@@ -232,7 +235,8 @@ def set_paused(account_id: str, monitor_id: str, paused: bool, now) -> MonitorIt
     if paused or item.type == MonitorType.JOB:
         item.schedule_key = None
     else:
-        phase = scheduling.phase_for(monitor_id, config["interval_seconds"])
+        phase = scheduling.phase_for(monitor_id, config["interval_seconds"],
+                                     numbering.shard_key_of(item))
         item.schedule_key = scheduling.schedule_key(config["interval_seconds"], phase)
     if item.type == MonitorType.JOB:   # a pause disarms the missed-run deadline; a resume re-arms from now
         jobs.arm(item, config, anchor=now)

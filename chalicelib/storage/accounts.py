@@ -8,6 +8,9 @@ Access patterns:
 - count full-access keys (`full_access_keys_count`), moved in the same transaction as the key's
   own put or delete; a revoke is conditional on the count staying at least 1 (api_keys.py).
   Accounts created before this counter have none: `init_full_access_count` sets it once.
+- number a new monitor (`next_monitor_number`): UpdateItem ADD 1 on `monitor_numbers`, returning
+  the new value (UPDATED_NEW): atomic, so two creates never share a number, and never moved
+  back (a deleted monitor's number is not reused: its results' index in its shard stays its).
 """
 from __future__ import annotations
 
@@ -39,6 +42,8 @@ class AccountItem(Model):
     maintenance_windows_count = NumberAttribute(default=0)
     # None on accounts created before it existed; see storage.api_keys.ensure_full_access_count.
     full_access_keys_count = NumberAttribute(null=True)
+    # How many monitor numbers were given (`next_monitor_number`); None: none yet.
+    monitor_numbers = NumberAttribute(null=True)
 
     def usage(self, resource: str) -> int:
         return int(getattr(self, f"{resource}_count") or 0)
@@ -46,6 +51,15 @@ class AccountItem(Model):
 
 def get_account(account_id: str) -> AccountItem | None:
     return get_or_none(AccountItem, account_id)
+
+
+def next_monitor_number(account_id: str) -> int:
+    """The next monitor number of the account (0, 1, ...), never given before: one atomic
+    UpdateItem ADD on an existing account. UpdateError if the account is gone."""
+    response = AccountItem._get_connection().update_item(
+        account_id, actions=[AccountItem.monitor_numbers.add(1)],
+        condition=AccountItem.account_id.exists(), return_values="UPDATED_NEW")
+    return int(response["Attributes"]["monitor_numbers"]["N"]) - 1
 
 
 def save_new_account(item: AccountItem) -> None:

@@ -12,6 +12,8 @@ Access patterns:
   30-day uptime; at an hour's first result also the hour summary, at every later one the hour's
   counts in a slot, `checks/hour_summary.py`) on condition that the monitor exists, through
   `MonitorTelemetryItem` (see there why)
+- number a monitor created before numbering (`set_result_seq`): UpdateItem SET result_seq on
+  condition that it has none and the monitor exists (the loser of a race re-reads the winner's)
 - Job monitors past their deadline: Query on the sparse index `by_deadline` (deadline_shard
   "job#0".."job#31", deadline_at <= now); paused and non-Job monitors carry no deadline. 32
   shards, so no single partition takes every job's deadline writes (E16)
@@ -181,6 +183,7 @@ class MonitorTelemetryItem(Model):
     deadline_shard = UnicodeAttribute(null=True)
     ping_window = NumberAttribute(null=True)
     ping_hits = NumberAttribute(null=True)
+    result_seq = NumberAttribute(null=True)
     # Only read in conditions (a ping's cached copy is still current), never set here: a plain
     # number, so these updates do not bump it.
     version = NumberAttribute(null=True)
@@ -252,6 +255,14 @@ def record_check_telemetry(account_id: str, monitor_id: str, checked_at, *,
         # Two hours' first results may race; the older must not replace the newer base.
         condition &= t.uptime_base_hour.does_not_exist() | (t.uptime_base_hour <= hour)
     return update_if(item, actions, condition)
+
+
+def set_result_seq(account_id: str, monitor_id: str, result_seq: int) -> bool:
+    """Give a monitor created before numbering its number, once: False if it has one already
+    (another worker got there first: read it) or is gone."""
+    t = MonitorTelemetryItem
+    return update_if(t(account_id, monitor_id), [t.result_seq.set(int(result_seq))],
+                     t.monitor_id.exists() & t.result_seq.does_not_exist())
 
 
 def overdue_jobs(shard: str, now_epoch: int):

@@ -11,6 +11,7 @@ import pytest
 
 from chalicelib.bus.dispatch import CheckRequest, encode
 from test_check_worker import private_targets_allowed, target  # noqa: F401 - shared fixtures
+from resulttools import minute_results
 
 HEALTHY = 20
 
@@ -70,9 +71,8 @@ def messages(fleet, slot=None):
 
 
 def result_of(monitor):
-    from chalicelib.storage.results import CheckResultItem
-
-    return list(CheckResultItem.query(monitor.monitor_id))
+    """Its results, read from its shard's minute items."""
+    return [result for _, result in minute_results(monitor)]
 
 
 def status_of(monitor):

@@ -8,6 +8,7 @@ import pytest
 from chalicelib.bus.dispatch import CheckRequest, encode
 
 from apitools import aws_calls
+from resulttools import minute_results
 
 
 class Target(BaseHTTPRequestHandler):
@@ -68,17 +69,15 @@ def job(monitor, slot, region="UsEast"):
 
 
 def stored_results(monitor):
-    from chalicelib.storage.results import CheckResultItem
-
-    return list(CheckResultItem.query(monitor.monitor_id))
+    return [result for _, result in minute_results(monitor)]
 
 
 def test_it_checks_and_records_a_result_per_region(monitor):
     response = batch(("m1", encode([job(monitor, 60, "UsEast"), job(monitor, 60, "EuWest")])))
     assert response == {"batchItemFailures": []}
-    results = stored_results(monitor)
-    assert sorted(r.region for r in results) == ["EuWest", "UsEast"]
-    assert all(r.ok and r.status_code == 200 for r in results)
+    results = minute_results(monitor)
+    assert sorted(region for region, _ in results) == ["EuWest", "UsEast"]
+    assert all(r.ok and r.status_code == 200 and r.slot == 60 for _, r in results)
 
 
 def test_a_redelivered_job_writes_nothing_twice(monitor):
@@ -95,6 +94,7 @@ def test_a_down_target_is_a_result_not_a_batch_failure(monitor, target):
     assert response == {"batchItemFailures": []}
     [result] = stored_results(monitor)
     assert not result.ok and result.error == "HTTP 503 Service Unavailable"
+    assert result.status_code == 503 and result.error_code
 
 
 def test_a_bad_record_fails_alone(monitor):
@@ -104,18 +104,19 @@ def test_a_bad_record_fails_alone(monitor):
 
 
 def test_a_failed_write_fails_only_its_record(monitor, monkeypatch):
-    from chalicelib.checks import results
+    from chalicelib.storage import result_batches
 
-    real = results.record_result
+    real = result_batches.put_minute
 
-    def flaky(item, result, region, slot, now, retention_days=None):
-        if slot == 120:
+    def flaky(shard, minute, region, group, results, expires_at):
+        if minute == 2:
             raise RuntimeError("DynamoDB throttled")
-        return real(item, result, region, slot, now, retention_days=retention_days)
+        return real(shard, minute, region, group, results, expires_at)
 
-    monkeypatch.setattr(results, "record_result", flaky)
+    monkeypatch.setattr(result_batches, "put_minute", flaky)
     response = batch(("a", encode([job(monitor, 60)])), ("b", encode([job(monitor, 120)])))
     assert response == {"batchItemFailures": [{"itemIdentifier": "b"}]}
+    assert [r.slot for r in stored_results(monitor)] == [60]
 
 
 def test_it_skips_deleted_and_paused_monitors(monitor, clock):
@@ -137,7 +138,6 @@ def test_the_monitor_goes_down_after_the_threshold_in_both_regions(monitor, targ
         batch((f"s{slot}", encode([job(monitor, slot, "UsEast"), job(monitor, slot, "EuWest")])))
     item = get_monitor(monitor.account_id, monitor.monitor_id)
     assert item.status == "Down"
-    assert item.last_checked_at is not None
     assert item.state["region_status"] == {"UsEast": "Down", "EuWest": "Down"}
 
 
@@ -165,5 +165,6 @@ def test_a_steady_up_monitor_writes_no_mirror(monitor):
     batch(("ok", both(60)))
     with aws_calls() as calls:
         batch(("steady", both(120)))
-    # The result, its rollup and the telemetry per region; no state commit, no mirror.
-    assert calls.count("UpdateItem") == 4 and "TransactWriteItems" not in calls
+    # A minute item and a head per region; no state commit, no mirror, nothing per check.
+    assert calls.count("PutItem") == 4 and "UpdateItem" not in calls
+    assert "TransactWriteItems" not in calls

@@ -44,7 +44,8 @@ def deliver(monitor, clock, at, slot, region, result):
     """The worker records `region`'s result for `slot` at second `at`, its request carrying
     the verdict the monitor showed (the scheduler's expectation)."""
     from chalicelib.bus.dispatch import CheckRequest
-    from chalicelib.checks.worker import Ran, record
+    from chalicelib.checks.worker import Ran
+    from resulttools import record_run as record
     from chalicelib.status import expectations
 
     clock.advance(at - clock.time())

@@ -24,6 +24,8 @@ from botocore.exceptions import ClientError, ReadTimeoutError
 
 from chalicelib.bus.dispatch import CheckRequest, encode
 
+from resulttools import minute_results
+
 
 # --- helpers ---------------------------------------------------------------------------------
 
@@ -107,10 +109,7 @@ def batch(*records):
 
 
 def stored(monitor):
-    from chalicelib.storage.results import CheckResultItem
-
-    return sorted((int(r.slot_key.split("#")[0]), r.region)
-                  for r in CheckResultItem.query(monitor.monitor_id))
+    return sorted((r.slot, region) for region, r in minute_results(monitor))
 
 
 def status_of(monitor):
@@ -164,10 +163,10 @@ class WorkerDied(BaseException):
 
 def test_a_worker_dying_after_half_the_results_loses_none_and_duplicates_none(monitor,
                                                                               monkeypatch):
-    from chalicelib.checks import results
+    from chalicelib.storage import result_batches
 
     records = [(f"m{slot}", encode([job(monitor, slot)])) for slot in (60, 120, 180, 240)]
-    real, written = results.record_result, []
+    real, written = result_batches.put_minute, []
 
     def dies_halfway(*args, **kwargs):
         if len(written) == 2:
@@ -175,11 +174,11 @@ def test_a_worker_dying_after_half_the_results_loses_none_and_duplicates_none(mo
         written.append(real(*args, **kwargs))
         return written[-1]
 
-    monkeypatch.setattr(results, "record_result", dies_halfway)
+    monkeypatch.setattr(result_batches, "put_minute", dies_halfway)
     with pytest.raises(WorkerDied):
         batch(*records)
     assert len(stored(monitor)) == 2
-    monkeypatch.setattr(results, "record_result", real)
+    monkeypatch.setattr(result_batches, "put_minute", real)
     assert batch(*records) == {"batchItemFailures": []}   # the whole batch comes back
     assert [slot for slot, _ in stored(monitor)] == [60, 120, 180, 240]
 
@@ -445,7 +444,6 @@ def test_a_dns_lookup_that_never_answers_is_a_timeout_result(clock, private_ok, 
     from chalicelib.accounts.service import create_account
     from chalicelib.monitors.models import parse_monitor
     from chalicelib.kernel.netguard import OutboundGuard
-    from chalicelib.storage.results import CheckResultItem
     from chalicelib.checks import worker as checks
 
     async def never_answers(host):
@@ -458,7 +456,7 @@ def test_a_dns_lookup_that_never_answers_is_a_timeout_result(clock, private_ok, 
         {"name": "dns", "type": "Website", "url": "http://slow-dns.test/", "timeoutSeconds": 1}),
         clock.now())
     assert batch(("m", encode([job(item, 60)]))) == {"batchItemFailures": []}
-    [result] = CheckResultItem.query(item.monitor_id)
+    [(_, result)] = minute_results(item)
     assert (result.ok, result.error_code, result.error) == (False, "TIMEOUT", "timed out after 1 s")
 
 
@@ -501,7 +499,6 @@ def test_a_bad_certificate_is_a_clear_failure_in_the_stored_result(clock, privat
     from chalicelib.monitors import service as monitors
     from chalicelib.accounts.service import create_account
     from chalicelib.monitors.models import parse_monitor
-    from chalicelib.storage.results import CheckResultItem
 
     now = datetime.now(timezone.utc)
     if certificate == "expired":
@@ -521,6 +518,6 @@ def test_a_bad_certificate_is_a_clear_failure_in_the_stored_result(clock, privat
     finally:
         server.shutdown()
         server.server_close()
-    [result] = CheckResultItem.query(item.monitor_id)
+    [(_, result)] = minute_results(item)
     assert (result.ok, result.error_code) == (False, "TLS_ERROR")
     assert words in result.error

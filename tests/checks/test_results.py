@@ -4,7 +4,7 @@ import pytest
 from apitools import make_account
 
 from chalicelib.checks.checkers.base import CheckResult
-from chalicelib.checks.results import record_result
+from resulttools import record_result
 from chalicelib.storage import monitors as monitor_store
 from chalicelib.storage import results as result_store
 

@@ -56,12 +56,13 @@ def fresh(monitor):
 
 def run_oracle(monitor, results):
     from chalicelib.status import evaluator
-    from chalicelib.checks import results as result_records, worker
+    from chalicelib.checks import worker
+    from resulttools import record_result
     from chalicelib.kernel.runtime import runtime
 
     for slot, region, ok in results:
         m, result = fresh(monitor), result_of(ok)
-        result_records.record_result(m, result, region, slot, runtime.clock.now(), 30)
+        record_result(m, result, region, slot, runtime.clock.now(), 30)
         evaluator.evaluate_observation(m, worker.observation_of(slot, region, result),
                                        evaluator.policy_for(m, runtime.clock.now()))
 
@@ -75,7 +76,8 @@ def run_on_surprise(monitor, results, lag, slow=False):
     that landed late), so only the evaluator's backfill of skipped passes keeps the streaks."""
     from chalicelib.status import expectations
     from chalicelib.bus.dispatch import CheckRequest
-    from chalicelib.checks.worker import Ran, record
+    from chalicelib.checks.worker import Ran
+    from resulttools import record_run as record
 
     shown_after: dict[int, dict | None] = {}      # slot -> expectation read once it was done
     previous = loaded = before = None

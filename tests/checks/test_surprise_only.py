@@ -114,7 +114,8 @@ def test_a_pass_skipped_on_a_stale_expectation_still_breaks_the_failure_streak(
     that failure was committed (a slow check, a late commit): its pass agrees with "steady Up"
     and is skipped. Slot 3 fails: today's evaluator had slot 2 good between the two failures,
     so a threshold of 2 is not reached; neither may it be now (the surprise folds slot 2 in)."""
-    from chalicelib.checks.worker import Ran, record
+    from chalicelib.checks.worker import Ran
+    from resulttools import record_run as record
 
     settle_up(monitor, checks_answer)
     minute = 29_000_000

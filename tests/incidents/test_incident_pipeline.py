@@ -23,12 +23,13 @@ UP = CheckResult(ok=True, status_code=200, response_time_ms=80)
 
 def feed(monitor, slot, region, result):
     """Record and evaluate one result, then run the incident consumer on what was published."""
-    from chalicelib.checks import results, worker
+    from chalicelib.checks import worker
+    import resulttools
     from chalicelib.kernel.runtime import runtime
     from chalicelib.storage.events import EventItem
     from chalicelib.incidents.handlers import handle_event
 
-    if results.record_result(monitor, result, region, slot, runtime.clock.now(), 30):
+    if resulttools.record_result(monitor, result, region, slot, runtime.clock.now(), 30):
         worker.evaluate_result(monitor, slot, region, result)
     for event in EventItem.scan():  # test-only read of the outbox
         if event.type.startswith(("monitor.", "region.")) and event.event_id not in seen:

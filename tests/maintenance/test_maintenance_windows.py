@@ -146,7 +146,7 @@ def feed_failures(monitor_id, clock, slots=(60, 120, 180)):
     from chalicelib.notify import delivery
     from chalicelib.checks import worker
     from chalicelib.status import evaluator
-    from chalicelib.checks import results
+    import resulttools
     from chalicelib.storage import monitors as monitor_store
     from chalicelib.storage.events import EventItem
     from chalicelib.incidents.handlers import handle_event
@@ -155,7 +155,7 @@ def feed_failures(monitor_id, clock, slots=(60, 120, 180)):
     base = int(clock.now().timestamp()) // 60 * 60
     for slot in slots:
         for region in ("UsEast", "EuWest"):
-            results.record_result(monitor, DOWN, region, base + slot, clock.now(), 30)
+            resulttools.record_result(monitor, DOWN, region, base + slot, clock.now(), 30)
             evaluator.evaluate_observation(
                 monitor, worker.observation_of(base + slot, region, DOWN),
                 evaluator.policy_for(monitor, clock.now()))

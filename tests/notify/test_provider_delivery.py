@@ -184,7 +184,8 @@ def test_a_transient_failure_keeps_the_retry_schedule_and_marks_nothing(
 def test_an_up_event_names_the_outage_its_down_opened(clock):
     """So a paging tool resolves the alert the down opened (`dedup_key`/`alias`)."""
     from chalicelib.monitors import service as monitors
-    from chalicelib.checks import results, worker
+    from chalicelib.checks import worker
+    import resulttools
     from chalicelib.accounts.service import create_account
     from chalicelib.monitors.models import parse_monitor
     from chalicelib.storage.events import EventItem
@@ -196,7 +197,7 @@ def test_an_up_event_names_the_outage_its_down_opened(clock):
     for slot, result in ((60, CheckResult(ok=True, status_code=200)),
                          (120, CheckResult(ok=False, error="HTTP 503")),
                          (180, CheckResult(ok=True, status_code=200))):
-        results.record_result(monitor, result, "UsEast", slot, clock.now(), 30)
+        resulttools.record_result(monitor, result, "UsEast", slot, clock.now(), 30)
         worker.evaluate_result(monitor, slot, "UsEast", result)
     by_type = {e.type: e.payload for e in EventItem.scan()}  # test-only read of the outbox
     assert by_type["monitor.up"]["incidentId"] == by_type["monitor.down"]["incidentId"]

@@ -80,12 +80,12 @@ def fresh_seen():
 def feed(monitor_id, account_id, slot, result):
     """Record and evaluate one result, then run the incident consumer on what was published."""
     from chalicelib.checks import worker
-    from chalicelib.checks import results
+    import resulttools
     from chalicelib.kernel.runtime import runtime
     from chalicelib.storage import monitors as store
 
     monitor = store.get_monitor(account_id, monitor_id)
-    if results.record_result(monitor, result, "UsEast", slot, runtime.clock.now(), 30):
+    if resulttools.record_result(monitor, result, "UsEast", slot, runtime.clock.now(), 30):
         worker.evaluate_result(monitor, slot, "UsEast", result)
     consume()
 
