@@ -4,9 +4,10 @@ Website monitors against a local asyncio HTTP/1.1 server running in its own proc
 `chalicelib.checks.worker.run_jobs` (the check phase: guard, pooled httpx client, checker), with
 and without 50 ms of server latency. Beside it, in the same run and against the same target, a
 minimal raw-asyncio client (open_connection, keep-alive, same concurrency): our throughput is
-printed as a ratio of it. Then the recording phase (`checks.record`: result, rollup, telemetry,
-evaluator) on moto in-process, which is dominated by moto's own CPU, so read its figures as
-"AWS calls per result" more than as speed.
+printed as a ratio of it. Then the recording phase (`checks.record_message` per message of
+25 requests and `checks.update_heads` per batch of 10 messages, as `process_batch` runs them:
+minute items, shard heads, evaluator) on moto in-process, which is dominated by moto's own
+CPU, so read its figures as "AWS calls / writes per result" more than as speed.
 
 Each measurement runs in a fresh child process, so CPU time and peak memory are its own.
 Usage: python bench/checks.py [--quick] [--json out.json]
@@ -118,8 +119,10 @@ def child_raw(n: int, port: int, path: str, concurrency: int) -> dict:
 
 
 def child_record(n: int) -> dict:
-    """Recording phase on moto: N results, first round (Pending -> Up transitions, the hour's
-    first result) and a steady-state round (same hour, no transition)."""
+    """Recording phase on moto: N results of monitors numbered 0..N-1 (N/100 result shards),
+    in messages as the dispatcher packs them and batches of 10 messages; a first round
+    (Pending -> Up transitions, the heads' first write) and a steady-state round (same hour,
+    no transition)."""
     from datetime import datetime, timezone
 
     from moto import mock_aws
@@ -132,15 +135,18 @@ def child_record(n: int) -> dict:
         from chalicelib.checks.family import CheckResult
         from chalicelib.kernel.clock import FakeClock
         from chalicelib.kernel.runtime import runtime
+        from chalicelib.bus.dispatch import JOBS_PER_MESSAGE, pack
         from chalicelib.storage.monitors import MonitorItem
+        from chalicelib.storage.result_batches import register_shard, shard_of
         from chalicelib.checks import worker as checks
 
         create_everything()
         clock = runtime.clock = FakeClock(datetime(2026, 3, 24, 10, 0, 5, tzinfo=timezone.utc))
         account = create_account("bench", "Business", clock.now(), extra_monitors=n)
         items = _monitor_items(n, "http://127.0.0.1:9/")
-        for item in items:
-            item.account_id = account.account_id
+        for seq, item in enumerate(items):
+            item.account_id, item.result_seq = account.account_id, seq
+            register_shard(shard_of(account.account_id, seq)[0], account.account_id)
         with MonitorItem.batch_write() as batch:
             for item in items:
                 batch.save(item)
@@ -149,11 +155,30 @@ def child_record(n: int) -> dict:
         retention = 90
         rounds = {}
         for name, slot in (("first", 1_774_346_460), ("steady", 1_774_346_520)):
-            ran = [checks.Ran(job, item, ok) for job, item in _jobs(items, slot)]
+            # As the worker loads them for each batch (`load_monitors`): their current status.
+            by_id = {m.monitor_id: m for m in MonitorItem.batch_get(
+                [(m.account_id, m.monitor_id) for m in items])}
+            messages = pack([job for job, _ in _jobs(items, slot)], JOBS_PER_MESSAGE)
+            finished = {id(job): checks.Ran(job, by_id[job.monitor_id], ok)
+                        for message in messages for job in message}
+
+            def record_all() -> dict:
+                for start in range(0, len(messages), 10):   # an SQS batch: 10 messages
+                    written = [w for message in messages[start:start + 10]
+                               for w in checks.record_message(message, finished,
+                                                              lambda _: retention, clock.now())]
+                    checks.update_heads(written)
+                return {}
+
             counter = AwsCounter()
             with counter.installed():
-                figures = _measure(lambda: [checks.record(r, retention) for r in ran] and {})
+                figures = _measure(record_all)
+            calls = counter.snapshot()["calls"]
+            writes = sum(count for name, count in calls.items()
+                         if name.split(":")[-1] in ("PutItem", "UpdateItem", "DeleteItem",
+                                                    "BatchWriteItem", "TransactWriteItems"))
             figures.update(records=n, aws_calls_per_result=counter.total() / n,
+                           writes_per_result=writes / n,
                            wcu_per_result=counter.wcu / n, rcu_per_result=counter.rcu / n,
                            calls=counter.snapshot()["calls"])
             rounds[name] = figures
@@ -227,11 +252,13 @@ def main(argv=None) -> dict:
         rate = figures["records"] / figures["wall_s"]
         print(f"  record phase ({name}, moto): {rate:7.0f} results/s  "
               f"{figures['cpu_s'] * 1000 / figures['records']:.2f} CPU ms/result  "
-              f"{figures['aws_calls_per_result']:.2f} AWS calls/result  {figures['calls']}")
+              f"{figures['aws_calls_per_result']:.2f} AWS calls/result  "
+              f"{figures['writes_per_result']:.3f} writes/result  {figures['calls']}")
     result = {"rows": rows, "ceiling_checks_per_s_at_50ms": ceiling,
               "record_phase": {k: {"results_per_s": round(v["records"] / v["wall_s"], 1),
                                    "cpu_ms_per_result": round(v["cpu_s"] * 1000 / v["records"], 2),
                                    "aws_calls_per_result": round(v["aws_calls_per_result"], 2),
+                                   "writes_per_result": round(v["writes_per_result"], 3),
                                    "wcu_per_result": round(v["wcu_per_result"], 2),
                                    "rcu_per_result": round(v["rcu_per_result"], 2),
                                    "calls": v["calls"], "results": v["records"]}
