@@ -70,6 +70,7 @@ def _setup(n: int, regions: list[str], channel: bool = False):
     from chalicelib.kernel.runtime import runtime
     from chalicelib.storage import control
     from chalicelib.storage.monitors import MonitorItem
+    from chalicelib.storage.result_batches import SHARD_SIZE, register_shard, shard_of
 
     clock = runtime.clock = FakeClock(datetime(2026, 3, 24, 10, 0, 5, tzinfo=timezone.utc))
     account = create_account("bench", "Business", clock.now(), extra_monitors=n)
@@ -87,12 +88,14 @@ def _setup(n: int, regions: list[str], channel: bool = False):
                               "intervalSeconds": 60, "regions": regions, "failureThreshold": 2,
                               "alertChannelIds": channel_ids})
         item = MonitorItem(account.account_id, f"mon_{i:06d}", created_at=clock.now(),
-                           status="Pending")
+                           status="Pending", result_seq=i)   # numbered as at creation
         monitors._apply(item, body, clock.now())    # the product's own schedule derivation
         items.append(item)
     with MonitorItem.batch_write() as batch:
         for item in items:
             batch.save(item)
+    for number in range(0, n, SHARD_SIZE):      # what `numbering.number_new` registers
+        register_shard(shard_of(account.account_id, number)[0], account.account_id)
     control.add_family("1")
     return clock, items
 
@@ -414,11 +417,14 @@ def deployed_memory(stage: str = "prod") -> dict:
 
 def batch_shape(n: int) -> dict:
     """Messages and worker invocations per minute and region for n 60 s monitors: monitors of
-    one start second share messages (JOBS_PER_MESSAGE), ten messages an invocation at most."""
+    one start second share messages (JOBS_PER_MESSAGE), ten messages an invocation at most.
+    A result shard's monitors (numbered 0..n-1 in one account) share their second."""
     from chalicelib.bus import dispatch
-    from chalicelib.checks import scheduling
+    from chalicelib.monitors import scheduling
+    from chalicelib.storage.result_batches import shard_of
 
-    per_second = Counter(scheduling.phase_for(f"mon_{i:06d}", 60).offset_seconds
+    per_second = Counter(scheduling.phase_for(f"mon_{i:06d}", 60,
+                                              shard_of("acc_bench", i)[0]).offset_seconds
                          for i in range(n))
     messages = sum(math.ceil(c / dispatch.JOBS_PER_MESSAGE) for c in per_second.values())
     invocations = sum(math.ceil(math.ceil(c / dispatch.JOBS_PER_MESSAGE) / 10)
