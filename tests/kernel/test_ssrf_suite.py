@@ -346,12 +346,12 @@ def worker_monitor(clock, monkeypatch):
 
 def run_worker(monitor, slot=60):
     from chalicelib.bus.dispatch import CheckRequest, encode
-    from chalicelib.storage.results import CheckResultItem
     from chalicelib.checks.worker import process_batch
+    from resulttools import minute_results
 
     job = CheckRequest(monitor.account_id, monitor.monitor_id, slot, "UsEast")
     assert process_batch([("m1", encode([job]))]) == {"batchItemFailures": []}
-    return list(CheckResultItem.query(monitor.monitor_id))
+    return [result for _, result in minute_results(monitor)]
 
 
 def test_a_check_goes_to_the_validated_address_when_dns_rebinds(worker_monitor, twin_servers,
