@@ -6,6 +6,7 @@ import pytest
 from apitools import make_account
 
 from chalicelib.checks.checkers.base import CheckResult
+from chalicelib.storage import result_batches as batches
 
 ONE_OFF = {"name": "DB upgrade", "startsAt": "2026-03-24T09:00:00Z",
            "endsAt": "2026-03-24T11:00:00Z", "allMonitors": True}
@@ -146,16 +147,17 @@ def feed_failures(monitor_id, clock, slots=(60, 120, 180)):
     from chalicelib.notify import delivery
     from chalicelib.checks import worker
     from chalicelib.status import evaluator
-    from chalicelib.checks import results
     from chalicelib.storage import monitors as monitor_store
     from chalicelib.storage.events import EventItem
+    from result_seeds import put_result
     from chalicelib.incidents.handlers import handle_event
 
     monitor = monitor_store.find_by_id(monitor_id)
     base = int(clock.now().timestamp()) // 60 * 60
     for slot in slots:
         for region in ("UsEast", "EuWest"):
-            results.record_result(monitor, DOWN, region, base + slot, clock.now(), 30)
+            put_result(monitor_id, base + slot, region, ok=False, status=DOWN.status_code,
+                       error=DOWN.error, error_code=DOWN.error_code)
             evaluator.evaluate_observation(
                 monitor, worker.observation_of(base + slot, region, DOWN),
                 evaluator.policy_for(monitor, clock.now()))
@@ -199,11 +201,11 @@ def test_a_window_for_other_tags_does_not_cover_the_monitor(api, clock):
 # --- uptime ----------------------------------------------------------------------------------
 
 def add_hour(monitor_id, hour: datetime, checks: int, failures: int):
-    from chalicelib.storage import results as result_store
+    """The hour's rollup as the rollup job writes it (and its cursor past it)."""
+    from result_seeds import put_rollup, roll_through
 
-    expires = hour + timedelta(days=90)
-    for i in range(checks):
-        result_store.add_to_rollup(monitor_id, int(hour.timestamp()), i >= failures, 100, expires)
+    put_rollup(monitor_id, int(hour.timestamp()), [100] * checks, failures)
+    roll_through(max(int(hour.timestamp()), batches.rolled_through() or 0))
 
 
 def test_stats_leave_out_whole_hours_of_maintenance(api):

@@ -32,7 +32,8 @@ def scrape(api, **headers):
 def account(api, clock):
     """A website with results (one failing), a job that pinged, and an open incident."""
     from chalicelib.checks import worker
-    from chalicelib.checks import results
+    from result_seeds import put_result
+
     from chalicelib.storage import monitors as store
 
     site = api.post("/api/monitors", {"name": 'Shop "EU"', "type": "Website",
@@ -47,7 +48,8 @@ def account(api, clock):
         clock.set(datetime.fromtimestamp(slot + 1, clock.now().tzinfo))
         result = CheckResult(ok=ok, response_time_ms=ms, ssl_days_left=41,
                              error=None if ok else "HTTP 500")
-        results.record_result(monitor, result, "UsEast", slot, clock.now(), 30)
+        put_result(site["id"], slot, "UsEast", ok=ok, ms=ms, ssl_days_left=41,
+                   error=None if ok else "HTTP 500", checked_at=slot + 1)
         worker.evaluate_result(monitor, slot, "UsEast", result)
     api.client.http.get(f"/ping/{job['pingToken']}")
     api.post("/api/incidents", {"title": "Payments slow", "monitorId": site["id"]})

@@ -1,6 +1,6 @@
 """/api/reports: a month's figures checked against a hand-computed fixture, the formats, the
 plan's reports per month, email, and the monthly run."""
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 import pytest
 from apitools import make_account
@@ -14,15 +14,13 @@ def at(*args) -> datetime:
 
 
 def add_hour(monitor_id, hour, times_ms, failures=0):
-    """One hourly rollup: `failures` failed checks without a response time, then one passing
-    check per value of `times_ms`."""
-    from chalicelib.storage import results as result_store
+    """One hourly rollup as the rollup job writes it: `failures` failed checks without a
+    response time, then one passing check per value of `times_ms`; the job has rolled up every
+    hour to NOW's."""
+    from result_seeds import put_rollup, roll_through
 
-    epoch, expires = int(hour.timestamp()), hour + timedelta(days=90)
-    for _ in range(failures):
-        result_store.add_to_rollup(monitor_id, epoch, False, None, expires)
-    for ms in times_ms:
-        result_store.add_to_rollup(monitor_id, epoch, True, ms, expires)
+    put_rollup(monitor_id, int(hour.timestamp()), [None] * failures + list(times_ms), failures)
+    roll_through(int(NOW.timestamp()) // 3600 * 3600)
 
 
 def add_incident(account_id, monitor_id, started, acknowledged=None, resolved=None):
