@@ -102,6 +102,18 @@ def test_it_computes_the_months_figures(api, february):
     assert api.get(f"/api/reports/{report['id']}").json == report
 
 
+def test_the_current_months_report_counts_the_hours_not_rolled_up_yet(api, clock, february):
+    from result_seeds import put_result, roll_through
+
+    api_id, _ = february
+    roll_through(int(at(2026, 3, 24, 8).timestamp()))     # the job is an hour behind
+    for minute, ok in ((5, True), (20, False)):           # 09:05 and 09:20: live
+        put_result(api_id, int(at(2026, 3, 24, 9, minute).timestamp()), ok=ok, ms=100)
+    [api_row, _] = api.post("/api/reports", {"month": "2026-03"}).json["monitors"]
+    # March 1st's stored hour (60 failed) and the two live results.
+    assert (api_row["checks"], api_row["failedChecks"]) == (62, 61)
+
+
 def test_a_body_less_post_reports_on_last_month(api, february):
     response = api.post("/api/reports")
     assert response.status_code == 201, response.json

@@ -414,6 +414,19 @@ def test_badges_are_svg_cached_five_minutes(api, clock):
     assert b">pending<" in status.body
 
 
+def test_the_uptime_badge_counts_the_hour_not_rolled_up_yet(api, clock):
+    now = clock.now()
+    clock.set(now - timedelta(hours=3))
+    monitor_id = monitor(api)
+    clock.set(now)
+    hour = int(now.timestamp()) // 3600 * 3600
+    put_rollup(monitor_id, hour - 2 * 3600, [100] * 4, failures=1)   # rolled: 3 of 4
+    roll_through(hour - 2 * 3600)
+    record(monitor_id, now - timedelta(minutes=30), ok=False)       # live: 3 of 5
+    response = raw(api, "GET", f"/api/badges/{monitor_id}/uptime.svg?period=24h")
+    assert b">60%<" in response.body
+
+
 def test_a_job_badge_and_bars_show_its_time_not_down(api, clock):
     job = api.post("/api/monitors", {"name": "Backup", "type": "Job", "periodSeconds": 86400,
                                      "gracePeriodSeconds": 60}).json
