@@ -50,11 +50,6 @@ def slot_key(slot_epoch: int, region: str) -> str:
     return f"{int(slot_epoch):011d}#{region}"
 
 
-def slot_of(item: "CheckResultItem") -> int:
-    """The scheduled second of a result, from its key."""
-    return int(item.slot_key.split("#", 1)[0])
-
-
 def bucket_key(hour_epoch: int) -> str:
     return f"h#{int(hour_epoch):011d}"
 
@@ -254,8 +249,8 @@ def monitor_rollups(monitor: Any, first_hour: int, last_hour: int) -> list[stats
     up. Cost: one Query of rollups, one GetItem of the cursor, and one Query of the shard's
     live minutes (an hour or two of them, from the monitor's creation at the earliest)."""
     rolled = batches.rolled_through()
-    stored = [] if rolled is None else rollups_between(monitor.monitor_id, first_hour,
-                                                       min(last_hour, rolled))
+    stored = [] if rolled is None or rolled < first_hour else \
+        rollups_between(monitor.monitor_id, first_hour, min(last_hour, rolled))
     live_first = max(first_hour, stats.hour_of(monitor.created_at.timestamp()),
                      first_hour if rolled is None else rolled + HOUR)
     place = _place(monitor)

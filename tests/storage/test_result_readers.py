@@ -160,6 +160,16 @@ def test_it_gives_stored_rollups_to_the_cursor_and_live_ones_after_it(monitor):
         (SLOT - 2 * HOUR, 2, 0, 300), (SLOT, 2, 1, 300), (SLOT + HOUR, 1, 0, 50)]
 
 
+def test_a_cursor_before_the_period_asks_for_no_stored_rollup(monitor, monkeypatch):
+    # DynamoDB (unlike moto) refuses an inverted BETWEEN: a job an hour behind a one-hour
+    # period must not ask for the rollups of its-cursor..first-hour.
+    put_result(monitor.monitor_id, SLOT + 60, ms=100)
+    roll_through(SLOT - 2 * HOUR)
+    monkeypatch.setattr(store.CheckRollupItem, "query", lambda *a, **kw: pytest.fail("query"))
+    assert [(r.hour_epoch, r.checks) for r in store.monitor_rollups(monitor, SLOT, SLOT)] == \
+        [(SLOT, 1)]
+
+
 def test_without_a_cursor_every_hour_is_summed_from_minute_items(monitor):
     put_rollup(monitor.monitor_id, SLOT - HOUR, [100] * 7)   # not rolled by the job: unread
     put_result(monitor.monitor_id, SLOT - HOUR + 60, ms=100)
