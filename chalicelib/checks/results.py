@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 from datetime import datetime
+from itertools import islice
 from typing import Any, Callable
 
 from chalicelib.maintenance import occurrences as maintenance, cover as maintenance_cover
@@ -32,15 +33,17 @@ def retention_days_of(account_id: str) -> int:
     return plans.get_plan(plan).retention_days
 
 
-def results_for(monitor_id: str, limit: int, start: datetime | None = None,
+def results_for(monitor_item: Any, limit: int, start: datetime | None = None,
                 end: datetime | None = None, region: str | None = None, offset: int = 0
-                ) -> tuple[list[store.CheckResultItem], int]:
+                ) -> tuple[list[store.FoundResult], int]:
     """(up to `limit` results after the first `offset`, newest first; how many match in all).
-    `start`/`end` select by scheduled time (inclusive)."""
+    `start`/`end` select by scheduled time (inclusive). The results are read lazily and only
+    until the page is full."""
     start_epoch = math.ceil(start.timestamp()) if start is not None else None
     end_epoch = int(end.timestamp()) if end is not None else None
-    items = store.query_results(monitor_id, offset + limit, start_epoch, end_epoch, region)
-    return items[offset:], store.count_results(monitor_id, start_epoch, end_epoch, region)
+    found = store.monitor_results(monitor_item, start_epoch, end_epoch, region)
+    return (list(islice(found, offset, offset + limit)),
+            store.count_monitor_results(monitor_item, start_epoch, end_epoch, region))
 
 
 def maintenance_spans(monitor_item: Any, start: datetime, end: datetime) -> list:
@@ -56,21 +59,21 @@ def checks_outside(rollups: list, merged_spans: list) -> tuple[int, int]:
     return sum(int(r.checks) for r in counted), sum(int(r.failures) for r in counted)
 
 
-def stats_for(monitor_id: str, period: str, now: datetime, incident_totals: IncidentTotals,
-              monitor_item: Any = None) -> dict:
-    """`summarise` over the period's hourly rollups, with "period", "from" and "to"; the
-    incident figures from `incident_totals`. Given the
-    monitor, `uptimePercentage` leaves out hours wholly inside its maintenance, and
+def stats_for(monitor_item: Any, period: str, now: datetime, incident_totals: IncidentTotals
+              ) -> dict:
+    """`summarise` over the period's hourly rollups (the current hours' too: `monitor_rollups`),
+    with "period", "from" and "to"; the incident figures from `incident_totals`.
+    `uptimePercentage` leaves out hours wholly inside the monitor's maintenance, and
     `maintenanceSeconds` is the maintenance time in the period.
     KeyError for an unknown period (the API validates it first)."""
     start, end = stats.period_window(period, now)
     first_hour, last_hour = stats.hours_between(start, end)
-    rollups = store.rollups_between(monitor_id, first_hour, last_hour)
-    downtime, count = incident_totals(monitor_id, start, end)
+    rollups = store.monitor_rollups(monitor_item, first_hour, last_hour)
+    downtime, count = incident_totals(monitor_item.monitor_id, start, end)
     summary = stats.summarise(rollups, incidents_downtime_seconds=downtime, incident_count=count)
-    spans = maintenance_spans(monitor_item, start, end) if monitor_item is not None else []
+    spans = maintenance_spans(monitor_item, start, end)
     summary["uptimePercentage"] = stats.uptime_or_none(*checks_outside(rollups, spans))
-    if monitor_item is not None and monitor_item.type == monitor_store.JOB:
+    if monitor_item.type == monitor_store.JOB:
         # Time not Down; maintenance is not taken out of it (a job's maintenance suppresses
         # its alerts, and hourly rollups' whole-hour rule has no meaning for time spans).
         summary["uptimePercentage"] = job_status.job_uptime(monitor_item, start, end)

@@ -2,7 +2,7 @@
 its figures over a period. Importing this module also registers the cascade delete of results."""
 from __future__ import annotations
 
-import json
+from datetime import datetime, timezone
 
 from chalice import Blueprint
 
@@ -20,17 +20,21 @@ from chalicelib.kernel.settings import REGION_NAMES
 bp = Blueprint(__name__)
 
 
-def result_out(item) -> dict:
+def result_out(found) -> dict:
+    """A recorded result (`FoundResult`) on the wire: a failure's full error text and details,
+    `{}` for a passing result's details (the minute items do not keep them)."""
+    entry = found.entry
+    checked_at = entry.checked_at if entry.checked_at is not None else entry.slot
     return {
-        "checkedAt": iso(item.checked_at),
-        "region": item.region,
-        "ok": bool(item.ok),
-        "responseTimeMs": _int_or_none(item.response_time_ms),
-        "statusCode": _int_or_none(item.status_code),
-        "error": item.error,
-        "errorCode": item.error_code,
-        "sslDaysLeft": _int_or_none(item.ssl_days_left),
-        "details": json.loads(item.details_json or "{}"),
+        "checkedAt": iso(datetime.fromtimestamp(checked_at, timezone.utc)),
+        "region": found.region,
+        "ok": bool(entry.ok),
+        "responseTimeMs": _int_or_none(entry.response_time_ms),
+        "statusCode": _int_or_none(entry.status_code),
+        "error": entry.error,
+        "errorCode": entry.error_code,
+        "sslDaysLeft": _int_or_none(entry.ssl_days_left),
+        "details": entry.details or {},
     }
 
 
@@ -52,13 +56,13 @@ def parse_region(raw: str | None) -> str | None:
     FROM, TO, *PAGING], returns=CheckResultList)
 def list_results(call: Call, monitor_id: str):
     """Recent results, newest first, `limit`/`offset`; `totalCount` counts every match."""
-    monitors.require_monitor(call.account_id, monitor_id)
+    monitor = monitors.require_monitor(call.account_id, monitor_id)
     limit, offset = call.paging()
     start, end = call.time("from"), call.time("to")
     if start is not None and end is not None and start > end:
         raise ValidationError.for_field("from", "must not be after `to`")
     region = parse_region(call.query("region"))
-    items, total = results.results_for(monitor_id, limit, start, end, region, offset)
+    items, total = results.results_for(monitor, limit, start, end, region, offset)
     return {"items": [result_out(r) for r in items], "totalCount": total}
 
 
@@ -70,5 +74,4 @@ def monitor_stats(call: Call, monitor_id: str):
     period = (call.query("period") or stats.DEFAULT_PERIOD).strip().lower()
     if period not in stats.PERIODS:
         raise ValidationError.for_field("period", "must be one of " + ", ".join(stats.PERIODS))
-    return results.stats_for(monitor_id, period, call.clock.now(), incidents.incident_totals,
-                             monitor)
+    return results.stats_for(monitor, period, call.clock.now(), incidents.incident_totals)

@@ -9,8 +9,9 @@ The figures are the API's: the uptime ratios are `stats` uptime over the same wi
 wholly in maintenance left out; for Job monitors, time not Down), the p95 is the one of the
 24-hour stats, the last response time and certificate days those of the newest result.
 
-Reads per monitor: one Query of its 90-day rollups (every period is cut from it), one of its
-newest result (and its count), its maintenance cover; a Job monitor, one Query of its status
+Reads per monitor: one Query of its 90-day rollups (every period is cut from it) and of the
+minute items of the hours not rolled up yet (`monitor_rollups`), one of its newest result (its
+shard's newest minute items), its maintenance cover; a Job monitor, one Query of its status
 changes per period. The account: one Query of its monitors and one of its open incidents.
 """
 from __future__ import annotations
@@ -84,7 +85,7 @@ def uptime_ratios(monitor, now: datetime) -> dict[str, float | None]:
                 for period in stats.PERIODS}
     widest_start, widest_end = stats.period_window("90d", now)
     first, last = stats.hours_between(widest_start, widest_end)
-    rollups = result_store.rollups_between(monitor.monitor_id, first, last)
+    rollups = result_store.monitor_rollups(monitor, first, last)
     spans = results.maintenance_spans(monitor, widest_start, widest_end)
     ratios = {}
     for period in stats.PERIODS:
@@ -96,7 +97,7 @@ def uptime_ratios(monitor, now: datetime) -> dict[str, float | None]:
 
 def p95_seconds(monitor, now: datetime) -> float | None:
     first, last = stats.hours_between(*stats.period_window(P95_PERIOD, now))
-    rollups = result_store.rollups_between(monitor.monitor_id, first, last)
+    rollups = result_store.monitor_rollups(monitor, first, last)
     value = stats.percentile_from_histogram(stats.merge_histograms(rollups), 0.95)
     return None if value is None else value / 1000
 
@@ -135,16 +136,16 @@ def account_metrics(account_id: str, now: datetime) -> list[Family]:
 def _check_figures(monitor, labels: dict[str, str], families: dict[str, Family],
                    now: datetime) -> None:
     """The response times and certificate days of a checked monitor."""
-    newest, _ = results.results_for(monitor.monitor_id, 1)
+    found = next(result_store.monitor_results(monitor), None)
+    newest = found.entry if found is not None else None
     timing = families["response_time_seconds"].samples
-    if newest and newest[0].response_time_ms is not None:
-        timing.append(({**labels, "stat": "last"}, int(newest[0].response_time_ms) / 1000))
+    if newest is not None and newest.response_time_ms is not None:
+        timing.append(({**labels, "stat": "last"}, int(newest.response_time_ms) / 1000))
     p95 = p95_seconds(monitor, now)
     if p95 is not None:
         timing.append(({**labels, "stat": "p95"}, p95))
-    if newest and newest[0].ssl_days_left is not None:
-        families["certificate_expiry_days"].samples.append(
-            (labels, int(newest[0].ssl_days_left)))
+    if newest is not None and newest.ssl_days_left is not None:
+        families["certificate_expiry_days"].samples.append((labels, int(newest.ssl_days_left)))
 
 
 def exposition(account_id: str, now: datetime) -> str:

@@ -141,7 +141,7 @@ def build_report(account_id: str, month: str, now: datetime) -> dict:
     for monitor in monitors:
         if monitor.created_at >= end:
             continue
-        rollups = rollup_store.rollups_between(monitor.monitor_id, int(start.timestamp()),
+        rollups = rollup_store.monitor_rollups(monitor, int(start.timestamp()),
                                                stats.hour_of((end - _TICK).timestamp()))
         spans = spans_by_monitor.get(monitor.monitor_id, [])
         rows.append(monitor_row(monitor.monitor_id, monitor.name, rollups, spans,

@@ -52,20 +52,20 @@ def policy_for(monitor: MonitorItem, now) -> Policy:
 def skipped_observations(monitor: MonitorItem, state: MonitorState, policy: Policy,
                          obs: Observation) -> list[Observation]:
     """The monitor's recorded passing results, at or before `obs.slot`, that `state` does not
-    hold, oldest first: one Query of its newest results, only on a surprise. With a P95
-    threshold nothing is skipped (and folding an in-flight result twice would count its
-    response time twice), so nothing is read."""
+    hold, oldest first: only on a surprise, one Query of its shard's minute items over the
+    KEEP_SLOTS intervals before `obs.slot` (what the state can hold; bounded by time, not by
+    scanning back). With a P95 threshold nothing is skipped (and folding an in-flight result
+    twice would count its response time twice), so nothing is read."""
     if policy.response_time_threshold_ms:
         return []
     held = {(s["slot"], region) for s in state.slots for region in s["results"]}
     held.add((obs.slot, obs.region))
-    recent = result_store.query_results(monitor.monitor_id,
-                                        state_machine.KEEP_SLOTS * max(1, len(policy.regions)),
-                                        end_epoch=obs.slot)
-    slot_of = result_store.slot_of
-    missing = [Observation(slot=slot_of(r), region=r.region, ok=True,
-                           response_time_ms=r.response_time_ms)
-               for r in recent if r.ok and (slot_of(r), r.region) not in held]
+    interval = int(monitor.config.get("interval_seconds") or 60)
+    recent = result_store.monitor_results(
+        monitor, obs.slot - state_machine.KEEP_SLOTS * interval, obs.slot)
+    missing = [Observation(slot=f.entry.slot, region=f.region, ok=True,
+                           response_time_ms=f.entry.response_time_ms)
+               for f in recent if f.entry.ok and (f.entry.slot, f.region) not in held]
     return sorted(missing, key=lambda o: o.slot)
 
 

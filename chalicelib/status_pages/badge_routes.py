@@ -74,7 +74,7 @@ def uptime_badge(call: Call, monitor_id: str):
     elif monitor is not None:
         start, end = stats.period_window(period, call.clock.now())
         first_hour, last_hour = stats.hours_between(start, end)
-        uptime = uptime_of(result_store.rollups_between(monitor_id, first_hour, last_hour))
+        uptime = uptime_of(result_store.monitor_rollups(monitor, first_hour, last_hour))
     return _svg(badges.uptime_badge(uptime, label, style))
 
 

@@ -7,8 +7,9 @@ account ids, incident ids, alert causes (they can name hosts and addresses: auto
 get a generic title and generic started/resolved texts), acknowledging keys' names, or
 subscribers. URLs and response times only when the page opts in.
 
-Cost: the 90 daily bars of a component are sums of its hourly rollups (`rollups_between`: one
-Query of up to 2,160 small items), plus one Query of its incidents and one per incident timeline.
+Cost: the 90 daily bars of a component are sums of its hourly rollups (`monitor_rollups`: one
+Query of up to 2,160 small items, and one of the minute items of the hours not rolled up yet),
+plus one Query of its incidents and one per incident timeline.
 A built view is cached in memory per Lambda container for `CACHE_SECONDS`, so a popular page
 costs those reads at most once a minute per container; the page's own writes (PUT, DELETE) drop
 the entry in the container that made them, other containers may serve it up to a minute stale.
@@ -103,8 +104,7 @@ def _component(page: StatusPageItem, component: dict, monitor: Any, now: datetim
                in_maintenance: bool = False) -> dict:
     first_day = now.astimezone(timezone.utc).date() - timedelta(days=DAYS - 1)
     first_hour = int(datetime.combine(first_day, time(), timezone.utc).timestamp())
-    rollups = result_store.rollups_between(monitor.monitor_id, first_hour,
-                                           stats.hour_of(now.timestamp()))
+    rollups = result_store.monitor_rollups(monitor, first_hour, stats.hour_of(now.timestamp()))
     body = {
         "name": component.get("display_name") or monitor.name,
         "group": component.get("group"),

@@ -13,7 +13,8 @@ Table result-batches (hash `shard`, range `key`). Items and access patterns:
   PutItem on condition that the key does not exist (a redelivered request group writes nothing
   twice: the group is a hash of its requests, `group_of`); a monitor's results newest first:
   Query(shard) with the range BETWEEN two minutes, ScanIndexForward=False, keeping the entries
-  of its index; an hour of a shard (the hourly rollup job): the same Query over the hour.
+  of its index; an hour of a shard (the hourly rollup job, and readers summing the hours
+  after the rollup cursor: `rollups_from_minutes`): the same Query over the hour.
   Expiry: `expires_at` (TTL) from the account plan's retention.
 - a head (`ShardHeadItem`), range "head#<region>#<part>", one per HEAD_PART monitors: each
   monitor's last result and its two newest hours' counts (`HeadEntry`), what the monitor list
@@ -34,11 +35,12 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable, Iterator, Mapping
 
 from pynamodb.attributes import NumberAttribute, TTLAttribute, UnicodeAttribute
 from pynamodb.models import Model
 
+from chalicelib.kernel import stats
 from chalicelib.storage.base import get_or_none, save_if, table_meta
 
 SHARD_SIZE = 100   # monitors per result shard
@@ -257,3 +259,37 @@ def rolled_through() -> int | None:
 
 def set_rolled_through(hour: int) -> None:
     RolledItem(ROLLED, "cursor", hour=int(hour)).save()
+
+
+# --- live rollups ---------------------------------------------------------------------------
+
+@dataclass
+class LiveRollup(stats.Rollup):
+    """One hour of one monitor summed from its minute entries: what `CheckRollupItem` holds
+    (`stats.RollupLike` and `hour_epoch`), for an hour the rollup job has not written yet."""
+    hour_epoch: int = 0
+
+
+def rollups_from_minutes(index: int, by_hour: Mapping[int, Iterable[CompactResult]]
+                         ) -> list[LiveRollup]:
+    """The rollups of the monitor at `index` of a shard, oldest hour first, from the shard's
+    entries by hour epoch (every index's: the others are left out). An hour without an entry
+    of this monitor has no rollup, as the job writes none for it."""
+    rollups = []
+    for hour in sorted(by_hour):
+        rollup = LiveRollup(hour_epoch=int(hour))
+        for entry in by_hour[hour]:
+            if entry.index == index:
+                _count(rollup, entry)
+        if rollup.checks:
+            rollups.append(rollup)
+    return rollups
+
+
+def _count(rollup: LiveRollup, entry: CompactResult) -> None:
+    rollup.checks += 1
+    rollup.failures += 0 if entry.ok else 1
+    if entry.response_time_ms is not None:
+        rollup.rt_count += 1
+        rollup.rt_sum_ms += int(entry.response_time_ms)
+        rollup.histogram[stats.bucket_index(entry.response_time_ms)] += 1

@@ -3,15 +3,17 @@
 Access patterns, check-results (hash monitor_id, range slot_key "<slot epoch:011d>#<region>"):
 - record a result once: PutItem on condition that slot_key does not exist, so a redelivered
   job (same monitor, slot and region: the business identity) writes nothing twice
-- recent results of a monitor: Query(monitor_id) with ScanIndexForward=False (newest first);
-  from/to is a range-key BETWEEN on the zero-padded epoch prefix; a region is a filter condition
-  (it is after the epoch in the key, so it cannot narrow the key range)
+- no reads: a monitor's results are read from the compact minute items of its result shard
+  (table result-batches, `result_batches.minutes_between`: `monitor_results`, and
+  `count_monitor_results` with the rollups below for whole rolled-up hours)
 - cascade delete: Query(monitor_id) for keys only + BatchWriteItem deletes
 - expiry: the TTL attribute `expires_at`, set from the plan's data retention
 
 Access patterns, check-rollups (hash monitor_id, range bucket "h#<hour epoch:011d>"):
 - count a result: ONE UpdateItem of ADD actions (atomic, no read first, exact under concurrency)
-- a period's rollups: Query(monitor_id) with bucket BETWEEN the first and last hour
+- a period's rollups: Query(monitor_id) with bucket BETWEEN the first and last hour; for the
+  hours after the rollup job's cursor, the shard's minute items are summed instead
+  (`monitor_rollups`)
 - given hours of many monitors (the overview: the hours a monitor's hour summary does not
   hold): BatchGetItem of (monitor_id, bucket) keys, 100 per call, only the counting attributes
 - cascade delete and expiry: as for results
@@ -26,30 +28,26 @@ see them):
 """
 from __future__ import annotations
 
+import json
+from collections import defaultdict
 from datetime import datetime, timezone
-from typing import Iterator
+from itertools import groupby
+from typing import Any, Iterator, NamedTuple
 
 from pynamodb.attributes import (BooleanAttribute, NumberAttribute, TTLAttribute,
                                  UnicodeAttribute, UTCDateTimeAttribute)
 from pynamodb.models import Model
 
 from chalicelib.kernel import stats
+from chalicelib.storage import result_batches as batches
 from chalicelib.storage.base import save_if, table_meta
 
-# Past every region name in ASCII, so "<epoch>#~" closes a BETWEEN over all regions of a second.
-_AFTER_ANY_REGION = "~"
-
-
 LAST_SLOT = 10**11 - 1  # the largest epoch an 11-digit slot key holds (year 5138)
+HOUR = stats.SECONDS_PER_HOUR
 
 
 def slot_key(slot_epoch: int, region: str) -> str:
     return f"{int(slot_epoch):011d}#{region}"
-
-
-def slot_of(item: "CheckResultItem") -> int:
-    """The scheduled second of a result, from its key."""
-    return int(item.slot_key.split("#", 1)[0])
 
 
 def bucket_key(hour_epoch: int) -> str:
@@ -95,6 +93,9 @@ class CheckRollupItem(_HistogramAttributes, Model):
     rt_count = NumberAttribute(default=0)     # checks with a response time (the histogram's total)
     rt_sum_ms = NumberAttribute(default=0)
     expires_at = TTLAttribute(null=True)
+    # {"EuWest": checks, ...}: the hour's checks per region, written by the hourly rollup job
+    # (checks/rollup_job.py) for totalCount with a region filter; None on ADD-counted rollups.
+    regions_json = UnicodeAttribute(null=True)
 
     @property
     def hour_epoch(self) -> int:
@@ -159,61 +160,110 @@ def _epoch_window(start_epoch: int | None, end_epoch: int | None) -> tuple[int, 
     return (low_epoch, high_epoch) if low_epoch <= high_epoch else None
 
 
-def _slots_between(low_epoch: int, high_epoch: int):
-    return CheckResultItem.slot_key.between(slot_key(low_epoch, ""),
-                                            slot_key(high_epoch, _AFTER_ANY_REGION))
+# --- a monitor's results and rollups, read from the compact minute items (result_batches) ---
+
+class FoundResult(NamedTuple):
+    """One recorded result of a monitor: its region (from the minute item) and its entry."""
+    region: str
+    entry: batches.CompactResult
 
 
-def _region_filter(region: str | None):
-    return (CheckResultItem.region == region) if region else None
+def _place(monitor: Any) -> tuple[str, int] | None:
+    """(shard, index) of the monitor's results; None before it is numbered (no results)."""
+    seq = getattr(monitor, "result_seq", None)
+    return None if seq is None else batches.shard_of(monitor.account_id, int(seq))
 
 
-def query_results(monitor_id: str, limit: int, start_epoch: int | None = None,
-                  end_epoch: int | None = None, region: str | None = None
-                  ) -> list[CheckResultItem]:
-    """Up to `limit` results of a monitor, newest slot first, optionally within
-    [start_epoch, end_epoch] (scheduled seconds, inclusive) and of one region."""
-    window = _epoch_window(start_epoch, end_epoch)
-    if window is None:
-        return []
-    # PynamoDB keeps paging until `limit` items pass the filter, so a region filter still
-    # returns a full page when one exists.
-    return list(CheckResultItem.query(monitor_id, _slots_between(*window),
-                                      filter_condition=_region_filter(region),
-                                      scan_index_forward=False, limit=limit))
+def _monitor_window(monitor: Any, start_epoch: int | None, end_epoch: int | None
+                    ) -> tuple[int, int] | None:
+    """`_epoch_window`, starting no earlier than the minute the monitor was created: nothing
+    of it is older, so no minute item before it is read."""
+    created = int(monitor.created_at.timestamp()) // 60 * 60
+    return _epoch_window(max(created, start_epoch if start_epoch is not None else 0), end_epoch)
 
 
-def count_results(monitor_id: str, start_epoch: int | None = None, end_epoch: int | None = None,
-                  region: str | None = None) -> int:
-    """How many results `query_results` would find without a limit.
+def monitor_results(monitor: Any, start_epoch: int | None = None, end_epoch: int | None = None,
+                    region: str | None = None) -> Iterator[FoundResult]:
+    """The monitor's results scheduled at start_epoch..end_epoch (inclusive), newest slot
+    first (one slot's regions in descending name order, as the per-check keys sorted), lazily:
+    the shard's minute items are queried newest first a page at a time, so a caller that has
+    enough stops reading. Each minute's items (every region and request group) are gathered
+    before its entries are given, since a minute's keys are in region order, not slot order."""
+    place, window = _place(monitor), _monitor_window(monitor, start_epoch, end_epoch)
+    if place is None or window is None:
+        return
+    (shard, index), (low, high) = place, window
+    items = batches.minutes_between(shard, low // 60, high // 60, newest_first=True,
+                                    region=region)
+    for _, minute in groupby(items, key=lambda item: item.minute):
+        found = [FoundResult(item.region, entry) for item in minute for entry in item.results()
+                 if entry.index == index and low <= entry.slot <= high]
+        yield from sorted(found, key=lambda f: (f.entry.slot, f.region), reverse=True)
 
-    Counting results themselves (a Query with Select=COUNT) reads every one of them: a 30-second
-    monitor in two regions keeps 500,000 over 90 days, hundreds of 1 MB pages per list call. The
-    hourly rollups are a counter that is already there (their `checks` counts every recorded
-    result of the hour, both regions): whole hours inside the window are summed from them (one
-    Query of at most a few thousand small items), and only the partial hours at its two ends are
-    counted result by result. Rollups do not split by region, so with a region the window's
-    results are counted (Select=COUNT): narrow it with from/to.
-    """
-    window = _epoch_window(start_epoch, end_epoch)
-    if window is None:
+
+def count_monitor_results(monitor: Any, start_epoch: int | None = None,
+                          end_epoch: int | None = None, region: str | None = None) -> int:
+    """How many results `monitor_results` gives, without reading them all: whole hours the
+    rollup job has rolled up are summed from their rollups (`checks`; with a region, that
+    region's count in `regions_json`), one Query of at most a few thousand small items; the
+    rest (the partial hours at the window's ends, the live hours after the job's cursor, and
+    a rolled hour whose rollup has no per-region counts) is counted from the minute items."""
+    place, window = _place(monitor), _monitor_window(monitor, start_epoch, end_epoch)
+    if place is None or window is None:
         return 0
     low, high = window
-    if region:
-        return CheckResultItem.count(monitor_id, _slots_between(low, high),
-                                     filter_condition=_region_filter(region))
-    hour = stats.SECONDS_PER_HOUR
-    first_whole = -(-low // hour) * hour                # the first hour starting at or after low
-    after_whole = (high + 1) // hour * hour             # the end of the last hour ending by high
-    if first_whole >= after_whole:                      # no whole hour: at most two partial ones
-        return CheckResultItem.count(monitor_id, _slots_between(low, high))
-    whole = sum(int(r.checks) for r in rollups_between(monitor_id, first_whole,
-                                                        after_whole - hour))
-    head = CheckResultItem.count(monitor_id, _slots_between(low, first_whole - 1)) \
-        if low < first_whole else 0
-    tail = CheckResultItem.count(monitor_id, _slots_between(after_whole, high)) \
-        if after_whole <= high else 0
-    return whole + head + tail
+    first_whole = -(-low // HOUR) * HOUR             # the first hour starting at or after low
+    last_whole = (high + 1) // HOUR * HOUR - HOUR    # the last hour ending by high
+    rolled = batches.rolled_through()
+    last_rolled = last_whole if rolled is None else min(last_whole, rolled)
+    if rolled is None or first_whole > last_rolled:   # nothing rolled up inside: count it all
+        return _count_minutes(*place, low, high, region)
+    total, unsplit = 0, []
+    for rollup in rollups_between(monitor.monitor_id, first_whole, last_rolled):
+        checks = _checks_in(rollup, region)
+        if checks is None:
+            unsplit.append(rollup.hour_epoch)
+        total += checks or 0
+    spans = [(low, first_whole - 1), (last_rolled + HOUR, high),
+             *((hour, hour + HOUR - 1) for hour in unsplit)]
+    return total + sum(_count_minutes(*place, a, b, region) for a, b in spans if a <= b)
+
+
+def _checks_in(rollup: CheckRollupItem, region: str | None) -> int | None:
+    """The rollup's checks (of `region` only, if given); None if it does not split them."""
+    if region is None:
+        return int(rollup.checks)
+    regions = getattr(rollup, "regions_json", None)
+    return None if regions is None else int(json.loads(regions).get(region, 0))
+
+
+def _count_minutes(shard: str, index: int, low: int, high: int, region: str | None) -> int:
+    return sum(1 for item in batches.minutes_between(shard, low // 60, high // 60,
+                                                     region=region)
+               for entry in item.results() if entry.index == index and low <= entry.slot <= high)
+
+
+def monitor_rollups(monitor: Any, first_hour: int, last_hour: int) -> list[stats.RollupLike]:
+    """The monitor's rollups for first_hour..last_hour (hour epochs, inclusive), oldest first:
+    the stored ones of the hours the rollup job has rolled up (`rolled_through`), and for the
+    later ("live") hours rollups summed from the minute items (`rollups_from_minutes`), so
+    /stats, badges, status pages and reports count the current hour before the job rolls it
+    up. Cost: one Query of rollups, one GetItem of the cursor, and one Query of the shard's
+    live minutes (an hour or two of them, from the monitor's creation at the earliest)."""
+    rolled = batches.rolled_through()
+    stored = [] if rolled is None or rolled < first_hour else \
+        rollups_between(monitor.monitor_id, first_hour, min(last_hour, rolled))
+    live_first = max(first_hour, stats.hour_of(monitor.created_at.timestamp()),
+                     first_hour if rolled is None else rolled + HOUR)
+    place = _place(monitor)
+    if place is None or live_first > last_hour:
+        return list(stored)
+    shard, index = place
+    by_hour: dict[int, list[batches.CompactResult]] = defaultdict(list)
+    for item in batches.minutes_between(shard, live_first // 60, (last_hour + HOUR) // 60 - 1,
+                                        newest_first=False):
+        by_hour[stats.hour_of(item.minute * 60)] += item.results()
+    return [*stored, *batches.rollups_from_minutes(index, by_hour)]
 
 
 def add_to_rollup(monitor_id: str, hour_epoch: int, ok: bool, response_time_ms: int | None,

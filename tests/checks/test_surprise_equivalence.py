@@ -6,6 +6,7 @@ Seeded: each case is reproducible from its seed. The oracle is today's path kept
 record the result, then `evaluate_observation` with no expectation and no backfill.
 """
 import random
+from datetime import datetime, timezone
 
 import pytest
 
@@ -24,7 +25,9 @@ def make_monitor(account, regions, threshold, recovery, quorum, clock):
             "regions": list(regions)}
     if quorum:
         body["regionQuorum"] = quorum
-    return monitors.create_monitor(account, parse_monitor(body), clock.now())
+    # Created before the streams' slots (epoch 0 on): nothing before it is ever read.
+    return monitors.create_monitor(account, parse_monitor(body),
+                                   datetime.fromtimestamp(0, timezone.utc))
 
 
 def stream(rng, regions, slots):

@@ -1,6 +1,8 @@
 """State only on surprise (E16 point 4): a check request carries the verdict its monitor shows,
 and the worker reads or writes the evaluator's state only for results that disagree."""
 
+from datetime import datetime, timezone
+
 import pytest
 
 from chalicelib.checks.checkers.base import CheckResult
@@ -21,7 +23,8 @@ def monitor(clock):
     account = create_account("t", "Business", clock.now())
     body = parse_monitor({"name": "api", "type": "Website", "url": "https://api.example.com",
                           "failureThreshold": 2, "regions": ["UsEast", "EuWest"]})
-    return monitors.create_monitor(account, body, clock.now())
+    # Created before the tests' slots (minute 29,000,000 on): nothing before it is ever read.
+    return monitors.create_monitor(account, body, datetime(2025, 1, 1, tzinfo=timezone.utc))
 
 
 @pytest.fixture
@@ -109,7 +112,7 @@ def test_a_failure_is_a_surprise_and_is_evaluated(monitor, clock, checks_answer)
 
 
 def test_a_pass_skipped_on_a_stale_expectation_still_breaks_the_failure_streak(
-        monitor, clock, checks_answer):
+        monitor, clock, checks_answer, monkeypatch):
     """Slot 1 fails. Slot 2's batch read the monitor (and its request the expectation) before
     that failure was committed (a slow check, a late commit): its pass agrees with "steady Up"
     and is skipped. Slot 3 fails: today's evaluator had slot 2 good between the two failures,

@@ -6,6 +6,7 @@ import pytest
 from apitools import make_account
 
 from chalicelib.checks.checkers.base import CheckResult
+from chalicelib.storage import result_batches as batches
 
 ONE_OFF = {"name": "DB upgrade", "startsAt": "2026-03-24T09:00:00Z",
            "endsAt": "2026-03-24T11:00:00Z", "allMonitors": True}
@@ -199,11 +200,11 @@ def test_a_window_for_other_tags_does_not_cover_the_monitor(api, clock):
 # --- uptime ----------------------------------------------------------------------------------
 
 def add_hour(monitor_id, hour: datetime, checks: int, failures: int):
-    from chalicelib.storage import results as result_store
+    """The hour's rollup as the rollup job writes it (and its cursor past it)."""
+    from result_seeds import put_rollup, roll_through
 
-    expires = hour + timedelta(days=90)
-    for i in range(checks):
-        result_store.add_to_rollup(monitor_id, int(hour.timestamp()), i >= failures, 100, expires)
+    put_rollup(monitor_id, int(hour.timestamp()), [100] * checks, failures)
+    roll_through(max(int(hour.timestamp()), batches.rolled_through() or 0))
 
 
 def test_stats_leave_out_whole_hours_of_maintenance(api):

@@ -1,6 +1,6 @@
 """/api/reports: a month's figures checked against a hand-computed fixture, the formats, the
 plan's reports per month, email, and the monthly run."""
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 import pytest
 from apitools import make_account
@@ -14,15 +14,13 @@ def at(*args) -> datetime:
 
 
 def add_hour(monitor_id, hour, times_ms, failures=0):
-    """One hourly rollup: `failures` failed checks without a response time, then one passing
-    check per value of `times_ms`."""
-    from chalicelib.storage import results as result_store
+    """One hourly rollup as the rollup job writes it: `failures` failed checks without a
+    response time, then one passing check per value of `times_ms`; the job has rolled up every
+    hour to NOW's."""
+    from result_seeds import put_rollup, roll_through
 
-    epoch, expires = int(hour.timestamp()), hour + timedelta(days=90)
-    for _ in range(failures):
-        result_store.add_to_rollup(monitor_id, epoch, False, None, expires)
-    for ms in times_ms:
-        result_store.add_to_rollup(monitor_id, epoch, True, ms, expires)
+    put_rollup(monitor_id, int(hour.timestamp()), [None] * failures + list(times_ms), failures)
+    roll_through(int(NOW.timestamp()) // 3600 * 3600)
 
 
 def add_incident(account_id, monitor_id, started, acknowledged=None, resolved=None):
@@ -102,6 +100,18 @@ def test_it_computes_the_months_figures(api, february):
         "checks": 200, "failedChecks": 31, "maintenanceSeconds": 5400,
     }
     assert api.get(f"/api/reports/{report['id']}").json == report
+
+
+def test_the_current_months_report_counts_the_hours_not_rolled_up_yet(api, clock, february):
+    from result_seeds import put_result, roll_through
+
+    api_id, _ = february
+    roll_through(int(at(2026, 3, 24, 8).timestamp()))     # the job is an hour behind
+    for minute, ok in ((5, True), (20, False)):           # 09:05 and 09:20: live
+        put_result(api_id, int(at(2026, 3, 24, 9, minute).timestamp()), ok=ok, ms=100)
+    [api_row, _] = api.post("/api/reports", {"month": "2026-03"}).json["monitors"]
+    # March 1st's stored hour (60 failed) and the two live results.
+    assert (api_row["checks"], api_row["failedChecks"]) == (62, 61)
 
 
 def test_a_body_less_post_reports_on_last_month(api, february):

@@ -6,10 +6,8 @@ from email import message_from_string
 import pytest
 
 from apitools import Api, make_account
-from chalicelib.checks.checkers.base import CheckResult
-from chalicelib.checks.results import record_result
+from result_seeds import put_result, put_rollup, roll_through
 from chalicelib.kernel.settings import settings
-from chalicelib.storage.monitors import get_monitor
 
 SECRET_URL = "https://internal-admin.example.com/health"
 
@@ -159,10 +157,9 @@ def test_it_needs_the_status_pages_scopes(api):
 
 # --- the public view ----------------------------------------------------------------------------
 
-def record(account_id, monitor_id, when, ok, ms=100):
-    item = get_monitor(account_id, monitor_id)
-    record_result(item, CheckResult(ok=ok, response_time_ms=ms, status_code=200 if ok else 500),
-                  "UsEast", int(when.timestamp()), when, retention_days=90)
+def record(monitor_id, when, ok, ms=100):
+    put_result(monitor_id, int(when.timestamp()), "UsEast", ok=ok, ms=ms,
+               status=200 if ok else 500)
 
 
 def account_of(api):
@@ -170,13 +167,15 @@ def account_of(api):
 
 
 def test_the_public_json_has_the_documented_shape(api, clock):
-    up, down = monitor(api, "Shop API"), monitor(api, "Shop Web", "https://web.example.com")
-    account_id = account_of(api)
     now = clock.now()
-    for minutes in (1, 2, 3, 4):
-        record(account_id, up, now - timedelta(minutes=minutes), ok=True)
-    record(account_id, up, now - timedelta(days=1), ok=True)
-    record(account_id, up, now - timedelta(days=1, minutes=5), ok=False)
+    clock.set(now - timedelta(days=2))
+    up, down = monitor(api, "Shop API"), monitor(api, "Shop Web", "https://web.example.com")
+    clock.set(now)
+    for minutes in (1, 2, 3, 4):   # this hour: not rolled up yet, read from the minute items
+        record(up, now - timedelta(minutes=minutes), ok=True)
+    yesterday = int((now - timedelta(days=1)).timestamp())   # rolled up: read from its rollup
+    put_rollup(up, yesterday - 3600, [100, 100], failures=1)
+    roll_through(yesterday)
     create_page(api, components=[{"monitorId": up, "displayName": "API", "group": "Core"},
                                  {"monitorId": down}], showResponseTimes=True)
 
@@ -404,7 +403,8 @@ def test_an_unknown_token_or_page_is_a_404(api):
 
 def test_badges_are_svg_cached_five_minutes(api, clock):
     monitor_id = monitor(api)
-    record(account_of(api), monitor_id, clock.now() - timedelta(minutes=1), ok=True)
+    clock.advance(120)
+    record(monitor_id, clock.now() - timedelta(minutes=1), ok=True)
     response = raw(api, "GET", f"/api/badges/{monitor_id}/uptime.svg?period=24h&label=Shop")
     assert response.status_code == 200
     assert response.headers["Content-Type"] == "image/svg+xml"
@@ -412,6 +412,19 @@ def test_badges_are_svg_cached_five_minutes(api, clock):
     assert b">Shop<" in response.body and b">100%<" in response.body
     status = raw(api, "GET", f"/api/badges/{monitor_id}/status.svg?style=flat-square")
     assert b">pending<" in status.body
+
+
+def test_the_uptime_badge_counts_the_hour_not_rolled_up_yet(api, clock):
+    now = clock.now()
+    clock.set(now - timedelta(hours=3))
+    monitor_id = monitor(api)
+    clock.set(now)
+    hour = int(now.timestamp()) // 3600 * 3600
+    put_rollup(monitor_id, hour - 2 * 3600, [100] * 4, failures=1)   # rolled: 3 of 4
+    roll_through(hour - 2 * 3600)
+    record(monitor_id, now - timedelta(minutes=30), ok=False)       # live: 3 of 5
+    response = raw(api, "GET", f"/api/badges/{monitor_id}/uptime.svg?period=24h")
+    assert b">60%<" in response.body
 
 
 def test_a_job_badge_and_bars_show_its_time_not_down(api, clock):
