@@ -12,6 +12,9 @@ Access patterns:
   30-day uptime; at an hour's first result also the hour summary, at every later one the hour's
   counts in a slot, `checks/hour_summary.py`) on condition that the monitor exists, through
   `MonitorTelemetryItem` (see there why)
+- once an hour, by the rollup job, per monitor with results in the hour rolled up: one
+  UpdateItem of its uptime base, hour summary and (if newer) last check, on condition that the
+  monitor exists and holds no later base (`store_rolled_hour`)
 - Job monitors past their deadline: Query on the sparse index `by_deadline` (deadline_shard
   "job#0".."job#31", deadline_at <= now); paused and non-Job monitors carry no deadline. 32
   shards, so no single partition takes every job's deadline writes (E16)
@@ -251,6 +254,31 @@ def record_check_telemetry(account_id: str, monitor_id: str, checked_at, *,
             actions.append(t.hour_summary_json.set(hour_summary))
         # Two hours' first results may race; the older must not replace the newer base.
         condition &= t.uptime_base_hour.does_not_exist() | (t.uptime_base_hour <= hour)
+    return update_if(item, actions, condition)
+
+
+def store_rolled_hour(account_id: str, monitor_id: str, *, base: tuple[int, int, int],
+                      uptime: float, hour_summary: str, last_check=None) -> bool:
+    """What the hourly rollup job keeps on a monitor once it has rolled an hour up: the 30-day
+    window's base (hour, checks, failures: the sums of the window's hours before `hour`), the
+    uptime they give, the hour summary, and `last_check` = (checked_at, response_ms) when the
+    hour holds a result newer than the monitor's last check (the job saw it on the item).
+
+    ONE UpdateItem, on condition that the monitor exists (no phantom item after a delete) and
+    holds no base of a later hour (a rerun of an older hour never moves it back); False if
+    refused. A rerun of the same hour writes the same values (idempotent)."""
+    item, t = MonitorTelemetryItem(account_id, monitor_id), MonitorTelemetryItem
+    hour, checks, failures = base
+    actions = [t.uptime_base_hour.set(hour), t.uptime_base_checks.set(checks),
+               t.uptime_base_failures.set(failures), t.uptime_percentage.set(uptime),
+               t.hour_summary_json.set(hour_summary)]
+    if last_check is not None:
+        checked_at, response_ms = last_check
+        actions += [t.last_checked_at.set(checked_at),
+                    t.last_response_ms.remove() if response_ms is None
+                    else t.last_response_ms.set(response_ms)]
+    condition = t.monitor_id.exists() & (t.uptime_base_hour.does_not_exist()
+                                         | (t.uptime_base_hour <= hour))
     return update_if(item, actions, condition)
 
 

@@ -95,6 +95,9 @@ class CheckRollupItem(_HistogramAttributes, Model):
     rt_count = NumberAttribute(default=0)     # checks with a response time (the histogram's total)
     rt_sum_ms = NumberAttribute(default=0)
     expires_at = TTLAttribute(null=True)
+    # {"EuWest": checks, ...}: the hour's checks per region, written by the hourly rollup job
+    # (checks/rollup_job.py) for totalCount with a region filter; None on ADD-counted rollups.
+    regions_json = UnicodeAttribute(null=True)
 
     @property
     def hour_epoch(self) -> int:
