@@ -37,6 +37,10 @@ class HourCounts:
     rt_count: int = 0
     rt_sum_ms: int = 0
 
+    @property
+    def hour_epoch(self) -> int:     # as a rollup names its hour
+        return self.hour
+
 
 def counts_of(hour: int, rollup) -> HourCounts:
     return HourCounts(hour, int(rollup.checks or 0), int(rollup.failures or 0),

@@ -210,11 +210,6 @@ def mirror_state(account_id: str, monitor_id: str, status: str, region_status: d
         t.monitor_id.exists() & (t.paused.does_not_exist() | (t.paused == False)))  # noqa: E712
 
 
-def hour_counts_slots(item: MonitorItem) -> tuple[str | None, ...]:
-    """The item's hour-count slots, by slot index."""
-    return item.hour_counts_0, item.hour_counts_1
-
-
 def record_check_telemetry(account_id: str, monitor_id: str, checked_at, *,
                            uptime: float | None = None,
                            base: tuple[int, int, int] | None = None,
