@@ -41,20 +41,23 @@ def put_results(item, region: str, results: list[tuple[int, bool, int | None]]) 
 
 def put_head(item, region: str, results: list[tuple[int, bool, int | None]]) -> None:
     """The monitor's head entry in a region as the worker leaves it after these results (the
-    last one, and the counts of the two newest hours)."""
+    newest one, and the counts of its two newest hours)."""
     shard, index = batches.shard_of(item.account_id, item.result_seq)
-    hours: dict[int, list[int]] = {}
-    for slot, ok, ms in results:
-        counts = hours.setdefault(stats.hour_of(slot), [0, 0, 0, 0])
-        counts[0] += 1
-        counts[1] += 0 if ok else 1
-        counts[2] += 0 if ms is None else 1
-        counts[3] += ms or 0
-    newest = sorted(hours)[-2:]
-    slot, ok, ms = max(results)
     head = batches.get_head(shard, region, batches.head_part(index))
-    entries = {**head.entries(), index: batches.HeadEntry(slot, slot + 1, ok, ms, {
-        h: hours[h] for h in newest})}
+    entries = head.entries()
+    for slot, ok, ms in results:
+        entry = entries.get(index)
+        hours = dict(entry.hours) if entry is not None else {}
+        counts = list(hours.get(stats.hour_of(slot), [0, 0, 0, 0]))
+        counts = [counts[0] + 1, counts[1] + (0 if ok else 1),
+                  counts[2] + (0 if ms is None else 1), counts[3] + (ms or 0)]
+        hours[stats.hour_of(slot)] = counts
+        hours = {h: hours[h] for h in sorted(hours)[-2:]}
+        if entry is None or slot >= entry.slot:
+            entry = batches.HeadEntry(slot, slot + 1, ok, ms, hours)
+        else:
+            entry.hours = hours
+        entries[index] = entry
     assert batches.put_head(head, entries)
 
 

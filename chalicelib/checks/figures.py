@@ -27,6 +27,7 @@ from typing import Any, Callable
 from chalicelib.checks import hour_summary
 from chalicelib.checks.hour_summary import (DAY_HOURS, HOUR, MONTH_HOURS, HourCounts,
                                             HourSummary)
+from chalicelib.bus.check_requests import STALE_AFTER_SECONDS
 from chalicelib.checks.results import checks_outside, maintenance_spans
 from chalicelib.kernel import stats
 from chalicelib.maintenance import occurrences as maintenance
@@ -122,9 +123,17 @@ def _plan(item: Any, hour: int, now: datetime, rolled: int | None) -> _Plan:
                        if h not in plan.known and rolled is not None and h <= rolled}
         plan.reads |= set(_dropped(summary, hours, first))
         plan.reads |= {h for h in plan.covered if first <= h <= summary.last_settled}
+    plan.reads = {h for h in plan.reads if h >= _first_result_hour(item)}
     if len(plan.reads) > MAX_KEYS_PER_MONITOR:
         plan.reads, plan.query = set(), True
     return plan
+
+
+def _first_result_hour(item: Any) -> int:
+    """No hour before this one holds a result of the monitor (no rollup to read): the
+    scheduler sends a check only once the monitor exists and never one whose slot is more than
+    STALE_AFTER_SECONDS old (region_dispatch); a check by hand has its request second as slot."""
+    return stats.hour_of(item.created_at.timestamp() - STALE_AFTER_SECONDS)
 
 
 def _fresh(summary: HourSummary, first: int, hour: int) -> range:

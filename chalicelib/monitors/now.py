@@ -14,6 +14,7 @@ from datetime import datetime, timezone
 from typing import Iterable
 
 from chalicelib.kernel import stats
+from chalicelib.kernel.settings import REGION_NAMES
 from chalicelib.storage import result_batches as batches
 from chalicelib.storage.monitors import JOB
 
@@ -32,12 +33,12 @@ def fill_now(items: Iterable, now: datetime) -> None:
             shard, index = batches.shard_of(item.account_id, item.result_seq)
             placed.append((item, shard, index))
     keys = {(shard, region, batches.head_part(index))
-            for item, shard, index in placed for region in item.regions or []}
+            for _, shard, index in placed for region in REGION_NAMES}
     heads = {(h.shard, h.key): h.entries() for h in batches.heads_of(keys)}
     for item, shard, index in placed:
-        found = [heads[(shard, batches.head_key(region, batches.head_part(index)))].get(index)
-                 for region in item.regions or []
-                 if (shard, batches.head_key(region, batches.head_part(index))) in heads]
+        part = batches.head_part(index)
+        found = (heads.get((shard, batches.head_key(region, part)), {}).get(index)
+                 for region in REGION_NAMES)
         apply_heads(item, [entry for entry in found if entry is not None], now)
 
 
