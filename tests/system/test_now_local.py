@@ -21,6 +21,7 @@ import pytest
 from conftest import REPO_ROOT, wait_until
 from targets import HttpTarget
 from test_evaluator_concurrency import endpoints
+from test_monitoring_flow import check_now
 
 SIGN_IN = re.compile(r"Sign in to the dashboard .*: http://[^/]+/signin/(\S+)")
 HOUR = 3600
@@ -67,11 +68,6 @@ def stored(stack, account_id: str, monitor_id: str, *roll: int) -> dict:
         capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-3000:]
     return json.loads(done.stdout.strip().splitlines()[-1])
-
-
-def check_now(stack, monitor_id):
-    status, body = stack.request("POST", f"/api/monitors/{monitor_id}/check", key=stack.key)
-    assert status == 202, body
 
 
 def test_list_and_overview_follow_the_checks_without_per_check_telemetry(local_stack, target):
