@@ -8,10 +8,9 @@ Access patterns:
 - monitors due in a minute: Query on the sparse index `by_schedule` (schedule_key); paused and
   Job monitors carry no schedule_key, so they are never read by the scheduler; it projects the
   mirrored verdict (status, state_json), the check requests' expectation
-- after each check: one UpdateItem of the check telemetry (last check time and response time,
-  30-day uptime; at an hour's first result also the hour summary, at every later one the hour's
-  counts in a slot, `checks/hour_summary.py`) on condition that the monitor exists, through
-  `MonitorTelemetryItem` (see there why)
+- after each check, until the worker's change of E16 point 3 removes it (`record_check_telemetry`,
+  the per-check path): one UpdateItem of the check telemetry on condition that the monitor
+  exists, through `MonitorTelemetryItem` (see there why)
 - once an hour, by the rollup job, per monitor with results in the hour rolled up: one
   UpdateItem of its uptime base, hour summary and (if newer) last check, on condition that the
   monitor exists and holds no later base (`store_rolled_hour`)
@@ -90,18 +89,20 @@ class MonitorItem(Model):
     updated_at = UTCDateTimeAttribute()
     last_checked_at = UTCDateTimeAttribute(null=True)
     uptime_percentage = NumberAttribute(default=100)
-    # Sums of the 30-day uptime window's complete hours, taken at the start of `uptime_base_hour`
-    # (see chalicelib/checks/results.py): each result then updates the uptime without reading rollups.
+    # Sums of the 30-day uptime window's hours before `uptime_base_hour`, kept by the hourly
+    # rollup job (chalicelib/checks/rollup_job.py): the heads' counts of the hours from that one
+    # on give the uptime shown now (chalicelib/monitors/now.py). Last check and response time:
+    # as the job last saw them; the heads have newer ones.
     uptime_base_hour = NumberAttribute(null=True)
     uptime_base_checks = NumberAttribute(null=True)
     uptime_base_failures = NumberAttribute(null=True)
     # The last recorded result's response time (absent when it measured none), and the figures of
-    # the complete hours before the summary's hour (chalicelib/checks/hour_summary.py): what the
-    # overview shows without reading each monitor's rollups.
+    # the hours the job rolled up (chalicelib/checks/hour_summary.py): what the overview shows
+    # without reading each monitor's rollups.
     last_response_ms = NumberAttribute(null=True)
     hour_summary_json = UnicodeAttribute(null=True)
-    # The counts of the summary's hour and the one before, one slot per hour parity
-    # (`hour_summary.counts_text`): the overview reads no rollup for them.
+    # Written by the per-check path only (`results.record_result`), read by nothing since the
+    # heads hold the current hours: drop them with it (E16 point 3).
     hour_counts_0 = UnicodeAttribute(null=True)
     hour_counts_1 = UnicodeAttribute(null=True)
     # The monitor's number in its account, given once at creation and never reused: its
