@@ -101,6 +101,33 @@ def summary_through(through: int, rollups: Iterable) -> str:
                       separators=(",", ":"))
 
 
+def dropped_hours(previous: HourSummary, through: int) -> list[int]:
+    """The hours `previous` summed that the windows after `through` no longer hold (the
+    month's and the day's): what `rolled_on` needs of their rollups."""
+    month = range(previous.first_settled(MONTH_HOURS), through - (MONTH_HOURS - 2) * HOUR, HOUR)
+    day = range(previous.first_settled(DAY_HOURS), through - (DAY_HOURS - 2) * HOUR, HOUR)
+    return sorted(set(month) | set(day))
+
+
+def rolled_on(previous: HourSummary, through: int, rollup, dropped: dict[int, object]) -> str:
+    """The summary once `through` is rolled up, from the previous one (of an earlier hour: the
+    hours between had no result), the new hour's rollup and the rollups of `dropped_hours`
+    (hour -> rollup; an hour without results has none): the same as `summary_through` over
+    every rollup, without reading them."""
+    def less(sums: tuple[int, int], hours: int) -> tuple[int, int]:
+        first = through - (hours - 2) * HOUR
+        gone = [dropped[h] for h in range(previous.first_settled(hours), first, HOUR)
+                if h in dropped]
+        checks, failures = _sums(gone)
+        return (int(sums[0]) - checks + int(rollup.checks),
+                int(sums[1]) - failures + int(rollup.failures))
+
+    shift = (through - previous.through) // HOUR
+    ms = (list(previous.ms[shift:]) + [None] * (shift - 1) + [mean_ms(rollup)])[-SPARK_HOURS:]
+    return json.dumps({"through": through, "month": less(previous.month, MONTH_HOURS),
+                       "day": less(previous.day, DAY_HOURS), "ms": ms}, separators=(",", ":"))
+
+
 def parse(text: str | None) -> HourSummary | None:
     """The stored summary, or None when there is none (never rolled up, or one written before
     the rollup job) or it cannot be read."""

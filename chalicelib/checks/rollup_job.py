@@ -6,10 +6,12 @@ A few minutes past each hour it rolls up every hour after `rolled_through()` up 
 settled one (at most MAX_HOURS_PER_RUN a run: a long outage catches up over several runs).
 Per hour and result shard: one Query of the hour's minute items; one Query of the account's
 monitors (cached for the run: the shard's are those whose `result_seq` falls in it); per monitor
-with results one PutItem of its rollup (the exact sums, overwritten: a rerun writes the same),
-one Query of its window's earlier rollups (for the uptime base and the summary; what the
-per-check path read at each hour's first result) and ONE UpdateItem of its telemetry
-(`monitors.store_rolled_hour`). Then, when every shard of the hour succeeded, the cursor moves.
+with results one PutItem of its rollup (the exact sums, overwritten: a rerun writes the same)
+and ONE UpdateItem of its telemetry (`monitors.store_rolled_hour`: the uptime base and the hour
+summary, rolled on from the previous hour's with the rollups of the hours the windows drop: one
+BatchGetItem per 100 of them for the shard; a monitor without a recent summary: one Query of its
+window's rollups, as the per-check path read at each hour's first result). Then, when every
+shard of the hour succeeded, the cursor moves.
 No Scan: the shards come from their registry (one Query).
 """
 from __future__ import annotations
@@ -41,6 +43,8 @@ MAX_HOURS_PER_RUN = 48
 # STALE_AFTER_SECONDS after its second, then may take the longest timeout, then its batch is
 # written (a minute of margin). The schedule runs after that (minute 10 > 8 minutes).
 SETTLE_SECONDS = STALE_AFTER_SECONDS + MAX_TIMEOUT_SECONDS + 60
+# A summary this many hours old or less is rolled on (2 keys an hour between); older: a Query.
+MAX_GAP_HOURS = 24
 
 
 @dataclass
@@ -115,17 +119,45 @@ def roll_shard(shard: batches.ShardItem, hour: int, run: _Run) -> int:
         return 0
     monitors = run.monitors_of(shard.account_id, shard.key)
     keep = timedelta(days=run.retention_days(shard.account_id))
-    written = 0
-    for index, hour_sums in sorted(sums.items()):
-        monitor = monitors.get(index)
-        if monitor is None:       # deleted: its entries expire with their items
-            continue
-        rollup = rollup_item(monitor.monitor_id, hour, hour_sums,
-                             _epoch_dt(hour + HOUR) + keep)
+    rolled = [(monitors[index], rollup_item(monitors[index].monitor_id, hour, hour_sums,
+                                            _epoch_dt(hour + HOUR) + keep), hour_sums)
+              for index, hour_sums in sorted(sums.items())
+              if index in monitors]      # not there: deleted; its entries expire with them
+    for _, rollup, _ in rolled:
         rollup.save()
-        _store_telemetry(monitor, hour, rollup, hour_sums)
-        written += 1
-    return written
+    summaries = _summaries(hour, [(monitor, rollup) for monitor, rollup, _ in rolled])
+    for monitor, _, hour_sums in rolled:
+        _store_telemetry(monitor, hour, summaries[monitor.monitor_id], hour_sums)
+    return len(rolled)
+
+
+def _summaries(hour: int, rolled: list[tuple]) -> dict[str, str]:
+    """Each monitor's summary through `hour`, by monitor id. A monitor whose summary is of a
+    recent earlier hour rolls it on (`hour_summary.rolled_on`): the rollups of the hours its
+    windows drop, for the whole shard in one BatchGetItem per 100 keys. Any other (a first
+    summary, one from before the job, a long pause, a rerun of an hour) from one Query of its
+    window's rollups."""
+    previous = {}
+    for monitor, _ in rolled:
+        summary = hour_summary.parse(monitor.hour_summary_json)
+        if summary is not None and hour - MAX_GAP_HOURS * HOUR <= summary.through < hour:
+            previous[monitor.monitor_id] = summary
+    keys = sorted({(monitor_id, h) for monitor_id, summary in previous.items()
+                   for h in hour_summary.dropped_hours(summary, hour)})
+    dropped: dict = {}
+    for i in range(0, len(keys), store.BATCH_GET_KEYS):
+        dropped.update(store.rollups_at(keys[i:i + store.BATCH_GET_KEYS]))
+    texts = {}
+    for monitor, rollup in rolled:
+        summary = previous.get(monitor.monitor_id)
+        if summary is not None:
+            gone = {h: r for (m, h), r in dropped.items() if m == monitor.monitor_id}
+            texts[monitor.monitor_id] = hour_summary.rolled_on(summary, hour, rollup, gone)
+        else:
+            first = hour - (hour_summary.MONTH_HOURS - 2) * HOUR
+            earlier = store.rollups_between(monitor.monitor_id, first, hour - HOUR)
+            texts[monitor.monitor_id] = hour_summary.summary_through(hour, earlier + [rollup])
+    return texts
 
 
 def rollup_item(monitor_id: str, hour: int, sums: HourSums,
@@ -138,15 +170,11 @@ def rollup_item(monitor_id: str, hour: int, sums: HourSums,
         **histogram)
 
 
-def _store_telemetry(monitor, hour: int, rollup: store.CheckRollupItem,
-                     sums: HourSums) -> None:
-    """The window after `hour`: its earlier hours from the monitor's rollups (the job wrote
-    them in earlier runs; an eventually consistent Query may miss one written a moment ago in
-    this catch-up, which the next hour's run corrects), `hour` from the rollup just built."""
-    first = hour - (hour_summary.MONTH_HOURS - 2) * HOUR
-    rollups = store.rollups_between(monitor.monitor_id, first, hour - HOUR) + [rollup]
-    checks = sum(int(r.checks) for r in rollups)
-    failures = sum(int(r.failures) for r in rollups)
+def _store_telemetry(monitor, hour: int, summary_text: str, sums: HourSums) -> None:
+    """ONE UpdateItem: the window after `hour` (its sums are the summary's month), and the
+    hour's newest result if newer than the monitor's last check. The run's copy of the monitor
+    follows, so a catch-up's next hour rolls this summary on."""
+    checks, failures = hour_summary.parse(summary_text).month
     newest = sums.newest
     known = monitor.last_checked_at.timestamp() if monitor.last_checked_at else None
     last_check = None
@@ -154,8 +182,11 @@ def _store_telemetry(monitor, hour: int, rollup: store.CheckRollupItem,
         last_check = (_epoch_dt(newest[0]), newest[1])
     monitor_store.store_rolled_hour(
         monitor.account_id, monitor.monitor_id, base=(hour + HOUR, checks, failures),
-        uptime=stats.uptime_percentage(checks, failures),
-        hour_summary=hour_summary.summary_through(hour, rollups), last_check=last_check)
+        uptime=stats.uptime_percentage(checks, failures), hour_summary=summary_text,
+        last_check=last_check)
+    monitor.hour_summary_json = summary_text
+    if last_check is not None:
+        monitor.last_checked_at, monitor.last_response_ms = last_check
 
 
 def roll_up(now: datetime, shards: Callable[[], list] = batches.all_shards) -> dict:

@@ -35,3 +35,27 @@ def test_a_summary_from_the_per_check_path_is_not_read():
                       "first": [1, 0, 1, 80], "prev": None})
     assert hour_summary.parse(old) is None
     assert hour_summary.parse(None) is None and hour_summary.parse("{") is None
+
+
+def test_rolling_a_summary_on_equals_summing_every_rollup_again():
+    """Hour after hour, with hours without results between (up to a day), the summary rolled
+    on from the previous one and the dropped hours' rollups is the one summed afresh."""
+    import random
+
+    draw = random.Random(16)
+    rollups = {H + n * HOUR: HourCounts(H + n * HOUR, draw.randint(1, 60), draw.randint(0, 5),
+                                        draw.randint(0, 60), draw.randint(0, 9000))
+               for n in range(900) if draw.random() < 0.8}
+    checked_hours = sorted(h for h in rollups if h >= H + 760 * HOUR)
+    through = H + 750 * HOUR
+    text = hour_summary.summary_through(through, rollups.values())
+    for hour in checked_hours[::3]:              # gaps of a few hours, some longer
+        previous = hour_summary.parse(text)
+        dropped = {h: rollups[h] for h in hour_summary.dropped_hours(previous, hour)
+                   if h in rollups}
+        between = [h for h in rollups if previous.through < h < hour]
+        for h in between:                        # as if those hours had no result
+            del rollups[h]
+        text = hour_summary.rolled_on(previous, hour, rollups[hour], dropped)
+        assert hour_summary.parse(text) == hour_summary.parse(
+            hour_summary.summary_through(hour, rollups.values())), hour

@@ -182,3 +182,22 @@ def test_the_job_runs_ten_minutes_past_each_hour_on_the_local_stack_too():
     assert len(source) == 1
     fires = next_fire_time(expression_text(source[0].schedule_expression), at(H + 1))
     assert fires == at(H + 600) and 600 >= rollup_job.SETTLE_SECONDS
+
+
+def test_a_later_hour_rolls_the_summary_on_with_one_batch_read_for_the_shard(two):
+    shop, blog = two
+    for n in (0, 1, 3):
+        put_results(shop, "UsEast", [(H + n * HOUR + 5, n != 1, 100 + n)])
+        put_results(blog, "EuWest", [(H + n * HOUR + 9, True, 200 + n)])
+    rollup_job.roll_up(at(H + HOUR + rollup_job.SETTLE_SECONDS))          # H: a first summary
+    with counted_aws_requests() as seen:
+        rollup_job.roll_up(at(H + 2 * HOUR + rollup_job.SETTLE_SECONDS))  # H+1: rolled on
+    assert sorted(seen.on("check-rollups")) == ["BatchGetItem", "PutItem", "PutItem"]
+    rollup_job.roll_up(at(H + 4 * HOUR + rollup_job.SETTLE_SECONDS))      # H+2 (none), H+3
+    for item in (shop, blog):
+        stored = monitor_store.find_by_id(item.monitor_id)
+        everything = store.rollups_between(item.monitor_id, H - 800 * HOUR, H + 3 * HOUR)
+        assert stored.hour_summary_json == hour_summary.summary_through(H + 3 * HOUR, everything)
+    stored = monitor_store.find_by_id(shop.monitor_id)
+    assert (stored.uptime_base_hour, stored.uptime_base_checks,
+            stored.uptime_base_failures) == (H + 4 * HOUR, 3, 1)
