@@ -180,10 +180,11 @@ def _store_telemetry(monitor, hour: int, summary_text: str, sums: HourSums) -> N
     last_check = None
     if newest is not None and (known is None or newest[0] > known):
         last_check = (_epoch_dt(newest[0]), newest[1])
-    monitor_store.store_rolled_hour(
-        monitor.account_id, monitor.monitor_id, base=(hour + HOUR, checks, failures),
-        uptime=stats.uptime_percentage(checks, failures), hour_summary=summary_text,
-        last_check=last_check)
+    if not monitor_store.store_rolled_hour(
+            monitor.account_id, monitor.monitor_id, base=(hour + HOUR, checks, failures),
+            uptime=stats.uptime_percentage(checks, failures), hour_summary=summary_text,
+            last_check=last_check):
+        return     # deleted meanwhile, or a later hour's is stored (a run that overlapped)
     monitor.hour_summary_json = summary_text
     if last_check is not None:
         monitor.last_checked_at, monitor.last_response_ms = last_check

@@ -48,7 +48,8 @@ def apply_heads(item, entries: list[batches.HeadEntry], now: datetime) -> None:
     The last check is the newest entry's if newer than the stored one (the job's). The uptime
     is the base the job stored (the 30-day window's hours before `uptime_base_hour`) plus the
     heads' counts of the hours from that one on; without a base, the heads' counts alone.
-    Hours that left the 30-day window are not counted."""
+    Hours that left the 30-day window are not counted. A head keeps two hours: should the job
+    fall further behind, the hours between its base and them are missing until it catches up."""
     first = stats.hour_of(now.timestamp()) - stats.UPTIME_WINDOW_SECONDS + stats.SECONDS_PER_HOUR
     hours: dict[int, list[int]] = {}
     for entry in entries:
