@@ -113,12 +113,12 @@ def test_results_of_the_hours_the_job_has_not_rolled_up_count_from_the_heads(wor
     monitor_id = website(world["api"])
     history(world, monitor_id, 3)                        # 6 checks, 1 failed
     world["clock"].advance(25 * 60)                      # :05 of a new hour, before the job
-    record(world, monitor_id, ms=90)
+    record(world, monitor_id, ok=False, ms=90)
     record(world, monitor_id, ok=False, ms=None, minutes_ago=15, region="EuWest")  # hour before
-    assert shown(world, monitor_id)["24h"] == "75.00 %"  # 2 of 8 failed
+    assert shown(world, monitor_id)["24h"] == "62.50 %"  # 3 of 8 failed
     world["clock"].advance(2 * HOUR)
     roll(world)                                          # both hours rolled up: as /stats
-    assert assert_same_as_stats(world, monitor_id)["24h"] == "75.00 %"
+    assert assert_same_as_stats(world, monitor_id)["24h"] == "62.50 %"
 
 
 def test_hours_inside_maintenance_are_left_out_as_stats_does(world):
@@ -220,9 +220,9 @@ def test_the_page_reads_no_rollup_for_monitors_checked_since_the_jobs_last_run(w
             world["clock"].advance(HOUR)           # the create tier allows 10 an hour
     clock = world["clock"]
     clock.set(clock.now().replace(minute=5) + timedelta(hours=1))
-    for ms in (120, 130):                           # a result in the hour before and this one
+    for ok, ms in ((True, 120), (False, 130)):      # a result in the hour before and this one
         for monitor_id in ids:
-            record(world, monitor_id, ms=ms)
+            record(world, monitor_id, ok=ok, ms=ms)
         clock.advance(HOUR)
     clock.advance(-HOUR + 5 * 60)                   # :10: the job rolls the hour before up
     roll(world)
@@ -237,7 +237,7 @@ def test_the_page_reads_no_rollup_for_monitors_checked_since_the_jobs_last_run(w
         ("BatchGetItem", "result-batches"), ("GetItem", "result-batches"),
         ("GetItem", "web-sessions"), ("Query", "incidents"), ("Query", "monitors")]
     shown_row = shown(world, ids[0])
-    assert (shown_row["24h"], shown_row["response"]) == ("100.00 %", "130 ms")
+    assert (shown_row["24h"], shown_row["response"]) == ("50.00 %", "130 ms")
     clock.advance(2 * HOUR)                        # an hour without a result, then one
     roll(world)
     for monitor_id in ids:
