@@ -2,18 +2,20 @@
 `GET /api/monitors/{id}/stats` computes them, the last response time, and the mean response time
 of each hour of the last 24 (the sparkline).
 
-Cost: one BatchGetItem per 100 (monitor, hour) keys for the whole page, not a Query per monitor.
-A checked monitor's item carries its hour summary (`hour_summary.py`, the settled hours' sums)
-and the counts of the two hours after them (the summary's hour and the one before, kept exact
-by every result); what the item cannot know is read from the rollups themselves: the hour just
-ended when it had no result yet at its next hour's first (a late first result may come), the
-hours that left a window since the summary was taken, and the summarised hours wholly inside
-maintenance (which /stats leaves out). A monitor checked in this hour and the one before costs
-no key; one whose previous hour had no result (since its creation), one key.
+Cost: one GetItem of the rollup cursor and, for the whole page, one BatchGetItem per 100
+(monitor, hour) keys, not a Query per monitor. A monitor's item carries the hour summary the
+hourly rollup job took (`hour_summary.py`: the sums of the hours up to the one it rolled last)
+and, put there in memory by `monitors.now.fill_now`, its heads' counts of its newest hours:
+together they give both windows for a monitor checked since the job's last run. What the item
+cannot know is read from the rollups themselves: the hours rolled up after the summary and not
+in the heads (a monitor without a result in them: usually absent), the hours that left a window
+since the summary was taken, and the summarised hours wholly inside maintenance (which /stats
+leaves out). So a monitor checked in this hour costs no key.
 Per monitor, and run in parallel: one Query of its status changes for a Job monitor (its uptime
 is time not Down, as in /stats), and one Query of its 30 days of rollups (what /stats reads)
-for a monitor whose summary is missing (checked before summaries existed) or too old to catch
-up cheaply (not checked for a day: paused, or a long interval).
+for a monitor whose summary is missing (not rolled up yet, or one from before the job) or too
+old to catch up cheaply (not checked for a day: paused, or a long interval); the hours after
+the cursor come from its heads then.
 """
 from __future__ import annotations
 
@@ -25,12 +27,13 @@ from typing import Any, Callable
 from chalicelib.checks import hour_summary
 from chalicelib.checks.hour_summary import (DAY_HOURS, HOUR, MONTH_HOURS, HourCounts,
                                             HourSummary)
-from chalicelib.checks.results import checks_outside, maintenance_spans
 from chalicelib.bus.check_requests import STALE_AFTER_SECONDS
+from chalicelib.checks.results import checks_outside, maintenance_spans
 from chalicelib.kernel import stats
 from chalicelib.maintenance import occurrences as maintenance
 from chalicelib.monitors import job_status
 from chalicelib.storage import monitors as monitor_store
+from chalicelib.storage import result_batches
 from chalicelib.storage import results as store
 
 WINDOWS = {"24h": DAY_HOURS, "30d": MONTH_HOURS}
@@ -57,19 +60,27 @@ class _Plan:
     covered: frozenset[int]
     reads: set[int] = field(default_factory=set)
     query: bool = False
-    known: dict[int, HourCounts] = field(default_factory=dict)   # unsettled hours, from the item
+    heads: dict[int, HourCounts] = field(default_factory=dict)   # the heads' newest hours
+    known: dict[int, HourCounts] = field(default_factory=dict)   # those after the summary
+
+
+def _heads_of(item: Any) -> dict[int, HourCounts]:
+    """The heads' hour counts `fill_now` put on the item (none if it was not called)."""
+    return {h: HourCounts(h, *counts) for h, counts in getattr(item, "head_hours", {}).items()}
 
 
 def figures_for(items: list, now: datetime) -> dict[str, Figures]:
     """Figures of each monitor item, by monitor id."""
     hour = stats.hour_of(now.timestamp())
-    plans = [_plan(item, hour, now) for item in items if item.type != monitor_store.JOB]
+    checked = [item for item in items if item.type != monitor_store.JOB]
+    rolled = result_batches.rolled_through() if checked else None
+    plans = [_plan(item, hour, now, rolled) for item in checked]
     keys = sorted((p.monitor_id, h) for p in plans for h in p.reads)
     work: list[Callable[[], Any]] = [
         lambda chunk=keys[i:i + store.BATCH_GET_KEYS]: store.rollups_at(chunk)
         for i in range(0, len(keys), store.BATCH_GET_KEYS)]
     queried = [p for p in plans if p.query]
-    work += [lambda p=p: _queried(p, hour, now) for p in queried]
+    work += [lambda p=p: _queried(p, hour, now, rolled) for p in queried]
     jobs = [item for item in items if item.type == monitor_store.JOB]
     work += [lambda item=item: _job_figures(item, now) for item in jobs]
     done = list(_reads.map(lambda run: run(), work))
@@ -95,34 +106,33 @@ def _covered_hours(item: Any, hour: int, now: datetime) -> frozenset[int]:
                      if maintenance.is_hour_covered(spans, h))
 
 
-def _plan(item: Any, hour: int, now: datetime) -> _Plan:
+def _plan(item: Any, hour: int, now: datetime, rolled: int | None) -> _Plan:
     summary = hour_summary.parse(item.hour_summary_json)
-    plan = _Plan(item, item.monitor_id, summary, _covered_hours(item, hour, now))
-    if summary is None or summary.hour > hour:
+    plan = _Plan(item, item.monitor_id, summary, _covered_hours(item, hour, now),
+                 heads=_heads_of(item))
+    if summary is None or summary.through >= hour:
         # Never checked: nothing to read. Checked, but not summarised (or a summary from a
         # clock ahead of this one): the 30-day Query.
         plan.query = item.last_checked_at is not None
         return plan
-    latest = hour_summary.latest_counts(summary, monitor_store.hour_counts_slots(item),
-                                        _first_result_hour(item))
-    if latest is not None:
-        plan.known = {h: counts for h, counts in latest.items() if counts is not None}
+    plan.known = {h: counts for h, counts in plan.heads.items() if h > summary.through}
     for hours in WINDOWS.values():
         first = hour - (hours - 1) * HOUR
-        fresh = _fresh(summary, first, hour)
-        plan.reads |= set(fresh) if latest is None else {h for h in fresh if h in latest
-                                                         and latest[h] is None}
+        # An hour after the summary that the heads do not hold has a rollup only if rolled up.
+        plan.reads |= {h for h in _fresh(summary, first, hour)
+                       if h not in plan.known and rolled is not None and h <= rolled}
         plan.reads |= set(_dropped(summary, hours, first))
         plan.reads |= {h for h in plan.covered if first <= h <= summary.last_settled}
+    plan.reads = {h for h in plan.reads if h >= _first_result_hour(item)}
     if len(plan.reads) > MAX_KEYS_PER_MONITOR:
         plan.reads, plan.query = set(), True
     return plan
 
 
 def _first_result_hour(item: Any) -> int:
-    """No hour before this one holds a result of the monitor: the scheduler sends a check
-    only once the monitor exists and never one whose slot is more than STALE_AFTER_SECONDS old
-    (region_dispatch); a check by hand has its request second as slot."""
+    """No hour before this one holds a result of the monitor (no rollup to read): the
+    scheduler sends a check only once the monitor exists and never one whose slot is more than
+    STALE_AFTER_SECONDS old (region_dispatch); a check by hand has its request second as slot."""
     return stats.hour_of(item.created_at.timestamp() - STALE_AFTER_SECONDS)
 
 
@@ -168,18 +178,25 @@ def _less(checks: int, failures: int, rollup) -> tuple[int, int]:
     return checks - int(rollup.checks), failures - int(rollup.failures)
 
 
-def _queried(plan: _Plan, hour: int, now: datetime) -> Figures:
-    """The figures from the monitor's 30 days of rollups, as /stats reads them."""
+def _queried(plan: _Plan, hour: int, now: datetime, rolled: int | None) -> Figures:
+    """The figures from the monitor's 30 days of rollups, as /stats reads them, up to the
+    cursor (rollups from before the job: all), and from its heads after it."""
     item = plan.item
     start, _ = stats.period_window("30d", now)
-    rollups = store.rollups_between(item.monitor_id, stats.hour_of(start.timestamp()), hour)
+    by_hour: dict[int, Any] = {
+        r.hour_epoch: r for r in store.rollups_between(item.monitor_id,
+                                                       stats.hour_of(start.timestamp()), hour)
+        if rolled is None or r.hour_epoch <= rolled}
+    for h, counts in plan.heads.items():
+        if (rolled is None or h > rolled) and h not in by_hour:
+            by_hour[h] = counts
+    rollups = [by_hour[h] for h in sorted(by_hour)]
     spans = maintenance_spans(item, start, now)
     figures = Figures(last_response_ms=_int(item.last_response_ms))
     for period, hours in WINDOWS.items():
         first = hour - (hours - 1) * HOUR
         counted = checks_outside([r for r in rollups if r.hour_epoch >= first], spans)
         figures.uptime[period] = stats.uptime_or_none(*counted)
-    by_hour = {r.hour_epoch: r for r in rollups}
     figures.spark = [hour_summary.mean_ms(by_hour[h]) if h in by_hour else None
                      for h in _day_hours(hour)]
     return figures

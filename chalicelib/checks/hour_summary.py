@@ -1,35 +1,31 @@
-"""A monitor's hour summary: the sums of its settled hours, kept on its item so that the
+"""A monitor's hour summary: the sums of its rolled-up hours, kept on its item so that the
 overview shows 200 monitors' uptime and response times without reading 720 rollups of each.
 
-Taken at an hour's first result, from the 30-day window's earlier rollups that
-`results.record_result` reads at that moment anyway (for the stored 30-day uptime), and written
-in the same telemetry UpdateItem: no read and no write of its own. It sums the hours up to two
-before its own (`hour`): the hour just ended may still receive late results (a slow region, a
-re-queued check). It also keeps that hour's counts as they were then (`prev`) and the first
-result's (`first`).
+Taken by the hourly rollup job (`rollup_job.py`) once it has rolled an hour up (`through`), from
+the monitor's rollups of the 30-day window, and written in the job's one telemetry UpdateItem
+of that monitor and hour. It holds the sums of the hours of the windows that end with the next
+hour (`through`+1): the month (hours through-718 .. through), the day (through-22 .. through)
+and each day hour's mean response time (the sparkline). The hours after `through` (the current
+hour, and the one just ended until the job rolls it) are in the shard heads the worker keeps
+(`monitors/now.py` puts their counts on the loaded item): `figures.py` adds them. Pure.
 
-The two unsettled hours are kept on the monitor by every later result of them: its telemetry
-update sets the hour's counts exactly as its rollup ADD returned them (ALL_NEW) into one of two
-slots (by the hour's parity), on condition that the slot holds an earlier state (`counts_text`
-orders by hour, then by checks). The rollup's ADDs are serialised, so the result that saw the
-most checks carries every earlier one, whichever telemetry update lands last: two regions or
-workers recording the same hour are both counted, and a late result of the hour just ended still
-lands in its own slot. Readers read a rollup only for the hour just ended when it had no result
-when the summary was taken and none since (a late first result cannot be told apart). Pure.
+A summary written before the job (by the per-check path: it has "hour", not "through") is not
+read (`parse` answers None): the overview then reads that monitor's rollups until the job has
+rolled its next hour.
 """
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Iterable, Sequence
+from typing import Iterable
 
 from chalicelib.kernel import stats
 
 HOUR = stats.SECONDS_PER_HOUR
 DAY_HOURS = stats.PERIODS["24h"] // HOUR
 MONTH_HOURS = stats.PERIODS["30d"] // HOUR
-# The sparkline's hours that the summary holds: the day's settled ones (hour-23 .. hour-2).
-SPARK_HOURS = DAY_HOURS - 2
+# The sparkline's hours that the summary holds: the day's rolled ones (through-22 .. through).
+SPARK_HOURS = DAY_HOURS - 1
 
 
 @dataclass(frozen=True)
@@ -41,6 +37,10 @@ class HourCounts:
     rt_count: int = 0
     rt_sum_ms: int = 0
 
+    @property
+    def hour_epoch(self) -> int:     # as a rollup names its hour
+        return self.hour
+
 
 def counts_of(hour: int, rollup) -> HourCounts:
     return HourCounts(hour, int(rollup.checks or 0), int(rollup.failures or 0),
@@ -49,23 +49,22 @@ def counts_of(hour: int, rollup) -> HourCounts:
 
 @dataclass(frozen=True)
 class HourSummary:
-    hour: int                       # epoch of the hour whose first result took it
-    month: tuple[int, int]          # (checks, failures) of hours hour-719 .. hour-2
-    day: tuple[int, int]            # (checks, failures) of hours hour-23 .. hour-2
-    ms: tuple[int | None, ...]      # mean response time of hours hour-23 .. hour-2 (None: none)
-    first: HourCounts | None = None  # the hour's first result (None: a summary from before)
-    prev: HourCounts | None = None   # hour-1 when the summary was taken (None: no result then)
+    through: int                    # the last hour summed (epoch): the job rolled it up
+    month: tuple[int, int]          # (checks, failures) of hours through-718 .. through
+    day: tuple[int, int]            # (checks, failures) of hours through-22 .. through
+    ms: tuple[int | None, ...]      # mean response time of hours through-22 .. through
 
     def settled(self, hours: int) -> tuple[int, int]:
-        """(checks, failures) of the settled hours of the `hours`-long window (24 or 720)."""
+        """(checks, failures) of the summed hours of the `hours`-long window (24 or 720)
+        that ends with the hour after `through`."""
         return self.day if hours == DAY_HOURS else self.month
 
     def first_settled(self, hours: int) -> int:
-        return self.hour - (hours - 1) * HOUR
+        return self.through - (hours - 2) * HOUR
 
     @property
     def last_settled(self) -> int:
-        return self.hour - 2 * HOUR
+        return self.through
 
     def mean_ms_at(self, hour: int) -> int | None:
         index = (hour - self.first_settled(DAY_HOURS)) // HOUR
@@ -87,6 +86,65 @@ def _counts_list(counts: HourCounts) -> list[int]:
     return [counts.checks, counts.failures, counts.rt_count, counts.rt_sum_ms]
 
 
+def summary_through(through: int, rollups: Iterable) -> str:
+    """The summary (JSON) once `through` is rolled up, from the monitor's rollups of the hours
+    up to it (any window reaching back at least 718 hours before it; older and later ones are
+    ignored)."""
+    first_month = through - (MONTH_HOURS - 2) * HOUR
+    first_day = through - (DAY_HOURS - 2) * HOUR
+    summed = [r for r in rollups if first_month <= r.hour_epoch <= through]
+    by_hour = {r.hour_epoch: r for r in summed}
+    ms = [mean_ms(by_hour[h]) if h in by_hour else None
+          for h in range(first_day, through + HOUR, HOUR)]
+    return json.dumps({"through": through, "month": _sums(summed),
+                       "day": _sums(r for r in summed if r.hour_epoch >= first_day), "ms": ms},
+                      separators=(",", ":"))
+
+
+def dropped_hours(previous: HourSummary, through: int) -> list[int]:
+    """The hours `previous` summed that the windows after `through` no longer hold (the
+    month's and the day's): what `rolled_on` needs of their rollups."""
+    month = range(previous.first_settled(MONTH_HOURS), through - (MONTH_HOURS - 2) * HOUR, HOUR)
+    day = range(previous.first_settled(DAY_HOURS), through - (DAY_HOURS - 2) * HOUR, HOUR)
+    return sorted(set(month) | set(day))
+
+
+def rolled_on(previous: HourSummary, through: int, rollup, dropped: dict[int, object]) -> str:
+    """The summary once `through` is rolled up, from the previous one (of an earlier hour: the
+    hours between had no result), the new hour's rollup and the rollups of `dropped_hours`
+    (hour -> rollup; an hour without results has none): the same as `summary_through` over
+    every rollup, without reading them."""
+    def less(sums: tuple[int, int], hours: int) -> tuple[int, int]:
+        first = through - (hours - 2) * HOUR
+        gone = [dropped[h] for h in range(previous.first_settled(hours), first, HOUR)
+                if h in dropped]
+        checks, failures = _sums(gone)
+        return (int(sums[0]) - checks + int(rollup.checks),
+                int(sums[1]) - failures + int(rollup.failures))
+
+    shift = (through - previous.through) // HOUR
+    ms = (list(previous.ms[shift:]) + [None] * (shift - 1) + [mean_ms(rollup)])[-SPARK_HOURS:]
+    return json.dumps({"through": through, "month": less(previous.month, MONTH_HOURS),
+                       "day": less(previous.day, DAY_HOURS), "ms": ms}, separators=(",", ":"))
+
+
+def parse(text: str | None) -> HourSummary | None:
+    """The stored summary, or None when there is none (never rolled up, or one written before
+    the rollup job) or it cannot be read."""
+    if not text:
+        return None
+    try:
+        data = json.loads(text)
+        return HourSummary(int(data["through"]), tuple(data["month"]), tuple(data["day"]),
+                           tuple(data["ms"]))
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+# --- the per-check path's summary and hour slots -------------------------------------------
+# Written by `results.record_result` only, which the worker's change of E16 point 3 (branch
+# "write") deletes: delete `summarise`, `slot_of`, `counts_text` and `_counts_list` with it.
+
 def summarise(hour: int, earlier: Iterable, first) -> str:
     """The summary of `hour` (JSON) from the monitor's rollups of the hours before it (any
     window reaching back at least 719 hours; older ones are ignored) and the hour's rollup as
@@ -97,32 +155,13 @@ def summarise(hour: int, earlier: Iterable, first) -> str:
     settled = [r for r in earlier if first_month <= r.hour_epoch <= hour - 2 * HOUR]
     by_hour = {r.hour_epoch: r for r in settled}
     ms = [mean_ms(by_hour[h]) if h in by_hour else None
-          for h in range(first_day, first_day + SPARK_HOURS * HOUR, HOUR)]
+          for h in range(first_day, hour - HOUR, HOUR)]
     prev = [counts_of(hour - HOUR, r) for r in earlier if r.hour_epoch == hour - HOUR]
     return json.dumps({"hour": hour, "month": _sums(settled),
                        "day": _sums(r for r in settled if r.hour_epoch >= first_day), "ms": ms,
                        "first": _counts_list(counts_of(hour, first)),
                        "prev": _counts_list(prev[0]) if prev else None},
                       separators=(",", ":"))
-
-
-def _counts_from(hour: int, values: Sequence[int] | None) -> HourCounts | None:
-    return None if values is None else HourCounts(hour, *map(int, values))
-
-
-def parse(text: str | None) -> HourSummary | None:
-    """The stored summary, or None when there is none (never checked, or not since this
-    summary was introduced) or it cannot be read."""
-    if not text:
-        return None
-    try:
-        data = json.loads(text)
-        hour = int(data["hour"])
-        return HourSummary(hour, tuple(data["month"]), tuple(data["day"]), tuple(data["ms"]),
-                           _counts_from(hour, data.get("first")),
-                           _counts_from(hour - HOUR, data.get("prev")))
-    except (ValueError, KeyError, TypeError):
-        return None
 
 
 # The slots of the unsettled hours' counts on the monitor item: one per hour parity, so the
@@ -139,37 +178,3 @@ def counts_text(counts: HourCounts) -> str:
     with a plain `<` condition (fixed-width digits: 11 for the epoch, 9 for the checks)."""
     return (f"{counts.hour:011d}#{counts.checks:09d}#{counts.failures}#{counts.rt_count}"
             f"#{counts.rt_sum_ms}")
-
-
-def parse_counts(text: str | None) -> HourCounts | None:
-    if not text:
-        return None
-    try:
-        return HourCounts(*map(int, text.split("#")))
-    except (ValueError, TypeError):
-        return None
-
-
-def latest_counts(summary: HourSummary, slots: Iterable[str | None], first_result_hour: int
-                  ) -> dict[int, HourCounts | None] | None:
-    """What the monitor item tells of the hours after the summary's settled ones: the summary's
-    hour and the one before, by hour, their counts (None: it cannot tell; read that rollup).
-    No later hour has a result. `first_result_hour`: no hour before it can have a result.
-
-    None when the item cannot tell at all: a summary from before these counts were kept, or a
-    slot of a later hour than the summary (that hour's first result is not written yet, or was
-    lost): read every hour from the rollups then.
-    """
-    kept = {c.hour: c for c in map(parse_counts, slots) if c is not None}
-    if summary.first is None or any(hour > summary.hour for hour in kept):
-        return None
-    current = kept.get(summary.hour, summary.first)      # a slot holds two checks or more
-    before = summary.hour - HOUR
-    states = [c for c in (kept.get(before), summary.prev) if c is not None]
-    if states:
-        previous = max(states, key=lambda c: c.checks)    # the later state has every check
-    elif before < first_result_hour:
-        previous = HourCounts(before)
-    else:
-        previous = None
-    return {before: previous, summary.hour: current}

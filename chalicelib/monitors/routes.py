@@ -9,6 +9,7 @@ from pydantic.alias_generators import to_camel
 from chalicelib.accounts.service import require_account
 from chalicelib.bus import dispatch
 from chalicelib.monitors import check_health, job_status, jobs, service as monitors
+from chalicelib.monitors.now import fill_now
 from chalicelib.kernel import stats
 from chalicelib.http.endpoint import Call, endpoint, merge_patch, page
 from chalicelib.kernel.clock import iso
@@ -51,7 +52,7 @@ def summary_fields(item) -> dict:
 
 
 def listed_uptime(item) -> float:
-    """The 30-day uptime: stored after each check for checked monitors, time not Down for Job
+    """The 30-day uptime: as `fill_now` left it for checked monitors, time not Down for Job
     monitors (one Query of their status changes). A number even before the first verdict (100,
     as stored): the spec's list shows a number and its Python client formats it with `:.2f`,
     which a null would crash; `/stats`, badges and status pages say null/unknown instead."""
@@ -65,7 +66,8 @@ def listed_uptime(item) -> float:
 
 
 def monitor_detail(item) -> dict:
-    """Full configuration (camelCase) and current state."""
+    """Full configuration (camelCase) and current state (its "now" from the heads)."""
+    fill_now([item], runtime.clock.now())
     state = item.state
     detail = {
         **monitor_summary(item),
@@ -103,8 +105,9 @@ def list_monitors(call: Call):
 
 
 def listed_monitors(call: Call) -> dict:
-    """The page `list_monitors` lists, as stored items (`{items, totalCount}`): one Query of
-    the account's monitors, filtered by type and tags."""
+    """The page `list_monitors` lists, as stored items (`{items, totalCount}`) with their "now"
+    (`fill_now`): one Query of the account's monitors, filtered by type and tags, and one
+    BatchGetItem of the page's heads."""
     limit, offset = call.paging()
     wanted_tags = call.query_all("tag")
     wanted_type = call.query("type")
@@ -117,7 +120,9 @@ def listed_monitors(call: Call) -> dict:
              if (wanted_type is None or m.type == wanted_type)
              and all(tag in (m.tags or []) for tag in wanted_tags)]
     items.sort(key=lambda m: (m.created_at, m.monitor_id))
-    return page(items, limit, offset)
+    listed = page(items, limit, offset)
+    fill_now(listed["items"], call.clock.now())
+    return listed
 
 
 @endpoint(bp, "/api/monitors", "POST", scope="monitors:write", rate="create_monitor", status=201,

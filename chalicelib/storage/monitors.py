@@ -8,10 +8,9 @@ Access patterns:
 - monitors due in a minute: Query on the sparse index `by_schedule` (schedule_key); paused and
   Job monitors carry no schedule_key, so they are never read by the scheduler; it projects the
   mirrored verdict (status, state_json), the check requests' expectation
-- after each check: one UpdateItem of the check telemetry (last check time and response time,
-  30-day uptime; at an hour's first result also the hour summary, at every later one the hour's
-  counts in a slot, `checks/hour_summary.py`) on condition that the monitor exists, through
-  `MonitorTelemetryItem` (see there why)
+- once an hour, by the rollup job, per monitor with results in the hour rolled up: one
+  UpdateItem of its uptime base, hour summary and (if newer) last check, on condition that the
+  monitor exists and holds no later base (`store_rolled_hour`)
 - number a monitor created before numbering (`set_result_seq`): UpdateItem SET result_seq on
   condition that it has none and the monitor exists (the loser of a race re-reads the winner's)
 - Job monitors past their deadline: Query on the sparse index `by_deadline` (deadline_shard
@@ -89,18 +88,20 @@ class MonitorItem(Model):
     updated_at = UTCDateTimeAttribute()
     last_checked_at = UTCDateTimeAttribute(null=True)
     uptime_percentage = NumberAttribute(default=100)
-    # Sums of the 30-day uptime window's complete hours, taken at the start of `uptime_base_hour`
-    # (see chalicelib/checks/results.py): each result then updates the uptime without reading rollups.
+    # Sums of the 30-day uptime window's hours before `uptime_base_hour`, kept by the hourly
+    # rollup job (chalicelib/checks/rollup_job.py): the heads' counts of the hours from that one
+    # on give the uptime shown now (chalicelib/monitors/now.py). Last check and response time:
+    # as the job last saw them; the heads have newer ones.
     uptime_base_hour = NumberAttribute(null=True)
     uptime_base_checks = NumberAttribute(null=True)
     uptime_base_failures = NumberAttribute(null=True)
     # The last recorded result's response time (absent when it measured none), and the figures of
-    # the complete hours before the summary's hour (chalicelib/checks/hour_summary.py): what the
-    # overview shows without reading each monitor's rollups.
+    # the hours the job rolled up (chalicelib/checks/hour_summary.py): what the overview shows
+    # without reading each monitor's rollups.
     last_response_ms = NumberAttribute(null=True)
     hour_summary_json = UnicodeAttribute(null=True)
-    # The counts of the summary's hour and the one before, one slot per hour parity
-    # (`hour_summary.counts_text`): the overview reads no rollup for them.
+    # Written by the per-check path only (`results.record_result`), read by nothing since the
+    # heads hold the current hours: drop them with it (E16 point 3).
     hour_counts_0 = UnicodeAttribute(null=True)
     hour_counts_1 = UnicodeAttribute(null=True)
     # The monitor's number in its account, given once at creation and never reused: its
@@ -210,11 +211,6 @@ def mirror_state(account_id: str, monitor_id: str, status: str, region_status: d
         t.monitor_id.exists() & (t.paused.does_not_exist() | (t.paused == False)))  # noqa: E712
 
 
-def hour_counts_slots(item: MonitorItem) -> tuple[str | None, ...]:
-    """The item's hour-count slots, by slot index."""
-    return item.hour_counts_0, item.hour_counts_1
-
-
 def record_check_telemetry(account_id: str, monitor_id: str, checked_at, *,
                            uptime: float | None = None,
                            base: tuple[int, int, int] | None = None,
@@ -263,6 +259,31 @@ def set_result_seq(account_id: str, monitor_id: str, result_seq: int) -> bool:
     t = MonitorTelemetryItem
     return update_if(t(account_id, monitor_id), [t.result_seq.set(int(result_seq))],
                      t.monitor_id.exists() & t.result_seq.does_not_exist())
+
+
+def store_rolled_hour(account_id: str, monitor_id: str, *, base: tuple[int, int, int],
+                      uptime: float, hour_summary: str, last_check=None) -> bool:
+    """What the hourly rollup job keeps on a monitor once it has rolled an hour up: the 30-day
+    window's base (hour, checks, failures: the sums of the window's hours before `hour`), the
+    uptime they give, the hour summary, and `last_check` = (checked_at, response_ms) when the
+    hour holds a result newer than the monitor's last check (the job saw it on the item).
+
+    ONE UpdateItem, on condition that the monitor exists (no phantom item after a delete) and
+    holds no base of a later hour (a rerun of an older hour never moves it back); False if
+    refused. A rerun of the same hour writes the same values (idempotent)."""
+    item, t = MonitorTelemetryItem(account_id, monitor_id), MonitorTelemetryItem
+    hour, checks, failures = base
+    actions = [t.uptime_base_hour.set(hour), t.uptime_base_checks.set(checks),
+               t.uptime_base_failures.set(failures), t.uptime_percentage.set(uptime),
+               t.hour_summary_json.set(hour_summary)]
+    if last_check is not None:
+        checked_at, response_ms = last_check
+        actions += [t.last_checked_at.set(checked_at),
+                    t.last_response_ms.remove() if response_ms is None
+                    else t.last_response_ms.set(response_ms)]
+    condition = t.monitor_id.exists() & (t.uptime_base_hour.does_not_exist()
+                                         | (t.uptime_base_hour <= hour))
+    return update_if(item, actions, condition)
 
 
 def overdue_jobs(shard: str, now_epoch: int):

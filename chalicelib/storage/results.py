@@ -11,11 +11,14 @@ Access patterns, check-results (hash monitor_id, range slot_key "<slot epoch:011
 
 Access patterns, check-rollups (hash monitor_id, range bucket "h#<hour epoch:011d>"):
 - count a result: ONE UpdateItem of ADD actions (atomic, no read first, exact under concurrency)
+- an hour rolled up by the hourly job (checks/rollup_job.py): PutItem of its exact sums from the
+  minute items, with the per-region checks (`regions_json`); a rerun overwrites the same
 - a period's rollups: Query(monitor_id) with bucket BETWEEN the first and last hour; for the
   hours after the rollup job's cursor, the shard's minute items are summed instead
   (`monitor_rollups`)
 - given hours of many monitors (the overview: the hours a monitor's hour summary does not
-  hold): BatchGetItem of (monitor_id, bucket) keys, 100 per call, only the counting attributes
+  hold; the rollup job: the hours a shard's summaries drop): BatchGetItem of (monitor_id,
+  bucket) keys, 100 per call, only the counting attributes
 - cascade delete and expiry: as for results
 
 Access patterns, status changes of Job monitors (`StatusChangeItem`, in the check-rollups table

@@ -1,23 +1,21 @@
-"""The overview's figures (E17): uptime over 24 h and 30 d equal to what `/stats` answers for the
-same monitor and period, "—" without data, the last response time, the sparkline of hourly mean
-response times, and a page whose DynamoDB calls do not grow per monitor (no rollup read for a
-monitor checked in this hour and the one before; at most one key a monitor otherwise)."""
-import json
+"""The overview's figures (E17, E16 point 3): uptime over 24 h and 30 d equal to what `/stats`
+answers for the same monitor and period, "—" without data, the last response time, the
+sparkline of hourly mean response times, and a page whose DynamoDB calls do not grow per
+monitor. Results are recorded as the check worker records them (minute items and shard heads,
+no per-check write on the monitor) and rolled up by the hourly job: the page adds the heads'
+current hours to the hour summary the job took."""
 import math
 import re
-from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
 
 from awsrequests import counted_aws_requests
-from result_seeds import put_result
+from compact_results import checked, numbered
 from webtools import sign_in as signed_in
 
-from chalicelib.checks import figures
-from chalicelib.checks.checkers.base import CheckResult
-from chalicelib.checks.results import record_result
-from chalicelib.kernel import stats
+from chalicelib.checks import figures, rollup_job
+from chalicelib.monitors.now import fill_now
 from chalicelib.storage import monitors as monitor_store
 from chalicelib.web import charts
 
@@ -28,25 +26,25 @@ def website(api, name="Shop"):
     response = api.post("/api/monitors", {"name": name, "type": "Website",
                                           "url": f"https://{name.lower()}.example.com/"})
     assert response.status_code == 201, response.json
+    numbered(response.json["id"])
     return response.json["id"]
 
 
 def record(world, monitor_id, ok=True, ms=100, minutes_ago=0, region="UsEast"):
     """Record a check result as the worker does, for the slot `minutes_ago` before now."""
-    now = world["clock"].now()
-    slot = int(now.timestamp()) - minutes_ago * 60
-    item = monitor_store.find_by_id(monitor_id)
-    result = CheckResult(ok=ok, response_time_ms=ms, status_code=200 if ok else 503,
-                         error=None if ok else "HTTP 503")
-    assert record_result(item, result, region, slot, now, retention_days=90)
-    # What /stats reads (E16 point 3): the same result as a minute item.
-    put_result(monitor_id, slot, region, ok=ok, ms=ms, status=result.status_code,
-               error=result.error, checked_at=int(now.timestamp()))
+    slot = int(world["clock"].time()) - minutes_ago * 60
+    checked(monitor_store.find_by_id(monitor_id), region, [(slot, ok, ms)])
+
+
+def roll(world):
+    """The hourly job, run now (it rolls up every settled hour not rolled yet)."""
+    return rollup_job.roll_up(world["clock"].now())
 
 
 def history(world, monitor_id, hours, start_ms=100):
     """Two results at :05 and :35 of each of `hours` hours, the hour's mean growing by 10 ms an
-    hour; every fourth hour's first check fails. Leaves the clock at :40 of the last hour."""
+    hour; every fourth hour's first check fails; the job runs at :10 of every hour. Leaves the
+    clock at :40 of the last hour."""
     clock = world["clock"]
     clock.set(clock.now().replace(minute=5, second=0))
     means = []
@@ -54,7 +52,9 @@ def history(world, monitor_id, hours, start_ms=100):
         fails = index % 4 == 0
         first, second = start_ms + 10 * index - 5, start_ms + 10 * index + 5
         record(world, monitor_id, ok=not fails, ms=first)
-        clock.advance(30 * 60)
+        clock.advance(5 * 60)
+        roll(world)
+        clock.advance(25 * 60)
         record(world, monitor_id, ms=second)
         means.append(start_ms + 10 * index)
         clock.advance(30 * 60)
@@ -95,33 +95,38 @@ def test_a_monitor_without_results_shows_dashes_never_100(world):
 def test_the_uptimes_equal_the_stats_as_the_hours_go_by(world):
     monitor_id = website(world["api"])
     history(world, monitor_id, 30)
-    row = assert_same_as_stats(world, monitor_id)
-    assert row["24h"] != row["30d"] != "100.00 %"            # the windows differ: a real test
+    row = shown(world, monitor_id)       # the last hour from the heads, the others rolled up
+    assert (row["24h"], row["30d"]) == ("87.50 %", "86.67 %")  # 6 of 48 and 8 of 60 failed
     assert row["response"] == "395 ms"                        # the last result's time
     clock = world["clock"]
     for hours in (1, 3, 20, 23, 30):     # not checked since: the summary catches up by keys,
         clock.advance(hours * HOUR)      # then (past 48 keys) by the /stats Query
+        roll(world)
         assert_same_as_stats(world, monitor_id)
     clock.advance(31 * 24 * HOUR)
+    roll(world)
     row = assert_same_as_stats(world, monitor_id)
     assert (row["24h"], row["30d"]) == ("—", "—")
 
 
-def test_a_late_result_of_the_hour_before_the_summary_counts(world):
+def test_results_of_the_hours_the_job_has_not_rolled_up_count_from_the_heads(world):
     monitor_id = website(world["api"])
-    history(world, monitor_id, 3)
-    world["clock"].advance(30 * 60)                      # :10 of a new hour
-    record(world, monitor_id, ms=90)                     # its first result takes the summary
-    before = api_figure(world["api"], monitor_id, "24h")
+    history(world, monitor_id, 3)                        # 6 checks, 1 failed
+    world["clock"].advance(25 * 60)                      # :05 of a new hour, before the job
+    record(world, monitor_id, ok=False, ms=90)
     record(world, monitor_id, ok=False, ms=None, minutes_ago=15, region="EuWest")  # hour before
-    assert api_figure(world["api"], monitor_id, "24h") != before
-    assert_same_as_stats(world, monitor_id)
+    assert shown(world, monitor_id)["24h"] == "62.50 %"  # 3 of 8 failed
+    world["clock"].advance(2 * HOUR)
+    roll(world)                                          # both hours rolled up: as /stats
+    assert assert_same_as_stats(world, monitor_id)["24h"] == "62.50 %"
 
 
 def test_hours_inside_maintenance_are_left_out_as_stats_does(world):
     monitor_id = website(world["api"])
     history(world, monitor_id, 30)
     clock = world["clock"]
+    clock.advance(HOUR)
+    roll(world)                                          # every hour with results rolled up
     start = (clock.now() - timedelta(hours=20)).replace(minute=0)
     window = {"name": "Upgrade", "allMonitors": True,
               "startsAt": start.isoformat().replace("+00:00", "Z"),
@@ -131,14 +136,14 @@ def test_hours_inside_maintenance_are_left_out_as_stats_does(world):
     assert api_figure(world["api"], monitor_id, "24h") != counted_all   # the hours are out
     assert_same_as_stats(world, monitor_id)
     clock.advance(2 * HOUR)
+    roll(world)
     assert_same_as_stats(world, monitor_id)
 
 
 def test_the_sparkline_follows_the_hourly_means(world, clock):
     monitor_id = website(world["api"])
     means = history(world, monitor_id, 30)
-    item = monitor_store.find_by_id(monitor_id)
-    spark = figures.figures_for([item], clock.now())[monitor_id].spark
+    spark = spark_of(monitor_id, clock)
     assert spark == means[-24:]
     row = shown(world, monitor_id)
     points = [tuple(map(float, p.split(","))) for p in row["spark"][0].split()]
@@ -147,9 +152,15 @@ def test_the_sparkline_follows_the_hourly_means(world, clock):
     assert ys == sorted(ys, reverse=True)               # slower each hour: the line climbs
     assert ys[0] == charts.SPARK_HEIGHT - charts.SPARK_PAD and ys[-1] == charts.SPARK_PAD
     clock.advance(3 * HOUR)                             # three hours without a check: a gap
-    spark = figures.figures_for([monitor_store.find_by_id(monitor_id)], clock.now())[
-        monitor_id].spark
-    assert spark == means[-21:] + [None] * 3
+    assert spark_of(monitor_id, clock) == means[-21:] + [None] * 3
+    roll(world)
+    assert spark_of(monitor_id, clock) == means[-21:] + [None] * 3
+
+
+def spark_of(monitor_id, clock):
+    item = monitor_store.find_by_id(monitor_id)
+    fill_now([item], clock.now())
+    return figures.figures_for([item], clock.now())[monitor_id].spark
 
 
 def test_the_sparkline_breaks_where_hours_have_no_value():
@@ -180,6 +191,7 @@ def test_a_paused_monitor_shows_its_windows_figures(world):
     history(world, monitor_id, 5)
     assert world["api"].post(f"/api/monitors/{monitor_id}/pause").status_code == 200
     world["clock"].advance(2 * HOUR)
+    roll(world)
     row = assert_same_as_stats(world, monitor_id)
     assert "Paused" in row["row"] and row["24h"] != "—"
 
@@ -196,10 +208,11 @@ def rollup_reads(world) -> list[str]:
 
 
 @pytest.mark.parametrize("count", [3, 60])
-def test_the_page_reads_no_rollup_for_monitors_checked_this_hour_and_the_last(world, count):
-    """Monitors checked in this hour and the one before cost no rollup read (their item holds
-    both hours); monitors whose previous hour had no result, one key each: ceil(n / 100)
-    BatchGetItem calls. Every other call of the page is the same whatever n."""
+def test_the_page_reads_no_rollup_for_monitors_checked_since_the_jobs_last_run(world, count):
+    """Monitors checked in this hour cost no rollup read (the summary holds the hours up to
+    the last one rolled up, the heads this one); monitors whose previous hour had no result,
+    one key each: ceil(n / 100) BatchGetItem calls. Every other call of the page is the same
+    whatever n."""
     ids = []
     for i in range(count):
         ids.append(website(world["api"], f"Site{i}"))
@@ -207,100 +220,30 @@ def test_the_page_reads_no_rollup_for_monitors_checked_this_hour_and_the_last(wo
             world["clock"].advance(HOUR)           # the create tier allows 10 an hour
     clock = world["clock"]
     clock.set(clock.now().replace(minute=5) + timedelta(hours=1))
-    for ms in (120, 130):                           # a result in the hour before and this one
+    for ok, ms in ((True, 120), (False, 130)):      # a result in the hour before and this one
         for monitor_id in ids:
-            record(world, monitor_id, ms=ms)
+            record(world, monitor_id, ok=ok, ms=ms)
         clock.advance(HOUR)
-    clock.advance(-HOUR)
+    clock.advance(-HOUR + 5 * 60)                   # :10: the job rolls the hour before up
+    roll(world)
     calls = page_calls(world)
     assert [op for op, table in calls if table.endswith("check-rollups")] == []
     assert not [op for op, _ in calls if op == "Scan"]
     others = sorted((op, table.split("-", 2)[2]) for op, table in calls
                     if not table.endswith("check-rollups"))
-    # The session, the monitors, the open incidents and (unless cached) maintenance windows.
+    # The session, the monitors and their heads, the rollup cursor, the open incidents and
+    # (unless cached) maintenance windows.
     assert [c for c in others if c != ("Query", "maintenance-windows")] == [
+        ("BatchGetItem", "result-batches"), ("GetItem", "result-batches"),
         ("GetItem", "web-sessions"), ("Query", "incidents"), ("Query", "monitors")]
-    for monitor_id in ids[:2]:
-        assert_same_as_stats(world, monitor_id)
+    shown_row = shown(world, ids[0])
+    assert (shown_row["24h"], shown_row["response"]) == ("50.00 %", "130 ms")
     clock.advance(2 * HOUR)                        # an hour without a result, then one
+    roll(world)
     for monitor_id in ids:
         record(world, monitor_id, ms=140)
     assert rollup_reads(world) == ["BatchGetItem"] * math.ceil(count / 100)
+    clock.advance(HOUR)
+    roll(world)
     for monitor_id in ids[:2]:
         assert_same_as_stats(world, monitor_id)
-
-
-@contextmanager
-def telemetry_held(monkeypatch):
-    """Results recorded inside keep their telemetry update (the last request of the check
-    path) back: the list it yields holds them, to be landed in any order."""
-    held = []
-    real = monitor_store.record_check_telemetry
-    monkeypatch.setattr(monitor_store, "record_check_telemetry",
-                        lambda *a, **k: held.append(lambda: real(*a, **k)) or True)
-    yield held
-    monkeypatch.setattr(monitor_store, "record_check_telemetry", real)
-
-
-def test_results_of_one_hour_landing_out_of_order_are_all_counted(world, monkeypatch):
-    """Two regions record the same hour: whichever telemetry update lands last, the page
-    counts every result its rollup counted, as /stats does, and reads no rollup for them."""
-    monitor_id = website(world["api"])
-    history(world, monitor_id, 3)
-    clock = world["clock"]
-    clock.advance(30 * 60)                                   # :10 of a new hour
-    with telemetry_held(monkeypatch) as held:
-        record(world, monitor_id, ms=90)                     # the hour's first (its summary)
-        record(world, monitor_id, ok=False, ms=700, region="EuWest")
-    first, second = held
-    assert second() and first()          # the second lands first; the summary still lands
-    row = assert_same_as_stats(world, monitor_id)
-    assert rollup_reads(world) == []
-    clock.advance(60)
-    with telemetry_held(monkeypatch) as held:
-        record(world, monitor_id, ok=False, ms=None)
-        record(world, monitor_id, ms=300, region="EuWest")
-    third, fourth = held
-    landed = [fourth(), third()]
-    later = assert_same_as_stats(world, monitor_id)
-    assert landed == [True, False]       # the third's counts are in the fourth's: refused
-    assert later["24h"] != row["24h"] and rollup_reads(world) == []
-    spark = figures.figures_for([monitor_store.find_by_id(monitor_id)], clock.now())[
-        monitor_id].spark
-    assert spark[-1] == round((90 + 700 + 300) / 3)           # the hour's mean, all counted
-
-
-def test_late_results_of_the_hour_just_ended_count_without_a_read(world, monkeypatch):
-    """The hour just ended keeps its own slot: a late result of it, after this hour's results,
-    is on the item. A late FIRST result of it cannot be told from none: that hour is read."""
-    monitor_id = website(world["api"])
-    history(world, monitor_id, 3)
-    clock = world["clock"]
-    clock.advance(30 * 60)                                   # :10 of a new hour
-    record(world, monitor_id, ms=90)
-    record(world, monitor_id, ms=95, region="EuWest")
-    record(world, monitor_id, ok=False, ms=None, minutes_ago=15, region="EuWest")
-    assert_same_as_stats(world, monitor_id)
-    assert rollup_reads(world) == []
-    clock.advance(2 * HOUR)                                  # :10, the hour before had none
-    record(world, monitor_id, ms=90)
-    record(world, monitor_id, ms=95, region="EuWest")
-    assert rollup_reads(world) == ["BatchGetItem"]           # it may yet have a late one
-    record(world, monitor_id, ok=False, ms=None, minutes_ago=15, region="EuWest")
-    assert_same_as_stats(world, monitor_id)
-
-
-def test_the_summary_costs_the_check_path_no_request(world, clock):
-    """Recording a result makes the same calls as before the summary: the result, the rollup
-    ADD, the telemetry update, and at an hour's first result the Query it already made."""
-    monitor_id = website(world["api"])
-    history(world, monitor_id, 2)
-    clock.advance(30 * 60)
-    item = monitor_store.find_by_id(monitor_id)
-    with counted_aws_requests() as seen:
-        record_result(item, CheckResult(ok=True, response_time_ms=80), "UsEast",
-                      int(clock.time()), clock.now(), retention_days=90)
-    assert seen.operations == ["PutItem", "UpdateItem", "Query", "UpdateItem"]
-    stored = monitor_store.find_by_id(monitor_id)
-    assert stored.hour_summary_json and int(stored.last_response_ms) == 80
-    assert json.loads(stored.hour_summary_json)["hour"] == stats.hour_of(clock.time())

@@ -1,0 +1,223 @@
+"""The hourly rollup job (E16 point 3): each settled hour's results, summed per monitor from the
+shards' minute items, into the monitor's rollup of that hour (`CheckRollupItem`) and what the
+monitor list and the overview read of it (the uptime base and the hour summary, on the monitor).
+
+A few minutes past each hour it rolls up every hour after `rolled_through()` up to the last
+settled one (at most MAX_HOURS_PER_RUN a run: a long outage catches up over several runs).
+Per hour and result shard: one Query of the hour's minute items; one Query of the account's
+monitors (cached for the run: the shard's are those whose `result_seq` falls in it); per monitor
+with results one PutItem of its rollup (the exact sums, overwritten: a rerun writes the same)
+and ONE UpdateItem of its telemetry (`monitors.store_rolled_hour`: the uptime base and the hour
+summary, rolled on from the previous hour's with the rollups of the hours the windows drop: one
+BatchGetItem per 100 of them for the shard; a monitor without a recent summary: one Query of its
+window's rollups, as the per-check path read at each hour's first result). Then, when every
+shard of the hour succeeded, the cursor moves.
+No Scan: the shards come from their registry (one Query).
+"""
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Callable
+
+from chalice import Blueprint, Cron
+
+from chalicelib.bus.check_requests import STALE_AFTER_SECONDS
+from chalicelib.checks import hour_summary
+from chalicelib.checks.results import retention_days_of
+from chalicelib.kernel import stats
+from chalicelib.kernel.runtime import runtime
+from chalicelib.monitors.models import MAX_TIMEOUT_SECONDS
+from chalicelib.storage import monitors as monitor_store
+from chalicelib.storage import result_batches as batches
+from chalicelib.storage import results as store
+
+bp = Blueprint(__name__)
+log = logging.getLogger("enori.rollups")
+
+HOUR = stats.SECONDS_PER_HOUR
+MAX_HOURS_PER_RUN = 48
+# An hour is settled once no result of it can arrive any more: its last slot is sent until
+# STALE_AFTER_SECONDS after its second, then may take the longest timeout, then its batch is
+# written (a minute of margin). The schedule runs after that (minute 10 > 8 minutes).
+SETTLE_SECONDS = STALE_AFTER_SECONDS + MAX_TIMEOUT_SECONDS + 60
+# A summary this many hours old or less is rolled on (2 keys an hour between); older: a Query.
+MAX_GAP_HOURS = 24
+
+
+@dataclass
+class HourSums:
+    """One monitor's results of one hour, as its rollup item holds them, per region too, and
+    its newest result (checked_at epoch, response ms)."""
+    checks: int = 0
+    failures: int = 0
+    rt_count: int = 0
+    rt_sum_ms: int = 0
+    histogram: list[int] = field(default_factory=lambda: [0] * stats.BUCKET_COUNT)
+    regions: dict[str, int] = field(default_factory=dict)
+    newest: tuple[int, int | None] | None = None
+
+    def add(self, region: str, result: batches.CompactResult) -> None:
+        self.checks += 1
+        self.failures += 0 if result.ok else 1
+        if result.response_time_ms is not None:
+            self.rt_count += 1
+            self.rt_sum_ms += int(result.response_time_ms)
+            self.histogram[stats.bucket_index(result.response_time_ms)] += 1
+        self.regions[region] = self.regions.get(region, 0) + 1
+        at = result.checked_at if result.checked_at is not None else result.slot
+        if self.newest is None or at > self.newest[0]:
+            self.newest = (at, result.response_time_ms)
+
+
+def sums_by_index(items) -> dict[int, HourSums]:
+    """The minute items of an hour, summed per monitor index. Pure."""
+    sums: dict[int, HourSums] = {}
+    for item in items:
+        region = item.region
+        for result in item.results():
+            sums.setdefault(result.index, HourSums()).add(region, result)
+    return sums
+
+
+def hours_to_roll(cursor: int | None, now_epoch: float) -> list[int]:
+    """The hours this run rolls up, oldest first: those after the cursor up to the last
+    settled one, at most MAX_HOURS_PER_RUN (without a cursor: the last MAX_HOURS_PER_RUN)."""
+    last = stats.hour_of(now_epoch - SETTLE_SECONDS) - HOUR
+    first = last - (MAX_HOURS_PER_RUN - 1) * HOUR if cursor is None else cursor + HOUR
+    return list(range(first, min(last, first + (MAX_HOURS_PER_RUN - 1) * HOUR) + HOUR, HOUR))
+
+
+class _Run:
+    """What one run reads once: each account's monitors and retention."""
+
+    def __init__(self) -> None:
+        self._monitors: dict[str, list] = {}
+        self._retention: dict[str, int] = {}
+
+    def monitors_of(self, account_id: str, shard: str) -> dict[int, monitor_store.MonitorItem]:
+        if account_id not in self._monitors:
+            self._monitors[account_id] = monitor_store.list_monitors(account_id)
+        placed = ((batches.shard_of(account_id, m.result_seq), m)
+                  for m in self._monitors[account_id] if m.result_seq is not None)
+        return {index: m for (key, index), m in placed if key == shard}
+
+    def retention_days(self, account_id: str) -> int:
+        if account_id not in self._retention:
+            self._retention[account_id] = retention_days_of(account_id)
+        return self._retention[account_id]
+
+
+def roll_shard(shard: batches.ShardItem, hour: int, run: _Run) -> int:
+    """Roll one shard's hour up; the number of monitors written."""
+    minute = hour // 60
+    sums = sums_by_index(batches.minutes_between(shard.key, minute, minute + 59,
+                                                 newest_first=False))
+    if not sums:
+        return 0
+    monitors = run.monitors_of(shard.account_id, shard.key)
+    keep = timedelta(days=run.retention_days(shard.account_id))
+    rolled = [(monitors[index], rollup_item(monitors[index].monitor_id, hour, hour_sums,
+                                            _epoch_dt(hour + HOUR) + keep), hour_sums)
+              for index, hour_sums in sorted(sums.items())
+              if index in monitors]      # not there: deleted; its entries expire with them
+    for _, rollup, _ in rolled:
+        rollup.save()
+    summaries = _summaries(hour, [(monitor, rollup) for monitor, rollup, _ in rolled])
+    for monitor, _, hour_sums in rolled:
+        _store_telemetry(monitor, hour, summaries[monitor.monitor_id], hour_sums)
+    return len(rolled)
+
+
+def _summaries(hour: int, rolled: list[tuple]) -> dict[str, str]:
+    """Each monitor's summary through `hour`, by monitor id. A monitor whose summary is of a
+    recent earlier hour rolls it on (`hour_summary.rolled_on`): the rollups of the hours its
+    windows drop, for the whole shard in one BatchGetItem per 100 keys. Any other (a first
+    summary, one from before the job, a long pause, a rerun of an hour) from one Query of its
+    window's rollups."""
+    previous = {}
+    for monitor, _ in rolled:
+        summary = hour_summary.parse(monitor.hour_summary_json)
+        if summary is not None and hour - MAX_GAP_HOURS * HOUR <= summary.through < hour:
+            previous[monitor.monitor_id] = summary
+    keys = sorted({(monitor_id, h) for monitor_id, summary in previous.items()
+                   for h in hour_summary.dropped_hours(summary, hour)})
+    dropped: dict = {}
+    for i in range(0, len(keys), store.BATCH_GET_KEYS):
+        dropped.update(store.rollups_at(keys[i:i + store.BATCH_GET_KEYS]))
+    texts = {}
+    for monitor, rollup in rolled:
+        summary = previous.get(monitor.monitor_id)
+        if summary is not None:
+            gone = {h: r for (m, h), r in dropped.items() if m == monitor.monitor_id}
+            texts[monitor.monitor_id] = hour_summary.rolled_on(summary, hour, rollup, gone)
+        else:
+            first = hour - (hour_summary.MONTH_HOURS - 2) * HOUR
+            earlier = store.rollups_between(monitor.monitor_id, first, hour - HOUR)
+            texts[monitor.monitor_id] = hour_summary.summary_through(hour, earlier + [rollup])
+    return texts
+
+
+def rollup_item(monitor_id: str, hour: int, sums: HourSums,
+                expires_at: datetime) -> store.CheckRollupItem:
+    histogram = {store.histogram_attribute(i): n for i, n in enumerate(sums.histogram) if n}
+    return store.CheckRollupItem(
+        monitor_id, store.bucket_key(hour), checks=sums.checks, failures=sums.failures,
+        rt_count=sums.rt_count, rt_sum_ms=sums.rt_sum_ms, expires_at=expires_at,
+        regions_json=json.dumps(dict(sorted(sums.regions.items())), separators=(",", ":")),
+        **histogram)
+
+
+def _store_telemetry(monitor, hour: int, summary_text: str, sums: HourSums) -> None:
+    """ONE UpdateItem: the window after `hour` (its sums are the summary's month), and the
+    hour's newest result if newer than the monitor's last check. The run's copy of the monitor
+    follows, so a catch-up's next hour rolls this summary on."""
+    checks, failures = hour_summary.parse(summary_text).month
+    newest = sums.newest
+    known = monitor.last_checked_at.timestamp() if monitor.last_checked_at else None
+    last_check = None
+    if newest is not None and (known is None or newest[0] > known):
+        last_check = (_epoch_dt(newest[0]), newest[1])
+    if not monitor_store.store_rolled_hour(
+            monitor.account_id, monitor.monitor_id, base=(hour + HOUR, checks, failures),
+            uptime=stats.uptime_percentage(checks, failures), hour_summary=summary_text,
+            last_check=last_check):
+        return     # deleted meanwhile, or a later hour's is stored (a run that overlapped)
+    monitor.hour_summary_json = summary_text
+    if last_check is not None:
+        monitor.last_checked_at, monitor.last_response_ms = last_check
+
+
+def roll_up(now: datetime, shards: Callable[[], list] = batches.all_shards) -> dict:
+    """Roll up every hour due (see the module). Per hour, a shard that fails is logged and the
+    others are still rolled; the cursor then stays before that hour and the run stops, so the
+    next run redoes the whole hour (rewriting the same items is harmless: every write is an
+    overwrite of exact sums) and no later hour is marked rolled past a missing one."""
+    run, rolled, failed = _Run(), [], []
+    hours = hours_to_roll(batches.rolled_through(), now.timestamp())
+    every_shard = shards() if hours else []
+    for hour in hours:
+        for shard in every_shard:
+            try:
+                roll_shard(shard, hour, run)
+            except Exception:   # noqa: BLE001 - one shard must not stop the others
+                log.exception("rollup of shard %s, hour %s failed", shard.key, hour)
+                failed.append(shard.key)
+        if failed:
+            break
+        batches.set_rolled_through(hour)
+        rolled.append(hour)
+    return {"rolled": rolled, "failed": failed}
+
+
+def _epoch_dt(epoch: float) -> datetime:
+    return datetime.fromtimestamp(epoch, timezone.utc)
+
+
+@bp.schedule(Cron(10, "*", "*", "*", "?", "*"))
+def run_rollups(event):
+    done = roll_up(runtime.clock.now())
+    log.info("hourly rollups: %s", done)
+    return done

@@ -1,0 +1,203 @@
+"""The hourly rollup job (E16 point 3): exact per-monitor rollups of each settled hour from the
+shards' minute items, with per-region counts; the monitor's uptime base, hour summary and last
+check; idempotent reruns; a bounded catch-up; a failing shard that stops neither the others nor
+a later run; no Scan."""
+import json
+from datetime import datetime, timezone
+
+import pytest
+
+from awsrequests import counted_aws_requests
+from compact_results import numbered, put_results
+
+from chalicelib.checks import hour_summary, rollup_job
+from chalicelib.kernel import stats
+from chalicelib.storage import monitors as monitor_store
+from chalicelib.storage import result_batches as batches
+from chalicelib.storage import results as store
+
+HOUR = 3600
+H = stats.hour_of(datetime(2026, 3, 24, 10, tzinfo=timezone.utc).timestamp())
+
+
+def at(epoch: float) -> datetime:
+    return datetime.fromtimestamp(epoch, timezone.utc)
+
+
+def website(api, name):
+    response = api.post("/api/monitors", {"name": name, "type": "Website",
+                                          "url": f"https://{name.lower()}.example.com/"})
+    assert response.status_code == 201, response.json
+    return numbered(response.json["id"])
+
+
+def rollup(item, hour):
+    found = store.rollups_between(item.monitor_id, hour, hour)
+    return found[0] if found else None
+
+
+@pytest.fixture
+def two(api):
+    batches.set_rolled_through(H - HOUR)        # rolled up to the hour before H
+    return website(api, "Shop"), website(api, "Blog")
+
+
+def test_an_hour_is_rolled_up_exactly_per_monitor_and_region(two):
+    shop, blog = two
+    put_results(shop, "UsEast", [(H + 5, True, 100), (H + 65, False, None),
+                                 (H + 1805, True, 300)])
+    put_results(shop, "EuWest", [(H + 6, True, 200)])
+    put_results(blog, "UsEast", [(H + 10, False, 900)])
+    put_results(shop, "UsEast", [(H + HOUR + 5, True, 100)])        # the next hour: not yet
+    done = rollup_job.roll_up(at(H + HOUR + rollup_job.SETTLE_SECONDS))
+    assert done == {"rolled": [H], "failed": []}
+    got = rollup(shop, H)
+    assert (got.checks, got.failures, got.rt_count, got.rt_sum_ms) == (4, 1, 3, 600)
+    assert json.loads(got.regions_json) == {"EuWest": 1, "UsEast": 3}
+    assert sum(got.histogram) == 3
+    assert got.histogram[stats.bucket_index(300)] >= 1
+    assert (rollup(blog, H).checks, rollup(blog, H).failures) == (1, 1)
+    assert rollup(shop, H + HOUR) is None and batches.rolled_through() == H
+    stored = monitor_store.find_by_id(shop.monitor_id)
+    assert (stored.uptime_base_hour, stored.uptime_base_checks,
+            stored.uptime_base_failures) == (H + HOUR, 4, 1)
+    assert float(stored.uptime_percentage) == 75.0
+    assert stored.last_checked_at == at(H + 1806) and int(stored.last_response_ms) == 300
+    summary = hour_summary.parse(stored.hour_summary_json)
+    assert (summary.through, summary.month, summary.day) == (H, (4, 1), (4, 1))
+    assert summary.mean_ms_at(H) == 200 and summary.mean_ms_at(H - HOUR) is None
+
+
+def test_the_hour_just_ended_waits_until_no_result_of_it_can_arrive(two):
+    shop, _ = two
+    put_results(shop, "UsEast", [(H + 5, True, 100)])
+    early = rollup_job.roll_up(at(H + HOUR + rollup_job.SETTLE_SECONDS - 1))
+    assert H not in early["rolled"] and rollup(shop, H) is None
+    assert rollup_job.roll_up(at(H + HOUR + rollup_job.SETTLE_SECONDS))["rolled"] == [H]
+
+
+def test_a_rerun_writes_the_same_items(two):
+    shop, blog = two
+    put_results(shop, "UsEast", [(H + 5, True, 100), (H + 65, False, None)])
+    now = at(H + HOUR + rollup_job.SETTLE_SECONDS)
+    rollup_job.roll_up(now)
+    first = (rollup(shop, H).attribute_values, monitor_store.find_by_id(shop.monitor_id))
+    with counted_aws_requests() as seen:
+        assert rollup_job.roll_up(now) == {"rolled": [], "failed": []}
+    assert seen.writes == []                          # the cursor says it is done
+    batches.set_rolled_through(H - HOUR)              # as if the cursor had not moved
+    assert rollup_job.roll_up(now)["rolled"] == [H]
+    again = (rollup(shop, H).attribute_values, monitor_store.find_by_id(shop.monitor_id))
+    assert again[0] == first[0]
+    assert {k: v for k, v in again[1].attribute_values.items() if k != "version"} == {
+        k: v for k, v in first[1].attribute_values.items() if k != "version"}
+    assert rollup(blog, H) is None                    # no result: no rollup
+
+
+def test_a_late_run_catches_up_every_missed_hour_and_the_base_spans_them(two):
+    shop, _ = two
+    batches.set_rolled_through(H - HOUR)
+    for n in range(5):
+        put_results(shop, "UsEast", [(H + n * HOUR + 5, n != 2, 100 + n)])
+    done = rollup_job.roll_up(at(H + 5 * HOUR + rollup_job.SETTLE_SECONDS))
+    assert done["rolled"] == [H + n * HOUR for n in range(5)]
+    assert [rollup(shop, H + n * HOUR).rt_sum_ms for n in range(5)] == [100, 101, 102, 103, 104]
+    stored = monitor_store.find_by_id(shop.monitor_id)
+    assert (stored.uptime_base_hour, stored.uptime_base_checks,
+            stored.uptime_base_failures) == (H + 5 * HOUR, 5, 1)
+    summary = hour_summary.parse(stored.hour_summary_json)
+    assert summary.through == H + 4 * HOUR and summary.mean_ms_at(H + 2 * HOUR) == 102
+
+
+def test_the_first_run_rolls_the_last_48_hours_up(api):
+    shop = website(api, "Shop")
+    put_results(shop, "UsEast", [(H - 47 * HOUR + 5, True, 100), (H - 48 * HOUR + 5, True, 90)])
+    done = rollup_job.roll_up(at(H + HOUR + rollup_job.SETTLE_SECONDS))
+    assert done["rolled"] == [H - n * HOUR for n in range(47, -1, -1)]
+    assert rollup(shop, H - 47 * HOUR).checks == 1 and rollup(shop, H - 48 * HOUR) is None
+
+
+def test_a_run_catches_up_at_most_48_hours(two):
+    batches.set_rolled_through(H - 100 * HOUR)
+    done = rollup_job.roll_up(at(H + HOUR + rollup_job.SETTLE_SECONDS))
+    assert done["rolled"][0] == H - 99 * HOUR and len(done["rolled"]) == 48
+    assert batches.rolled_through() == H - 52 * HOUR
+
+
+def test_a_failing_shard_stops_neither_the_others_nor_the_next_run(api, monkeypatch):
+    from apitools import Api, make_account
+
+    shop = website(api, "Shop")
+    other = website(Api(api.client, make_account()[1]), "Other")
+    batches.set_rolled_through(H - HOUR)
+    for item in (shop, other):
+        put_results(item, "UsEast", [(H + 5, True, 100)])
+        put_results(item, "UsEast", [(H + HOUR + 5, True, 100)])
+    broken = batches.shard_of(shop.account_id, shop.result_seq)[0]
+    real = batches.minutes_between
+
+    def failing(shard, *args, **kwargs):
+        if shard == broken:
+            raise RuntimeError("throttled")
+        return real(shard, *args, **kwargs)
+
+    monkeypatch.setattr(batches, "minutes_between", failing)
+    now = at(H + 2 * HOUR + rollup_job.SETTLE_SECONDS)
+    assert rollup_job.roll_up(now) == {"rolled": [], "failed": [broken]}
+    assert rollup(other, H).checks == 1 and rollup(shop, H) is None
+    assert batches.rolled_through() == H - HOUR        # the hour is redone next run
+    monkeypatch.setattr(batches, "minutes_between", real)
+    assert rollup_job.roll_up(now)["rolled"] == [H, H + HOUR]
+    assert rollup(shop, H).checks == 1 and rollup(other, H + HOUR).checks == 1
+
+
+def test_a_shard_hour_costs_two_queries_and_three_calls_a_monitor_and_no_scan(two):
+    shop, blog = two
+    batches.set_rolled_through(H - HOUR)
+    put_results(shop, "UsEast", [(H + 5, True, 100)])
+    put_results(blog, "EuWest", [(H + 7, True, 100)])
+    with counted_aws_requests() as seen:
+        rollup_job.roll_up(at(H + HOUR + rollup_job.SETTLE_SECONDS))
+    assert "Scan" not in seen.operations
+    assert sorted(seen.on("result-batches")) == ["GetItem", "PutItem", "Query", "Query"]
+    # The account's monitors once; one telemetry update a monitor.
+    assert sorted(seen.on("-monitors")) == ["Query", "UpdateItem", "UpdateItem"]
+    # Per monitor its rollup and the Query of its window's earlier rollups.
+    assert sorted(seen.on("check-rollups")) == ["PutItem", "PutItem", "Query", "Query"]
+
+
+def test_a_deleted_monitors_results_are_not_rolled_up(two, api):
+    shop, _ = two
+    put_results(shop, "UsEast", [(H + 5, True, 100)])
+    assert api.delete(f"/api/monitors/{shop.monitor_id}").status_code == 204
+    assert rollup_job.roll_up(at(H + HOUR + rollup_job.SETTLE_SECONDS))["rolled"] == [H]
+    assert rollup(shop, H) is None and monitor_store.find_by_id(shop.monitor_id) is None
+
+
+def test_the_job_runs_ten_minutes_past_each_hour_on_the_local_stack_too():
+    from app import app
+    from local.schedules import expression_text, next_fire_time
+
+    source = [s for s in app.event_sources if s.name == "run_rollups"]
+    assert len(source) == 1
+    fires = next_fire_time(expression_text(source[0].schedule_expression), at(H + 1))
+    assert fires == at(H + 600) and 600 >= rollup_job.SETTLE_SECONDS
+
+
+def test_a_later_hour_rolls_the_summary_on_with_one_batch_read_for_the_shard(two):
+    shop, blog = two
+    for n in (0, 1, 3):
+        put_results(shop, "UsEast", [(H + n * HOUR + 5, n != 1, 100 + n)])
+        put_results(blog, "EuWest", [(H + n * HOUR + 9, True, 200 + n)])
+    rollup_job.roll_up(at(H + HOUR + rollup_job.SETTLE_SECONDS))          # H: a first summary
+    with counted_aws_requests() as seen:
+        rollup_job.roll_up(at(H + 2 * HOUR + rollup_job.SETTLE_SECONDS))  # H+1: rolled on
+    assert sorted(seen.on("check-rollups")) == ["BatchGetItem", "PutItem", "PutItem"]
+    rollup_job.roll_up(at(H + 4 * HOUR + rollup_job.SETTLE_SECONDS))      # H+2 (none), H+3
+    for item in (shop, blog):
+        stored = monitor_store.find_by_id(item.monitor_id)
+        everything = store.rollups_between(item.monitor_id, H - 800 * HOUR, H + 3 * HOUR)
+        assert stored.hour_summary_json == hour_summary.summary_through(H + 3 * HOUR, everything)
+    stored = monitor_store.find_by_id(shop.monitor_id)
+    assert (stored.uptime_base_hour, stored.uptime_base_checks,
+            stored.uptime_base_failures) == (H + 4 * HOUR, 3, 1)
