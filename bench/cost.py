@@ -241,18 +241,25 @@ def simulate_steady(n: int, span: int, rng, today: bool = False,
 
 
 def _stored_sizes(monitor_id: str) -> dict:
-    from chalicelib.storage.results import CheckResultItem, CheckRollupItem
+    """Bytes a result takes in its shard's minute item (the item's size over its entries), and
+    a rollup's (none is written in the simulated minutes: the hourly job writes them; about the
+    size of the per-check design's, ~300 bytes with a few histogram buckets)."""
+    from chalicelib.storage import monitors as monitor_store
+    from chalicelib.storage.result_batches import ResultMinuteItem, shard_of
 
     from common.awscount import item_size
 
-    client = CheckResultItem._get_connection().connection.client
-
-    def first(model):
-        page = client.query(TableName=model.Meta.table_name, Limit=1,
-                            KeyConditionExpression="monitor_id = :m",
-                            ExpressionAttributeValues={":m": {"S": monitor_id}})
-        return item_size(page["Items"][0]) if page["Items"] else 0
-    return {"result_bytes": first(CheckResultItem), "rollup_bytes": first(CheckRollupItem)}
+    monitor = monitor_store.find_by_id(monitor_id)
+    shard, _ = shard_of(monitor.account_id, int(monitor.result_seq))
+    client = ResultMinuteItem._get_connection().connection.client
+    page = client.query(TableName=ResultMinuteItem.Meta.table_name, Limit=1,
+                        KeyConditionExpression="shard = :s",
+                        ExpressionAttributeValues={":s": {"S": shard}})
+    if not page["Items"]:
+        return {"result_bytes": 0, "rollup_bytes": 300}
+    item = page["Items"][0]
+    entries = max(1, len(json.loads(item["entries"]["S"])))
+    return {"result_bytes": math.ceil(item_size(item) / entries), "rollup_bytes": 300}
 
 
 def simulate_outages(m: int, minutes: int = 6) -> dict:

@@ -42,11 +42,6 @@ class HourCounts:
         return self.hour
 
 
-def counts_of(hour: int, rollup) -> HourCounts:
-    return HourCounts(hour, int(rollup.checks or 0), int(rollup.failures or 0),
-                      int(rollup.rt_count or 0), int(rollup.rt_sum_ms or 0))
-
-
 @dataclass(frozen=True)
 class HourSummary:
     through: int                    # the last hour summed (epoch): the job rolled it up
@@ -80,10 +75,6 @@ def mean_ms(rollup) -> int | None:
 def _sums(rollups: Iterable) -> tuple[int, int]:
     rollups = list(rollups)
     return sum(int(r.checks) for r in rollups), sum(int(r.failures) for r in rollups)
-
-
-def _counts_list(counts: HourCounts) -> list[int]:
-    return [counts.checks, counts.failures, counts.rt_count, counts.rt_sum_ms]
 
 
 def summary_through(through: int, rollups: Iterable) -> str:
@@ -139,42 +130,3 @@ def parse(text: str | None) -> HourSummary | None:
                            tuple(data["ms"]))
     except (ValueError, KeyError, TypeError):
         return None
-
-
-# --- the per-check path's summary and hour slots -------------------------------------------
-# Written by `results.record_result` only, which the worker's change of E16 point 3 (branch
-# "write") deletes: delete `summarise`, `slot_of`, `counts_text` and `_counts_list` with it.
-
-def summarise(hour: int, earlier: Iterable, first) -> str:
-    """The summary of `hour` (JSON) from the monitor's rollups of the hours before it (any
-    window reaching back at least 719 hours; older ones are ignored) and the hour's rollup as
-    its first result left it."""
-    first_month = hour - (MONTH_HOURS - 1) * HOUR
-    first_day = hour - (DAY_HOURS - 1) * HOUR
-    earlier = list(earlier)
-    settled = [r for r in earlier if first_month <= r.hour_epoch <= hour - 2 * HOUR]
-    by_hour = {r.hour_epoch: r for r in settled}
-    ms = [mean_ms(by_hour[h]) if h in by_hour else None
-          for h in range(first_day, hour - HOUR, HOUR)]
-    prev = [counts_of(hour - HOUR, r) for r in earlier if r.hour_epoch == hour - HOUR]
-    return json.dumps({"hour": hour, "month": _sums(settled),
-                       "day": _sums(r for r in settled if r.hour_epoch >= first_day), "ms": ms,
-                       "first": _counts_list(counts_of(hour, first)),
-                       "prev": _counts_list(prev[0]) if prev else None},
-                      separators=(",", ":"))
-
-
-# The slots of the unsettled hours' counts on the monitor item: one per hour parity, so the
-# hour just ended keeps its own while the current one fills the other.
-SLOTS = 2
-
-
-def slot_of(hour: int) -> int:
-    return hour // HOUR % SLOTS
-
-
-def counts_text(counts: HourCounts) -> str:
-    """A slot's text; texts order as (hour, checks) do, so a store can keep the later state
-    with a plain `<` condition (fixed-width digits: 11 for the epoch, 9 for the checks)."""
-    return (f"{counts.hour:011d}#{counts.checks:09d}#{counts.failures}#{counts.rt_count}"
-            f"#{counts.rt_sum_ms}")

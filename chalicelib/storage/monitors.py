@@ -100,10 +100,6 @@ class MonitorItem(Model):
     # without reading each monitor's rollups.
     last_response_ms = NumberAttribute(null=True)
     hour_summary_json = UnicodeAttribute(null=True)
-    # Written by the per-check path only (`results.record_result`), read by nothing since the
-    # heads hold the current hours: drop them with it (E16 point 3).
-    hour_counts_0 = UnicodeAttribute(null=True)
-    hour_counts_1 = UnicodeAttribute(null=True)
     # The monitor's number in its account, given once at creation and never reused: its
     # result shard and its index there (`result_batches.shard_of`). None: not given yet.
     result_seq = NumberAttribute(null=True)
@@ -173,8 +169,6 @@ class MonitorTelemetryItem(Model):
     uptime_base_failures = NumberAttribute(null=True)
     last_response_ms = NumberAttribute(null=True)
     hour_summary_json = UnicodeAttribute(null=True)
-    hour_counts_0 = UnicodeAttribute(null=True)
-    hour_counts_1 = UnicodeAttribute(null=True)
     status = UnicodeAttribute(null=True)
     paused = BooleanAttribute(null=True)
     state_json = UnicodeAttribute(null=True)
@@ -209,48 +203,6 @@ def mirror_state(account_id: str, monitor_id: str, status: str, region_status: d
     return update_if(
         t(account_id, monitor_id), [t.status.set(status), t.state_json.set(state)],
         t.monitor_id.exists() & (t.paused.does_not_exist() | (t.paused == False)))  # noqa: E712
-
-
-def record_check_telemetry(account_id: str, monitor_id: str, checked_at, *,
-                           uptime: float | None = None,
-                           base: tuple[int, int, int] | None = None,
-                           response_ms: int | None = None,
-                           hour_summary: str | None = None,
-                           hour_counts: tuple[int, str] | None = None) -> bool:
-    """Set `last_checked_at` and `last_response_ms` (removed when the result measured none),
-    and the uptime, and its window base (hour, checks, failures) and the hour summary when
-    given, and (slot, text) `hour_counts`, on an existing monitor; False if the monitor is gone
-    or a later state was stored.
-
-    Conditional on the monitor existing, so a result landing after a delete never brings back a
-    phantom item. What is later: with `hour_counts`, the slot's text (the hour's rollup order:
-    it holds nothing or an earlier state); with a base, its hour; with neither, the check time.
-    So results follow the order their rollup counted them, not the workers' clocks, and a
-    result whose counts are the hour's latest is never refused for a clock a few ms behind.
-    """
-    item, t = MonitorTelemetryItem(account_id, monitor_id), MonitorTelemetryItem
-    actions = [t.last_checked_at.set(checked_at),
-               t.last_response_ms.remove() if response_ms is None
-               else t.last_response_ms.set(response_ms)]
-    condition = t.monitor_id.exists()
-    if hour_counts is not None:
-        slot, text = hour_counts
-        stored = (t.hour_counts_0, t.hour_counts_1)[slot]
-        actions.append(stored.set(text))
-        condition &= stored.does_not_exist() | (stored < text)
-    elif base is None:
-        condition &= t.last_checked_at.does_not_exist() | (t.last_checked_at <= checked_at)
-    if uptime is not None:
-        actions.append(t.uptime_percentage.set(uptime))
-    if base is not None:
-        hour, checks, failures = base
-        actions += [t.uptime_base_hour.set(hour), t.uptime_base_checks.set(checks),
-                    t.uptime_base_failures.set(failures)]
-        if hour_summary is not None:
-            actions.append(t.hour_summary_json.set(hour_summary))
-        # Two hours' first results may race; the older must not replace the newer base.
-        condition &= t.uptime_base_hour.does_not_exist() | (t.uptime_base_hour <= hour)
-    return update_if(item, actions, condition)
 
 
 def set_result_seq(account_id: str, monitor_id: str, result_seq: int) -> bool:

@@ -1,16 +1,10 @@
-"""Check results (one item per check) and their hourly rollups (one item per monitor and hour).
+"""The reads of check results and their hourly rollups (one item per monitor and hour).
 
-Access patterns, check-results (hash monitor_id, range slot_key "<slot epoch:011d>#<region>"):
-- record a result once: PutItem on condition that slot_key does not exist, so a redelivered
-  job (same monitor, slot and region: the business identity) writes nothing twice
-- no reads: a monitor's results are read from the compact minute items of its result shard
-  (table result-batches, `result_batches.minutes_between`: `monitor_results`, and
-  `count_monitor_results` with the rollups below for whole rolled-up hours)
-- cascade delete: Query(monitor_id) for keys only + BatchWriteItem deletes
-- expiry: the TTL attribute `expires_at`, set from the plan's data retention
+Results: the compact minute items of the monitor's result shard (table result-batches,
+`result_batches.minutes_between`): `monitor_results`, and `count_monitor_results` with the
+rollups below for whole rolled-up hours. Nothing is stored per check (E16 point 3).
 
 Access patterns, check-rollups (hash monitor_id, range bucket "h#<hour epoch:011d>"):
-- count a result: ONE UpdateItem of ADD actions (atomic, no read first, exact under concurrency)
 - an hour rolled up by the hourly job (checks/rollup_job.py): PutItem of its exact sums from the
   minute items, with the per-region checks (`regions_json`); a rerun overwrites the same
 - a period's rollups: Query(monitor_id) with bucket BETWEEN the first and last hour; for the
@@ -19,7 +13,8 @@ Access patterns, check-rollups (hash monitor_id, range bucket "h#<hour epoch:011
 - given hours of many monitors (the overview: the hours a monitor's hour summary does not
   hold; the rollup job: the hours a shard's summaries drop): BatchGetItem of (monitor_id,
   bucket) keys, 100 per call, only the counting attributes
-- cascade delete and expiry: as for results
+- cascade delete: Query(monitor_id) for keys only + BatchWriteItem deletes; expiry: the TTL
+  attribute `expires_at`, from the plan's data retention
 
 Access patterns, status changes of Job monitors (`StatusChangeItem`, in the check-rollups table
 under the monitor with range key "s#<epoch:011d>#<new status>", so the "h#" rollup ranges never
@@ -37,20 +32,16 @@ from datetime import datetime, timezone
 from itertools import groupby
 from typing import Any, Iterator, NamedTuple
 
-from pynamodb.attributes import (BooleanAttribute, NumberAttribute, TTLAttribute,
-                                 UnicodeAttribute, UTCDateTimeAttribute)
+from pynamodb.attributes import (NumberAttribute, TTLAttribute,
+                                 UnicodeAttribute)
 from pynamodb.models import Model
 
 from chalicelib.kernel import stats
 from chalicelib.storage import result_batches as batches
-from chalicelib.storage.base import save_if, table_meta
+from chalicelib.storage.base import table_meta
 
 LAST_SLOT = 10**11 - 1  # the largest epoch an 11-digit slot key holds (year 5138)
 HOUR = stats.SECONDS_PER_HOUR
-
-
-def slot_key(slot_epoch: int, region: str) -> str:
-    return f"{int(slot_epoch):011d}#{region}"
 
 
 def bucket_key(hour_epoch: int) -> str:
@@ -59,23 +50,6 @@ def bucket_key(hour_epoch: int) -> str:
 
 def histogram_attribute(index: int) -> str:
     return f"h{index:02d}"
-
-
-class CheckResultItem(Model):
-    Meta = table_meta("check-results")
-
-    monitor_id = UnicodeAttribute(hash_key=True)
-    slot_key = UnicodeAttribute(range_key=True)
-    region = UnicodeAttribute()
-    ok = BooleanAttribute()
-    response_time_ms = NumberAttribute(null=True)
-    status_code = NumberAttribute(null=True)
-    error = UnicodeAttribute(null=True)
-    error_code = UnicodeAttribute(null=True)
-    ssl_days_left = NumberAttribute(null=True)
-    details_json = UnicodeAttribute(default="{}")
-    checked_at = UTCDateTimeAttribute()
-    expires_at = TTLAttribute()
 
 
 # The histogram is one top-level number attribute per bucket (h00..h44), not a map: DynamoDB's
@@ -148,11 +122,6 @@ def status_changes_between(monitor_id: str, start_epoch: int, end_epoch: int
         return []
     return list(StatusChangeItem.query(
         monitor_id, StatusChangeItem.bucket.between(change_key(low, ""), change_key(high, "~"))))
-
-
-def insert_result(item: CheckResultItem) -> bool:
-    """Write a result unless one exists for its monitor, slot and region; False if it did."""
-    return save_if(item, CheckResultItem.slot_key.does_not_exist())
 
 
 def _epoch_window(start_epoch: int | None, end_epoch: int | None) -> tuple[int, int] | None:
@@ -269,25 +238,6 @@ def monitor_rollups(monitor: Any, first_hour: int, last_hour: int) -> list[stats
     return [*stored, *batches.rollups_from_minutes(index, by_hour)]
 
 
-def add_to_rollup(monitor_id: str, hour_epoch: int, ok: bool, response_time_ms: int | None,
-                  expires_at: datetime) -> CheckRollupItem:
-    """Count one result in its hour with ONE atomic UpdateItem of ADD actions (no read first).
-
-    Returns the rollup as it is after this result (ALL_NEW): `checks == 1` tells the one caller
-    that saw the hour's first result.
-    """
-    item = CheckRollupItem(monitor_id, bucket_key(hour_epoch))
-    actions = [CheckRollupItem.checks.add(1), CheckRollupItem.expires_at.set(expires_at)]
-    if not ok:
-        actions.append(CheckRollupItem.failures.add(1))
-    if response_time_ms is not None:
-        bucket = getattr(CheckRollupItem, histogram_attribute(stats.bucket_index(response_time_ms)))
-        actions += [CheckRollupItem.rt_count.add(1),
-                    CheckRollupItem.rt_sum_ms.add(int(response_time_ms)), bucket.add(1)]
-    item.update(actions=actions)
-    return item
-
-
 def rollups_between(monitor_id: str, start_hour: int, end_hour: int) -> list[CheckRollupItem]:
     """The rollups of a monitor for the hours start_hour..end_hour (epochs, inclusive), oldest
     first; hours without results have no item."""
@@ -315,12 +265,12 @@ def _keys_of(model: type[Model], range_name: str, monitor_id: str) -> Iterator[M
 
 
 def delete_monitor_data(monitor_id: str) -> int:
-    """Delete every result and rollup of a monitor (Query + batch deletes, never a scan);
-    the number of items deleted."""
+    """Delete every rollup and status change of a monitor (Query + batch deletes, never a
+    scan); the number of items deleted. Its compact results expire with their minute items
+    (its index in its shard is never given again)."""
     deleted = 0
-    for model, range_name in ((CheckResultItem, "slot_key"), (CheckRollupItem, "bucket")):
-        with model.batch_write() as batch:
-            for key in _keys_of(model, range_name, monitor_id):
-                batch.delete(key)
-                deleted += 1
+    with CheckRollupItem.batch_write() as batch:
+        for key in _keys_of(CheckRollupItem, "bucket", monitor_id):
+            batch.delete(key)
+            deleted += 1
     return deleted

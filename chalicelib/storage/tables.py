@@ -16,7 +16,7 @@ from chalicelib.storage.monitors import MonitorItem
 from chalicelib.storage.pings import PingItem
 from chalicelib.storage.rate_limits import RateCounterItem
 from chalicelib.storage.reports import ReportItem, ReportSubscriptionItem
-from chalicelib.storage.results import CheckResultItem, CheckRollupItem
+from chalicelib.storage.results import CheckRollupItem
 from chalicelib.storage.result_batches import ResultMinuteItem
 from chalicelib.storage.rules import AlertRuleItem
 from chalicelib.storage.status_pages import StatusPageItem, StatusSubscriberItem
@@ -28,7 +28,7 @@ from chalicelib.storage.users import MemberItem, UserItem
 from chalicelib.storage.web_sessions import WebSessionItem
 
 ALL_ITEMS: list = [AccountItem, ApiKeyItem, RateCounterItem, UniqueItem, MonitorItem,
-                   AlertChannelItem, ControlItem, CheckResultItem, CheckRollupItem, EventItem,
+                   AlertChannelItem, ControlItem, CheckRollupItem, EventItem,
                    MonitorStateItem, IncidentItem, IncidentUpdateItem, AlertRuleItem, PingItem,
                    AlertRecordItem]
 ALL_ITEMS += [StatusPageItem, StatusSubscriberItem]

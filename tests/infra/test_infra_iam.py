@@ -74,8 +74,8 @@ def sids(template, role_prefix):
 
 
 def test_the_check_workers_reach_only_the_tables_their_code_uses(home_template, region_template):
-    uses = {"accounts", "check-results", "check-rollups", "events", "maintenance-windows",
-            "monitor-states", "monitors"}
+    uses = {"accounts", "check-rollups", "events", "maintenance-windows", "monitor-states",
+            "monitors", "result-batches"}
     assert granted_tables(home_template, "CheckWorkerUseastRole") == uses
     assert granted_tables(region_template, "CheckWorkerRole") == uses
     assert "SendEmail" not in sids(home_template, "CheckWorkerUseastRole")
