@@ -20,7 +20,6 @@ def test_the_check_worker_reaches_only_what_it_uses():
     from infra.access import function_reach
 
     reach = function_reach(app)["check_worker_useast"]
-    assert reach["tables"] == ["accounts", "check-results", "check-rollups", "events",
-                               "maintenance-windows", "monitor-states", "monitors",
-                               "result-batches"]
+    assert reach["tables"] == ["accounts", "check-rollups", "events", "maintenance-windows",
+                               "monitor-states", "monitors", "result-batches"]
     assert not reach["sends_email"] and not reach["sends_retries"]
