@@ -22,7 +22,7 @@ Table result-batches (hash `shard`, range `key`). Items and access patterns:
   listed monitors. Written by the worker after its minute item: GetItem (consistent) and
   PutItem on condition of the version read (optimistic; a lost race re-reads). It is a cache
   of the minute items (the rollup job recomputes everything from them), so it is small and
-  bounded: ~40 bytes a monitor, HEAD_PART monitors an item (under 1 KB: one write unit).
+  bounded: ~70 bytes a monitor (`encode_head_entry`), HEAD_PART monitors an item (~2 KB).
 - the shard registry (`ShardItem`), hash "shards", range the shard: PutItem when a shard's
   first monitor is created; the hourly rollup job's Query of all shards (no scan).
 - the rollup cursor (`RolledItem`), hash "rolled", range "cursor": the last hour the rollup
@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Iterable, Iterator, Mapping
 
@@ -44,7 +44,7 @@ from chalicelib.kernel import stats
 from chalicelib.storage.base import get_or_none, save_if, table_meta
 
 SHARD_SIZE = 100   # monitors per result shard
-HEAD_PART = 25     # monitors per head item (~40 bytes each: under 1 KB, one write unit)
+HEAD_PART = 25     # monitors per head item (~70 bytes each: ~2 KB, two write units)
 LAST_MINUTE = 10**11 - 1
 _AFTER_ANY = "~"   # sorts after every region and group: "<minute>#~" closes a minute
 REGISTRY = "shards"
@@ -183,19 +183,34 @@ class HeadEntry:
     hours: dict[int, list[int]]   # hour epoch -> [checks, failures, rt_count, rt_sum_ms]
 
 
+HOUR = 3600
+
+
+def encode_head_entry(entry: HeadEntry) -> list:
+    """`[slot, checkedAt - slot, ok, ms, [[hour / 3600, checks, failures, rtCount, rtSum]...]]`:
+    about 70 bytes, so a head of HEAD_PART monitors stays near 2 KB (field names would make
+    every write unit of it half names)."""
+    return [entry.slot, entry.checked_at - entry.slot, int(entry.ok), entry.response_time_ms,
+            [[hour // HOUR, *counts] for hour, counts in sorted(entry.hours.items())]]
+
+
+def decode_head_entry(row: list) -> HeadEntry:
+    slot, checked, ok, ms, hours = row
+    return HeadEntry(slot, slot + checked, bool(ok), ms,
+                     {h * HOUR: list(counts) for h, *counts in hours})
+
+
 class ShardHeadItem(Model):
     Meta = table_meta("result-batches")
 
     shard = UnicodeAttribute(hash_key=True)
     key = UnicodeAttribute(range_key=True)
     version = NumberAttribute(default=0)
-    entries_json = UnicodeAttribute(default="{}")    # {"<index>": HeadEntry as a dict}
+    entries_json = UnicodeAttribute(default="{}")    # {"<index>": encode_head_entry(...)}
 
     def entries(self) -> dict[int, HeadEntry]:
-        return {int(i): HeadEntry(e["slot"], e["checked_at"], bool(e["ok"]),
-                                  e.get("response_time_ms"),
-                                  {int(h): list(c) for h, c in e.get("hours", {}).items()})
-                for i, e in json.loads(self.entries_json or "{}").items()}
+        return {int(i): decode_head_entry(row)
+                for i, row in json.loads(self.entries_json or "{}").items()}
 
 
 def get_head(shard: str, region: str, part: int) -> ShardHeadItem:
@@ -211,7 +226,8 @@ def put_head(head: ShardHeadItem, entries: dict[int, HeadEntry]) -> bool:
     condition = ShardHeadItem.key.does_not_exist() if read_version == 0 \
         else ShardHeadItem.version == read_version
     new = ShardHeadItem(head.shard, head.key, version=read_version + 1,
-                        entries_json=json.dumps({str(i): asdict(e) for i, e in entries.items()},
+                        entries_json=json.dumps({str(i): encode_head_entry(e)
+                                                 for i, e in entries.items()},
                                                 separators=(",", ":")))
     return save_if(new, condition)
 

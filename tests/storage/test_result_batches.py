@@ -33,3 +33,18 @@ def test_a_request_group_is_named_by_its_requests_whatever_their_order():
 def test_a_monitor_number_gives_its_shard_and_index():
     assert shard_of("acc", 0) == ("acc#0", 0)
     assert shard_of("acc", 199) == ("acc#1", 99)
+
+
+def test_a_head_entry_takes_about_seventy_bytes_and_reads_back_the_same():
+    import json
+
+    from chalicelib.storage.result_batches import (HeadEntry, decode_head_entry,
+                                                   encode_head_entry)
+
+    hour = MINUTE * 60 // 3600 * 3600
+    entry = HeadEntry(slot=MINUTE * 60 + 17, checked_at=MINUTE * 60 + 18, ok=True,
+                      response_time_ms=183,
+                      hours={hour - 3600: [60, 1, 60, 11_000], hour: [17, 0, 17, 3_100]})
+    row = encode_head_entry(entry)
+    assert len(json.dumps(row, separators=(",", ":"))) <= 75
+    assert decode_head_entry(json.loads(json.dumps(row))) == entry
