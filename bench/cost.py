@@ -461,17 +461,18 @@ def per_check_at(fit: dict, jobs_per_invocation: float) -> dict:
 def region_month(n: int, fit: dict, home_fixed: dict, remote: bool, memory: dict) -> dict:
     """Dollars per monitor-month in one region for n 60 s Website monitors. The home region
     also carries the scheduler and the every-minute schedules; every region its idle floor."""
-    from chalicelib.checks.worker import CONCURRENCY
+    from chalicelib.checks.worker import concurrency_for
 
     shape = batch_shape(n)
     unit = per_check_at(fit, shape["jobs_per_invocation"])
     checks = n * MONTH_MINUTES
     invocations = shape["invocations"] * MONTH_MINUTES
     ddb_ms = REMOTE_DDB_MS if remote else HOME_DDB_MS
-    # A batch: its checks CONCURRENCY at a time, then its records one call after another.
-    per_invocation_s = (math.ceil(shape["jobs_per_invocation"] / CONCURRENCY) * CHECK_MS
-                        + unit["calls"] * shape["jobs_per_invocation"] * ddb_ms) / 1000
     worker_mb = memory["remote_worker" if remote else "home_worker"]
+    # A batch: its checks `concurrency_for(memory)` at a time, then its records one call after
+    # another.
+    per_invocation_s = (math.ceil(shape["jobs_per_invocation"] / concurrency_for(worker_mb))
+                        * CHECK_MS + unit["calls"] * shape["jobs_per_invocation"] * ddb_ms) / 1000
     gb_s = invocations * per_invocation_s * worker_mb / 1024
     sqs = shape["messages"] * MONTH_MINUTES * 2 / 10 + invocations * 2 \
         + IDLE_RECEIVES_PER_MINUTE * MONTH_MINUTES          # sends (batched), receive+delete, idle

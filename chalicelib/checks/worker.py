@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import time
 from collections import defaultdict
 from dataclasses import dataclass
@@ -47,10 +48,21 @@ from chalicelib.storage.result_batches import CompactResult
 
 bp = Blueprint(__name__)
 log = logging.getLogger("enori.worker")
-# Checks in flight per batch, and the connection pool's size. Measured (bench/checks.py): httpcore's
-# pool bookkeeping grows with the square of the pool, so 100 was ~100x slower than a raw client
-# while 10-20 runs within 20% of it; a batch holds at most 250 checks.
-CONCURRENCY = 16
+
+
+def concurrency_for(memory_mb: int) -> int:
+    """Checks in flight per batch (and the connection pool's size) for a function of this
+    memory; Lambda's CPU share grows with it (1,769 MB is one vCPU). Measured (bench/checks.py,
+    keep-alive off as the worker runs): a check costs ~1.1 ms of CPU whatever the number in
+    flight, 16 to 250 (the pool's cost that grew with its square was that of idle keep-alive
+    connections, which checks no longer keep), and 64 in flight check a 50 ms target 2.75x
+    faster than 16 (655 against 238 checks/s): a batch's Lambda time, what a check costs, falls
+    with it. As many as keep the CPU under ~40 % busy at a 300 ms check, so a starved CPU never
+    adds to a response time: 16 per 256 MB, at most 64."""
+    return max(16, min(64, 16 * int(memory_mb) // 256))
+
+
+CONCURRENCY = concurrency_for(int(os.environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "1024")))
 # Kept back from the Lambda's remaining time to record a batch's results and re-queue the rest.
 RECORD_MARGIN_SECONDS = 30
 # Tries of a head's read-and-conditional-put before it is left to the rollup job.

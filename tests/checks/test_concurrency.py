@@ -1,0 +1,13 @@
+"""Checks in flight per batch follow the function's memory (its CPU share)."""
+from chalicelib.checks.worker import concurrency_for
+
+
+def test_a_small_function_keeps_sixteen_checks_in_flight():
+    assert concurrency_for(128) == 16
+    assert concurrency_for(256) == 16
+
+
+def test_more_memory_runs_more_checks_at_once_up_to_sixty_four():
+    assert concurrency_for(512) == 32
+    assert concurrency_for(1024) == 64
+    assert concurrency_for(3008) == 64
