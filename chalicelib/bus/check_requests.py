@@ -1,8 +1,10 @@
 """The check request: what the scheduler sends to a region's queue and its worker reads.
 
 A request names a monitor, a slot (the second it is scheduled for) and a region: that triple is
-the idempotency key of the result it produces. Reading requests needs this module only; sending
-them is `dispatch`'s, so a worker that only reads is granted no send (infra/access.py).
+the idempotency key of the result it produces. It also carries what the worker needs to run the
+check and record its result (the monitor's configuration and number), so a check reads no
+monitor. Reading requests needs this module only; sending them is `dispatch`'s, so a worker that
+only reads is granted no send (infra/access.py).
 """
 from __future__ import annotations
 
@@ -24,6 +26,29 @@ class CheckRequest:
     # The verdict the monitor showed when the request was made (`expectations.expected_of`);
     # a result agreeing with it is not evaluated. None: evaluate whatever comes.
     expect: dict[str, Any] | None = None
+    # The monitor's validated configuration as stored (snake_case, `MonitorItem.config`) and its
+    # number (`result_seq`): the worker checks and records from them without reading the
+    # monitor. None: a request sent without them (a message from before they were carried, a
+    # configuration too large to carry, a monitor not numbered yet): the worker loads it.
+    config: dict[str, Any] | None = None
+    seq: int | None = None
+
+    @property
+    def carries_monitor(self) -> bool:
+        return self.config is not None and self.seq is not None
+
+
+# A request carries its monitor's configuration up to this size (a typical one is ~700 bytes;
+# a request body alone may be 64 KB): a message of 25 requests then stays far inside SQS's
+# 256 KB message. A larger one is left for the worker to load.
+CARRIED_CONFIG_BYTES = 4096
+
+
+def carried_config(config_json: str | None) -> dict[str, Any] | None:
+    """The configuration a request carries, from the stored JSON; None if none or too large."""
+    if not config_json or len(config_json.encode("utf-8")) > CARRIED_CONFIG_BYTES:
+        return None
+    return json.loads(config_json)
 
 
 def queue_name(region: str) -> str:
@@ -55,4 +80,6 @@ def encode(jobs: list[CheckRequest]) -> str:
 
 
 def decode(body: str) -> list[CheckRequest]:
+    # Fields a request lacks take their defaults: messages sent before a field existed (in
+    # flight during a deploy) still decode.
     return [CheckRequest(**job) for job in json.loads(body)["jobs"]]

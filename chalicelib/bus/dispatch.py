@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from chalicelib.bus.check_requests import CheckRequest, decode, encode, queue_name, queue_of
+from chalicelib.bus.check_requests import (CheckRequest, carried_config, decode, encode,
+                                           queue_name, queue_of)
 from chalicelib.bus.queues import _queue_urls, queue_url, region_sqs
 from chalicelib.kernel.fanout import run_all
 from chalicelib.kernel.runtime import runtime
@@ -24,6 +25,9 @@ JOBS_PER_MESSAGE = 25
 # A slow-lane message holds few checks: each may take its whole timeout.
 SLOW_JOBS_PER_MESSAGE = 5
 MAX_DELAY_SECONDS = 900
+# A SendMessageBatch call's bodies together stay under SQS's 256 KB payload: requests carry their
+# monitor's configuration, so ten full messages may weigh more than that.
+SEND_BATCH_BYTES = 250 * 1024
 
 
 def send_jobs(jobs: list[CheckRequest], now_epoch: float, sqs_of=region_sqs, pool=None) -> int:
@@ -46,8 +50,23 @@ def send_jobs(jobs: list[CheckRequest], now_epoch: float, sqs_of=region_sqs, poo
     batches = []
     for (region, queue), entries in by_queue.items():
         sqs, url = sqs_of(region), queue_url(queue, region)
-        batches += [(sqs, url, entries[start:start + 10]) for start in range(0, len(entries), 10)]
+        batches += [(sqs, url, call) for call in send_calls(entries)]
     return sum(run_all(_send_batch, batches, pool))
+
+
+def send_calls(entries: list[dict], max_bytes: int = SEND_BATCH_BYTES) -> list[list[dict]]:
+    """The entries cut into SendMessageBatch calls, in order: ten at most, and their bodies
+    together at most `max_bytes` (an entry larger alone goes alone)."""
+    calls: list[list[dict]] = []
+    size = 0
+    for entry in entries:
+        weight = len(entry["MessageBody"].encode("utf-8"))
+        if not calls or len(calls[-1]) == 10 or size + weight > max_bytes:
+            calls.append([])
+            size = 0
+        calls[-1].append(entry)
+        size += weight
+    return calls
 
 
 def pack(jobs: list[CheckRequest], size: int) -> list[list[CheckRequest]]:
@@ -77,11 +96,15 @@ def _send_batch(call: tuple) -> int:
     return len(batch)
 
 
-def enqueue_now(account_id: str, monitor_id: str, regions: list[str],
-                now_epoch: float) -> list[str]:
+def enqueue_now(account_id: str, monitor_id: str, regions: list[str], now_epoch: float,
+                config_json: str | None = None, seq: int | None = None) -> list[str]:
     """Check a monitor at once from each of its regions (check now, resume); the regions
-    queued (those this deployment serves)."""
-    jobs = [CheckRequest(account_id, monitor_id, int(now_epoch), region, manual=True)
+    queued (those this deployment serves). `config_json` and `seq`: the monitor's, carried so
+    the worker reads no monitor (without them it loads it)."""
+    config = carried_config(config_json)
+    seq = None if seq is None else int(seq)
+    jobs = [CheckRequest(account_id, monitor_id, int(now_epoch), region, manual=True,
+                         config=config, seq=seq)
             for region in regions if region in settings.check_regions]
     send_jobs(jobs, now_epoch)
     return [job.region for job in jobs]

@@ -29,6 +29,7 @@ from chalicelib.checks import region_dispatch
 from chalicelib.monitors import scheduling
 from chalicelib.status import system_heartbeat
 from chalicelib.bus.dispatch import CheckRequest
+from chalicelib.bus.check_requests import carried_config
 from chalicelib.kernel.fanout import OncePerKey, run_all
 from chalicelib.kernel.runtime import runtime
 from chalicelib.kernel.settings import settings
@@ -65,7 +66,8 @@ _pools = TickPools(
 def jobs_for_minute(minute: int, families: list[str], pool: Executor | None = None
                     ) -> list[CheckRequest]:
     """Every check due in `minute`: one Query per interval family and shard, side by side on
-    `pool`. Each carries the verdict its monitor shows, the worker's expectation."""
+    `pool`. Each carries the verdict its monitor shows (the worker's expectation), and its
+    monitor's configuration and number (what the worker checks and records with)."""
     keys = scheduling.keys_due(minute, families)
     return [job for jobs in run_all(partial(_jobs_of_key, minute), keys, pool) for job in jobs]
 
@@ -74,9 +76,13 @@ def _jobs_of_key(minute: int, key: str) -> list[CheckRequest]:
     jobs = []
     for entry in monitor_store.due_entries(key):
         expect = expectations.expected_of(entry.status, json.loads(entry.state_json or "{}"))
+        # What the worker checks and numbers the result with: it reads no monitor.
+        config = carried_config(entry.config_json)
+        seq = None if entry.result_seq is None else int(entry.result_seq)
         for offset in scheduling.run_offsets(key, minute, int(entry.offset_seconds or 0)):
             jobs.extend(CheckRequest(entry.account_id, entry.monitor_id, minute * 60 + offset, r,
-                                     slow=entry.status == MonitorStatus.DOWN, expect=expect)
+                                     slow=entry.status == MonitorStatus.DOWN, expect=expect,
+                                     config=config, seq=seq)
                         for r in entry.regions or [] if r in settings.check_regions)
     return jobs
 

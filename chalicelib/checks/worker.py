@@ -1,7 +1,11 @@
 """The check worker: one SQS handler per region queue, running a batch's checks concurrently.
 
-Per batch: load the monitors once (BatchGetItem), run every check on one asyncio loop with one
-shared TLS context and a connection pool sized to the concurrency, then record the results.
+Per batch: run every check on one asyncio loop with one shared TLS context and a connection pool
+sized to the concurrency, then record the results. A request carries its monitor's configuration
+and number (`CheckRequest.config`, `.seq`), so a check reads no monitor: monitors are loaded
+(one BatchGetItem per batch) only for requests without them (sent before they were carried, or
+a monitor not numbered yet) and for the results that surprise their expectation, which the
+evaluator needs the monitor for.
 A record fails alone (`batchItemFailures`) when it could not be processed — a bad body or a
 failed write — never because a target is down (that is a result).
 
@@ -72,18 +76,31 @@ HEAD_ATTEMPTS = 3
 @dataclass
 class Ran:
     job: CheckRequest
-    monitor: MonitorItem
+    # None: not loaded (the request carried what the check needed), or gone when it was wanted
+    monitor: MonitorItem | None
     result: CheckResult
 
 
 def load_monitors(jobs: list[CheckRequest]) -> dict[tuple[str, str], MonitorItem]:
     keys = list({(j.account_id, j.monitor_id) for j in jobs})
-    return {(m.account_id, m.monitor_id): m for m in MonitorItem.batch_get(keys)}
+    return {(m.account_id, m.monitor_id): m for m in MonitorItem.batch_get(keys)} if keys else {}
 
 
 def should_run(job: CheckRequest, monitor: MonitorItem | None) -> bool:
-    """Deleted monitors are skipped; paused ones too unless the check was asked for by hand."""
-    return monitor is not None and monitor.type != MonitorType.JOB and (job.manual or not monitor.paused)
+    """A request that carries its monitor runs as sent: the scheduler's index holds no paused
+    or Job monitor, so a pause lands within the minute (the next tick sends none; checks of
+    the minute already sent still run, and a surprise among them is not evaluated,
+    `load_surprising`), and check-now refuses Jobs. A deleted monitor's last requests may run
+    once: their results go to its never-reused index. Otherwise the monitor loaded decides:
+    deleted ones are skipped; paused ones too unless the check was asked for by hand."""
+    if monitor is None:
+        return job.carries_monitor
+    return monitor.type != MonitorType.JOB and (job.manual or not monitor.paused)
+
+
+def config_of(job: CheckRequest, monitor: MonitorItem | None) -> dict:
+    """The configuration a check runs with: the monitor's when loaded, else the request's."""
+    return monitor.config if monitor is not None else job.config
 
 
 _ssl_context = None
@@ -98,11 +115,12 @@ def shared_ssl_context():
     return _ssl_context
 
 
-async def run_jobs(pairs: list[tuple[CheckRequest, MonitorItem]], deps_factory=None) -> list[Ran]:
+async def run_jobs(pairs: list[tuple[CheckRequest, MonitorItem | None]], deps_factory=None
+                   ) -> list[Ran]:
     return (await run_jobs_until(pairs, None, deps_factory))[0]
 
 
-async def run_jobs_until(pairs: list[tuple[CheckRequest, MonitorItem]], seconds: float | None,
+async def run_jobs_until(pairs: list[tuple[CheckRequest, MonitorItem | None]], seconds: float | None,
                          deps_factory=None) -> tuple[list[Ran], list[CheckRequest]]:
     """Run the checks for at most `seconds` (None: until all end); returns what finished and
     the jobs cut off (still running, or not started, at the deadline)."""
@@ -112,9 +130,9 @@ async def run_jobs_until(pairs: list[tuple[CheckRequest, MonitorItem]], seconds:
         deps = (deps_factory or default_deps)(guard, client)
         limit = asyncio.Semaphore(CONCURRENCY)
 
-        async def one(job: CheckRequest, monitor: MonitorItem) -> Ran:
+        async def one(job: CheckRequest, monitor: MonitorItem | None) -> Ran:
             async with limit:
-                return Ran(job, monitor, await check_monitor(monitor, deps))
+                return Ran(job, monitor, await check_monitor(config_of(job, monitor), deps))
 
         tasks = [asyncio.create_task(one(j, m)) for j, m in pairs]
         if not tasks:
@@ -129,9 +147,10 @@ async def run_jobs_until(pairs: list[tuple[CheckRequest, MonitorItem]], seconds:
         return ran, cut_off
 
 
-async def check_monitor(monitor: MonitorItem, deps: CheckDeps) -> CheckResult:
+async def check_monitor(stored_config: dict, deps: CheckDeps) -> CheckResult:
+    """Check a monitor by its stored configuration (`MonitorItem.config`)."""
     try:
-        config = parse_monitor(monitor.config)
+        config = parse_monitor(stored_config)
     except ValueError as exc:  # a stored config that no longer validates is a clear failure
         return CheckResult(ok=False, error=f"invalid monitor configuration: {exc}",
                            error_code="INVALID_CONFIG")
@@ -164,22 +183,36 @@ def evaluate_result(monitor: MonitorItem, slot: int, region: str, result: CheckR
 
 
 def is_expected(ran: Ran) -> bool:
-    """Whether the result agrees with its request's expectation and with the verdict the
-    monitor shows now (loaded for the batch anyway): then the state is neither read nor written
-    (chalicelib/status/expectations.py). The request's expectation is a minute old; a region that went
-    Down since must still see its recovery evaluated, with no later surprise to bring it back."""
-    shown = expectations.expected_of(ran.monitor.status, ran.monitor.state)
+    """Whether the result agrees with its request's expectation and, when the monitor is
+    loaded, with the verdict it shows now: then the state is neither read nor written
+    (chalicelib/status/expectations.py). The request's expectation is a minute old; a region
+    that went Down since sends its next requests with no expectation (the scheduler copies
+    none from a monitor that is not steady Up), so its recovery is still evaluated."""
+    expects = [ran.job.expect]
+    if ran.monitor is not None:
+        expects.append(expectations.expected_of(ran.monitor.status, ran.monitor.state))
+    config = config_of(ran.job, ran.monitor)
     return all(expectations.agrees(expect, ran.job.region, ran.result.ok,
-                                   ran.result.ssl_days_left, ran.monitor.config)
-               for expect in (ran.job.expect, shown))
+                                   ran.result.ssl_days_left, config) for expect in expects)
+
+
+def load_surprising(ran: list[Ran]) -> None:
+    """Load the monitors of the results that surprise their request (one BatchGetItem, for
+    those only): the evaluator needs them. One gone since (deleted), or paused since, is left
+    None: nothing is evaluated, and its result stays recorded."""
+    surprising = [r for r in ran if r.monitor is None and not is_expected(r)]
+    monitors = load_monitors([r.job for r in surprising])
+    for r in surprising:
+        monitor = monitors.get((r.job.account_id, r.job.monitor_id))
+        r.monitor = monitor if monitor is not None and should_run(r.job, monitor) else None
 
 
 def evaluate_surprise(ran: Ran, stored: bool) -> None:
     """Evaluate a recorded result unless it agrees with its expectation, once. A redelivered
     job whose result is already stored is still evaluated if the state has not counted it: the
     first delivery may have failed between the two writes (a throttled commit), and skipping it
-    would lose the slot."""
-    if is_expected(ran):
+    would lose the slot. A result whose monitor is gone (`load_surprising`) is not evaluated."""
+    if ran.monitor is None or is_expected(ran):
         return
     if stored or not evaluator.has_counted(ran.monitor, ran.job.slot, ran.job.region):
         evaluate_result(ran.monitor, ran.job.slot, ran.job.region, ran.result)
@@ -201,10 +234,11 @@ def record_message(jobs: list[CheckRequest], finished: dict[int, Ran],
     checked_at = int(now.timestamp())
     members: dict[tuple[str, int, str], list[tuple[Ran, CompactResult]]] = defaultdict(list)
     for ran in (finished[id(j)] for j in jobs if id(j) in finished):
-        seq = numbering.ensure_numbered(ran.monitor)
+        # A request without a number loaded its monitor (`should_run`): numbered as it is now.
+        seq = numbering.ensure_numbered(ran.monitor) if ran.job.seq is None else int(ran.job.seq)
         if seq is None:   # deleted while it was checked: nothing to record
             continue
-        shard, index = result_batches.shard_of(ran.monitor.account_id, seq)
+        shard, index = result_batches.shard_of(ran.job.account_id, seq)
         members[(shard, ran.job.slot // 60, ran.job.region)].append(
             (ran, recording.compact_of(index, ran.job.slot, ran.result, checked_at)))
     written: list[Written] = []
@@ -262,13 +296,14 @@ def process_batch(records: list[tuple[str, str]], deps_factory=None,
             log.exception("undecodable check message %s", message_id)
             failed.add(message_id)
     all_jobs = [j for jobs in jobs_of.values() for j in jobs]
-    monitors = load_monitors(all_jobs) if all_jobs else {}
+    monitors = load_monitors([j for j in all_jobs if not j.carries_monitor])
     pairs = [(j, monitors.get((j.account_id, j.monitor_id))) for j in all_jobs]
     seconds = None if deadline is None else deadline - time.monotonic()
     ran, cut_off = asyncio.run(run_jobs_until([(j, m) for j, m in pairs if should_run(j, m)],
                                               seconds, deps_factory))
     emit_check_metrics(ran)
     failed |= requeue_cut_off(cut_off, jobs_of, runtime.clock.time())
+    load_surprising(ran)
     by_job = {id(r.job): r for r in ran}
     retention: dict[str, int] = {}   # one account read per account per batch
 

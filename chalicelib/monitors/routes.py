@@ -190,7 +190,8 @@ def pause_monitor(call: Call, monitor_id: str):
 def resume_monitor(call: Call, monitor_id: str):
     item = monitors.set_paused(call.account_id, monitor_id, False, call.clock.now())
     if item.type != MonitorType.JOB:
-        dispatch.enqueue_now(item.account_id, item.monitor_id, item.regions, call.clock.time())
+        dispatch.enqueue_now(item.account_id, item.monitor_id, item.regions, call.clock.time(),
+                             item.config_json, item.result_seq)
     return monitor_detail(item)
 
 
@@ -201,5 +202,6 @@ def check_now(call: Call, monitor_id: str):
     if item.type == MonitorType.JOB:
         raise ValidationError("Job monitors are not checked: they receive pings.",
                               details=[{"field": "type", "message": "Job monitors receive pings"}])
-    queued = dispatch.enqueue_now(item.account_id, item.monitor_id, item.regions, call.clock.time())
+    queued = dispatch.enqueue_now(item.account_id, item.monitor_id, item.regions, call.clock.time(),
+                                  item.config_json, item.result_seq)
     return {"monitorId": item.monitor_id, "status": "Queued", "regions": queued}

@@ -5,9 +5,11 @@ Access patterns:
   not found, which is the tenant wall
 - list an account's monitors: Query(account_id)
 - find a monitor by id alone (public badges, status pages): Query on index `by_id` (monitor_id)
-- monitors due in a minute: Query on the sparse index `by_schedule` (schedule_key); paused and
-  Job monitors carry no schedule_key, so they are never read by the scheduler; it projects the
-  mirrored verdict (status, state_json), the check requests' expectation
+- monitors due in a minute: Query on the sparse index `by_schedule_v2` (schedule_key); paused
+  and Job monitors carry no schedule_key, so they are never read by the scheduler; it projects
+  what a check request carries: the mirrored verdict (status, state_json), the request's
+  expectation, and what the worker checks with (config_json, type, result_seq), so a check
+  reads no monitor (`ByScheduleIndex`). `by_schedule`, its predecessor, is read by nothing
 - once an hour, by the rollup job, per monitor with results in the hour rolled up: one
   UpdateItem of its uptime base, hour summary and (if newer) last check, on condition that the
   monitor exists and holds no later base (`store_rolled_hour`)
@@ -34,11 +36,30 @@ from chalicelib.storage.base import get_or_none, shard_key, table_meta, update_i
 
 
 class ByScheduleIndex(GlobalSecondaryIndex):
+    """The scheduler's due index. A GSI's projection cannot be changed in place, so the one that
+    projects a check's configuration is a new index under a new name (`by_schedule_v2`); CDK
+    builds it beside the old one (`RetiredByScheduleIndex`)."""
     class Meta:
-        index_name = "by_schedule"
+        index_name = "by_schedule_v2"
         # status: the scheduler sends a Down monitor's checks to the slow lane; status and
         # state_json: the verdict the evaluator mirrored, which the scheduler copies into each
-        # check request as its expectation (chalicelib/status/expectations.py).
+        # check request as its expectation (chalicelib/status/expectations.py). config_json,
+        # type and result_seq: what the worker checks and numbers a result with, carried in the
+        # request (`CheckRequest.config`, `.seq`) so that no check reads its monitor.
+        projection = IncludeProjection(["offset_seconds", "regions", "status", "state_json",
+                                        "config_json", "type", "result_seq"])
+
+    schedule_key = UnicodeAttribute(hash_key=True)
+    monitor_id = UnicodeAttribute(range_key=True)
+
+
+class RetiredByScheduleIndex(GlobalSecondaryIndex):
+    """The due index before it projected the configuration: read by nothing. Kept declared for
+    one release because CloudFormation adds or deletes only one GSI per table update (one
+    UpdateTable), so a rename in one deploy would fail; and the scheduler of the release before
+    still read it while the deploy rolls out. Delete it in the next release."""
+    class Meta:
+        index_name = "by_schedule"
         projection = IncludeProjection(["offset_seconds", "regions", "status", "state_json"])
 
     schedule_key = UnicodeAttribute(hash_key=True)
@@ -118,6 +139,7 @@ class MonitorItem(Model):
     version = VersionAttribute()
 
     by_schedule = ByScheduleIndex()
+    retired_by_schedule = RetiredByScheduleIndex()
     by_id = ByIdIndex()
     by_deadline = ByDeadlineIndex()
 
@@ -146,7 +168,8 @@ def find_by_id(monitor_id: str) -> MonitorItem | None:
 
 
 def due_entries(schedule_key: str):
-    """The (monitor_id, account_id, offset, regions) entries of one schedule key."""
+    """The entries of one schedule key: keys, offset, regions, the mirrored verdict and what a
+    check needs (config_json, type, result_seq), as `ByScheduleIndex` projects them."""
     return MonitorItem.by_schedule.query(schedule_key)
 
 
