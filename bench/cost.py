@@ -192,10 +192,11 @@ def _merge(target, source, scale: float = 1.0) -> None:
 
 def _without_expectations(entries: list[dict]) -> list[dict]:
     """Today's (E11) worker path: requests that carry no expectation, so every result is
-    evaluated (a consistent read of the state per check), as before E16 point 4."""
+    evaluated (a consistent read of the state per check), as before E16 point 4, and no
+    configuration or number, so the worker reads each monitor."""
     from chalicelib.bus.check_requests import decode, encode
 
-    return [dict(e, MessageBody=encode([replace(j, expect=None)
+    return [dict(e, MessageBody=encode([replace(j, expect=None, config=None, seq=None)
                                         for j in decode(e["MessageBody"])]))
             for e in entries]
 
