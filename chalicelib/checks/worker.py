@@ -120,8 +120,9 @@ async def run_jobs(pairs: list[tuple[CheckRequest, MonitorItem | None]], deps_fa
     return (await run_jobs_until(pairs, None, deps_factory))[0]
 
 
-async def run_jobs_until(pairs: list[tuple[CheckRequest, MonitorItem | None]], seconds: float | None,
-                         deps_factory=None) -> tuple[list[Ran], list[CheckRequest]]:
+async def run_jobs_until(pairs: list[tuple[CheckRequest, MonitorItem | None]],
+                         seconds: float | None, deps_factory=None
+                         ) -> tuple[list[Ran], list[CheckRequest]]:
     """Run the checks for at most `seconds` (None: until all end); returns what finished and
     the jobs cut off (still running, or not started, at the deadline)."""
     guard = OutboundGuard(allow_private=settings.allow_private_targets)
@@ -185,9 +186,12 @@ def evaluate_result(monitor: MonitorItem, slot: int, region: str, result: CheckR
 def is_expected(ran: Ran) -> bool:
     """Whether the result agrees with its request's expectation and, when the monitor is
     loaded, with the verdict it shows now: then the state is neither read nor written
-    (chalicelib/status/expectations.py). The request's expectation is a minute old; a region
-    that went Down since sends its next requests with no expectation (the scheduler copies
-    none from a monitor that is not steady Up), so its recovery is still evaluated."""
+    (chalicelib/status/expectations.py). The request's expectation was read up to two minutes
+    before the check ran and may be stale: a pass it lets through unevaluated is folded in by
+    the monitor's next evaluation (`evaluator.skipped_observations`), and a monitor that went
+    unsteady since gets no expectation in its next requests. So a region that went Down in
+    between sees its recovery at its next check: for a long interval an interval later than
+    when every check loaded its monitor (the price of not reading it)."""
     expects = [ran.job.expect]
     if ran.monitor is not None:
         expects.append(expectations.expected_of(ran.monitor.status, ran.monitor.state))
