@@ -296,13 +296,14 @@ def rollups_from_minutes(index: int, by_hour: Mapping[int, Iterable[CompactResul
         rollup = LiveRollup(hour_epoch=int(hour))
         for entry in by_hour[hour]:
             if entry.index == index:
-                _count(rollup, entry)
+                count_result(rollup, entry)
         if rollup.checks:
             rollups.append(rollup)
     return rollups
 
 
-def _count(rollup: LiveRollup, entry: CompactResult) -> None:
+def count_result(rollup: LiveRollup, entry: CompactResult) -> None:
+    """Count one result into a rollup-shaped sum (the live readers', the rollup job's)."""
     rollup.checks += 1
     rollup.failures += 0 if entry.ok else 1
     if entry.response_time_ms is not None:
