@@ -244,7 +244,8 @@ def _sleep_until(epoch: float) -> None:
 
 def log_counts(lines: list[str]) -> dict:
     """What the stack logged that tells of trouble (warnings and errors, by logger), and the
-    checks each scheduler tick sent (a tick sends the coming minute)."""
+    checks each scheduler tick sent, when (a tick sends the coming minute, and the minutes it
+    missed if it is late)."""
     counts: dict[str, int] = {}
     ticks = []
     for line in lines:
@@ -252,10 +253,10 @@ def log_counts(lines: list[str]) -> dict:
         if match:
             key = f"{match.group(1)} {match.group(2)}"
             counts[key] = counts.get(key, 0) + 1
-        tick = re.search(r"scheduler tick: .*?'jobs': (\d+)", line)
+        tick = re.match(r"(\S+) .*scheduler tick: .*?'minutes': (\d+), 'jobs': (\d+)", line)
         if tick:
-            ticks.append(int(tick.group(1)))
-    return {"problems": counts, "jobs_per_tick": ticks}
+            ticks.append(f"{tick.group(1)} {tick.group(3)} jobs in {tick.group(2)} min")
+    return {"problems": counts, "ticks": ticks}
 
 
 def print_row(row: dict) -> None:
