@@ -249,11 +249,14 @@ def log_counts(lines: list[str]) -> dict:
     counts: dict[str, int] = {}
     ticks = []
     for line in lines:
-        match = re.match(r"\S+ (WARNING|ERROR)\s+(\S+): ", line)
+        # "<time> LEVEL logger: ...": the stack's root handler writes the time alone, the
+        # app's logger ("enori.*") the date and time.
+        match = re.search(r"\d (WARNING|ERROR)\s+([\w.]+): ", line)
         if match:
             key = f"{match.group(1)} {match.group(2)}"
             counts[key] = counts.get(key, 0) + 1
-        tick = re.match(r"(\S+) .*scheduler tick: .*?'minutes': (\d+), 'jobs': (\d+)", line)
+        tick = re.search(r"(\d\d:\d\d:\d\d)\S* .*scheduler tick: .*?'minutes': (\d+), "
+                         r"'jobs': (\d+)", line)
         if tick:
             ticks.append(f"{tick.group(1)} {tick.group(3)} jobs in {tick.group(2)} min")
     return {"problems": counts, "ticks": ticks}
