@@ -29,9 +29,9 @@ def fill_now(items: Iterable, now: datetime) -> None:
         if item.type == JOB:
             continue
         item.head_hours = {}
-        if item.result_seq is not None:
-            shard, index = batches.shard_of(item.account_id, item.result_seq)
-            placed.append((item, shard, index))
+        place = batches.place_of(item)
+        if place is not None:
+            placed.append((item, *place))
     # The regions a monitor is checked from: a region it left keeps at most an hour of counts.
     keys = {(shard, region, batches.head_part(index))
             for item, shard, index in placed for region in _regions(item)}

@@ -57,6 +57,12 @@ def shard_of(account_id: str, result_seq: int) -> tuple[str, int]:
     return f"{account_id}#{number}", index
 
 
+def place_of(monitor) -> tuple[str, int] | None:
+    """(shard key, index) of a monitor's results; None before it is numbered (no results)."""
+    seq = getattr(monitor, "result_seq", None)
+    return None if seq is None else shard_of(monitor.account_id, int(seq))
+
+
 def minute_key(minute: int, region: str, group: str) -> str:
     return f"{int(minute):011d}#{region}#{group}"
 
