@@ -14,7 +14,7 @@ PIP_INSTALL := $(PY) -m pip install --quiet --quiet --disable-pip-version-check
 DYNAMODB_LOCAL_DIR ?= .cache/dynamodb-local
 DYNAMODB_JAR := $(DYNAMODB_LOCAL_DIR)/DynamoDBLocal.jar
 PYTEST_WORKERS ?= 2
-SYSTEM_WORKERS ?= 4
+SYSTEM_WORKERS ?= 5
 
 export ENORI_DYNAMODB_LOCAL_DIR := $(abspath $(DYNAMODB_LOCAL_DIR))
 

@@ -459,9 +459,12 @@ def per_check_at(fit: dict, jobs_per_invocation: float) -> dict:
     return {k: max(0.0, a + b / jobs_per_invocation) for k, (a, b) in fit.items()}
 
 
-def region_month(n: int, fit: dict, home_fixed: dict, remote: bool, memory: dict) -> dict:
+def region_month(n: int, fit: dict, home_fixed: dict, remote: bool, memory: dict,
+                 rollup: dict | None = None) -> dict:
     """Dollars per monitor-month in one region for n 60 s Website monitors. The home region
-    also carries the scheduler and the every-minute schedules; every region its idle floor."""
+    also carries the scheduler, the every-minute schedules and the hourly rollup job (`rollup`:
+    its units and calls per monitor-hour, `measure_rollup_hour`); every region its idle
+    floor."""
     from chalicelib.checks.worker import concurrency_for
 
     shape = batch_shape(n)
@@ -485,6 +488,13 @@ def region_month(n: int, fit: dict, home_fixed: dict, remote: bool, memory: dict
         lambda_requests += home_fixed["invocations_per_minute"] * MONTH_MINUTES
         gb_s += home_fixed["gb_s_per_minute"] * MONTH_MINUTES
         sqs += home_fixed["sqs_per_monitor_minute"] * n * MONTH_MINUTES
+    if not remote and rollup is not None:
+        hours = MONTH_MINUTES // 60
+        rcu += rollup["rcu"] * n * hours
+        wcu += rollup["wcu"] * n * hours
+        lambda_requests += hours
+        gb_s += sum(rollup["calls"].values()) * n * hours * HOME_DDB_MS / 1000 \
+            * memory["other"] / 1024
     dollars = _dollars(rcu, wcu, sqs, 0, lambda_requests, gb_s, 0)
     return {k: v / n for k, v in dollars.items()}
 
@@ -540,6 +550,50 @@ def measure_job_ping() -> dict:
             "calls": {f"{s}:{o}": v / pings for (s, o), v in sorted(counter.calls.items())}}
 
 
+ROLLUP_MONITORS = 200     # 2 result shards
+
+
+def measure_rollup_hour(n: int = ROLLUP_MONITORS) -> dict:
+    """The hourly rollup job's requests per monitor-hour, steady: n monitors checked every
+    minute of two hours (scheduler and worker on every batch, checks stubbed); the first hour
+    rolled up unmeasured (its summaries are a monitor's first: one Query of its window each),
+    the second measured (summaries rolled on: one BatchGetItem per 100 dropped hours)."""
+    from moto import mock_aws
+
+    from common.moto_env import create_everything
+
+    with mock_aws():
+        create_everything()
+        from app import app
+        from chalicelib.checks import rollup_job
+        from chalicelib.kernel import stats
+        from chalicelib.storage import result_batches
+
+        clock, _ = _setup(n, ["UsEast"])
+        _stub_checks(set())
+        first_hour = stats.hour_of(clock.time())
+        result_batches.set_rolled_through(first_hour - 3600)    # nothing before the first
+
+        def check_for(minutes: int) -> None:
+            for _ in range(minutes):
+                counters = {"scheduler": _counter(), "other": _counter(), "invocations": Counter()}
+                _run_worker(_batches(_run_schedules(app, clock, counters)), _counter(), None, None)
+                clock.advance(60)
+
+        def job_at(hour: int) -> dict:
+            now = datetime.fromtimestamp(hour + 3600 + 600, timezone.utc)   # xx:10 next hour
+            return rollup_job.roll_up(now)
+
+        check_for(60)
+        assert job_at(first_hour)["rolled"] == [first_hour]
+        check_for(60)
+        counter = _counter()
+        with counter.installed():
+            assert job_at(first_hour + 3600)["rolled"] == [first_hour + 3600]
+    return {"monitors": n, "rcu": counter.rcu / n, "wcu": counter.wcu / n,
+            "calls": {f"{s}:{o}": v / n for (s, o), v in sorted(counter.calls.items())}}
+
+
 def job_month(ping: dict, memory: dict) -> float:
     """Dollars per Job monitor-month pinged every minute (HTTP API, one Lambda per ping, its
     DynamoDB units; the deadline sweep's share is in the home floor)."""
@@ -550,8 +604,16 @@ def job_month(ping: dict, memory: dict) -> float:
     return dollars["total"] + pings * HTTP_API_PER_MILLION / 1e6
 
 
+# The same table as measured before E16 point 3 (at 88a92c2, 2026-11-30: a result PutItem, a
+# rollup ADD and a telemetry UpdateItem per check), "now" columns: home, remote.
+BEFORE_COMPACT_RESULTS = {30: (0.351, 0.266), 300: (0.178, 0.180), 1_000: (0.153, 0.164),
+                          10_000: (0.137, 0.157), 100_000: (0.137, 0.156)}
+
+
 def fleet_table(args, rng) -> dict:
-    """Today's design (requests without expectation) beside the current one, per region."""
+    """Per region: every result evaluated (requests without expectation, the path before E16
+    point 4) beside the current path, both measured in this run; and the current path's figures
+    as measured before E16 point 3 (BEFORE_COMPACT_RESULTS)."""
     memory = deployed_memory()
     small_n, (large_n, span) = 30, ((1_000, 2) if args.quick else (2_000, 3))
     rows, designs = [], {}
@@ -560,14 +622,19 @@ def fleet_table(args, rng) -> dict:
         large = simulate_steady(large_n, span, rng, today=today)
         designs[design] = {"fit": worker_fit(small, large),
                            "home": home_fixed_of(large, large_n, span, memory)}
+    rollup = measure_rollup_hour()
     for n in FLEET_SIZES:
         row = {"monitors": n, **batch_shape(n)}
         for design, d in designs.items():
-            row[design] = {"home": region_month(n, d["fit"], d["home"], False, memory)["total"],
+            row[design] = {"home": region_month(n, d["fit"], d["home"], False, memory,
+                                                rollup)["total"],
                            "remote": region_month(n, d["fit"], d["home"], True, memory)["total"]}
+        before = BEFORE_COMPACT_RESULTS.get(n)
+        if before:
+            row["before"] = {"home": before[0], "remote": before[1]}
         rows.append(row)
     ping = measure_job_ping()
-    return {"memory_mb": memory, "rows": rows, "job_ping": ping,
+    return {"memory_mb": memory, "rows": rows, "job_ping": ping, "rollup_hour": rollup,
             "job_monitor_month": job_month(ping, memory),
             "fits": {k: {m: list(v) for m, v in d["fit"].items()} for k, d in designs.items()},
             "model": {"home_ddb_ms": HOME_DDB_MS, "remote_ddb_ms": REMOTE_DDB_MS,
@@ -579,11 +646,17 @@ def print_fleet_table(table: dict) -> None:
     print(f"  $ per monitor-month per region, 60 s Website monitor (prices {PRICES_AS_OF}: "
           f"DynamoDB $0.625/M writes $0.125/M reads, Lambda $0.0000166667/GB-s + $0.20/M, "
           f"SQS $0.40/M, HTTP API $1.00/M; memory {table['memory_mb']})")
-    print("    monitors  jobs/invoc   today home  today remote    now home    now remote")
+    print("    monitors  jobs/invoc  before home  before remote  all-eval home  all-eval remote"
+          "    now home    now remote")
     for row in table["rows"]:
         t, w = row["today"], row["now"]
-        print(f"    {row['monitors']:>8}  {row['jobs_per_invocation']:>10.1f}   "
-              f"{t['home']:>10.4f}  {t['remote']:>12.4f}  {w['home']:>10.4f}  {w['remote']:>12.4f}")
+        b = row.get("before", {"home": float("nan"), "remote": float("nan")})
+        print(f"    {row['monitors']:>8}  {row['jobs_per_invocation']:>10.1f}  {b['home']:>11.3f}  "
+              f"{b['remote']:>13.3f}  {t['home']:>13.4f}  {t['remote']:>15.4f}  "
+              f"{w['home']:>10.4f}  {w['remote']:>12.4f}")
+    r = table["rollup_hour"]
+    print(f"  hourly rollup job per monitor-hour: RCU {r['rcu']:.2f}, WCU {r['wcu']:.2f}, "
+          f"calls {r['calls']}")
     print(f"  Job monitor pinged every minute: ${table['job_monitor_month']:.4f} per monitor-month"
           f" (per ping: RCU {table['job_ping']['rcu']:.2f}, WCU {table['job_ping']['wcu']:.2f})")
 

@@ -3,7 +3,8 @@
 
 The detection-latency bench mostly waits for real minutes to pass, so it runs alongside the cost
 model, which counts requests and is not timed; everything else runs alone, so timings are not
-disturbed by it. About 18 minutes in all (--quick: about 5).
+disturbed by it. About 18 minutes in all (--quick: about 5), and the capacity bench's real minutes
+on a fresh stack per size after them: about 8 minutes a size (--quick: 2 sizes of about 6).
 Usage: python bench/run_all.py [--quick]
 """
 from __future__ import annotations
@@ -19,8 +20,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import BENCH_DIR, REPO_ROOT, machine  # noqa: E402
 
-SOLO = ["cold_start", "checks", "api_latency", "pings", "dashboard", "scheduler_scale"]
+SOLO = ["cold_start", "checks", "api_latency", "pings", "dashboard", "scheduler_scale", "capacity"]
 TOGETHER = ["latency", "cost"]
+# Seconds a bench may run (default 1800): capacity waits out real minutes on a stack per size.
+TIMEOUT_SECONDS = {"capacity": 3600}
 
 
 def _start(name: str, out: Path, quick: bool) -> subprocess.Popen:
@@ -30,7 +33,7 @@ def _start(name: str, out: Path, quick: bool) -> subprocess.Popen:
 
 
 def _collect(name: str, process: subprocess.Popen, out: Path, started: float) -> dict:
-    code = process.wait(1800)
+    code = process.wait(TIMEOUT_SECONDS.get(name, 1800))
     figures = json.loads(out.read_text()) if code == 0 and out.exists() else {"error": f"exit code {code}"}
     figures["_seconds"] = round(time.monotonic() - started, 1)
     print(f"== bench/{name}.py done in {figures['_seconds']} s (exit {code})", flush=True)
@@ -126,6 +129,17 @@ def render(results: dict) -> str:
             seq, par = row[f"sequential_added_{added}ms"], row[f"parallel_added_{added}ms"]
             add("scheduler", f"one tick, {row['monitors']:,} monitors, replayed, +{added} ms per AWS call",
                 f"parallel {par['wall_s']} s (CPU {par['cpu_s']} s), sequential {seq['wall_s']} s (CPU {seq['cpu_s']} s)")
+    capacity = b.get("capacity", {})
+    for row in capacity.get("rows", []):
+        if "error" in row:
+            add("capacity", f"{row['monitors']:,} Website monitors at 60 s", f"FAILED: {row['error']}")
+            continue
+        add("capacity", f"{row['monitors']:,} Website monitors at 60 s, local stack",
+            f"{row['checks_per_minute']:,} checks/min, lag p50 {row['p50_lag_s']} s / p99 "
+            f"{row['p99_lag_s']} s, missed {row['missed_pct']} %, {row['cpu_ms_per_check']} CPU ms/check")
+    if "rows" in capacity:
+        add("capacity", f"largest N with p99 lag <= {capacity['max_p99_lag_s']} s, no missed slot",
+            capacity["capacity"] if capacity["capacity"] is not None else "none measured")
     for name, figures in b.items():
         if "error" in figures:
             add(name, "FAILED", figures["error"])

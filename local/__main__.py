@@ -102,8 +102,10 @@ def _print_sign_in_link(base_url: str) -> None:
 
     link = link_for(base_url)
     if link is not None:
-        print(f"Sign in to the dashboard (one-time link; `make login` prints another): {link}",
-              flush=True)
+        # One write with its newline: print() writes the text and the newline separately, and a
+        # log line from another thread landed between them, gluing its time to the token.
+        print(f"Sign in to the dashboard (one-time link; `make login` prints another): {link}\n",
+              end="", flush=True)
 
 
 def run_stack() -> int:

@@ -33,10 +33,13 @@ def use_offline_env(**extra: str) -> None:
         sys.path.insert(0, str(REPO_ROOT))
 
 
-def parse_args(description: str, argv=None) -> argparse.Namespace:
+def parse_args(description: str, argv=None, add_arguments=None) -> argparse.Namespace:
+    """--quick and --json, and what `add_arguments(parser)` adds (a script's own options)."""
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--quick", action="store_true", help="small sizes / fewer trials")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    if add_arguments is not None:
+        add_arguments(parser)
     return parser.parse_args(argv)
 
 

@@ -48,24 +48,14 @@ MAX_GAP_HOURS = 24
 
 
 @dataclass
-class HourSums:
+class HourSums(batches.LiveRollup):
     """One monitor's results of one hour, as its rollup item holds them, per region too, and
     its newest result (checked_at epoch, response ms)."""
-    checks: int = 0
-    failures: int = 0
-    rt_count: int = 0
-    rt_sum_ms: int = 0
-    histogram: list[int] = field(default_factory=lambda: [0] * stats.BUCKET_COUNT)
     regions: dict[str, int] = field(default_factory=dict)
     newest: tuple[int, int | None] | None = None
 
     def add(self, region: str, result: batches.CompactResult) -> None:
-        self.checks += 1
-        self.failures += 0 if result.ok else 1
-        if result.response_time_ms is not None:
-            self.rt_count += 1
-            self.rt_sum_ms += int(result.response_time_ms)
-            self.histogram[stats.bucket_index(result.response_time_ms)] += 1
+        batches.count_result(self, result)
         self.regions[region] = self.regions.get(region, 0) + 1
         at = result.checked_at if result.checked_at is not None else result.slot
         if self.newest is None or at > self.newest[0]:

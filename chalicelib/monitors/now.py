@@ -29,17 +29,22 @@ def fill_now(items: Iterable, now: datetime) -> None:
         if item.type == JOB:
             continue
         item.head_hours = {}
-        if item.result_seq is not None:
-            shard, index = batches.shard_of(item.account_id, item.result_seq)
-            placed.append((item, shard, index))
+        place = batches.place_of(item)
+        if place is not None:
+            placed.append((item, *place))
+    # The regions a monitor is checked from: a region it left keeps at most an hour of counts.
     keys = {(shard, region, batches.head_part(index))
-            for _, shard, index in placed for region in REGION_NAMES}
+            for item, shard, index in placed for region in _regions(item)}
     heads = {(h.shard, h.key): h.entries() for h in batches.heads_of(keys)}
     for item, shard, index in placed:
         part = batches.head_part(index)
         found = (heads.get((shard, batches.head_key(region, part)), {}).get(index)
-                 for region in REGION_NAMES)
+                 for region in _regions(item))
         apply_heads(item, [entry for entry in found if entry is not None], now)
+
+
+def _regions(item) -> list[str]:
+    return list(item.regions or []) or list(REGION_NAMES)
 
 
 def apply_heads(item, entries: list[batches.HeadEntry], now: datetime) -> None:

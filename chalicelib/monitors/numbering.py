@@ -11,7 +11,7 @@ from __future__ import annotations
 from chalicelib.storage import monitors as monitor_store
 from chalicelib.storage.accounts import next_monitor_number
 from chalicelib.storage.monitors import MonitorItem
-from chalicelib.storage.result_batches import register_shard, shard_of
+from chalicelib.storage.result_batches import place_of, register_shard, shard_of
 
 
 def number_new(account_id: str) -> int:
@@ -24,9 +24,8 @@ def number_new(account_id: str) -> int:
 
 def shard_key_of(monitor: MonitorItem) -> str | None:
     """The monitor's result shard; None if it has no number yet."""
-    if monitor.result_seq is None:
-        return None
-    return shard_of(monitor.account_id, int(monitor.result_seq))[0]
+    place = place_of(monitor)
+    return None if place is None else place[0]
 
 
 def ensure_numbered(monitor: MonitorItem) -> int | None:

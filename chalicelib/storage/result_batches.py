@@ -57,6 +57,12 @@ def shard_of(account_id: str, result_seq: int) -> tuple[str, int]:
     return f"{account_id}#{number}", index
 
 
+def place_of(monitor) -> tuple[str, int] | None:
+    """(shard key, index) of a monitor's results; None before it is numbered (no results)."""
+    seq = getattr(monitor, "result_seq", None)
+    return None if seq is None else shard_of(monitor.account_id, int(seq))
+
+
 def minute_key(minute: int, region: str, group: str) -> str:
     return f"{int(minute):011d}#{region}#{group}"
 
@@ -296,13 +302,14 @@ def rollups_from_minutes(index: int, by_hour: Mapping[int, Iterable[CompactResul
         rollup = LiveRollup(hour_epoch=int(hour))
         for entry in by_hour[hour]:
             if entry.index == index:
-                _count(rollup, entry)
+                count_result(rollup, entry)
         if rollup.checks:
             rollups.append(rollup)
     return rollups
 
 
-def _count(rollup: LiveRollup, entry: CompactResult) -> None:
+def count_result(rollup: LiveRollup, entry: CompactResult) -> None:
+    """Count one result into a rollup-shaped sum (the live readers', the rollup job's)."""
     rollup.checks += 1
     rollup.failures += 0 if entry.ok else 1
     if entry.response_time_ms is not None:

@@ -140,12 +140,6 @@ class FoundResult(NamedTuple):
     entry: batches.CompactResult
 
 
-def _place(monitor: Any) -> tuple[str, int] | None:
-    """(shard, index) of the monitor's results; None before it is numbered (no results)."""
-    seq = getattr(monitor, "result_seq", None)
-    return None if seq is None else batches.shard_of(monitor.account_id, int(seq))
-
-
 def _monitor_window(monitor: Any, start_epoch: int | None, end_epoch: int | None
                     ) -> tuple[int, int] | None:
     """`_epoch_window`, starting no earlier than the minute the monitor was created: nothing
@@ -161,7 +155,7 @@ def monitor_results(monitor: Any, start_epoch: int | None = None, end_epoch: int
     the shard's minute items are queried newest first a page at a time, so a caller that has
     enough stops reading. Each minute's items (every region and request group) are gathered
     before its entries are given, since a minute's keys are in region order, not slot order."""
-    place, window = _place(monitor), _monitor_window(monitor, start_epoch, end_epoch)
+    place, window = batches.place_of(monitor), _monitor_window(monitor, start_epoch, end_epoch)
     if place is None or window is None:
         return
     (shard, index), (low, high) = place, window
@@ -180,7 +174,7 @@ def count_monitor_results(monitor: Any, start_epoch: int | None = None,
     region's count in `regions_json`), one Query of at most a few thousand small items; the
     rest (the partial hours at the window's ends, the live hours after the job's cursor, and
     a rolled hour whose rollup has no per-region counts) is counted from the minute items."""
-    place, window = _place(monitor), _monitor_window(monitor, start_epoch, end_epoch)
+    place, window = batches.place_of(monitor), _monitor_window(monitor, start_epoch, end_epoch)
     if place is None or window is None:
         return 0
     low, high = window
@@ -227,7 +221,7 @@ def monitor_rollups(monitor: Any, first_hour: int, last_hour: int) -> list[stats
         rollups_between(monitor.monitor_id, first_hour, min(last_hour, rolled))
     live_first = max(first_hour, stats.hour_of(monitor.created_at.timestamp()),
                      first_hour if rolled is None else rolled + HOUR)
-    place = _place(monitor)
+    place = batches.place_of(monitor)
     if place is None or live_first > last_hour:
         return list(stored)
     shard, index = place

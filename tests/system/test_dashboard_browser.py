@@ -20,7 +20,7 @@ from targets import HttpTarget, WebhookReceiver
 
 AXE = REPO_ROOT / ".cache" / "axe-core" / "axe.min.js"
 SHOTS = REPO_ROOT / "test-artifacts" / "dashboard"
-SIGN_IN_LINE = re.compile(r"Sign in to the dashboard .*: (http://\S+/signin/\S+)")
+SIGN_IN_LINE = re.compile(r"Sign in to the dashboard .*: (http://\S+?/signin/[A-Za-z0-9_-]{43})")
 # A second account in the stack's own tables, through the same helpers `make key` uses.
 SECOND_ACCOUNT = """
 import sys

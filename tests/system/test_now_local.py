@@ -23,7 +23,7 @@ from targets import HttpTarget
 from test_evaluator_concurrency import endpoints
 from test_monitoring_flow import check_now
 
-SIGN_IN = re.compile(r"Sign in to the dashboard .*: http://[^/]+/signin/(\S+)")
+SIGN_IN = re.compile(r"Sign in to the dashboard .*: http://[^/]+/signin/([A-Za-z0-9_-]{43})")
 HOUR = 3600
 
 

@@ -33,6 +33,7 @@ class Relay:
         self.port, self.target = port, None
         self._listener: socket.socket | None = None
         self._open: list[socket.socket] = []
+        self._lock = threading.Lock()   # close() against a connection being accepted
 
     def open(self, target: tuple[str, int]) -> None:
         self.target = target
@@ -42,20 +43,21 @@ class Relay:
 
     def close(self) -> None:
         """Refuse from now on: the listener and every relayed connection are closed."""
-        listener, self._listener = self._listener, None
+        with self._lock:
+            listener, self._listener = self._listener, None
+            relayed, self._open = self._open, []
         if listener is not None:
             try:   # wakes the thread blocked in accept(); a bare close() would not on Linux
                 listener.shutdown(socket.SHUT_RDWR)
             except OSError:
                 pass
             listener.close()
-        for sock in self._open:
+        for sock in relayed:
             try:
                 sock.shutdown(socket.SHUT_RDWR)
             except OSError:
                 pass
             sock.close()
-        self._open = []
 
     def _accept(self, listener: socket.socket) -> None:
         while True:
@@ -64,7 +66,14 @@ class Relay:
             except OSError:
                 return
             upstream = socket.create_connection(self.target)
-            self._open += [client, upstream]
+            with self._lock:
+                # Accepted just before a close(): refused too, or it would relay on after it
+                # (a loaded machine widens this window enough to fail the test).
+                if self._listener is not listener:
+                    for sock in (client, upstream):
+                        sock.close()
+                    return
+                self._open += [client, upstream]
             for a, b in ((client, upstream), (upstream, client)):
                 threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
 

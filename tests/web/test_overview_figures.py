@@ -22,9 +22,10 @@ from chalicelib.web import charts
 HOUR = 3600
 
 
-def website(api, name="Shop"):
+def website(api, name="Shop", regions=("UsEast",)):
     response = api.post("/api/monitors", {"name": name, "type": "Website",
-                                          "url": f"https://{name.lower()}.example.com/"})
+                                          "url": f"https://{name.lower()}.example.com/",
+                                          "regions": list(regions)})
     assert response.status_code == 201, response.json
     numbered(response.json["id"])
     return response.json["id"]
@@ -110,7 +111,7 @@ def test_the_uptimes_equal_the_stats_as_the_hours_go_by(world):
 
 
 def test_results_of_the_hours_the_job_has_not_rolled_up_count_from_the_heads(world):
-    monitor_id = website(world["api"])
+    monitor_id = website(world["api"], regions=("UsEast", "EuWest"))
     history(world, monitor_id, 3)                        # 6 checks, 1 failed
     world["clock"].advance(25 * 60)                      # :05 of a new hour, before the job
     record(world, monitor_id, ok=False, ms=90)
