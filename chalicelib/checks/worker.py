@@ -48,7 +48,7 @@ from chalicelib.kernel.vocabulary import MonitorType
 from chalicelib.status.state_machine import Observation, Transition
 from chalicelib.storage import result_batches
 from chalicelib.storage.monitors import MonitorItem
-from chalicelib.storage.result_batches import CompactResult
+from chalicelib.storage.result_batches import CompactResult, HeadEntry
 
 bp = Blueprint(__name__)
 log = logging.getLogger("enori.worker")
@@ -79,6 +79,10 @@ class Ran:
     # None: not loaded (the request carried what the check needed), or gone when it was wanted
     monitor: MonitorItem | None
     result: CheckResult
+    # Where it was recorded (shard, region, index), and whether the result before it there, in
+    # the shard's head, was a pass (None: no result before it, or the head could not be read)
+    place: tuple[str, str, int] | None = None
+    after_pass: bool | None = None
 
 
 def load_monitors(jobs: list[CheckRequest]) -> dict[tuple[str, str], MonitorItem]:
@@ -184,17 +188,21 @@ def evaluate_result(monitor: MonitorItem, slot: int, region: str, result: CheckR
 
 
 def is_expected(ran: Ran) -> bool:
-    """Whether the result agrees with its request's expectation and, when the monitor is
-    loaded, with the verdict it shows now: then the state is neither read nor written
-    (chalicelib/status/expectations.py). The request's expectation was read up to two minutes
-    before the check ran and may be stale: a pass it lets through unevaluated is folded in by
-    the monitor's next evaluation (`evaluator.skipped_observations`), and a monitor that went
-    unsteady since gets no expectation in its next requests. So a region that went Down in
-    between sees its recovery at its next check: for a long interval an interval later than
-    when every check loaded its monitor (the price of not reading it)."""
+    """Whether the result agrees with its request's expectation and with the newest verdict
+    known: then the state is neither read nor written (chalicelib/status/expectations.py).
+
+    The request's expectation was read before the previous slot's result existed (the
+    scheduler sends a minute ahead), so it may be stale: right after a failure it still
+    expects a pass. The newest verdict is the monitor's shown one when it is loaded; otherwise
+    the region's previous result in the shard head (`after_pass`, read by the batch anyway):
+    a pass after anything but a pass is a surprise, so a recovery is evaluated at its own
+    check. A pass that slips through (the head lost a race with a later batch) is folded in by
+    the monitor's next evaluation (`evaluator.skipped_observations`)."""
     expects = [ran.job.expect]
     if ran.monitor is not None:
         expects.append(expectations.expected_of(ran.monitor.status, ran.monitor.state))
+    elif ran.after_pass is not True:
+        return False
     config = config_of(ran.job, ran.monitor)
     return all(expectations.agrees(expect, ran.job.region, ran.result.ok,
                                    ran.result.ssl_days_left, config) for expect in expects)
@@ -243,6 +251,7 @@ def record_message(jobs: list[CheckRequest], finished: dict[int, Ran],
         if seq is None:   # deleted while it was checked: nothing to record
             continue
         shard, index = result_batches.shard_of(ran.job.account_id, seq)
+        ran.place = (shard, ran.job.region, index)
         members[(shard, ran.job.slot // 60, ran.job.region)].append(
             (ran, recording.compact_of(index, ran.job.slot, ran.result, checked_at)))
     written: list[Written] = []
@@ -257,32 +266,42 @@ def record_message(jobs: list[CheckRequest], finished: dict[int, Ran],
     return written
 
 
-def update_heads(written: list[Written]) -> int:
+def update_heads(written: list[Written]) -> dict[tuple[str, str, int], bool | None]:
     """Fold a batch's written results into their shard heads, one read and one conditional
-    put per head touched (retried on a lost race). Returns the heads left stale: logged and
-    counted, not failed, since the heads are a cache the rollup job recomputes."""
+    put per head touched (retried on a lost race). Returns, per written (shard, region, index),
+    whether the head's last result before this batch was a pass (None: it had none, or the head
+    could not be updated). A head left stale is logged and counted, not failed: the heads are a
+    cache the rollup job recomputes."""
     by_head: dict[tuple[str, str, int], list[CompactResult]] = defaultdict(list)
     for shard, region, result in written:
         by_head[(shard, region, result_batches.head_part(result.index))].append(result)
     stale = 0
+    before: dict[tuple[str, str, int], bool | None] = {}
     for (shard, region, part), fresh in by_head.items():
-        if not _update_head(shard, region, part, fresh):
+        entries = _update_head(shard, region, part, fresh)
+        if entries is None:
             stale += 1
             log.warning("head %s %s %d not updated: left to the rollup job", shard, region, part)
+        for result in fresh:
+            entry = None if entries is None else entries.get(result.index)
+            before[(shard, region, result.index)] = None if entry is None else entry.ok
     if stale:
         observability.emit_metrics({"HeadsNotUpdated": (stale, "Count")})
-    return stale
+    return before
 
 
-def _update_head(shard: str, region: str, part: int, fresh: list[CompactResult]) -> bool:
+def _update_head(shard: str, region: str, part: int, fresh: list[CompactResult]
+                 ) -> dict[int, HeadEntry] | None:
+    """The head's entries as they were before `fresh` was folded in; None if not written."""
     try:
         for _ in range(HEAD_ATTEMPTS):
             head = result_batches.get_head(shard, region, part)
-            if result_batches.put_head(head, recording.merged_head(head.entries(), fresh)):
-                return True
+            entries = head.entries()
+            if result_batches.put_head(head, recording.merged_head(entries, fresh)):
+                return entries
     except Exception:
         log.exception("head %s %s %d could not be written", shard, region, part)
-    return False
+    return None
 
 
 def process_batch(records: list[tuple[str, str]], deps_factory=None,
@@ -307,7 +326,6 @@ def process_batch(records: list[tuple[str, str]], deps_factory=None,
                                               seconds, deps_factory))
     emit_check_metrics(ran)
     failed |= requeue_cut_off(cut_off, jobs_of, runtime.clock.time())
-    load_surprising(ran)
     by_job = {id(r.job): r for r in ran}
     retention: dict[str, int] = {}   # one account read per account per batch
 
@@ -318,13 +336,25 @@ def process_batch(records: list[tuple[str, str]], deps_factory=None,
 
     now = runtime.clock.now()
     written: list[Written] = []
+    # (message, result, stored): evaluated once the heads tell what came before each result
+    recorded: list[tuple[str, Ran, bool]] = []
     for message_id, jobs in jobs_of.items():
         try:
-            written += record_message(jobs, by_job, retention_days, now)
+            written += record_message(jobs, by_job, retention_days, now,
+                                      lambda r, stored, m=message_id: recorded.append((m, r, stored)))
         except Exception:
             log.exception("could not record results of message %s", message_id)
             failed.add(message_id)
-    update_heads(written)
+    before = update_heads(written)
+    for _, r, _ in recorded:
+        r.after_pass = before.get(r.place) if r.place is not None else None
+    load_surprising([r for _, r, _ in recorded])
+    for message_id, r, stored in recorded:
+        try:
+            evaluate_surprise(r, stored)
+        except Exception:   # the redelivery evaluates it again (`evaluate_surprise`)
+            log.exception("could not evaluate a result of message %s", message_id)
+            failed.add(message_id)
     return {"batchItemFailures": [{"itemIdentifier": m} for m in sorted(failed)]}
 
 

@@ -235,3 +235,22 @@ def test_a_send_call_stays_under_the_batch_payload():
     assert [len(c) for c in send_calls(entries, 250_000)] == [2, 2, 1]
     small = [{"Id": str(i), "MessageBody": "x"} for i in range(23)]
     assert [len(c) for c in send_calls(small, 250_000)] == [10, 10, 3]
+
+
+def test_a_recovery_right_after_a_one_check_outage_is_seen_at_once(trio, answers):
+    """The scheduler sends a minute's requests before the previous minute's results exist, so
+    the request after a failure still expects a pass. The shard head's last result (a failure)
+    makes that pass a surprise: the recovery is evaluated at its own check, not one later."""
+    settle_up(trio)
+    flaky = trio[0]
+    failing_jobs, next_jobs = scheduled([flaky], MINUTE), scheduled([flaky], MINUTE + 1)
+    assert next_jobs[0].expect == failing_jobs[0].expect      # both sent while it was Up
+    answers[0][flaky.name] = DOWN
+    assert run(failing_jobs) == {"batchItemFailures": []}
+    assert reload(flaky).status == "Down"
+    answers[0][flaky.name] = UP
+    with aws_calls(with_params=True) as calls:
+        assert run(next_jobs) == {"batchItemFailures": []}
+    assert monitor_reads(calls) == [("BatchGetItem", [flaky.monitor_id])]
+    assert reload(flaky).status == "Up"
+
