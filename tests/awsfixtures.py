@@ -24,23 +24,20 @@ def create_queues_and_topics():
 
 
 def empty_everything():
-    """Delete every item of every table (test-only Scans) and forget SES identities and sent
-    mail. Queues keep their messages: no test reads the in-process queues (they stub the sender
-    or read the outbox table instead)."""
+    """Delete every item of every table and forget SES identities and sent mail. Queues keep
+    their messages: no test reads the in-process queues (they stub the sender or read the
+    outbox table instead).
+
+    The items are cleared in moto's memory, not through the API: a Scan and a DeleteItem per
+    item of ~30 tables cost ~40 ms of CPU before every one of ~3,000 tests (a third of the
+    in-process suites' CPU). moto keeps no index apart from its items (a GSI is computed from
+    them when queried), so an emptied table is exactly a new one."""
+    from moto.dynamodb.models import dynamodb_backends
     from moto.ses.models import ses_backends
 
     for account_backends in ses_backends.values():   # (BackendDict.reset would reset all)
         account_backends.reset()
-    from chalicelib.storage.tables import ALL_ITEMS
-
-    client = ALL_ITEMS[0]._get_connection().connection.client
-    for item_class in ALL_ITEMS:
-        name = item_class.Meta.table_name
-        keys = [item_class._hash_keyname] + ([item_class._range_keyname]
-                                             if item_class._range_keyname else [])
-        names = {f"#k{i}": key for i, key in enumerate(keys)}
-        pages = client.get_paginator("scan").paginate(
-            TableName=name, ProjectionExpression=", ".join(names), ExpressionAttributeNames=names)
-        for page in pages:
-            for item in page["Items"]:
-                client.delete_item(TableName=name, Key=item)
+    for account_backends in dynamodb_backends.values():
+        for backend in account_backends.values():
+            for table in backend.tables.values():
+                table.items.clear()
