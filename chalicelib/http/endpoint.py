@@ -19,7 +19,7 @@ from chalice import Blueprint, Response
 from chalicelib.http import auth, contract
 from chalicelib.http.contract import DEFAULT_LIMIT, MAX_LIMIT
 from chalicelib.kernel import ids
-from chalicelib.http import ratelimits
+from chalicelib.http import rate_leases, ratelimits
 from chalicelib.kernel import scopes
 from chalicelib.kernel.clock import clamp_to_utc, iso
 from chalicelib.kernel.errors import (
@@ -309,10 +309,13 @@ def _count(principal: auth.Principal, tiers: list[ratelimits.Tier], meter: Meter
         start = ratelimits.window_start(now, t)
         reset = start + t.window_seconds
         bucket = ratelimits.bucket_key(principal.key_id, t, start)
-        used = rate_store.take_one(bucket, t.limit,
-                                   datetime.fromtimestamp(reset + 60).astimezone())
-        if used is not None and t.counts_successes:
-            meter.refundable.append(bucket)
+        expires_at = datetime.fromtimestamp(reset + 60).astimezone()
+        if t.counts_successes:   # refundable, so counted one by one (see `rate_leases`)
+            used = rate_store.take_one(bucket, t.limit, expires_at)
+            if used is not None:
+                meter.refundable.append(bucket)
+        else:   # from this process's lease: most requests make no write
+            used = rate_leases.leases.admit(bucket, t.limit, expires_at, now)
         meter.usages.append(ratelimits.Usage(t, t.limit + 1 if used is None else used, reset))
     headers = ratelimits.headers_for(meter.usages, now)
     if "Retry-After" in headers:
