@@ -336,10 +336,10 @@ def start_count(principal: auth.Principal, method: str, tier: str | None,
     RateLimitedError) once counted.
 
     Writes are counted before they run, as ever. A plain read (GET or HEAD, no tier of its own)
-    is counted in parallel with its own work: the count is the same atomic conditional
-    UpdateItem on the shared counter, so the limit stays exact across processes (no more than
-    the limit of reads per key and window are ever answered), but its wait no longer adds to
-    the read's. That is safe because a read changes nothing: the answer is sent only after the
+    is counted in parallel with its own work: the count comes from the process's lease of the
+    shared counter (`rate_leases`: mostly from memory, else one atomic conditional UpdateItem),
+    so the limit stays exact across processes (no more than the limit of reads per key and
+    window are ever answered), and when it does write, its wait does not add to the read's. That is safe because a read changes nothing: the answer is sent only after the
     count, and a read past the limit gets its 429 and its work is thrown away."""
     if tier is not None or method.upper() not in ("GET", "HEAD"):
         headers = enforce_rate_limits(principal, method, tier, meter)
