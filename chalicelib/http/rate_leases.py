@@ -110,6 +110,13 @@ class Leases:
             lease.block, lease.taken_at = size, now
             return lease.counted
 
+    def decided(self, bucket: str, limit: int, now: float) -> bool:
+        """Whether the next `admit` of `bucket` needs no call: a hit is held, or the window was
+        seen full (another thread may spend the held hit first: `admit` then takes a block)."""
+        with self._lock:
+            lease = self._leases.get(bucket, now)
+            return lease is not None and (lease.unused > 0 or lease.counted >= limit)
+
     def _lease(self, bucket: str, now: float) -> Lease:
         lease = self._leases.get(bucket, now)
         if lease is None:

@@ -137,6 +137,20 @@ def test_a_block_that_no_longer_fits_falls_back_to_one_hit_before_refusing(clock
     assert seen.calls == []       # a window seen full is refused from memory until it ends
 
 
+def test_it_knows_when_a_request_needs_no_call(clock):
+    from chalicelib.http.rate_leases import Leases
+
+    bucket, _ = window_of(clock)
+    mine, now = Leases(), clock.time()
+    assert not mine.decided(bucket, 3, now)                  # nothing held yet
+    assert mine.admit(bucket, 3, EXPIRES, now) == 1
+    assert not mine.decided(bucket, 3, now)                  # the block of one is spent
+    assert mine.admit(bucket, 3, EXPIRES, now) == 2
+    assert mine.admit(bucket, 3, EXPIRES, now) == 3
+    assert mine.decided(bucket, 3, now)                      # seen full: refused from memory
+    assert mine.admit(bucket, 3, EXPIRES, now) is None
+
+
 def test_a_lease_never_outlives_its_window(clock):
     from chalicelib.http.rate_leases import Leases
 

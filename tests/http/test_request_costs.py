@@ -162,6 +162,22 @@ def test_a_full_window_of_reads_at_the_spec_limit_takes_24_writes(api, clock, re
     assert requests_made.writes == []
 
 
+def test_a_read_refused_from_memory_does_none_of_its_work(api, clock, monkeypatch,
+                                                         requests_made):
+    """Once the process has seen the window full, a read is a 429 before any call: a client
+    looping past its limit costs no list work."""
+    from chalicelib.http import ratelimits
+
+    monkeypatch.setitem(ratelimits.TIERS, "read", ratelimits.Tier("read", 2, 60))
+    clock.set(clock.now().replace(second=0))
+    assert [api.get("/api/monitors").status_code for _ in range(2)] == [200, 200]
+    requests_made.clear()
+    refused = api.get("/api/monitors")
+    assert (refused.status_code, refused.json["code"]) == (429, "RATE_LIMITED")
+    assert refused.headers["Retry-After"] == "60"
+    assert requests_made.calls == []
+
+
 def test_a_key_is_looked_up_once_per_process_within_its_cache_time(api, clock, requests_made):
     from chalicelib.http.auth import KEY_CACHE_SECONDS
 
