@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from conftest import LocalStack
+from conftest import LocalStack, create
 
 READS_PER_MINUTE = 200
 SENT = 400        # a long tail past the limit: each process spends the hits it still holds
@@ -23,10 +23,7 @@ def two_workers(tmp_path_factory):
 
 
 def new_key(stack) -> str:
-    status, body = stack.request("POST", "/api/keys", key=stack.key,
-                                 body={"name": "reader", "scopes": ["monitors:read"]})
-    assert status == 201, body
-    return body["key"]
+    return create(stack, "/api/keys", {"name": "reader", "scopes": ["monitors:read"]})["key"]
 
 
 def burst(stack, key) -> list[tuple[int, dict]] | None:
