@@ -205,3 +205,24 @@ def api_key_id(api) -> str:
     from chalicelib.http import auth
 
     return auth.authenticate(api.key).key_id
+
+
+def test_failed_creates_give_their_hit_back_whichever_process_serves_the_next(api, clock,
+                                                                              monkeypatch):
+    """The create tier counts successes (a failure gives its hit back), so it is not leased: a
+    hit given back by one process is there at once for the other, and exactly 10 creates of
+    an hour succeed however the requests are spread."""
+    from chalicelib.http import rate_leases
+
+    processes = [rate_leases.Leases(), rate_leases.Leases()]
+    website = {"type": "Website", "url": "https://api.example.com"}
+    statuses = []
+    for turn in range(24):
+        monkeypatch.setattr(rate_leases, "leases", processes[turn % 2])
+        failing = turn % 4 == 3                  # a 400: the name is empty
+        body = {**website, "name": "" if failing else f"m{turn}"}
+        statuses.append(api.post("/api/monitors", body).status_code)
+    created = [s for turn, s in enumerate(statuses) if turn % 4 != 3]
+    assert created == [201] * 10 + [429] * 8
+    # failures before the 10th create answer 400 and cost nothing; after it, the tier is full
+    assert [s for turn, s in enumerate(statuses) if turn % 4 == 3] == [400] * 3 + [429] * 3
