@@ -32,10 +32,10 @@ Tiers whose hits can be given back (`Tier.counts_successes`, e.g. creating a mon
 leased (`endpoint._count` takes them one at a time with `take_one` and refunds with `ADD -1`):
 they are few per window, and a refund must be visible to every process at once.
 
-Headers: a request's count is the counter as its process last saw it, which counts the
-process's own unused leased hits as used; so X-RateLimit-Remaining errs low, by at most the block
-the process holds (in one process it never shows more than can still be admitted), and, as
-with single hits, it does not see hits other processes took since.
+Headers: a request's count is the counter as its process last saw it less the hits the process
+still holds unused, so X-RateLimit-Remaining is what this process can still admit: it falls by
+one per request, as with single hits, and, as with single hits, it does not see hits other
+processes took since (nor the unused hits they hold, which are counted as used).
 """
 from __future__ import annotations
 
@@ -87,12 +87,13 @@ class Leases:
 
     def admit(self, bucket: str, limit: int, expires_at: datetime, now: float) -> int | None:
         """Spend one hit of `bucket` on this request: the count to report (the counter as this
-        process knows it), or None when the window is full (a 429)."""
+        process knows it, less the hits it still holds), or None when the window is full (a
+        429)."""
         with self._lock:
             lease = self._lease(bucket, now)
             if lease.unused:
                 lease.unused -= 1
-                return lease.counted
+                return lease.counted - lease.unused
             if lease.counted >= limit:
                 return None
             size = block_size(lease, limit, now)
@@ -108,7 +109,7 @@ class Leases:
             lease.counted = max(lease.counted, counted)
             lease.unused += size - 1
             lease.block, lease.taken_at = size, now
-            return lease.counted
+            return lease.counted - lease.unused
 
     def decided(self, bucket: str, limit: int, now: float) -> bool:
         """Whether the next `admit` of `bucket` needs no call: a hit is held, or the window was

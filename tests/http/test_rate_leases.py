@@ -128,7 +128,7 @@ def test_a_block_that_no_longer_fits_falls_back_to_one_hit_before_refusing(clock
 
     bucket, _ = window_of(clock)
     mine = Leases()
-    assert [mine.admit(bucket, 100, EXPIRES, clock.time()) for _ in range(3)] == [1, 3, 3]
+    assert [mine.admit(bucket, 100, EXPIRES, clock.time()) for _ in range(3)] == [1, 2, 3]
     # Another process takes all but one hit: this one's next block of 4 cannot fit.
     assert rate_limits.take_block(bucket, 96, 100, EXPIRES) == 99
     assert mine.admit(bucket, 100, EXPIRES, clock.time()) == 100     # the last hit, not a 429
@@ -157,7 +157,7 @@ def test_a_lease_never_outlives_its_window(clock):
     bucket, start = window_of(clock)
     mine = Leases()
     clock.advance(WINDOW - 1)
-    assert [mine.admit(bucket, 200, EXPIRES, clock.time()) for _ in range(2)] == [1, 3]
+    assert [mine.admit(bucket, 200, EXPIRES, clock.time()) for _ in range(2)] == [1, 2]
     clock.advance(1)                       # one hit of the block is left, in the last window
     bucket, start = window_of(clock)
     assert mine.admit(bucket, 200, EXPIRES, clock.time()) == 1
@@ -187,18 +187,18 @@ def test_reads_over_two_processes_stop_at_the_limit_and_the_window_resets_it(api
     assert read(0).status_code == 200 and read(1).status_code == 200
 
 
-def test_remaining_counts_the_leased_hits_as_used(api, clock):
-    """X-RateLimit-Remaining is the limit minus the shared counter as the process saw it: the
-    hits it holds are counted, so it errs low, never above what can still be admitted."""
+def test_remaining_falls_by_one_per_request_and_never_above_what_can_be_admitted(api, clock):
+    """X-RateLimit-Remaining is what the process can still admit: the room the shared counter
+    had when it last looked plus the hits it holds. So it falls by one per request, as with
+    single hits, although the counter moved in blocks."""
     from chalicelib.http import ratelimits
 
     _, start = window_of(clock)
     answers = [api.get("/api/monitors") for _ in range(12)]
     bucket = ratelimits.bucket_key(api_key_id(api), ratelimits.TIERS["read"], start)
     remaining = [int(a.headers["X-RateLimit-Remaining"]) for a in answers]
-    assert remaining == sorted(remaining, reverse=True) and remaining[0] == 199
-    assert remaining[-1] == 200 - counter(bucket)
-    assert all(left <= 200 - admitted for admitted, left in enumerate(remaining, start=1))
+    assert remaining == list(range(199, 187, -1))
+    assert counter(bucket) > 12          # blocks were taken ahead of the requests
 
 
 def api_key_id(api) -> str:
