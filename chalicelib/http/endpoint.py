@@ -19,7 +19,7 @@ from chalice import Blueprint, Response
 from chalicelib.http import auth, contract
 from chalicelib.http.contract import DEFAULT_LIMIT, MAX_LIMIT
 from chalicelib.kernel import ids
-from chalicelib.http import ratelimits
+from chalicelib.http import rate_leases, ratelimits
 from chalicelib.kernel import scopes
 from chalicelib.kernel.clock import clamp_to_utc, iso
 from chalicelib.kernel.errors import (
@@ -303,16 +303,23 @@ def enforce_rate_limits(principal: auth.Principal, method: str, tier: str | None
     return _count(principal, ratelimits.tiers_for(method, tier), meter or Meter())
 
 
+def _window(principal: auth.Principal, tier: ratelimits.Tier, now: float) -> tuple[str, int]:
+    """The counter of `principal`'s key in `tier`'s window at `now`, and when it resets."""
+    start = ratelimits.window_start(now, tier)
+    return ratelimits.bucket_key(principal.key_id, tier, start), start + tier.window_seconds
+
+
 def _count(principal: auth.Principal, tiers: list[ratelimits.Tier], meter: Meter) -> dict:
     now = meter.now = runtime.clock.time()
     for t in tiers:
-        start = ratelimits.window_start(now, t)
-        reset = start + t.window_seconds
-        bucket = ratelimits.bucket_key(principal.key_id, t, start)
-        used = rate_store.take_one(bucket, t.limit,
-                                   datetime.fromtimestamp(reset + 60).astimezone())
-        if used is not None and t.counts_successes:
-            meter.refundable.append(bucket)
+        bucket, reset = _window(principal, t, now)
+        expires_at = datetime.fromtimestamp(reset + 60).astimezone()
+        if t.counts_successes:   # refundable, so counted one by one (see `rate_leases`)
+            used = rate_store.take_one(bucket, t.limit, expires_at)
+            if used is not None:
+                meter.refundable.append(bucket)
+        else:   # from this process's lease: most requests make no write
+            used = rate_leases.leases.admit(bucket, t.limit, expires_at, now)
         meter.usages.append(ratelimits.Usage(t, t.limit + 1 if used is None else used, reset))
     headers = ratelimits.headers_for(meter.usages, now)
     if "Retry-After" in headers:
@@ -322,8 +329,8 @@ def _count(principal: auth.Principal, tiers: list[ratelimits.Tier], meter: Meter
     return headers
 
 
-# Reads are counted while they run (see `start_count`); a few threads suffice, as each count is
-# one short UpdateItem.
+# Reads whose count needs a write are counted while they run (see `start_count`); a few threads
+# suffice, as each such count is one short UpdateItem.
 _read_counts = ThreadPoolExecutor(max_workers=8, thread_name_prefix="rate-count")
 
 
@@ -333,15 +340,26 @@ def start_count(principal: auth.Principal, method: str, tier: str | None,
     RateLimitedError) once counted.
 
     Writes are counted before they run, as ever. A plain read (GET or HEAD, no tier of its own)
-    is counted in parallel with its own work: the count is the same atomic conditional
-    UpdateItem on the shared counter, so the limit stays exact across processes (no more than
-    the limit of reads per key and window are ever answered), but its wait no longer adds to
-    the read's. That is safe because a read changes nothing: the answer is sent only after the
-    count, and a read past the limit gets its 429 and its work is thrown away."""
-    if tier is not None or method.upper() not in ("GET", "HEAD"):
+    is counted from the process's lease of the shared counter (`rate_leases`): when the lease
+    decides it from memory (a hit held, or the window seen full), at once, so a read refused
+    from memory does none of its work; when it takes a block (one atomic conditional
+    UpdateItem), in parallel with the read's own work, so the write's wait does not add to the
+    read's. Either way the limit stays exact across processes (no more than the limit of reads
+    per key and window are ever answered). Counting in parallel is safe because a read changes
+    nothing: the answer is sent only after the count, and a read past the limit gets its 429
+    and its work is thrown away."""
+    if tier is not None or method.upper() not in ("GET", "HEAD") \
+            or _decided_in_memory(principal, method):
         headers = enforce_rate_limits(principal, method, tier, meter)
         return lambda: headers
     return _read_counts.submit(enforce_rate_limits, principal, method, tier, meter).result
+
+
+def _decided_in_memory(principal: auth.Principal, method: str) -> bool:
+    """Whether this process's leases can admit or refuse this plain read without a call."""
+    now = runtime.clock.time()
+    return all(rate_leases.leases.decided(_window(principal, t, now)[0], t.limit, now)
+               for t in ratelimits.tiers_for(method))
 
 
 def settled(counted: Callable[[], dict]) -> tuple[dict, EnoriError | None]:

@@ -1,8 +1,10 @@
 """Rate-limit counters: one item per key, tier and fixed window, expiring by TTL.
 
-Access pattern: one UpdateItem per request and tier (`ADD hits 1` on condition that the window
-is not full), which is atomic and so exact under any concurrency. No read before the write.
-A hit is given back with `ADD hits -1` (on condition that one is there): also one atomic write.
+Access pattern: one UpdateItem takes a block of n hits (`ADD hits n` on condition that n still
+fit: `hits <= limit - n`), which is atomic and so exact under any concurrency; n is 1 for a
+single request (`take_one`), more for a process's lease (`http/rate_leases.py`). No read before
+the write. A hit is given back with `ADD hits -1` (on condition that one is there): also one
+atomic write.
 """
 from __future__ import annotations
 
@@ -23,10 +25,18 @@ class RateCounterItem(Model):
 
 def take_one(bucket: str, limit: int, expires_at) -> int | None:
     """Count one hit; the new count, or None when the window was already full."""
+    return take_block(bucket, 1, limit, expires_at)
+
+
+def take_block(bucket: str, hits: int, limit: int, expires_at) -> int | None:
+    """Count `hits` hits at once if they all fit under `limit`; the new count, or None (nothing
+    counted) when fewer than `hits` were left."""
+    if not 0 < hits <= limit:   # an absent counter passes the condition whatever `hits` is
+        raise ValueError(f"a block of {hits} hits cannot fit a limit of {limit}")
     item = RateCounterItem(bucket)
-    condition = RateCounterItem.hits.does_not_exist() | (RateCounterItem.hits < limit)
-    if not update_if(item, [RateCounterItem.hits.add(1), RateCounterItem.expires_at.set(expires_at)],
-                     condition):
+    condition = RateCounterItem.hits.does_not_exist() | (RateCounterItem.hits <= limit - hits)
+    if not update_if(item, [RateCounterItem.hits.add(hits),
+                            RateCounterItem.expires_at.set(expires_at)], condition):
         return None
     return int(item.hits)
 

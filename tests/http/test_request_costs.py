@@ -1,5 +1,6 @@
 """AWS requests per request (E20): a ping is one write and at most 2 calls, an authenticated
-read is its own work plus at most one call. Counted with botocore's event hooks, so a change
+read is its own work plus at most one call, and none once its process holds a lease of read hits
+(`http/rate_leases.py`). Counted with botocore's event hooks, so a change
 that adds a request to these paths fails here."""
 import pytest
 
@@ -83,21 +84,98 @@ def own_work(api, path, monkeypatch, requests_made) -> list:
         return sorted(requests_made.calls)
 
 
-@pytest.mark.parametrize("path", ["/api/monitors/{id}", "/api/monitors", "/api/keys",
-                                  "/api/monitors/{id}/pings"])
-def test_an_authenticated_read_is_its_own_work_plus_one_count(api, job, path, monkeypatch,
-                                                              requests_made):
+READS = ["/api/monitors/{id}", "/api/monitors", "/api/keys", "/api/monitors/{id}/pings"]
+
+
+def warm(api, path, reads=2):
+    """The key looked up and a block of read hits leased (the first read of a window takes
+    one hit, the second a block of two, the fourth of four): the next read is the common case."""
+    for _ in range(reads):
+        assert api.get(path).status_code == 200
+
+
+@pytest.mark.parametrize("path", READS)
+def test_a_warm_authenticated_read_is_its_own_work_and_nothing_else(api, job, path, monkeypatch,
+                                                                   requests_made):
+    path = path.format(id=job["id"])
+    work = own_work(api, path, monkeypatch, requests_made)
+    warm(api, path)
+    requests_made.clear()
+    assert api.get(path).status_code == 200
+    assert sorted(requests_made.calls) == work
+    assert requests_made.writes == []
+    assert requests_made.answered == len(requests_made.calls)
+
+
+def test_a_warm_list_and_detail_make_exactly_their_reads(api, job, requests_made):
+    """The exact calls, so that any added request (a write above all) shows here."""
+    warm(api, "/api/monitors", reads=4)          # 3 hits left in the process's lease
+    requests_made.clear()
+    assert api.get("/api/monitors").status_code == 200
+    assert sorted(requests_made.calls) == [("GetItem", "enori-test-monitor-states"),
+                                           ("Query", "enori-test-check-rollups"),
+                                           ("Query", "enori-test-monitors")]
+    requests_made.clear()
+    assert api.get(f"/api/monitors/{job['id']}").status_code == 200
+    assert sorted(requests_made.calls) == [("GetItem", "enori-test-monitor-states"),
+                                           ("GetItem", "enori-test-monitors"),
+                                           ("Query", "enori-test-check-rollups")]
+
+
+@pytest.mark.parametrize("path", READS)
+def test_a_read_that_takes_a_block_is_its_own_work_plus_one_write(api, job, path, monkeypatch,
+                                                                  requests_made):
     path = path.format(id=job["id"])
     work = own_work(api, path, monkeypatch, requests_made)
     api.get(path)                                   # the key is looked up once per process
     requests_made.clear()
-    assert api.get(path).status_code == 200
+    assert api.get(path).status_code == 200         # its lease is spent: it takes a block
     extra = list(requests_made.calls)
     for call in work:
         extra.remove(call)
     assert [(operation, table.endswith("-rate-limits")) for operation, table in extra] == \
         [("UpdateItem", True)]
     assert requests_made.answered == len(requests_made.calls)
+
+
+def test_reads_take_ever_fewer_writes_while_the_key_is_busy(api, clock, monkeypatch,
+                                                          requests_made):
+    """Blocks double while a key is busy (1, 2, 4, ... 64 hits): 127 reads, 7 writes."""
+    from chalicelib.http import ratelimits
+
+    monkeypatch.setitem(ratelimits.TIERS, "read", ratelimits.Tier("read", 10_000, 60))
+    clock.set(clock.now().replace(second=0))
+    for _ in range(127):
+        assert api.get("/api/monitors").status_code == 200
+    assert requests_made.on("rate-limits") == ["UpdateItem"] * 7
+
+
+def test_a_full_window_of_reads_at_the_spec_limit_takes_24_writes(api, clock, requests_made):
+    """200 reads a minute: blocks grow, then shrink to a quarter of the room left, and the last
+    7 hits are taken one by one; the 201st read is refused from memory."""
+    clock.set(clock.now().replace(second=0))
+    assert [api.get("/api/monitors").status_code for _ in range(200)] == [200] * 200
+    assert requests_made.on("rate-limits") == ["UpdateItem"] * 24
+    requests_made.clear()
+    refused = api.get("/api/monitors")
+    assert (refused.status_code, refused.headers["X-RateLimit-Remaining"]) == (429, "0")
+    assert requests_made.writes == []
+
+
+def test_a_read_refused_from_memory_does_none_of_its_work(api, clock, monkeypatch,
+                                                         requests_made):
+    """Once the process has seen the window full, a read is a 429 before any call: a client
+    looping past its limit costs no list work."""
+    from chalicelib.http import ratelimits
+
+    monkeypatch.setitem(ratelimits.TIERS, "read", ratelimits.Tier("read", 2, 60))
+    clock.set(clock.now().replace(second=0))
+    assert [api.get("/api/monitors").status_code for _ in range(2)] == [200, 200]
+    requests_made.clear()
+    refused = api.get("/api/monitors")
+    assert (refused.status_code, refused.json["code"]) == (429, "RATE_LIMITED")
+    assert refused.headers["Retry-After"] == "60"
+    assert requests_made.calls == []
 
 
 def test_a_key_is_looked_up_once_per_process_within_its_cache_time(api, clock, requests_made):
