@@ -81,18 +81,23 @@ def hours_to_roll(cursor: int | None, now_epoch: float) -> list[int]:
 
 
 class _Run:
-    """What one run reads once: each account's monitors and retention."""
+    """What one run reads once: each account's monitors (placed in their shards once, not
+    again for each of the account's shards and hours) and retention."""
 
     def __init__(self) -> None:
-        self._monitors: dict[str, list] = {}
+        self._placed: dict[str, dict[str, dict[int, monitor_store.MonitorItem]]] = {}
         self._retention: dict[str, int] = {}
 
     def monitors_of(self, account_id: str, shard: str) -> dict[int, monitor_store.MonitorItem]:
-        if account_id not in self._monitors:
-            self._monitors[account_id] = monitor_store.list_monitors(account_id)
-        placed = ((batches.shard_of(account_id, m.result_seq), m)
-                  for m in self._monitors[account_id] if m.result_seq is not None)
-        return {index: m for (key, index), m in placed if key == shard}
+        """The account's numbered monitors of `shard`, by index in it."""
+        if account_id not in self._placed:
+            placed: dict[str, dict[int, monitor_store.MonitorItem]] = {}
+            for monitor in monitor_store.list_monitors(account_id):
+                if monitor.result_seq is not None:
+                    key, index = batches.shard_of(account_id, monitor.result_seq)
+                    placed.setdefault(key, {})[index] = monitor
+            self._placed[account_id] = placed
+        return self._placed[account_id].get(shard, {})
 
     def retention_days(self, account_id: str) -> int:
         if account_id not in self._retention:
