@@ -18,6 +18,7 @@ Access patterns (hash monitor_id, range ping_key "<epoch ms:015d>#<random>"):
 """
 from __future__ import annotations
 
+import heapq
 import json
 from datetime import datetime, timezone
 from typing import Iterable, Iterator
@@ -131,26 +132,22 @@ def _stored_newest_first(monitor_id: str, start_ms: int | None, end_ms: int | No
 def newest_first(monitor_id: str, account_id: str, buffer: Iterable[str],
                  start_ms: int | None = None, end_ms: int | None = None) -> Iterator[PingItem]:
     """A monitor's pings within [start_ms, end_ms] (inclusive), newest first: its job state's
-    `buffer`, then the pings table's chunks and single items, read lazily (a caller that stops
-    early reads no further page). A ping in both (a flush racing a reader) is given once."""
+    `buffer` merged with the pings table's chunks and single items, read lazily (a caller that
+    stops early reads no further page). A ping in both (a flush racing a reader) is given once."""
     low = -1 if start_ms is None else start_ms
     high = _LAST_MS if end_ms is None else end_ms
+    newest = lambda p: p.ping_key  # noqa: E731
+    buffered = sorted((decode_entry(monitor_id, account_id, e) for e in buffer), key=newest,
+                      reverse=True)
+    stored = (p for item in _stored_newest_first(monitor_id, start_ms, end_ms)
+              for p in sorted(pings_of(item), key=newest, reverse=True))
     seen: set[str] = set()
-    buffered = [decode_entry(monitor_id, account_id, e) for e in buffer]
-    batches = [buffered] if buffered else []
-    for batch in _chain(batches, (pings_of(i) for i in _stored_newest_first(monitor_id, start_ms,
-                                                                               end_ms))):
-        for ping in sorted(batch, key=lambda p: p.ping_key, reverse=True):
-            ms = int(ping.ping_key.split("#", 1)[0])
-            if ping.ping_key in seen or not low <= ms <= high:
-                continue
-            seen.add(ping.ping_key)
-            yield ping
-
-
-def _chain(first: list, rest: Iterable) -> Iterator:
-    yield from first
-    yield from rest
+    for ping in heapq.merge(buffered, stored, key=newest, reverse=True):
+        ms = int(ping.ping_key.split("#", 1)[0])
+        if ping.ping_key in seen or not low <= ms <= high:
+            continue
+        seen.add(ping.ping_key)
+        yield ping
 
 
 def delete_pings(monitor_id: str) -> int:
