@@ -246,7 +246,10 @@ def _next_state(job: JobStateItem, item: store.PingItem, window: int, tier: rate
     """The job state after this ping (version + 1), and what must be stored before it: the full
     buffer as a chunk, this ping on its own when it is too big for an entry."""
     opened = job.ping_window is not None and int(job.ping_window) == window
-    buffer, entry = list(job.buffer or []), store.encode_entry(item)
+    # Buffered pings past the retention go as an expired item would (TTL: the ping's expiry).
+    retention = item.expires_at - now
+    buffer = [e for e in job.buffer or [] if store.entry_time(e) >= now - retention]
+    entry = store.encode_entry(item)
     stored_first: list[store.PingItem] = []
     fits = len(entry.encode()) <= MAX_ENTRY_BYTES
     if buffer and (not fits or _buffer_bytes(buffer + [entry]) > BUFFER_BYTES):

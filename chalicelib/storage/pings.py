@@ -78,6 +78,10 @@ def key_time(key: str) -> datetime:
     return datetime.fromtimestamp(int(key.split("#", 1)[0]) / 1000, timezone.utc)
 
 
+def entry_time(text: str) -> datetime:
+    return key_time(json.loads(text)["k"])
+
+
 def decode_entry(monitor_id: str, account_id: str, text: str) -> PingItem:
     """An entry as the ping item it stands for (unsaved, no expiry)."""
     fields = json.loads(text)

@@ -240,3 +240,12 @@ def test_literal_ping_routes_win_over_the_exit_status_parameter():
     assert route_of(routes, "/ping/t") == ("/ping/{token}", {"token": "t"})
     assert route_of(routes, "/ping//fail") is None
     assert route_of(routes, "/api/monitors/x") is None
+
+
+def test_buffered_pings_expire_with_the_plan_retention(api, job, clock):
+    """A ping still in the buffer when the retention has passed goes, as an expired item."""
+    token = job["pingToken"]
+    ping(api, f"/ping/{token}", "POST", b"old")
+    clock.advance(91 * 86400)                           # Business: 90 days
+    ping(api, f"/ping/{token}", "POST", b"new")
+    assert [p["message"] for p in history(api, job)["items"]] == ["new"]
