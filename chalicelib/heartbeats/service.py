@@ -221,7 +221,7 @@ def _write_ping(token: str, snapshot: JobSnapshot, ping: PingIn, key: str, now: 
     item = _ping_item(monitor, ping, key, runtime_ms, snapshot.retention_days, now)
     deadline = job.deadline_at if log else _deadline_after_ping(monitor, monitor.config,
                                                                 finished, now)
-    after, stored_first = _next_state(job, item, window, tier, finished, log, deadline, now)
+    after, stored_first = _next_state(job, item, window, finished, log, deadline, now)
     try:
         ping_writes.record_ping(ping_writes.JobWrite(
             after, int(job.version) if snapshot.job_stored else None, stored_first))
@@ -240,8 +240,8 @@ def _window_full(job: JobStateItem, window: int, tier: ratelimits.Tier) -> bool:
         and int(job.ping_hits or 0) >= tier.limit
 
 
-def _next_state(job: JobStateItem, item: store.PingItem, window: int, tier: ratelimits.Tier,
-                finished: bool, log: bool, deadline: int | None, now: datetime
+def _next_state(job: JobStateItem, item: store.PingItem, window: int, finished: bool,
+                log: bool, deadline: int | None, now: datetime
                 ) -> tuple[JobStateItem, list[store.PingItem]]:
     """The job state after this ping (version + 1), and what must be stored before it: the full
     buffer as a chunk, this ping on its own when it is too big for an entry."""
@@ -260,7 +260,7 @@ def _next_state(job: JobStateItem, item: store.PingItem, window: int, tier: rate
         buffer.append(entry)
     else:
         stored_first.append(item)
-    after = job_states.JobStateItem(
+    after = JobStateItem(
         job.shard, job.monitor_id, account_id=job.account_id, version=int(job.version or 0) + 1,
         last_ping_at=now if finished else job.last_ping_at,
         last_start_at=None if finished else (job.last_start_at if log else now),
