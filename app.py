@@ -7,6 +7,7 @@ from chalicelib.bus import dead_letter_redrive, outbox_republisher
 from chalicelib.channels import routes as channel_routes
 from chalicelib.checks import rollup_job, routes as result_routes, scheduler, worker as check_worker
 from chalicelib.config import routes as config_routes
+from chalicelib.heartbeats import function_url as ping_function_url
 from chalicelib.heartbeats import routes as ping_routes, watcher as heartbeat_watcher
 from chalicelib.incidents import handlers as incident_handlers, routes as incident_routes
 from chalicelib.kernel import observability
@@ -53,3 +54,7 @@ WEB = (views_session, views_monitors, views_incidents, views_alerting, views_set
 
 for module in API + WORKERS + WEB:
     app.register_blueprint(module.bp)
+
+# `/ping/*` behind the ping function's Lambda Function URL (infra/pings.py): its 2.0 events,
+# rewritten into the REST events the routes read.
+ping_url_handler = ping_function_url.handler_for(app)

@@ -22,7 +22,8 @@ Per region and fleet size (E16): `fleet_table` measures the worker on the real c
 shapes, today's path (requests without expectation: every result evaluated) beside the current
 one, and prices 30..100,000 monitors per region with the deployed memory sizes
 (.chalice/config.json, prod), remote regions calling the home tables across regions, and each
-region's idle floor; and a Job monitor pinged every minute on the real ping path.
+region's idle floor; and a Job monitor pinged every minute on the real ping path (its function's
+CPU measured, moto's excluded, behind a Function URL: no per-request charge in front of it).
 Usage: python bench/cost.py [--quick] [--fleet] [--json out.json]
 """
 from __future__ import annotations
@@ -31,7 +32,9 @@ import json
 import math
 import random
 import sys
+import time
 from collections import Counter, defaultdict
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -407,9 +410,15 @@ HOME_DDB_MS = 6                # a worker's DynamoDB call inside the home region
 REMOTE_DDB_MS = 80             # a remote region's worker calling the home tables (cross-region)
 CHECK_MS = 300                 # a typical check (connect + TLS + first byte), assumed
 IDLE_RECEIVES_PER_MINUTE = 15  # the SQS event source mapping's 5 long-pollers (20 s), when idle
-HTTP_API_PER_MILLION = 1.00
-PING_LAMBDA_S = 0.05
+HTTP_API_PER_MILLION = 1.00      # the ping front before E20 point 2; a Function URL: nothing
+FUNCTION_URL_PER_MILLION = 0.0
 PRICES["http_api_per_million"] = HTTP_API_PER_MILLION
+PRICES["function_url_per_million"] = FUNCTION_URL_PER_MILLION
+FULL_VCPU_MB = 1769              # Lambda gives a function one vCPU at 1,769 MB, a share below
+# The Job monitor before E20 point 2 (57e40fb, 2026-11-30, `--fleet --quick`): a TransactWriteItems
+# of the ping and the big monitor item (6 WCU), the token cache expiring before each minute's
+# ping (4 RCU), 50 ms of function assumed at 256 MB, and the HTTP API's $1 per million.
+BEFORE_JOB_MONITOR_MONTH = 0.2498
 
 
 def deployed_memory(stage: str = "prod") -> dict:
@@ -420,7 +429,14 @@ def deployed_memory(stage: str = "prod") -> dict:
     default = config.get("lambda_memory_size", 128)
     size = lambda name: functions.get(name, {}).get("lambda_memory_size", default)  # noqa: E731
     return {"home_worker": size("check_worker_useast"), "remote_worker": default,
-            "scheduler": size("run_scheduler"), "other": default, "ping": default}
+            "scheduler": size("run_scheduler"), "other": default, "ping": _ping_memory()}
+
+
+def _ping_memory() -> int:
+    """The ping function's memory: CDK sizes it (infra/pings.py), not Chalice."""
+    from infra.pings import PING_MEMORY_MB
+
+    return PING_MEMORY_MB
 
 
 def batch_shape(n: int) -> dict:
@@ -515,17 +531,40 @@ def home_fixed_of(steady: dict, n: int, span: int, memory: dict) -> dict:
             "sqs_per_monitor_minute": sched.sqs_billed / span / n}
 
 
-def measure_job_ping() -> dict:
+@contextmanager
+def _moto_cpu():
+    """Process CPU seconds spent inside moto (DynamoDB's side, not the function's): a list
+    holding the running total."""
+    from moto.core.botocore_stubber import BotocoreStubber
+
+    spent, original = [0.0], BotocoreStubber.__call__
+
+    def timed(self, *args, **kwargs):
+        start = time.process_time()
+        try:
+            return original(self, *args, **kwargs)
+        finally:
+            spent[0] += time.process_time() - start
+
+    BotocoreStubber.__call__ = timed
+    try:
+        yield spent
+    finally:
+        BotocoreStubber.__call__ = original
+
+
+def measure_job_ping(pings: int = 40) -> dict:
     """One Success ping of a Job monitor pinged every minute, steady Up: its requests and units
-    on the real ping path (`heartbeats.receive_ping`), averaged over a few pings."""
+    on the real ping path (the app's route, `heartbeats.receive_ping`), averaged over `pings`,
+    and the function's own CPU per ping (process CPU less moto's)."""
+    from chalice.test import Client
     from moto import mock_aws
 
     from common.moto_env import create_everything
 
-    pings = 10
     with mock_aws():
         create_everything()
-        from chalicelib.heartbeats import service as heartbeats
+        from app import app
         from chalicelib.monitors import service as monitors
         from chalicelib.accounts.service import create_account
         from chalicelib.kernel.clock import FakeClock
@@ -537,16 +576,22 @@ def measure_job_ping() -> dict:
         job = monitors.create_monitor(account, parse_monitor(
             {"name": "job", "type": "Job", "periodSeconds": 60, "gracePeriodSeconds": 30}),
             clock.now())
-        ping = heartbeats.PingIn(kind="Success", method="GET")
-        for _ in range(3):                                  # warm-up: Pending -> Up
-            heartbeats.receive_ping(job.ping_token, ping, clock.now())
+        client, path = Client(app), f"/ping/{job.ping_token}"
+
+        def send() -> None:
+            assert client.http.get(path).status_code == 200
             clock.advance(60)
+
+        for _ in range(3):                                  # warm-up: Pending -> Up
+            send()
         counter = _counter()
-        with counter.installed():
+        with counter.installed(), _moto_cpu() as moto_s:
+            started = time.process_time()
             for _ in range(pings):
-                heartbeats.receive_ping(job.ping_token, ping, clock.now())
-                clock.advance(60)
+                send()
+            app_s = time.process_time() - started - moto_s[0]
     return {"rcu": counter.rcu / pings, "wcu": counter.wcu / pings,
+            "cpu_ms": app_s / pings * 1000,
             "calls": {f"{s}:{o}": v / pings for (s, o), v in sorted(counter.calls.items())}}
 
 
@@ -594,14 +639,21 @@ def measure_rollup_hour(n: int = ROLLUP_MONITORS) -> dict:
             "calls": {f"{s}:{o}": v / n for (s, o), v in sorted(counter.calls.items())}}
 
 
-def job_month(ping: dict, memory: dict) -> float:
-    """Dollars per Job monitor-month pinged every minute (HTTP API, one Lambda per ping, its
-    DynamoDB units; the deadline sweep's share is in the home floor)."""
-    pings = MONTH_MINUTES
+def ping_duration_s(ping: dict, memory_mb: int) -> float:
+    """A ping's billed duration: its CPU at the function's share of a vCPU (this machine's core
+    taken as one), plus its DynamoDB calls' round trips."""
     calls = sum(ping["calls"].values())
-    gb_s = pings * (PING_LAMBDA_S + calls * HOME_DDB_MS / 1000) * memory["ping"] / 1024
+    return ping["cpu_ms"] / 1000 * FULL_VCPU_MB / memory_mb + calls * HOME_DDB_MS / 1000
+
+
+def job_month(ping: dict, memory: dict) -> float:
+    """Dollars per Job monitor-month pinged every minute (a Function URL: nothing per request
+    in front; one Lambda per ping, its DynamoDB units; the missed-run sweep's share, 32 Queries
+    a minute per install, is in the home floor)."""
+    pings = MONTH_MINUTES
+    gb_s = pings * ping_duration_s(ping, memory["ping"]) * memory["ping"] / 1024
     dollars = _dollars(ping["rcu"] * pings, ping["wcu"] * pings, 0, 0, pings, gb_s, 0)
-    return dollars["total"] + pings * HTTP_API_PER_MILLION / 1e6
+    return dollars["total"] + pings * FUNCTION_URL_PER_MILLION / 1e6
 
 
 # The same table as measured before E16 point 3 (at 88a92c2, 2026-11-30: a result PutItem, a
@@ -639,13 +691,14 @@ def fleet_table(args, rng) -> dict:
             "fits": {k: {m: list(v) for m, v in d["fit"].items()} for k, d in designs.items()},
             "model": {"home_ddb_ms": HOME_DDB_MS, "remote_ddb_ms": REMOTE_DDB_MS,
                       "check_ms": CHECK_MS, "idle_receives_per_minute": IDLE_RECEIVES_PER_MINUTE,
-                      "ping_lambda_s": PING_LAMBDA_S}}
+                      "ping_duration_s": ping_duration_s(ping, memory["ping"]),
+                      "before_job_monitor_month": BEFORE_JOB_MONITOR_MONTH}}
 
 
 def print_fleet_table(table: dict) -> None:
     print(f"  $ per monitor-month per region, 60 s Website monitor (prices {PRICES_AS_OF}: "
           f"DynamoDB $0.625/M writes $0.125/M reads, Lambda $0.0000166667/GB-s + $0.20/M, "
-          f"SQS $0.40/M, HTTP API $1.00/M; memory {table['memory_mb']})")
+          f"SQS $0.40/M; memory {table['memory_mb']})")
     print("    monitors  jobs/invoc  before home  before remote  all-eval home  all-eval remote"
           "    now home    now remote")
     for row in table["rows"]:
@@ -657,8 +710,12 @@ def print_fleet_table(table: dict) -> None:
     r = table["rollup_hour"]
     print(f"  hourly rollup job per monitor-hour: RCU {r['rcu']:.2f}, WCU {r['wcu']:.2f}, "
           f"calls {r['calls']}")
+    ping = table["job_ping"]
     print(f"  Job monitor pinged every minute: ${table['job_monitor_month']:.4f} per monitor-month"
-          f" (per ping: RCU {table['job_ping']['rcu']:.2f}, WCU {table['job_ping']['wcu']:.2f})")
+          f" (before ${BEFORE_JOB_MONITOR_MONTH:.4f}; per ping: RCU {ping['rcu']:.2f}, "
+          f"WCU {ping['wcu']:.2f}, calls {ping['calls']}, function CPU {ping['cpu_ms']:.1f} ms, "
+          f"billed {table['model']['ping_duration_s'] * 1000:.0f} ms at "
+          f"{table['memory_mb']['ping']} MB; Function URL, no per-request charge)")
 
 
 def main(argv=None) -> dict:

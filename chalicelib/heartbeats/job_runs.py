@@ -5,7 +5,8 @@
 - "ran too often": a success less than `minIntervalSeconds` after the previous success fails
   the run, as a run shorter than `minRuntimeSeconds` does.
 
-Each is one Query of the job's recent pings (`storage.ping_runs`), made only when it applies.
+Each reads the job's recent pings (its state's buffer, then a Query: `storage.ping_runs`), only
+when it applies.
 """
 from __future__ import annotations
 
@@ -48,25 +49,26 @@ def parse_exit_status(text: str) -> int:
     return int(text)
 
 
-def runtime_ms(monitor, run_id: str | None, now: datetime) -> int | None:
-    """The run time of a run finishing `now`: from its run id's start, else the last start."""
+def runtime_ms(monitor, buffer: list[str], run_id: str | None, now: datetime) -> int | None:
+    """The run time of a run finishing `now`: from its run id's start, else the last start
+    (`buffer`: the job state's pings not yet in the pings table)."""
     if run_id is None:
         started = monitor.last_start_at
     else:
-        start = ping_runs.start_of_run(monitor.monitor_id, run_id,
+        start = ping_runs.start_of_run(monitor.monitor_id, monitor.account_id, buffer, run_id,
                                        epoch_ms(now - RUN_WINDOW), _up_to(now))
         started = start.at if start else None
     return max(0, epoch_ms(now) - epoch_ms(started)) if started else None
 
 
-def too_often(monitor, config: dict, now: datetime) -> str | None:
+def too_often(monitor, buffer: list[str], config: dict, now: datetime) -> str | None:
     """The cause of a success that came too soon after the previous one, else None."""
     low = config.get("min_interval_seconds")
     if not low:
         return None
     # Strictly sooner: a success exactly `low` seconds after the previous one is on time.
-    previous = ping_runs.success_since(monitor.monitor_id, epoch_ms(now) - low * 1000 + 1,
-                                       _up_to(now))
+    previous = ping_runs.success_since(monitor.monitor_id, monitor.account_id, buffer,
+                                       epoch_ms(now) - low * 1000 + 1, _up_to(now))
     if previous is None:
         return None
     gap = (now - previous.at).total_seconds()

@@ -11,6 +11,7 @@ Tokens are secrets: never logged; the process cache (`ping_cache`) holds a hash 
 """
 from __future__ import annotations
 
+import functools
 import logging
 import random
 import secrets
@@ -35,8 +36,9 @@ from chalicelib.heartbeats.ping_cache import JobSnapshot
 from chalicelib.status.state_machine import MonitorState, Observation, Policy
 from chalicelib.storage import monitor_states as states
 from chalicelib.storage import monitors as monitor_store
-from chalicelib.storage import ping_writes
+from chalicelib.storage import job_states, ping_writes
 from chalicelib.storage import pings as store
+from chalicelib.storage.job_states import JobStateItem
 from chalicelib.storage.monitors import MonitorItem
 
 log = logging.getLogger("enori.heartbeats")
@@ -47,6 +49,11 @@ SUCCESS, FAIL, START, LOG = "Success", "Fail", "Start", "Log"
 MAX_BODY_BYTES = 100_000
 TRUNCATED = "…[truncated]"
 MAX_CAUSE_MESSAGE = 200                 # of a fail ping's message, quoted in alerts
+# A ping is buffered in its job state when its entry is at most MAX_ENTRY_BYTES (a long message
+# or user agent is stored on its own), and the buffer flushed as a chunk before it would pass
+# BUFFER_BYTES: with the state's other fields the item stays under 1 KB, one write unit.
+MAX_ENTRY_BYTES = 300
+BUFFER_BYTES = 640
 
 
 @dataclass(frozen=True)
@@ -134,22 +141,22 @@ def _rate_limited(tier: ratelimits.Tier, window: int, now: datetime) -> RateLimi
                             f"Retry after {headers['Retry-After']} seconds.", headers=headers)
 
 
-def _window_open(monitor: MonitorItem, window: int) -> bool:
-    return monitor.ping_window is not None and int(monitor.ping_window) == window
-
-
 def _load_job(token: str, now: datetime) -> JobSnapshot:
-    """Read a token's owner (`uniques`), monitor and retention; 404 for an unknown token."""
+    """Read a token's owner (`uniques`), monitor, job state and retention; 404 for an unknown
+    token."""
     owner = jobs.owner_of_token(token)
-    monitor = monitor_store.get_monitor(*owner) if owner else None
+    monitor, job = jobs.get_monitor_and_job(*owner) if owner else (None, None)
     if monitor is None or monitor.ping_token != token:
         raise NotFoundError("No monitor has this ping token.")
-    return JobSnapshot(monitor, retention_days_of(monitor.account_id), now.timestamp())
+    return JobSnapshot(monitor, retention_days_of(monitor.account_id), now.timestamp(),
+                       job=job or job_states.from_monitor(monitor), job_stored=job is not None)
 
 
 def _quiet(snapshot: JobSnapshot, ok: bool, now: datetime) -> bool:
     """Whether a good ping changes nothing the evaluator keeps (the steady state of a healthy
-    job): then it is stored without evaluation, on condition that the state is unchanged."""
+    job): then it is stored without evaluation. Safe from a cached state: whatever changes the
+    evaluator's state of a job (a judged ping, the sweep, an edit) bumps the job state's
+    version, on which the ping's write is conditional."""
     if not ok or snapshot.state is None or snapshot.state.version is None:
         return False
     before = MonitorState.from_dict(evaluator.item_state(snapshot.state))
@@ -160,115 +167,147 @@ def _quiet(snapshot: JobSnapshot, ok: bool, now: datetime) -> bool:
 
 
 def receive_ping(token: str, ping: PingIn, now: datetime) -> store.PingItem:
-    """Store one ping and the job's new state (ONE transaction), then judge it.
+    """Store one ping and the job's new state (ONE write), then judge it.
 
     NotFoundError (nothing written) for an unknown token; RateLimitedError past the per-token
     limit. Returns once everything is written, so an answered ping is never lost. A healthy
-    job's steady ping is a single DynamoDB call: the token's monitor comes from the process
-    cache (`ping_cache`) and the write is conditional on it being current.
+    job's steady ping is a single DynamoDB call: the token's monitor and job state come from
+    the process cache (`ping_cache`) and the write is conditional on them being current.
     """
+    # The ping's id, fixed before any retry: a ping stored on its own is rewritten, not doubled.
+    key = store.ping_key(int(now.timestamp() * 1000), secrets.token_hex(4))
     with ping_cache.cache.lock(token):
         snapshot = ping_cache.cache.get(token, now.timestamp()) or _load_job(token, now)
         for attempt in range(PING_ATTEMPTS):
             try:
-                item, judged = _write_ping(token, snapshot, ping, now)
+                item, judged = _write_ping(token, snapshot, ping, key, now)
             except ping_writes.StaleJobError:
-                continue        # `_write_ping` re-read the job
-            except ping_writes.WriteConflictError:
-                sleep(conflict_pause(attempt))     # ... and another writer is at it right now
+                # `_write_ping` re-read the job; a second stale read in a row means another
+                # writer is at it right now: step out of its way.
+                if attempt:
+                    sleep(conflict_pause(attempt - 1))
                 continue
             except RateLimitedError:
                 ping_cache.cache.put(token, snapshot)   # the next ones are refused from memory
                 raise
             ping_cache.cache.put(token, snapshot)
             if judged is not None:
-                _judge(snapshot, judged, now)
+                _judge(token, snapshot, judged, now)
             return item
     raise RuntimeError(f"ping of {snapshot.monitor.monitor_id} not stored after "
                        f"{PING_ATTEMPTS} attempts")
 
 
-def _write_ping(token: str, snapshot: JobSnapshot, ping: PingIn, now: datetime
+def _write_ping(token: str, snapshot: JobSnapshot, ping: PingIn, key: str, now: datetime
                 ) -> tuple[store.PingItem, tuple[bool, str | None] | None]:
     """Write the ping and the job's state; (the ping, the verdict still to evaluate: None when
     there is none (a start, a log, a paused job) or it was quiet, judged already)."""
-    monitor, tier = snapshot.monitor, ratelimits.PING_TIER
+    monitor, job, tier = snapshot.monitor, snapshot.job, ratelimits.PING_TIER
     window = ratelimits.window_start(now.timestamp(), tier)
-    window_open = _window_open(monitor, window)
-    if window_open and int(monitor.ping_hits or 0) >= tier.limit:
+    if _window_full(job, window, tier):
         raise _rate_limited(tier, window, now)       # a full window stays full: no call
     log = ping.kind == LOG      # recorded only: no verdict, run or deadline (Healthchecks' /log)
     finished = ping.kind != START and not log
-    started = monitor.last_start_at
-    runtime_ms = job_runs.runtime_ms(monitor, ping.run_id, now) if finished else None
+    runtime_ms = job_runs.runtime_ms(monitor, job.buffer, ping.run_id, now) \
+        if finished else None
     judged = finished and not monitor.paused
     if judged and snapshot.state is None:
         snapshot.state = states.load_state(monitor.account_id, monitor.monitor_id)
-    too_often = job_runs.too_often(monitor, monitor.config, now) \
+    too_often = job_runs.too_often(monitor, job.buffer, monitor.config, now) \
         if judged and ping.kind == SUCCESS else None
     ok, cause = verdict(ping.kind, runtime_ms, monitor.config, ping.message, ping.exit_status,
                         too_often) if judged else (False, None)
     quiet = judged and _quiet(snapshot, ok, now)
-    item = _ping_item(monitor, ping, runtime_ms, snapshot.retention_days, now)
-    deadline = None if log else _deadline_after_ping(monitor, monitor.config, finished, now)
-    job = ping_writes.JobWrite(
-        monitor.account_id, monitor.monitor_id, int(monitor.version), started, now, finished,
-        deadline, window, window_open, tier.limit,
-        state_version=int(snapshot.state.version) if quiet else None, log=log)
+    item = _ping_item(monitor, ping, key, runtime_ms, snapshot.retention_days, now)
+    deadline = job.deadline_at if log else _deadline_after_ping(monitor, monitor.config,
+                                                                finished, now)
+    after, stored_first = _next_state(job, item, window, finished, log, deadline, now)
     try:
-        ping_writes.record_ping(item, job)
-    except (ping_writes.StaleJobError, ping_writes.WriteConflictError):
+        ping_writes.record_ping(ping_writes.JobWrite(
+            after, int(job.version) if snapshot.job_stored else None, stored_first))
+    except ping_writes.StaleJobError:
         _reload(token, snapshot)
-        if _window_open(snapshot.monitor, window) \
-                and int(snapshot.monitor.ping_hits or 0) >= tier.limit:
+        if _window_full(snapshot.job, window, tier):
             raise _rate_limited(tier, window, now) from None
         raise
-    _remember(snapshot, job)
+    snapshot.job, snapshot.job_stored = after, True
+    job_states.overlay(monitor, after)
     return item, ((ok, cause) if judged and not quiet else None)
+
+
+def _window_full(job: JobStateItem, window: int, tier: ratelimits.Tier) -> bool:
+    return job.ping_window is not None and int(job.ping_window) == window \
+        and int(job.ping_hits or 0) >= tier.limit
+
+
+def _next_state(job: JobStateItem, item: store.PingItem, window: int, finished: bool,
+                log: bool, deadline: int | None, now: datetime
+                ) -> tuple[JobStateItem, list[store.PingItem]]:
+    """The job state after this ping (version + 1), and what must be stored before it: the full
+    buffer as a chunk, this ping on its own when it is too big for an entry."""
+    opened = job.ping_window is not None and int(job.ping_window) == window
+    # Buffered pings past the retention go as an expired item would (TTL: the ping's expiry).
+    retention = item.expires_at - now
+    buffer = [e for e in job.buffer or [] if store.entry_time(e) >= now - retention]
+    entry = store.encode_entry(item)
+    stored_first: list[store.PingItem] = []
+    fits = len(entry.encode()) <= MAX_ENTRY_BYTES
+    if buffer and (not fits or _buffer_bytes(buffer + [entry]) > BUFFER_BYTES):
+        stored_first.append(store.chunk_item(job.monitor_id, job.account_id, buffer,
+                                             item.expires_at))
+        buffer = []
+    if fits:
+        buffer.append(entry)
+    else:
+        stored_first.append(item)
+    after = JobStateItem(
+        job.shard, job.monitor_id, account_id=job.account_id, version=int(job.version or 0) + 1,
+        last_ping_at=now if finished else job.last_ping_at,
+        last_start_at=None if finished else (job.last_start_at if log else now),
+        last_checked_at=job.last_checked_at if log else now, deadline_at=deadline,
+        ping_window=window, ping_hits=int(job.ping_hits or 0) + 1 if opened else 1,
+        buffer=buffer)
+    return after, stored_first
+
+
+def _buffer_bytes(buffer: list[str]) -> int:
+    return sum(len(e.encode()) + 1 for e in buffer)
 
 
 def _reload(token: str, snapshot: JobSnapshot) -> None:
     """Read the job again after a write found it moved (its cache age is kept: the token's
     owner was not re-read); 404 if the monitor or its token is gone."""
-    fresh = monitor_store.get_monitor(snapshot.monitor.account_id, snapshot.monitor.monitor_id)
+    fresh, job = jobs.get_monitor_and_job(snapshot.monitor.account_id,
+                                                   snapshot.monitor.monitor_id)
     if fresh is None or fresh.ping_token != token:
         ping_cache.cache.drop(token)
         raise NotFoundError("No monitor has this ping token.")
     snapshot.monitor, snapshot.state = fresh, None
+    snapshot.job, snapshot.job_stored = job or job_states.from_monitor(fresh), job is not None
 
 
-def _remember(snapshot: JobSnapshot, job: ping_writes.JobWrite) -> None:
-    """Apply to the cached monitor what the ping just wrote."""
-    monitor = snapshot.monitor
-    monitor.ping_window = job.window
-    monitor.ping_hits = int(monitor.ping_hits or 0) + 1 if job.window_open else 1
-    if job.log:
-        return
-    monitor.last_checked_at = job.at
-    if job.finished:
-        monitor.last_ping_at, monitor.last_start_at = job.at, None
-    else:
-        monitor.last_start_at = job.at
-    if job.deadline_epoch is not None:
-        monitor.deadline_at = job.deadline_epoch
-        monitor.deadline_shard = monitor_store.deadline_shard(monitor.monitor_id)
-
-
-def _judge(snapshot: JobSnapshot, judged: tuple[bool, str | None], now: datetime) -> None:
+def _judge(token: str, snapshot: JobSnapshot, judged: tuple[bool, str | None],
+           now: datetime) -> None:
     """Evaluate a finished ping that may change the job's state, then remember the state it
     left: the evaluator shows its status on the monitor (a commit's mirror, or
-    `show_if_hidden`), so the next good ping of a healthy job is quiet again."""
+    `show_if_hidden`), so the next good ping of a healthy job is quiet again. The job state's
+    version is bumped after the evaluation and before the state is read again, so no process
+    keeps deciding "quiet" from a state read before it."""
     monitor = snapshot.monitor
     ok, cause = judged
     observation = Observation(slot=int(now.timestamp()), region=jobs.JOB, ok=ok, error=cause)
     evaluator.evaluate_observation(monitor, observation, job_policy(monitor, now))
+    version = job_states.bump(monitor.monitor_id, int(snapshot.job.version))
+    if version is None:             # another writer came between: read everything next time
+        ping_cache.cache.drop(token)
+        return
+    snapshot.job.version = version
     snapshot.state = states.load_state(monitor.account_id, monitor.monitor_id)
     monitor.status = MonitorState.from_dict(evaluator.item_state(snapshot.state)).status
 
 
-def _ping_item(monitor: MonitorItem, ping: PingIn, runtime_ms: int | None, retention_days: int,
-               now: datetime) -> store.PingItem:
-    key = store.ping_key(int(now.timestamp() * 1000), secrets.token_hex(4))
+def _ping_item(monitor: MonitorItem, ping: PingIn, key: str, runtime_ms: int | None,
+               retention_days: int, now: datetime) -> store.PingItem:
     return store.PingItem(monitor.monitor_id, key, account_id=monitor.account_id, kind=ping.kind,
                           at=now, method=ping.method, runtime_ms=runtime_ms,
                           message=ping.message, source=ping.source,
@@ -293,22 +332,37 @@ def _deadline_after_ping(monitor: MonitorItem, config: dict, finished: bool,
 # --- missed runs --------------------------------------------------------------------------
 
 def sweep_missed_runs(now: datetime) -> dict:
-    """Report every Job monitor whose deadline has passed (a Query per deadline shard)."""
+    """Report every Job monitor whose deadline has passed: a Query per job-state shard (and,
+    for jobs created before job states and neither pinged nor edited since, a Query per shard
+    of the monitors' deadline index)."""
     counts = {"overdue": 0, "reported": 0, "failed": 0}
     own_downtime = system_heartbeat.gaps(int(now.timestamp()))
-    for shard in range(monitor_store.DEADLINE_SHARDS):
-        for key in monitor_store.overdue_jobs(f"job#{shard}", int(now.timestamp())):
+    for shard in job_states.shards():
+        for account_id, monitor_id in _overdue_in(shard, int(now.timestamp())):
             counts["overdue"] += 1
             try:
-                counts["reported"] += report_missed_run(key.account_id, key.monitor_id, now,
+                counts["reported"] += report_missed_run(account_id, monitor_id, now,
                                                         own_downtime)
             except cron.ScheduleError as exc:
                 counts["failed"] += 1
-                log.error("job %s has a bad stored schedule, skipped: %s", key.monitor_id, exc)
+                log.error("job %s has a bad stored schedule, skipped: %s", monitor_id, exc)
             except Exception:  # one job must not stop the others; it is retried next minute
                 counts["failed"] += 1
-                log.exception("job %s: missed-run report failed", key.monitor_id)
+                log.exception("job %s: missed-run report failed", monitor_id)
     return counts
+
+
+def _overdue_in(shard: str, now_epoch: int) -> list[tuple[str, str]]:
+    """(account_id, monitor_id) of the overdue jobs of one shard. A monitor's own deadline is
+    an older release's: once its job has a state item, it is cleared instead of reported."""
+    overdue = [(s.account_id, s.monitor_id) for s in job_states.overdue(shard, now_epoch)]
+    for key in monitor_store.overdue_jobs(shard, now_epoch):
+        if job_states.get_state(key.monitor_id) is None:
+            overdue.append((key.account_id, key.monitor_id))
+        else:
+            monitor_store.move_deadline(key.account_id, key.monitor_id, int(key.deadline_at),
+                                        None)
+    return list(dict.fromkeys(overdue))
 
 
 def report_missed_run(account_id: str, monitor_id: str, now: datetime,
@@ -316,30 +370,40 @@ def report_missed_run(account_id: str, monitor_id: str, now: datetime,
     """Report one overdue job as failed and move its deadline to the next run; False when it is
     not overdue after all (paused, deleted, or a ping moved it meanwhile), or when its deadline
     fell in Enori's own downtime (`system_heartbeat`: its ping could not be received)."""
-    monitor = monitor_store.get_monitor(account_id, monitor_id)
+    monitor, job = jobs.get_monitor_and_job(account_id, monitor_id)
     if monitor is None or monitor.paused or monitor.deadline_at is None:
         return False
     stored, config = int(monitor.deadline_at), monitor.config
     if stored > now.timestamp():
         return False
+    move = functools.partial(_move_deadline, monitor, job is not None, stored)
     # The fields a ping wrote are the truth: an edit racing a ping may have armed too early.
     expected = cron.job_deadline(config, monitor.last_ping_at, monitor.last_start_at,
                                  monitor.created_at)
     if jobs.epoch_of(expected) > stored and expected > now:
-        monitor_store.move_deadline(account_id, monitor_id, stored, jobs.epoch_of(expected))
+        move(jobs.epoch_of(expected))
         return False
     upcoming = cron.deadline_after_miss(config, monitor.last_ping_at, monitor.created_at, now)
     if system_heartbeat.covers(own_downtime or [], stored,
                                int(cron.grace_of(config).total_seconds())):
         log.warning("job %s: deadline %s fell in Enori's own downtime: not reported",
                     monitor_id, stored)
-        monitor_store.move_deadline(account_id, monitor_id, stored, jobs.epoch_of(upcoming))
+        move(jobs.epoch_of(upcoming))
         return False
     observation = Observation(slot=stored, region=jobs.JOB, ok=False,
                               error=miss_cause(config, monitor, now))
     evaluator.evaluate_observation(monitor, observation, job_policy(monitor, now))
-    monitor_store.move_deadline(account_id, monitor_id, stored, jobs.epoch_of(upcoming))
+    if not move(jobs.epoch_of(upcoming)) and job is not None:
+        # A ping moved the deadline meanwhile: still say the evaluator's state changed, so no
+        # process keeps deciding "quiet" from the state before this report.
+        job_states.bump(monitor_id)
     return True
+
+
+def _move_deadline(monitor: MonitorItem, has_state: bool, expected: int, deadline: int) -> bool:
+    if has_state:
+        return job_states.move_deadline(monitor.monitor_id, expected, deadline)
+    return monitor_store.move_deadline(monitor.account_id, monitor.monitor_id, expected, deadline)
 
 
 # --- history --------------------------------------------------------------------
@@ -364,6 +428,9 @@ def ping_history(monitor_id: str, limit: int, offset: int, start: datetime | Non
     """`{items, totalCount}` newest first; `start`/`end` select by ping time (inclusive)."""
     start_ms = None if start is None else int(start.timestamp() * 1000)
     end_ms = None if end is None else int(end.timestamp() * 1000)
-    items = store.query_pings(monitor_id, offset + limit, start_ms, end_ms)[offset:]
-    return {"items": [ping_out(i) for i in items],
-            "totalCount": store.count_pings(monitor_id, start_ms, end_ms)}
+    job = job_states.get_state(monitor_id)
+    found = sorted(store.newest_first(monitor_id, job.account_id if job else "",
+                                      job.buffer if job else [], start_ms, end_ms),
+                   key=lambda p: p.ping_key, reverse=True)
+    return {"items": [ping_out(i) for i in found[offset:offset + limit]],
+            "totalCount": len(found)}

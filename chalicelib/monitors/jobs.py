@@ -1,8 +1,10 @@
-"""Job monitors in the monitor lifecycle: their ping token and their deadline.
+"""Job monitors in the monitor lifecycle: their ping token, their deadline and their job state.
 
 Used by `monitors.py` on create, replace, delete and pause, so it imports no evaluator. The token
 is claimed in `uniques` (`global#ping-token#<token>` -> "<account_id>/<monitor_id>") in the same
-transaction as the monitor, so `/ping/{token}` finds its monitor with ONE GetItem.
+transaction as the monitor, so `/ping/{token}` finds its monitor with ONE GetItem. The deadline
+lives on the job state (`storage.job_states`), written in the same transaction too, with a new
+version: a ping deciding from a monitor read before the change fails its write and reads again.
 """
 from __future__ import annotations
 
@@ -14,8 +16,10 @@ from typing import Any
 from chalicelib.kernel import cron
 from chalicelib.kernel.clock import iso
 from chalicelib.kernel.settings import settings
+from chalicelib.storage import job_states
 from chalicelib.storage import monitors as monitor_store
 from chalicelib.storage import uniques
+from chalicelib.storage.job_states import JobStateItem
 
 log = logging.getLogger("enori.jobs")
 JOB = monitor_store.JOB
@@ -82,6 +86,42 @@ def prepare(item, config: dict[str, Any]) -> None:
         return
     item.ping_token = item.ping_token or new_ping_token()
     arm(item, config)
+
+
+def get_monitor_and_job(account_id: str, monitor_id: str
+                        ) -> tuple[monitor_store.MonitorItem | None, JobStateItem | None]:
+    """A monitor with its job state shown on it (`job_states.overlay`), and that state (None:
+    not a Job monitor, or a job created before job states and neither pinged nor edited since:
+    the monitor item's own fields are its state). A GetItem more for a Job monitor."""
+    monitor = monitor_store.get_monitor(account_id, monitor_id)
+    if monitor is None or monitor.type != JOB:
+        return monitor, None
+    state = job_states.get_state(monitor_id)
+    return job_states.overlay(monitor, state), state
+
+
+def with_job_states(monitors: list) -> list:
+    """Monitors with their job states shown on them (one BatchGetItem for the Job monitors)."""
+    states = job_states.get_states([m.monitor_id for m in monitors if m.type == JOB])
+    return [job_states.overlay(m, states.get(m.monitor_id)) for m in monitors]
+
+
+def write_state(tx, item) -> None:
+    """In the monitor's transaction: its job state gets the deadline armed on `item` (shown on
+    it: `job_states.overlay`) and a new version."""
+    tx.update(JobStateItem(job_states.shard_of(item.monitor_id), item.monitor_id),
+              actions=job_states.lifecycle_actions(item))
+
+
+def drop_state(tx, item) -> None:
+    tx.delete(JobStateItem(job_states.shard_of(item.monitor_id), item.monitor_id))
+
+
+def own_deadline_removals() -> list:
+    """What an edit writes on the monitor item for the deadline: nothing kept there any more
+    (an older release's copy, which the `by_deadline` index still finds, goes)."""
+    return [monitor_store.MonitorItem.deadline_at.remove(),
+            monitor_store.MonitorItem.deadline_shard.remove()]
 
 
 def detail_fields(item) -> dict[str, Any]:

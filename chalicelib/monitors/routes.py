@@ -121,6 +121,7 @@ def listed_monitors(call: Call) -> dict:
              and all(tag in (m.tags or []) for tag in wanted_tags)]
     items.sort(key=lambda m: (m.created_at, m.monitor_id))
     listed = page(items, limit, offset)
+    listed["items"] = jobs.with_job_states(listed["items"])
     fill_now(listed["items"], call.clock.now())
     return listed
 

@@ -31,7 +31,6 @@ from chalicelib.kernel.settings import settings
 from chalicelib.kernel.vocabulary import MonitorStatus, MonitorType
 from chalicelib.storage import alert_records, control, incidents, monitor_states, pings
 from chalicelib.storage import channels as channel_store
-from chalicelib.storage import monitors as store
 from chalicelib.storage import results as result_store
 from chalicelib.storage import uniques
 from chalicelib.storage.accounts import AccountItem, usage_change
@@ -111,13 +110,13 @@ def _apply(item: MonitorItem, body: MonitorInType, now) -> None:
 
 # What a configuration change writes. Updates name these attributes only, so a replace or a
 # pause never rolls back the check telemetry (status, last check, uptime) written meanwhile.
+# A Job monitor's deadline is written on its job state (`jobs.write_state`), not here.
 CONFIG_ATTRIBUTES = ("name", "type", "config_json", "tags", "regions", "updated_at",
-                     "offset_seconds", "schedule_key", "paused", "ping_token", "deadline_at",
-                     "deadline_shard")
+                     "offset_seconds", "schedule_key", "paused", "ping_token")
 
 
 def config_actions(item: MonitorItem, extra: tuple[str, ...] = ()) -> list:
-    actions = []
+    actions = jobs.own_deadline_removals()
     for name in CONFIG_ATTRIBUTES + extra:
         attribute, value = getattr(MonitorItem, name), getattr(item, name)
         actions.append(attribute.remove() if value is None else attribute.set(value))
@@ -133,6 +132,9 @@ def create_monitor(account: AccountItem, body: MonitorInType, now) -> MonitorIte
     _apply(item, body, now)
     limit = plans.limit_for(account.plan, "monitors", account.extra_monitors or 0)
     actions, condition = usage_change("monitors", +1, limit)
+    # The deadline is the job state's: saved there, shown on the item once saved.
+    deadline = (item.deadline_at, item.deadline_shard)
+    item.deadline_at = item.deadline_shard = None
     try:
         with transaction() as tx:
             tx.save(item, condition=MonitorItem.monitor_id.does_not_exist())
@@ -140,8 +142,12 @@ def create_monitor(account: AccountItem, body: MonitorInType, now) -> MonitorIte
             if item.ping_token:
                 jobs.claim_token(tx, item)
             tx.update(AccountItem(account.account_id), actions=actions, condition=condition)
+            if item.ping_token:
+                item.deadline_at, item.deadline_shard = deadline
+                jobs.write_state(tx, item)
     except TransactionFailed as exc:
-        # PynamoDB sends puts before updates: [monitor, name claim, (token claim), account].
+        # PynamoDB sends puts before updates: [monitor, name claim, (token claim), account,
+        # (job state)].
         if failed_at(exc, 1):
             raise ConflictError(f"A monitor named {body.name!r} already exists.")
         if failed_at(exc, 3 if item.ping_token else 2):
@@ -171,9 +177,13 @@ def replace_monitor(account: AccountItem, item: MonitorItem, body: MonitorInType
             # Conditional on the version loaded: a concurrent edit fails rather than being lost.
             tx.update(item, actions=config_actions(item),
                       condition=MonitorItem.monitor_id.exists())
+            if item.ping_token:
+                jobs.write_state(tx, item)
+            elif old_token:
+                jobs.drop_state(tx, item)
     except TransactionFailed as exc:
         # PynamoDB sends deletes, then puts, then updates: the name claim is the first put.
-        deletes = renamed + bool(retokened and old_token)
+        deletes = renamed + bool(retokened and old_token) + bool(old_token and not item.ping_token)
         puts = renamed + bool(retokened and item.ping_token)
         if renamed and failed_at(exc, deletes):
             raise ConflictError(f"A monitor named {body.name!r} already exists.")
@@ -185,7 +195,7 @@ def replace_monitor(account: AccountItem, item: MonitorItem, body: MonitorInType
 
 
 def require_monitor(account_id: str, monitor_id: str) -> MonitorItem:
-    item = store.get_monitor(account_id, monitor_id)
+    item, _ = jobs.get_monitor_and_job(account_id, monitor_id)
     if item is None:
         raise NotFoundError(f"Monitor {monitor_id} not found.")
     return item
@@ -198,7 +208,7 @@ def upsert_by_name(account: AccountItem, name: str, body: MonitorInType, now,
     Only a create runs inside `charge_create()` (the create-monitor quota); an update does not,
     and a create that fails, or turns into an update, leaves the block by an exception."""
     owner = uniques.owner_of(name_key(account.account_id, name))
-    existing = store.get_monitor(account.account_id, owner) if owner else None
+    existing = jobs.get_monitor_and_job(account.account_id, owner)[0] if owner else None
     if existing is None:
         try:
             with charge_create():
@@ -217,6 +227,7 @@ def delete_monitor(account_id: str, monitor_id: str) -> None:
         uniques.release(tx, name_key(account_id, item.name), item.monitor_id)
         if item.ping_token:
             jobs.release_token(tx, item, item.ping_token)
+            jobs.drop_state(tx, item)
         tx.update(AccountItem(account_id), actions=actions, condition=condition)
     # What hangs under the monitor goes too: each a Query plus batch deletes, never a scan.
     result_store.delete_monitor_data(monitor_id)
@@ -238,10 +249,16 @@ def set_paused(account_id: str, monitor_id: str, paused: bool, now) -> MonitorIt
         phase = scheduling.phase_for(monitor_id, config["interval_seconds"],
                                      numbering.shard_key_of(item))
         item.schedule_key = scheduling.schedule_key(config["interval_seconds"], phase)
-    if item.type == MonitorType.JOB:   # a pause disarms the missed-run deadline; a resume re-arms from now
-        jobs.arm(item, config, anchor=now)
-    item.update(actions=config_actions(item, extra=("status",)),
-                condition=MonitorItem.monitor_id.exists())
+    if item.type != MonitorType.JOB:
+        item.update(actions=config_actions(item, extra=("status",)),
+                    condition=MonitorItem.monitor_id.exists())
+        _note_schedule(item)
+        return item
+    jobs.arm(item, config, anchor=now)  # a pause disarms the missed-run deadline; a resume re-arms from now
+    with transaction() as tx:
+        tx.update(item, actions=config_actions(item, extra=("status",)),
+                  condition=MonitorItem.monitor_id.exists())
+        jobs.write_state(tx, item)
     _note_schedule(item)
     return item
 
@@ -266,6 +283,7 @@ def rotate_token(account_id: str, monitor_id: str, now) -> MonitorItem:
             jobs.claim_token(tx, item)
             tx.update(item, actions=config_actions(item),
                       condition=MonitorItem.monitor_id.exists())
+            jobs.write_state(tx, item)
     except TransactionFailed as exc:
         if any(failed_conditions(exc)):
             raise ConflictError("The monitor was changed by another request; fetch it and retry.")

@@ -114,7 +114,7 @@ def account_metrics(account_id: str, now: datetime) -> list[Family]:
                        "When the Job monitor's last run finished (Unix seconds)")
     open_incidents = Family("enori_incidents_open", "The monitor's incidents not resolved")
     open_by_monitor = Counter(i.monitor_id for i in incident_store.query_open(account_id))
-    monitors = sorted(monitor_store.list_monitors(account_id),
+    monitors = sorted(jobs.with_job_states(monitor_store.list_monitors(account_id)),
                       key=lambda m: (m.created_at, m.monitor_id))
     for monitor in monitors:
         labels = monitor_labels(monitor)

@@ -15,11 +15,12 @@ Access patterns:
   monitor exists and holds no later base (`store_rolled_hour`)
 - number a monitor created before numbering (`set_result_seq`): UpdateItem SET result_seq on
   condition that it has none and the monitor exists (the loser of a race re-reads the winner's)
-- Job monitors past their deadline: Query on the sparse index `by_deadline` (deadline_shard
-  "job#0".."job#31", deadline_at <= now); paused and non-Job monitors carry no deadline. 32
-  shards, so no single partition takes every job's deadline writes (E16)
-- after each ping: the job's fields and its per-token rate window are updated in the same
-  transaction as the ping (`storage.ping_writes`)
+- a Job monitor's run fields (last ping, run start, deadline, rate window) live on its job
+  state (`storage.job_states`), which pings write; readers that show them read it next to the
+  monitor (`monitors.jobs.get_monitor_and_job`, `with_job_states`).
+- Job monitors created by an older release, before job states, carry their deadline here:
+  Query on the sparse index `by_deadline` (deadline_shard "job#0".."job#31", deadline_at <=
+  now) until their first ping or edit gives them a job state (then the sweep clears it here)
 """
 from __future__ import annotations
 
@@ -274,9 +275,10 @@ def _deadline_actions(monitor_id: str, deadline_epoch: int | None) -> list:
     return [t.deadline_at.set(deadline_epoch), t.deadline_shard.set(deadline_shard(monitor_id))]
 
 
-def move_deadline(account_id: str, monitor_id: str, expected: int, deadline_epoch: int) -> bool:
-    """Move a missed deadline on, only if it is still `expected` (a ping, a pause or another
-    sweep did not move it meanwhile)."""
+def move_deadline(account_id: str, monitor_id: str, expected: int,
+                  deadline_epoch: int | None) -> bool:
+    """Move a missed deadline on (None: clear it), only if it is still `expected` (a ping, a
+    pause or another sweep did not move it meanwhile)."""
     t = MonitorTelemetryItem
     return update_if(t(account_id, monitor_id), _deadline_actions(monitor_id, deadline_epoch),
                       t.monitor_id.exists() & (t.deadline_at == expected))

@@ -10,6 +10,7 @@ from chalicelib.storage.channels import AlertChannelItem
 from chalicelib.storage.control import ControlItem
 from chalicelib.storage.events import EventItem
 from chalicelib.storage.incidents import IncidentItem, IncidentUpdateItem
+from chalicelib.storage.job_states import JobStateItem
 from chalicelib.storage.maintenance_windows import MaintenanceWindowItem
 from chalicelib.storage.monitor_states import MonitorStateItem
 from chalicelib.storage.monitors import MonitorItem
@@ -37,6 +38,7 @@ ALL_ITEMS += [TeamItem, EscalationPolicyItem, EscalationItem]
 ALL_ITEMS += [WebSessionItem]
 ALL_ITEMS += [UserItem, MemberItem]
 ALL_ITEMS += [ResultMinuteItem]   # one table: its heads, registry and cursor share it
+ALL_ITEMS += [JobStateItem]
 
 
 def create_tables() -> None:

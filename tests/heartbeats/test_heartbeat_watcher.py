@@ -49,9 +49,10 @@ def sweep(clock):
 
 
 def fresh(monitor):
-    from chalicelib.storage.monitors import get_monitor
+    """The monitor with its job state shown on it, as the API reads it."""
+    from chalicelib.monitors.jobs import get_monitor_and_job
 
-    return get_monitor(monitor.account_id, monitor.monitor_id)
+    return get_monitor_and_job(monitor.account_id, monitor.monitor_id)[0]
 
 
 def stored_event(monitor, kind, slot):
@@ -105,14 +106,13 @@ def test_a_later_ping_brings_it_up_again(account, clock):
 
 
 def test_a_deadline_armed_too_early_is_moved_not_reported(account, clock):
-    from chalicelib.storage.monitors import move_deadline
+    from chalicelib.storage.job_states import move_deadline
 
     job = add_job(account, clock)
     at(clock, 50)
     send_ping(job, clock)                          # deadline 10:02:20
     # An edit that loaded the monitor before this ping re-armed from the older ping.
-    move_deadline(job.account_id, job.monitor_id, int(CREATED.timestamp()) + 140,
-                  int(CREATED.timestamp()) + 90)
+    move_deadline(job.monitor_id, int(CREATED.timestamp()) + 140, int(CREATED.timestamp()) + 90)
     at(clock, 100)
     assert sweep(clock)["reported"] == 0
     assert fresh(job).status == "Up"

@@ -1,0 +1,251 @@
+"""A ping is ONE small write (E16 point 7, E20 point 2): the job state's UpdateItem, with the
+ping buffered in it; a full buffer is flushed as one chunk. Counted with botocore's hooks."""
+import pytest
+
+from awsrequests import counted_aws_requests
+
+JOB = {"name": "Every minute", "type": "Job", "periodSeconds": 60, "gracePeriodSeconds": 30}
+
+
+@pytest.fixture
+def job(api):
+    return api.post("/api/monitors", JOB).json
+
+
+def ping(api, path, method="GET", body=b"", headers=None):
+    return api.client.http.request(method, path, headers=headers or {}, body=body)
+
+
+def history(api, job, query=""):
+    return api.get(f"/api/monitors/{job['id']}/pings{query}").json
+
+
+def chunks(job):
+    from chalicelib.storage.pings import CHUNK, PingItem
+
+    return [i for i in PingItem.query(job["id"]) if i.kind == CHUNK]
+
+
+def ping_until_a_flush(api, job, clock, every=60) -> int:
+    """Ping until the first chunk is stored; its size (K, the buffer's capacity)."""
+    while not chunks(job):
+        assert ping(api, f"/ping/{job['pingToken']}").status_code == 200
+        clock.advance(every)
+    [chunk] = chunks(job)
+    return int(chunk.count)
+
+
+def test_a_steady_ping_of_a_healthy_cached_job_is_one_update_item(api, job, clock):
+    for _ in range(3):                                  # Pending -> Up, token and state cached
+        ping(api, f"/ping/{job['pingToken']}")
+        clock.advance(60)
+    with counted_aws_requests() as seen:
+        assert ping(api, f"/ping/{job['pingToken']}").status_code == 200
+    assert seen.calls == [("UpdateItem", "enori-test-job-states")]
+    assert api.get(f"/api/monitors/{job['id']}").json["status"] == "Up"
+
+
+def test_k_plus_one_pings_write_k_plus_two_times(api, job, clock):
+    """After a flush the buffer holds the flushing ping; the K-th ping after it flushes again:
+    K + 1 UpdateItems and one chunk PutItem, never more than two calls a ping."""
+    # Every 20 s: all within the cache's bound (past it, a ping reads everything once again).
+    k = ping_until_a_flush(api, job, clock, every=20)
+    assert k >= 5                                        # ≈ 1 + 1/K writes a ping
+    per_ping = []
+    with counted_aws_requests() as seen:
+        for _ in range(k + 1):
+            before = len(seen.calls)
+            assert ping(api, f"/ping/{job['pingToken']}").status_code == 200
+            per_ping.append(len(seen.calls) - before)
+            clock.advance(20)
+    assert len(seen.writes) == k + 2
+    assert [op for op, _ in seen.writes].count("PutItem") == 1
+    assert "TransactWriteItems" not in seen.operations
+    assert max(per_ping) == 2
+    assert len(chunks(job)) == 2
+
+
+def test_history_is_identical_across_a_flush(api, job, clock):
+    token = job["pingToken"]
+    ping_until_a_flush(api, job, clock)
+    kinds = ["/start", "", "/fail", "/log", "/3"]
+    flushed_before = len(chunks(job))
+    seen = []
+    while len(chunks(job)) == flushed_before:           # fill the buffer up to its next flush
+        seen.append(history(api, job, "?limit=500"))
+        ping(api, f"/ping/{token}{kinds[len(seen) % len(kinds)]}", "POST", b"a message")
+        clock.advance(20)
+    before, after = seen[-1], history(api, job, "?limit=500")
+    assert after["totalCount"] == before["totalCount"] + 1
+    assert after["items"][1:] == before["items"]        # same ids, same fields, newest first
+    assert after["items"][0]["message"] == "a message"
+    # Pages and windows cut across chunks and the buffer alike.
+    assert history(api, job, "?limit=3&offset=2")["items"] == after["items"][2:5]
+    oldest, newest = after["items"][-2]["at"], after["items"][1]["at"]
+    window = history(api, job, f"?from={oldest}&to={newest}&limit=500")
+    assert window["items"] == [p for p in after["items"] if oldest <= p["at"] <= newest]
+    assert window["totalCount"] == len(window["items"]) == after["totalCount"] - 2
+
+
+def test_a_ping_too_big_for_an_entry_is_stored_on_its_own_after_the_buffer(api, job, clock):
+    token = job["pingToken"]
+    for _ in range(2):
+        ping(api, f"/ping/{token}")
+        clock.advance(60)
+    big = "x" * 5000
+    with counted_aws_requests() as seen:
+        assert ping(api, f"/ping/{token}", "POST", big.encode()).status_code == 200
+    assert [op for op, _ in seen.writes] == ["PutItem", "PutItem", "UpdateItem"]   # chunk, ping
+    items = history(api, job)["items"]
+    assert [len(p["message"] or "") for p in items] == [5000, 0, 0]
+    assert chunks(job)[0].count == 2
+
+
+def test_a_cached_ping_after_an_edit_uses_the_new_schedule(api, job, clock):
+    """The edit bumps the job state's version in its transaction: the cached ping's write
+    fails its condition, it re-reads the monitor and arms the new period's deadline."""
+    ping(api, f"/ping/{job['pingToken']}")
+    api.put(f"/api/monitors/{job['id']}", {**JOB, "periodSeconds": 600})
+    clock.advance(5)
+    with counted_aws_requests() as seen:
+        assert ping(api, f"/ping/{job['pingToken']}").status_code == 200
+    assert seen.operations.count("UpdateItem") >= 2      # refused, then written
+    detail = api.get(f"/api/monitors/{job['id']}").json
+    assert detail["deadline"] == "2026-03-24T10:10:35Z"  # 10:00:05 + 600 s + 30 s grace
+
+
+def test_the_sweep_queries_every_job_state_shard_and_never_scans(api, job, clock):
+    from apitools import aws_calls
+    from chalicelib.heartbeats import service
+    from chalicelib.storage import job_states
+
+    assert job_states.SHARDS >= 32
+    with aws_calls(with_params=True) as calls:
+        clock.advance(120)
+        assert service.sweep_missed_runs(clock.now())["reported"] == 1
+    queried = [p["KeyConditionExpression"] and p["ExpressionAttributeValues"][":0"]["S"]
+               for op, p in calls if op == "Query" and p["TableName"].endswith("job-states")]
+    assert sorted(queried) == sorted(job_states.shards())
+    assert "Scan" not in [op for op, _ in calls]
+    assert api.get(f"/api/monitors/{job['id']}").json["status"] == "Down"
+
+
+# --- a job created before job states (an upgrade) ----------------------------------------------
+
+def as_an_older_release_left_it(job, **fields):
+    """No job state item; the run fields and the deadline on the monitor item, indexed."""
+    from chalicelib.storage import job_states, monitors
+    from chalicelib.storage.job_states import JobStateItem
+
+    JobStateItem(job_states.shard_of(job["id"]), job["id"]).delete()
+    item = monitors.get_monitor(job["accountId"] if "accountId" in job else account_of(job),
+                                job["id"])
+    t = monitors.MonitorTelemetryItem
+    actions = [getattr(t, name).set(value) for name, value in fields.items()]
+    actions.append(t.deadline_shard.set(monitors.deadline_shard(job["id"])))
+    t(item.account_id, item.monitor_id).update(actions=actions)
+
+
+def account_of(job):
+    from chalicelib.storage.monitors import MonitorItem
+
+    [key] = MonitorItem.by_id.query(job["id"])
+    return key.account_id
+
+
+def test_an_upgraded_job_keeps_its_run_in_progress_and_gets_a_state(api, job, clock):
+    from chalicelib.storage import job_states
+
+    started = clock.now()
+    clock.advance(7)
+    as_an_older_release_left_it(job, last_start_at=started, last_ping_at=started,
+                                deadline_at=int(started.timestamp()) + 3600)
+    assert job_states.get_state(job["id"]) is None
+    assert ping(api, f"/ping/{job['pingToken']}").status_code == 200
+    assert history(api, job)["items"][0]["runtimeMs"] == 7000
+    state = job_states.get_state(job["id"])
+    assert state.last_ping_at == clock.now() and state.last_start_at is None
+    detail = api.get(f"/api/monitors/{job['id']}").json
+    assert detail["lastPingAt"] == "2026-03-24T10:00:07Z"
+    assert detail["deadline"] == "2026-03-24T10:01:37Z"      # + 60 s + 30 s grace
+
+
+def test_an_upgraded_job_never_pinged_again_is_still_swept_then_cleared(api, job, clock):
+    from chalicelib.heartbeats import service
+    from chalicelib.storage import monitors
+
+    as_an_older_release_left_it(job, deadline_at=int(clock.now().timestamp()) + 90)
+    clock.advance(90)
+    assert service.sweep_missed_runs(clock.now())["reported"] == 1
+    assert api.get(f"/api/monitors/{job['id']}").json["status"] == "Down"
+    old_deadline = monitors.get_monitor(account_of(job), job["id"]).deadline_at
+    assert old_deadline is not None                      # moved on, on the monitor item
+    ping(api, f"/ping/{job['pingToken']}")               # now it has a job state
+    clock.set(clock.now().fromtimestamp(int(old_deadline) + 1, clock.now().tzinfo))
+    assert service.sweep_missed_runs(clock.now())["reported"] == 0
+    assert monitors.get_monitor(account_of(job), job["id"]).deadline_at is None
+
+
+def test_an_edit_of_an_upgraded_job_moves_its_fields_to_a_job_state(api, job, clock):
+    from chalicelib.storage import job_states, monitors
+
+    started = clock.now()
+    as_an_older_release_left_it(job, last_ping_at=started,
+                                deadline_at=int(started.timestamp()) + 90)
+    api.put(f"/api/monitors/{job['id']}", {**JOB, "periodSeconds": 600})
+    state = job_states.get_state(job["id"])
+    assert state.last_ping_at == started
+    assert state.deadline_at == int(started.timestamp()) + 630
+    assert monitors.get_monitor(account_of(job), job["id"]).deadline_at is None
+
+
+# --- the Function URL -------------------------------------------------------------------------
+
+def url_event(path, method="GET", query=None, body=None, headers=None):
+    return {"version": "2.0", "rawPath": path, "rawQueryString": "",
+            "queryStringParameters": query, "headers": headers or {"user-agent": "cron/1"},
+            "body": body, "isBase64Encoded": False,
+            "requestContext": {"requestId": "r1", "http": {
+                "method": method, "path": path, "sourceIp": "203.0.113.9",
+                "userAgent": "cron/1"}}}
+
+
+def test_a_function_url_event_takes_the_apps_own_ping_route(api, job):
+    from app import ping_url_handler
+
+    token = job["pingToken"]
+    rid = "0b0e7c1c-6d2e-4c1a-9d39-6c1f5a3a6f0e"
+    answer = ping_url_handler(url_event(f"/ping/{token}/3", "POST", {"rid": rid}, "it broke"),
+                              None)
+    assert (answer["statusCode"], answer["body"]) == (200, "OK")
+    [stored] = history(api, job)["items"]
+    assert (stored["kind"], stored["exitStatus"], stored["runId"]) == ("Fail", 3, rid)
+    assert (stored["message"], stored["source"], stored["userAgent"]) == \
+        ("it broke", "203.0.113.9", "cron/1")
+    assert ping_url_handler(url_event(f"/ping/{token}/fail"), None)["statusCode"] == 200
+    assert history(api, job)["items"][0]["kind"] == "Fail"
+    assert ping_url_handler(url_event("/ping/nope"), None)["statusCode"] == 404
+    missing = ping_url_handler(url_event("/api/monitors"), None)
+    assert missing["statusCode"] == 404 and '"code": "NOT_FOUND"' in missing["body"]
+
+
+def test_literal_ping_routes_win_over_the_exit_status_parameter():
+    from chalicelib.heartbeats.function_url import route_of
+
+    routes = ["/ping/{token}", "/ping/{token}/{exit_status}", "/ping/{token}/fail",
+              "/api/monitors/{monitor_id}"]
+    assert route_of(routes, "/ping/t/fail") == ("/ping/{token}/fail", {"token": "t"})
+    assert route_of(routes, "/ping/t/7") == ("/ping/{token}/{exit_status}",
+                                             {"token": "t", "exit_status": "7"})
+    assert route_of(routes, "/ping/t") == ("/ping/{token}", {"token": "t"})
+    assert route_of(routes, "/ping//fail") is None
+    assert route_of(routes, "/api/monitors/x") is None
+
+
+def test_buffered_pings_expire_with_the_plan_retention(api, job, clock):
+    """A ping still in the buffer when the retention has passed goes, as an expired item."""
+    token = job["pingToken"]
+    ping(api, f"/ping/{token}", "POST", b"old")
+    clock.advance(91 * 86400)                           # Business: 90 days
+    ping(api, f"/ping/{token}", "POST", b"new")
+    assert [p["message"] for p in history(api, job)["items"]] == ["new"]
