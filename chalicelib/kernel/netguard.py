@@ -49,6 +49,9 @@ _RFC6052_SPLITS = (((48, 16), (72, 16)), ((56, 8), (72, 24)), ((72, 32),), ((96,
 # Legacy IPv4 spellings that inet_aton accepts: 2130706433, 0x7f000001, 0177.0.0.1, 127.1.
 _LEGACY_V4 = re.compile(r"^(0x[0-9a-f]+|[0-9]+)(\.(0x[0-9a-f]+|[0-9]+)){0,3}$", re.IGNORECASE)
 DEFAULT_MAX_HOPS = 5
+# Whitespace (str.isspace's set: re's \s on str is the same Py_UNICODE_ISSPACE), backslashes and
+# control characters: one regex search instead of a Python test per character of every URL.
+_UNSAFE_URL_CHAR = re.compile(r"[\s\\\x00-\x1f]")
 
 
 class SsrfBlockedRedirectError(SsrfBlockedError):
@@ -192,7 +195,7 @@ class OutboundGuard:
         """Save-time validation: http(s) only, no credentials, IP literals judged. This is for
         clear 400s; the binding decision is made again at connect time on the address httpx
         actually dials, so a URL-parser disagreement cannot slip past the guard."""
-        if any(c.isspace() or c == "\\" or ord(c) < 32 for c in url):
+        if _UNSAFE_URL_CHAR.search(url):
             raise ValueError(f"URL contains whitespace or backslashes: {url!r}")
         parts = urlsplit(url)
         if parts.scheme.lower() not in ("http", "https"):
@@ -320,8 +323,9 @@ class _GuardedBackend(httpcore.AsyncNetworkBackend):
     async def connect_tcp(self, host: str, port: int, timeout: float | None = None,
                           local_address: str | None = None,
                           socket_options: Any = None) -> httpcore.AsyncNetworkStream:
-        try:
-            addresses = await asyncio.wait_for(self._guard.resolve_and_check(host), timeout)
+        try:   # a timeout scope, not wait_for: that runs the lookup in a task of its own
+            async with asyncio.timeout(timeout):
+                addresses = await self._guard.resolve_and_check(host)
         except (socket.gaierror, asyncio.TimeoutError) as exc:
             error = httpcore.ConnectTimeout if isinstance(exc, asyncio.TimeoutError) else httpcore.ConnectError
             raise error(f"could not resolve {host}: {exc}") from exc
