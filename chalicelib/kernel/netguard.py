@@ -455,11 +455,10 @@ def make_http_client(guard: OutboundGuard, max_connections: int = 50, *,
     httpcore's pool walks all of them: 1.2 instead of 1.9 CPU ms per check against a local
     target), and whose response time should include the connect every time, not only for the
     first check of a batch to a host. Such a client has no pool at all (`_OneShotConnections`)
-    and its connections are plain asyncio streams (`_AsyncioStream`): 0.64-0.87 CPU ms per
-    check in `bench/checks.py --quick`, 3.3-4.8x the raw client connecting per request, from
-    0.97-1.43 ms and 6.1-7.8x. The rest is mostly httpx, httpcore and h11 in pure Python:
-    aiohttp (C parser) measured 0.26 ms (1.7x raw) on the same target, if it is ever worth a
-    second client on the hot path."""
+    and its connections are plain asyncio streams (`_AsyncioStream`): 0.67-0.70 instead of
+    0.86-0.90 CPU ms per check (2,000 checks of `run_jobs`, old and new alternated), ~5x a raw
+    asyncio client that also connects per request. The rest is mostly httpx and h11 in pure
+    Python; aiohttp (C parser) measured ~0.26 ms on the same target (E20 point 3)."""
     limits = httpx.Limits(max_connections=max_connections,
                           max_keepalive_connections=max_connections if keepalive else 0)
     context = ssl_context or make_ssl_context(extra_ca_pem)
