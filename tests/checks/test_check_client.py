@@ -129,3 +129,38 @@ def test_requests_in_flight_together_cost_no_more_each_than_one_alone():
     port = serve_in_a_thread()
     alone = python_calls_per_request(port, 32, 1)
     assert python_calls_per_request(port, 32, 32) < alone * 1.05
+
+
+def test_with_keepalive_a_connection_the_server_dropped_while_idle_is_not_reused():
+    """Deliveries keep connections alive; the asyncio stream must tell the pool that an idle
+    one was closed by the server (`is_readable`), or the next request would fail on it."""
+    async def scenario() -> list:
+        connections: list = []
+        hung_up = asyncio.Event()
+
+        async def answer_once_then_hang_up(reader, writer):
+            connections.append(writer.get_extra_info("peername"))
+            await reader.readuntil(b"\r\n\r\n")
+            writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+            await writer.drain()
+            writer.close()
+            await writer.wait_closed()
+            hung_up.set()
+
+        server = await asyncio.start_server(answer_once_then_hang_up, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        guard = OutboundGuard(allow_private=True)
+        statuses = []
+        try:
+            async with make_http_client(guard, max_connections=4, keepalive=True) as client:
+                for _ in range(3):
+                    response, _ = await guarded_request(client, guard, "GET",
+                                                        f"http://127.0.0.1:{port}/")
+                    statuses.append(response.status_code)
+                    await hung_up.wait()   # the server's FIN is on the idle connection
+                    hung_up.clear()
+        finally:
+            server.close()
+        return [statuses, len(connections)]
+
+    assert asyncio.run(scenario()) == [[200, 200, 200], 3]
