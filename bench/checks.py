@@ -1,10 +1,12 @@
 """Check throughput of the real worker code (E11).
 
 Website monitors against a local asyncio HTTP/1.1 server running in its own process, through
-`chalicelib.checks.worker.run_jobs` (the check phase: guard, pooled httpx client, checker), with
+`chalicelib.checks.worker.run_jobs` (the check phase: guard, httpx client, checker), with
 and without 50 ms of server latency. Beside it, in the same run and against the same target, a
-minimal raw-asyncio client (open_connection, keep-alive, same concurrency): our throughput is
-printed as a ratio of it. Then the recording phase (`checks.record_message` per message of
+minimal raw-asyncio client (open_connection, same concurrency), kept alive and with a connection
+per request as the worker runs (`keepalive=False`: each check's time includes its connect): our
+throughput is printed as a ratio of the first, our CPU per check as a multiple of both (E20
+point 3: within 3x of raw). Then the recording phase (`checks.record_message` per message of
 25 requests and `checks.update_heads` per batch of 10 messages, as `process_batch` runs them:
 minute items, shard heads, evaluator) on moto in-process, which is dominated by moto's own
 CPU, so read its figures as "AWS calls / writes per result" more than as speed.
@@ -105,13 +107,13 @@ def child_enori(n: int, port: int, path: str, concurrency: int | None) -> dict:
     return figures
 
 
-def child_raw(n: int, port: int, path: str, concurrency: int) -> dict:
+def child_raw(n: int, port: int, path: str, concurrency: int, keepalive: bool = True) -> dict:
     import asyncio
 
-    asyncio.run(raw_get_all(port, path, WARMUP, concurrency))
+    asyncio.run(raw_get_all(port, path, WARMUP, concurrency, keepalive=keepalive))
 
     def run() -> dict:
-        ok, errors = asyncio.run(raw_get_all(port, path, n, concurrency))
+        ok, errors = asyncio.run(raw_get_all(port, path, n, concurrency, keepalive=keepalive))
         return {"checks": ok + len(errors), "false_failures": len(errors),
                 "first_error": errors[0] if errors else None}
 
@@ -194,7 +196,15 @@ def _child(mode: str, *args) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def _row(label: str, figures: dict, baseline: dict | None) -> dict:
+def _cpu_ms(figures: dict) -> float:
+    return figures["cpu_s"] * 1000 / figures["checks"]
+
+
+def _row(label: str, figures: dict, baseline: dict | None, per_connection: dict | None = None
+         ) -> dict:
+    """A printed row; beside a baseline, our throughput as a ratio of it and our CPU per check
+    as a multiple of its (and of `per_connection`'s, the raw client with a connection per
+    request, as the worker connects)."""
     rate = figures["checks"] / figures["wall_s"]
     row = {"label": label, "checks": figures["checks"], "checks_per_s": round(rate, 1),
            "cpu_ms_per_check": round(figures["cpu_s"] * 1000 / figures["checks"], 3),
@@ -204,11 +214,17 @@ def _row(label: str, figures: dict, baseline: dict | None) -> dict:
            "concurrency": figures["concurrency"]}
     if baseline is not None:
         row["ratio_to_raw"] = round(rate / (baseline["checks"] / baseline["wall_s"]), 3)
+        row["cpu_x_raw"] = round(_cpu_ms(figures) / _cpu_ms(baseline), 1)
+    if per_connection is not None:
+        row["cpu_x_raw_per_connection"] = round(_cpu_ms(figures) / _cpu_ms(per_connection), 1)
     if "ssl_context_ms" in figures:
         row["ssl_context_ms"] = round(figures["ssl_context_ms"], 1)
     print(f"  {label:<48} {rate:8.0f} checks/s  {row['cpu_ms_per_check']:6.3f} CPU ms/check  "
           f"peak {row['peak_rss_mb']:6.1f} MB  false failures {row['false_failures']}"
-          + (f"  ratio to raw {row['ratio_to_raw']:.2f}" if baseline else ""), flush=True)
+          + (f"  ratio to raw {row['ratio_to_raw']:.2f}  CPU {row['cpu_x_raw']}x raw" if baseline
+             else "")
+          + (f", {row['cpu_x_raw_per_connection']}x raw per connection" if per_connection
+             else ""), flush=True)
     if row["first_error"]:
         print(f"    first error: {row['first_error']}")
     return row
@@ -230,8 +246,11 @@ def main(argv=None) -> dict:
             for n in sizes:
                 raw = _child("raw", n, port, path, checks.CONCURRENCY)
                 rows.append(_row(f"raw asyncio, {n} checks, {latency} ms", raw, None))
+                raw1 = _child("raw", n, port, path, checks.CONCURRENCY, 0)
+                rows.append(_row(f"raw asyncio per connection, {n} checks, {latency} ms", raw1,
+                                 None))
                 ours = _child("enori", n, port, path, 0)
-                rows.append(_row(f"run_jobs, {n} checks, {latency} ms", ours, raw))
+                rows.append(_row(f"run_jobs, {n} checks, {latency} ms", ours, raw, raw1))
         # Is the pool size the bottleneck? The same worker with CONCURRENCY patched in the child
         # (the shipped constant is not changed), 1,000 checks, beside the raw client at that size.
         n = sizes[0]
@@ -276,7 +295,8 @@ if __name__ == "__main__":
         if mode == "enori":
             out = child_enori(int(rest[0]), int(rest[1]), rest[2], int(rest[3]) or None)
         elif mode == "raw":
-            out = child_raw(int(rest[0]), int(rest[1]), rest[2], int(rest[3]))
+            out = child_raw(int(rest[0]), int(rest[1]), rest[2], int(rest[3]),
+                            keepalive=rest[4:] != ["0"])
         else:
             out = child_record(int(rest[0]))
         print(json.dumps(out, default=str))

@@ -2,7 +2,8 @@
 
 The target runs in its own PROCESS (so it does not share the worker's GIL): keep-alive,
 `GET /fast` answers at once, `GET /slow` after SLOW_SECONDS. The raw client is the baseline the
-worker is compared with: asyncio.open_connection, keep-alive, a fixed number of connections.
+worker is compared with: asyncio.open_connection, a fixed number of connections, either kept
+alive or (as the worker runs, `keepalive=False`) one connection per request.
 """
 from __future__ import annotations
 
@@ -61,8 +62,9 @@ def start_target() -> tuple[multiprocessing.Process, int]:
 
 
 async def raw_get_all(port: int, path: str, count: int, concurrency: int,
-                      timeout: float = 30.0) -> tuple[int, list[str]]:
-    """GET `path` `count` times over `concurrency` keep-alive connections; (ok count, errors)."""
+                      timeout: float = 30.0, keepalive: bool = True) -> tuple[int, list[str]]:
+    """GET `path` `count` times, `concurrency` at a time, over keep-alive connections or (not
+    `keepalive`) a connection per request, closed after its response; (ok count, errors)."""
     request = (f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
                f"User-Agent: raw-baseline\r\n\r\n").encode()
     remaining = [count]
@@ -87,6 +89,9 @@ async def raw_get_all(port: int, path: str, count: int, concurrency: int,
                     ok[0] += 1
                 else:
                     errors.append(head.split(b"\r\n", 1)[0].decode())
+                if not keepalive:
+                    writer.close()
+                    reader = writer = None
             except Exception as exc:  # noqa: BLE001 - counted, and the first one reported
                 errors.append(f"{type(exc).__name__}: {exc}")
                 if writer is not None:

@@ -55,3 +55,112 @@ def test_the_check_worker_builds_its_client_without_keepalive(monkeypatch):
     monkeypatch.setattr(checks, "make_http_client", spy)
     asyncio.run(checks.run_jobs([]))
     assert built["keepalive"] is False
+
+
+# CPU per check, made deterministic: Python function calls on the client's thread (the target
+# serves from another thread, so its calls are not counted). Wall or CPU time would vary with
+# the machine's load; calls do not. bench/checks.py gives the time these calls cost.
+CALLS_PER_REQUEST_CEILING = 1500   # ~1,230 measured; httpcore's pool on anyio took ~2,020
+
+
+def serve_in_a_thread() -> int:
+    import threading
+
+    ready, box = threading.Event(), {}
+
+    async def handle(reader, writer):
+        try:
+            while True:
+                await reader.readuntil(b"\r\n\r\n")
+                writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        writer.close()
+
+    def run():
+        loop = asyncio.new_event_loop()
+        server = loop.run_until_complete(asyncio.start_server(handle, "127.0.0.1", 0))
+        box["port"] = server.sockets[0].getsockname()[1]
+        ready.set()
+        loop.run_forever()
+
+    threading.Thread(target=run, daemon=True).start()
+    assert ready.wait(10)
+    return box["port"]
+
+
+async def requests_through_the_check_client(port: int, count: int, at_once: int) -> None:
+    guard = OutboundGuard(allow_private=True)
+    async with make_http_client(guard, max_connections=at_once, keepalive=False) as client:
+        async def one():
+            response, _ = await guarded_request(client, guard, "GET", f"http://127.0.0.1:{port}/")
+            assert response.status_code == 200
+
+        for start in range(0, count, at_once):
+            await asyncio.gather(*(one() for _ in range(min(at_once, count - start))))
+
+
+def python_calls_per_request(port: int, count: int, at_once: int) -> float:
+    import sys
+
+    asyncio.run(requests_through_the_check_client(port, 4, at_once))   # imports, first use
+    calls = [0]
+
+    def count_calls(frame, event, arg):
+        if event == "call":
+            calls[0] += 1
+
+    sys.setprofile(count_calls)
+    try:
+        asyncio.run(requests_through_the_check_client(port, count, at_once))
+    finally:
+        sys.setprofile(None)
+    return calls[0] / count
+
+
+def test_a_request_without_keepalive_stays_under_its_python_call_budget():
+    assert python_calls_per_request(serve_in_a_thread(), 40, 1) < CALLS_PER_REQUEST_CEILING
+
+
+def test_requests_in_flight_together_cost_no_more_each_than_one_alone():
+    """Nothing is shared between one-shot requests, so nothing grows with the number in flight
+    (httpcore's pool walked every connection on each request and close: +12 % at 32)."""
+    port = serve_in_a_thread()
+    alone = python_calls_per_request(port, 32, 1)
+    assert python_calls_per_request(port, 32, 32) < alone * 1.05
+
+
+def test_with_keepalive_a_connection_the_server_dropped_while_idle_is_not_reused():
+    """Deliveries keep connections alive; the asyncio stream must tell the pool that an idle
+    one was closed by the server (`is_readable`), or the next request would fail on it."""
+    async def scenario() -> list:
+        connections: list = []
+        hung_up = asyncio.Event()
+
+        async def answer_once_then_hang_up(reader, writer):
+            connections.append(writer.get_extra_info("peername"))
+            await reader.readuntil(b"\r\n\r\n")
+            writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+            await writer.drain()
+            writer.close()
+            await writer.wait_closed()
+            hung_up.set()
+
+        server = await asyncio.start_server(answer_once_then_hang_up, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        guard = OutboundGuard(allow_private=True)
+        statuses = []
+        try:
+            async with make_http_client(guard, max_connections=4, keepalive=True) as client:
+                for _ in range(3):
+                    response, _ = await guarded_request(client, guard, "GET",
+                                                        f"http://127.0.0.1:{port}/")
+                    statuses.append(response.status_code)
+                    await hung_up.wait()   # the server's FIN is on the idle connection
+                    hung_up.clear()
+        finally:
+            server.close()
+        return [statuses, len(connections)]
+
+    assert asyncio.run(scenario()) == [[200, 200, 200], 3]
