@@ -102,7 +102,7 @@ def _setup(n: int, regions: list[str], channel: bool = False):
 
 def _stub_checks(failing: set[str]):
     from chalicelib.checks.family import CheckResult
-    from chalicelib.checks import worker as checks
+    from chalicelib.checks import runner as checks
 
     async def instant(config, deps):
         down = getattr(config, "name", "") in failing
@@ -465,7 +465,7 @@ def region_month(n: int, fit: dict, home_fixed: dict, remote: bool, memory: dict
     also carries the scheduler, the every-minute schedules and the hourly rollup job (`rollup`:
     its units and calls per monitor-hour, `measure_rollup_hour`); every region its idle
     floor."""
-    from chalicelib.checks.worker import concurrency_for
+    from chalicelib.checks.runner import concurrency_for
 
     shape = batch_shape(n)
     unit = per_check_at(fit, shape["jobs_per_invocation"])
