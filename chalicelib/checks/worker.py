@@ -287,6 +287,8 @@ def record_remote_results(records: list[tuple[str, str]]) -> dict:
             units.append((message_id, group.jobs, finished,
                           datetime.fromtimestamp(group.checked_at, timezone.utc)))
     failed |= record_and_evaluate(units)
+    log.info("recorded the remote results of %d check messages (%d failed)", len(units),
+             len(failed))
     return batch_response(failed)
 
 
