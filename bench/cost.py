@@ -21,8 +21,9 @@ per worker invocation) and the model is printed beside the result.
 Per region and fleet size (E16): `fleet_table` measures the worker on the real code at two batch
 shapes, today's path (requests without expectation: every result evaluated) beside the current
 one, and prices 30..100,000 monitors per region with the deployed memory sizes
-(.chalice/config.json, prod), remote regions calling the home tables across regions, and each
-region's idle floor; and a Job monitor pinged every minute on the real ping path.
+(.chalice/config.json, prod), remote regions sending their results home through the results
+queue (E16 point 5: their workers call no table; the home results handler records them at the
+home region's latency), and each region's idle floor; and a Job monitor pinged every minute on the real ping path.
 Usage: python bench/cost.py [--quick] [--fleet] [--json out.json]
 """
 from __future__ import annotations
@@ -404,7 +405,10 @@ def naive(n: int, regions: int, result_bytes: int, monitor_bytes: int = 1500) ->
 # and dispatch grouping. Durations and the idle floor are modelled (printed with the result).
 FLEET_SIZES = (30, 300, 1_000, 10_000, 100_000)
 HOME_DDB_MS = 6                # a worker's DynamoDB call inside the home region
-REMOTE_DDB_MS = 80             # a remote region's worker calling the home tables (cross-region)
+REMOTE_SEND_MS = 80            # a remote worker's SendMessageBatch to the home region
+# A result with its request on the results queue, as sent (tests/checks/test_remote_worker.py)
+RESULT_BYTES = 165
+SQS_CHUNK_BYTES = 64 * 1024    # SQS bills a request per 64 KB of payload
 CHECK_MS = 300                 # a typical check (connect + TLS + first byte), assumed
 IDLE_RECEIVES_PER_MINUTE = 15  # the SQS event source mapping's 5 long-pollers (20 s), when idle
 HTTP_API_PER_MILLION = 1.00
@@ -471,16 +475,27 @@ def region_month(n: int, fit: dict, home_fixed: dict, remote: bool, memory: dict
     unit = per_check_at(fit, shape["jobs_per_invocation"])
     checks = n * MONTH_MINUTES
     invocations = shape["invocations"] * MONTH_MINUTES
-    ddb_ms = REMOTE_DDB_MS if remote else HOME_DDB_MS
+    jobs = shape["jobs_per_invocation"]
     worker_mb = memory["remote_worker" if remote else "home_worker"]
     # A batch: its checks `concurrency_for(memory)` at a time, then its records one call after
-    # another.
-    per_invocation_s = (math.ceil(shape["jobs_per_invocation"] / concurrency_for(worker_mb))
-                        * CHECK_MS + unit["calls"] * shape["jobs_per_invocation"] * ddb_ms) / 1000
-    gb_s = invocations * per_invocation_s * worker_mb / 1024
+    # another (home), or one SendMessageBatch of its results home (remote).
+    checks_s = math.ceil(jobs / concurrency_for(worker_mb)) * CHECK_MS / 1000
+    record_s = unit["calls"] * jobs * HOME_DDB_MS / 1000
     sqs = shape["messages"] * MONTH_MINUTES * 2 / 10 + invocations * 2 \
         + IDLE_RECEIVES_PER_MINUTE * MONTH_MINUTES          # sends (batched), receive+delete, idle
     rcu, wcu, lambda_requests = unit["rcu"] * checks, unit["wcu"] * checks, invocations
+    if remote:
+        # E16 point 5: the remote worker calls no table. Its send is billed per 64 KB; the home
+        # results handler records the batch as the home worker records its own (the same units
+        # and calls, at the home region's latency) in an invocation of its own (receive and
+        # delete), and its queue is polled when idle.
+        gb_s = invocations * (checks_s + REMOTE_SEND_MS / 1000) * worker_mb / 1024 \
+            + invocations * record_s * memory["other"] / 1024
+        sqs += invocations * (math.ceil(jobs * RESULT_BYTES / SQS_CHUNK_BYTES) + 2) \
+            + IDLE_RECEIVES_PER_MINUTE * MONTH_MINUTES
+        lambda_requests += invocations
+    else:
+        gb_s = invocations * (checks_s + record_s) * worker_mb / 1024
     if not remote:
         rcu += home_fixed["rcu_per_monitor_minute"] * n * MONTH_MINUTES \
             + home_fixed["rcu_floor_per_minute"] * MONTH_MINUTES
@@ -637,7 +652,8 @@ def fleet_table(args, rng) -> dict:
     return {"memory_mb": memory, "rows": rows, "job_ping": ping, "rollup_hour": rollup,
             "job_monitor_month": job_month(ping, memory),
             "fits": {k: {m: list(v) for m, v in d["fit"].items()} for k, d in designs.items()},
-            "model": {"home_ddb_ms": HOME_DDB_MS, "remote_ddb_ms": REMOTE_DDB_MS,
+            "model": {"home_ddb_ms": HOME_DDB_MS, "remote_send_ms": REMOTE_SEND_MS,
+                      "result_bytes": RESULT_BYTES,
                       "check_ms": CHECK_MS, "idle_receives_per_minute": IDLE_RECEIVES_PER_MINUTE,
                       "ping_lambda_s": PING_LAMBDA_S}}
 

@@ -1,4 +1,8 @@
-"""The check worker: one SQS handler per region queue, running a batch's checks concurrently.
+"""The check worker of the home region's check regions, and the recorder of every region's
+results: one SQS handler per home region queue, running a batch's checks concurrently
+(`runner`), and the results queue's handler, recording and evaluating what remote regions
+checked (`record_remote_results`, `bus/check_results.py`, E16 point 5) by the same record phase
+(`record_and_evaluate`). A remote region's worker is `remote_worker`: it reaches no table.
 
 Per batch: run every check on one asyncio loop with one shared TLS context and a connection pool
 sized to the concurrency, then record the results. A request carries its monitor's configuration
