@@ -25,8 +25,9 @@ import time
 from chalice import Blueprint
 
 from chalicelib.bus import check_results, result_sender
-from chalicelib.checks.runner import (batch_deadline, decode_batch, emit_check_metrics,
-                                      requeue_cut_off, run_jobs_until, worker_handlers)
+from chalicelib.checks.runner import (batch_deadline, batch_response, decode_batch,
+                                      emit_check_metrics, requeue_cut_off, run_jobs_until,
+                                      worker_handlers)
 from chalicelib.kernel import observability
 from chalicelib.kernel.runtime import runtime
 from chalicelib.kernel.settings import settings
@@ -55,7 +56,7 @@ def process_remote_batch(records: list[tuple[str, str]], deps_factory=None,
     emit_check_metrics(ran)
     failed |= requeue_cut_off(cut_off, jobs_of, runtime.clock.time())
     failed |= send_home(jobs_of, {id(r.job): r.result for r in ran}, int(runtime.clock.time()))
-    return {"batchItemFailures": [{"itemIdentifier": m} for m in sorted(failed)]}
+    return batch_response(failed)
 
 
 def send_home(jobs_of: dict[str, list], result_of: dict[int, object], checked_at: int

@@ -191,6 +191,11 @@ def decode_batch(records: list[tuple[str, str]]) -> tuple[dict[str, list[CheckRe
     return jobs_of, failed
 
 
+def batch_response(failed: set[str]) -> dict:
+    """SQS's partial batch response: only these messages come back."""
+    return {"batchItemFailures": [{"itemIdentifier": m} for m in sorted(failed)]}
+
+
 # The slow lane's batches are small: each of its checks may take its whole timeout.
 SLOW_LANE_BATCH_SIZE = 2
 # process(records, remaining_ms=...): a worker's batch, returning the partial batch response

@@ -40,9 +40,9 @@ from chalicelib.status import evaluator, expectations
 from chalicelib.kernel import observability
 from chalicelib.checks import recording, results
 from chalicelib.checks.family import CheckResult
-from chalicelib.checks.runner import (Ran, batch_deadline, config_of, decode_batch,
-                                      emit_check_metrics, requeue_cut_off, run_jobs_until,
-                                      worker_handlers)
+from chalicelib.checks.runner import (Ran, batch_deadline, batch_response, config_of,
+                                      decode_batch, emit_check_metrics, requeue_cut_off,
+                                      run_jobs_until, worker_handlers)
 from chalicelib.monitors import numbering
 from chalicelib.bus.check_requests import CheckRequest
 from chalicelib.kernel.runtime import runtime
@@ -294,10 +294,6 @@ def record_remote_results(records: list[tuple[str, str]]) -> dict:
     log.info("recorded the remote results of %d check messages (%d failed)", len(units),
              len(failed))
     return batch_response(failed)
-
-
-def batch_response(failed: set[str]) -> dict:
-    return {"batchItemFailures": [{"itemIdentifier": m} for m in sorted(failed)]}
 
 
 globals().update(worker_handlers(
