@@ -25,6 +25,8 @@ import time
 from chalice import Blueprint
 
 from chalicelib.bus import check_results, result_sender
+from chalicelib.bus.check_requests import CheckRequest
+from chalicelib.checks.family import CheckResult
 from chalicelib.checks.runner import (batch_deadline, batch_response, decode_batch,
                                       emit_check_metrics, requeue_cut_off, run_jobs_until,
                                       worker_handlers)
@@ -59,10 +61,10 @@ def process_remote_batch(records: list[tuple[str, str]], deps_factory=None,
     return batch_response(failed)
 
 
-def send_home(jobs_of: dict[str, list], result_of: dict[int, object], checked_at: int
-              ) -> set[str]:
-    """Each message's requests and finished results to the home results queue; returns the
-    messages whose results SQS did not take."""
+def send_home(jobs_of: dict[str, list[CheckRequest]], result_of: dict[int, CheckResult],
+              checked_at: int) -> set[str]:
+    """Each message's requests and finished results (by `id(request)`) to the home results
+    queue; returns the messages whose results SQS did not take."""
     groups = [(message_id, check_results.encode_group(
         jobs, {i: result_of[id(j)] for i, j in enumerate(jobs) if id(j) in result_of},
         checked_at, agreement_config)) for message_id, jobs in jobs_of.items()]
