@@ -6,6 +6,7 @@ from chalicelib.accounts import key_routes, routes as account_routes, team_route
 from chalicelib.bus import dead_letter_redrive, outbox_republisher
 from chalicelib.channels import routes as channel_routes
 from chalicelib.checks import rollup_job, routes as result_routes, scheduler, worker as check_worker
+from chalicelib.checks import remote_worker
 from chalicelib.config import routes as config_routes
 from chalicelib.heartbeats import function_url as ping_function_url
 from chalicelib.heartbeats import routes as ping_routes, watcher as heartbeat_watcher
@@ -43,8 +44,8 @@ API = (key_routes, account_routes, monitor_routes, result_routes, ping_routes, i
        channel_routes, rule_routes, alert_routes, team_routes, docs_routes,
        escalation_policy_routes, maintenance_routes, report_routes, status_page_routes,
        badge_routes, metrics_routes, config_routes)
-WORKERS = (scheduler, check_worker, incident_handlers, alert_handlers, escalation_handlers,
-           heartbeat_watcher, monthly_reports, status_page_notifications, sweeper,
+WORKERS = (scheduler, check_worker, remote_worker, incident_handlers, alert_handlers,
+           escalation_handlers, heartbeat_watcher, monthly_reports, status_page_notifications, sweeper,
            outbox_republisher, dead_letter_redrive, rollup_job)
 
 # The dashboard's HTML pages (chalicelib/web): not API routes, so not in the OpenAPI document.

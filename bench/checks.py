@@ -1,7 +1,7 @@
 """Check throughput of the real worker code (E11).
 
 Website monitors against a local asyncio HTTP/1.1 server running in its own process, through
-`chalicelib.checks.worker.run_jobs` (the check phase: guard, httpx client, checker), with
+`chalicelib.checks.runner.run_jobs` (the check phase: guard, httpx client, checker), with
 and without 50 ms of server latency. Beside it, in the same run and against the same target, a
 minimal raw-asyncio client (open_connection, same concurrency), kept alive and with a connection
 per request as the worker runs (`keepalive=False`: each check's time includes its connect): our
@@ -65,7 +65,7 @@ def _jobs(items: list, slot: int) -> list:
 def _allow_private(concurrency: int | None) -> None:
     import dataclasses
 
-    from chalicelib.checks import worker as checks
+    from chalicelib.checks import runner as checks
 
     checks.settings = dataclasses.replace(checks.settings, allow_private_targets=True)
     if concurrency:   # an experiment only: the shipped constant is not changed
@@ -85,7 +85,7 @@ def child_enori(n: int, port: int, path: str, concurrency: int | None) -> dict:
     import asyncio
 
     from chalicelib.kernel.netguard import make_ssl_context
-    from chalicelib.checks import worker as checks
+    from chalicelib.checks import runner as checks
 
     _allow_private(concurrency)
     url = f"http://127.0.0.1:{port}{path}"
@@ -234,7 +234,7 @@ def main(argv=None) -> dict:
     args = parse_args(__doc__.splitlines()[0], argv)
     sizes = [200, 1000] if args.quick else [1000, 5000]
     record_n = 100 if args.quick else 300
-    from chalicelib.checks import worker as checks
+    from chalicelib.checks import runner as checks
 
     process, port = start_target()
     rows = []

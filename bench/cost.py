@@ -21,9 +21,11 @@ per worker invocation) and the model is printed beside the result.
 Per region and fleet size (E16): `fleet_table` measures the worker on the real code at two batch
 shapes, today's path (requests without expectation: every result evaluated) beside the current
 one, and prices 30..100,000 monitors per region with the deployed memory sizes
-(.chalice/config.json, prod), remote regions calling the home tables across regions, and each
-region's idle floor; and a Job monitor pinged every minute on the real ping path (its function's
-CPU measured, moto's excluded, behind a Function URL: no per-request charge in front of it).
+(.chalice/config.json, prod), remote regions sending their results home through the results
+queue (E16 point 5: their workers call no table; the home results handler records them at the
+home region's latency), and each region's idle floor; and a Job monitor pinged every minute on
+the real ping path (its function's CPU measured, moto's excluded, behind a Function URL: no
+per-request charge in front of it).
 Usage: python bench/cost.py [--quick] [--fleet] [--json out.json]
 """
 from __future__ import annotations
@@ -105,7 +107,7 @@ def _setup(n: int, regions: list[str], channel: bool = False):
 
 def _stub_checks(failing: set[str]):
     from chalicelib.checks.family import CheckResult
-    from chalicelib.checks import worker as checks
+    from chalicelib.checks import runner as checks
 
     async def instant(config, deps):
         down = getattr(config, "name", "") in failing
@@ -407,7 +409,10 @@ def naive(n: int, regions: int, result_bytes: int, monitor_bytes: int = 1500) ->
 # and dispatch grouping. Durations and the idle floor are modelled (printed with the result).
 FLEET_SIZES = (30, 300, 1_000, 10_000, 100_000)
 HOME_DDB_MS = 6                # a worker's DynamoDB call inside the home region
-REMOTE_DDB_MS = 80             # a remote region's worker calling the home tables (cross-region)
+REMOTE_SEND_MS = 80            # a remote worker's SendMessageBatch to the home region
+# A result with its request on the results queue, as sent (tests/checks/test_remote_worker.py)
+RESULT_BYTES = 165
+SQS_CHUNK_BYTES = 64 * 1024    # SQS bills a request per 64 KB of payload
 CHECK_MS = 300                 # a typical check (connect + TLS + first byte), assumed
 IDLE_RECEIVES_PER_MINUTE = 15  # the SQS event source mapping's 5 long-pollers (20 s), when idle
 HTTP_API_PER_MILLION = 1.00      # the ping front before E20 point 2; a Function URL: nothing
@@ -481,22 +486,33 @@ def region_month(n: int, fit: dict, home_fixed: dict, remote: bool, memory: dict
     also carries the scheduler, the every-minute schedules and the hourly rollup job (`rollup`:
     its units and calls per monitor-hour, `measure_rollup_hour`); every region its idle
     floor."""
-    from chalicelib.checks.worker import concurrency_for
+    from chalicelib.checks.runner import concurrency_for
 
     shape = batch_shape(n)
     unit = per_check_at(fit, shape["jobs_per_invocation"])
     checks = n * MONTH_MINUTES
     invocations = shape["invocations"] * MONTH_MINUTES
-    ddb_ms = REMOTE_DDB_MS if remote else HOME_DDB_MS
+    jobs = shape["jobs_per_invocation"]
     worker_mb = memory["remote_worker" if remote else "home_worker"]
     # A batch: its checks `concurrency_for(memory)` at a time, then its records one call after
-    # another.
-    per_invocation_s = (math.ceil(shape["jobs_per_invocation"] / concurrency_for(worker_mb))
-                        * CHECK_MS + unit["calls"] * shape["jobs_per_invocation"] * ddb_ms) / 1000
-    gb_s = invocations * per_invocation_s * worker_mb / 1024
+    # another (home), or one SendMessageBatch of its results home (remote).
+    checks_s = math.ceil(jobs / concurrency_for(worker_mb)) * CHECK_MS / 1000
+    record_s = unit["calls"] * jobs * HOME_DDB_MS / 1000
     sqs = shape["messages"] * MONTH_MINUTES * 2 / 10 + invocations * 2 \
         + IDLE_RECEIVES_PER_MINUTE * MONTH_MINUTES          # sends (batched), receive+delete, idle
     rcu, wcu, lambda_requests = unit["rcu"] * checks, unit["wcu"] * checks, invocations
+    if remote:
+        # E16 point 5: the remote worker calls no table. Its send is billed per 64 KB; the home
+        # results handler records the batch as the home worker records its own (the same units
+        # and calls, at the home region's latency) in an invocation of its own (receive and
+        # delete), and its queue is polled when idle.
+        gb_s = invocations * (checks_s + REMOTE_SEND_MS / 1000) * worker_mb / 1024 \
+            + invocations * record_s * memory["other"] / 1024
+        sqs += invocations * (math.ceil(jobs * RESULT_BYTES / SQS_CHUNK_BYTES) + 2) \
+            + IDLE_RECEIVES_PER_MINUTE * MONTH_MINUTES
+        lambda_requests += invocations
+    else:
+        gb_s = invocations * (checks_s + record_s) * worker_mb / 1024
     if not remote:
         rcu += home_fixed["rcu_per_monitor_minute"] * n * MONTH_MINUTES \
             + home_fixed["rcu_floor_per_minute"] * MONTH_MINUTES
@@ -689,7 +705,8 @@ def fleet_table(args, rng) -> dict:
     return {"memory_mb": memory, "rows": rows, "job_ping": ping, "rollup_hour": rollup,
             "job_monitor_month": job_month(ping, memory),
             "fits": {k: {m: list(v) for m, v in d["fit"].items()} for k, d in designs.items()},
-            "model": {"home_ddb_ms": HOME_DDB_MS, "remote_ddb_ms": REMOTE_DDB_MS,
+            "model": {"home_ddb_ms": HOME_DDB_MS, "remote_send_ms": REMOTE_SEND_MS,
+                      "result_bytes": RESULT_BYTES,
                       "check_ms": CHECK_MS, "idle_receives_per_minute": IDLE_RECEIVES_PER_MINUTE,
                       "ping_duration_s": ping_duration_s(ping, memory["ping"]),
                       "before_job_monitor_month": BEFORE_JOB_MONITOR_MONTH}}

@@ -20,6 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PUBLISHES_EVENTS = "chalicelib.bus.events"
 SENDS_CHECK_JOBS = "chalicelib.bus.dispatch"
 REQUEUES_CHECKS = "chalicelib.bus.slow_lane"        # the check worker: to the slow lanes only
+SENDS_RESULTS = "chalicelib.bus.result_sender"      # a remote region's worker: results home
 SENDS_RETRIES = "chalicelib.notify.delivery"
 SENDS_EMAIL = "chalicelib.channels.kinds.email"
 REDRIVES_DEAD_LETTERS = "chalicelib.bus.dead_letters"
@@ -35,6 +36,7 @@ class Needs:
     sends_email: bool
     redrives_dead_letters: bool = False
     requeues_checks: bool = False
+    sends_results: bool = False
 
 
 def _module_path(name: str) -> Path | None:
@@ -86,7 +88,8 @@ def needs_of(roots: list[str]) -> Needs:
         sends_retries=SENDS_RETRIES in modules,
         sends_email=SENDS_EMAIL in modules,
         redrives_dead_letters=REDRIVES_DEAD_LETTERS in modules,
-        requeues_checks=REQUEUES_CHECKS in modules)
+        requeues_checks=REQUEUES_CHECKS in modules,
+        sends_results=SENDS_RESULTS in modules)
 
 
 def handler_module(handler_string: str) -> str:
@@ -123,5 +126,5 @@ def function_reach(chalice_app, api_name: str = API_HANDLER) -> dict[str, dict]:
             "publishes_events": needs.publishes_events,
             "sends_check_jobs": needs.sends_check_jobs, "sends_retries": needs.sends_retries,
             "sends_email": needs.sends_email, "redrives_dead_letters": needs.redrives_dead_letters,
-            "requeues_checks": needs.requeues_checks}
+            "requeues_checks": needs.requeues_checks, "sends_results": needs.sends_results}
     return reach

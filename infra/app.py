@@ -35,7 +35,9 @@ def build(env: dict | None = None, outdir: str | None = None):
     # chalicelib reads its settings once, at import; only the settings module is loaded so far
     # (for the region names): reload them with this stage's, before anything else imports them.
     os.environ.update(config.environment())
-    os.environ.pop("ENORI_HOME_REGION", None)
+    # The home region decides which check regions are remote (`Settings.runs_remote`): their
+    # workers register from the module that reaches no table, so their grants hold none.
+    os.environ["ENORI_HOME_REGION"] = config.home_region
     import chalicelib.kernel.settings as settings_module
 
     # Package inits are empty (tests/architecture/test_layers.py): only modules can have read one.

@@ -43,8 +43,9 @@ def topic_arn(stack: Stack, region: str, name: str) -> str:
 
 def grant_needs(role: iam.Role, stack: Stack, needs: Needs, *, home_region: str,
                 topic_name: str, check_queues: dict[str, str], retry_queue: str,
-                mail_from: str) -> None:
-    """`check_queues`: queue name -> its AWS region (the slow lanes included)."""
+                mail_from: str, results_queue: str | None = None) -> None:
+    """`check_queues`: queue name -> its AWS region (the slow lanes included);
+    `results_queue`: the home results queue's name, for a remote region's worker."""
     if needs.tables:
         role.add_to_policy(iam.PolicyStatement(
             sid="Tables", actions=TABLE_ACTIONS,
@@ -64,6 +65,10 @@ def grant_needs(role: iam.Role, stack: Stack, needs: Needs, *, home_region: str,
             sid="RequeueToSlowLanes", actions=SEND_ACTIONS,
             resources=[queue_arn(stack, region, name) for name, region in
                        sorted(slow_lanes.items())]))
+    if needs.sends_results and results_queue:
+        role.add_to_policy(iam.PolicyStatement(
+            sid="SendResultsHome", actions=SEND_ACTIONS,
+            resources=[queue_arn(stack, home_region, results_queue)]))
     if needs.sends_retries:
         role.add_to_policy(iam.PolicyStatement(
             sid="SendAlertRetries", actions=SEND_ACTIONS,

@@ -1,7 +1,9 @@
 """A check region in another AWS region: its checks queue (with a DLQ) and its worker.
 
 The worker runs the same deployment package as the home stack (Chalice's zip) with the handler
-Chalice gave it, and reads and writes the home region's tables and topic (`ENORI_HOME_REGION`).
+Chalice gave it (`chalicelib.checks.remote_worker`): it never touches DynamoDB (E16 point 5), and
+sends its results to the home region's results queue (`ENORI_HOME_REGION`), created by the home
+stack with the results handler's event source like every other queue of the app.
 Nothing references the home stack directly (CloudFormation has no cross-region references): the
 home resources are addressed by their names, which the stage fixes.
 """
@@ -16,7 +18,7 @@ from infra import access, monitoring, permissions, queues
 from infra.config import DeployConfig
 from infra.home_stack import CHECK_QUEUE_RETENTION, MAX_RECEIVES
 
-# As chalicelib.checks.worker.SLOW_LANE_BATCH_SIZE (not imported: it registers the handlers).
+# As chalicelib.checks.runner.SLOW_LANE_BATCH_SIZE.
 SLOW_LANE_BATCH_SIZE = 2
 
 
@@ -29,7 +31,7 @@ class CheckRegionStack(Stack):
                  deployment_zip: str, worker: dict, **kwargs) -> None:
         super().__init__(scope, id, **kwargs)
         from chalicelib.notify import delivery
-        from chalicelib.bus import dispatch, events
+        from chalicelib.bus import check_results, dispatch, events
         from chalicelib.bus.check_requests import slow_queue_name
 
         name, slow_name = dispatch.queue_name(check_region), slow_queue_name(check_region)
@@ -45,9 +47,11 @@ class CheckRegionStack(Stack):
         permissions.grant_needs(
             self.role, self, access.needs_of([access.handler_module(handler)]),
             home_region=config.home_region, topic_name=events.topic_name(),
-            check_queues={queue(r): config.aws_region_of(r) for r in config.check_regions
+            # Its own region's queues only: it re-queues to its own slow lane, nowhere else.
+            check_queues={queue(check_region): self.region
                           for queue in (dispatch.queue_name, slow_queue_name)},
-            retry_queue=delivery.retry_queue_name(), mail_from=config.mail_from)
+            retry_queue=delivery.retry_queue_name(), mail_from=config.mail_from,
+            results_queue=check_results.queue_name())
         permissions.grant_consume(self.role, self.queue.queue_arn)
         permissions.grant_consume(self.role, self.slow_queue.queue_arn)
         function_name = worker_function_name(config.stage, check_region)

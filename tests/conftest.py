@@ -96,7 +96,7 @@ def private_ok(monkeypatch):
     from chalicelib.channels import service as channels
     from chalicelib.notify import delivery
     from chalicelib.monitors import service as monitors
-    from chalicelib.checks import worker as checks
+    from chalicelib.checks import runner as checks
 
     for module in (channels, delivery, checks, monitors):
         monkeypatch.setattr(module, "settings",

@@ -1,4 +1,8 @@
-"""The check worker: one SQS handler per region queue, running a batch's checks concurrently.
+"""The check worker of the home region's check regions, and the recorder of every region's
+results: one SQS handler per home region queue, running a batch's checks concurrently
+(`runner`), and the results queue's handler, recording and evaluating what remote regions
+checked (`record_remote_results`, `bus/check_results.py`, E16 point 5) by the same record phase
+(`record_and_evaluate`). A remote region's worker is `remote_worker`: it reaches no table.
 
 Per batch: run every check on one asyncio loop with one shared TLS context and a connection pool
 sized to the concurrency, then record the results. A request carries its monitor's configuration
@@ -24,24 +28,23 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import time
 from collections import defaultdict
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Callable
 
 from chalice import Blueprint
 
-from chalicelib.bus import check_requests, slow_lane
+from chalicelib.bus import check_results
 from chalicelib.status import evaluator, expectations
 from chalicelib.kernel import observability
 from chalicelib.checks import recording, results
-from chalicelib.checks.family import CheckDeps, CheckResult, run_check
+from chalicelib.checks.family import CheckResult
+from chalicelib.checks.runner import (Ran, batch_deadline, batch_response, config_of,
+                                      decode_batch, emit_check_metrics, requeue_cut_off,
+                                      run_jobs_until, worker_handlers)
 from chalicelib.monitors import numbering
 from chalicelib.bus.check_requests import CheckRequest
-from chalicelib.monitors.models import parse_monitor
-from chalicelib.kernel.netguard import OutboundGuard, make_http_client, make_ssl_context
 from chalicelib.kernel.runtime import runtime
 from chalicelib.kernel.settings import settings
 from chalicelib.kernel.vocabulary import MonitorType
@@ -54,35 +57,8 @@ bp = Blueprint(__name__)
 log = logging.getLogger("enori.worker")
 
 
-def concurrency_for(memory_mb: int) -> int:
-    """Checks in flight per batch (and the connection pool's size) for a function of this
-    memory; Lambda's CPU share grows with it (1,769 MB is one vCPU). Measured (bench/checks.py,
-    keep-alive off as the worker runs): a check costs ~1.1 ms of CPU whatever the number in
-    flight, 16 to 250 (the pool's cost that grew with its square was that of idle keep-alive
-    connections, which checks no longer keep), and 64 in flight check a 50 ms target 2.75x
-    faster than 16 (655 against 238 checks/s): a batch's Lambda time, what a check costs, falls
-    with it. As many as keep the CPU under ~40 % busy at a 300 ms check, so a starved CPU never
-    adds to a response time: 16 per 256 MB, at most 64."""
-    return max(16, min(64, 16 * int(memory_mb) // 256))
-
-
-CONCURRENCY = concurrency_for(int(os.environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "1024")))
-# Kept back from the Lambda's remaining time to record a batch's results and re-queue the rest.
-RECORD_MARGIN_SECONDS = 30
 # Tries of a head's read-and-conditional-put before it is left to the rollup job.
 HEAD_ATTEMPTS = 3
-
-
-@dataclass
-class Ran:
-    job: CheckRequest
-    # None: not loaded (the request carried what the check needed), or gone when it was wanted
-    monitor: MonitorItem | None
-    result: CheckResult
-    # Where it was recorded (shard, region, index), and whether the result before it there, in
-    # the shard's head, was a pass (None: no result before it, or the head could not be read)
-    place: tuple[str, str, int] | None = None
-    after_pass: bool | None = None
 
 
 def load_monitors(jobs: list[CheckRequest]) -> dict[tuple[str, str], MonitorItem]:
@@ -100,71 +76,6 @@ def should_run(job: CheckRequest, monitor: MonitorItem | None) -> bool:
     if monitor is None:
         return job.carries_monitor
     return monitor.type != MonitorType.JOB and (job.manual or not monitor.paused)
-
-
-def config_of(job: CheckRequest, monitor: MonitorItem | None) -> dict:
-    """The configuration a check runs with: the monitor's when loaded, else the request's."""
-    return monitor.config if monitor is not None else job.config
-
-
-_ssl_context = None
-
-
-def shared_ssl_context():
-    """One TLS context per process: building one costs tens of milliseconds, and a warm Lambda
-    reuses it for every batch."""
-    global _ssl_context
-    if _ssl_context is None:
-        _ssl_context = make_ssl_context()
-    return _ssl_context
-
-
-async def run_jobs(pairs: list[tuple[CheckRequest, MonitorItem | None]], deps_factory=None
-                   ) -> list[Ran]:
-    return (await run_jobs_until(pairs, None, deps_factory))[0]
-
-
-async def run_jobs_until(pairs: list[tuple[CheckRequest, MonitorItem | None]],
-                         seconds: float | None, deps_factory=None
-                         ) -> tuple[list[Ran], list[CheckRequest]]:
-    """Run the checks for at most `seconds` (None: until all end); returns what finished and
-    the jobs cut off (still running, or not started, at the deadline)."""
-    guard = OutboundGuard(allow_private=settings.allow_private_targets)
-    async with make_http_client(guard, max_connections=CONCURRENCY,
-                                ssl_context=shared_ssl_context(), keepalive=False) as client:
-        deps = (deps_factory or default_deps)(guard, client)
-        limit = asyncio.Semaphore(CONCURRENCY)
-
-        async def one(job: CheckRequest, monitor: MonitorItem | None) -> Ran:
-            async with limit:
-                return Ran(job, monitor, await check_monitor(config_of(job, monitor), deps))
-
-        tasks = [asyncio.create_task(one(j, m)) for j, m in pairs]
-        if not tasks:
-            return [], []
-        _, pending = await asyncio.wait(tasks, timeout=None if seconds is None
-                                        else max(0.0, seconds))
-        for task in pending:
-            task.cancel()
-        await asyncio.gather(*pending, return_exceptions=True)
-        ran = [t.result() for t in tasks if t not in pending]
-        cut_off = [job for (job, _), t in zip(pairs, tasks) if t in pending]
-        return ran, cut_off
-
-
-async def check_monitor(stored_config: dict, deps: CheckDeps) -> CheckResult:
-    """Check a monitor by its stored configuration (`MonitorItem.config`)."""
-    try:
-        config = parse_monitor(stored_config)
-    except ValueError as exc:  # a stored config that no longer validates is a clear failure
-        return CheckResult(ok=False, error=f"invalid monitor configuration: {exc}",
-                           error_code="INVALID_CONFIG")
-    return await run_check(config, deps)
-
-
-def default_deps(guard: OutboundGuard, client) -> CheckDeps:
-    return CheckDeps(guard=guard, http_client=client, clock=runtime.clock,
-                     ping_mode=settings.ping_mode)
 
 
 def observation_of(slot: int, region: str, result: CheckResult) -> Observation:
@@ -308,16 +219,8 @@ def process_batch(records: list[tuple[str, str]], deps_factory=None,
                   remaining_ms: int | None = None) -> dict:
     """Process (message id, body) pairs; returns the SQS partial batch response.
     `remaining_ms`: the Lambda's time left (None: no batch deadline)."""
-    deadline = None if remaining_ms is None \
-        else time.monotonic() + remaining_ms / 1000 - RECORD_MARGIN_SECONDS
-    failed: set[str] = set()
-    jobs_of: dict[str, list[CheckRequest]] = {}
-    for message_id, body in records:
-        try:
-            jobs_of[message_id] = check_requests.decode(body)
-        except (ValueError, KeyError, TypeError):
-            log.exception("undecodable check message %s", message_id)
-            failed.add(message_id)
+    deadline = batch_deadline(remaining_ms)
+    jobs_of, failed = decode_batch(records)
     all_jobs = [j for jobs in jobs_of.values() for j in jobs]
     monitors = load_monitors([j for j in all_jobs if not j.carries_monitor])
     pairs = [(j, monitors.get((j.account_id, j.monitor_id))) for j in all_jobs]
@@ -327,6 +230,18 @@ def process_batch(records: list[tuple[str, str]], deps_factory=None,
     emit_check_metrics(ran)
     failed |= requeue_cut_off(cut_off, jobs_of, runtime.clock.time())
     by_job = {id(r.job): r for r in ran}
+    now = runtime.clock.now()
+    failed |= record_and_evaluate([(m, jobs, by_job, now) for m, jobs in jobs_of.items()])
+    return batch_response(failed)
+
+
+def record_and_evaluate(units: list[tuple[str, list[CheckRequest], dict[int, Ran], datetime]]
+                        ) -> set[str]:
+    """The record phase of a batch, for this worker's checks and for remote regions' alike:
+    per (message id, its requests, their finished checks by `id(request)`, when checked) one
+    `record_message`, then the heads, then the surprising results evaluated. Returns the
+    messages that failed (a message may bring several units: a results message)."""
+    failed: set[str] = set()
     retention: dict[str, int] = {}   # one account read per account per batch
 
     def retention_days(account_id: str) -> int:
@@ -334,11 +249,10 @@ def process_batch(records: list[tuple[str, str]], deps_factory=None,
             retention[account_id] = results.retention_days_of(account_id)
         return retention[account_id]
 
-    now = runtime.clock.now()
     written: list[Written] = []
     # (message, result, stored): evaluated once the heads tell what came before each result
     recorded: list[tuple[str, Ran, bool]] = []
-    for message_id, jobs in jobs_of.items():
+    for message_id, jobs, by_job, now in units:
         try:
             written += record_message(jobs, by_job, retention_days, now,
                                       lambda r, stored, m=message_id: recorded.append((m, r, stored)))
@@ -355,73 +269,38 @@ def process_batch(records: list[tuple[str, str]], deps_factory=None,
         except Exception:   # the redelivery evaluates it again (`evaluate_surprise`)
             log.exception("could not evaluate a result of message %s", message_id)
             failed.add(message_id)
-    return {"batchItemFailures": [{"itemIdentifier": m} for m in sorted(failed)]}
+    return failed
 
 
-def requeue_cut_off(cut_off: list[CheckRequest], jobs_of: dict[str, list[CheckRequest]],
-                    now_epoch: float) -> set[str]:
-    """Send the checks the deadline cut off to the slow lane; the messages to fail instead (so
-    SQS redelivers them) when that send fails: a cut-off check is never dropped. Except once
-    its slot is stale (older than the scheduler would ever send): a run then says nothing about
-    the slot, which stays unknown — logged and counted, and the loop a deadline shorter than
-    the check's timeout would make ends."""
-    stale = [j for j in cut_off if not check_requests.is_fresh(j, now_epoch)]
-    if stale:
-        log.warning("batch deadline: %d cut-off checks have stale slots: unknown, not re-queued",
-                    len(stale))
-        observability.emit_metrics({"ChecksAbandoned": (len(stale), "Count")})
-    cut_off = [j for j in cut_off if check_requests.is_fresh(j, now_epoch)]
-    if not cut_off:
-        return set()
-    for region in {j.region for j in cut_off}:
-        observability.emit_metrics({"ChecksCutOff": (sum(j.region == region for j in cut_off),
-                                                     "Count")}, {"Region": region})
-    try:
-        slow_lane.requeue(cut_off)
-        log.warning("batch deadline: %d checks cut off, re-queued to the slow lane", len(cut_off))
-        return set()
-    except Exception:
-        log.exception("could not re-queue %d cut-off checks: their messages fail", len(cut_off))
-        cut = {id(j) for j in cut_off}
-        return {m for m, jobs in jobs_of.items() if any(id(j) in cut for j in jobs)}
+def record_remote_results(records: list[tuple[str, str]]) -> dict:
+    """Record and evaluate what remote regions checked (`bus/check_results.py`), exactly as
+    this worker does its own checks (`record_and_evaluate`); a message that cannot be decoded,
+    recorded or evaluated fails alone, and its redelivery writes nothing twice."""
+    failed: set[str] = set()
+    units: list[tuple[str, list[CheckRequest], dict[int, Ran], datetime]] = []
+    for message_id, body in records:
+        try:
+            groups = check_results.decode(body)
+        except (ValueError, KeyError, TypeError):
+            log.exception("undecodable results message %s", message_id)
+            failed.add(message_id)
+            continue
+        for group in groups:
+            finished = {id(group.jobs[i]): Ran(group.jobs[i], None, CheckResult(**fields))
+                        for i, fields in group.results.items()}
+            units.append((message_id, group.jobs, finished,
+                          datetime.fromtimestamp(group.checked_at, timezone.utc)))
+    failed |= record_and_evaluate(units)
+    log.info("recorded the remote results of %d check messages (%d failed)", len(units),
+             len(failed))
+    return batch_response(failed)
 
 
-def emit_check_metrics(ran: list[Ran]) -> None:
-    """Checks run, failed and their latencies, per region (never per monitor)."""
-    by_region: dict[str, list[Ran]] = {}
-    for r in ran:
-        by_region.setdefault(r.job.region, []).append(r)
-    for region, group in by_region.items():
-        dims = {"Region": region}
-        observability.emit_metrics({"ChecksRun": (len(group), "Count"),
-                                    "ChecksFailed": (sum(not r.result.ok for r in group), "Count")},
-                                   dims)
-        latencies = [r.result.response_time_ms for r in group
-                     if r.result.response_time_ms is not None]
-        if latencies:
-            observability.emit_values("CheckLatency", latencies, "Milliseconds", dims)
+globals().update(worker_handlers(
+    bp, [r for r in settings.check_regions if not settings.runs_remote(r)], process_batch))
 
 
-def _make_handler(name: str):
-    def handler(event):
-        observability.bind_request_id(event.context)
-        remaining = getattr(event.context, "get_remaining_time_in_millis", None)
-        return process_batch([(r.to_dict()["messageId"], r.body) for r in event],
-                             remaining_ms=remaining() if remaining else None)
-
-    handler.__name__ = name
-    return handler
-
-
-# The slow lane's batches are small: each of its checks may take its whole timeout.
-SLOW_LANE_BATCH_SIZE = 2
-
-for _region in settings.check_regions:
-    for _name, _queue, _size in (
-            (f"check_worker_{_region.lower()}", check_requests.queue_name(_region), 10),
-            (f"check_worker_{_region.lower()}_slow", check_requests.slow_queue_name(_region),
-             SLOW_LANE_BATCH_SIZE)):
-        # Module attribute too: Lambda resolves handlers by module path and name, and calls
-        # them with (event, context) — so the attribute must be Chalice's wrapper.
-        globals()[_name] = bp.on_sqs_message(queue=_queue, batch_size=_size)(_make_handler(_name))
-
+@bp.on_sqs_message(queue=check_results.queue_name(), batch_size=10)
+def remote_results(event):
+    observability.bind_request_id(event.context)
+    return record_remote_results([(r.to_dict()["messageId"], r.body) for r in event])

@@ -84,6 +84,11 @@ class Settings:
     # ({"EuWest": "http://127.0.0.1:9"}), so a fault test can make one region unreachable.
     region_sqs_endpoints: dict[str, str] = field(default_factory=dict)
 
+    def runs_remote(self, check_region: str) -> bool:
+        """Whether a check region runs in another AWS region than the home one (its worker
+        then sends its results home instead of touching DynamoDB: E16 point 5)."""
+        return AWS_REGION_OF.get(check_region, self.aws_region) != self.aws_region
+
     def table_name(self, name: str) -> str:
         return f"{self.resource_prefix}-{name}"
 

@@ -47,6 +47,18 @@ def expected_of(status: str | None, mirrored_json: dict[str, Any]) -> dict[str, 
             "steady": True}
 
 
+# The configuration `agrees` reads: what of a carried configuration a result must keep to be
+# compared at home (a remote region's results travel without the rest, bus/check_results.py).
+AGREEMENT_KEYS = ("response_time_threshold_ms", "ssl_expiry_warning_days")
+
+
+def agreement_config(config: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The part of `config` that `agrees` reads (None stays None: a request without one)."""
+    if config is None:
+        return None
+    return {k: config[k] for k in AGREEMENT_KEYS if config.get(k) is not None}
+
+
 def agrees(expect: dict[str, Any] | None, region: str, ok: bool, ssl_days_left: int | None,
            config: dict[str, Any]) -> bool:
     """Whether a result is the one the request expected, so that evaluating it can change

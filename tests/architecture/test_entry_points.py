@@ -89,6 +89,7 @@ ENTRY_POINTS = {
     "chalicelib.bus.dead_letter_redrive": {},
     "chalicelib.checks.scheduler": {},
     "chalicelib.checks.rollup_job": {},
+    "chalicelib.checks.remote_worker": {},
     "app": {"maintenance_now": True, "maintenance_spans": [7200], "page_cache": False,
             "page_maintenance": [["Upgrade", ["mon_1"]]],
             "team_target": {"addresses": ["ops@example.com"]}},

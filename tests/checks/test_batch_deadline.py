@@ -98,7 +98,8 @@ def slow_lane_jobs():
 
 
 def test_the_tarpit_fails_by_its_own_timeout_and_holds_no_other_result(fleet):
-    from chalicelib.checks.worker import RECORD_MARGIN_SECONDS, process_batch
+    from chalicelib.checks.runner import RECORD_MARGIN_SECONDS
+    from chalicelib.checks.worker import process_batch
 
     healthy, stuck = fleet
     slow_lane_jobs()
@@ -111,7 +112,8 @@ def test_the_tarpit_fails_by_its_own_timeout_and_holds_no_other_result(fleet):
 
 
 def test_a_check_cut_off_by_the_batch_deadline_is_unknown_and_requeued(fleet):
-    from chalicelib.checks.worker import RECORD_MARGIN_SECONDS, process_batch
+    from chalicelib.checks.runner import RECORD_MARGIN_SECONDS
+    from chalicelib.checks.worker import process_batch
 
     healthy, stuck = fleet
     slow_lane_jobs()
@@ -126,7 +128,8 @@ def test_a_check_cut_off_by_the_batch_deadline_is_unknown_and_requeued(fleet):
 
 
 def test_a_check_cut_off_once_its_slot_is_stale_stays_unknown_and_ends_its_loop(fleet):
-    from chalicelib.checks.worker import RECORD_MARGIN_SECONDS, process_batch
+    from chalicelib.checks.runner import RECORD_MARGIN_SECONDS
+    from chalicelib.checks.worker import process_batch
 
     _, stuck = fleet
     slow_lane_jobs()
@@ -139,7 +142,8 @@ def test_a_check_cut_off_once_its_slot_is_stale_stays_unknown_and_ends_its_loop(
 
 def test_a_cut_off_check_that_cannot_be_requeued_fails_its_message(fleet, monkeypatch):
     from chalicelib.bus import slow_lane
-    from chalicelib.checks.worker import RECORD_MARGIN_SECONDS, process_batch
+    from chalicelib.checks.runner import RECORD_MARGIN_SECONDS
+    from chalicelib.checks.worker import process_batch
 
     def refuse(jobs):
         raise ConnectionError("SQS unreachable")

@@ -34,7 +34,7 @@ def trio(clock):
 def answers(monkeypatch):
     """Each check answers by its monitor's name (UP unless the test says), no network; the
     configurations the checks ran with are kept."""
-    from chalicelib.checks import worker
+    from chalicelib.checks import runner as worker
 
     by_name, seen = {}, []
 

@@ -44,7 +44,7 @@ def test_with_keepalive_the_connection_is_reused():
 
 
 def test_the_check_worker_builds_its_client_without_keepalive(monkeypatch):
-    from chalicelib.checks import worker as checks
+    from chalicelib.checks import runner as checks
 
     built = {}
 

@@ -37,7 +37,7 @@ def target():
 @pytest.fixture
 def private_targets_allowed(monkeypatch):
     from chalicelib.monitors import service as monitors
-    from chalicelib.checks import worker as checks
+    from chalicelib.checks import runner as checks
 
     for module in (checks, monitors):    # monitors: the save-time check of literal targets
         monkeypatch.setattr(module, "settings",

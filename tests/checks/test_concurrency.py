@@ -1,5 +1,5 @@
 """Checks in flight per batch follow the function's memory (its CPU share)."""
-from chalicelib.checks.worker import concurrency_for
+from chalicelib.checks.runner import concurrency_for
 
 
 def test_a_small_function_keeps_sixteen_checks_in_flight():

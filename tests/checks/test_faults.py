@@ -444,7 +444,7 @@ def test_a_dns_lookup_that_never_answers_is_a_timeout_result(clock, private_ok, 
     from chalicelib.accounts.service import create_account
     from chalicelib.monitors.models import parse_monitor
     from chalicelib.kernel.netguard import OutboundGuard
-    from chalicelib.checks import worker as checks
+    from chalicelib.checks import runner as checks
 
     async def never_answers(host):
         await asyncio.Event().wait()
@@ -485,7 +485,7 @@ def tls_context(cert_pem, key_pem):
 def trusted_ca(monkeypatch):
     """The worker trusts this CA (a self-hosted install's private CA)."""
     from chalicelib.kernel.netguard import make_ssl_context
-    from chalicelib.checks import worker as checks
+    from chalicelib.checks import runner as checks
 
     ca = trustme.CA()
     monkeypatch.setattr(checks, "_ssl_context", make_ssl_context(ca.cert_pem.bytes()))

@@ -30,7 +30,7 @@ def monitor(clock):
 @pytest.fixture
 def checks_answer(monkeypatch):
     """Every check answers what the test says, without the network."""
-    from chalicelib.checks import worker as checks
+    from chalicelib.checks import runner as checks
 
     answer = {"result": UP}
 

@@ -77,8 +77,37 @@ def test_the_check_workers_reach_only_the_tables_their_code_uses(home_template, 
     uses = {"accounts", "check-rollups", "events", "maintenance-windows", "monitor-states",
             "monitors", "result-batches"}
     assert granted_tables(home_template, "CheckWorkerUseastRole") == uses
-    assert granted_tables(region_template, "CheckWorkerRole") == uses
+    assert granted_tables(home_template, "RemoteResultsRole") == uses   # records remote results
     assert "SendEmail" not in sids(home_template, "CheckWorkerUseastRole")
+
+
+def test_a_remote_worker_may_only_consume_its_queues_requeue_there_and_send_results_home(
+        region_template):
+    """E16 point 5: no DynamoDB, no topic; receive its own queues, send to its own slow lane
+    and to the home region's results queue, nothing else."""
+    granted = [(sid, actions, resource) for key, s in statements(region_template)
+               if key.startswith("CheckWorkerRole")
+               for sid, actions, resource in [(s.get("Sid"), as_list(s["Action"]),
+                                               json.dumps(s["Resource"]))]]
+    assert not [g for g in granted if any(a.startswith(("dynamodb:", "sns:", "ses:"))
+                                          for a in g[1])]
+    assert {sid for sid, _, _ in granted} == {"ConsumeQueue", "RequeueToSlowLanes",
+                                              "SendResultsHome"}
+    [(_, send, home)] = [g for g in granted if g[0] == "SendResultsHome"]
+    assert "sqs:SendMessage" in send and "sqs:ReceiveMessage" not in send
+    assert ":sqs:us-east-1:" in home and "enori-citest-checks-results" in home
+    [(_, _, lanes)] = [g for g in granted if g[0] == "RequeueToSlowLanes"]
+    assert re.findall(r"enori-citest-checks-[a-z-]+", lanes) == ["enori-citest-checks-euwest-slow"]
+    consumed = " ".join(r for sid, _, r in granted if sid == "ConsumeQueue")
+    assert "results" not in consumed and "useast" not in consumed
+
+
+def test_home_workers_never_send_results_and_the_results_handler_consumes_them(home_template):
+    for key, statement in statements(home_template):
+        assert statement.get("Sid") != "SendResultsHome", key
+    [(_, consumed)] = grants_of(home_template, "RemoteResultsRole", "ConsumeQueue")
+    queue = home_template["Resources"][json.loads(consumed)["Fn::GetAtt"][0]]
+    assert queue["Properties"]["QueueName"] == "enori-citest-checks-results"
 
 
 def test_no_function_may_mail_or_publish_unless_its_code_does(home_template):

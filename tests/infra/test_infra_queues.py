@@ -53,11 +53,12 @@ def test_it_runs_each_check_region_worker_in_its_own_region(home_template, regio
     home_handlers = {f["Properties"]["Handler"]
                      for f in by_type(home_template, "AWS::Serverless::Function").values()}
     assert "chalicelib.checks.worker.check_worker_useast" in home_handlers
-    assert "chalicelib.checks.worker.check_worker_euwest" not in home_handlers
+    assert not [h for h in home_handlers if h.endswith("check_worker_euwest")]
     workers = list(by_type(region_template, "AWS::Lambda::Function").values())
     assert len(workers) == 1
     worker = workers[0]
-    assert worker["Properties"]["Handler"] == "chalicelib.checks.worker.check_worker_euwest"
+    assert worker["Properties"]["Handler"] == \
+        "chalicelib.checks.remote_worker.check_worker_euwest"
     env = worker["Properties"]["Environment"]["Variables"]
     assert env["ENORI_HOME_REGION"] == "us-east-1"
     assert env["ENORI_PING_MODE"] == "tcp"
@@ -65,3 +66,19 @@ def test_it_runs_each_check_region_worker_in_its_own_region(home_template, regio
                    for q in by_type(region_template, "AWS::SQS::Queue").values()}
     assert queue_names == {"enori-citest-checks-euwest", "enori-citest-checks-euwest-dlq",
                            "enori-citest-checks-euwest-slow", "enori-citest-checks-euwest-slow-dlq"}
+
+
+def test_the_home_stack_holds_the_results_queue_its_dlq_and_its_handler(home_template):
+    """E16 point 5: remote regions' results arrive in the home region and are consumed there."""
+    queues = {q["Properties"]["QueueName"]: q for q in
+              by_type(home_template, "AWS::SQS::Queue").values()}
+    assert "enori-citest-checks-results-dlq" in queues
+    results = queues["enori-citest-checks-results"]
+    assert results["Properties"]["RedrivePolicy"]["maxReceiveCount"] >= 1
+    functions = by_type(home_template, "AWS::Serverless::Function")
+    resources = home_template["Resources"]
+    [mapping] = [m for m in by_type(home_template, "AWS::Lambda::EventSourceMapping").values()
+                 if resources[m["Properties"]["EventSourceArn"]["Fn::GetAtt"][0]]
+                 ["Properties"]["QueueName"] == "enori-citest-checks-results"]
+    handler = functions[mapping["Properties"]["FunctionName"]["Ref"]]["Properties"]["Handler"]
+    assert handler == "chalicelib.checks.worker.remote_results"

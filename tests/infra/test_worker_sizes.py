@@ -3,7 +3,7 @@ the longest timeout a monitor may have, plus the margin a batch keeps to record 
 ends before Lambda kills the worker — in the home stack and in every region stack, both lanes."""
 from chalicelib.monitors.models import MAX_TIMEOUT_SECONDS
 from chalicelib.kernel.settings import REGION_NAMES
-from chalicelib.checks.worker import RECORD_MARGIN_SECONDS, SLOW_LANE_BATCH_SIZE
+from chalicelib.checks.runner import RECORD_MARGIN_SECONDS, SLOW_LANE_BATCH_SIZE
 
 
 def check_workers(template):
@@ -45,7 +45,9 @@ def test_the_region_worker_may_requeue_to_the_slow_lanes_only(region_template):
     statements = [s for r in region_template["Resources"].values() if r["Type"] == "AWS::IAM::Policy"
                   for s in r["Properties"]["PolicyDocument"]["Statement"]]
     sends = [s for s in statements if "sqs:SendMessage" in s["Action"]]
-    assert sends and all("-slow" in str(s["Resource"]) for s in sends), sends
+    # ... and home, its results (E16 point 5): never to a check queue's fast lane
+    assert sends and all("-slow" in str(s["Resource"]) or "checks-results" in str(s["Resource"])
+                         for s in sends), sends
 
 
 def test_a_chalice_deploy_sizes_every_check_worker_as_cdk_does():

@@ -333,7 +333,7 @@ def worker_monitor(clock, monkeypatch):
     from chalicelib.monitors import service as monitors
     from chalicelib.accounts.service import create_account
     from chalicelib.monitors.models import parse_monitor
-    from chalicelib.checks import worker as checks
+    from chalicelib.checks import runner as checks
 
     monkeypatch.setattr(checks, "OutboundGuard", PublicStandInGuard)
     account = create_account("t", "Business", clock.now())
