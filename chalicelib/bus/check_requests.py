@@ -29,7 +29,7 @@ class CheckRequest:
     # The monitor's validated configuration as stored (snake_case, `MonitorItem.config`) and its
     # number (`result_seq`): the worker checks and records from them without reading the
     # monitor. None: a request sent without them (a message from before they were carried, a
-    # configuration too large to carry, a monitor not numbered yet): the worker loads it.
+    # monitor not numbered yet): the worker loads it.
     config: dict[str, Any] | None = None
     seq: int | None = None
 
@@ -38,10 +38,12 @@ class CheckRequest:
         return self.config is not None and self.seq is not None
 
 
-# A request carries its monitor's configuration up to this size (a typical one is ~700 bytes;
-# a request body alone may be 64 KB): a message of 25 requests then stays far inside SQS's
-# 256 KB message. A larger one is left for the worker to load.
-CARRIED_CONFIG_BYTES = 4096
+# A request carries its monitor's configuration up to this size: every valid one (a typical one
+# is ~700 bytes; a request body alone may be 64 KB), since a remote region's worker cannot load
+# one it lacks (E16 point 5). A message holding large ones is cut to fit (`encode_fitting`).
+CARRIED_CONFIG_BYTES = 128 * 1024
+# A message body's bound, inside SQS's 256 KB with room for its attributes.
+MESSAGE_BYTES = 240 * 1024
 
 
 def carried_config(config_json: str | None) -> dict[str, Any] | None:
@@ -77,6 +79,16 @@ def encode(jobs: list[CheckRequest]) -> str:
     # A request's fields as they are (`vars`), not `dataclasses.asdict`: that deep-copies each
     # expectation first, a third of a 100,000-monitor tick's CPU (bench/scheduler_scale.py).
     return json.dumps({"jobs": [vars(j) for j in jobs]}, separators=(",", ":"))
+
+
+def encode_fitting(jobs: list[CheckRequest], max_bytes: int = MESSAGE_BYTES) -> list[str]:
+    """The jobs as message bodies of at most `max_bytes` each: one body, unless the requests'
+    carried configurations make it larger; then halves, cut again until each fits."""
+    body = encode(jobs)
+    if len(jobs) < 2 or len(body.encode("utf-8")) <= max_bytes:
+        return [body]
+    middle = len(jobs) // 2
+    return encode_fitting(jobs[:middle], max_bytes) + encode_fitting(jobs[middle:], max_bytes)
 
 
 def decode(body: str) -> list[CheckRequest]:

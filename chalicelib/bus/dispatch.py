@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from chalicelib.bus.check_requests import (CheckRequest, carried_config, decode, encode,
-                                           queue_name, queue_of)
+                                           encode_fitting, queue_name, queue_of)
 from chalicelib.bus.queues import _queue_urls, queue_url, region_sqs
 from chalicelib.kernel.fanout import run_all
 from chalicelib.kernel.runtime import runtime
@@ -43,10 +43,9 @@ def send_jobs(jobs: list[CheckRequest], now_epoch: float, sqs_of=region_sqs, poo
         delay = min(MAX_DELAY_SECONDS, max(0, int(slot - now_epoch)))
         size = SLOW_JOBS_PER_MESSAGE if group[0].slow else JOBS_PER_MESSAGE
         for message in pack(group, size):
-            entry = {"Id": str(len(by_queue[(region, queue)])),
-                     "MessageBody": encode(message),
-                     "DelaySeconds": delay}
-            by_queue[(region, queue)].append(entry)
+            for body in encode_fitting(message):
+                by_queue[(region, queue)].append({"Id": str(len(by_queue[(region, queue)])),
+                                                  "MessageBody": body, "DelaySeconds": delay})
     batches = []
     for (region, queue), entries in by_queue.items():
         sqs, url = sqs_of(region), queue_url(queue, region)

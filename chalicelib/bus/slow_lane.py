@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import replace
 
-from chalicelib.bus.check_requests import CheckRequest, encode, slow_queue_name
+from chalicelib.bus.check_requests import CheckRequest, encode_fitting, slow_queue_name
 from chalicelib.bus.queues import queue_url, region_sqs
 
 JOBS_PER_MESSAGE = 5
@@ -25,8 +25,9 @@ def requeue(jobs: list[CheckRequest]) -> int:
         by_region[job.region].append(replace(job, slow=True))
     sent = 0
     for region, group in by_region.items():
-        entries = [{"Id": str(i), "MessageBody": encode(group[start:start + JOBS_PER_MESSAGE])}
-                   for i, start in enumerate(range(0, len(group), JOBS_PER_MESSAGE))]
+        bodies = [body for start in range(0, len(group), JOBS_PER_MESSAGE)
+                  for body in encode_fitting(group[start:start + JOBS_PER_MESSAGE])]
+        entries = [{"Id": str(i), "MessageBody": body} for i, body in enumerate(bodies)]
         url = queue_url(slow_queue_name(region), region)
         for start in range(0, len(entries), 10):
             response = region_sqs(region).send_message_batch(

@@ -12,9 +12,9 @@ A message whose results could not be sent fails (`batchItemFailures`): SQS redel
 the home side's recording is idempotent (the minute item is keyed by the message's requests).
 A request that does not carry its monitor's configuration cannot run without a read: it is
 counted unknown for its slot (logged and `ChecksUnknown`), not forwarded. Such requests come
-from a scheduler older than carried configurations (across an upgrade, for a minute), or a
-configuration over CARRIED_CONFIG_BYTES, and forwarding them home would only make the home
-region check them as if from here.
+only from a scheduler older than carried configurations (across an upgrade, for a minute):
+every valid configuration fits CARRIED_CONFIG_BYTES. Forwarding them home would only make the
+home region check them as if from here.
 """
 from __future__ import annotations
 

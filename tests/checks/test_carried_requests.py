@@ -62,6 +62,12 @@ def scheduled(monitors, minute):
     return [j for j in jobs_for_minute(minute, ["1"]) if j.monitor_id in ids]
 
 
+def scheduled_like(**fields):
+    from chalicelib.bus.check_requests import CheckRequest
+
+    return CheckRequest("acc_1", "mon_1", MINUTE * 60, "UsEast", seq=1, **fields)
+
+
 def reload(monitor):
     from chalicelib.storage.monitors import get_monitor
 
@@ -216,16 +222,33 @@ def test_a_manual_check_carries_the_config_and_number(trio):
     assert (job.manual, job.config, job.seq) == (True, monitor.config, 0)
 
 
-def test_a_configuration_too_large_to_carry_is_left_for_the_worker():
+def test_every_valid_configuration_is_carried():
+    """A remote region's worker cannot load a configuration its request lacks (E16 point 5),
+    so the largest a monitor can have, a 64 KB request body, is carried too."""
     import json
 
     from chalicelib.bus.check_requests import CARRIED_CONFIG_BYTES, carried_config
+    from chalicelib.monitors.models import MAX_REQUEST_BODY_BYTES
 
-    small = {"url": "https://example.com", "request_body": "x" * 100}
-    large = {"url": "https://example.com", "request_body": "x" * CARRIED_CONFIG_BYTES}
-    assert carried_config(json.dumps(small)) == small
-    assert carried_config(json.dumps(large)) is None
+    largest = {"url": "https://example.com", "http_method": "POST",
+               "request_body": "x" * MAX_REQUEST_BODY_BYTES,
+               "request_headers": {f"X-H{i}": "v" * 1000 for i in range(20)}}
+    assert carried_config(json.dumps(largest)) == largest
+    assert carried_config(json.dumps({"request_body": "x" * CARRIED_CONFIG_BYTES})) is None
     assert carried_config(None) is None
+
+
+def test_requests_carrying_large_configurations_are_cut_into_messages_that_fit():
+    from dataclasses import replace
+
+    from chalicelib.bus.check_requests import MESSAGE_BYTES, decode, encode_fitting
+
+    job = scheduled_like(config={"request_body": "x" * 60_000})
+    jobs = [replace(job, monitor_id=f"mon_{i}") for i in range(25)]
+    bodies = encode_fitting(jobs)
+    assert len(bodies) > 1 and all(len(b.encode()) <= MESSAGE_BYTES for b in bodies)
+    assert [j.monitor_id for b in bodies for j in decode(b)] == [j.monitor_id for j in jobs]
+    assert encode_fitting(jobs[:3]) != [] and len(encode_fitting(jobs[:3])) == 1
 
 
 def test_a_send_call_stays_under_the_batch_payload():
