@@ -41,6 +41,11 @@ class Api:
         return self.request("DELETE", path, **kw)
 
 
+def ping(api: Api, path: str, method: str = "GET", body: bytes = b"", headers=None):
+    """A request as a job's ping is sent: no API key, the raw body."""
+    return api.client.http.request(method, path, headers=headers or {}, body=body)
+
+
 def make_account(plan: str = "Business", scopes=("*",), **addons):
     """A new account and a key on it; returns (account_id, full key)."""
     from chalicelib.accounts.service import create_account
@@ -56,17 +61,21 @@ def make_account(plan: str = "Business", scopes=("*",), **addons):
 
 
 @contextmanager
-def aws_calls(with_params: bool = False):
+def aws_calls(with_params: bool = False, with_service: bool = False):
     """Every AWS operation made inside the block (PynamoDB and boto3 both go through botocore):
     how tests prove that no path issues a Scan. With `with_params`, (operation, params) pairs:
-    how they prove that a value never reached storage."""
+    how they prove that a value never reached storage. With `with_service`, (service,
+    operation) pairs: how they prove that a path calls no table at all."""
     from botocore.client import BaseClient
 
     calls: list = []
     original = BaseClient._make_api_call
 
     def spy(self, operation, params):
-        calls.append((operation, params) if with_params else operation)
+        if with_service:
+            calls.append((self.meta.service_model.service_name, operation))
+        else:
+            calls.append((operation, params) if with_params else operation)
         return original(self, operation, params)
 
     BaseClient._make_api_call = spy

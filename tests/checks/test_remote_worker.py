@@ -4,7 +4,6 @@ as its own, once, however often they arrive; a send that fails fails its message
 from __future__ import annotations
 
 import json
-from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime, timezone
 
@@ -36,20 +35,6 @@ def monitor(clock):
 
 
 @pytest.fixture
-def answer(monkeypatch):
-    """Every check answers what the test says, without the network."""
-    from chalicelib.checks import runner
-
-    said = {"result": UP}
-
-    async def fixed(config, deps):
-        return said["result"]
-
-    monkeypatch.setattr(runner, "check_monitor", fixed)
-    return said
-
-
-@pytest.fixture
 def results_queue(aws):
     """The home results queue, emptied of what earlier tests left; `receive()` takes (and
     deletes) every message in it as (message id, body) pairs."""
@@ -71,25 +56,6 @@ def results_queue(aws):
 
     receive()
     return receive
-
-
-@contextmanager
-def services_called():
-    """(service, operation) of every AWS call made inside the block."""
-    from botocore.client import BaseClient
-
-    calls: list[tuple[str, str]] = []
-    original = BaseClient._make_api_call
-
-    def spy(self, operation, params):
-        calls.append((self.meta.service_model.service_name, operation))
-        return original(self, operation, params)
-
-    BaseClient._make_api_call = spy
-    try:
-        yield calls
-    finally:
-        BaseClient._make_api_call = original
 
 
 def euwest_jobs(monitor, minute=MINUTE):
@@ -133,7 +99,7 @@ def test_remote_regions_register_from_the_module_that_reaches_no_table():
     assert handlers["check_worker_useast"] == "chalicelib.checks.worker.check_worker_useast"
 
 
-def test_a_100_check_remote_batch_makes_no_dynamodb_call_and_one_send(monitor, answer,
+def test_a_100_check_remote_batch_makes_no_dynamodb_call_and_one_send(monitor, checks_answer,
                                                                       results_queue):
     [job] = euwest_jobs(monitor)
     # 10 messages of 10 requests, as the dispatcher packs a shard's minute
@@ -141,7 +107,7 @@ def test_a_100_check_remote_batch_makes_no_dynamodb_call_and_one_send(monitor, a
                                  for i in range(10)])) for n in range(10)]
     remote(records[:1])       # the queue's URL is looked up once per process
     results_queue()
-    with services_called() as calls:
+    with aws_calls(with_service=True) as calls:
         assert remote(records) == {"batchItemFailures": []}
     assert [c for c in calls if c[0] != "sqs"] == []
     assert calls == [("sqs", "SendMessageBatch")]
@@ -152,12 +118,12 @@ def test_a_100_check_remote_batch_makes_no_dynamodb_call_and_one_send(monitor, a
 
 
 def test_the_home_side_records_and_evaluates_remote_results_with_the_failure_text(
-        monitor, answer, results_queue, clock):
-    answer["result"] = UP
+        monitor, checks_answer, results_queue, clock):
+    checks_answer["result"] = UP
     assert remote([("a", encode(euwest_jobs(monitor, MINUTE - 1)))]) == {"batchItemFailures": []}
     assert home(results_queue()) == {"batchItemFailures": []}
     assert reload(monitor).status == "Up"
-    answer["result"] = DOWN
+    checks_answer["result"] = DOWN
     assert remote([("b", encode(euwest_jobs(monitor)))]) == {"batchItemFailures": []}
     assert home(results_queue()) == {"batchItemFailures": []}
     shown = reload(monitor)
@@ -170,12 +136,12 @@ def test_the_home_side_records_and_evaluates_remote_results_with_the_failure_tex
     assert failure.details == {"finalUrl": "https://api.example.com/"}
 
 
-def test_a_duplicate_delivery_writes_and_evaluates_nothing_twice(monitor, answer,
+def test_a_duplicate_delivery_writes_and_evaluates_nothing_twice(monitor, checks_answer,
                                                                  results_queue):
-    answer["result"] = UP
+    checks_answer["result"] = UP
     remote([("a", encode(euwest_jobs(monitor, MINUTE - 1)))])
     home(results_queue())
-    answer["result"] = DOWN
+    checks_answer["result"] = DOWN
     message = ("b", encode(euwest_jobs(monitor)))
     remote([message])
     remote([message])          # SQS redelivered the check message: its results sent twice
@@ -194,7 +160,7 @@ def test_a_duplicate_delivery_writes_and_evaluates_nothing_twice(monitor, answer
     assert reload(monitor).state == down.state
 
 
-def test_a_failed_send_fails_its_messages_so_sqs_redelivers_them(monitor, answer, monkeypatch,
+def test_a_failed_send_fails_its_messages_so_sqs_redelivers_them(monitor, checks_answer, monkeypatch,
                                                                  results_queue):
     from chalicelib.bus import result_sender
 
@@ -218,11 +184,11 @@ def test_a_failed_send_fails_its_messages_so_sqs_redelivers_them(monitor, answer
     assert results_queue() == []
 
 
-def test_a_request_without_its_configuration_is_unknown_and_the_rest_are_sent(monitor, answer,
+def test_a_request_without_its_configuration_is_unknown_and_the_rest_are_sent(monitor, checks_answer,
                                                                               results_queue):
     [job] = euwest_jobs(monitor)
     other = replace(job, monitor_id="mon_old", config=None, seq=None)
-    with services_called() as calls:
+    with aws_calls(with_service=True) as calls:
         assert remote([("m", encode([job, other]))]) == {"batchItemFailures": []}
     assert not [c for c in calls if c[0] == "dynamodb"]
     [(_, body)] = results_queue()

@@ -27,20 +27,6 @@ def monitor(clock):
     return monitors.create_monitor(account, body, datetime(2025, 1, 1, tzinfo=timezone.utc))
 
 
-@pytest.fixture
-def checks_answer(monkeypatch):
-    """Every check answers what the test says, without the network."""
-    from chalicelib.checks import runner as checks
-
-    answer = {"result": UP}
-
-    async def fixed(monitor, deps):
-        return answer["result"]
-
-    monkeypatch.setattr(checks, "check_monitor", fixed)
-    return answer
-
-
 def reload(monitor):
     from chalicelib.storage.monitors import get_monitor
 

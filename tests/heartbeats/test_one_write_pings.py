@@ -2,6 +2,7 @@
 ping buffered in it; a full buffer is flushed as one chunk. Counted with botocore's hooks."""
 import pytest
 
+from apitools import ping
 from awsrequests import counted_aws_requests
 
 JOB = {"name": "Every minute", "type": "Job", "periodSeconds": 60, "gracePeriodSeconds": 30}
@@ -12,8 +13,6 @@ def job(api):
     return api.post("/api/monitors", JOB).json
 
 
-def ping(api, path, method="GET", body=b"", headers=None):
-    return api.client.http.request(method, path, headers=headers or {}, body=body)
 
 
 def history(api, job, query=""):

@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from apitools import make_account
+from apitools import make_account, ping
 
 JOB = {"name": "Nightly backup", "type": "Job", "periodSeconds": 3600, "gracePeriodSeconds": 60}
 
@@ -13,8 +13,6 @@ def job(api):
     return api.post("/api/monitors", JOB).json
 
 
-def ping(api, path, method="GET", body=b"", headers=None):
-    return api.client.http.request(method, path, headers=headers or {}, body=body)
 
 
 def pings_of(api, job, query=""):

@@ -6,7 +6,7 @@ import copy
 
 import pytest
 
-from apitools import make_account
+from apitools import make_account, ping
 from awsrequests import counted_aws_requests
 
 JOB = {"name": "Nightly backup", "type": "Job", "periodSeconds": 3600, "gracePeriodSeconds": 60}
@@ -17,8 +17,6 @@ def job(api):
     return api.post("/api/monitors", JOB).json
 
 
-def ping(api, path):
-    return api.client.http.request("GET", path, headers={}, body=b"")
 
 
 # --- API keys -----------------------------------------------------------------------------

@@ -5,6 +5,7 @@ that adds a request to these paths fails here."""
 import pytest
 
 from awsrequests import counted_aws_requests
+from apitools import ping
 
 JOB = {"name": "Nightly backup", "type": "Job", "periodSeconds": 3600, "gracePeriodSeconds": 60}
 
@@ -20,8 +21,6 @@ def requests_made():
         yield seen
 
 
-def ping(api, path, method="GET"):
-    return api.client.http.request(method, path, headers={}, body=b"")
 
 
 def test_a_steady_ping_is_one_call_and_one_write(api, job, clock, requests_made):

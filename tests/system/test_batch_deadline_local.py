@@ -12,7 +12,7 @@ import time
 
 import boto3
 
-from conftest import LocalStack, create, get
+from conftest import LocalStack, create, get, wait_until
 from targets import HttpTarget
 
 HEALTHY = 20
@@ -40,15 +40,6 @@ def endpoint(stack: LocalStack, pattern: str) -> str:
 def aws(service: str, url: str):
     return boto3.client(service, endpoint_url=url, region_name="us-east-1",
                         aws_access_key_id="local", aws_secret_access_key="local")
-
-
-def poll(predicate, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(1)
-    return True
 
 
 def test_a_tarpit_holds_no_result_and_a_cut_off_check_is_unknown_not_down(tmp_path):
@@ -82,10 +73,11 @@ def test_a_tarpit_holds_no_result_and_a_cut_off_check_is_unknown_not_down(tmp_pa
         def results(monitor_id):
             return get(stack, f"/api/monitors/{monitor_id}/results?limit=10")["items"]
 
-        assert poll(lambda: all(results(m) for m in healthy + [short]), 60), stack.output[-3000:]
+        assert wait_until(lambda: all(results(m) for m in healthy + [short]), 60, every=1), \
+            stack.output[-3000:]
         assert all(r["ok"] for m in healthy for r in results(m))
         assert [r["error"] for r in results(short)] == ["timed out after 2 s"]
-        assert poll(lambda: "checks cut off, re-queued to the slow lane" in stack.output, 30)
+        assert wait_until(lambda: "checks cut off, re-queued to the slow lane" in stack.output, 30)
         assert results(long) == []                          # unknown for the slot
         assert get(stack, f"/api/monitors/{long}")["status"] != "Down"
         assert get(stack, f"/api/incidents?monitorId={long}")["items"] == []

@@ -6,19 +6,9 @@ from __future__ import annotations
 
 import time
 
-from conftest import LocalStack, create, get
+from conftest import LocalStack, create, get, wait_until
 from local.dynamodb_local import free_port
 from targets import HttpTarget, WebhookReceiver
-
-
-def wait_until(predicate, timeout: float) -> bool:
-    """Polled once a second: the API's rate limit counts every request."""
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(1)
-    return True
 
 
 def test_with_one_of_two_regions_dark_a_real_outage_is_still_down(tmp_path):
@@ -35,13 +25,14 @@ def test_with_one_of_two_regions_dark_a_real_outage_is_still_down(tmp_path):
             "alertChannelIds": [channel]})
         path = f"/api/monitors/{monitor['id']}"
         bound = monitor["intervalSeconds"] * monitor["failureThreshold"] + 10
-        assert wait_until(lambda: get(stack, path)["status"] == "Up", 150), stack.output[-3000:]
+        assert wait_until(lambda: get(stack, path)["status"] == "Up", 150, every=1), \
+            stack.output[-3000:]
 
         # Stopped right after the check that made it Up: the next slot is a whole interval
         # away, the slowest detection there is.
         target.stop()
         stopped = time.monotonic()
-        down = wait_until(lambda: get(stack, path)["status"] == "Down", bound + 20)
+        down = wait_until(lambda: get(stack, path)["status"] == "Down", bound + 20, every=1)
         detected = time.monotonic() - stopped
         assert down, f"not Down {detected:.0f} s after the target stopped:\n" \
             + stack.output[-4000:]

@@ -5,20 +5,9 @@ an evaluated surprise, like a failure; a failure's text and its Down are the in-
 tests/checks/test_remote_worker.py, which keeps this one under 90 s)."""
 from __future__ import annotations
 
-import time
 
-from conftest import LocalStack, create, get
+from conftest import LocalStack, create, get, wait_until
 from targets import HttpTarget
-
-
-def wait_until(predicate, timeout: float) -> bool:
-    """Polled once a second: the API's rate limit counts every request."""
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(1)
-    return True
 
 
 def test_a_monitor_checked_from_a_remote_region_gets_results_and_state_via_the_results_queue(
@@ -30,7 +19,8 @@ def test_a_monitor_checked_from_a_remote_region_gets_results_and_state_via_the_r
             "name": "From Ireland", "type": "Website", "url": target.url, "intervalSeconds": 30,
             "failureThreshold": 1, "regions": ["EuWest"]})
         path = f"/api/monitors/{monitor['id']}"
-        assert wait_until(lambda: get(stack, path)["status"] == "Up", 75), stack.output[-3000:]
+        assert wait_until(lambda: get(stack, path)["status"] == "Up", 75, every=1), \
+            stack.output[-3000:]
         results = get(stack, f"{path}/results")["items"]
         assert results and {r["region"] for r in results} == {"EuWest"}
         assert all(r["ok"] for r in results)
