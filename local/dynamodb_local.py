@@ -11,6 +11,7 @@ from __future__ import annotations
 import ctypes
 import hashlib
 import os
+import random
 import shutil
 import signal
 import socket
@@ -73,7 +74,34 @@ def loopback_launcher(install_dir: Path, cache: Path = LAUNCHER_CACHE) -> Path:
     return target
 
 
+# Ports are picked below the kernel's ephemeral range. A port bind(0) returns is free only
+# until the next outgoing connection takes it as its local port, and a stack binds the ports it
+# was given seconds later (seen once on a loaded machine: a restarted stack's API port taken
+# meanwhile, "Address already in use"). A port below the range is never handed out that way.
+LOWEST_PICKED_PORT = 10_000
+_pick = random.SystemRandom()
+
+
+def ephemeral_ports(path: str = "/proc/sys/net/ipv4/ip_local_port_range") -> tuple[int, int]:
+    """The kernel's range for outgoing connections' local ports (Linux's default elsewhere)."""
+    try:
+        low, high = Path(path).read_text().split()
+        return int(low), int(high)
+    except (OSError, ValueError):
+        return 32768, 60999
+
+
 def free_port() -> int:
+    """A port on 127.0.0.1 free now, below the ephemeral range when there is room there."""
+    low = ephemeral_ports()[0]
+    for _ in range(50 if low > LOWEST_PICKED_PORT + 1000 else 0):
+        port = _pick.randrange(LOWEST_PICKED_PORT, low)
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
