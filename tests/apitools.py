@@ -46,6 +46,11 @@ def ping(api: Api, path: str, method: str = "GET", body: bytes = b"", headers=No
     return api.client.http.request(method, path, headers=headers or {}, body=body)
 
 
+def pings_of(api: Api, job: dict, query: str = ""):
+    """A Job monitor's ping history (`GET /api/monitors/{id}/pings`), as JSON."""
+    return api.get(f"/api/monitors/{job['id']}/pings{query}").json
+
+
 def make_account(plan: str = "Business", scopes=("*",), **addons):
     """A new account and a key on it; returns (account_id, full key)."""
     from chalicelib.accounts.service import create_account

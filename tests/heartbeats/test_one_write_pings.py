@@ -2,7 +2,7 @@
 ping buffered in it; a full buffer is flushed as one chunk. Counted with botocore's hooks."""
 import pytest
 
-from apitools import ping
+from apitools import ping, pings_of
 from awsrequests import counted_aws_requests
 
 JOB = {"name": "Every minute", "type": "Job", "periodSeconds": 60, "gracePeriodSeconds": 30}
@@ -14,9 +14,6 @@ def job(api):
 
 
 
-
-def history(api, job, query=""):
-    return api.get(f"/api/monitors/{job['id']}/pings{query}").json
 
 
 def chunks(job):
@@ -71,17 +68,17 @@ def test_history_is_identical_across_a_flush(api, job, clock):
     flushed_before = len(chunks(job))
     seen = []
     while len(chunks(job)) == flushed_before:           # fill the buffer up to its next flush
-        seen.append(history(api, job, "?limit=500"))
+        seen.append(pings_of(api, job, "?limit=500"))
         ping(api, f"/ping/{token}{kinds[len(seen) % len(kinds)]}", "POST", b"a message")
         clock.advance(20)
-    before, after = seen[-1], history(api, job, "?limit=500")
+    before, after = seen[-1], pings_of(api, job, "?limit=500")
     assert after["totalCount"] == before["totalCount"] + 1
     assert after["items"][1:] == before["items"]        # same ids, same fields, newest first
     assert after["items"][0]["message"] == "a message"
     # Pages and windows cut across chunks and the buffer alike.
-    assert history(api, job, "?limit=3&offset=2")["items"] == after["items"][2:5]
+    assert pings_of(api, job, "?limit=3&offset=2")["items"] == after["items"][2:5]
     oldest, newest = after["items"][-2]["at"], after["items"][1]["at"]
-    window = history(api, job, f"?from={oldest}&to={newest}&limit=500")
+    window = pings_of(api, job, f"?from={oldest}&to={newest}&limit=500")
     assert window["items"] == [p for p in after["items"] if oldest <= p["at"] <= newest]
     assert window["totalCount"] == len(window["items"]) == after["totalCount"] - 2
 
@@ -95,7 +92,7 @@ def test_a_ping_too_big_for_an_entry_is_stored_on_its_own_after_the_buffer(api, 
     with counted_aws_requests() as seen:
         assert ping(api, f"/ping/{token}", "POST", big.encode()).status_code == 200
     assert [op for op, _ in seen.writes] == ["PutItem", "PutItem", "UpdateItem"]   # chunk, ping
-    items = history(api, job)["items"]
+    items = pings_of(api, job)["items"]
     assert [len(p["message"] or "") for p in items] == [5000, 0, 0]
     assert chunks(job)[0].count == 2
 
@@ -161,7 +158,7 @@ def test_an_upgraded_job_keeps_its_run_in_progress_and_gets_a_state(api, job, cl
                                 deadline_at=int(started.timestamp()) + 3600)
     assert job_states.get_state(job["id"]) is None
     assert ping(api, f"/ping/{job['pingToken']}").status_code == 200
-    assert history(api, job)["items"][0]["runtimeMs"] == 7000
+    assert pings_of(api, job)["items"][0]["runtimeMs"] == 7000
     state = job_states.get_state(job["id"])
     assert state.last_ping_at == clock.now() and state.last_start_at is None
     detail = api.get(f"/api/monitors/{job['id']}").json
@@ -217,12 +214,12 @@ def test_a_function_url_event_takes_the_apps_own_ping_route(api, job):
     answer = ping_url_handler(url_event(f"/ping/{token}/3", "POST", {"rid": rid}, "it broke"),
                               None)
     assert (answer["statusCode"], answer["body"]) == (200, "OK")
-    [stored] = history(api, job)["items"]
+    [stored] = pings_of(api, job)["items"]
     assert (stored["kind"], stored["exitStatus"], stored["runId"]) == ("Fail", 3, rid)
     assert (stored["message"], stored["source"], stored["userAgent"]) == \
         ("it broke", "203.0.113.9", "cron/1")
     assert ping_url_handler(url_event(f"/ping/{token}/fail"), None)["statusCode"] == 200
-    assert history(api, job)["items"][0]["kind"] == "Fail"
+    assert pings_of(api, job)["items"][0]["kind"] == "Fail"
     assert ping_url_handler(url_event("/ping/nope"), None)["statusCode"] == 404
     missing = ping_url_handler(url_event("/api/monitors"), None)
     assert missing["statusCode"] == 404 and '"code": "NOT_FOUND"' in missing["body"]
@@ -247,4 +244,4 @@ def test_buffered_pings_expire_with_the_plan_retention(api, job, clock):
     ping(api, f"/ping/{token}", "POST", b"old")
     clock.advance(91 * 86400)                           # Business: 90 days
     ping(api, f"/ping/{token}", "POST", b"new")
-    assert [p["message"] for p in history(api, job)["items"]] == ["new"]
+    assert [p["message"] for p in pings_of(api, job)["items"]] == ["new"]

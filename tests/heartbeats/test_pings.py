@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from apitools import make_account, ping
+from apitools import make_account, ping, pings_of
 
 JOB = {"name": "Nightly backup", "type": "Job", "periodSeconds": 3600, "gracePeriodSeconds": 60}
 
@@ -14,9 +14,6 @@ def job(api):
 
 
 
-
-def pings_of(api, job, query=""):
-    return api.get(f"/api/monitors/{job['id']}/pings{query}").json
 
 
 def test_it_shows_the_token_and_ping_url_on_a_job_monitor(api, job):
