@@ -373,7 +373,6 @@ class _OneShotConnections:
 
     def __init__(self, ssl_context: ssl.SSLContext, backend: httpcore.AsyncNetworkBackend) -> None:
         self._ssl_context, self._backend = ssl_context, backend
-        ssl_context.set_alpn_protocols(["http/1.1"])   # as httpcore's connections set it
 
     async def handle_async_request(self, request: httpcore.Request) -> httpcore.Response:
         connection = httpcore.AsyncHTTP11Connection(origin=request.url.origin,
@@ -438,6 +437,9 @@ def make_ssl_context(extra_ca_pem: bytes | None = None) -> ssl.SSLContext:
     """The one SSL context (building one costs tens of ms; Lambda reuses it across checks).
     `extra_ca_pem` lets self-hosted installs and tests trust a private CA."""
     context = ssl.create_default_context()
+    # Once here, not per client or connection: the context is shared by every client of a
+    # process (and their connections, concurrently). httpcore's connections set the same.
+    context.set_alpn_protocols(["http/1.1"])
     if extra_ca_pem:
         context.load_verify_locations(cadata=extra_ca_pem.decode("ascii"))
     return context
