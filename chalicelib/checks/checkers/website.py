@@ -68,7 +68,6 @@ def _one_off_client(deps: CheckDeps) -> Any:
 def _request_failure(exc: Exception, timeout: float) -> CheckResult:
     import aiohttp   # on first use, as `_aio`
 
-
     if isinstance(exc, SsrfBlockedRedirectError):
         return failure(exc.message, "SSRF_BLOCKED_REDIRECT")
     if isinstance(exc, SsrfBlockedError):
@@ -82,8 +81,26 @@ def _request_failure(exc: Exception, timeout: float) -> CheckResult:
             and not isinstance(exc, (aiohttp.ClientError, ssl.SSLError)):
         return failure(f"invalid URL: {exc}", "INVALID_URL")
     if isinstance(exc, (aiohttp.ClientError, OSError)):
-        return network_failure(exc, timeout)
+        result = network_failure(exc, timeout)
+        if result.error_code == "CONNECTION_ERROR":
+            return failure(f"connection failed: {_one_line(exc)}", "CONNECTION_ERROR")
+        return result
     raise exc
+
+
+def _one_line(exc: Exception) -> str:
+    """aiohttp's words for a failed exchange, on one line: its parser's `message` (the error
+    itself or its cause) without the URL, status 400 and repr it wraps them in; httpx's words
+    where aiohttp's say less."""
+    import aiohttp
+
+    if isinstance(exc, aiohttp.ServerDisconnectedError):
+        return "Server disconnected without sending a response."
+    for said in (exc, exc.__cause__):
+        message = getattr(said, "message", None)
+        if isinstance(message, str):
+            return " ".join(message.split())
+    return " ".join(str(exc).split())
 
 
 def _headers(monitor: Any) -> dict[str, str]:

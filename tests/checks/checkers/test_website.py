@@ -178,3 +178,21 @@ def test_it_decodes_the_body_by_its_charset(run_checker, content_type, keyword, 
     result = run_checker(website.check, monitor(f"http://127.0.0.1:{port}/",
                                                 expected_keyword=keyword))
     assert result.ok is ok, result
+
+
+@pytest.mark.parametrize("answer, words", [
+    (b"", "connection failed: Server disconnected without sending a response."),
+    (b"NOT HTTP AT ALL\r\n\r\n", None),
+    (b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc", None),
+    (b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: 5\r\n\r\nabcde", None),
+])
+def test_a_broken_exchange_is_a_connection_error_said_on_one_line(run_checker, answer, words):
+    """What an alert and the dashboard show: the parser's words, not the URL, status and
+    repr aiohttp wraps them in over several lines."""
+    port = serve_once_per_connection(answer, b"")
+    result = run_checker(website.check, monitor(f"http://127.0.0.1:{port}/"))
+    assert (result.ok, result.error_code) == (False, "CONNECTION_ERROR")
+    assert result.error.startswith("connection failed: ")
+    assert "\n" not in result.error and "url=" not in result.error and "400" not in result.error
+    if words is not None:
+        assert result.error == words
