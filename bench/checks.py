@@ -1,7 +1,7 @@
 """Check throughput of the real worker code (E11).
 
 Website monitors against a local asyncio HTTP/1.1 server running in its own process, through
-`chalicelib.checks.runner.run_jobs` (the check phase: guard, httpx client, checker), with
+`chalicelib.checks.runner.run_jobs` (the check phase: guard, aiohttp client, checker), with
 and without 50 ms of server latency. Beside it, in the same run and against the same target, a
 minimal raw-asyncio client (open_connection, same concurrency), kept alive and with a connection
 per request as the worker runs (`keepalive=False`: each check's time includes its connect): our

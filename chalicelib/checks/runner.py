@@ -4,8 +4,9 @@ The home worker (`worker`) records and evaluates what ran here; a remote region'
 (`remote_worker`) sends it home instead and must reach no table (its role has no DynamoDB
 grant, derived from the modules it imports: infra/access.py), so this module imports none.
 
-Per batch: run every check on one asyncio loop with one shared TLS context and a connection pool
-sized to the concurrency, under the batch's deadline; a check still running then is cut off,
+Per batch: run every check on one asyncio loop with one shared TLS context and HTTP clients
+sized to the concurrency (aiohttp for Website checks, httpx for the rest), under the batch's
+deadline; a check still running then is cut off,
 unknown for its slot (nothing recorded: never Down) and sent to the slow lane to run again
 (`slow_lane`).
 """
@@ -88,10 +89,13 @@ async def run_jobs_until(pairs: list[tuple[CheckRequest, Any]],
                          ) -> tuple[list[Ran], list[CheckRequest]]:
     """Run the checks for at most `seconds` (None: until all end); returns what finished and
     the jobs cut off (still running, or not started, at the deadline)."""
+    from chalicelib.kernel.netguard_aio import make_web_client   # aiohttp: see website._aio
+
     guard = OutboundGuard(allow_private=settings.allow_private_targets)
     async with make_http_client(guard, max_connections=CONCURRENCY,
-                                ssl_context=shared_ssl_context(), keepalive=False) as client:
-        deps = (deps_factory or default_deps)(guard, client)
+                                ssl_context=shared_ssl_context(), keepalive=False) as client, \
+            make_web_client(guard, CONCURRENCY, ssl_context=shared_ssl_context()) as web_client:
+        deps = (deps_factory or default_deps)(guard, client, web_client)
         limit = asyncio.Semaphore(CONCURRENCY)
 
         async def one(job: CheckRequest, monitor: Any) -> Ran:
@@ -121,9 +125,9 @@ async def check_monitor(stored_config: dict, deps: CheckDeps) -> CheckResult:
     return await run_check(config, deps)
 
 
-def default_deps(guard: OutboundGuard, client) -> CheckDeps:
-    return CheckDeps(guard=guard, http_client=client, clock=runtime.clock,
-                     ping_mode=settings.ping_mode)
+def default_deps(guard: OutboundGuard, client, web_client=None) -> CheckDeps:
+    return CheckDeps(guard=guard, http_client=client, web_client=web_client,
+                     clock=runtime.clock, ping_mode=settings.ping_mode)
 def requeue_cut_off(cut_off: list[CheckRequest], jobs_of: dict[str, list[CheckRequest]],
                     now_epoch: float) -> set[str]:
     """Send the checks the deadline cut off to the slow lane; the messages to fail instead (so

@@ -3,7 +3,9 @@ opens a socket to a user-supplied target goes through here.
 
 The guard resolves a name once, refuses blocked addresses and hands back the validated addresses;
 callers connect to those addresses and never look the name up again, so DNS rebinding has no
-window. For HTTP the guard sits inside the client's network backend (see `_GuardedBackend`).
+window. For HTTP the guard sits inside the client's network backend (see `_GuardedBackend`);
+the Website checker's aiohttp client puts the same guard in aiohttp's resolver and socket
+factory (`netguard_aio`, kept apart so only the check workers import aiohttp).
 """
 from __future__ import annotations
 
@@ -373,7 +375,6 @@ class _OneShotConnections:
 
     def __init__(self, ssl_context: ssl.SSLContext, backend: httpcore.AsyncNetworkBackend) -> None:
         self._ssl_context, self._backend = ssl_context, backend
-        ssl_context.set_alpn_protocols(["http/1.1"])   # as httpcore's connections set it
 
     async def handle_async_request(self, request: httpcore.Request) -> httpcore.Response:
         connection = httpcore.AsyncHTTP11Connection(origin=request.url.origin,
@@ -438,6 +439,9 @@ def make_ssl_context(extra_ca_pem: bytes | None = None) -> ssl.SSLContext:
     """The one SSL context (building one costs tens of ms; Lambda reuses it across checks).
     `extra_ca_pem` lets self-hosted installs and tests trust a private CA."""
     context = ssl.create_default_context()
+    # Once here, not per client or connection: the context is shared by every client of a
+    # process (and their connections, concurrently). httpcore's connections set the same.
+    context.set_alpn_protocols(["http/1.1"])
     if extra_ca_pem:
         context.load_verify_locations(cadata=extra_ca_pem.decode("ascii"))
     return context
@@ -458,12 +462,22 @@ def make_http_client(guard: OutboundGuard, max_connections: int = 50, *,
     and its connections are plain asyncio streams (`_AsyncioStream`): 0.67-0.70 instead of
     0.86-0.90 CPU ms per check (2,000 checks of `run_jobs`, old and new alternated), ~5x a raw
     asyncio client that also connects per request. The rest is mostly httpx and h11 in pure
-    Python; aiohttp (C parser) measured ~0.26 ms on the same target (E20 point 3)."""
+    Python: Website checks now go through aiohttp instead (`netguard_aio`, E20 point 3); this
+    one-shot client still serves the Domain checker's RDAP lookups."""
     limits = httpx.Limits(max_connections=max_connections,
                           max_keepalive_connections=max_connections if keepalive else 0)
     context = ssl_context or make_ssl_context(extra_ca_pem)
     transport = _GuardedTransport(guard, context, limits)
-    return httpx.AsyncClient(transport=transport, trust_env=False, follow_redirects=False)
+    return GuardedClient(context, transport=transport, trust_env=False, follow_redirects=False)
+
+
+class GuardedClient(httpx.AsyncClient):
+    """httpx's client, knowing the TLS context it verifies with: a check given only this client
+    opens its aiohttp one (`netguard_aio`) trusting the same certificates."""
+
+    def __init__(self, ssl_context: ssl.SSLContext, **options: Any) -> None:
+        super().__init__(**options)
+        self.ssl_context = ssl_context
 
 
 async def guarded_request(client: httpx.AsyncClient, guard: OutboundGuard, method: str, url: str, *,
@@ -489,7 +503,7 @@ async def guarded_request(client: httpx.AsyncClient, guard: OutboundGuard, metho
             raise httpx.TooManyRedirects(f"more than {max_hops} redirects", request=request)
         request = response.next_request
         hops.append(str(request.url))
-        _check_redirect(guard, str(request.url))
+        check_redirect(guard, str(request.url))
     if not stream:
         await response.aread()
     return response, hops
@@ -506,7 +520,8 @@ async def _send_hop(client: httpx.AsyncClient, request: httpx.Request, first: bo
         raise SsrfBlockedRedirectError(f"redirect to {request.url} refused: {exc.message}") from exc
 
 
-def _check_redirect(guard: OutboundGuard, url: str) -> None:
+def check_redirect(guard: OutboundGuard, url: str) -> None:
+    """Judge a redirect's target URL as the first one was judged; refused as a redirect."""
     try:
         guard.check_url(url)
     except (SsrfBlockedError, ValueError) as exc:

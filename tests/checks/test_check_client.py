@@ -164,3 +164,80 @@ def test_with_keepalive_a_connection_the_server_dropped_while_idle_is_not_reused
         return [statuses, len(connections)]
 
     assert asyncio.run(scenario()) == [[200, 200, 200], 3]
+
+
+# --- the Website checker's client (aiohttp, kernel/netguard_aio) ------------------------------
+# The same budgets for the client that now carries every Website check: Python calls on the
+# client's thread per request (the C parser and multidicts are not counted, as they cost little).
+WEB_CALLS_PER_REQUEST_CEILING = 700   # ~550 measured; httpx's one-shot path above ~1,290
+
+
+async def requests_through_the_web_client(port: int, count: int, at_once: int) -> None:
+    from chalicelib.kernel.netguard_aio import make_web_client
+
+    guard = OutboundGuard(allow_private=True)
+    async with make_web_client(guard, at_once) as client:
+        async def one():
+            response, _ = await client.fetch("GET", f"http://127.0.0.1:{port}/", headers={})
+            assert response.status == 200
+            await response.read()
+            response.release()
+
+        for start in range(0, count, at_once):
+            await asyncio.gather(*(one() for _ in range(min(at_once, count - start))))
+
+
+def python_calls_per_web_request(port: int, count: int, at_once: int) -> float:
+    import sys
+
+    asyncio.run(requests_through_the_web_client(port, 4, at_once))   # imports, first use
+    calls = [0]
+
+    def count_calls(frame, event, arg):
+        if event == "call":
+            calls[0] += 1
+
+    sys.setprofile(count_calls)
+    try:
+        asyncio.run(requests_through_the_web_client(port, count, at_once))
+    finally:
+        sys.setprofile(None)
+    return calls[0] / count
+
+
+def test_a_website_request_stays_under_its_python_call_budget():
+    assert python_calls_per_web_request(serve_in_a_thread(), 40, 1) < WEB_CALLS_PER_REQUEST_CEILING
+
+
+def test_website_requests_in_flight_together_cost_no_more_each_than_one_alone():
+    port = serve_in_a_thread()
+    alone = python_calls_per_web_request(port, 32, 1)
+    assert python_calls_per_web_request(port, 32, 32) < alone * 1.05
+
+
+def test_each_website_check_of_a_batch_has_its_own_connection(monkeypatch):
+    """No keep-alive across checks (force_close): one at a time, three checks of the same
+    target open three connections, so each response time includes its connect."""
+    import dataclasses
+
+    from chalicelib.bus.check_requests import CheckRequest
+    from chalicelib.checks import runner
+    from chalicelib.monitors.models import monitor_defaults_dump, parse_monitor
+
+    async def scenario() -> tuple[list, int]:
+        connections: list = []
+        server = await serve_counting_connections(connections)
+        port = server.sockets[0].getsockname()[1]
+        config = monitor_defaults_dump(parse_monitor(
+            {"name": "w", "type": "Website", "url": f"http://127.0.0.1:{port}/"}))
+        try:
+            ran = await runner.run_jobs([(CheckRequest("acc", f"mon_{i}", 60, "UsEast",
+                                                       config=config), None) for i in range(3)])
+        finally:
+            server.close()
+        return [r.result.ok for r in ran], len(connections)
+
+    monkeypatch.setattr(runner, "settings",
+                        dataclasses.replace(runner.settings, allow_private_targets=True))
+    monkeypatch.setattr(runner, "CONCURRENCY", 1)
+    assert asyncio.run(scenario()) == ([True, True, True], 3)

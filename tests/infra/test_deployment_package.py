@@ -11,8 +11,8 @@ import pytest
 FORBIDDEN_TOP_LEVEL = {"tests", "local", "bench", "infra", "scripts", "pytest", "_pytest", "moto",
                        "ruff", "playwright", "aws_cdk", "jsii", "cfnlint", "trustme",
                        "aiosmtpd", "pip", "setuptools"}
-RUNTIME = {"app.py", "chalicelib", "pynamodb", "pydantic", "httpx", "dns", "icmplib", "cronsim",
-           "tzdata", "boto3", "botocore", "jinja2", "markupsafe"}
+RUNTIME = {"app.py", "chalicelib", "pynamodb", "pydantic", "httpx", "aiohttp", "yarl", "multidict",
+           "dns", "icmplib", "cronsim", "tzdata", "boto3", "botocore", "jinja2", "markupsafe"}
 # The dashboard's templates and static files are data beside the code: Lambda needs them too.
 DASHBOARD_FILES = {"chalicelib/web/templates/base.html", "chalicelib/web/static/app.css",
                    "chalicelib/web/static/app.js", "chalicelib/web/static/uplot-1.6.32.min.js"}

@@ -273,3 +273,28 @@ def test_an_offline_guard_reaches_loopback_only_even_when_private_targets_are_al
     assert not guard.is_blocked_ip("::1")
     for address in ("8.8.8.8", "93.184.216.34", "10.0.0.1", "192.168.1.1"):
         assert guard.is_blocked_ip(address)
+
+
+def test_making_clients_leaves_the_shared_tls_context_as_it_was():
+    """One context serves every client of a process (the check runner's, batch after batch,
+    and their connections at once): a client must set nothing on it. ALPN was set per client."""
+    from chalicelib.kernel.netguard import make_ssl_context
+
+    context = make_ssl_context()
+    calls = []
+    context.set_alpn_protocols = lambda protocols: calls.append(protocols)
+    for keepalive in (False, True):
+        make_http_client(OutboundGuard(), 4, ssl_context=context, keepalive=keepalive)
+    assert calls == []
+
+
+def test_the_tls_context_offers_http_1_1_from_where_it_is_made(monkeypatch):
+    import ssl
+
+    from chalicelib.kernel.netguard import make_ssl_context
+
+    offered = []
+    monkeypatch.setattr(ssl.SSLContext, "set_alpn_protocols",
+                        lambda self, protocols: offered.append(protocols))
+    make_ssl_context()
+    assert offered == [["http/1.1"]]

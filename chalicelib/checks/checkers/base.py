@@ -12,12 +12,15 @@ import socket
 import ssl
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from chalicelib.kernel.clock import SystemClock
 from chalicelib.kernel.netguard import OutboundGuard
+
+if TYPE_CHECKING:   # imported on first use only (aiohttp's import cost: website._aio)
+    from chalicelib.kernel.netguard_aio import GuardedWebClient
 
 DEFAULT_TIMEOUT_SECONDS = 30
 
@@ -39,6 +42,9 @@ class CheckDeps:
     guard: OutboundGuard
     http_client: httpx.AsyncClient
     clock: Any = field(default_factory=SystemClock)
+    # The Website checker's client (a batch's, opened by the runner); None: the checker opens
+    # one for its request, trusting what `http_client` trusts.
+    web_client: GuardedWebClient | None = None
     # Used by the Dns checker when the monitor names no nameserver (None: the system resolver).
     dns_resolver: Any = None
     # "auto" tries ICMP first; "tcp" forces the TCP fallback (Lambda has no ICMP).
@@ -72,7 +78,8 @@ class Stopwatch:
 
 
 def _causes(exc: BaseException) -> list[BaseException]:
-    """The exception and everything behind it (httpx wraps httpcore wraps OSError/SSLError)."""
+    """The exception and everything behind it (httpx wraps httpcore wraps OSError/SSLError;
+    aiohttp wraps OSError/SSLError)."""
     seen: list[BaseException] = []
     todo = [exc]
     while todo:
@@ -99,7 +106,9 @@ def network_failure(exc: BaseException, timeout: float) -> CheckResult:
     """Clear words for a failed connection, whatever library raised it."""
     chain = _causes(exc)
     for cause in chain:
-        if isinstance(cause, ssl.SSLCertVerificationError):
+        # aiohttp's ClientConnectorCertificateError is one too, without the codes: its cause
+        # (later in the chain) has them.
+        if isinstance(cause, ssl.SSLCertVerificationError) and hasattr(cause, "verify_code"):
             words = _TLS_VERIFY_WORDS.get(cause.verify_code,
                                           f"TLS certificate verify failed: {cause.verify_message}")
             return failure(words, "TLS_ERROR")

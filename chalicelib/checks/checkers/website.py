@@ -1,13 +1,14 @@
-"""Website checker: one HTTP(S) request through the guarded client, judged by status code,
-keyword and certificate."""
+"""Website checker: one HTTP(S) request through the guarded aiohttp client
+(`kernel.netguard_aio`), judged by status code, keyword and certificate."""
 from __future__ import annotations
 
+import asyncio
+import codecs
+import dataclasses
 import ssl
 from datetime import datetime, timezone
 from http import HTTPStatus
 from typing import Any
-
-import httpx
 
 from chalicelib.checks.checkers.base import (
     CheckDeps,
@@ -19,46 +20,87 @@ from chalicelib.checks.checkers.base import (
     timeout_of,
 )
 from chalicelib.kernel.errors import SsrfBlockedError
-from chalicelib.kernel.netguard import SsrfBlockedRedirectError, guarded_request
+from chalicelib.kernel.netguard import SsrfBlockedRedirectError
 
 DEFAULT_USER_AGENT = "Enori-Monitor/1.0"
 # Keyword search reads at most this much body: a monitor must not pull a 2 GB file into Lambda.
 MAX_BODY_BYTES = 1024 * 1024
 
 
+def _aio():
+    """`kernel.netguard_aio`, imported on first use: aiohttp takes 0.1-0.3 s to import, and the
+    API's Lambda, which loads this module through app.py, never checks a website."""
+    from chalicelib.kernel import netguard_aio
+
+    return netguard_aio
+
+
 async def check(monitor: Any, deps: CheckDeps) -> CheckResult:
+    if deps.web_client is None:   # a caller without a batch's client: one for this check alone
+        async with _one_off_client(deps) as client:
+            return await check(monitor, dataclasses.replace(deps, web_client=client))
     timeout = timeout_of(monitor)
     watch = Stopwatch()
     try:
-        response, hops = await guarded_request(
-            deps.http_client, deps.guard, (getattr(monitor, "http_method", None) or "GET").upper(),
-            monitor.url, headers=_headers(monitor), content=getattr(monitor, "request_body", None),
-            timeout=timeout, follow_redirects=bool(getattr(monitor, "follow_redirects", True)),
-            stream=True)
-        try:
-            certificate = _certificate_expiry(response)
-            body = await _read_capped(response)
-        finally:
-            await response.aclose()
+        # One deadline over every hop and the body (E16 point 2), as `run_check` holds it.
+        async with asyncio.timeout(timeout):
+            response, hops = await deps.web_client.fetch(
+                (getattr(monitor, "http_method", None) or "GET").upper(), monitor.url,
+                headers=_headers(monitor), body=getattr(monitor, "request_body", None),
+                follow_redirects=bool(getattr(monitor, "follow_redirects", True)))
+            try:
+                body = await _read_capped(response)
+            finally:
+                response.release()
     except Exception as exc:  # noqa: BLE001 - narrowed in _request_failure, re-raised if unknown
         return _request_failure(exc, timeout)
-    return _judge(monitor, response, body, watch.ms(), certificate, deps.clock.now(), hops)
+    return _judge(monitor, response, body, watch.ms(), _certificate_expiry(response),
+                  deps.clock.now(), hops)
+
+
+def _one_off_client(deps: CheckDeps) -> Any:
+    """The guard's client for one check, trusting what `deps.http_client` trusts: for callers
+    that give none (the runner gives a batch's)."""
+    return _aio().make_web_client(deps.guard, 1,
+                                  ssl_context=getattr(deps.http_client, "ssl_context", None))
 
 
 def _request_failure(exc: Exception, timeout: float) -> CheckResult:
+    import aiohttp   # on first use, as `_aio`
+
     if isinstance(exc, SsrfBlockedRedirectError):
         return failure(exc.message, "SSRF_BLOCKED_REDIRECT")
     if isinstance(exc, SsrfBlockedError):
         return failure(exc.message, "SSRF_BLOCKED")
-    if isinstance(exc, httpx.TooManyRedirects):
+    if isinstance(exc, _aio().TooManyRedirectsError):
         return failure(f"too many redirects ({exc})", "TOO_MANY_REDIRECTS")
-    if isinstance(exc, httpx.TimeoutException):
+    if isinstance(exc, TimeoutError):
         return timed_out(timeout)
-    if isinstance(exc, (ValueError, httpx.InvalidURL)):
+    # aiohttp's certificate errors are ValueErrors too (ssl.CertificateError): not URLs.
+    if isinstance(exc, aiohttp.InvalidURL) or isinstance(exc, ValueError) \
+            and not isinstance(exc, (aiohttp.ClientError, ssl.SSLError)):
         return failure(f"invalid URL: {exc}", "INVALID_URL")
-    if isinstance(exc, (httpx.RequestError, OSError)):
-        return network_failure(exc, timeout)
+    if isinstance(exc, (aiohttp.ClientError, OSError)):
+        result = network_failure(exc, timeout)
+        if result.error_code == "CONNECTION_ERROR":
+            return failure(f"connection failed: {_one_line(exc)}", "CONNECTION_ERROR")
+        return result
     raise exc
+
+
+def _one_line(exc: Exception) -> str:
+    """aiohttp's words for a failed exchange, on one line: its parser's `message` (the error
+    itself or its cause) without the URL, status 400 and repr it wraps them in; httpx's words
+    where aiohttp's say less."""
+    import aiohttp
+
+    if isinstance(exc, aiohttp.ServerDisconnectedError):
+        return "Server disconnected without sending a response."
+    for said in (exc, exc.__cause__):
+        message = getattr(said, "message", None)
+        if isinstance(message, str):
+            return " ".join(message.split())
+    return " ".join(str(exc).split())
 
 
 def _headers(monitor: Any) -> dict[str, str]:
@@ -67,50 +109,60 @@ def _headers(monitor: Any) -> dict[str, str]:
     return headers
 
 
-async def _read_capped(response: httpx.Response) -> str:
+async def _read_capped(response: Any) -> str:
     chunks, size = [], 0
-    async for chunk in response.aiter_bytes():
+    while size < MAX_BODY_BYTES:
+        chunk = await response.content.read(MAX_BODY_BYTES - size)
+        if not chunk:
+            break
         chunks.append(chunk)
         size += len(chunk)
-        if size >= MAX_BODY_BYTES:
-            break
-    return b"".join(chunks)[:MAX_BODY_BYTES].decode(response.encoding or "utf-8", errors="replace")
+    return b"".join(chunks).decode(_encoding(response), errors="replace")
 
 
-def _certificate_expiry(response: httpx.Response) -> datetime | None:
+def _encoding(response: Any) -> str:
+    """The charset the response declares if Python knows it, else UTF-8 (as httpx decodes)."""
+    charset = response.charset
+    if charset:
+        try:
+            return codecs.lookup(charset).name
+        except LookupError:
+            pass
+    return "utf-8"
+
+
+def _certificate_expiry(response: Any) -> datetime | None:
     """When the served certificate expires (None over plain http)."""
-    stream = response.extensions.get("network_stream")
-    ssl_object = stream.get_extra_info("ssl_object") if stream is not None else None
-    cert = ssl_object.getpeercert() if ssl_object is not None else None
+    cert = response.peer_certificate
     if not cert or "notAfter" not in cert:
         return None
     return datetime.fromtimestamp(ssl.cert_time_to_seconds(cert["notAfter"]), timezone.utc)
 
 
-def _judge(monitor: Any, response: httpx.Response, body: str, elapsed_ms: int,
+def _judge(monitor: Any, response: Any, body: str, elapsed_ms: int,
            certificate: datetime | None, now: datetime, hops: list[str]) -> CheckResult:
-    details = {"finalUrl": str(response.url), "redirects": len(hops) - 1}
+    details = {"finalUrl": response.final_url, "redirects": len(hops) - 1}
     days_left = None
     if certificate is not None:
         days_left = int((certificate - now).total_seconds() // 86400)
         # The expiry identifies the certificate, so a warning is sent once per certificate.
         details["sslNotAfter"] = certificate.isoformat().replace("+00:00", "Z")
-    common = dict(response_time_ms=elapsed_ms, status_code=response.status_code,
+    common = dict(response_time_ms=elapsed_ms, status_code=response.status,
                   ssl_days_left=days_left, details=details)
     expected = int(getattr(monitor, "expected_status_code", None) or 200)
-    if response.status_code != expected:
-        return failure(f"HTTP {response.status_code} {_reason(response)}", "HTTP_STATUS", **common)
+    if response.status != expected:
+        return failure(f"HTTP {response.status} {_reason(response)}", "HTTP_STATUS", **common)
     keyword_error = _keyword_error(monitor, body)
     if keyword_error:
         return failure(keyword_error, "KEYWORD", **common)
     return CheckResult(ok=True, **common)
 
 
-def _reason(response: httpx.Response) -> str:
+def _reason(response: Any) -> str:
     try:
-        return HTTPStatus(response.status_code).phrase
+        return HTTPStatus(response.status).phrase
     except ValueError:
-        return response.reason_phrase or "Unknown Status"
+        return response.reason or "Unknown Status"
 
 
 def _keyword_error(monitor: Any, body: str) -> str | None:

@@ -133,3 +133,66 @@ def test_it_refuses_a_certificate_from_an_unknown_issuer(run_checker, https_serv
     result = run_checker(website.check, monitor(server.url), trust_test_ca=False)
     assert (result.ok, result.error_code) == (False, "TLS_ERROR")
     assert result.error.startswith("TLS certificate verify failed")
+
+
+def test_it_reads_the_certificate_of_a_response_without_a_body(run_checker, https_server_for, now):
+    """A bodiless response (HEAD, 204) gives its connection back before the checker sees it:
+    the certificate is kept as the response starts."""
+    server = https_server_for("localhost", not_after=now + timedelta(days=40, hours=12))
+    result = run_checker(website.check, monitor(server.url, http_method="HEAD",
+                                                expected_status_code=204))
+    assert (result.ok, result.status_code, result.ssl_days_left) == (True, 204, 40)
+
+
+def serve_once_per_connection(head: bytes, body: bytes) -> int:
+    """A raw server on 127.0.0.1 answering every request with `head` and `body`."""
+    from test_total_deadline import serve
+
+    def answer(conn, path):
+        conn.sendall(head + body)
+
+    return serve(answer)
+
+
+@pytest.mark.parametrize("at, found", [(website.MAX_BODY_BYTES - 6, True),
+                                       (website.MAX_BODY_BYTES, False)])
+def test_it_looks_for_the_keyword_in_the_first_mebibyte_only(run_checker, at, found):
+    body = b"a" * at + b"needle" + b"a" * 1000
+    port = serve_once_per_connection(
+        f"HTTP/1.1 200 OK\r\nContent-Length: {len(body)}\r\n\r\n".encode(), body)
+    result = run_checker(website.check, monitor(f"http://127.0.0.1:{port}/",
+                                                expected_keyword="needle"))
+    assert (result.ok, result.error) == (found, None if found else 'keyword "needle" not found')
+
+
+@pytest.mark.parametrize("content_type, keyword, ok", [
+    ("text/html; charset=latin-1", "café", True),
+    ("text/html", "caf\ufffd", True),                  # no charset: UTF-8, replacing
+    ("text/html; charset=no-such-charset", "caf\ufffd", True),
+])
+def test_it_decodes_the_body_by_its_charset(run_checker, content_type, keyword, ok):
+    body = "café".encode("latin-1")
+    port = serve_once_per_connection(
+        f"HTTP/1.1 200 OK\r\nContent-Type: {content_type}\r\nContent-Length: {len(body)}\r\n\r\n"
+        .encode(), body)
+    result = run_checker(website.check, monitor(f"http://127.0.0.1:{port}/",
+                                                expected_keyword=keyword))
+    assert result.ok is ok, result
+
+
+@pytest.mark.parametrize("answer, words", [
+    (b"", "connection failed: Server disconnected without sending a response."),
+    (b"NOT HTTP AT ALL\r\n\r\n", None),
+    (b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc", None),
+    (b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: 5\r\n\r\nabcde", None),
+])
+def test_a_broken_exchange_is_a_connection_error_said_on_one_line(run_checker, answer, words):
+    """What an alert and the dashboard show: the parser's words, not the URL, status and
+    repr aiohttp wraps them in over several lines."""
+    port = serve_once_per_connection(answer, b"")
+    result = run_checker(website.check, monitor(f"http://127.0.0.1:{port}/"))
+    assert (result.ok, result.error_code) == (False, "CONNECTION_ERROR")
+    assert result.error.startswith("connection failed: ")
+    assert "\n" not in result.error and "url=" not in result.error and "400" not in result.error
+    if words is not None:
+        assert result.error == words
