@@ -91,18 +91,17 @@ SEEN_CHANGES_SECONDS = 24 * 3600
 _seen_changes: TtlCache[SeenChanges] = TtlCache(SEEN_CHANGES_SECONDS, SEEN_CHANGES_JOBS)
 
 
-def listed_job_uptimes(account_id: str, monitor_items: list, start: datetime, end: datetime
-                       ) -> dict[str, float | None]:
-    """`job_uptime` over [start, end) of each given Job monitor of the account, by monitor id:
-    ONE BatchGetItem of their evaluator states (which also answers the status of a monitor
-    that does not show it), and a Query of status changes only for a job whose state moved
-    since this process last read its changes (see the module's note)."""
+def listed_job_uptimes(monitor_items: list, states: dict[str, Any], start: datetime,
+                       end: datetime) -> dict[str, float | None]:
+    """`job_uptime` over [start, end) of each given Job monitor, by monitor id, from their
+    evaluator states as read just before (`states`, by monitor id: their versions, and the
+    status of a monitor that does not show it) and a Query of status changes only for a job
+    whose state moved since this process last read its changes (see the module's note)."""
     low, high = int(start.timestamp()), int(end.timestamp())
-    states = state_store.get_states(account_id, [m.monitor_id for m in monitor_items])
     uptimes = {}
     for item in monitor_items:
         state = states.get(item.monitor_id)
-        changes = _changes_at(account_id, item.monitor_id,
+        changes = _changes_at(item.account_id, item.monitor_id,
                               None if state is None else int(state.version), low)
         spans = _spans_of(item, list(changes), low, high,
                           evaluated=functools.partial(state_store.status_of, state))

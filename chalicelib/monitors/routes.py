@@ -109,23 +109,36 @@ def _parse(call: Call, override_name: str | None = None):
     query("type", {"type": "string", "enum": list(MONITOR_TYPES)}, "Filter by type (any case)"),
     *PAGING], returns=Success(MonitorList, example=MONITOR_LIST))
 def list_monitors(call: Call):
-    listed = listed_monitors(call, store.list_monitors_listed)   # summarise the page only: the Jobs' uptimes are read
-    jobs_listed = [m for m in listed["items"] if m.type == jobs.JOB]
-    uptimes = job_status.listed_job_uptimes(call.account_id, jobs_listed,
-                                            *uptime_window(call.clock.now())) if jobs_listed else {}
+    """The page's monitors as they are now: one Query of the account's monitors (what the list
+    shows only), one BatchGetItem of its Jobs' run-time and evaluator states, one of its checked
+    monitors' heads (`fill_now`); a Job's status changes are read only when they moved."""
+    listed = listed_page(call, store.list_monitors_listed)
+    items, evaluated = jobs.with_job_and_evaluator_states(call.account_id, listed["items"])
+    fill_now(items, call.clock.now())
+    uptimes = job_status.listed_job_uptimes([m for m in items if m.type == jobs.JOB], evaluated,
+                                            *uptime_window(call.clock.now()))
     return {**listed, "items": [
         {**summary_fields(m), "uptimePercentage": listed_uptime(m, _known(uptimes))}
-        for m in listed["items"]]}
+        for m in items]}
 
 
 def _known(uptimes: dict[str, float | None]) -> Callable[[Any], float | None]:
     return lambda item: uptimes[item.monitor_id]
 
 
-def listed_monitors(call: Call, read: Callable[[str], list] = store.list_monitors) -> dict:
+def listed_monitors(call: Call) -> dict:
     """The page `list_monitors` lists, as stored items (`{items, totalCount}`) with their "now"
-    (`fill_now`): one Query of the account's monitors (`read`: whole items by default),
-    filtered by type and tags, and one BatchGetItem of the page's heads."""
+    (`fill_now`): one Query of the account's monitors, filtered by type and tags, and one
+    BatchGetItem of the page's heads."""
+    listed = listed_page(call, store.list_monitors)
+    listed["items"] = jobs.with_job_states(listed["items"])
+    fill_now(listed["items"], call.clock.now())
+    return listed
+
+
+def listed_page(call: Call, read: Callable[[str], list]) -> dict:
+    """The page of the account's monitors the query asks for (`{items, totalCount}`), as
+    `read(account_id)` gives them: filtered by type and tags, oldest first."""
     limit, offset = call.paging()
     wanted_tags = call.query_all("tag")
     wanted_type = call.query("type")
@@ -138,10 +151,7 @@ def listed_monitors(call: Call, read: Callable[[str], list] = store.list_monitor
              if (wanted_type is None or m.type == wanted_type)
              and all(tag in (m.tags or []) for tag in wanted_tags)]
     items.sort(key=lambda m: (m.created_at, m.monitor_id))
-    listed = page(items, limit, offset)
-    listed["items"] = jobs.with_job_states(listed["items"])
-    fill_now(listed["items"], call.clock.now())
-    return listed
+    return page(items, limit, offset)
 
 
 @endpoint(bp, "/api/monitors", "POST", scope="monitors:write", rate="create_monitor", status=201,

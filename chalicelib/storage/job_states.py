@@ -14,7 +14,7 @@ nothing is written and it reads again.
 
 Access patterns (hash `shard` "job#0".."job#31" from the monitor id, range `monitor_id`):
 - a job's state: GetItem(shard_of(monitor_id), monitor_id); a page of monitors: BatchGetItem
-  of the fields shown on them only (`get_states`)
+  of the fields shown on them only (`get_states`, or `shown_read` with other tables' keys)
 - a ping: ONE UpdateItem on condition `version = <read>` (or that the item does not exist yet,
   for a job created before this table: the first ping creates it from the monitor's fields)
 - the missed-run sweep: Query(shard) per shard, eventually consistent, filtered on
@@ -29,7 +29,7 @@ from pynamodb.attributes import (ListAttribute, NumberAttribute, UnicodeAttribut
                                  UTCDateTimeAttribute)
 from pynamodb.models import Model
 
-from chalicelib.storage.base import get_or_none, shard_key, table_meta, update_if
+from chalicelib.storage.base import BatchRead, get_or_none, shard_key, table_meta, update_if
 
 SHARDS = 32          # as the deadline index's shards: no partition takes every job's writes
 
@@ -81,6 +81,11 @@ def get_states(monitor_ids: list[str]) -> dict[str, JobStateItem]:
         return {}
     return {s.monitor_id: s for s in JobStateItem.batch_get(
         [(shard_of(m), m) for m in wanted], consistent_read=True, attributes_to_get=_SHOWN)}
+
+
+def shown_read(monitor_ids: list[str]) -> BatchRead:
+    """`get_states` as one read of a `base.batch_get_across` (beside other tables')."""
+    return BatchRead(JobStateItem, [(shard_of(m), m) for m in monitor_ids], _SHOWN)
 
 
 def from_monitor(monitor) -> JobStateItem:

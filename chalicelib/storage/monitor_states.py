@@ -6,7 +6,7 @@ one version: each has its own optimistic lock.
 Access patterns:
 - read a monitor's state: GetItem(account_id, monitor_id), consistent
 - read the states of a page of monitors (the monitor list's Job monitors): BatchGetItem of
-  (account_id, monitor_id) keys, consistent (`get_states`)
+  (account_id, monitor_id) keys, consistent, beside their job states (`states_read`)
 - commit a transition: a transaction of the state (conditional on its version) and the events
   it causes (conditional on not existing) — two evaluators never both commit one transition
   (and, for a Job monitor whose status changes, the change: `storage.results.StatusChangeItem`)
@@ -21,7 +21,7 @@ from pynamodb.attributes import UnicodeAttribute, VersionAttribute
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.models import Model
 
-from chalicelib.storage.base import get_many, table_meta
+from chalicelib.storage.base import BatchRead, table_meta
 from chalicelib.storage.events import EventItem
 from chalicelib.storage.transactions import failed_conditions, transaction
 
@@ -51,12 +51,10 @@ def evaluated_status(account_id: str, monitor_id: str) -> str:
     return status_of(load_state(account_id, monitor_id))
 
 
-def get_states(account_id: str, monitor_ids: list[str]) -> dict[str, MonitorStateItem]:
-    """The states of these monitors of the account that exist, by monitor id (one consistent
-    BatchGetItem per 100; a monitor never judged has none)."""
-    return {item.monitor_id: item
-            for item in get_many(MonitorStateItem, account_id, MonitorStateItem.monitor_id,
-                                 monitor_ids)}
+def states_read(account_id: str, monitor_ids: list[str]) -> BatchRead:
+    """The states of these monitors of the account, as one read of a `base.batch_get_across`
+    (consistent; a monitor never judged has none)."""
+    return BatchRead(MonitorStateItem, [(account_id, m) for m in monitor_ids])
 
 
 def status_of(item: MonitorStateItem | None) -> str:
