@@ -84,9 +84,12 @@ class SeenChanges:
     changes: tuple[stats.StatusChange, ...]
 
 
-# Bounded: one entry per job listed lately (oldest out past the count), each holding a 30-day
-# window's changes; an entry is read again at least daily whatever its version.
-SEEN_CHANGES_JOBS = 20_000
+# Bounded: one entry per job listed lately (oldest out past the count), each holding at most
+# SEEN_CHANGES_MOST changes (a job that changed status more often in its window is read every
+# time, as before), so at most 500,000 small changes per process; an entry is read again at
+# least daily whatever its version.
+SEEN_CHANGES_JOBS = 10_000
+SEEN_CHANGES_MOST = 50
 SEEN_CHANGES_SECONDS = 24 * 3600
 _seen_changes: TtlCache[SeenChanges] = TtlCache(SEEN_CHANGES_SECONDS, SEEN_CHANGES_JOBS)
 
@@ -122,5 +125,6 @@ def _changes_at(account_id: str, monitor_id: str, version: int | None, low: int
     changes = tuple(stats.StatusChange(c.at, c.before, c.after)
                     for c in store.status_changes_between(monitor_id, low, store.LAST_SLOT,
                                                           consistent=True))
-    _seen_changes.put(key, SeenChanges(version, low, changes), now)
+    if len(changes) <= SEEN_CHANGES_MOST:
+        _seen_changes.put(key, SeenChanges(version, low, changes), now)
     return changes

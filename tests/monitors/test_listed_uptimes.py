@@ -85,3 +85,20 @@ def test_an_edit_and_a_pause_show_in_the_next_list(api, clock, job):
 
 def test_a_job_never_judged_lists_100(api, job):
     assert uptimes(api, job) == (100.0, 100.0)
+
+
+def test_a_job_that_changed_too_often_is_read_every_time(api, clock, job, monkeypatch):
+    """The memory is bounded: a job with more changes in its window than a process keeps has
+    them read by every list (a Query each), and still shows the same uptime as its detail."""
+    from awsrequests import counted_aws_requests
+    from chalicelib.monitors import job_status
+
+    monkeypatch.setattr(job_status, "SEEN_CHANGES_MOST", 2)
+    for kind in ("", "/fail", ""):                      # Pending -> Up -> Down -> Up: 3 changes
+        ping(api, f"/ping/{job['pingToken']}{kind}")
+        clock.advance(60)
+    listed(api, job)
+    with counted_aws_requests() as seen:
+        here = listed(api, job)["uptimePercentage"]
+    assert seen.on("check-rollups") == ["Query"]
+    assert here == api.get(f"/api/monitors/{job['id']}").json["uptimePercentage"] < 100
