@@ -7,20 +7,9 @@ from __future__ import annotations
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-import pytest
-
-from conftest import LocalStack, create
+from conftest import create
 
 PARALLEL = 16     # both processes (8 threads each) answer some of them
-
-
-@pytest.fixture(scope="module")
-def two_workers(tmp_path_factory):
-    stack = LocalStack(tmp_path_factory.mktemp("lists") / "data",
-                       env={"ENORI_API_WORKERS": "2"}).start()
-    yield stack
-    stack.stop()
-    stack.kill()
 
 
 def lists_of(stack, job_id: str) -> list[dict]:
