@@ -303,16 +303,18 @@ def enforce_rate_limits(principal: auth.Principal, method: str, tier: str | None
     return _count(principal, ratelimits.tiers_for(method, tier), meter or Meter())
 
 
-def _window(principal: auth.Principal, tier: ratelimits.Tier, now: float) -> tuple[str, int]:
-    """The counter of `principal`'s key in `tier`'s window at `now`, and when it resets."""
-    start = ratelimits.window_start(now, tier)
-    return ratelimits.bucket_key(principal.key_id, tier, start), start + tier.window_seconds
+def _windows(principal: auth.Principal, tiers: list[ratelimits.Tier], now: float
+             ) -> list[tuple[ratelimits.Tier, str, int]]:
+    """Each tier with the counter of `principal`'s key in its window at `now` and when that
+    window resets: what `_count` counts in, and what `_decided_in_memory` asks the leases."""
+    starts = [(t, ratelimits.window_start(now, t)) for t in tiers]
+    return [(t, ratelimits.bucket_key(principal.key_id, t, start), start + t.window_seconds)
+            for t, start in starts]
 
 
 def _count(principal: auth.Principal, tiers: list[ratelimits.Tier], meter: Meter) -> dict:
     now = meter.now = runtime.clock.time()
-    for t in tiers:
-        bucket, reset = _window(principal, t, now)
+    for t, bucket, reset in _windows(principal, tiers, now):
         expires_at = datetime.fromtimestamp(reset + 60).astimezone()
         if t.counts_successes:   # refundable, so counted one by one (see `rate_leases`)
             used = rate_store.take_one(bucket, t.limit, expires_at)
@@ -358,8 +360,8 @@ def start_count(principal: auth.Principal, method: str, tier: str | None,
 def _decided_in_memory(principal: auth.Principal, method: str) -> bool:
     """Whether this process's leases can admit or refuse this plain read without a call."""
     now = runtime.clock.time()
-    return all(rate_leases.leases.decided(_window(principal, t, now)[0], t.limit, now)
-               for t in ratelimits.tiers_for(method))
+    return all(rate_leases.leases.decided(bucket, t.limit, now)
+               for t, bucket, _ in _windows(principal, ratelimits.tiers_for(method), now))
 
 
 def settled(counted: Callable[[], dict]) -> tuple[dict, EnoriError | None]:

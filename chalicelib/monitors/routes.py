@@ -1,7 +1,8 @@
 """/api/monitors: list, create, read, replace, patch, upsert by name, delete, pause and resume."""
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any, Callable
 
 from chalice import Blueprint
 from pydantic.alias_generators import to_camel
@@ -51,18 +52,26 @@ def summary_fields(item) -> dict:
     }
 
 
-def listed_uptime(item) -> float:
+def listed_uptime(item, job_uptime: Callable[[Any], float | None] | None = None) -> float:
     """The 30-day uptime: as `fill_now` left it for checked monitors, time not Down for Job
-    monitors (one Query of their status changes). A number even before the first verdict (100,
-    as stored): the spec's list shows a number and its Python client formats it with `:.2f`,
-    which a null would crash; `/stats`, badges and status pages say null/unknown instead."""
+    monitors (`job_uptime(item)`; default: one Query of their status changes). A number even
+    before the first verdict (100, as stored): the spec's list shows a number and its Python
+    client formats it with `:.2f`, which a null would crash; `/stats`, badges and status pages
+    say null/unknown instead."""
     if item.type == jobs.JOB:
-        now = runtime.clock.now()
-        uptime = job_status.job_uptime(item, now - timedelta(seconds=stats.UPTIME_WINDOW_SECONDS),
-                                    now)
+        uptime = (job_uptime or _job_uptime_now)(item)
         if uptime is not None:
             return uptime
     return float(item.uptime_percentage if item.uptime_percentage is not None else 100)
+
+
+def uptime_window(now: datetime) -> tuple[datetime, datetime]:
+    """The window of a monitor's `uptimePercentage`: the 30 days before `now`."""
+    return now - timedelta(seconds=stats.UPTIME_WINDOW_SECONDS), now
+
+
+def _job_uptime_now(item) -> float | None:
+    return job_status.job_uptime(item, *uptime_window(runtime.clock.now()))
 
 
 def monitor_detail(item) -> dict:
@@ -100,14 +109,36 @@ def _parse(call: Call, override_name: str | None = None):
     query("type", {"type": "string", "enum": list(MONITOR_TYPES)}, "Filter by type (any case)"),
     *PAGING], returns=Success(MonitorList, example=MONITOR_LIST))
 def list_monitors(call: Call):
-    listed = listed_monitors(call)   # summarise the page only: a Job's uptime is a Query
-    return {**listed, "items": [monitor_summary(m) for m in listed["items"]]}
+    """The page's monitors as they are now: one Query of the account's monitors (what the list
+    shows only), one BatchGetItem of its Jobs' run-time and evaluator states, one of its checked
+    monitors' heads (`fill_now`); a Job's status changes are read only when they moved."""
+    listed = listed_page(call, store.list_monitors_listed)
+    items, evaluated = jobs.with_job_and_evaluator_states(call.account_id, listed["items"])
+    fill_now(items, call.clock.now())
+    uptimes = job_status.listed_job_uptimes([m for m in items if m.type == jobs.JOB], evaluated,
+                                            *uptime_window(call.clock.now()))
+    return {**listed, "items": [
+        {**summary_fields(m), "uptimePercentage": listed_uptime(m, _known(uptimes))}
+        for m in items]}
+
+
+def _known(uptimes: dict[str, float | None]) -> Callable[[Any], float | None]:
+    return lambda item: uptimes[item.monitor_id]
 
 
 def listed_monitors(call: Call) -> dict:
     """The page `list_monitors` lists, as stored items (`{items, totalCount}`) with their "now"
     (`fill_now`): one Query of the account's monitors, filtered by type and tags, and one
     BatchGetItem of the page's heads."""
+    listed = listed_page(call, store.list_monitors)
+    listed["items"] = jobs.with_job_states(listed["items"])
+    fill_now(listed["items"], call.clock.now())
+    return listed
+
+
+def listed_page(call: Call, read: Callable[[str], list]) -> dict:
+    """The page of the account's monitors the query asks for (`{items, totalCount}`), as
+    `read(account_id)` gives them: filtered by type and tags, oldest first."""
     limit, offset = call.paging()
     wanted_tags = call.query_all("tag")
     wanted_type = call.query("type")
@@ -116,14 +147,11 @@ def listed_monitors(call: Call) -> dict:
         if canonical is None:
             raise ValidationError.for_field("type", "must be one of " + ", ".join(MONITOR_TYPES))
         wanted_type = canonical
-    items = [m for m in store.list_monitors(call.account_id)
+    items = [m for m in read(call.account_id)
              if (wanted_type is None or m.type == wanted_type)
              and all(tag in (m.tags or []) for tag in wanted_tags)]
     items.sort(key=lambda m: (m.created_at, m.monitor_id))
-    listed = page(items, limit, offset)
-    listed["items"] = jobs.with_job_states(listed["items"])
-    fill_now(listed["items"], call.clock.now())
-    return listed
+    return page(items, limit, offset)
 
 
 @endpoint(bp, "/api/monitors", "POST", scope="monitors:write", rate="create_monitor", status=201,

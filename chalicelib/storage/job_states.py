@@ -14,6 +14,7 @@ nothing is written and it reads again.
 
 Access patterns (hash `shard` "job#0".."job#31" from the monitor id, range `monitor_id`):
 - a job's state: GetItem(shard_of(monitor_id), monitor_id); a page of monitors: BatchGetItem
+  of the fields shown on them only (`get_states`, or `shown_read` with other tables' keys)
 - a ping: ONE UpdateItem on condition `version = <read>` (or that the item does not exist yet,
   for a job created before this table: the first ping creates it from the monitor's fields)
 - the missed-run sweep: Query(shard) per shard, eventually consistent, filtered on
@@ -28,7 +29,7 @@ from pynamodb.attributes import (ListAttribute, NumberAttribute, UnicodeAttribut
                                  UTCDateTimeAttribute)
 from pynamodb.models import Model
 
-from chalicelib.storage.base import get_or_none, shard_key, table_meta, update_if
+from chalicelib.storage.base import BatchRead, get_or_none, shard_key, table_meta, update_if
 
 SHARDS = 32          # as the deadline index's shards: no partition takes every job's writes
 
@@ -63,6 +64,8 @@ class JobStateItem(Model):
 # jobs created before this table, until their first ping or edit).
 FIELDS = ("last_ping_at", "last_start_at", "last_checked_at", "deadline_at", "ping_window",
           "ping_hits")
+_SHOWN = [JobStateItem.shard.attr_name, JobStateItem.monitor_id.attr_name,
+          *(getattr(JobStateItem, name).attr_name for name in FIELDS)]
 
 
 def get_state(monitor_id: str) -> JobStateItem | None:
@@ -70,12 +73,19 @@ def get_state(monitor_id: str) -> JobStateItem | None:
 
 
 def get_states(monitor_ids: list[str]) -> dict[str, JobStateItem]:
-    """The states of these jobs that exist, by monitor id (one BatchGetItem per 100)."""
+    """What these jobs' states show on their monitors (`overlay`), by monitor id, for those
+    that exist (one BatchGetItem per 100). Only those fields are read, not the ping buffer (up
+    to ~1 KB a job, parsed for nothing): the items are for showing, never saved."""
     wanted = list(dict.fromkeys(monitor_ids))
     if not wanted:
         return {}
     return {s.monitor_id: s for s in JobStateItem.batch_get(
-        [(shard_of(m), m) for m in wanted], consistent_read=True)}
+        [(shard_of(m), m) for m in wanted], consistent_read=True, attributes_to_get=_SHOWN)}
+
+
+def shown_read(monitor_ids: list[str]) -> BatchRead:
+    """`get_states` as one read of a `base.batch_get_across` (beside other tables')."""
+    return BatchRead(JobStateItem, [(shard_of(m), m) for m in monitor_ids], _SHOWN)
 
 
 def from_monitor(monitor) -> JobStateItem:

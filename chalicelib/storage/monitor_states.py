@@ -5,6 +5,8 @@ one version: each has its own optimistic lock.
 
 Access patterns:
 - read a monitor's state: GetItem(account_id, monitor_id), consistent
+- read the states of a page of monitors (the monitor list's Job monitors): BatchGetItem of
+  (account_id, monitor_id) keys, consistent, beside their job states (`states_read`)
 - commit a transition: a transaction of the state (conditional on its version) and the events
   it causes (conditional on not existing) — two evaluators never both commit one transition
   (and, for a Job monitor whose status changes, the change: `storage.results.StatusChangeItem`)
@@ -19,7 +21,7 @@ from pynamodb.attributes import UnicodeAttribute, VersionAttribute
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.models import Model
 
-from chalicelib.storage.base import table_meta
+from chalicelib.storage.base import BatchRead, table_meta
 from chalicelib.storage.events import EventItem
 from chalicelib.storage.transactions import failed_conditions, transaction
 
@@ -46,8 +48,19 @@ def load_state(account_id: str, monitor_id: str) -> MonitorStateItem:
 
 def evaluated_status(account_id: str, monitor_id: str) -> str:
     """The evaluator's status (Pending before its first verdict), whatever the monitor shows."""
-    item = load_state(account_id, monitor_id)
-    return json.loads(item.state_json or "{}").get("status", MonitorStatus.PENDING)
+    return status_of(load_state(account_id, monitor_id))
+
+
+def states_read(account_id: str, monitor_ids: list[str]) -> BatchRead:
+    """The states of these monitors of the account, as one read of a `base.batch_get_across`
+    (consistent; a monitor never judged has none)."""
+    return BatchRead(MonitorStateItem, [(account_id, m) for m in monitor_ids])
+
+
+def status_of(item: MonitorStateItem | None) -> str:
+    """The evaluator's status in a loaded state (Pending before its first verdict)."""
+    state_json = item.state_json if item is not None else None
+    return json.loads(state_json or "{}").get("status", MonitorStatus.PENDING)
 
 
 def commit_state(item: MonitorStateItem, state: dict, events: list[EventItem],

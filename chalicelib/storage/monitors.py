@@ -3,7 +3,8 @@
 Access patterns:
 - get one monitor of an account: GetItem(account_id, monitor_id) — another account's id is simply
   not found, which is the tenant wall
-- list an account's monitors: Query(account_id)
+- list an account's monitors: Query(account_id); the monitor list projects what it shows
+  (`list_monitors_listed`)
 - find a monitor by id alone (public badges, status pages): Query on index `by_id` (monitor_id)
 - monitors due in a minute: Query on the sparse index `by_schedule_v2` (schedule_key); paused
   and Job monitors carry no schedule_key, so they are never read by the scheduler; it projects
@@ -153,12 +154,31 @@ class MonitorItem(Model):
         return json.loads(self.state_json or "{}")
 
 
+# What the monitor list reads of a monitor (`monitors.routes.list_monitors`): its summary
+# (name, type, status, tags, regions, created_at, the configuration's url, interval and group),
+# the last check and what `monitors.now.fill_now` sums the uptime from (the rollup job's base
+# and the result numbering). Not the evaluator state, hour summary, schedule or ping fields.
+LISTED = (MonitorItem.account_id, MonitorItem.monitor_id, MonitorItem.name, MonitorItem.type,
+          MonitorItem.config_json, MonitorItem.tags, MonitorItem.regions, MonitorItem.status,
+          MonitorItem.created_at, MonitorItem.last_checked_at, MonitorItem.uptime_percentage,
+          MonitorItem.uptime_base_hour, MonitorItem.uptime_base_checks,
+          MonitorItem.uptime_base_failures, MonitorItem.result_seq)
+_LISTED_NAMES = [attribute.attr_name for attribute in LISTED]
+
+
 def get_monitor(account_id: str, monitor_id: str) -> MonitorItem | None:
     return get_or_none(MonitorItem, account_id, monitor_id)
 
 
 def list_monitors(account_id: str) -> list[MonitorItem]:
     return list(MonitorItem.query(account_id))
+
+
+def list_monitors_listed(account_id: str) -> list[MonitorItem]:
+    """The account's monitors with only what the monitor list shows and reads (`LISTED`): one
+    Query with a projection, since every attribute is parsed on every item of every list.
+    For reading only: an item missing attributes must never be saved."""
+    return list(MonitorItem.query(account_id, attributes_to_get=_LISTED_NAMES))
 
 
 def find_by_id(monitor_id: str) -> MonitorItem | None:

@@ -21,7 +21,9 @@ under the monitor with range key "s#<epoch:011d>#<new status>", so the "h#" roll
 see them):
 - record one: a PutItem inside the evaluator's transaction that commits the change (one write
   per status change, never per ping); its key is its identity, so a retry rewrites it
-- a window's changes: Query(monitor_id) with the range key BETWEEN the window's ends
+- a window's changes: Query(monitor_id) with the range key BETWEEN the window's ends; the
+  monitor list remembers a job's changes per process while its evaluator state's version
+  stays the one read before them (`monitors.job_status.listed_job_uptimes`)
 - cascade delete: with the rollups (the same Query over the monitor's keys)
 """
 from __future__ import annotations
@@ -114,14 +116,16 @@ def status_change_item(monitor_id: str, at_epoch: int, before: str, after: str
                                 at_epoch + STATUS_CHANGE_KEEP_SECONDS, timezone.utc))
 
 
-def status_changes_between(monitor_id: str, start_epoch: int, end_epoch: int
-                           ) -> list[StatusChangeItem]:
-    """The monitor's status changes at start_epoch..end_epoch (inclusive), oldest first."""
+def status_changes_between(monitor_id: str, start_epoch: int, end_epoch: int,
+                           consistent: bool = False) -> list[StatusChangeItem]:
+    """The monitor's status changes at start_epoch..end_epoch (inclusive), oldest first.
+    `consistent`: a strongly consistent Query (for a reader that remembers the answer)."""
     low, high = max(start_epoch, 0), min(end_epoch, LAST_SLOT)
     if low > high:
         return []
     return list(StatusChangeItem.query(
-        monitor_id, StatusChangeItem.bucket.between(change_key(low, ""), change_key(high, "~"))))
+        monitor_id, StatusChangeItem.bucket.between(change_key(low, ""), change_key(high, "~")),
+        consistent_read=consistent))
 
 
 def _epoch_window(start_epoch: int | None, end_epoch: int | None) -> tuple[int, int] | None:

@@ -17,6 +17,11 @@ _connection: Connection | None = None
 
 def transaction() -> TransactWrite:
     """A `TransactWrite` on this stage's DynamoDB endpoint (one shared connection)."""
+    return TransactWrite(connection=shared_connection())
+
+
+def shared_connection() -> Connection:
+    """The connection for requests that span tables (transactions, `base.batch_get_across`)."""
     global _connection
     if _connection is None:
         # The same timeouts as the tables' own (storage.base.table_meta).
@@ -24,7 +29,7 @@ def transaction() -> TransactWrite:
                                  connect_timeout_seconds=5,
                                  read_timeout_seconds=settings.dynamodb_read_timeout_seconds,
                                  max_retry_attempts=3)
-    return TransactWrite(connection=_connection)
+    return _connection
 
 
 def failed_conditions(exc: TransactWriteError) -> list[bool]:

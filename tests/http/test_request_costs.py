@@ -70,7 +70,8 @@ def test_a_ping_past_the_limit_costs_no_request(api, job, monkeypatch, requests_
 
 
 def own_work(api, path, monkeypatch, requests_made) -> list:
-    """The requests `path` makes with authentication and counting taken away: its own work."""
+    """The requests `path` makes with authentication and counting taken away: its own work,
+    once the process remembers what it may (the list, a job's status changes)."""
     from chalicelib.http import auth
     from chalicelib.http import endpoint as http
 
@@ -78,11 +79,14 @@ def own_work(api, path, monkeypatch, requests_made) -> list:
         principal = auth.authenticate(api.key)
         patched.setattr(auth, "authenticate", lambda presented: principal)
         patched.setattr(http, "start_count", lambda *args: dict)
+        assert api.get(path).status_code == 200
         requests_made.clear()
         assert api.get(path).status_code == 200
         return sorted(requests_made.calls)
 
 
+# One BatchGetItem over two tables: a list's Jobs' run-time states and evaluator states.
+BOTH_STATES = "enori-test-job-states,enori-test-monitor-states"
 READS = ["/api/monitors/{id}", "/api/monitors", "/api/keys", "/api/monitors/{id}/pings"]
 
 
@@ -108,13 +112,13 @@ def test_a_warm_authenticated_read_is_its_own_work_and_nothing_else(api, job, pa
 
 def test_a_warm_list_and_detail_make_exactly_their_reads(api, job, requests_made):
     """The exact calls, so that any added request (a write above all) shows here. The monitor
-    is a Job: its run-time state (last ping, deadline) is read beside it."""
+    is a Job: its run-time state (last ping, deadline) is read beside it; the list reads its
+    evaluator state (the version its remembered status changes are good for) in the same
+    BatchGetItem."""
     warm(api, "/api/monitors", reads=4)          # 3 hits left in the process's lease
     requests_made.clear()
     assert api.get("/api/monitors").status_code == 200
-    assert sorted(requests_made.calls) == [("BatchGetItem", "enori-test-job-states"),
-                                           ("GetItem", "enori-test-monitor-states"),
-                                           ("Query", "enori-test-check-rollups"),
+    assert sorted(requests_made.calls) == [("BatchGetItem", BOTH_STATES),
                                            ("Query", "enori-test-monitors")]
     requests_made.clear()
     assert api.get(f"/api/monitors/{job['id']}").status_code == 200
@@ -188,3 +192,30 @@ def test_a_key_is_looked_up_once_per_process_within_its_cache_time(api, clock, r
     clock.advance(KEY_CACHE_SECONDS)
     api.get("/api/monitors")
     assert requests_made.on("api-keys") == ["GetItem", "GetItem"]
+
+
+WEBSITE = {"type": "Website", "url": "https://api.example.com", "intervalSeconds": 60}
+
+
+def test_a_warm_list_of_50_monitors_is_one_query_and_two_batch_reads(
+        api, clock, monkeypatch, requests_made):
+    """25 Jobs (pinged: Up, with a status change each) and 25 checked monitors: the monitors'
+    Query, ONE BatchGetItem of the Jobs' run-time and evaluator states (two tables, 50 keys),
+    and one of the checked monitors' heads. No read per monitor: a Job's status changes are
+    read once per process and change of its state (`job_status.listed_job_uptimes`)."""
+    from chalicelib.http import ratelimits
+
+    monkeypatch.setitem(ratelimits.TIERS, "create_monitor",
+                        ratelimits.Tier("create_monitor", 100, 3600, counts_successes=True))
+    for n in range(25):
+        job = api.post("/api/monitors", {**JOB, "name": f"job {n}"}).json
+        assert ping(api, f"/ping/{job['pingToken']}").status_code == 200
+        assert api.post("/api/monitors", {**WEBSITE, "name": f"site {n}"}).status_code == 201
+    clock.advance(600)
+    warm(api, "/api/monitors?limit=50", reads=4)
+    requests_made.clear()
+    listed = api.get("/api/monitors?limit=50").json
+    assert (listed["totalCount"], len(listed["items"])) == (50, 50)
+    assert sorted(requests_made.calls) == [("BatchGetItem", BOTH_STATES),
+                                           ("BatchGetItem", "enori-test-result-batches"),
+                                           ("Query", "enori-test-monitors")]

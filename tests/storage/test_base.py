@@ -62,3 +62,51 @@ def test_the_table_clients_of_a_thread_share_one_botocore_session(aws):
     thread.start()
     thread.join()
     assert other and other[0] not in sessions   # botocore's rule: no session shared by threads
+
+
+def test_a_batch_read_across_tables_asks_once_per_100_keys_and_finds_what_exists(aws):
+    """`batch_get_across`: 120 keys over two tables are two BatchGetItems (DynamoDB's limit is
+    100 keys a call, whatever the tables); each read gets its own items, missing ones left out,
+    with only the attributes it names."""
+    from chalicelib.storage.base import BatchRead, batch_get_across
+    from chalicelib.storage.monitor_states import MonitorStateItem
+
+    for n in range(60):
+        UniqueItem(f"u#{n}", owner_id=f"mon_{n}").save()
+        if n % 2:
+            MonitorStateItem("acc_1", f"mon_{n}", state_json='{"status": "Up"}').save()
+    uniques = BatchRead(UniqueItem, [(f"u#{n}",) for n in range(60)])
+    states = BatchRead(MonitorStateItem, [("acc_1", f"mon_{n}") for n in range(60)],
+                       ["account_id", "monitor_id", "version"])
+    with aws_calls() as calls:
+        found_uniques, found_states = batch_get_across([uniques, states])
+    assert calls == ["BatchGetItem", "BatchGetItem"]
+    assert sorted(u.owner_id for u in found_uniques) == sorted(f"mon_{n}" for n in range(60))
+    assert sorted(s.monitor_id for s in found_states) == sorted(f"mon_{n}" for n in range(1, 60, 2))
+    assert {(s.version, s.state_json) for s in found_states} == {(1, "{}")}   # not projected
+
+
+def test_a_batch_read_asks_again_for_the_keys_dynamodb_left_unprocessed(aws, monkeypatch):
+    from chalicelib.storage import base
+
+    for n in range(3):
+        UniqueItem(f"u#{n}", owner_id=f"mon_{n}").save()
+    connection = base.shared_connection()
+    real, asked = connection.dispatch, []
+
+    def throttled(operation, kwargs):
+        """The first answer leaves the last key unprocessed, as a throttled table does."""
+        asked.append(len(kwargs["RequestItems"][UniqueItem.Meta.table_name]["Keys"]))
+        if len(asked) > 1:
+            return real(operation, kwargs)
+        request = kwargs["RequestItems"][UniqueItem.Meta.table_name]
+        *first, last = request["Keys"]
+        answer = real(operation, {"RequestItems": {UniqueItem.Meta.table_name:
+                                                   {**request, "Keys": first}}})
+        return {**answer, "UnprocessedKeys": {UniqueItem.Meta.table_name:
+                                              {**request, "Keys": [last]}}}
+
+    monkeypatch.setattr(connection, "dispatch", throttled)
+    [found] = base.batch_get_across([base.BatchRead(UniqueItem, [(f"u#{n}",) for n in range(3)])])
+    assert asked == [3, 1]
+    assert sorted(u.owner_id for u in found) == ["mon_0", "mon_1", "mon_2"]

@@ -201,6 +201,17 @@ def local_stack(tmp_path_factory):
     stack.kill()
 
 
+@pytest.fixture(scope="module")
+def two_workers(tmp_path_factory):
+    """`local_stack` with its API in two worker processes (as `make run`): what each process
+    keeps in memory (rate leases, remembered reads) must not show."""
+    stack = LocalStack(tmp_path_factory.mktemp("workers") / "data",
+                       env={"ENORI_API_WORKERS": "2"}).start()
+    yield stack
+    stack.stop()
+    stack.kill()
+
+
 # The files of the longest tests, longest first, as measured on this 2-core machine (seconds a
 # worker spends on each file, `--durations`): the dark region about 430 (waiting on 30 s ticks),
 # degraded quorum 170-220, event durability 180-300 (two stacks, a frozen DynamoDB, a restart),

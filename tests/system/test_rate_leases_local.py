@@ -5,21 +5,10 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
-import pytest
-
-from conftest import LocalStack, create
+from conftest import create
 
 READS_PER_MINUTE = 200
 SENT = 400        # a long tail past the limit: each process spends the hits it still holds
-
-
-@pytest.fixture(scope="module")
-def two_workers(tmp_path_factory):
-    stack = LocalStack(tmp_path_factory.mktemp("leases") / "data",
-                       env={"ENORI_API_WORKERS": "2"}).start()
-    yield stack
-    stack.stop()
-    stack.kill()
 
 
 def new_key(stack) -> str:
