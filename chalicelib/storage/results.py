@@ -134,6 +134,22 @@ def _epoch_window(start_epoch: int | None, end_epoch: int | None) -> tuple[int, 
 
 # --- a monitor's results and rollups, read from the compact minute items (result_batches) ---
 
+class Unread:
+    """The rollup cursor not read yet: a reader reads it itself (`cursor`)."""
+
+
+UNREAD = Unread()
+
+
+def cursor(rolled: int | None | Unread = UNREAD) -> int | None:
+    """The rollup cursor (`result_batches.rolled_through`): as passed by a caller that reads
+    many monitors' rollups (a report, the metrics: ONE GetItem per run instead of one or two
+    per monitor), else read now. A cursor read at the start of a request may lag the job by
+    the request's length: the hours it moved past are then summed from their minute items,
+    which give the same sums as the rollups written from them, so the answers do not change."""
+    return batches.rolled_through() if isinstance(rolled, Unread) else rolled
+
+
 class FoundResult(NamedTuple):
     """One recorded result of a monitor: its region (from the minute item) and its entry."""
     region: str
@@ -168,19 +184,21 @@ def monitor_results(monitor: Any, start_epoch: int | None = None, end_epoch: int
 
 
 def count_monitor_results(monitor: Any, start_epoch: int | None = None,
-                          end_epoch: int | None = None, region: str | None = None) -> int:
+                          end_epoch: int | None = None, region: str | None = None,
+                          rolled: int | None | Unread = UNREAD) -> int:
     """How many results `monitor_results` gives, without reading them all: whole hours the
     rollup job has rolled up are summed from their rollups (`checks`; with a region, that
     region's count in `regions_json`), one Query of at most a few thousand small items; the
     rest (the partial hours at the window's ends, the live hours after the job's cursor, and
-    a rolled hour whose rollup has no per-region counts) is counted from the minute items."""
+    a rolled hour whose rollup has no per-region counts) is counted from the minute items.
+    `rolled`: the rollup cursor if the caller has read it (`cursor`), else it is read here."""
     place, window = batches.place_of(monitor), _monitor_window(monitor, start_epoch, end_epoch)
     if place is None or window is None:
         return 0
     low, high = window
     first_whole = -(-low // HOUR) * HOUR             # the first hour starting at or after low
     last_whole = (high + 1) // HOUR * HOUR - HOUR    # the last hour ending by high
-    rolled = batches.rolled_through()
+    rolled = cursor(rolled)
     last_rolled = last_whole if rolled is None else min(last_whole, rolled)
     if rolled is None or first_whole > last_rolled:   # nothing rolled up inside: count it all
         return _count_minutes(*place, low, high, region)
@@ -209,14 +227,16 @@ def _count_minutes(shard: str, index: int, low: int, high: int, region: str | No
                for entry in item.results() if entry.index == index and low <= entry.slot <= high)
 
 
-def monitor_rollups(monitor: Any, first_hour: int, last_hour: int) -> list[stats.RollupLike]:
+def monitor_rollups(monitor: Any, first_hour: int, last_hour: int,
+                    rolled: int | None | Unread = UNREAD) -> list[stats.RollupLike]:
     """The monitor's rollups for first_hour..last_hour (hour epochs, inclusive), oldest first:
     the stored ones of the hours the rollup job has rolled up (`rolled_through`), and for the
     later ("live") hours rollups summed from the minute items (`rollups_from_minutes`), so
     /stats, badges, status pages and reports count the current hour before the job rolls it
-    up. Cost: one Query of rollups, one GetItem of the cursor, and one Query of the shard's
-    live minutes (an hour or two of them, from the monitor's creation at the earliest)."""
-    rolled = batches.rolled_through()
+    up. Cost: one Query of rollups, one GetItem of the cursor (none when the caller passes the
+    one it read: `rolled`, see `cursor`), and one Query of the shard's live minutes (an hour
+    or two of them, from the monitor's creation at the earliest)."""
+    rolled = cursor(rolled)
     stored = [] if rolled is None or rolled < first_hour else \
         rollups_between(monitor.monitor_id, first_hour, min(last_hour, rolled))
     live_first = max(first_hour, stats.hour_of(monitor.created_at.timestamp()),
