@@ -19,10 +19,12 @@ Table result-batches (hash `shard`, range `key`). Items and access patterns:
 - a head (`ShardHeadItem`), range "head#<region>#<part>", one per HEAD_PART monitors: each
   monitor's last result and its two newest hours' counts (`HeadEntry`), what the monitor list
   and the overview show between two hourly rollups. Read: BatchGetItem of the heads of the
-  listed monitors. Written by the worker after its minute item: GetItem (consistent) and
-  PutItem on condition of the version read (optimistic; a lost race re-reads). It is a cache
-  of the minute items (the rollup job recomputes everything from them), so it is small and
-  bounded: ~70 bytes a monitor (`encode_head_entry`), HEAD_PART monitors an item (~2 KB).
+  listed monitors. Written by the worker after its minute items: ONE BatchGetItem
+  (consistent) of every head its batch touches (`heads_for_update`), then per head a PutItem
+  on condition of the version read (optimistic; a lost race re-reads it with a GetItem). It
+  is a cache of the minute items (the rollup job recomputes everything from them), so it is
+  small and bounded: ~22 bytes a monitor (`pack_heads`), HEAD_PART monitors an item (well
+  under 1 KB: one write unit). Heads written before (JSON, `encode_head_entry`) still read.
 - the shard registry (`ShardItem`), hash "shards", range the shard: PutItem when a shard's
   first monitor is created; the hourly rollup job's Query of all shards (no scan).
 - the rollup cursor (`RolledItem`), hash "rolled", range "cursor": the last hour the rollup
@@ -37,7 +39,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Iterable, Iterator, Mapping
 
-from pynamodb.attributes import NumberAttribute, TTLAttribute, UnicodeAttribute
+from pynamodb.attributes import (BinaryAttribute, NumberAttribute, TTLAttribute,
+                                 UnicodeAttribute)
 from pynamodb.models import Model
 
 from chalicelib.kernel import stats
@@ -194,8 +197,8 @@ HOUR = 3600
 
 def encode_head_entry(entry: HeadEntry) -> list:
     """`[slot, checkedAt - slot, ok, ms, [[hour / 3600, checks, failures, rtCount, rtSum]...]]`:
-    about 70 bytes, so a head of HEAD_PART monitors stays near 2 KB (field names would make
-    every write unit of it half names)."""
+    the JSON layout heads were written in before `pack_heads` (about 70 bytes a monitor, so a
+    head of HEAD_PART monitors took two write units). Read only: `ShardHeadItem.entries`."""
     return [entry.slot, entry.checked_at - entry.slot, int(entry.ok), entry.response_time_ms,
             [[hour // HOUR, *counts] for hour, counts in sorted(entry.hours.items())]]
 
@@ -206,15 +209,110 @@ def decode_head_entry(row: list) -> HeadEntry:
                      {h * HOUR: list(counts) for h, *counts in hours})
 
 
+# --- the packed head (pure) -----------------------------------------------------------------
+# A head is rewritten by every batch that checks one of its monitors, so its size is what a
+# check pays: each number is a varint (7 bits a byte) relative to the head's newest hour, so
+# a monitor takes about 22 bytes and a head of HEAD_PART monitors stays under one write unit
+# (1 KB) instead of two. Layout: PACK_FORMAT, the base hour (hour / 3600), then per monitor:
+# index, slot - base (zigzag), checkedAt - slot (zigzag), flags (1: ok, 2: has ms), [ms],
+# the number of hours, and per hour: hour / 3600 - base hour (zigzag), checks, failures,
+# checks - rtCount, rtSum.
+PACK_FORMAT = 1
+_OK, _HAS_MS = 1, 2
+
+
+def _varint(value: int) -> bytes:
+    out = bytearray()
+    while True:
+        low, value = value & 0x7F, value >> 7
+        out.append(low | (0x80 if value else 0))
+        if not value:
+            return bytes(out)
+
+
+def _zigzag(value: int) -> int:
+    return value * 2 if value >= 0 else -value * 2 - 1
+
+
+def _unzigzag(value: int) -> int:
+    return value // 2 if value % 2 == 0 else -(value + 1) // 2
+
+
+class _Reader:
+    def __init__(self, data: bytes) -> None:
+        self.data, self.at = data, 0
+
+    def varint(self) -> int:
+        value = shift = 0
+        while True:
+            byte = self.data[self.at]
+            self.at += 1
+            value |= (byte & 0x7F) << shift
+            shift += 7
+            if not byte & 0x80:
+                return value
+
+    def signed(self) -> int:
+        return _unzigzag(self.varint())
+
+    @property
+    def done(self) -> bool:
+        return self.at >= len(self.data)
+
+
+def pack_heads(entries: dict[int, HeadEntry]) -> bytes:
+    """The head's entries as bytes (see above): `unpack_heads` gives them back."""
+    hours = [h for e in entries.values() for h in e.hours] + \
+        [stats.hour_of(e.slot) for e in entries.values()]
+    base = (max(hours) if hours else 0) // HOUR
+    out = bytearray(_varint(PACK_FORMAT) + _varint(base))
+    for index, e in sorted(entries.items()):
+        flags = (_OK if e.ok else 0) | (_HAS_MS if e.response_time_ms is not None else 0)
+        out += _varint(int(index)) + _varint(_zigzag(e.slot - base * HOUR))
+        out += _varint(_zigzag(e.checked_at - e.slot)) + _varint(flags)
+        if e.response_time_ms is not None:
+            out += _varint(int(e.response_time_ms))
+        out += _varint(len(e.hours))
+        for hour, (checks, failures, rt_count, rt_sum) in sorted(e.hours.items()):
+            out += _varint(_zigzag(hour // HOUR - base)) + _varint(int(checks))
+            out += _varint(int(failures)) + _varint(int(checks) - int(rt_count))
+            out += _varint(int(rt_sum))
+    return bytes(out)
+
+
+def unpack_heads(data: bytes) -> dict[int, HeadEntry]:
+    read = _Reader(data)
+    if read.varint() != PACK_FORMAT:
+        raise ValueError("unknown head format")
+    base = read.varint()
+    entries: dict[int, HeadEntry] = {}
+    while not read.done:
+        index, slot = read.varint(), base * HOUR + read.signed()
+        checked_at, flags = slot + read.signed(), read.varint()
+        ms = read.varint() if flags & _HAS_MS else None
+        hours = {}
+        for _ in range(read.varint()):
+            hour, checks, failures = (base + read.signed()) * HOUR, read.varint(), read.varint()
+            rt_count, rt_sum = checks - read.varint(), read.varint()
+            hours[hour] = [checks, failures, rt_count, rt_sum]
+        entries[index] = HeadEntry(slot, checked_at, bool(flags & _OK), ms, hours)
+    return entries
+
+
 class ShardHeadItem(Model):
     Meta = table_meta("result-batches")
 
     shard = UnicodeAttribute(hash_key=True)
     key = UnicodeAttribute(range_key=True)
     version = NumberAttribute(default=0)
-    entries_json = UnicodeAttribute(default="{}")    # {"<index>": encode_head_entry(...)}
+    packed = BinaryAttribute(null=True, legacy_encoding=False)   # `pack_heads`
+    # What a head written before `pack_heads` holds (read until its next write replaces it):
+    # {"<index>": encode_head_entry(...)}
+    entries_json = UnicodeAttribute(null=True)
 
     def entries(self) -> dict[int, HeadEntry]:
+        if self.packed is not None:
+            return unpack_heads(self.packed)
         return {int(i): decode_head_entry(row)
                 for i, row in json.loads(self.entries_json or "{}").items()}
 
@@ -225,6 +323,18 @@ def get_head(shard: str, region: str, part: int) -> ShardHeadItem:
     return found if found is not None else ShardHeadItem(shard, head_key(region, part))
 
 
+def heads_for_update(keys: Iterable[tuple[str, str, int]]
+                     ) -> dict[tuple[str, str, int], ShardHeadItem]:
+    """The heads of the given (shard, region, part) triples as stored, by triple, for a
+    conditional update (`put_head`): ONE consistent BatchGetItem for up to 100 (PynamoDB splits
+    larger sets and retries unprocessed keys); a head not stored yet is a new one at version 0."""
+    wanted = {(s, head_key(r, p)): (s, r, p) for s, r, p in keys}
+    found = {(h.shard, h.key): h for h in ShardHeadItem.batch_get(sorted(wanted),
+                                                                   consistent_read=True)} \
+        if wanted else {}
+    return {triple: found.get(key) or ShardHeadItem(*key) for key, triple in wanted.items()}
+
+
 def put_head(head: ShardHeadItem, entries: dict[int, HeadEntry]) -> bool:
     """Store `entries` on condition that the head is still at the version read; False if
     another writer got there first (re-read and retry)."""
@@ -232,9 +342,7 @@ def put_head(head: ShardHeadItem, entries: dict[int, HeadEntry]) -> bool:
     condition = ShardHeadItem.key.does_not_exist() if read_version == 0 \
         else ShardHeadItem.version == read_version
     new = ShardHeadItem(head.shard, head.key, version=read_version + 1,
-                        entries_json=json.dumps({str(i): encode_head_entry(e)
-                                                 for i, e in entries.items()},
-                                                separators=(",", ":")))
+                        packed=pack_heads(entries))
     return save_if(new, condition)
 
 
