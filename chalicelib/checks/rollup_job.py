@@ -1,17 +1,19 @@
 """The hourly rollup job (E16 point 3): each settled hour's results, summed per monitor from the
 shards' minute items, into the monitor's rollup of that hour (`CheckRollupItem`) and what the
-monitor list and the overview read of it (the uptime base and the hour summary, on the monitor).
+monitor list and the overview read of it (the uptime base, the hour summary and the last
+result: a `RolledEntry` per monitor on its shard's rolled item).
 
 A few minutes past each hour it rolls up every hour after `rolled_through()` up to the last
 settled one (at most MAX_HOURS_PER_RUN a run: a long outage catches up over several runs).
 Per hour and result shard: one Query of the hour's minute items; one Query of the account's
 monitors (cached for the run: the shard's are those whose `result_seq` falls in it); per monitor
-with results one PutItem of its rollup (the exact sums, overwritten: a rerun writes the same)
-and ONE UpdateItem of its telemetry (`monitors.store_rolled_hour`: the uptime base and the hour
-summary, rolled on from the previous hour's with the rollups of the hours the windows drop: one
-BatchGetItem per 100 of them for the shard; a monitor without a recent summary: one Query of its
-window's rollups, as the per-check path read at each hour's first result). Then, when every
-shard of the hour succeeded, the cursor moves.
+with results one PutItem of its rollup (the exact sums, overwritten: a rerun writes the same);
+and for the shard ONE GetItem and ONE conditional PutItem of its rolled item (~200 bytes a
+monitor: a write unit per five monitors, where an UpdateItem of each ~1.5 KB monitor item took
+two units a monitor), the summaries rolled on from the previous hour's with the rollups of the
+hours the windows drop: one BatchGetItem per 100 of them for the shard; a monitor without a
+recent summary: one Query of its window's rollups. Then, when every shard of the hour
+succeeded, the cursor moves.
 No Scan: the shards come from their registry (one Query).
 """
 from __future__ import annotations
@@ -29,6 +31,7 @@ from chalicelib.checks import hour_summary
 from chalicelib.checks.results import retention_days_of
 from chalicelib.kernel import stats
 from chalicelib.kernel.runtime import runtime
+from chalicelib.monitors import now
 from chalicelib.monitors.models import MAX_TIMEOUT_SECONDS
 from chalicelib.storage import monitors as monitor_store
 from chalicelib.storage import result_batches as batches
@@ -114,15 +117,27 @@ def roll_shard(shard: batches.ShardItem, hour: int, run: _Run) -> int:
         return 0
     monitors = run.monitors_of(shard.account_id, shard.key)
     keep = timedelta(days=run.retention_days(shard.account_id))
-    rolled = [(monitors[index], rollup_item(monitors[index].monitor_id, hour, hour_sums,
-                                            _epoch_dt(hour + HOUR) + keep), hour_sums)
+    rolled = [(index, monitors[index], rollup_item(monitors[index].monitor_id, hour, hour_sums,
+                                                   _epoch_dt(hour + HOUR) + keep), hour_sums)
               for index, hour_sums in sorted(sums.items())
               if index in monitors]      # not there: deleted; its entries expire with them
-    for _, rollup, _ in rolled:
+    for _, _, rollup, _ in rolled:
         rollup.save()
-    summaries = _summaries(hour, [(monitor, rollup) for monitor, rollup, _ in rolled])
-    for monitor, _, hour_sums in rolled:
-        _store_telemetry(monitor, hour, summaries[monitor.monitor_id], hour_sums)
+    stored = batches.rolled_of(shard.key)
+    kept = stored.rolled_entries()
+    for index, monitor, _, _ in rolled:
+        now.apply_rolled(monitor, kept.get(index))
+    summaries = _summaries(hour, [(monitor, rollup) for _, monitor, rollup, _ in rolled])
+    # Deleted monitors' entries go (their indexes are never given again).
+    entries = {i: e for i, e in kept.items() if i in monitors}
+    for index, monitor, _, hour_sums in rolled:
+        entry = rolled_entry(monitor, hour, summaries[monitor.monitor_id], hour_sums)
+        if index in entries and entries[index].base_hour > entry.base_hour:
+            continue      # a later hour's is stored (a run that overlapped): never moved back
+        entries[index] = entry
+        now.apply_rolled(monitor, entry)      # a catch-up's next hour rolls this summary on
+    if not batches.put_rolled(stored, entries):
+        raise RuntimeError(f"the rolled item of shard {shard.key} was written meanwhile")
     return len(rolled)
 
 
@@ -165,24 +180,15 @@ def rollup_item(monitor_id: str, hour: int, sums: HourSums,
         **histogram)
 
 
-def _store_telemetry(monitor, hour: int, summary_text: str, sums: HourSums) -> None:
-    """ONE UpdateItem: the window after `hour` (its sums are the summary's month), and the
-    hour's newest result if newer than the monitor's last check. The run's copy of the monitor
-    follows, so a catch-up's next hour rolls this summary on."""
+def rolled_entry(monitor, hour: int, summary_text: str, sums: HourSums) -> batches.RolledEntry:
+    """What the job keeps of a monitor once `hour` is rolled up: the window after it (its sums
+    are the summary's month) and the newest result known (the hour's, if newer). Pure."""
     checks, failures = hour_summary.parse(summary_text).month
-    newest = sums.newest
-    known = monitor.last_checked_at.timestamp() if monitor.last_checked_at else None
-    last_check = None
-    if newest is not None and (known is None or newest[0] > known):
-        last_check = (_epoch_dt(newest[0]), newest[1])
-    if not monitor_store.store_rolled_hour(
-            monitor.account_id, monitor.monitor_id, base=(hour + HOUR, checks, failures),
-            uptime=stats.uptime_percentage(checks, failures), hour_summary=summary_text,
-            last_check=last_check):
-        return     # deleted meanwhile, or a later hour's is stored (a run that overlapped)
-    monitor.hour_summary_json = summary_text
-    if last_check is not None:
-        monitor.last_checked_at, monitor.last_response_ms = last_check
+    known = int(monitor.last_checked_at.timestamp()) if monitor.last_checked_at else None
+    last = (known, None if monitor.last_response_ms is None else int(monitor.last_response_ms))
+    if sums.newest is not None and (known is None or sums.newest[0] > known):
+        last = sums.newest
+    return batches.RolledEntry(hour + HOUR, checks, failures, summary_text, *last)
 
 
 def roll_up(now: datetime, shards: Callable[[], list] = batches.all_shards) -> dict:

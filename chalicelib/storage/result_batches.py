@@ -25,6 +25,14 @@ Table result-batches (hash `shard`, range `key`). Items and access patterns:
   is a cache of the minute items (the rollup job recomputes everything from them), so it is
   small and bounded: ~22 bytes a monitor (`pack_heads`), HEAD_PART monitors an item (well
   under 1 KB: one write unit). Heads written before (JSON, `encode_head_entry`) still read.
+- the shard's rolled item (`ShardRolledItem`), range "rolled": what the hourly rollup job
+  keeps of each of the shard's monitors (`RolledEntry`: the uptime base, the hour summary and
+  the last result it saw), ~200 bytes a monitor, so an hour costs the job one write unit per
+  five monitors instead of an UpdateItem of each ~1.5 KB monitor item. Written by the job per
+  shard and hour rolled: GetItem (consistent) and PutItem on condition of the version read.
+  Read: with the heads, in the monitor list's one BatchGetItem (`heads_and_rolled`).
+  Monitors rolled up before it carry the same fields on their item (read until the job's
+  next hour of them writes their entry here).
 - the shard registry (`ShardItem`), hash "shards", range the shard: PutItem when a shard's
   first monitor is created; the hourly rollup job's Query of all shards (no scan).
 - the rollup cursor (`RolledItem`), hash "rolled", range "cursor": the last hour the rollup
@@ -351,6 +359,82 @@ def heads_of(keys: Iterable[tuple[str, str, int]]) -> list[ShardHeadItem]:
     splits it into calls of 100 keys and retries unprocessed ones)."""
     wanted = sorted({(s, head_key(r, p)) for s, r, p in keys})
     return list(ShardHeadItem.batch_get(wanted)) if wanted else []
+
+
+# --- what the hourly rollup job keeps per monitor, one item per shard -----------------------
+
+@dataclass(frozen=True)
+class RolledEntry:
+    """What the rollup job keeps of a monitor once it has rolled an hour up: the 30-day
+    window's base (`base_hour`: the sums of the window's hours before it), its hour summary
+    (`checks/hour_summary.py`, as text) and the newest result it saw (epoch s, ms)."""
+    base_hour: int
+    base_checks: int
+    base_failures: int
+    summary: str
+    last_checked_at: int | None = None
+    last_response_ms: int | None = None
+
+
+def encode_rolled(entries: dict[int, RolledEntry]) -> str:
+    """`{"<index>": [baseHour, checks, failures, summary, lastCheckedAt, lastMs]}`, the summary
+    as a JSON value (not a string in a string: no escaped quotes)."""
+    return json.dumps({str(i): [e.base_hour, e.base_checks, e.base_failures,
+                                json.loads(e.summary), e.last_checked_at, e.last_response_ms]
+                       for i, e in sorted(entries.items())}, separators=(",", ":"))
+
+
+def decode_rolled(text: str | None) -> dict[int, RolledEntry]:
+    return {int(i): RolledEntry(int(hour), int(checks), int(failures),
+                                json.dumps(summary, separators=(",", ":")), checked, ms)
+            for i, (hour, checks, failures, summary, checked, ms)
+            in json.loads(text or "{}").items()}
+
+
+class ShardRolledItem(ShardHeadItem):
+    """A head, or the shard's rolled item (range ROLLED_KEY): one model for both, so the monitor
+    list reads a page's heads and their shards' rolled items in ONE BatchGetItem
+    (`heads_and_rolled`)."""
+    rolled_json = UnicodeAttribute(null=True)     # `encode_rolled`
+
+    def rolled_entries(self) -> dict[int, RolledEntry]:
+        return decode_rolled(self.rolled_json)
+
+
+ROLLED_KEY = "rolled"
+
+
+def rolled_of(shard: str) -> ShardRolledItem:
+    """The shard's rolled item as stored (a consistent read), or a new one at version 0."""
+    found = get_or_none(ShardRolledItem, shard, ROLLED_KEY)
+    return found if found is not None else ShardRolledItem(shard, ROLLED_KEY)
+
+
+def put_rolled(item: ShardRolledItem, entries: dict[int, RolledEntry]) -> bool:
+    """Store the shard's entries on condition that the item is still at the version read;
+    False if another run wrote it meanwhile."""
+    read_version = int(item.version or 0)
+    condition = ShardRolledItem.key.does_not_exist() if read_version == 0 \
+        else ShardRolledItem.version == read_version
+    return save_if(ShardRolledItem(item.shard, ROLLED_KEY, version=read_version + 1,
+                                   rolled_json=encode_rolled(entries)), condition)
+
+
+def heads_and_rolled(keys: Iterable[tuple[str, str, int]], shards: Iterable[str]
+                     ) -> tuple[dict[tuple[str, str], dict[int, HeadEntry]],
+                                dict[str, dict[int, RolledEntry]]]:
+    """The entries of the heads of the (shard, region, part) triples, by (shard, head key), and
+    of the given shards' rolled items, by shard, as far as they exist: ONE BatchGetItem for
+    up to 100 keys (PynamoDB splits larger sets and retries unprocessed keys)."""
+    wanted = sorted({(s, head_key(r, p)) for s, r, p in keys} | {(s, ROLLED_KEY) for s in shards})
+    heads: dict[tuple[str, str], dict[int, HeadEntry]] = {}
+    rolled: dict[str, dict[int, RolledEntry]] = {}
+    for item in (ShardRolledItem.batch_get(wanted) if wanted else []):
+        if item.key == ROLLED_KEY:
+            rolled[item.shard] = item.rolled_entries()
+        else:
+            heads[(item.shard, item.key)] = item.entries()
+    return heads, rolled
 
 
 # --- registry and rollup cursor ------------------------------------------------------------

@@ -31,6 +31,17 @@ def website(api, name):
     return numbered(response.json["id"])
 
 
+def kept(item):
+    """The monitor as the readers see it: its item with what the job kept of it (its entry on
+    the shard's rolled item) put on it, as `monitors.now.fill_now` does."""
+    from chalicelib.monitors import now
+
+    stored = monitor_store.find_by_id(item.monitor_id)
+    shard, index = batches.place_of(stored)
+    now.apply_rolled(stored, batches.rolled_of(shard).rolled_entries().get(index))
+    return stored
+
+
 def rollup(item, hour):
     found = store.rollups_between(item.monitor_id, hour, hour)
     return found[0] if found else None
@@ -58,7 +69,7 @@ def test_an_hour_is_rolled_up_exactly_per_monitor_and_region(two):
     assert got.histogram[stats.bucket_index(300)] >= 1
     assert (rollup(blog, H).checks, rollup(blog, H).failures) == (1, 1)
     assert rollup(shop, H + HOUR) is None and batches.rolled_through() == H
-    stored = monitor_store.find_by_id(shop.monitor_id)
+    stored = kept(shop)
     assert (stored.uptime_base_hour, stored.uptime_base_checks,
             stored.uptime_base_failures) == (H + HOUR, 4, 1)
     assert float(stored.uptime_percentage) == 75.0
@@ -81,13 +92,13 @@ def test_a_rerun_writes_the_same_items(two):
     put_results(shop, "UsEast", [(H + 5, True, 100), (H + 65, False, None)])
     now = at(H + HOUR + rollup_job.SETTLE_SECONDS)
     rollup_job.roll_up(now)
-    first = (rollup(shop, H).attribute_values, monitor_store.find_by_id(shop.monitor_id))
+    first = (rollup(shop, H).attribute_values, kept(shop))
     with counted_aws_requests() as seen:
         assert rollup_job.roll_up(now) == {"rolled": [], "failed": []}
     assert seen.writes == []                          # the cursor says it is done
     batches.set_rolled_through(H - HOUR)              # as if the cursor had not moved
     assert rollup_job.roll_up(now)["rolled"] == [H]
-    again = (rollup(shop, H).attribute_values, monitor_store.find_by_id(shop.monitor_id))
+    again = (rollup(shop, H).attribute_values, kept(shop))
     assert again[0] == first[0]
     assert {k: v for k, v in again[1].attribute_values.items() if k != "version"} == {
         k: v for k, v in first[1].attribute_values.items() if k != "version"}
@@ -102,7 +113,7 @@ def test_a_late_run_catches_up_every_missed_hour_and_the_base_spans_them(two):
     done = rollup_job.roll_up(at(H + 5 * HOUR + rollup_job.SETTLE_SECONDS))
     assert done["rolled"] == [H + n * HOUR for n in range(5)]
     assert [rollup(shop, H + n * HOUR).rt_sum_ms for n in range(5)] == [100, 101, 102, 103, 104]
-    stored = monitor_store.find_by_id(shop.monitor_id)
+    stored = kept(shop)
     assert (stored.uptime_base_hour, stored.uptime_base_checks,
             stored.uptime_base_failures) == (H + 5 * HOUR, 5, 1)
     summary = hour_summary.parse(stored.hour_summary_json)
@@ -151,7 +162,7 @@ def test_a_failing_shard_stops_neither_the_others_nor_the_next_run(api, monkeypa
     assert rollup(shop, H).checks == 1 and rollup(other, H + HOUR).checks == 1
 
 
-def test_a_shard_hour_costs_two_queries_and_three_calls_a_monitor_and_no_scan(two):
+def test_a_shard_hour_costs_two_queries_two_calls_a_shard_and_two_a_monitor_no_scan(two):
     shop, blog = two
     batches.set_rolled_through(H - HOUR)
     put_results(shop, "UsEast", [(H + 5, True, 100)])
@@ -159,9 +170,12 @@ def test_a_shard_hour_costs_two_queries_and_three_calls_a_monitor_and_no_scan(tw
     with counted_aws_requests() as seen:
         rollup_job.roll_up(at(H + HOUR + rollup_job.SETTLE_SECONDS))
     assert "Scan" not in seen.operations
-    assert sorted(seen.on("result-batches")) == ["GetItem", "PutItem", "Query", "Query"]
-    # The account's monitors once; one telemetry update a monitor.
-    assert sorted(seen.on("-monitors")) == ["Query", "UpdateItem", "UpdateItem"]
+    # The cursor (read, moved), the shard's rolled item (read, written once for both
+    # monitors), the registry and the hour's minute items.
+    assert sorted(seen.on("result-batches")) == ["GetItem", "GetItem", "PutItem", "PutItem",
+                                                 "Query", "Query"]
+    # The account's monitors once, and no write of a monitor item.
+    assert sorted(seen.on("-monitors")) == ["Query"]
     # Per monitor its rollup and the Query of its window's earlier rollups.
     assert sorted(seen.on("check-rollups")) == ["PutItem", "PutItem", "Query", "Query"]
 
@@ -195,9 +209,36 @@ def test_a_later_hour_rolls_the_summary_on_with_one_batch_read_for_the_shard(two
     assert sorted(seen.on("check-rollups")) == ["BatchGetItem", "PutItem", "PutItem"]
     rollup_job.roll_up(at(H + 4 * HOUR + rollup_job.SETTLE_SECONDS))      # H+2 (none), H+3
     for item in (shop, blog):
-        stored = monitor_store.find_by_id(item.monitor_id)
+        stored = kept(item)
         everything = store.rollups_between(item.monitor_id, H - 800 * HOUR, H + 3 * HOUR)
         assert stored.hour_summary_json == hour_summary.summary_through(H + 3 * HOUR, everything)
-    stored = monitor_store.find_by_id(shop.monitor_id)
+    stored = kept(shop)
     assert (stored.uptime_base_hour, stored.uptime_base_checks,
             stored.uptime_base_failures) == (H + 4 * HOUR, 3, 1)
+
+
+def test_a_monitor_hour_costs_its_rollup_and_a_fifth_of_a_write_unit_for_the_rest(api, clock):
+    """The job's write units per monitor-hour (bench/cost.py's `measure_rollup_hour` at full
+    size): a shard of 100 monitors, each with results of the hour. Before the rolled item:
+    1 (the rollup) + 2 (an UpdateItem of the ~1.5 KB monitor item) = 3 a monitor."""
+    from apitools import dynamodb_units
+    from chalicelib.accounts.service import create_account
+    from chalicelib.monitors import service as monitors
+    from chalicelib.monitors.models import parse_monitor
+
+    account = create_account("t", "Business", clock.now())
+    config = {"type": "Website", "url": "https://shop.example.com/", "regions": ["UsEast"],
+              "tags": ["production", "eu"]}
+    fleet = [numbered(monitors.create_monitor(account, parse_monitor(
+        {**config, "name": f"site {i}"}), clock.now()).monitor_id) for i in range(100)]
+    batches.set_rolled_through(H - HOUR)
+    for item in fleet:
+        put_results(item, "UsEast", [(H + 5 + 60 * m, True, 180 + m) for m in range(3)])
+    with dynamodb_units() as calls:
+        assert rollup_job.roll_up(at(H + HOUR + rollup_job.SETTLE_SECONDS))["rolled"] == [H]
+    written = sum(units for _, _, _, units in calls)
+    assert written <= 100 * 1.25                      # 100 rollups, the rolled item, the cursor
+    assert not [p for op, p, _, _ in calls if op in ("UpdateItem", "PutItem")
+                and p["TableName"].endswith("-monitors")]
+    view = kept(fleet[42])
+    assert (view.uptime_base_checks, view.uptime_base_failures) == (3, 0)
