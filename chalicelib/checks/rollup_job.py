@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Callable
@@ -109,28 +110,34 @@ class _Run:
 
 
 def roll_shard(shard: batches.ShardItem, hour: int, run: _Run) -> int:
-    """Roll one shard's hour up; the number of monitors written."""
+    """Roll one shard's hour up; the number of monitors written. The hour's sums of every
+    monitor go in ONE item of the shard (`shard_hour_item`); with a day's last hour, each
+    monitor's day goes in one item of its own (`close_day`): what readers Query per monitor."""
     minute = hour // 60
     sums = sums_by_index(batches.minutes_between(shard.key, minute, minute + 59,
                                                  newest_first=False))
-    if not sums:
-        return 0
-    monitors = run.monitors_of(shard.account_id, shard.key)
     keep = timedelta(days=run.retention_days(shard.account_id))
-    rolled = [(index, monitors[index], rollup_item(monitors[index].monitor_id, hour, hour_sums,
-                                                   _epoch_dt(hour + HOUR) + keep), hour_sums)
-              for index, hour_sums in sorted(sums.items())
+    monitors = run.monitors_of(shard.account_id, shard.key) if sums else {}
+    rolled = [(index, monitors[index], hour_sums) for index, hour_sums in sorted(sums.items())
               if index in monitors]      # not there: deleted; its entries expire with them
-    for _, _, rollup, _ in rolled:
-        rollup.save()
+    for _, _, hour_sums in rolled:
+        hour_sums.hour_epoch = hour
+    if rolled:
+        store.shard_hour_item(shard.key, hour, {i: store.hour_row(s, s.regions)
+                                                for i, _, s in rolled},
+                              _epoch_dt(hour + HOUR) + keep).save()
+    if (hour + HOUR) % store.DAY == 0:
+        close_day(shard, hour + HOUR - store.DAY, run, _epoch_dt(hour + HOUR) + keep)
+    if not rolled:
+        return 0
     stored = batches.rolled_of(shard.key)
     kept = stored.rolled_entries()
-    for index, monitor, _, _ in rolled:
+    for index, monitor, _ in rolled:
         now.apply_rolled(monitor, kept.get(index))
-    summaries = _summaries(hour, [(monitor, rollup) for _, monitor, rollup, _ in rolled])
+    summaries = _summaries(hour, [(monitor, hour_sums) for _, monitor, hour_sums in rolled])
     # Deleted monitors' entries go (their indexes are never given again).
     entries = {i: e for i, e in kept.items() if i in monitors}
-    for index, monitor, _, hour_sums in rolled:
+    for index, monitor, hour_sums in rolled:
         entry = rolled_entry(monitor, hour, summaries[monitor.monitor_id], hour_sums)
         if index in entries and entries[index].base_hour > entry.base_hour:
             continue      # a later hour's is stored (a run that overlapped): never moved back
@@ -154,9 +161,10 @@ def _summaries(hour: int, rolled: list[tuple]) -> dict[str, str]:
             previous[monitor.monitor_id] = summary
     keys = sorted({(monitor_id, h) for monitor_id, summary in previous.items()
                    for h in hour_summary.dropped_hours(summary, hour)})
+    places = {monitor.monitor_id: batches.place_of(monitor) for monitor, _ in rolled}
     dropped: dict = {}
-    for i in range(0, len(keys), store.BATCH_GET_KEYS):
-        dropped.update(store.rollups_at(keys[i:i + store.BATCH_GET_KEYS]))
+    for i in range(0, len(keys), store.BATCH_GET_KEYS):      # the hours before are rolled up
+        dropped.update(store.rollups_at(keys[i:i + store.BATCH_GET_KEYS], places, hour - HOUR))
     texts = {}
     for monitor, rollup in rolled:
         summary = previous.get(monitor.monitor_id)
@@ -165,19 +173,29 @@ def _summaries(hour: int, rolled: list[tuple]) -> dict[str, str]:
             texts[monitor.monitor_id] = hour_summary.rolled_on(summary, hour, rollup, gone)
         else:
             first = hour - (hour_summary.MONTH_HOURS - 2) * HOUR
-            earlier = store.rollups_between(monitor.monitor_id, first, hour - HOUR)
+            earlier = store.rollups_between(monitor.monitor_id, first, hour - HOUR,
+                                            places[monitor.monitor_id], hour - HOUR)
             texts[monitor.monitor_id] = hour_summary.summary_through(hour, earlier + [rollup])
     return texts
 
 
-def rollup_item(monitor_id: str, hour: int, sums: HourSums,
-                expires_at: datetime) -> store.CheckRollupItem:
-    histogram = {store.histogram_attribute(i): n for i, n in enumerate(sums.histogram) if n}
-    return store.CheckRollupItem(
-        monitor_id, store.bucket_key(hour), checks=sums.checks, failures=sums.failures,
-        rt_count=sums.rt_count, rt_sum_ms=sums.rt_sum_ms, expires_at=expires_at,
-        regions_json=json.dumps(dict(sorted(sums.regions.items())), separators=(",", ":")),
-        **histogram)
+def close_day(shard: batches.ShardItem, day: int, run: _Run, expires_at: datetime) -> int:
+    """Once a day's last hour is rolled up: each of the shard's monitors' hours of the day, from
+    the shard's hour items (ONE Query), in one day item per monitor with results that day (one
+    or two write units a day where an item per hour took 24). The number written."""
+    items = store.shard_hours(shard.key, day, day + store.DAY - HOUR)
+    if not items:
+        return 0
+    monitors = run.monitors_of(shard.account_id, shard.key)
+    rows: dict[int, dict[int, list]] = defaultdict(dict)
+    for item in items:
+        for index, row in json.loads(item.monitors_json or "{}").items():
+            rows[int(index)][item.hour_epoch] = row
+    written = [store.day_item(monitors[index].monitor_id, day, hours, expires_at)
+               for index, hours in sorted(rows.items()) if index in monitors]
+    for item in written:
+        item.save()
+    return len(written)
 
 
 def rolled_entry(monitor, hour: int, summary_text: str, sums: HourSums) -> batches.RolledEntry:
