@@ -1,20 +1,28 @@
-"""The reads of check results and their hourly rollups (one item per monitor and hour).
+"""The reads of check results and their hourly rollups.
 
 Results: the compact minute items of the monitor's result shard (table result-batches,
 `result_batches.minutes_between`): `monitor_results`, and `count_monitor_results` with the
 rollups below for whole rolled-up hours. Nothing is stored per check (E16 point 3).
 
-Access patterns, check-rollups (hash monitor_id, range bucket "h#<hour epoch:011d>"):
-- an hour rolled up by the hourly job (checks/rollup_job.py): PutItem of its exact sums from the
-  minute items, with the per-region checks (`regions_json`); a rerun overwrites the same
-- a period's rollups: Query(monitor_id) with bucket BETWEEN the first and last hour; for the
-  hours after the rollup job's cursor, the shard's minute items are summed instead
+Access patterns, check-rollups (`CheckRollupItem`; range bucket "h#<hour epoch:011d>"):
+- an hour rolled up by the hourly job (checks/rollup_job.py): ONE PutItem per result shard of
+  every monitor's exact sums from the minute items (hash: the shard key, `shard_hour_item`,
+  `monitors_json`), with the per-region checks; a rerun overwrites the same
+- a day closed by the job (its last hour rolled up): per monitor with results that day ONE
+  PutItem of its hours ("h#<day epoch>#day", `day_item`, `hours_json`) from the shard's hour
+  items of the day (one Query of the shard's keys)
+- before day items, the job wrote an item per monitor and hour ("h#<hour>", the counts as
+  attributes, `regions_json`): still read where they are, until they expire
+- a period's rollups (`rollups_between`): Query(monitor_id) with bucket BETWEEN the first
+  hour's day and the last hour (day items and hourly items alike), plus, for the hours of the
+  day still open (`open_day`: rolled up, day not closed), Query(shard) over those hours; for
+  the hours after the rollup job's cursor, the shard's minute items are summed instead
   (`monitor_rollups`)
 - given hours of many monitors (the overview: the hours a monitor's hour summary does not
-  hold; the rollup job: the hours a shard's summaries drop): BatchGetItem of (monitor_id,
-  bucket) keys, 100 per call, only the counting attributes
-- cascade delete: Query(monitor_id) for keys only + BatchWriteItem deletes; expiry: the TTL
-  attribute `expires_at`, from the plan's data retention
+  hold; the rollup job: the hours a shard's summaries drop): BatchGetItem of the hourly,
+  day and shard-hour keys that may hold them, 100 per call (`rollups_at`)
+- cascade delete: Query(monitor_id) for keys only + BatchWriteItem deletes (a shard's hour
+  items expire); expiry: the TTL attribute `expires_at`, from the plan's data retention
 
 Access patterns, status changes of Job monitors (`StatusChangeItem`, in the check-rollups table
 under the monitor with range key "s#<epoch:011d>#<new status>", so the "h#" rollup ranges never
