@@ -1,19 +1,21 @@
 """The hourly rollup job (E16 point 3): each settled hour's results, summed per monitor from the
-shards' minute items, into the monitor's rollup of that hour (`CheckRollupItem`) and what the
-monitor list and the overview read of it (the uptime base, the hour summary and the last
+shards' minute items, into the hour's rollups (`storage/results.py`: one item of the shard's
+monitors per hour, and one item of each monitor per day once the day is closed) and what the
+monitor list and the overview read of them (the uptime base, the hour summary and the last
 result: a `RolledEntry` per monitor on its shard's rolled item).
 
 A few minutes past each hour it rolls up every hour after `rolled_through()` up to the last
 settled one (at most MAX_HOURS_PER_RUN a run: a long outage catches up over several runs).
 Per hour and result shard: one Query of the hour's minute items; one Query of the account's
-monitors (cached for the run: the shard's are those whose `result_seq` falls in it); per monitor
-with results one PutItem of its rollup (the exact sums, overwritten: a rerun writes the same);
-and for the shard ONE GetItem and ONE conditional PutItem of its rolled item (~200 bytes a
-monitor: a write unit per five monitors, where an UpdateItem of each ~1.5 KB monitor item took
-two units a monitor), the summaries rolled on from the previous hour's with the rollups of the
-hours the windows drop: one BatchGetItem per 100 of them for the shard; a monitor without a
-recent summary: one Query of its window's rollups. Then, when every shard of the hour
-succeeded, the cursor moves.
+monitors (cached for the run: the shard's are those whose `result_seq` falls in it); ONE PutItem
+of the shard's hour item (the exact sums of every monitor, overwritten: a rerun writes the
+same); with a day's last hour, one Query of the day's hour items and one PutItem per monitor of
+its day (`close_day`); and ONE GetItem and ONE conditional PutItem of the shard's rolled item
+(~200 bytes a monitor), the summaries rolled on from the previous hour's with the rollups of
+the hours the windows drop: one BatchGetItem per 100 of them for the shard; a monitor without
+a recent summary: one Query of its window's rollups. About 0.35 write units per monitor-hour
+(bench/cost.py), where an item per monitor and hour and an UpdateItem of each ~1.5 KB monitor
+item took 3. Then, when every shard of the hour succeeded, the cursor moves.
 No Scan: the shards come from their registry (one Query).
 """
 from __future__ import annotations
