@@ -3,7 +3,9 @@
 of each hour of the last 24 (the sparkline).
 
 Cost: one GetItem of the rollup cursor and, for the whole page, one BatchGetItem per 100
-(monitor, hour) keys, not a Query per monitor. A monitor's item carries the hour summary the
+(monitor, hour) keys (`results.rollups_at`: each looks in the monitor's hourly item and its day
+item or its shard's hour item; a day or shard-hour item serves all its hours), not a Query per
+monitor. A monitor's item carries the hour summary the
 hourly rollup job took (`hour_summary.py`: the sums of the hours up to the one it rolled last)
 and, put there in memory by `monitors.now.fill_now`, its heads' counts of its newest hours:
 together they give both windows for a monitor checked since the job's last run. What the item
