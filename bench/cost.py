@@ -683,9 +683,8 @@ def _measure_day_close(hour: int):
     for shard in shards:
         [measured] = store.shard_hours(shard.key, hour, hour)
         for other in range(day, day + store.DAY, 3600):
-            store.shard_hour_item(shard.key, other, {
-                int(i): row for i, row in json.loads(measured.monitors_json).items()},
-                measured.expires_at).save()
+            store.shard_hour_item(shard.key, other, store.shard_rows(measured),
+                                  measured.expires_at).save()
     counter = _counter()
     with counter.installed():
         run = rollup_job._Run()

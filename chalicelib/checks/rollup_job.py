@@ -20,7 +20,6 @@ No Scan: the shards come from their registry (one Query).
 """
 from __future__ import annotations
 
-import json
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -130,9 +129,17 @@ def roll_shard(shard: batches.ShardItem, hour: int, run: _Run) -> int:
                               _epoch_dt(hour + HOUR) + keep).save()
     if (hour + HOUR) % store.DAY == 0:
         close_day(shard, hour + HOUR - store.DAY, run, _epoch_dt(hour + HOUR) + keep)
-    if not rolled:
-        return 0
-    stored = batches.rolled_of(shard.key)
+    if rolled:
+        keep_rolled(shard.key, hour, rolled, monitors)
+    return len(rolled)
+
+
+def keep_rolled(shard_key: str, hour: int, rolled: list[tuple[int, object, HourSums]],
+                monitors: dict) -> None:
+    """The shard's rolled item with the summaries of the monitors `rolled` this hour rolled on
+    (ONE GetItem and ONE PutItem on condition of the version read); raises if another run
+    wrote it meanwhile (the shard's hour is then redone)."""
+    stored = batches.rolled_of(shard_key)
     kept = stored.rolled_entries()
     for index, monitor, _ in rolled:
         now.apply_rolled(monitor, kept.get(index))
@@ -146,8 +153,7 @@ def roll_shard(shard: batches.ShardItem, hour: int, run: _Run) -> int:
         entries[index] = entry
         now.apply_rolled(monitor, entry)      # a catch-up's next hour rolls this summary on
     if not batches.put_rolled(stored, entries):
-        raise RuntimeError(f"the rolled item of shard {shard.key} was written meanwhile")
-    return len(rolled)
+        raise RuntimeError(f"the rolled item of shard {shard_key} was written meanwhile")
 
 
 def _summaries(hour: int, rolled: list[tuple]) -> dict[str, str]:
@@ -191,8 +197,8 @@ def close_day(shard: batches.ShardItem, day: int, run: _Run, expires_at: datetim
     monitors = run.monitors_of(shard.account_id, shard.key)
     rows: dict[int, dict[int, list]] = defaultdict(dict)
     for item in items:
-        for index, row in json.loads(item.monitors_json or "{}").items():
-            rows[int(index)][item.hour_epoch] = row
+        for index, row in store.shard_rows(item).items():
+            rows[index][item.hour_epoch] = row
     written = [store.day_item(monitors[index].monitor_id, day, hours, expires_at)
                for index, hours in sorted(rows.items()) if index in monitors]
     for item in written:

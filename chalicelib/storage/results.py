@@ -166,8 +166,13 @@ def shard_hours(shard: str, first_hour: int, last_hour: int) -> list[CheckRollup
         consistent_read=True))
 
 
+def shard_rows(item: CheckRollupItem) -> dict[int, list]:
+    """A shard's hour item's `hour_row`s by index."""
+    return {int(i): row for i, row in json.loads(item.monitors_json or "{}").items()}
+
+
 def rows_of_index(item: CheckRollupItem, index: int) -> list | None:
-    return json.loads(item.monitors_json or "{}").get(str(index))
+    return shard_rows(item).get(int(index))
 
 
 def _hours_in(item: CheckRollupItem) -> list:
