@@ -88,3 +88,26 @@ def aws_calls(with_params: bool = False, with_service: bool = False):
         yield calls
     finally:
         BaseClient._make_api_call = original
+
+
+@contextmanager
+def dynamodb_units():
+    """Each DynamoDB call made inside the block as (operation, params, read units, write
+    units), the units estimated as bench/cost.py bills them (bench/common/awscount.py: moto
+    reports none): how tests pin what a path costs, not only how many calls it makes."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+    from common.awscount import AwsCounter, capacity
+
+    listed: list = []
+
+    class Listing(AwsCounter):
+        def count(self, client, operation, params, response):
+            super().count(client, operation, params, response)
+            if client.meta.service_model.service_name == "dynamodb":
+                listed.append((operation, params, *capacity(operation, params, response)))
+
+    with Listing().installed():
+        yield listed

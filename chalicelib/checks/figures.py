@@ -3,7 +3,9 @@
 of each hour of the last 24 (the sparkline).
 
 Cost: one GetItem of the rollup cursor and, for the whole page, one BatchGetItem per 100
-(monitor, hour) keys, not a Query per monitor. A monitor's item carries the hour summary the
+(monitor, hour) keys (`results.rollups_at`: each looks in the monitor's hourly item and its day
+item or its shard's hour item; a day or shard-hour item serves all its hours), not a Query per
+monitor. A monitor's item carries the hour summary the
 hourly rollup job took (`hour_summary.py`: the sums of the hours up to the one it rolled last)
 and, put there in memory by `monitors.now.fill_now`, its heads' counts of its newest hours:
 together they give both windows for a monitor checked since the job's last run. What the item
@@ -76,8 +78,9 @@ def figures_for(items: list, now: datetime) -> dict[str, Figures]:
     rolled = result_batches.rolled_through() if checked else None
     plans = [_plan(item, hour, now, rolled) for item in checked]
     keys = sorted((p.monitor_id, h) for p in plans for h in p.reads)
+    places = {p.monitor_id: result_batches.place_of(p.item) for p in plans if p.reads}
     work: list[Callable[[], Any]] = [
-        lambda chunk=keys[i:i + store.BATCH_GET_KEYS]: store.rollups_at(chunk)
+        lambda chunk=keys[i:i + store.BATCH_GET_KEYS]: store.rollups_at(chunk, places, rolled)
         for i in range(0, len(keys), store.BATCH_GET_KEYS)]
     queried = [p for p in plans if p.query]
     work += [lambda p=p: _queried(p, hour, now, rolled) for p in queried]
@@ -184,8 +187,9 @@ def _queried(plan: _Plan, hour: int, now: datetime, rolled: int | None) -> Figur
     item = plan.item
     start, _ = stats.period_window("30d", now)
     by_hour: dict[int, Any] = {
-        r.hour_epoch: r for r in store.rollups_between(item.monitor_id,
-                                                       stats.hour_of(start.timestamp()), hour)
+        r.hour_epoch: r for r in store.rollups_between(
+            item.monitor_id, stats.hour_of(start.timestamp()), hour,
+            result_batches.place_of(item), rolled)
         if rolled is None or r.hour_epoch <= rolled}
     for h, counts in plan.heads.items():
         if (rolled is None or h > rolled) and h not in by_hour:

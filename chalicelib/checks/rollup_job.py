@@ -1,23 +1,27 @@
 """The hourly rollup job (E16 point 3): each settled hour's results, summed per monitor from the
-shards' minute items, into the monitor's rollup of that hour (`CheckRollupItem`) and what the
-monitor list and the overview read of it (the uptime base and the hour summary, on the monitor).
+shards' minute items, into the hour's rollups (`storage/results.py`: one item of the shard's
+monitors per hour, and one item of each monitor per day once the day is closed) and what the
+monitor list and the overview read of them (the uptime base, the hour summary and the last
+result: a `RolledEntry` per monitor on its shard's rolled item).
 
 A few minutes past each hour it rolls up every hour after `rolled_through()` up to the last
 settled one (at most MAX_HOURS_PER_RUN a run: a long outage catches up over several runs).
 Per hour and result shard: one Query of the hour's minute items; one Query of the account's
-monitors (cached for the run: the shard's are those whose `result_seq` falls in it); per monitor
-with results one PutItem of its rollup (the exact sums, overwritten: a rerun writes the same)
-and ONE UpdateItem of its telemetry (`monitors.store_rolled_hour`: the uptime base and the hour
-summary, rolled on from the previous hour's with the rollups of the hours the windows drop: one
-BatchGetItem per 100 of them for the shard; a monitor without a recent summary: one Query of its
-window's rollups, as the per-check path read at each hour's first result). Then, when every
-shard of the hour succeeded, the cursor moves.
+monitors (cached for the run: the shard's are those whose `result_seq` falls in it); ONE PutItem
+of the shard's hour item (the exact sums of every monitor, overwritten: a rerun writes the
+same); with a day's last hour, one Query of the day's hour items and one PutItem per monitor of
+its day (`close_day`); and ONE GetItem and ONE conditional PutItem of the shard's rolled item
+(~200 bytes a monitor), the summaries rolled on from the previous hour's with the rollups of
+the hours the windows drop: one BatchGetItem per 100 of them for the shard; a monitor without
+a recent summary: one Query of its window's rollups. About 0.35 write units per monitor-hour
+(bench/cost.py), where an item per monitor and hour and an UpdateItem of each ~1.5 KB monitor
+item took 3. Then, when every shard of the hour succeeded, the cursor moves.
 No Scan: the shards come from their registry (one Query).
 """
 from __future__ import annotations
 
-import json
 import logging
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Callable
@@ -29,6 +33,7 @@ from chalicelib.checks import hour_summary
 from chalicelib.checks.results import retention_days_of
 from chalicelib.kernel import stats
 from chalicelib.kernel.runtime import runtime
+from chalicelib.monitors import now
 from chalicelib.monitors.models import MAX_TIMEOUT_SECONDS
 from chalicelib.storage import monitors as monitor_store
 from chalicelib.storage import result_batches as batches
@@ -106,24 +111,49 @@ class _Run:
 
 
 def roll_shard(shard: batches.ShardItem, hour: int, run: _Run) -> int:
-    """Roll one shard's hour up; the number of monitors written."""
+    """Roll one shard's hour up; the number of monitors written. The hour's sums of every
+    monitor go in ONE item of the shard (`shard_hour_item`); with a day's last hour, each
+    monitor's day goes in one item of its own (`close_day`): what readers Query per monitor."""
     minute = hour // 60
     sums = sums_by_index(batches.minutes_between(shard.key, minute, minute + 59,
                                                  newest_first=False))
-    if not sums:
-        return 0
-    monitors = run.monitors_of(shard.account_id, shard.key)
     keep = timedelta(days=run.retention_days(shard.account_id))
-    rolled = [(monitors[index], rollup_item(monitors[index].monitor_id, hour, hour_sums,
-                                            _epoch_dt(hour + HOUR) + keep), hour_sums)
-              for index, hour_sums in sorted(sums.items())
+    monitors = run.monitors_of(shard.account_id, shard.key) if sums else {}
+    rolled = [(index, monitors[index], hour_sums) for index, hour_sums in sorted(sums.items())
               if index in monitors]      # not there: deleted; its entries expire with them
-    for _, rollup, _ in rolled:
-        rollup.save()
-    summaries = _summaries(hour, [(monitor, rollup) for monitor, rollup, _ in rolled])
-    for monitor, _, hour_sums in rolled:
-        _store_telemetry(monitor, hour, summaries[monitor.monitor_id], hour_sums)
+    for _, _, hour_sums in rolled:
+        hour_sums.hour_epoch = hour
+    if rolled:
+        store.shard_hour_item(shard.key, hour, {i: store.hour_row(s, s.regions)
+                                                for i, _, s in rolled},
+                              _epoch_dt(hour + HOUR) + keep).save()
+    if (hour + HOUR) % store.DAY == 0:
+        close_day(shard, hour + HOUR - store.DAY, run, _epoch_dt(hour + HOUR) + keep)
+    if rolled:
+        keep_rolled(shard.key, hour, rolled, monitors)
     return len(rolled)
+
+
+def keep_rolled(shard_key: str, hour: int, rolled: list[tuple[int, object, HourSums]],
+                monitors: dict) -> None:
+    """The shard's rolled item with the summaries of the monitors `rolled` this hour rolled on
+    (ONE GetItem and ONE PutItem on condition of the version read); raises if another run
+    wrote it meanwhile (the shard's hour is then redone)."""
+    stored = batches.rolled_of(shard_key)
+    kept = stored.rolled_entries()
+    for index, monitor, _ in rolled:
+        now.apply_rolled(monitor, kept.get(index))
+    summaries = _summaries(hour, [(monitor, hour_sums) for _, monitor, hour_sums in rolled])
+    # Deleted monitors' entries go (their indexes are never given again).
+    entries = {i: e for i, e in kept.items() if i in monitors}
+    for index, monitor, hour_sums in rolled:
+        entry = rolled_entry(monitor, hour, summaries[monitor.monitor_id], hour_sums)
+        if index in entries and entries[index].base_hour > entry.base_hour:
+            continue      # a later hour's is stored (a run that overlapped): never moved back
+        entries[index] = entry
+        now.apply_rolled(monitor, entry)      # a catch-up's next hour rolls this summary on
+    if not batches.put_rolled(stored, entries):
+        raise RuntimeError(f"the rolled item of shard {shard_key} was written meanwhile")
 
 
 def _summaries(hour: int, rolled: list[tuple]) -> dict[str, str]:
@@ -139,9 +169,10 @@ def _summaries(hour: int, rolled: list[tuple]) -> dict[str, str]:
             previous[monitor.monitor_id] = summary
     keys = sorted({(monitor_id, h) for monitor_id, summary in previous.items()
                    for h in hour_summary.dropped_hours(summary, hour)})
+    places = {monitor.monitor_id: batches.place_of(monitor) for monitor, _ in rolled}
     dropped: dict = {}
-    for i in range(0, len(keys), store.BATCH_GET_KEYS):
-        dropped.update(store.rollups_at(keys[i:i + store.BATCH_GET_KEYS]))
+    for i in range(0, len(keys), store.BATCH_GET_KEYS):      # the hours before are rolled up
+        dropped.update(store.rollups_at(keys[i:i + store.BATCH_GET_KEYS], places, hour - HOUR))
     texts = {}
     for monitor, rollup in rolled:
         summary = previous.get(monitor.monitor_id)
@@ -150,39 +181,40 @@ def _summaries(hour: int, rolled: list[tuple]) -> dict[str, str]:
             texts[monitor.monitor_id] = hour_summary.rolled_on(summary, hour, rollup, gone)
         else:
             first = hour - (hour_summary.MONTH_HOURS - 2) * HOUR
-            earlier = store.rollups_between(monitor.monitor_id, first, hour - HOUR)
+            earlier = store.rollups_between(monitor.monitor_id, first, hour - HOUR,
+                                            places[monitor.monitor_id], hour - HOUR)
             texts[monitor.monitor_id] = hour_summary.summary_through(hour, earlier + [rollup])
     return texts
 
 
-def rollup_item(monitor_id: str, hour: int, sums: HourSums,
-                expires_at: datetime) -> store.CheckRollupItem:
-    histogram = {store.histogram_attribute(i): n for i, n in enumerate(sums.histogram) if n}
-    return store.CheckRollupItem(
-        monitor_id, store.bucket_key(hour), checks=sums.checks, failures=sums.failures,
-        rt_count=sums.rt_count, rt_sum_ms=sums.rt_sum_ms, expires_at=expires_at,
-        regions_json=json.dumps(dict(sorted(sums.regions.items())), separators=(",", ":")),
-        **histogram)
+def close_day(shard: batches.ShardItem, day: int, run: _Run, expires_at: datetime) -> int:
+    """Once a day's last hour is rolled up: each of the shard's monitors' hours of the day, from
+    the shard's hour items (ONE Query), in one day item per monitor with results that day (one
+    or two write units a day where an item per hour took 24). The number written."""
+    items = store.shard_hours(shard.key, day, day + store.DAY - HOUR)
+    if not items:
+        return 0
+    monitors = run.monitors_of(shard.account_id, shard.key)
+    rows: dict[int, dict[int, list]] = defaultdict(dict)
+    for item in items:
+        for index, row in store.shard_rows(item).items():
+            rows[index][item.hour_epoch] = row
+    written = [store.day_item(monitors[index].monitor_id, day, hours, expires_at)
+               for index, hours in sorted(rows.items()) if index in monitors]
+    for item in written:
+        item.save()
+    return len(written)
 
 
-def _store_telemetry(monitor, hour: int, summary_text: str, sums: HourSums) -> None:
-    """ONE UpdateItem: the window after `hour` (its sums are the summary's month), and the
-    hour's newest result if newer than the monitor's last check. The run's copy of the monitor
-    follows, so a catch-up's next hour rolls this summary on."""
+def rolled_entry(monitor, hour: int, summary_text: str, sums: HourSums) -> batches.RolledEntry:
+    """What the job keeps of a monitor once `hour` is rolled up: the window after it (its sums
+    are the summary's month) and the newest result known (the hour's, if newer). Pure."""
     checks, failures = hour_summary.parse(summary_text).month
-    newest = sums.newest
-    known = monitor.last_checked_at.timestamp() if monitor.last_checked_at else None
-    last_check = None
-    if newest is not None and (known is None or newest[0] > known):
-        last_check = (_epoch_dt(newest[0]), newest[1])
-    if not monitor_store.store_rolled_hour(
-            monitor.account_id, monitor.monitor_id, base=(hour + HOUR, checks, failures),
-            uptime=stats.uptime_percentage(checks, failures), hour_summary=summary_text,
-            last_check=last_check):
-        return     # deleted meanwhile, or a later hour's is stored (a run that overlapped)
-    monitor.hour_summary_json = summary_text
-    if last_check is not None:
-        monitor.last_checked_at, monitor.last_response_ms = last_check
+    known = int(monitor.last_checked_at.timestamp()) if monitor.last_checked_at else None
+    last = (known, None if monitor.last_response_ms is None else int(monitor.last_response_ms))
+    if sums.newest is not None and (known is None or sums.newest[0] > known):
+        last = sums.newest
+    return batches.RolledEntry(hour + HOUR, checks, failures, summary_text, *last)
 
 
 def roll_up(now: datetime, shards: Callable[[], list] = batches.all_shards) -> dict:

@@ -16,9 +16,9 @@ failed write — never because a target is down (that is a result).
 Recording (E16 point 3, `storage/result_batches.py`): per message (the unit SQS redelivers) and
 per (result shard, minute, region), ONE minute item holds the finished results, named by the
 message's requests, so a redelivered message writes nothing twice. Then the shard heads they
-touch are updated, once per head and batch (a cache of the minute items: a head that cannot be
-written is logged and counted, never a failed message), and results that surprise their
-request's expectation are evaluated. Nothing is written per check.
+touch are updated, once per head and batch, all read in one BatchGetItem (a cache of the
+minute items: a head that cannot be written is logged and counted, never a failed message),
+and results that surprise their request's expectation are evaluated. Nothing is written per check.
 
 A batch has a deadline: the Lambda's remaining time less RECORD_MARGIN_SECONDS to record. What
 finished by then is recorded; a check still running is cut off, unknown for its slot (nothing
@@ -178,18 +178,24 @@ def record_message(jobs: list[CheckRequest], finished: dict[int, Ran],
 
 
 def update_heads(written: list[Written]) -> dict[tuple[str, str, int], bool | None]:
-    """Fold a batch's written results into their shard heads, one read and one conditional
-    put per head touched (retried on a lost race). Returns, per written (shard, region, index),
-    whether the head's last result before this batch was a pass (None: it had none, or the head
-    could not be updated). A head left stale is logged and counted, not failed: the heads are a
-    cache the rollup job recomputes."""
+    """Fold a batch's written results into their shard heads: ONE BatchGetItem (consistent) of
+    every head touched, then one conditional put per head (a lost race re-reads that head and
+    retries). Returns, per written (shard, region, index), whether the head's last result
+    before this batch was a pass (None: it had none, or the head could not be updated). A head
+    left stale is logged and counted, not failed: the heads are a cache the rollup job
+    recomputes."""
     by_head: dict[tuple[str, str, int], list[CompactResult]] = defaultdict(list)
     for shard, region, result in written:
         by_head[(shard, region, result_batches.head_part(result.index))].append(result)
+    try:
+        read = result_batches.heads_for_update(by_head)
+    except Exception:
+        log.exception("the heads of a batch could not be read: each is read again")
+        read = {}
     stale = 0
     before: dict[tuple[str, str, int], bool | None] = {}
     for (shard, region, part), fresh in by_head.items():
-        entries = _update_head(shard, region, part, fresh)
+        entries = _update_head(shard, region, part, fresh, read.get((shard, region, part)))
         if entries is None:
             stale += 1
             log.warning("head %s %s %d not updated: left to the rollup job", shard, region, part)
@@ -201,15 +207,18 @@ def update_heads(written: list[Written]) -> dict[tuple[str, str, int], bool | No
     return before
 
 
-def _update_head(shard: str, region: str, part: int, fresh: list[CompactResult]
-                 ) -> dict[int, HeadEntry] | None:
-    """The head's entries as they were before `fresh` was folded in; None if not written."""
+def _update_head(shard: str, region: str, part: int, fresh: list[CompactResult],
+                 head: result_batches.ShardHeadItem | None) -> dict[int, HeadEntry] | None:
+    """The head's entries as they were before `fresh` was folded in; None if not written.
+    `head`: as the batch read it (None: read it here); a lost race reads it again."""
     try:
         for _ in range(HEAD_ATTEMPTS):
-            head = result_batches.get_head(shard, region, part)
+            if head is None:
+                head = result_batches.get_head(shard, region, part)
             entries = head.entries()
             if result_batches.put_head(head, recording.merged_head(entries, fresh)):
                 return entries
+            head = None
     except Exception:
         log.exception("head %s %s %d could not be written", shard, region, part)
     return None

@@ -1,11 +1,13 @@
 """What a checked monitor shows "now" (E16 point 3): its last check, last response time, 30-day
 uptime and the counts of its current hours, from the shard heads the check worker keeps
-(`storage/result_batches.py`) and what the hourly rollup job stored on the monitor.
+(`storage/result_batches.py`) and what the hourly rollup job keeps of the monitor (the uptime
+base, hour summary and last result it saw: on the shard's rolled item, or on the monitor item
+for a monitor the job has not rolled up since it moved them there).
 
 No write per check keeps these on the monitor any more: `fill_now` puts them on loaded monitor
 items, in memory only, for the pages and routes that show them (the monitor list and detail,
 the overview). Cost: ONE BatchGetItem for all the given monitors' heads (their shards × regions
-× head parts; PynamoDB splits it by 100 keys). Job monitors are left as they are: their pings
+× head parts) and their shards' rolled items (PynamoDB splits it by 100 keys). Job monitors are left as they are: their pings
 keep their own fields.
 """
 from __future__ import annotations
@@ -22,8 +24,8 @@ from chalicelib.storage.monitors import JOB
 def fill_now(items: Iterable, now: datetime) -> None:
     """Set `last_checked_at`, `last_response_ms`, `uptime_percentage` and `head_hours` (hour
     epoch -> [checks, failures, rt_count, rt_sum_ms], summed over regions) on each checked
-    monitor item from its heads. A monitor without a number or without a head keeps what the
-    job stored (`head_hours` empty)."""
+    monitor item from what the rollup job kept of it (`apply_rolled`) and its heads. A monitor
+    without a number or without a head keeps what the job kept (`head_hours` empty)."""
     placed = []
     for item in items:
         if item.type == JOB:
@@ -35,8 +37,9 @@ def fill_now(items: Iterable, now: datetime) -> None:
     # The regions a monitor is checked from: a region it left keeps at most an hour of counts.
     keys = {(shard, region, batches.head_part(index))
             for item, shard, index in placed for region in _regions(item)}
-    heads = {(h.shard, h.key): h.entries() for h in batches.heads_of(keys)}
+    heads, rolled = batches.heads_and_rolled(keys, {shard for _, shard, _ in placed})
     for item, shard, index in placed:
+        apply_rolled(item, rolled.get(shard, {}).get(index))
         part = batches.head_part(index)
         found = (heads.get((shard, batches.head_key(region, part)), {}).get(index)
                  for region in _regions(item))
@@ -79,3 +82,24 @@ def apply_heads(item, entries: list[batches.HeadEntry], now: datetime) -> None:
             checks, failures = checks + counts[0], failures + counts[1]
     if checks:
         item.uptime_percentage = stats.uptime_percentage(checks, failures)
+
+
+def apply_rolled(monitor, entry: batches.RolledEntry | None) -> None:
+    """Put what the job kept of a monitor on its item, in memory: the uptime base, hour
+    summary, uptime and (if newer) last check. A monitor rolled up before the shard's rolled
+    item carries them on its item: those are kept unless the entry is of a later hour. Pure
+    (the item is changed, nothing is written): `fill_now` for the readers, and the rollup job
+    for the summary it rolls on."""
+    if entry is None or (monitor.uptime_base_hour is not None
+                         and entry.base_hour < int(monitor.uptime_base_hour)):
+        return
+    monitor.uptime_base_hour = entry.base_hour
+    monitor.uptime_base_checks, monitor.uptime_base_failures = entry.base_checks, \
+        entry.base_failures
+    monitor.uptime_percentage = stats.uptime_percentage(entry.base_checks, entry.base_failures)
+    monitor.hour_summary_json = entry.summary
+    stored = monitor.last_checked_at
+    if entry.last_checked_at is not None and (
+            stored is None or entry.last_checked_at > stored.timestamp()):
+        monitor.last_checked_at = datetime.fromtimestamp(entry.last_checked_at, timezone.utc)
+        monitor.last_response_ms = entry.last_response_ms

@@ -78,14 +78,17 @@ def monitor_labels(monitor) -> dict[str, str]:
 
 # --- figures of one monitor ----------------------------------------------------------------------
 
-def uptime_ratios(monitor, now: datetime) -> dict[str, float | None]:
-    """Per period, the uptime of `GET /api/monitors/{id}/stats?period=` as a ratio (or None)."""
+def uptime_ratios(monitor, now: datetime,
+                  rolled: int | None | result_store.Unread = result_store.UNREAD
+                  ) -> dict[str, float | None]:
+    """Per period, the uptime of `GET /api/monitors/{id}/stats?period=` as a ratio (or None).
+    `rolled`: the rollup cursor, when the caller read it once for many monitors."""
     if monitor.type == jobs.JOB:   # time not Down: a Query of status changes per period
         return {period: _ratio(job_status.job_uptime(monitor, *stats.period_window(period, now)))
                 for period in stats.PERIODS}
     widest_start, widest_end = stats.period_window("90d", now)
     first, last = stats.hours_between(widest_start, widest_end)
-    rollups = result_store.monitor_rollups(monitor, first, last)
+    rollups = result_store.monitor_rollups(monitor, first, last, rolled)
     spans = results.maintenance_spans(monitor, widest_start, widest_end)
     ratios = {}
     for period in stats.PERIODS:
@@ -95,9 +98,10 @@ def uptime_ratios(monitor, now: datetime) -> dict[str, float | None]:
     return ratios
 
 
-def p95_seconds(monitor, now: datetime) -> float | None:
+def p95_seconds(monitor, now: datetime,
+                rolled: int | None | result_store.Unread = result_store.UNREAD) -> float | None:
     first, last = stats.hours_between(*stats.period_window(P95_PERIOD, now))
-    rollups = result_store.monitor_rollups(monitor, first, last)
+    rollups = result_store.monitor_rollups(monitor, first, last, rolled)
     value = stats.percentile_from_histogram(stats.merge_histograms(rollups), 0.95)
     return None if value is None else value / 1000
 
@@ -116,6 +120,7 @@ def account_metrics(account_id: str, now: datetime) -> list[Family]:
     open_by_monitor = Counter(i.monitor_id for i in incident_store.query_open(account_id))
     monitors = sorted(jobs.with_job_states(monitor_store.list_monitors(account_id)),
                       key=lambda m: (m.created_at, m.monitor_id))
+    rolled = result_store.cursor()    # once for the account, not twice per monitor
     for monitor in monitors:
         labels = monitor_labels(monitor)
         families["up"].samples.append((labels, 1 if monitor.status == "Up" else 0))
@@ -125,8 +130,8 @@ def account_metrics(account_id: str, now: datetime) -> list[Family]:
             if monitor.last_ping_at is not None:
                 last_ping.samples.append((labels, monitor.last_ping_at.timestamp()))
         else:
-            _check_figures(monitor, labels, families, now)
-        for period, ratio in uptime_ratios(monitor, now).items():
+            _check_figures(monitor, labels, families, now, rolled)
+        for period, ratio in uptime_ratios(monitor, now, rolled).items():
             if ratio is not None:
                 families["uptime_ratio"].samples.append(({**labels, "period": period}, ratio))
         open_incidents.samples.append((labels, open_by_monitor.get(monitor.monitor_id, 0)))
@@ -134,14 +139,14 @@ def account_metrics(account_id: str, now: datetime) -> list[Family]:
 
 
 def _check_figures(monitor, labels: dict[str, str], families: dict[str, Family],
-                   now: datetime) -> None:
+                   now: datetime, rolled: int | None) -> None:
     """The response times and certificate days of a checked monitor."""
     found = next(result_store.monitor_results(monitor), None)
     newest = found.entry if found is not None else None
     timing = families["response_time_seconds"].samples
     if newest is not None and newest.response_time_ms is not None:
         timing.append(({**labels, "stat": "last"}, int(newest.response_time_ms) / 1000))
-    p95 = p95_seconds(monitor, now)
+    p95 = p95_seconds(monitor, now, rolled)
     if p95 is not None:
         timing.append(({**labels, "stat": "p95"}, p95))
     if newest is not None and newest.ssl_days_left is not None:

@@ -11,9 +11,9 @@ Access patterns:
   what a check request carries: the mirrored verdict (status, state_json), the request's
   expectation, and what the worker checks with (config_json, type, result_seq), so a check
   reads no monitor (`ByScheduleIndex`). `by_schedule`, its predecessor, is read by nothing
-- once an hour, by the rollup job, per monitor with results in the hour rolled up: one
-  UpdateItem of its uptime base, hour summary and (if newer) last check, on condition that the
-  monitor exists and holds no later base (`store_rolled_hour`)
+- the uptime base, hour summary and last check the hourly rollup job kept here before it kept
+  them on the shard's rolled item (`result_batches.ShardRolledItem`): read, never written any
+  more (readers take the rolled item's entry once the job has rolled the monitor up again)
 - number a monitor created before numbering (`set_result_seq`): UpdateItem SET result_seq on
   condition that it has none and the monitor exists (the loser of a race re-reads the winner's)
 - a Job monitor's run fields (last ping, run start, deadline, rate window) live on its job
@@ -111,10 +111,11 @@ class MonitorItem(Model):
     updated_at = UTCDateTimeAttribute()
     last_checked_at = UTCDateTimeAttribute(null=True)
     uptime_percentage = NumberAttribute(default=100)
-    # Sums of the 30-day uptime window's hours before `uptime_base_hour`, kept by the hourly
-    # rollup job (chalicelib/checks/rollup_job.py): the heads' counts of the hours from that one
-    # on give the uptime shown now (chalicelib/monitors/now.py). Last check and response time:
-    # as the job last saw them; the heads have newer ones.
+    # Sums of the 30-day uptime window's hours before `uptime_base_hour`, as the hourly rollup
+    # job kept them here before it kept them on the shard's rolled item (read only now:
+    # chalicelib/monitors/now.py `apply_rolled` puts the rolled item's on loaded items): the
+    # heads' counts of the hours from that one on give the uptime shown now. Last check and
+    # response time: as the job last saw them; the heads have newer ones.
     uptime_base_hour = NumberAttribute(null=True)
     uptime_base_checks = NumberAttribute(null=True)
     uptime_base_failures = NumberAttribute(null=True)
@@ -255,31 +256,6 @@ def set_result_seq(account_id: str, monitor_id: str, result_seq: int) -> bool:
     t = MonitorTelemetryItem
     return update_if(t(account_id, monitor_id), [t.result_seq.set(int(result_seq))],
                      t.monitor_id.exists() & t.result_seq.does_not_exist())
-
-
-def store_rolled_hour(account_id: str, monitor_id: str, *, base: tuple[int, int, int],
-                      uptime: float, hour_summary: str, last_check=None) -> bool:
-    """What the hourly rollup job keeps on a monitor once it has rolled an hour up: the 30-day
-    window's base (hour, checks, failures: the sums of the window's hours before `hour`), the
-    uptime they give, the hour summary, and `last_check` = (checked_at, response_ms) when the
-    hour holds a result newer than the monitor's last check (the job saw it on the item).
-
-    ONE UpdateItem, on condition that the monitor exists (no phantom item after a delete) and
-    holds no base of a later hour (a rerun of an older hour never moves it back); False if
-    refused. A rerun of the same hour writes the same values (idempotent)."""
-    item, t = MonitorTelemetryItem(account_id, monitor_id), MonitorTelemetryItem
-    hour, checks, failures = base
-    actions = [t.uptime_base_hour.set(hour), t.uptime_base_checks.set(checks),
-               t.uptime_base_failures.set(failures), t.uptime_percentage.set(uptime),
-               t.hour_summary_json.set(hour_summary)]
-    if last_check is not None:
-        checked_at, response_ms = last_check
-        actions += [t.last_checked_at.set(checked_at),
-                    t.last_response_ms.remove() if response_ms is None
-                    else t.last_response_ms.set(response_ms)]
-    condition = t.monitor_id.exists() & (t.uptime_base_hour.does_not_exist()
-                                         | (t.uptime_base_hour <= hour))
-    return update_if(item, actions, condition)
 
 
 def overdue_jobs(shard: str, now_epoch: int):

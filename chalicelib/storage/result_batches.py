@@ -19,10 +19,20 @@ Table result-batches (hash `shard`, range `key`). Items and access patterns:
 - a head (`ShardHeadItem`), range "head#<region>#<part>", one per HEAD_PART monitors: each
   monitor's last result and its two newest hours' counts (`HeadEntry`), what the monitor list
   and the overview show between two hourly rollups. Read: BatchGetItem of the heads of the
-  listed monitors. Written by the worker after its minute item: GetItem (consistent) and
-  PutItem on condition of the version read (optimistic; a lost race re-reads). It is a cache
-  of the minute items (the rollup job recomputes everything from them), so it is small and
-  bounded: ~70 bytes a monitor (`encode_head_entry`), HEAD_PART monitors an item (~2 KB).
+  listed monitors. Written by the worker after its minute items: ONE BatchGetItem
+  (consistent) of every head its batch touches (`heads_for_update`), then per head a PutItem
+  on condition of the version read (optimistic; a lost race re-reads it with a GetItem). It
+  is a cache of the minute items (the rollup job recomputes everything from them), so it is
+  small and bounded: ~22 bytes a monitor (`pack_heads`), HEAD_PART monitors an item (well
+  under 1 KB: one write unit). Heads written before (JSON, `encode_head_entry`) still read.
+- the shard's rolled item (`ShardRolledItem`), range "rolled": what the hourly rollup job
+  keeps of each of the shard's monitors (`RolledEntry`: the uptime base, the hour summary and
+  the last result it saw), ~200 bytes a monitor, so an hour costs the job one write unit per
+  five monitors instead of an UpdateItem of each ~1.5 KB monitor item. Written by the job per
+  shard and hour rolled: GetItem (consistent) and PutItem on condition of the version read.
+  Read: with the heads, in the monitor list's one BatchGetItem (`heads_and_rolled`).
+  Monitors rolled up before it carry the same fields on their item (read until the job's
+  next hour of them writes their entry here).
 - the shard registry (`ShardItem`), hash "shards", range the shard: PutItem when a shard's
   first monitor is created; the hourly rollup job's Query of all shards (no scan).
 - the rollup cursor (`RolledItem`), hash "rolled", range "cursor": the last hour the rollup
@@ -37,7 +47,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Iterable, Iterator, Mapping
 
-from pynamodb.attributes import NumberAttribute, TTLAttribute, UnicodeAttribute
+from pynamodb.attributes import (BinaryAttribute, NumberAttribute, TTLAttribute,
+                                 UnicodeAttribute)
 from pynamodb.models import Model
 
 from chalicelib.kernel import stats
@@ -194,8 +205,8 @@ HOUR = 3600
 
 def encode_head_entry(entry: HeadEntry) -> list:
     """`[slot, checkedAt - slot, ok, ms, [[hour / 3600, checks, failures, rtCount, rtSum]...]]`:
-    about 70 bytes, so a head of HEAD_PART monitors stays near 2 KB (field names would make
-    every write unit of it half names)."""
+    the JSON layout heads were written in before `pack_heads` (about 70 bytes a monitor, so a
+    head of HEAD_PART monitors took two write units). Read only: `ShardHeadItem.entries`."""
     return [entry.slot, entry.checked_at - entry.slot, int(entry.ok), entry.response_time_ms,
             [[hour // HOUR, *counts] for hour, counts in sorted(entry.hours.items())]]
 
@@ -206,15 +217,110 @@ def decode_head_entry(row: list) -> HeadEntry:
                      {h * HOUR: list(counts) for h, *counts in hours})
 
 
+# --- the packed head (pure) -----------------------------------------------------------------
+# A head is rewritten by every batch that checks one of its monitors, so its size is what a
+# check pays: each number is a varint (7 bits a byte) relative to the head's newest hour, so
+# a monitor takes about 22 bytes and a head of HEAD_PART monitors stays under one write unit
+# (1 KB) instead of two. Layout: PACK_FORMAT, the base hour (hour / 3600), then per monitor:
+# index, slot - base (zigzag), checkedAt - slot (zigzag), flags (1: ok, 2: has ms), [ms],
+# the number of hours, and per hour: hour / 3600 - base hour (zigzag), checks, failures,
+# checks - rtCount, rtSum.
+PACK_FORMAT = 1
+_OK, _HAS_MS = 1, 2
+
+
+def _varint(value: int) -> bytes:
+    out = bytearray()
+    while True:
+        low, value = value & 0x7F, value >> 7
+        out.append(low | (0x80 if value else 0))
+        if not value:
+            return bytes(out)
+
+
+def _zigzag(value: int) -> int:
+    return value * 2 if value >= 0 else -value * 2 - 1
+
+
+def _unzigzag(value: int) -> int:
+    return value // 2 if value % 2 == 0 else -(value + 1) // 2
+
+
+class _Reader:
+    def __init__(self, data: bytes) -> None:
+        self.data, self.at = data, 0
+
+    def varint(self) -> int:
+        value = shift = 0
+        while True:
+            byte = self.data[self.at]
+            self.at += 1
+            value |= (byte & 0x7F) << shift
+            shift += 7
+            if not byte & 0x80:
+                return value
+
+    def signed(self) -> int:
+        return _unzigzag(self.varint())
+
+    @property
+    def done(self) -> bool:
+        return self.at >= len(self.data)
+
+
+def pack_heads(entries: dict[int, HeadEntry]) -> bytes:
+    """The head's entries as bytes (see above): `unpack_heads` gives them back."""
+    hours = [h for e in entries.values() for h in e.hours] + \
+        [stats.hour_of(e.slot) for e in entries.values()]
+    base = (max(hours) if hours else 0) // HOUR
+    out = bytearray(_varint(PACK_FORMAT) + _varint(base))
+    for index, e in sorted(entries.items()):
+        flags = (_OK if e.ok else 0) | (_HAS_MS if e.response_time_ms is not None else 0)
+        out += _varint(int(index)) + _varint(_zigzag(e.slot - base * HOUR))
+        out += _varint(_zigzag(e.checked_at - e.slot)) + _varint(flags)
+        if e.response_time_ms is not None:
+            out += _varint(int(e.response_time_ms))
+        out += _varint(len(e.hours))
+        for hour, (checks, failures, rt_count, rt_sum) in sorted(e.hours.items()):
+            out += _varint(_zigzag(hour // HOUR - base)) + _varint(int(checks))
+            out += _varint(int(failures)) + _varint(int(checks) - int(rt_count))
+            out += _varint(int(rt_sum))
+    return bytes(out)
+
+
+def unpack_heads(data: bytes) -> dict[int, HeadEntry]:
+    read = _Reader(data)
+    if read.varint() != PACK_FORMAT:
+        raise ValueError("unknown head format")
+    base = read.varint()
+    entries: dict[int, HeadEntry] = {}
+    while not read.done:
+        index, slot = read.varint(), base * HOUR + read.signed()
+        checked_at, flags = slot + read.signed(), read.varint()
+        ms = read.varint() if flags & _HAS_MS else None
+        hours = {}
+        for _ in range(read.varint()):
+            hour, checks, failures = (base + read.signed()) * HOUR, read.varint(), read.varint()
+            rt_count, rt_sum = checks - read.varint(), read.varint()
+            hours[hour] = [checks, failures, rt_count, rt_sum]
+        entries[index] = HeadEntry(slot, checked_at, bool(flags & _OK), ms, hours)
+    return entries
+
+
 class ShardHeadItem(Model):
     Meta = table_meta("result-batches")
 
     shard = UnicodeAttribute(hash_key=True)
     key = UnicodeAttribute(range_key=True)
     version = NumberAttribute(default=0)
-    entries_json = UnicodeAttribute(default="{}")    # {"<index>": encode_head_entry(...)}
+    packed = BinaryAttribute(null=True, legacy_encoding=False)   # `pack_heads`
+    # What a head written before `pack_heads` holds (read until its next write replaces it):
+    # {"<index>": encode_head_entry(...)}
+    entries_json = UnicodeAttribute(null=True)
 
     def entries(self) -> dict[int, HeadEntry]:
+        if self.packed is not None:
+            return unpack_heads(self.packed)
         return {int(i): decode_head_entry(row)
                 for i, row in json.loads(self.entries_json or "{}").items()}
 
@@ -225,6 +331,18 @@ def get_head(shard: str, region: str, part: int) -> ShardHeadItem:
     return found if found is not None else ShardHeadItem(shard, head_key(region, part))
 
 
+def heads_for_update(keys: Iterable[tuple[str, str, int]]
+                     ) -> dict[tuple[str, str, int], ShardHeadItem]:
+    """The heads of the given (shard, region, part) triples as stored, by triple, for a
+    conditional update (`put_head`): ONE consistent BatchGetItem for up to 100 (PynamoDB splits
+    larger sets and retries unprocessed keys); a head not stored yet is a new one at version 0."""
+    wanted = {(s, head_key(r, p)): (s, r, p) for s, r, p in keys}
+    found = {(h.shard, h.key): h for h in ShardHeadItem.batch_get(sorted(wanted),
+                                                                   consistent_read=True)} \
+        if wanted else {}
+    return {triple: found.get(key) or ShardHeadItem(*key) for key, triple in wanted.items()}
+
+
 def put_head(head: ShardHeadItem, entries: dict[int, HeadEntry]) -> bool:
     """Store `entries` on condition that the head is still at the version read; False if
     another writer got there first (re-read and retry)."""
@@ -232,9 +350,7 @@ def put_head(head: ShardHeadItem, entries: dict[int, HeadEntry]) -> bool:
     condition = ShardHeadItem.key.does_not_exist() if read_version == 0 \
         else ShardHeadItem.version == read_version
     new = ShardHeadItem(head.shard, head.key, version=read_version + 1,
-                        entries_json=json.dumps({str(i): encode_head_entry(e)
-                                                 for i, e in entries.items()},
-                                                separators=(",", ":")))
+                        packed=pack_heads(entries))
     return save_if(new, condition)
 
 
@@ -243,6 +359,82 @@ def heads_of(keys: Iterable[tuple[str, str, int]]) -> list[ShardHeadItem]:
     splits it into calls of 100 keys and retries unprocessed ones)."""
     wanted = sorted({(s, head_key(r, p)) for s, r, p in keys})
     return list(ShardHeadItem.batch_get(wanted)) if wanted else []
+
+
+# --- what the hourly rollup job keeps per monitor, one item per shard -----------------------
+
+@dataclass(frozen=True)
+class RolledEntry:
+    """What the rollup job keeps of a monitor once it has rolled an hour up: the 30-day
+    window's base (`base_hour`: the sums of the window's hours before it), its hour summary
+    (`checks/hour_summary.py`, as text) and the newest result it saw (epoch s, ms)."""
+    base_hour: int
+    base_checks: int
+    base_failures: int
+    summary: str
+    last_checked_at: int | None = None
+    last_response_ms: int | None = None
+
+
+def encode_rolled(entries: dict[int, RolledEntry]) -> str:
+    """`{"<index>": [baseHour, checks, failures, summary, lastCheckedAt, lastMs]}`, the summary
+    as a JSON value (not a string in a string: no escaped quotes)."""
+    return json.dumps({str(i): [e.base_hour, e.base_checks, e.base_failures,
+                                json.loads(e.summary), e.last_checked_at, e.last_response_ms]
+                       for i, e in sorted(entries.items())}, separators=(",", ":"))
+
+
+def decode_rolled(text: str | None) -> dict[int, RolledEntry]:
+    return {int(i): RolledEntry(int(hour), int(checks), int(failures),
+                                json.dumps(summary, separators=(",", ":")), checked, ms)
+            for i, (hour, checks, failures, summary, checked, ms)
+            in json.loads(text or "{}").items()}
+
+
+class ShardRolledItem(ShardHeadItem):
+    """A head, or the shard's rolled item (range ROLLED_KEY): one model for both, so the monitor
+    list reads a page's heads and their shards' rolled items in ONE BatchGetItem
+    (`heads_and_rolled`)."""
+    rolled_json = UnicodeAttribute(null=True)     # `encode_rolled`
+
+    def rolled_entries(self) -> dict[int, RolledEntry]:
+        return decode_rolled(self.rolled_json)
+
+
+ROLLED_KEY = "rolled"
+
+
+def rolled_of(shard: str) -> ShardRolledItem:
+    """The shard's rolled item as stored (a consistent read), or a new one at version 0."""
+    found = get_or_none(ShardRolledItem, shard, ROLLED_KEY)
+    return found if found is not None else ShardRolledItem(shard, ROLLED_KEY)
+
+
+def put_rolled(item: ShardRolledItem, entries: dict[int, RolledEntry]) -> bool:
+    """Store the shard's entries on condition that the item is still at the version read;
+    False if another run wrote it meanwhile."""
+    read_version = int(item.version or 0)
+    condition = ShardRolledItem.key.does_not_exist() if read_version == 0 \
+        else ShardRolledItem.version == read_version
+    return save_if(ShardRolledItem(item.shard, ROLLED_KEY, version=read_version + 1,
+                                   rolled_json=encode_rolled(entries)), condition)
+
+
+def heads_and_rolled(keys: Iterable[tuple[str, str, int]], shards: Iterable[str]
+                     ) -> tuple[dict[tuple[str, str], dict[int, HeadEntry]],
+                                dict[str, dict[int, RolledEntry]]]:
+    """The entries of the heads of the (shard, region, part) triples, by (shard, head key), and
+    of the given shards' rolled items, by shard, as far as they exist: ONE BatchGetItem for
+    up to 100 keys (PynamoDB splits larger sets and retries unprocessed keys)."""
+    wanted = sorted({(s, head_key(r, p)) for s, r, p in keys} | {(s, ROLLED_KEY) for s in shards})
+    heads: dict[tuple[str, str], dict[int, HeadEntry]] = {}
+    rolled: dict[str, dict[int, RolledEntry]] = {}
+    for item in (ShardRolledItem.batch_get(wanted) if wanted else []):
+        if item.key == ROLLED_KEY:
+            rolled[item.shard] = item.rolled_entries()
+        else:
+            heads[(item.shard, item.key)] = item.entries()
+    return heads, rolled
 
 
 # --- registry and rollup cursor ------------------------------------------------------------

@@ -191,3 +191,25 @@ def test_a_monitor_created_before_numbering_is_numbered_by_its_first_result(acco
     assert get_monitor(old.account_id, old.monitor_id).result_seq == 2   # the next number
     assert [r.slot for _, r in minute_results(old)] == [60]
     assert [s.key for s in all_shards()] == [f"{account.account_id}#0"]
+
+
+def test_a_batch_reads_its_heads_in_one_batch_get_and_a_full_head_is_one_write_unit(
+        shard_of_100, clock):
+    from apitools import dynamodb_units
+    from chalicelib.kernel.settings import settings
+
+    clock.advance(3600)       # a second hour: every entry keeps two hours' counts
+    with dynamodb_units() as calls:
+        assert batch(records_of(shard_of_100, 3660)) == {"batchItemFailures": []}
+    table = settings.table_name("result-batches")
+    heads = [(units, params) for op, params, _, units in calls
+             if op == "PutItem" and params["Item"]["key"]["S"].startswith("head#")]
+    assert len(heads) == 4 and {params["TableName"] for _, params in heads} == {table}
+    assert [units for units, _ in heads] == [1, 1, 1, 1]    # 25 monitors, two hours each
+    head_reads = [op for op, params, *_ in calls if op == "GetItem" and params["TableName"] == table
+                  or op == "BatchGetItem" and table in params["RequestItems"]]
+    assert head_reads == ["BatchGetItem"]        # one for the 4 heads, no GetItem each
+    entries = heads_of_shard(shard_of_100[0].account_id + "#0")
+    assert sorted(entries) == list(range(100))
+    assert all(e.slot == 3660 and e.ok and sorted(e.hours) == [0, 3600]
+               for e in entries.values())

@@ -31,8 +31,22 @@ def website(api, name):
     return numbered(response.json["id"])
 
 
-def rollup(item, hour):
-    found = store.rollups_between(item.monitor_id, hour, hour)
+def kept(item):
+    """The monitor as the readers see it: its item with what the job kept of it (its entry on
+    the shard's rolled item) put on it, as `monitors.now.fill_now` does."""
+    from chalicelib.monitors import now
+
+    stored = monitor_store.find_by_id(item.monitor_id)
+    shard, index = batches.place_of(stored)
+    now.apply_rolled(stored, batches.rolled_of(shard).rolled_entries().get(index))
+    return stored
+
+
+def rollup(item, hour, rolled=None):
+    """The monitor's rollup of `hour` as readers read it (its shard's hour item, or its day
+    item once the day is closed), with the job's cursor (or `rolled`)."""
+    found = store.rollups_between(item.monitor_id, hour, hour, batches.place_of(item),
+                                  batches.rolled_through() if rolled is None else rolled)
     return found[0] if found else None
 
 
@@ -58,7 +72,7 @@ def test_an_hour_is_rolled_up_exactly_per_monitor_and_region(two):
     assert got.histogram[stats.bucket_index(300)] >= 1
     assert (rollup(blog, H).checks, rollup(blog, H).failures) == (1, 1)
     assert rollup(shop, H + HOUR) is None and batches.rolled_through() == H
-    stored = monitor_store.find_by_id(shop.monitor_id)
+    stored = kept(shop)
     assert (stored.uptime_base_hour, stored.uptime_base_checks,
             stored.uptime_base_failures) == (H + HOUR, 4, 1)
     assert float(stored.uptime_percentage) == 75.0
@@ -81,13 +95,13 @@ def test_a_rerun_writes_the_same_items(two):
     put_results(shop, "UsEast", [(H + 5, True, 100), (H + 65, False, None)])
     now = at(H + HOUR + rollup_job.SETTLE_SECONDS)
     rollup_job.roll_up(now)
-    first = (rollup(shop, H).attribute_values, monitor_store.find_by_id(shop.monitor_id))
+    first = (rollup(shop, H), kept(shop))
     with counted_aws_requests() as seen:
         assert rollup_job.roll_up(now) == {"rolled": [], "failed": []}
     assert seen.writes == []                          # the cursor says it is done
     batches.set_rolled_through(H - HOUR)              # as if the cursor had not moved
     assert rollup_job.roll_up(now)["rolled"] == [H]
-    again = (rollup(shop, H).attribute_values, monitor_store.find_by_id(shop.monitor_id))
+    again = (rollup(shop, H), kept(shop))
     assert again[0] == first[0]
     assert {k: v for k, v in again[1].attribute_values.items() if k != "version"} == {
         k: v for k, v in first[1].attribute_values.items() if k != "version"}
@@ -102,7 +116,7 @@ def test_a_late_run_catches_up_every_missed_hour_and_the_base_spans_them(two):
     done = rollup_job.roll_up(at(H + 5 * HOUR + rollup_job.SETTLE_SECONDS))
     assert done["rolled"] == [H + n * HOUR for n in range(5)]
     assert [rollup(shop, H + n * HOUR).rt_sum_ms for n in range(5)] == [100, 101, 102, 103, 104]
-    stored = monitor_store.find_by_id(shop.monitor_id)
+    stored = kept(shop)
     assert (stored.uptime_base_hour, stored.uptime_base_checks,
             stored.uptime_base_failures) == (H + 5 * HOUR, 5, 1)
     summary = hour_summary.parse(stored.hour_summary_json)
@@ -144,14 +158,14 @@ def test_a_failing_shard_stops_neither_the_others_nor_the_next_run(api, monkeypa
     monkeypatch.setattr(batches, "minutes_between", failing)
     now = at(H + 2 * HOUR + rollup_job.SETTLE_SECONDS)
     assert rollup_job.roll_up(now) == {"rolled": [], "failed": [broken]}
-    assert rollup(other, H).checks == 1 and rollup(shop, H) is None
+    assert rollup(other, H, rolled=H).checks == 1 and rollup(shop, H, rolled=H) is None
     assert batches.rolled_through() == H - HOUR        # the hour is redone next run
     monkeypatch.setattr(batches, "minutes_between", real)
     assert rollup_job.roll_up(now)["rolled"] == [H, H + HOUR]
     assert rollup(shop, H).checks == 1 and rollup(other, H + HOUR).checks == 1
 
 
-def test_a_shard_hour_costs_two_queries_and_three_calls_a_monitor_and_no_scan(two):
+def test_a_shard_hour_costs_two_queries_two_calls_a_shard_and_two_a_monitor_no_scan(two):
     shop, blog = two
     batches.set_rolled_through(H - HOUR)
     put_results(shop, "UsEast", [(H + 5, True, 100)])
@@ -159,11 +173,15 @@ def test_a_shard_hour_costs_two_queries_and_three_calls_a_monitor_and_no_scan(tw
     with counted_aws_requests() as seen:
         rollup_job.roll_up(at(H + HOUR + rollup_job.SETTLE_SECONDS))
     assert "Scan" not in seen.operations
-    assert sorted(seen.on("result-batches")) == ["GetItem", "PutItem", "Query", "Query"]
-    # The account's monitors once; one telemetry update a monitor.
-    assert sorted(seen.on("-monitors")) == ["Query", "UpdateItem", "UpdateItem"]
-    # Per monitor its rollup and the Query of its window's earlier rollups.
-    assert sorted(seen.on("check-rollups")) == ["PutItem", "PutItem", "Query", "Query"]
+    # The cursor (read, moved), the shard's rolled item (read, written once for both
+    # monitors), the registry and the hour's minute items.
+    assert sorted(seen.on("result-batches")) == ["GetItem", "GetItem", "PutItem", "PutItem",
+                                                 "Query", "Query"]
+    # The account's monitors once, and no write of a monitor item.
+    assert sorted(seen.on("-monitors")) == ["Query"]
+    # The shard's hour item (one for both monitors); per monitor (a first summary) the Query
+    # of its window's earlier rollups and of its shard's hour items of the day.
+    assert sorted(seen.on("check-rollups")) == ["PutItem", "Query", "Query", "Query", "Query"]
 
 
 def test_a_deleted_monitors_results_are_not_rolled_up(two, api):
@@ -192,12 +210,77 @@ def test_a_later_hour_rolls_the_summary_on_with_one_batch_read_for_the_shard(two
     rollup_job.roll_up(at(H + HOUR + rollup_job.SETTLE_SECONDS))          # H: a first summary
     with counted_aws_requests() as seen:
         rollup_job.roll_up(at(H + 2 * HOUR + rollup_job.SETTLE_SECONDS))  # H+1: rolled on
-    assert sorted(seen.on("check-rollups")) == ["BatchGetItem", "PutItem", "PutItem"]
+    assert sorted(seen.on("check-rollups")) == ["BatchGetItem", "PutItem"]   # one for both
     rollup_job.roll_up(at(H + 4 * HOUR + rollup_job.SETTLE_SECONDS))      # H+2 (none), H+3
     for item in (shop, blog):
-        stored = monitor_store.find_by_id(item.monitor_id)
-        everything = store.rollups_between(item.monitor_id, H - 800 * HOUR, H + 3 * HOUR)
+        stored = kept(item)
+        everything = store.rollups_between(item.monitor_id, H - 800 * HOUR, H + 3 * HOUR,
+                                           batches.place_of(item), batches.rolled_through())
         assert stored.hour_summary_json == hour_summary.summary_through(H + 3 * HOUR, everything)
-    stored = monitor_store.find_by_id(shop.monitor_id)
+    stored = kept(shop)
     assert (stored.uptime_base_hour, stored.uptime_base_checks,
             stored.uptime_base_failures) == (H + 4 * HOUR, 3, 1)
+
+
+def test_a_monitor_hour_costs_about_a_quarter_of_a_write_unit(api, clock):
+    """The job's write units per monitor-hour (bench/cost.py's `measure_rollup_hour` at full
+    size): a shard of 100 monitors, each with results of the hour. It was 3 a monitor: 1 for
+    its own rollup item, 2 for an UpdateItem of its ~1.5 KB monitor item."""
+    from apitools import dynamodb_units
+    from chalicelib.accounts.service import create_account
+    from chalicelib.monitors import service as monitors
+    from chalicelib.monitors.models import parse_monitor
+
+    account = create_account("t", "Business", clock.now())
+    config = {"type": "Website", "url": "https://shop.example.com/", "regions": ["UsEast"],
+              "tags": ["production", "eu"]}
+    fleet = [numbered(monitors.create_monitor(account, parse_monitor(
+        {**config, "name": f"site {i}"}), clock.now()).monitor_id) for i in range(100)]
+    batches.set_rolled_through(H - HOUR)
+    for item in fleet:
+        put_results(item, "UsEast", [(H + 5 + 60 * m, True, 180 + m) for m in range(3)])
+    with dynamodb_units() as calls:
+        assert rollup_job.roll_up(at(H + HOUR + rollup_job.SETTLE_SECONDS))["rolled"] == [H]
+    written = sum(units for _, _, _, units in calls)
+    # The shard's hour item (~4 KB), its rolled item (~21 KB) and the cursor.
+    assert written <= 100 * 0.3
+    assert not [p for op, p, _, _ in calls if op in ("UpdateItem", "PutItem")
+                and p["TableName"].endswith("-monitors")]
+    view = kept(fleet[42])
+    assert (view.uptime_base_checks, view.uptime_base_failures) == (3, 0)
+
+
+def test_a_days_last_hour_puts_each_monitors_day_in_one_item_that_readers_read(two):
+    """A day's hours go from the shard's hour items into one item per monitor; an hour the
+    job rolled up before day items (its own hourly item) still reads beside them."""
+    from apitools import dynamodb_units
+    from result_seeds import put_rollup
+
+    shop, blog = two
+    day = store.day_of(H)
+    batches.set_rolled_through(day + 20 * HOUR)
+    put_rollup(shop.monitor_id, day + 20 * HOUR, [150, 150], failures=1)   # the old layout
+    for n in (21, 22, 23):
+        put_results(shop, "UsEast", [(day + n * HOUR + 5, True, 100 * n)])
+    put_results(blog, "UsEast", [(day + 22 * HOUR + 5, False, None)])
+    put_results(shop, "UsEast", [(day + 24 * HOUR + 5, True, 100)])      # the next day
+    now = at(day + 25 * HOUR + rollup_job.SETTLE_SECONDS)
+    with dynamodb_units() as calls:
+        assert rollup_job.roll_up(now)["rolled"] == [day + n * HOUR for n in (21, 22, 23, 24)]
+    days = [p["Item"]["monitor_id"]["S"] for op, p, _, _ in calls
+            if op == "PutItem" and p["Item"].get("bucket", {}).get("S", "").endswith("#day")]
+    assert sorted(days) == sorted([shop.monitor_id, blog.monitor_id])
+    place, cursor = batches.place_of(shop), batches.rolled_through()
+    found = store.rollups_between(shop.monitor_id, day, day + 24 * HOUR, place, cursor)
+    assert [(r.hour_epoch - day) // HOUR for r in found] == [20, 21, 22, 23, 24]
+    assert [(r.checks, r.failures, r.rt_sum_ms) for r in found] == [
+        (2, 1, 300), (1, 0, 2100), (1, 0, 2200), (1, 0, 2300), (1, 0, 100)]
+    assert json.loads(found[2].regions_json) == {"UsEast": 1}
+    assert found[2].histogram[stats.bucket_index(2200)] == 1
+    at_hours = store.rollups_at([(shop.monitor_id, day + n * HOUR) for n in (19, 20, 22, 24)],
+                                {shop.monitor_id: place}, cursor)
+    assert {(h - day) // HOUR: r.checks for (_, h), r in at_hours.items()} == \
+        {20: 2, 22: 1, 24: 1}
+    [blog_day] = store.rollups_between(blog.monitor_id, day, day + 23 * HOUR)   # the day item
+    assert (blog_day.hour_epoch, blog_day.failures) == (day + 22 * HOUR, 1)
+

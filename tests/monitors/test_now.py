@@ -107,3 +107,36 @@ def test_a_monitor_without_a_number_keeps_what_is_stored_and_costs_no_read(api, 
     assert seen.operations == []
     assert (item.last_checked_at, float(item.uptime_percentage), item.head_hours) == (
         None, 100.0, {})
+
+
+def test_a_monitor_the_job_kept_on_its_item_reads_so_until_the_job_rolls_it_again(api, clock):
+    """Upgrade: before the shard's rolled item, the job kept the uptime base, hour summary and
+    last check on the monitor item; those read as before, and the job's next hour rolls that
+    summary on into the rolled item without writing the monitor item."""
+    from chalicelib.checks import hour_summary
+    from chalicelib.checks.hour_summary import HourCounts
+    from chalicelib.storage.monitors import MonitorTelemetryItem as t
+
+    shop = website(api, regions=("UsEast",))
+    hour = stats.hour_of(clock.time())
+    batches.set_rolled_through(hour - 2 * HOUR)
+    old = hour_summary.summary_through(hour - 2 * HOUR, [HourCounts(hour - 2 * HOUR, 4, 1, 4, 400)])
+    t(shop.account_id, shop.monitor_id).update(actions=[
+        t.uptime_base_hour.set(hour - HOUR), t.uptime_base_checks.set(4),
+        t.uptime_base_failures.set(1), t.uptime_percentage.set(75.0),
+        t.hour_summary_json.set(old), t.last_response_ms.set(100),
+        t.last_checked_at.set(datetime.fromtimestamp(hour - 2 * HOUR + 100, timezone.utc))])
+    row = listed(api, shop.monitor_id)
+    assert (row["lastCheckedAt"], row["uptimePercentage"]) == (at(hour - 2 * HOUR + 100), 75.0)
+
+    checked(shop, "UsEast", [(hour - HOUR + 5, True, 100)])
+    assert listed(api, shop.monitor_id)["uptimePercentage"] == 80.0     # base + the head
+    clock.set(datetime.fromtimestamp(hour + rollup_job.SETTLE_SECONDS, timezone.utc))
+    assert rollup_job.roll_up(clock.now())["rolled"] == [hour - HOUR]
+    row = listed(api, shop.monitor_id)
+    assert (row["lastCheckedAt"], row["uptimePercentage"]) == (at(hour - HOUR + 6), 80.0)
+    assert int(monitor_store.find_by_id(shop.monitor_id).uptime_base_hour) == hour - HOUR
+    shard, index = batches.place_of(shop)
+    entry = batches.rolled_of(shard).rolled_entries()[index]
+    assert (entry.base_hour, entry.base_checks, entry.base_failures) == (hour, 5, 1)
+    assert hour_summary.parse(entry.summary).through == hour - HOUR

@@ -120,3 +120,15 @@ def test_label_values_are_escaped():
     text = render([Family("enori_x", "h", [({"name": 'a"b\\c\nd'}, 1.5)])])
     [sample] = families(text)["enori_x"].samples
     assert (sample.labels["name"], sample.value) == ('a"b\\c\nd', 1.5)
+
+
+def test_the_rollup_cursor_is_read_once_per_scrape_not_twice_per_monitor(api, account):
+    from apitools import aws_calls
+
+    api.post("/api/monitors", {"name": "Second", "type": "Website", "regions": ["UsEast"],
+                               "url": "https://second.example.com"})
+    with aws_calls(with_params=True) as calls:
+        scrape(api, **{"X-API-Key": api.key})
+    cursor_reads = [p for op, p in calls if op == "GetItem"
+                    and p["Key"].get("shard") == {"S": "rolled"}]
+    assert len(cursor_reads) == 1     # two Website monitors

@@ -271,3 +271,13 @@ def test_the_monthly_run_is_scheduled_at_two_on_the_first(api):
     [schedule] = [s for s in app.event_sources if getattr(s, "name", "") ==
                   "generate_monthly_reports"]
     assert schedule.schedule_expression.to_string() == "cron(0 2 1 * ? *)"
+
+
+def test_a_report_reads_the_rollup_cursor_once_not_once_per_monitor(api, february):
+    from apitools import aws_calls
+
+    with aws_calls(with_params=True) as calls:
+        assert api.post("/api/reports", {"month": "2026-02"}).status_code == 201
+    cursor_reads = [p for op, p in calls if op == "GetItem"
+                    and p["Key"].get("shard") == {"S": "rolled"}]
+    assert len(cursor_reads) == 1     # two monitors

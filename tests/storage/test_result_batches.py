@@ -48,3 +48,46 @@ def test_a_head_entry_takes_about_seventy_bytes_and_reads_back_the_same():
     row = encode_head_entry(entry)
     assert len(json.dumps(row, separators=(",", ":"))) <= 75
     assert decode_head_entry(json.loads(json.dumps(row))) == entry
+
+
+def test_a_packed_head_of_25_monitors_fits_one_write_unit_and_reads_back_the_same():
+    from chalicelib.storage.result_batches import HEAD_PART, HeadEntry, pack_heads, unpack_heads
+
+    hour = MINUTE * 60 // 3600 * 3600
+    entries = {i: HeadEntry(slot=hour + 3540 + i, checked_at=hour + 3541 + i, ok=i % 7 != 0,
+                            response_time_ms=None if i == 3 else 1_800 + i * 97,
+                            hours={hour - 3600: [60, 3, 59, 110_000 + i],
+                                   hour: [59, 1, 58, 93_100]})
+               for i in range(HEAD_PART)}
+    packed = pack_heads(entries)
+    assert len(packed) <= 25 * HEAD_PART          # ~22 bytes a monitor, was ~70 in JSON
+    assert unpack_heads(packed) == entries
+
+
+def test_a_late_result_and_a_clock_behind_its_slot_read_back_the_same():
+    from chalicelib.storage.result_batches import HeadEntry, pack_heads, unpack_heads
+
+    hour = MINUTE * 60 // 3600 * 3600
+    entries = {0: HeadEntry(hour - 7200 + 5, hour - 7200 + 2, False, 0,
+                            {hour - 7200: [1, 1, 1, 0]}),
+               99: HeadEntry(hour + 30, hour + 31, True, 5, {hour: [1, 0, 1, 5]})}
+    assert unpack_heads(pack_heads(entries)) == entries
+
+
+def test_a_head_written_in_json_before_packing_still_reads(aws):
+    import json
+
+    from chalicelib.storage import result_batches as batches
+
+    hour = MINUTE * 60 // 3600 * 3600
+    entry = batches.HeadEntry(hour + 17, hour + 18, True, 183, {hour: [17, 0, 17, 3_100]})
+    batches.ShardHeadItem("acc#0", batches.head_key("UsEast", 0), version=4, entries_json=json.dumps(
+        {"7": batches.encode_head_entry(entry)})).save()
+    [head] = batches.heads_of([("acc#0", "UsEast", 0)])
+    assert head.entries() == {7: entry}
+    read = batches.heads_for_update([("acc#0", "UsEast", 0), ("acc#0", "UsEast", 1)])
+    assert read[("acc#0", "UsEast", 0)].entries() == {7: entry}
+    assert read[("acc#0", "UsEast", 1)].entries() == {}       # not stored yet: version 0
+    assert batches.put_head(read[("acc#0", "UsEast", 0)], {7: entry, 8: entry})
+    assert batches.get_head("acc#0", "UsEast", 0).entries() == {7: entry, 8: entry}
+    assert not batches.put_head(read[("acc#0", "UsEast", 0)], {7: entry})   # version moved

@@ -111,11 +111,12 @@ def test_list_and_overview_follow_the_checks_without_per_check_telemetry(local_s
     assert before["last_checked_at"] is None           # no per-check write on the monitor
 
     # The hourly job, as at :10 of the next hour: the hour is rolled up and its figures are
-    # kept on the monitor; what the list and the overview show does not change.
+    # kept on the shard's rolled item; what the list and the overview show does not change.
     hour = int(time.time()) // HOUR * HOUR
     after = stored(stack, account_id, monitor_id, hour + HOUR + 600)
     assert hour in after["done"]["rolled"] and after["done"]["failed"] == []
     assert after["uptime_base_hour"] == hour + HOUR
+    assert after["base_on_item"] is None              # on the shard's rolled item instead
     assert after["last_checked_at"] == down["lastCheckedAt"]
     again = listed(stack, monitor_id)
     assert (again["lastCheckedAt"], again["uptimePercentage"]) == (
