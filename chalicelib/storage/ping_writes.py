@@ -13,7 +13,8 @@ Before that write, when the buffer is full, the ping first stores it as one chun
 table (`pings.store_chunk`, idempotent: keyed by its first entry); a ping too big for an entry
 is stored as an item of its own (its key fixed before any retry). So one write per steady
 ping, two per full buffer (≈ 1 + 1/K), and everything answered is on disk before the 200.
-Access pattern: [PutItem chunk | PutItem single] + UpdateItem of the job state.
+Access pattern: [PutItem chunk | PutItem single] + UpdateItem of the job state; in a group,
+one TransactWriteItems of the group's Puts and Updates.
 
 Group commit (E20 point 2): pings of different jobs that one process writes at the same moment
 (a server's threads) go to disk together, in ONE TransactWriteItems of their job-state updates,
@@ -22,11 +23,13 @@ waits on several fsyncs, the commit, not the item, is the cost: 54 conditional U
 8 threads, 350-390 items/s as transactions of 10 (measured on this 2-core machine, loaded). A
 write arriving while `COMMITS_IN_FLIGHT` groups are being written waits and goes with the next
 group; a job already in the next group waits for the one after (a transaction may not name an
-item twice). A group of one is exactly the single UpdateItem above: on Lambda, where a container
-holds one request, nothing changes (TransactWriteItems would cost 2x the write units). When a
-condition fails, DynamoDB cancels the whole transaction and writes nothing: the write whose
-condition failed gets `StaleJobError` (its caller reads again, as for a single write) and the
-others are written one by one, so no ping is lost and none is stored twice.
+item twice). A flushed chunk (or a ping stored on its own) goes in its write's group too: with
+one chunk every ~10 pings, chunks written apart were a third of the commits. A group of one is
+exactly the calls above: on Lambda, where a container holds one request, nothing changes
+(TransactWriteItems would cost 2x the write units). When a condition fails, DynamoDB cancels
+the whole transaction and writes nothing: the write whose state's condition failed gets
+`StaleJobError` (its caller reads again, as for a single write) and the others are written
+alone, one by one, as above, so no ping is lost and none is stored twice.
 """
 from __future__ import annotations
 
@@ -68,14 +71,9 @@ def _actions(state: JobStateItem) -> list:
 
 
 def record_ping(write: JobWrite) -> None:
-    """Store what must come first, then the job state; StaleJobError when its condition failed
-    (what was stored first is harmless: a chunk a later flush extends, a ping key no retry
-    changes)."""
-    for item in write.stored_first:
-        if item.kind == pings.CHUNK:
-            pings.store_chunk(item)
-        else:
-            pings.store_single(item)
+    """Store what must come first, then the job state, alone or in a group (`group_commit`);
+    StaleJobError when its condition failed (what was stored first is harmless: a chunk a
+    later flush extends, a ping key no retry changes)."""
     if not group_commit.write(write):
         raise StaleJobError(write.state.monitor_id)
 
@@ -90,27 +88,39 @@ def _item(write: JobWrite) -> JobStateItem:
     return JobStateItem(write.state.shard, write.state.monitor_id)
 
 
-def update_one(write: JobWrite) -> bool:
-    """The job state's conditional UpdateItem; False (nothing written) when its job moved."""
+def write_alone(write: JobWrite) -> bool:
+    """PutItem of what comes first, then the job state's conditional UpdateItem; False
+    (the state not written) when its job moved."""
+    for item in write.stored_first:
+        if item.kind == pings.CHUNK:
+            pings.store_chunk(item)
+        else:
+            pings.store_single(item)
     return update_if(_item(write), _actions(write.state), _condition(write))
 
 
 # A write's fate in a group: stored, refused (its condition failed: its job moved), or to be
-# written on its own (the group was cancelled for another write's condition).
+# written alone (the group was cancelled for another write's condition, or its chunk's).
 STORED, STALE, ALONE = "stored", "stale", "alone"
 
 
-def update_group(writes: list[JobWrite]) -> list[str]:
-    """The job states' updates in ONE TransactWriteItems (distinct jobs); each write's fate."""
+def write_together(writes: list[JobWrite]) -> list[str]:
+    """Distinct jobs' writes in ONE TransactWriteItems (what comes first as Puts, a chunk on
+    its own condition, then the job states' conditional Updates); each write's fate."""
     try:
         with transactions.transaction() as group:
             for write in writes:
+                for item in write.stored_first:
+                    group.save(item, condition=pings.chunk_condition(item)
+                               if item.kind == pings.CHUNK else None)
                 group.update(_item(write), _actions(write.state), condition=_condition(write))
     except transactions.TransactionFailed as exc:
         if not exc.cancellation_reasons:
             raise
-        failed = transactions.failed_conditions(exc)
-        return [STALE if i < len(failed) and failed[i] else ALONE for i in range(len(writes))]
+        # PynamoDB sends the puts first, then the updates, each in the order added.
+        puts = sum(len(write.stored_first) for write in writes)
+        return [STALE if transactions.failed_at(exc, puts + i) else ALONE
+                for i in range(len(writes))]
     return [STORED] * len(writes)
 
 
@@ -128,8 +138,8 @@ class GroupCommit:
     waiting (its own first, up to `max_size`, one per job) and wakes its owners. No thread of
     its own and no timer: a write that finds a slot free is sent at once, alone."""
 
-    def __init__(self, write_one: Callable[[JobWrite], bool] = update_one,
-                 write_group: Callable[[list[JobWrite]], list[str]] = update_group,
+    def __init__(self, write_one: Callable[[JobWrite], bool] = write_alone,
+                 write_group: Callable[[list[JobWrite]], list[str]] = write_together,
                  max_size: int = 25, in_flight: int = 1) -> None:
         self.write_one, self.write_group = write_one, write_group
         self.max_size, self.in_flight = max_size, in_flight

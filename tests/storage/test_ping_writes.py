@@ -3,6 +3,7 @@ wait while a group is being stored go together in the next one, each answered on
 group is stored; a group of one is the single UpdateItem; a failed condition refuses only its
 own write and the others are written one by one."""
 import threading
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -133,17 +134,17 @@ def test_an_error_of_a_group_is_every_owners_error():
 def test_a_group_is_one_transact_write_items_of_conditional_updates(aws):
     from awsrequests import counted_aws_requests
 
-    ping_writes.update_one(a_write("mon_a"))                       # exists at version 1
+    ping_writes.write_alone(a_write("mon_a"))                       # exists at version 1
     with counted_aws_requests() as seen:
-        fates = ping_writes.update_group([a_write("mon_a", 1), a_write("mon_b")])
+        fates = ping_writes.write_together([a_write("mon_a", 1), a_write("mon_b")])
     assert fates == [STORED, STORED]
     assert seen.operations == ["TransactWriteItems"]
     assert [job_states.get_state(m).version for m in ("mon_a", "mon_b")] == [2, 1]
 
 
 def test_a_stale_write_cancels_its_group_and_nothing_of_it_is_written(aws):
-    ping_writes.update_one(a_write("mon_a"))
-    fates = ping_writes.update_group([a_write("mon_b"), a_write("mon_a", 7), a_write("mon_c")])
+    ping_writes.write_alone(a_write("mon_a"))
+    fates = ping_writes.write_together([a_write("mon_b"), a_write("mon_a", 7), a_write("mon_c")])
     assert fates == [ALONE, STALE, ALONE]
     assert [job_states.get_state(m) for m in ("mon_b", "mon_c")] == [None, None]
     assert job_states.get_state("mon_a").version == 1
@@ -157,3 +158,39 @@ def test_a_write_alone_is_the_single_update_item(aws):
         with pytest.raises(ping_writes.StaleJobError):
             ping_writes.record_ping(a_write("mon_a"))
     assert seen.operations == ["UpdateItem", "UpdateItem"]
+
+
+def a_chunk(monitor_id: str, count: int):
+    from chalicelib.storage import pings
+    from test_job_states import entries
+
+    return pings.chunk_item(monitor_id, "acc_1", entries(*range(count)),
+                            datetime.now(timezone.utc) + timedelta(days=30))
+
+
+def test_a_flushed_chunk_goes_in_its_writes_group(aws):
+    from awsrequests import counted_aws_requests
+
+    from chalicelib.storage.pings import PingItem
+
+    flushing = JobWrite(a_write("mon_a").state, None, [a_chunk("mon_a", 3)])
+    with counted_aws_requests() as seen:
+        fates = ping_writes.write_together([a_write("mon_b"), flushing])
+    assert fates == [STORED, STORED]
+    assert seen.operations == ["TransactWriteItems"]
+    [chunk] = PingItem.query("mon_a")
+    assert chunk.count == 3
+
+
+def test_a_chunk_refused_in_a_group_is_written_alone_and_only_stale_states_are_refused(aws):
+    """A longer chunk is there (another process flushed more): its condition cancels the
+    group; the state's own condition decides, written alone."""
+    from chalicelib.storage import pings
+
+    pings.store_chunk(a_chunk("mon_a", 4))
+    shorter = JobWrite(a_write("mon_a").state, None, [a_chunk("mon_a", 3)])
+    assert ping_writes.write_together([a_write("mon_b"), shorter]) == [ALONE, ALONE]
+    assert [job_states.get_state(m) for m in ("mon_a", "mon_b")] == [None, None]
+    committer = GroupCommit()
+    assert committer.write_one(shorter) is True                 # the state was current
+    assert job_states.get_state("mon_a").version == 1
