@@ -226,14 +226,14 @@ def _write_ping(token: str, snapshot: JobSnapshot, ping: PingIn, key: str, now: 
     judged = finished and not monitor.paused
     if judged and snapshot.state is None:
         snapshot.state = states.load_state(monitor.account_id, monitor.monitor_id)
-    too_often = job_runs.too_often(monitor, job.buffer, monitor.config, now) \
+    config = monitor.config                     # parsed from its JSON at each access: once
+    too_often = job_runs.too_often(monitor, job.buffer, config, now) \
         if judged and ping.kind == SUCCESS else None
-    ok, cause = verdict(ping.kind, runtime_ms, monitor.config, ping.message, ping.exit_status,
+    ok, cause = verdict(ping.kind, runtime_ms, config, ping.message, ping.exit_status,
                         too_often) if judged else (False, None)
     quiet = judged and _quiet(snapshot, ok, now)
     item = _ping_item(monitor, ping, key, runtime_ms, snapshot.retention_days, now)
-    deadline = job.deadline_at if log else _deadline_after_ping(monitor, monitor.config,
-                                                                finished, now)
+    deadline = job.deadline_at if log else _deadline_after_ping(monitor, config, finished, now)
     after, stored_first = _next_state(job, item, window, finished, log, deadline, now)
     try:
         ping_writes.record_ping(ping_writes.JobWrite(
