@@ -164,6 +164,11 @@ class GroupCommit:
             return self.write_one(write)
         return mine.fate == STORED
 
+    def waiting(self) -> int:
+        """How many writes wait for a group (none is being written meanwhile)."""
+        with self._changed:
+            return len(self._waiting)
+
     def _take(self, mine: _Pending) -> list[_Pending]:
         """The next group (under the lock): this write, then those waiting longest, one per job."""
         group, jobs = [mine], {mine.write.state.monitor_id}

@@ -288,11 +288,11 @@ def test_concurrent_pings_of_many_jobs_are_stored_in_fewer_writes_each_answered_
         threads += [threading.Thread(target=send, args=(job,)) for job in jobs[1:]]
         for thread in threads[1:]:
             thread.start()
-        while True:                                     # the 7 others wait for the first write
-            with committer._changed:
-                if len(committer._waiting) == 7:
-                    break
+        for _ in range(2000):                           # the 7 others wait for the first write
+            if committer.waiting() == 7:
+                break
             threading.Event().wait(0.005)
+        assert committer.waiting() == 7
         assert answered == []
         held.set()
         for thread in threads:

@@ -66,11 +66,10 @@ def write_concurrently(committer: GroupCommit, store: HeldStore, writes: list[Jo
         threads[-1].start()
     # Every later write is waiting in the committer (none is written while the first is held).
     for _ in range(1000):
-        with committer._changed:
-            if len(committer._waiting) == len(writes) - 1:
-                break
+        if committer.waiting() == len(writes) - 1:
+            break
         threading.Event().wait(0.005)
-    assert len(committer._waiting) == len(writes) - 1
+    assert committer.waiting() == len(writes) - 1
     store.held.set()
     for thread in threads:
         thread.join(10)
