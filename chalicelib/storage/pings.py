@@ -102,7 +102,12 @@ def chunk_item(monitor_id: str, account_id: str, entries: list[str],
 def store_chunk(chunk: PingItem) -> bool:
     """Write a flushed buffer; False (nothing written) when a chunk at least as long is there
     already (a retry, or another process flushed the same buffer with more entries)."""
-    return save_if(chunk, PingItem.ping_key.does_not_exist() | (PingItem.count < int(chunk.count)))
+    return save_if(chunk, chunk_condition(chunk))
+
+
+def chunk_condition(chunk: PingItem):
+    """A chunk is written unless one at least as long is there already."""
+    return PingItem.ping_key.does_not_exist() | (PingItem.count < int(chunk.count))
 
 
 def store_single(item: PingItem) -> None:

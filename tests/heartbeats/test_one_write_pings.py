@@ -245,3 +245,61 @@ def test_buffered_pings_expire_with_the_plan_retention(api, job, clock):
     clock.advance(91 * 86400)                           # Business: 90 days
     ping(api, f"/ping/{token}", "POST", b"new")
     assert [p["message"] for p in pings_of(api, job)["items"]] == ["new"]
+
+
+# --- group commit -----------------------------------------------------------------------------
+
+def test_concurrent_pings_of_many_jobs_are_stored_in_fewer_writes_each_answered_after_it(
+        api, clock, monkeypatch):
+    """Threads of one process pinging 8 jobs while a write is on its way: the 7 that wait go
+    to disk together in one TransactWriteItems (E20's group commit), each answered only once
+    it is stored, every ping in its job's history."""
+    import threading
+
+    from chalicelib.heartbeats import service
+    from chalicelib.storage import ping_writes
+
+    jobs = [api.post("/api/monitors", {**JOB, "name": f"job {i}"}).json for i in range(8)]
+    for job in jobs:                                     # tokens and states cached: one write
+        for _ in range(2):
+            assert ping(api, f"/ping/{job['pingToken']}").status_code == 200
+            clock.advance(20)
+    committer, held, holding = ping_writes.group_commit, threading.Event(), threading.Event()
+    real_one = committer.write_one
+
+    def first_write_held(write):
+        if not holding.is_set():
+            holding.set()
+            assert held.wait(10)
+        return real_one(write)
+
+    monkeypatch.setattr(committer, "write_one", first_write_held)
+    answered = []
+
+    def send(job):
+        service.receive_ping(job["pingToken"], service.PingIn(service.SUCCESS, "GET", "kept"),
+                             clock.now())
+        answered.append((job["id"], held.is_set()))
+
+    with counted_aws_requests() as seen:
+        threads = [threading.Thread(target=send, args=(jobs[0],))]
+        threads[0].start()
+        assert holding.wait(10)
+        threads += [threading.Thread(target=send, args=(job,)) for job in jobs[1:]]
+        for thread in threads[1:]:
+            thread.start()
+        for _ in range(2000):                           # the 7 others wait for the first write
+            if committer.waiting() == 7:
+                break
+            threading.Event().wait(0.005)
+        assert committer.waiting() == 7
+        assert answered == []
+        held.set()
+        for thread in threads:
+            thread.join(10)
+    assert sorted(answered) == sorted((job["id"], True) for job in jobs)
+    assert seen.writes == [("UpdateItem", "enori-test-job-states"),
+                           ("TransactWriteItems", "enori-test-job-states")]
+    for job in jobs:
+        assert pings_of(api, job)["items"][0]["message"] == "kept"
+        assert pings_of(api, job)["totalCount"] == 3

@@ -195,6 +195,55 @@ def test_a_ping_that_keeps_finding_its_job_moved_waits_longer_each_time_and_is_k
     assert [p["message"] for p in pings_of(api, job)["items"]] == ["kept"]
 
 
+def another_process_pings_first(monkeypatch, times):
+    """Before each of this process's next `times` ping writes, another process's ping of the
+    same job is stored (the job state's version moves), so the write finds its job moved: two
+    API workers hammering one token. The list of the writes refused so."""
+    from chalicelib.storage import job_states, ping_writes
+
+    real_record, refused = ping_writes.record_ping, []
+
+    def racing(write):
+        if len(refused) < times:
+            refused.append(write)
+            assert job_states.bump(write.state.monitor_id) is not None
+        real_record(write)
+
+    monkeypatch.setattr(ping_writes, "record_ping", racing)
+    return refused
+
+
+def test_a_ping_that_loses_race_after_race_is_stored_not_a_500(api, job, clock, monkeypatch):
+    """Two API processes on one token: the one whose own pings keep its cache current wins
+    almost every race, and the other's ping was a 500 after 10 lost ones (bench/pings.py, one
+    token at 20 connections). It retries, re-reading the job, until it is stored."""
+    from chalicelib.heartbeats import service
+
+    ping(api, f"/ping/{job['pingToken']}")                # the job state exists and is cached
+    clock.advance(1)
+    refused = another_process_pings_first(monkeypatch, 30)
+    monkeypatch.setattr(service, "sleep", lambda seconds: None)
+    answer = ping(api, f"/ping/{job['pingToken']}", "POST", b"kept")
+    assert answer.status_code == 200
+    assert len(refused) == 30
+    assert [p["message"] for p in pings_of(api, job)["items"]] == ["kept", None]
+
+
+def test_a_ping_still_losing_races_past_the_retry_budget_is_a_429_and_not_stored(
+        api, job, monkeypatch):
+    from chalicelib.heartbeats import service
+
+    ping(api, f"/ping/{job['pingToken']}")
+    another_process_pings_first(monkeypatch, 1000)
+    elapsed = iter(range(0, 1000))                       # one second per look at the clock
+    monkeypatch.setattr(service, "monotonic", lambda: float(next(elapsed)))
+    monkeypatch.setattr(service, "sleep", lambda seconds: None)
+    answer = ping(api, f"/ping/{job['pingToken']}", "POST", b"refused")
+    assert (answer.status_code, answer.headers["Retry-After"]) == (429, "1")
+    assert "pinged faster than its job can be written" in json.loads(answer.body)["message"]
+    assert [p["message"] for p in pings_of(api, job)["items"]] == [None]
+
+
 def test_conflict_pauses_are_random_below_a_capped_doubling_bound():
     from chalicelib.heartbeats.service import conflict_pause
 

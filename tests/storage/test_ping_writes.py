@@ -1,0 +1,195 @@
+"""Group commit of job-state writes (storage.ping_writes.GroupCommit, E20 point 2): writes that
+wait while a group is being stored go together in the next one, each answered only once its
+group is stored; a group of one is the single UpdateItem; a failed condition refuses only its
+own write and the others are written one by one."""
+import threading
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from chalicelib.storage import job_states, ping_writes
+from chalicelib.storage.job_states import JobStateItem
+from chalicelib.storage.ping_writes import ALONE, STALE, STORED, GroupCommit, JobWrite
+
+
+def a_write(monitor_id: str, read_version: int | None = None) -> JobWrite:
+    version = 0 if read_version is None else read_version
+    return JobWrite(JobStateItem(job_states.shard_of(monitor_id), monitor_id, account_id="acc_1",
+                                 version=version + 1, buffer=[]), read_version)
+
+
+class HeldStore:
+    """A stand-in for DynamoDB that records each call and holds the first one until `release`."""
+
+    def __init__(self, group_fates=None) -> None:
+        self.calls: list[list[str]] = []
+        self.held, self.holding = threading.Event(), threading.Event()
+        self.group_fates = group_fates
+        self.lock = threading.Lock()
+
+    def _hold(self, jobs: list[str]) -> None:
+        with self.lock:
+            self.calls.append(jobs)
+            first = len(self.calls) == 1
+        if first:
+            self.holding.set()
+            assert self.held.wait(10)
+
+    def write_one(self, write: JobWrite) -> bool:
+        self._hold([write.state.monitor_id])
+        return True
+
+    def write_group(self, writes: list[JobWrite]) -> list[str]:
+        self._hold([w.state.monitor_id for w in writes])
+        return self.group_fates(writes) if self.group_fates else [STORED] * len(writes)
+
+
+def write_concurrently(committer: GroupCommit, store: HeldStore, writes: list[JobWrite]):
+    """The first write alone (held in the store), then the others while it is held; released
+    once all of them wait. Each write's answer, and which answered while the store held."""
+    answers: dict[int, object] = {}
+    early: list[int] = []
+
+    def one(i: int) -> None:
+        try:
+            answers[i] = committer.write(writes[i])
+        except Exception as exc:           # noqa: BLE001 - the test looks at what came back
+            answers[i] = exc
+        if not store.held.is_set():
+            early.append(i)
+
+    threads = [threading.Thread(target=one, args=(0,))]
+    threads[0].start()
+    assert store.holding.wait(10)
+    for i in range(1, len(writes)):
+        threads.append(threading.Thread(target=one, args=(i,)))
+        threads[-1].start()
+    # Every later write is waiting in the committer (none is written while the first is held).
+    for _ in range(1000):
+        if committer.waiting() == len(writes) - 1:
+            break
+        threading.Event().wait(0.005)
+    assert committer.waiting() == len(writes) - 1
+    store.held.set()
+    for thread in threads:
+        thread.join(10)
+    return answers, early
+
+
+def test_writes_arriving_during_a_commit_go_together_in_the_next_one_each_answered_after_it():
+    store = HeldStore()
+    committer = GroupCommit(store.write_one, store.write_group)
+    writes = [a_write(f"mon_{i}") for i in range(8)]
+    answers, early = write_concurrently(committer, store, writes)
+    assert early == []                                  # nothing answered before its write
+    assert answers == {i: True for i in range(8)}
+    assert [sorted(call) for call in store.calls] == [["mon_0"], [f"mon_{i}" for i in range(1, 8)]]
+
+
+def test_a_job_already_in_the_next_group_waits_for_the_one_after():
+    store = HeldStore()
+    committer = GroupCommit(store.write_one, store.write_group)
+    writes = [a_write("mon_0"), a_write("mon_1"), a_write("mon_2"), a_write("mon_1", 1)]
+    answers, _ = write_concurrently(committer, store, writes)
+    assert answers == {i: True for i in range(4)}
+    # Whoever leads a group puts its own write first: the order within a group is not kept.
+    assert [sorted(call) for call in store.calls] == [["mon_0"], ["mon_1", "mon_2"], ["mon_1"]]
+
+
+def test_a_group_is_at_most_max_size():
+    store = HeldStore()
+    committer = GroupCommit(store.write_one, store.write_group, max_size=3)
+    answers, _ = write_concurrently(committer, store, [a_write(f"mon_{i}") for i in range(8)])
+    assert all(answers.values())
+    assert [len(call) for call in store.calls] == [1, 3, 3, 1]
+
+
+def test_a_failed_condition_refuses_its_own_write_and_the_others_are_written_one_by_one():
+    """DynamoDB cancels the whole transaction: nothing of it was written."""
+    store = HeldStore(group_fates=lambda writes: [
+        STALE if w.state.monitor_id == "mon_2" else ALONE for w in writes])
+    committer = GroupCommit(store.write_one, store.write_group)
+    answers, _ = write_concurrently(committer, store, [a_write(f"mon_{i}") for i in range(4)])
+    assert answers == {0: True, 1: True, 2: False, 3: True}
+    assert [sorted(call) for call in store.calls[:2]] == [["mon_0"], ["mon_1", "mon_2", "mon_3"]]
+    assert sorted(store.calls[2:]) == [["mon_1"], ["mon_3"]]
+
+
+def test_an_error_of_a_group_is_every_owners_error():
+    store = HeldStore()
+
+    def broken(writes):
+        store.calls.append([w.state.monitor_id for w in writes])
+        raise RuntimeError("DynamoDB is down")
+
+    committer = GroupCommit(store.write_one, broken)
+    answers, _ = write_concurrently(committer, store, [a_write(f"mon_{i}") for i in range(3)])
+    assert answers[0] is True
+    assert [str(answers[i]) for i in (1, 2)] == ["DynamoDB is down"] * 2
+
+
+# --- on (moto's) DynamoDB -----------------------------------------------------------------------
+
+def test_a_group_is_one_transact_write_items_of_conditional_updates(aws):
+    from awsrequests import counted_aws_requests
+
+    ping_writes.write_alone(a_write("mon_a"))                       # exists at version 1
+    with counted_aws_requests() as seen:
+        fates = ping_writes.write_together([a_write("mon_a", 1), a_write("mon_b")])
+    assert fates == [STORED, STORED]
+    assert seen.operations == ["TransactWriteItems"]
+    assert [job_states.get_state(m).version for m in ("mon_a", "mon_b")] == [2, 1]
+
+
+def test_a_stale_write_cancels_its_group_and_nothing_of_it_is_written(aws):
+    ping_writes.write_alone(a_write("mon_a"))
+    fates = ping_writes.write_together([a_write("mon_b"), a_write("mon_a", 7), a_write("mon_c")])
+    assert fates == [ALONE, STALE, ALONE]
+    assert [job_states.get_state(m) for m in ("mon_b", "mon_c")] == [None, None]
+    assert job_states.get_state("mon_a").version == 1
+
+
+def test_a_write_alone_is_the_single_update_item(aws):
+    from awsrequests import counted_aws_requests
+
+    with counted_aws_requests() as seen:
+        ping_writes.record_ping(a_write("mon_a"))
+        with pytest.raises(ping_writes.StaleJobError):
+            ping_writes.record_ping(a_write("mon_a"))
+    assert seen.operations == ["UpdateItem", "UpdateItem"]
+
+
+def a_chunk(monitor_id: str, count: int):
+    from chalicelib.storage import pings
+    from test_job_states import entries
+
+    return pings.chunk_item(monitor_id, "acc_1", entries(*range(count)),
+                            datetime.now(timezone.utc) + timedelta(days=30))
+
+
+def test_a_flushed_chunk_goes_in_its_writes_group(aws):
+    from awsrequests import counted_aws_requests
+
+    from chalicelib.storage.pings import PingItem
+
+    flushing = JobWrite(a_write("mon_a").state, None, [a_chunk("mon_a", 3)])
+    with counted_aws_requests() as seen:
+        fates = ping_writes.write_together([a_write("mon_b"), flushing])
+    assert fates == [STORED, STORED]
+    assert seen.operations == ["TransactWriteItems"]
+    [chunk] = PingItem.query("mon_a")
+    assert chunk.count == 3
+
+
+def test_a_chunk_refused_in_a_group_is_written_alone_and_only_stale_states_are_refused(aws):
+    """A longer chunk is there (another process flushed more): its condition cancels the
+    group; the state's own condition decides, written alone."""
+    from chalicelib.storage import pings
+
+    pings.store_chunk(a_chunk("mon_a", 4))
+    shorter = JobWrite(a_write("mon_a").state, None, [a_chunk("mon_a", 3)])
+    assert ping_writes.write_together([a_write("mon_b"), shorter]) == [ALONE, ALONE]
+    assert [job_states.get_state(m) for m in ("mon_a", "mon_b")] == [None, None]
+    committer = GroupCommit()
+    assert committer.write_one(shorter) is True                 # the state was current
+    assert job_states.get_state("mon_a").version == 1
