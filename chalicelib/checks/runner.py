@@ -33,14 +33,16 @@ log = logging.getLogger("enori.worker")
 
 def concurrency_for(memory_mb: int) -> int:
     """Checks in flight per batch (and the connection pool's size) for a function of this
-    memory; Lambda's CPU share grows with it (1,769 MB is one vCPU). Measured (bench/checks.py,
-    keep-alive off as the worker runs): a check costs ~1.1 ms of CPU whatever the number in
-    flight, 16 to 250 (the pool's cost that grew with its square was that of idle keep-alive
-    connections, which checks no longer keep), and 64 in flight check a 50 ms target 2.75x
-    faster than 16 (655 against 238 checks/s): a batch's Lambda time, what a check costs, falls
-    with it. As many as keep the CPU under ~40 % busy at a 300 ms check, so a starved CPU never
-    adds to a response time: 16 per 256 MB, at most 64."""
-    return max(16, min(64, 16 * int(memory_mb) // 256))
+    memory; Lambda's CPU share grows with it (1,769 MB is one vCPU). As many as keep the CPU
+    under ~40 % busy at a 300 ms check, so a starved CPU never adds to a response time:
+    in flight <= 0.4 x vCPU x 0.3 s / CPU per check.
+    Measured (bench/checks.py --quick, keep-alive off as the worker runs, 2026-11-30): a Website
+    check on aiohttp costs ~0.55 ms of CPU whatever the number in flight (0.58, 0.54, 0.55 and
+    0.47 ms at 16, 64, 128 and 250 against a 50 ms target; 989 checks/s at 128 against 728 at
+    64), so 32 per 256 MB, at most 128 (1,024 MB: 0.58 vCPU, 128 x 0.55 ms / 0.3 s = 40 %).
+    On httpx a check cost ~1.1 ms and the same rule gave 16 per 256 MB, at most 64. A batch's
+    Lambda time, what a check costs, falls with the checks in flight."""
+    return max(16, min(128, 32 * int(memory_mb) // 256))
 
 
 CONCURRENCY = concurrency_for(int(os.environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "1024")))
