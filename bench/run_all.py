@@ -21,14 +21,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import BENCH_DIR, REPO_ROOT, machine  # noqa: E402
 
 SOLO = ["cold_start", "checks", "api_latency", "pings", "dashboard", "scheduler_scale", "capacity"]
-TOGETHER = ["latency", "cost"]
+TOGETHER = ["latency", "latency_dark", "cost"]
+# A figure made by a script run with options: name -> (script, its options).
+VARIANTS = {"latency_dark": ("latency", ["--dark-region"])}
 # Seconds a bench may run (default 1800): capacity waits out real minutes on a stack per size.
 TIMEOUT_SECONDS = {"capacity": 3600}
 
 
 def _start(name: str, out: Path, quick: bool) -> subprocess.Popen:
-    command = [sys.executable, str(BENCH_DIR / f"{name}.py"), "--json", str(out)] + (["--quick"] if quick else [])
-    print(f"== bench/{name}.py", flush=True)
+    script, options = VARIANTS.get(name, (name, []))
+    command = [sys.executable, str(BENCH_DIR / f"{script}.py"), *options, "--json", str(out)] \
+        + (["--quick"] if quick else [])
+    print(f"== bench/{script}.py {' '.join(options)}", flush=True)
     return subprocess.Popen(command, cwd=REPO_ROOT)
 
 
@@ -84,10 +88,13 @@ def render(results: dict) -> str:
             add("cost", f"$ per monitor-month, {ours['regions']} region(s), 60 s",
                 f"${ours['dollars']['total']:.4f} (naive design ${naive['dollars']['total']:.4f}); "
                 f"prices {cost['prices_as_of']}, {cost['span_minutes']} simulated min extrapolated")
-    for row in b.get("latency", {}).get("rows", []):
-        add("latency", f"{row['interval_s']} s x threshold {row['failure_threshold']} ({row['trials']} trials)",
-            f"down p50 {row['down_p50_s']} s / p95 {row['down_p95_s']} s (ideal {row['ideal_down_s']} s); "
-            f"up p50 {row['up_p50_s']} s / p95 {row['up_p95_s']} s (ideal {row['ideal_up_s']} s)")
+    for name, dark in (("latency", ""), ("latency_dark", ", EuWest of 2 regions dark")):
+        for row in b.get(name, {}).get("rows", []):
+            add("latency", f"{row['interval_s']} s x threshold {row['failure_threshold']} "
+                f"({row['trials']} trials{dark})",
+                f"down p50 {row['down_p50_s']} s / p95 {row['down_p95_s']} s (ideal "
+                f"{row['ideal_down_s']} s); up p50 {row['up_p50_s']} s / p95 {row['up_p95_s']} s "
+                f"(ideal {row['ideal_up_s']} s)")
     api = b.get("api_latency", {})
     for key, label in (("list_monitors", "GET /api/monitors (200)"), ("ping", "GET /ping/{token}")):
         if key in api:
