@@ -101,10 +101,13 @@ async def requests_through_the_check_client(port: int, count: int, at_once: int)
             await asyncio.gather(*(one() for _ in range(min(at_once, count - start))))
 
 
-def python_calls_per_request(port: int, count: int, at_once: int) -> float:
+def python_calls_per_request(port: int, count: int, at_once: int,
+                             requests=requests_through_the_check_client) -> float:
+    """Python function calls per request of `requests(port, count, at_once)`, after a warm-up
+    (imports, first use)."""
     import sys
 
-    asyncio.run(requests_through_the_check_client(port, 4, at_once))   # imports, first use
+    asyncio.run(requests(port, 4, at_once))
     calls = [0]
 
     def count_calls(frame, event, arg):
@@ -113,7 +116,7 @@ def python_calls_per_request(port: int, count: int, at_once: int) -> float:
 
     sys.setprofile(count_calls)
     try:
-        asyncio.run(requests_through_the_check_client(port, count, at_once))
+        asyncio.run(requests(port, count, at_once))
     finally:
         sys.setprofile(None)
     return calls[0] / count
@@ -188,21 +191,7 @@ async def requests_through_the_web_client(port: int, count: int, at_once: int) -
 
 
 def python_calls_per_web_request(port: int, count: int, at_once: int) -> float:
-    import sys
-
-    asyncio.run(requests_through_the_web_client(port, 4, at_once))   # imports, first use
-    calls = [0]
-
-    def count_calls(frame, event, arg):
-        if event == "call":
-            calls[0] += 1
-
-    sys.setprofile(count_calls)
-    try:
-        asyncio.run(requests_through_the_web_client(port, count, at_once))
-    finally:
-        sys.setprofile(None)
-    return calls[0] / count
+    return python_calls_per_request(port, count, at_once, requests_through_the_web_client)
 
 
 def test_a_website_request_stays_under_its_python_call_budget():
