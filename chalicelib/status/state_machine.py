@@ -35,8 +35,8 @@ class Policy:
     # Slots before this second hold every result that will come in time (`degraded_quorum`):
     # a region missing from them did not report. None: unknown, so no region is dark.
     settled_before: int | None = None
-    # Regions the scheduler never sent the newest slot's check (`degraded_quorum.unreached`):
-    # dark at once, their result cannot come. Empty: not known.
+    # Regions the scheduler never sent the judged result's slot (`degraded_quorum.unreached`):
+    # dark at once where missing from the newest slot, their result cannot come. Empty: not known.
     unreached: frozenset[str] = frozenset()
 
     @property
