@@ -15,6 +15,12 @@ result that changes nothing is not stored, `state_machine.is_quiet`). Without it
 dark. With it the slots from before an outage count too: a region already dark then is known
 dark at the outage's first failed slot, which counts at once (before, only slots after the first
 failed one were trusted, and Down came a slot late: 88 s instead of 60 for 30 s x 2).
+
+A region the scheduler never sent a slot's check (its cursor, the last minute sent to it, is
+behind the slot's minute or absent, while the reporting region's has reached it: `unreached`)
+is dark for that slot at once: its result cannot come, so there is nothing to wait for. Without
+it a young monitor (fewer than DARK_AFTER_SLOTS settled slots, e.g. an outage in its first
+minutes) waited a slot for a region that was never asked: threshold 1 went Down one interval late.
 """
 from __future__ import annotations
 
@@ -36,16 +42,31 @@ def settled_before(now_epoch: float, timeout_seconds: int) -> int:
     return int(now_epoch) - timeout_seconds - RESULT_GRACE_SECONDS
 
 
+def unreached(cursors: dict[str, int | None], slot: int, reporting_region: str) -> frozenset[str]:
+    """The regions never sent `slot`'s check: their cursor (the last minute the scheduler sent
+    them, None before the first) is behind the slot's minute. Known only when the reporting
+    region's cursor has reached it; otherwise the cursors say nothing (none kept)."""
+    minute = slot // 60
+    reached = cursors.get(reporting_region)
+    if reached is None or reached < minute:
+        return frozenset()
+    return frozenset(r for r, last in cursors.items() if last is None or last < minute)
+
+
 def dark_regions(slots: list[dict[str, Any]], regions: tuple[str, ...],
-                 settled_before_epoch: int | None, k: int = DARK_AFTER_SLOTS) -> set[str]:
+                 settled_before_epoch: int | None, k: int = DARK_AFTER_SLOTS,
+                 never_sent: frozenset[str] = frozenset()) -> set[str]:
     """Regions missing from each of the `k` newest settled slots (none while fewer are known,
-    or when nothing is known to be settled)."""
+    or when nothing is known to be settled), and those never sent the newest slot's check
+    (`unreached`), missing from it."""
+    newest = slots[-1]["results"] if slots else {}
+    dark = {r for r in regions if r in never_sent and r not in newest}
     if settled_before_epoch is None:
-        return set()
+        return dark
     settled = [s for s in slots if s["slot"] < settled_before_epoch]
     if len(settled) < k:
-        return set()
-    return {r for r in regions if all(r not in s["results"] for s in settled[-k:])}
+        return dark
+    return dark | {r for r in regions if all(r not in s["results"] for s in settled[-k:])}
 
 
 def degraded_verdict(results: dict[str, bool], regions: tuple[str, ...], needed: int,

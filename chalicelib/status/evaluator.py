@@ -21,6 +21,7 @@ from chalicelib.kernel.ids import outage_incident_id
 from chalicelib.kernel.runtime import runtime
 from chalicelib.kernel.vocabulary import Event, MonitorStatus
 from chalicelib.status.state_machine import MonitorState, Observation, Policy, Transition
+from chalicelib.storage import control
 from chalicelib.storage import monitor_states as states
 from chalicelib.storage import monitors as monitor_store
 from chalicelib.storage import results as result_store
@@ -124,10 +125,22 @@ def evaluate_observation(monitor: MonitorItem, obs: Observation, policy: Policy,
 
 def settled_policy(monitor: MonitorItem, policy: Policy, obs: Observation, now) -> Policy:
     """`policy` knowing the settled slots: those whose results were due by `now` (the monitor's
-    check timeout and a grace after them), up to `obs.slot` (the backfill reads no newer)."""
+    check timeout and a grace after them), up to `obs.slot` (the backfill reads no newer); and,
+    with several regions, those the scheduler never sent `obs.slot`'s check (`unreached`)."""
     timeout = int(monitor.config.get("timeout_seconds") or DEFAULT_TIMEOUT_SECONDS)
     due = degraded_quorum.settled_before(now.timestamp(), timeout)
-    return replace(policy, settled_before=min(due, obs.slot + 1))
+    return replace(policy, settled_before=min(due, obs.slot + 1),
+                   unreached=unreached_regions(policy, obs))
+
+
+def unreached_regions(policy: Policy, obs: Observation) -> frozenset[str]:
+    """The monitor's regions the scheduler never sent `obs.slot`'s check: one consistent
+    GetItem per region cursor (`storage.control`), only on a surprise of a monitor checked from
+    several regions (a single region is never dark)."""
+    if len(policy.regions) < 2:
+        return frozenset()
+    cursors = {region: control.region_cursor(region) for region in policy.regions}
+    return degraded_quorum.unreached(cursors, obs.slot, obs.region)
 
 
 def status_change_records(monitor: MonitorItem, before: MonitorState, after: MonitorState,

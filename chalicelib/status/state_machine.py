@@ -35,6 +35,9 @@ class Policy:
     # Slots before this second hold every result that will come in time (`degraded_quorum`):
     # a region missing from them did not report. None: unknown, so no region is dark.
     settled_before: int | None = None
+    # Regions the scheduler never sent the judged result's slot (`degraded_quorum.unreached`):
+    # dark at once where missing from the newest slot, their result cannot come. Empty: not known.
+    unreached: frozenset[str] = frozenset()
 
     @property
     def needed(self) -> int:
@@ -102,7 +105,8 @@ def slot_verdict(results: dict[str, bool], policy: Policy) -> bool | None:
 def slot_verdicts(slots: list[dict[str, Any]], policy: Policy) -> list[bool | None]:
     """Each slot's verdict; a slot missing only dark regions goes by the regions that reported."""
     plain = [slot_verdict(slot["results"], policy) for slot in slots]
-    dark = degraded_quorum.dark_regions(slots, policy.regions, policy.settled_before)
+    dark = degraded_quorum.dark_regions(slots, policy.regions, policy.settled_before,
+                                        never_sent=policy.unreached)
     if not dark:
         return plain
     return [verdict if verdict is not None else degraded_quorum.degraded_verdict(
@@ -203,7 +207,8 @@ def _track_checked(new: MonitorState, policy: Policy) -> list[Transition]:
     if new.not_checked_slots == 0:
         new.not_checked = False
         return []
-    dark = degraded_quorum.dark_regions(new.slots, policy.regions, policy.settled_before)
+    dark = degraded_quorum.dark_regions(new.slots, policy.regions, policy.settled_before,
+                                        never_sent=policy.unreached)
     if new.not_checked or not dark:
         return []
     new.not_checked = True

@@ -19,13 +19,13 @@ def published(monkeypatch):
     return seen
 
 
-def make_monitor(clock, interval, timeout=None):
+def make_monitor(clock, interval, timeout=None, threshold=2):
     from chalicelib.accounts.service import create_account
     from chalicelib.monitors import service as monitors
     from chalicelib.monitors.models import parse_monitor
 
     body = {"name": "api", "type": "Website", "url": "https://api.example.com",
-            "intervalSeconds": interval, "failureThreshold": 2,
+            "intervalSeconds": interval, "failureThreshold": threshold,
             "regions": ["UsEast", "EuWest"]}
     if timeout:
         body["timeoutSeconds"] = timeout
@@ -101,6 +101,57 @@ def test_a_region_dark_from_the_start_is_told_while_the_monitor_is_up(clock, pub
     deliver(monitor, clock, start + 91, start + 90, "UsEast", UP)
     assert shown(monitor).state["not_checked_slots"] == 3  # not evaluated, so not re-counted
     assert len(events_of(published, "monitor.not_checked")) == 1
+
+
+def scheduler_sent(region, minute):
+    """The scheduler sent `region` every minute up to `minute` (its cursor, as a tick moves it)."""
+    from chalicelib.storage import control
+
+    assert control.advance_cursor(control.region_cursor(region), minute,
+                                  control.region_cursor_name(region))
+
+
+@pytest.mark.parametrize("interval", [30, 60])
+@pytest.mark.parametrize("euwest_sent_until", [None, "before the monitor"])
+def test_a_region_never_sent_the_checks_lets_a_young_monitor_go_down_at_its_first_failure(
+        clock, published, interval, euwest_sent_until):
+    """The bench's case (E16 point 6): the target stops right after the check that made a new
+    monitor Up, so one slot is known and none without EuWest is settled yet. EuWest's queue
+    cannot be reached: the scheduler never sent it these checks (no cursor, or one stuck
+    before them), so its results cannot come. Threshold 1: Down at the first failed slot,
+    decided by UsEast as its result comes — not an interval later."""
+    monitor = make_monitor(clock, interval, threshold=1)
+    start = first_slot(clock)
+    scheduler_sent("UsEast", start // 60 + 3)
+    if euwest_sent_until:
+        scheduler_sent("EuWest", start // 60 - 1)
+    deliver(monitor, clock, start + 1, start, "UsEast", UP)
+    assert shown(monitor).status == "Up"
+    failed = start + interval
+    deliver(monitor, clock, failed + 1, failed, "UsEast", DOWN)
+    detail = shown(monitor)
+    assert detail.status == "Down"
+    down, = events_of(published, "monitor.down")
+    assert down.payload["downSinceSlot"] == failed
+    assert "EuWest reported nothing" in \
+        events_of(published, "monitor.not_checked")[0].payload["alert"]["message"]
+
+
+def test_a_region_sent_the_check_is_waited_for_however_young_the_monitor(clock, published):
+    """The same young monitor, but the scheduler did send EuWest its checks: its result may
+    still come (within the timeout and the grace), so UsEast's first failure alone decides
+    nothing yet, and EuWest passing keeps the monitor Up."""
+    monitor = make_monitor(clock, 60, threshold=1)
+    start = first_slot(clock)
+    for region in ("UsEast", "EuWest"):
+        scheduler_sent(region, start // 60 + 3)
+    deliver(monitor, clock, start + 1, start, "UsEast", UP)
+    deliver(monitor, clock, start + 61, start + 60, "UsEast", DOWN)
+    assert shown(monitor).status == "Up"
+    deliver(monitor, clock, start + 75, start + 60, "EuWest", UP)
+    assert shown(monitor).status == "Up"
+    assert events_of(published, "monitor.down") == []
+    assert events_of(published, "monitor.not_checked") == []
 
 
 def late_stream(start, slots, region_late, failing_from, euwest_fails):

@@ -4,7 +4,7 @@ from dataclasses import replace
 
 import pytest
 
-from chalicelib.status.degraded_quorum import settled_before
+from chalicelib.status.degraded_quorum import settled_before, unreached
 from chalicelib.status.state_machine import (
     MonitorState,
     Observation,
@@ -108,6 +108,28 @@ def test_the_table(name, policy, script, expected):
 def test_the_table_with_settled_slots(name, policy, script, expected):
     _, seen = run(policy, script, late=1)
     assert seen == expected, name
+
+
+@pytest.mark.parametrize("cursors, expected", [
+    ({"UsEast": 2, "EuWest": None}, {"EuWest"}),       # never sent anything
+    ({"UsEast": 2, "EuWest": 1}, {"EuWest"}),          # stuck before the slot's minute
+    ({"UsEast": 2, "EuWest": 2}, set()),               # sent: its result may still come
+    ({"UsEast": None, "EuWest": None}, set()),         # no cursors kept: nothing known
+    ({"UsEast": 1, "EuWest": None}, set()),            # the reporter's own cursor is behind
+])
+def test_a_region_is_unreached_when_the_scheduler_never_sent_it_the_slot(cursors, expected):
+    assert unreached(cursors, 150, "UsEast") == expected          # slot 150: minute 2
+
+
+def test_an_unreached_region_is_dark_at_once_even_for_a_young_monitor():
+    """One slot known, none settled without EuWest: threshold 1 goes Down at the first failed
+    slot when EuWest was never sent it, and waits for EuWest when it was."""
+    script = [(30, "UsEast", True), (60, "UsEast", False)]
+    never_sent = replace(Policy(TWO, failure_threshold=1), unreached=frozenset({"EuWest"}))
+    _, seen = run(never_sent, script, late=1)
+    assert seen == [("Up", ["monitor.not_checked"]), ("Down", ["monitor.down"])]
+    _, seen = run(Policy(TWO, failure_threshold=1), script, late=1)
+    assert seen == [("Up", []), ("Up", [])]
 
 
 def test_it_keeps_the_cause_of_the_outage():
