@@ -39,11 +39,16 @@ def tarpit():
 @pytest.fixture
 def fleet(clock, target, tarpit, private_targets_allowed):  # noqa: F811
     """HEALTHY monitors on a healthy server and one on the tarpit (timeout 8 s)."""
+    return make_fleet(clock, target, tarpit, HEALTHY)
+
+
+def make_fleet(clock, server_and_port, tarpit, count):
+    """`count` monitors on a healthy server and one on the tarpit (timeout 8 s)."""
     from chalicelib.monitors import service as monitors
     from chalicelib.accounts.service import create_account
     from chalicelib.monitors.models import parse_monitor
 
-    server, _ = target
+    server, _ = server_and_port
     account = create_account("t", "Business", clock.now())
 
     def make(name, url, **extra):
@@ -52,7 +57,7 @@ def fleet(clock, target, tarpit, private_targets_allowed):  # noqa: F811
         return monitors.create_monitor(account, body, clock.now())
 
     healthy = [make(f"ok{i}", f"http://127.0.0.1:{server.server_address[1]}/{i}")
-               for i in range(HEALTHY)]
+               for i in range(count)]
     return healthy, make("tarpit", f"http://127.0.0.1:{tarpit}/", timeoutSeconds=8)
 
 
@@ -125,6 +130,30 @@ def test_a_check_cut_off_by_the_batch_deadline_is_unknown_and_requeued(fleet):
     assert status_of(stuck) != "Down"
     assert slow_lane_jobs() == [CheckRequest(stuck.account_id, stuck.monitor_id, slot_now(),
                                          "UsEast", slow=True)]
+
+
+def test_two_tarpits_among_250_healthy_monitors_lose_none_of_their_results(
+        clock, target, tarpit, private_targets_allowed):  # noqa: F811
+    """E16's goal: a batch of 250 healthy monitors (two accounts of 125: a plan allows 200)
+    and targets that never answer, cut off by the batch's deadline; every healthy monitor has
+    its result for the slot, the cut-off ones are unknown and re-queued."""
+    from chalicelib.checks.runner import RECORD_MARGIN_SECONDS
+    from chalicelib.checks.worker import process_batch
+
+    (healthy_a, stuck_a), (healthy_b, stuck_b) = (make_fleet(clock, target, tarpit, 125)
+                                                  for _ in range(2))
+    healthy, slot = healthy_a + healthy_b, slot_now()
+    jobs = [CheckRequest(m.account_id, m.monitor_id, slot, "UsEast")
+            for m in [stuck_a, *healthy_a, stuck_b, *healthy_b]]
+    slow_lane_jobs()
+    answer = process_batch([(f"m{i}", encode(jobs[i:i + 25])) for i in range(0, len(jobs), 25)],
+                           remaining_ms=RECORD_MARGIN_SECONDS * 1000 + 5000)
+    assert answer == {"batchItemFailures": []}
+    assert sum([r.ok for r in result_of(m)] == [True] for m in healthy) == 250
+    for stuck in (stuck_a, stuck_b):
+        assert result_of(stuck) == [] and status_of(stuck) != "Down"
+    assert sorted(job.monitor_id for job in slow_lane_jobs()) \
+        == sorted([stuck_a.monitor_id, stuck_b.monitor_id])
 
 
 def test_a_check_cut_off_once_its_slot_is_stale_stays_unknown_and_ends_its_loop(fleet):
