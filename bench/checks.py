@@ -207,7 +207,7 @@ def _row(label: str, figures: dict, baseline: dict | None, per_connection: dict 
     request, as the worker connects)."""
     rate = figures["checks"] / figures["wall_s"]
     row = {"label": label, "checks": figures["checks"], "checks_per_s": round(rate, 1),
-           "cpu_ms_per_check": round(figures["cpu_s"] * 1000 / figures["checks"], 3),
+           "cpu_ms_per_check": round(_cpu_ms(figures), 3),
            "peak_rss_mb": round(figures["peak_rss_mb"], 1),
            "rss_growth_mb": round(figures["peak_rss_mb"] - figures["rss_before_mb"], 1),
            "false_failures": figures["false_failures"], "first_error": figures["first_error"],

@@ -157,7 +157,7 @@ class HomeStack(Stack):
 
         ping_function = f"enori-{config.stage}-pings"
         pings.add_ping_api(
-            self, chalice_app=chalice_app, deployment_zip=self.chalice.deployment_zip,
+            self, deployment_zip=self.chalice.deployment_zip,
             function_name=ping_function, environment=environment, grant=dict(
                 home_region=self.region, topic_name=events.topic_name(),
                 check_queues=check_queue_regions, retry_queue=delivery.retry_queue_name(),

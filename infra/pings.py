@@ -21,23 +21,16 @@ from aws_cdk import aws_logs as logs
 
 from infra import access, permissions
 
-PING_ROUTE_PREFIX = "/ping/"
 PING_MODULES = ["chalicelib.heartbeats.routes", "chalicelib.heartbeats.function_url"]
 PING_MEMORY_MB = 512            # CPU scales with memory: a ping is CPU-bound between its call
 PING_TIMEOUT_SECONDS = 10       # one write, a few retries at worst
 PING_HANDLER = "app.ping_url_handler"
 
 
-def ping_routes(chalice_app) -> list[tuple[str, str]]:
-    """(method, path) of every ping route the app declares."""
-    return sorted((method, path) for path, methods in chalice_app.routes.items()
-                  if path.startswith(PING_ROUTE_PREFIX) for method in methods)
-
-
-def add_ping_api(stack: Stack, *, chalice_app, deployment_zip: str, function_name: str,
-                 environment: dict, grant: dict) -> lambda_.Function:
+def add_ping_api(stack: Stack, *, deployment_zip: str, function_name: str, environment: dict,
+                 grant: dict) -> lambda_.Function:
     """The ping function and its Function URL; `grant` is `permissions.grant_needs`' keywords.
-    (`chalice_app`: kept for callers; the routes are matched at run time from the app.)"""
+    The routes are matched at run time from the app (`heartbeats.function_url`)."""
     role = permissions.lambda_role(stack, "PingFunctionRole")
     permissions.grant_needs(role, stack, access.needs_of(PING_MODULES), **grant)
     function = lambda_.Function(

@@ -43,7 +43,7 @@ def route_of(templates: list[str], path: str) -> tuple[str, dict[str, str]] | No
     return None
 
 
-def _query(raw: str | None, single: dict | None) -> tuple[dict | None, dict | None]:
+def _query(single: dict | None) -> tuple[dict | None, dict | None]:
     if not single:
         return None, None
     # Payload 2.0 joins repeated parameters with commas; a ping reads only `msg` and `rid`.
@@ -62,7 +62,7 @@ def rest_event(event: dict, templates: list[str]) -> dict | None:
     headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
     if event.get("cookies"):
         headers["cookie"] = "; ".join(event["cookies"])
-    query, multi_query = _query(event.get("rawQueryString"), event.get("queryStringParameters"))
+    query, multi_query = _query(event.get("queryStringParameters"))
     return {
         "resource": template, "path": path, "httpMethod": http["method"],
         "headers": headers, "multiValueHeaders": {k: [v] for k, v in headers.items()},
