@@ -187,13 +187,13 @@ def _summaries(hour: int, rolled: list[tuple]) -> dict[str, str]:
     return texts
 
 
-def close_day(shard: batches.ShardItem, day: int, run: _Run, expires_at: datetime) -> int:
+def close_day(shard: batches.ShardItem, day: int, run: _Run, expires_at: datetime) -> None:
     """Once a day's last hour is rolled up: each of the shard's monitors' hours of the day, from
     the shard's hour items (ONE Query), in one day item per monitor with results that day (one
-    or two write units a day where an item per hour took 24). The number written."""
+    or two write units a day where an item per hour took 24)."""
     items = store.shard_hours(shard.key, day, day + store.DAY - HOUR)
     if not items:
-        return 0
+        return
     monitors = run.monitors_of(shard.account_id, shard.key)
     rows: dict[int, dict[int, list]] = defaultdict(dict)
     for item in items:
@@ -203,7 +203,6 @@ def close_day(shard: batches.ShardItem, day: int, run: _Run, expires_at: datetim
                for index, hours in sorted(rows.items()) if index in monitors]
     for item in written:
         item.save()
-    return len(written)
 
 
 def rolled_entry(monitor, hour: int, summary_text: str, sums: HourSums) -> batches.RolledEntry:

@@ -55,7 +55,7 @@ from chalicelib.kernel import stats
 from chalicelib.storage.base import get_or_none, save_if, table_meta
 
 SHARD_SIZE = 100   # monitors per result shard
-HEAD_PART = 25     # monitors per head item (~70 bytes each: ~2 KB, two write units)
+HEAD_PART = 25     # monitors per head item (packed, ~22 bytes each: one write unit)
 LAST_MINUTE = 10**11 - 1
 _AFTER_ANY = "~"   # sorts after every region and group: "<minute>#~" closes a minute
 REGISTRY = "shards"
@@ -343,15 +343,19 @@ def heads_for_update(keys: Iterable[tuple[str, str, int]]
     return {triple: found.get(key) or ShardHeadItem(*key) for key, triple in wanted.items()}
 
 
+def _save_next_version(read: ShardHeadItem, **values) -> bool:
+    """Save `read`'s item at its next version with `values`, on condition that it is still at
+    the version read (absent when read at 0); False if another writer got there first."""
+    model, read_version = type(read), int(read.version or 0)
+    condition = model.key.does_not_exist() if read_version == 0 \
+        else model.version == read_version
+    return save_if(model(read.shard, read.key, version=read_version + 1, **values), condition)
+
+
 def put_head(head: ShardHeadItem, entries: dict[int, HeadEntry]) -> bool:
     """Store `entries` on condition that the head is still at the version read; False if
     another writer got there first (re-read and retry)."""
-    read_version = int(head.version or 0)
-    condition = ShardHeadItem.key.does_not_exist() if read_version == 0 \
-        else ShardHeadItem.version == read_version
-    new = ShardHeadItem(head.shard, head.key, version=read_version + 1,
-                        packed=pack_heads(entries))
-    return save_if(new, condition)
+    return _save_next_version(head, packed=pack_heads(entries))
 
 
 def heads_of(keys: Iterable[tuple[str, str, int]]) -> list[ShardHeadItem]:
@@ -413,11 +417,7 @@ def rolled_of(shard: str) -> ShardRolledItem:
 def put_rolled(item: ShardRolledItem, entries: dict[int, RolledEntry]) -> bool:
     """Store the shard's entries on condition that the item is still at the version read;
     False if another run wrote it meanwhile."""
-    read_version = int(item.version or 0)
-    condition = ShardRolledItem.key.does_not_exist() if read_version == 0 \
-        else ShardRolledItem.version == read_version
-    return save_if(ShardRolledItem(item.shard, ROLLED_KEY, version=read_version + 1,
-                                   rolled_json=encode_rolled(entries)), condition)
+    return _save_next_version(item, rolled_json=encode_rolled(entries))
 
 
 def heads_and_rolled(keys: Iterable[tuple[str, str, int]], shards: Iterable[str]

@@ -348,12 +348,11 @@ def monitor_rollups(monitor: Any, first_hour: int, last_hour: int,
     one it read: `rolled`, see `cursor`), and one Query of the shard's live minutes (an hour
     or two of them, from the monitor's creation at the earliest)."""
     rolled = cursor(rolled)
+    place = batches.place_of(monitor)
     stored = [] if rolled is None or rolled < first_hour else \
-        rollups_between(monitor.monitor_id, first_hour, min(last_hour, rolled),
-                        batches.place_of(monitor), rolled)
+        rollups_between(monitor.monitor_id, first_hour, min(last_hour, rolled), place, rolled)
     live_first = max(first_hour, stats.hour_of(monitor.created_at.timestamp()),
                      first_hour if rolled is None else rolled + HOUR)
-    place = batches.place_of(monitor)
     if place is None or live_first > last_hour:
         return list(stored)
     shard, index = place
@@ -416,18 +415,20 @@ def rollups_at(keys: list[tuple[str, int]], places: dict[str, tuple[str, int]] |
     found: dict[tuple[str, int], Any] = {}
     for item in CheckRollupItem.batch_get(sorted(wanted), attributes_to_get=_COUNTING) \
             if wanted else []:
+        # Decoded once per item, not per pair: a shard's hour item serves every monitor of
+        # the shard asked for, a day item every hour of the day asked for.
+        rows = shard_rows(item) if item.monitors_json else None
+        hours = None if rows is not None else {r.hour_epoch: r for r in _hours_in(item)}
         for monitor_id, hour in wanted[(item.monitor_id, item.bucket)]:
-            rollup = _hour_from(item, hour, (places or {}).get(monitor_id))
+            if rows is None:
+                rollup = hours.get(hour)
+            else:
+                place = (places or {}).get(monitor_id)
+                row = None if place is None else rows.get(place[1])
+                rollup = None if row is None else read_hour_row(hour, row)
             if rollup is not None:
                 found.setdefault((monitor_id, hour), rollup)
     return found
-
-
-def _hour_from(item: CheckRollupItem, hour: int, place: tuple[str, int] | None):
-    if item.monitors_json:
-        row = None if place is None else rows_of_index(item, place[1])
-        return None if row is None else read_hour_row(hour, row)
-    return next((r for r in _hours_in(item) if r.hour_epoch == hour), None)
 
 
 def _keys_of(model: type[Model], range_name: str, monitor_id: str) -> Iterator[Model]:
