@@ -12,7 +12,7 @@ from collections import defaultdict
 
 from chalicelib.bus.check_requests import (CheckRequest, carried_config, decode, encode,
                                            encode_fitting, queue_name, queue_of)
-from chalicelib.bus.queues import _queue_urls, queue_url, region_sqs
+from chalicelib.bus.queues import _queue_urls, queue_url, region_sqs, send_calls
 from chalicelib.kernel.fanout import run_all
 from chalicelib.kernel.runtime import runtime
 from chalicelib.kernel.settings import settings
@@ -25,9 +25,6 @@ JOBS_PER_MESSAGE = 25
 # A slow-lane message holds few checks: each may take its whole timeout.
 SLOW_JOBS_PER_MESSAGE = 5
 MAX_DELAY_SECONDS = 900
-# A SendMessageBatch call's bodies together stay under SQS's 256 KB payload: requests carry their
-# monitor's configuration, so ten full messages may weigh more than that.
-SEND_BATCH_BYTES = 250 * 1024
 
 
 def send_jobs(jobs: list[CheckRequest], now_epoch: float, sqs_of=region_sqs, pool=None) -> int:
@@ -51,21 +48,6 @@ def send_jobs(jobs: list[CheckRequest], now_epoch: float, sqs_of=region_sqs, poo
         sqs, url = sqs_of(region), queue_url(queue, region)
         batches += [(sqs, url, call) for call in send_calls(entries)]
     return sum(run_all(_send_batch, batches, pool))
-
-
-def send_calls(entries: list[dict], max_bytes: int = SEND_BATCH_BYTES) -> list[list[dict]]:
-    """The entries cut into SendMessageBatch calls, in order: ten at most, and their bodies
-    together at most `max_bytes` (an entry larger alone goes alone)."""
-    calls: list[list[dict]] = []
-    size = 0
-    for entry in entries:
-        weight = len(entry["MessageBody"].encode("utf-8"))
-        if not calls or len(calls[-1]) == 10 or size + weight > max_bytes:
-            calls.append([])
-            size = 0
-        calls[-1].append(entry)
-        size += weight
-    return calls
 
 
 def pack(jobs: list[CheckRequest], size: int) -> list[list[CheckRequest]]:

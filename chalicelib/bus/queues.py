@@ -17,3 +17,24 @@ def queue_url(name: str, region: str | None = None) -> str:
     if name not in _queue_urls:
         _queue_urls[name] = region_sqs(region).get_queue_url(QueueName=name)["QueueUrl"]
     return _queue_urls[name]
+
+
+# A SendMessageBatch call's bodies together stay under SQS's 256 KB payload: a message may weigh
+# up to ~240 KB (check requests carry their monitor's configuration, results their failures'
+# text), so ten of them may weigh far more than that.
+SEND_BATCH_BYTES = 250 * 1024
+
+
+def send_calls(entries: list[dict], max_bytes: int = SEND_BATCH_BYTES) -> list[list[dict]]:
+    """The entries cut into SendMessageBatch calls, in order: ten at most, and their bodies
+    together at most `max_bytes` (an entry larger alone goes alone)."""
+    calls: list[list[dict]] = []
+    size = 0
+    for entry in entries:
+        weight = len(entry["MessageBody"].encode("utf-8"))
+        if not calls or len(calls[-1]) == 10 or size + weight > max_bytes:
+            calls.append([])
+            size = 0
+        calls[-1].append(entry)
+        size += weight
+    return calls

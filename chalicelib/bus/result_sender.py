@@ -8,11 +8,10 @@ import json
 import logging
 
 from chalicelib.bus.check_results import queue_name
-from chalicelib.bus.queues import queue_url, region_sqs
+from chalicelib.bus.queues import queue_url, region_sqs, send_calls
 
 # Below SQS's 256 KB message (262,144 bytes), with room for the envelope.
 MAX_MESSAGE_BYTES = 250_000
-ENTRIES_PER_CALL = 10   # SendMessageBatch's limit
 _ENVELOPE = '{"groups":[]}'
 log = logging.getLogger("enori.worker")
 
@@ -49,15 +48,15 @@ def send(groups: list[tuple[str, dict]]) -> set[str]:
         log.error("results of %d messages exceed an SQS message: they fail", len(failed))
     url = queue_url(queue_name())
     sqs = region_sqs(None)    # the home region's
-    for start in range(0, len(messages), ENTRIES_PER_CALL):
-        chunk = messages[start:start + ENTRIES_PER_CALL]
+    entries = [{"Id": str(i), "MessageBody": body} for i, (body, _) in enumerate(messages)]
+    for call in send_calls(entries):     # ten at most, and within SQS's payload
+        origins_of = {entry["Id"]: messages[int(entry["Id"])][1] for entry in call}
         try:
-            response = sqs.send_message_batch(QueueUrl=url, Entries=[
-                {"Id": str(i), "MessageBody": body} for i, (body, _) in enumerate(chunk)])
+            response = sqs.send_message_batch(QueueUrl=url, Entries=call)
         except Exception:
-            log.exception("could not send %d results messages home", len(chunk))
-            failed.update(o for _, origins in chunk for o in origins)
+            log.exception("could not send %d results messages home", len(call))
+            failed.update(o for origins in origins_of.values() for o in origins)
             continue
         for refused in response.get("Failed") or []:
-            failed.update(chunk[int(refused["Id"])][1])
+            failed.update(origins_of[refused["Id"]])
     return failed

@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import replace
 
 from chalicelib.bus.check_requests import CheckRequest, encode_fitting, slow_queue_name
-from chalicelib.bus.queues import queue_url, region_sqs
+from chalicelib.bus.queues import queue_url, region_sqs, send_calls
 
 JOBS_PER_MESSAGE = 5
 
@@ -29,9 +29,8 @@ def requeue(jobs: list[CheckRequest]) -> int:
                   for body in encode_fitting(group[start:start + JOBS_PER_MESSAGE])]
         entries = [{"Id": str(i), "MessageBody": body} for i, body in enumerate(bodies)]
         url = queue_url(slow_queue_name(region), region)
-        for start in range(0, len(entries), 10):
-            response = region_sqs(region).send_message_batch(
-                QueueUrl=url, Entries=entries[start:start + 10])
+        for call in send_calls(entries):     # ten at most, and within SQS's payload
+            response = region_sqs(region).send_message_batch(QueueUrl=url, Entries=call)
             if response.get("Failed"):
                 raise RuntimeError(f"SQS refused {len(response['Failed'])} re-queued checks")
         sent += len(entries)

@@ -251,8 +251,27 @@ def test_requests_carrying_large_configurations_are_cut_into_messages_that_fit()
     assert encode_fitting(jobs[:3]) != [] and len(encode_fitting(jobs[:3])) == 1
 
 
+def test_re_queued_checks_with_large_configurations_go_in_calls_sqs_takes(trio):
+    """The slow lane cut its SendMessageBatch calls by count alone: ten messages of large
+    configurations weigh far more than the 256 KB a call may carry."""
+    from dataclasses import replace
+
+    from chalicelib.bus import slow_lane
+    from chalicelib.bus.queues import SEND_BATCH_BYTES
+    from test_batch_deadline import slow_lane_jobs
+
+    job = replace(scheduled(trio, MINUTE)[0], config={"request_body": "x" * 60_000})
+    jobs = [replace(job, monitor_id=f"mon_{i}") for i in range(12)]
+    slow_lane_jobs()
+    with aws_calls(with_params=True) as calls:
+        slow_lane.requeue(jobs)
+    sends = [params["Entries"] for op, params in calls if op == "SendMessageBatch"]
+    assert max(sum(len(e["MessageBody"]) for e in call) for call in sends) <= SEND_BATCH_BYTES
+    assert sorted(j.monitor_id for j in slow_lane_jobs()) == sorted(j.monitor_id for j in jobs)
+
+
 def test_a_send_call_stays_under_the_batch_payload():
-    from chalicelib.bus.dispatch import send_calls
+    from chalicelib.bus.queues import send_calls
 
     entries = [{"Id": str(i), "MessageBody": "x" * 100_000} for i in range(5)]
     assert [len(c) for c in send_calls(entries, 250_000)] == [2, 2, 1]
