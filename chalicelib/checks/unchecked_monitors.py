@@ -43,7 +43,7 @@ def unchecked_since(regions: list[str], dark: dict[str, int], served: tuple[str,
 def sweep(now: datetime) -> int:
     """Raise monitor.not_checked for every monitor due now whose regions are all dark."""
     coming = int(now.timestamp()) // 60 + 1
-    dark = dark_regions({r: control.region_cursor(r) for r in settings.check_regions}, coming)
+    dark = dark_regions(control.region_cursors(settings.check_regions), coming)
     if not dark:
         return 0
     raised = 0

@@ -78,6 +78,7 @@ def evaluate_observation(monitor: MonitorItem, obs: Observation, policy: Policy,
     quiet; with it the state holds every recorded result, so `obs` is judged knowing which
     slots are settled (a region missing from them is dark, `degraded_quorum`)."""
     now = runtime.clock.now()
+    unreached = None        # read once, at the first attempt that is not quiet
     for _ in range(MAX_ATTEMPTS):
         item = states.load_state(monitor.account_id, monitor.monitor_id)
         before = MonitorState.from_dict(item_state(item))
@@ -89,7 +90,9 @@ def evaluate_observation(monitor: MonitorItem, obs: Observation, policy: Policy,
         # results are folded in as before: until the last is in, the state still lacks some.
         after, caused = before, []
         skipped = backfill(monitor, before, policy, obs) if backfill else []
-        judge = settled_policy(monitor, policy, obs, now) if backfill else policy
+        if backfill and unreached is None:
+            unreached = unreached_regions(policy, obs)
+        judge = settled_policy(monitor, policy, obs, now, unreached) if backfill else policy
         for seen in [*skipped, obs]:
             after, more = state_machine.evaluate(after, judge if seen is obs else policy, seen)
             caused += [(t, seen, after) for t in more]
@@ -123,23 +126,23 @@ def evaluate_observation(monitor: MonitorItem, obs: Observation, policy: Policy,
                        f"{MAX_ATTEMPTS} attempts")
 
 
-def settled_policy(monitor: MonitorItem, policy: Policy, obs: Observation, now) -> Policy:
+def settled_policy(monitor: MonitorItem, policy: Policy, obs: Observation, now,
+                   unreached: frozenset[str]) -> Policy:
     """`policy` knowing the settled slots: those whose results were due by `now` (the monitor's
-    check timeout and a grace after them), up to `obs.slot` (the backfill reads no newer); and,
-    with several regions, those the scheduler never sent `obs.slot`'s check (`unreached`)."""
+    check timeout and a grace after them), up to `obs.slot` (the backfill reads no newer); and
+    the regions the scheduler never sent `obs.slot`'s check (`unreached_regions`)."""
     timeout = int(monitor.config.get("timeout_seconds") or DEFAULT_TIMEOUT_SECONDS)
     due = degraded_quorum.settled_before(now.timestamp(), timeout)
-    return replace(policy, settled_before=min(due, obs.slot + 1),
-                   unreached=unreached_regions(policy, obs))
+    return replace(policy, settled_before=min(due, obs.slot + 1), unreached=unreached)
 
 
 def unreached_regions(policy: Policy, obs: Observation) -> frozenset[str]:
     """The monitor's regions the scheduler never sent `obs.slot`'s check: one consistent
-    GetItem per region cursor (`storage.control`), only on a surprise of a monitor checked from
-    several regions (a single region is never dark)."""
+    BatchGetItem of their cursors (`storage.control`), only on a surprise of a monitor checked
+    from several regions (a single region is never dark)."""
     if len(policy.regions) < 2:
         return frozenset()
-    cursors = {region: control.region_cursor(region) for region in policy.regions}
+    cursors = control.region_cursors(policy.regions)
     return degraded_quorum.unreached(cursors, obs.slot, obs.region)
 
 

@@ -8,7 +8,8 @@ Access patterns:
 - the system heartbeat (item "heartbeat"): GetItem and UpdateItem once per scheduler tick; the
   missed-run sweep reads it once (GetItem) to tell Enori's own downtime from a job's silence
 - one cursor per check region (item "scheduler#<Region>"): GetItem per region per tick, advanced
-  the same way, so a region whose queue cannot be reached holds back only its own cursor
+  the same way, so a region whose queue cannot be reached holds back only its own cursor; the
+  evaluator and the not-checked sweep read several at once: one consistent BatchGetItem
 """
 from __future__ import annotations
 
@@ -51,6 +52,16 @@ def region_cursor(region: str) -> int | None:
     except ControlItem.DoesNotExist:
         return None
     return int(item.last_minute) if item.last_minute is not None else None
+
+
+def region_cursors(regions) -> dict[str, int | None]:
+    """`region_cursor` of each region, in ONE consistent BatchGetItem."""
+    names = {region_cursor_name(r): r for r in regions}
+    found = {item.name: item.last_minute
+             for item in ControlItem.batch_get(sorted(names), consistent_read=True)} \
+        if names else {}
+    return {region: int(found[name]) if found.get(name) is not None else None
+            for name, region in names.items()}
 
 
 def add_family(family: str) -> None:
