@@ -92,12 +92,12 @@ def ping_exit_status(call: Call, token: str, exit_status: str):
           query=[FROM, TO, *PAGING], returns=ObjectList)
 def list_pings(call: Call, monitor_id: str):
     """Newest first, `limit`/`offset`, optionally within `from`/`to`. Empty for checked types."""
-    monitors.require_monitor(call.account_id, monitor_id)
+    _, job = monitors.require_monitor_and_job(call.account_id, monitor_id)
     limit, offset = call.paging()
     start, end = call.time("from"), call.time("to")
     if start is not None and end is not None and start > end:
         raise ValidationError.for_field("from", "must not be after `to`")
-    return heartbeats.ping_history(monitor_id, limit, offset, start, end)
+    return heartbeats.ping_history(monitor_id, job, limit, offset, start, end)
 
 
 @endpoint(bp, "/api/monitors/{monitor_id}/rotate-token", "POST", scope="monitors:write",

@@ -248,9 +248,13 @@ def _write_ping(token: str, snapshot: JobSnapshot, ping: PingIn, key: str, now: 
     return item, ((ok, cause) if judged and not quiet else None)
 
 
+def _window_open(job: JobStateItem, window: int) -> bool:
+    """The job's counted hits are this window's."""
+    return job.ping_window is not None and int(job.ping_window) == window
+
+
 def _window_full(job: JobStateItem, window: int, tier: ratelimits.Tier) -> bool:
-    return job.ping_window is not None and int(job.ping_window) == window \
-        and int(job.ping_hits or 0) >= tier.limit
+    return _window_open(job, window) and int(job.ping_hits or 0) >= tier.limit
 
 
 def _next_state(job: JobStateItem, item: store.PingItem, window: int, finished: bool,
@@ -258,7 +262,7 @@ def _next_state(job: JobStateItem, item: store.PingItem, window: int, finished: 
                 ) -> tuple[JobStateItem, list[store.PingItem]]:
     """The job state after this ping (version + 1), and what must be stored before it: the full
     buffer as a chunk, this ping on its own when it is too big for an entry."""
-    opened = job.ping_window is not None and int(job.ping_window) == window
+    opened = _window_open(job, window)
     # Buffered pings past the retention go as an expired item would (TTL: the ping's expiry).
     retention = item.expires_at - now
     buffer = [e for e in job.buffer or [] if store.entry_time(e) >= now - retention]
@@ -436,12 +440,12 @@ def ping_out(item: store.PingItem) -> dict:
     }
 
 
-def ping_history(monitor_id: str, limit: int, offset: int, start: datetime | None = None,
-                 end: datetime | None = None) -> dict:
-    """`{items, totalCount}` newest first; `start`/`end` select by ping time (inclusive)."""
+def ping_history(monitor_id: str, job: JobStateItem | None, limit: int, offset: int,
+                 start: datetime | None = None, end: datetime | None = None) -> dict:
+    """`{items, totalCount}` newest first; `start`/`end` select by ping time (inclusive).
+    `job`: the job's state as the request read it with its monitor (its buffered pings)."""
     start_ms = None if start is None else int(start.timestamp() * 1000)
     end_ms = None if end is None else int(end.timestamp() * 1000)
-    job = job_states.get_state(monitor_id)
     found = sorted(store.newest_first(monitor_id, job.account_id if job else "",
                                       job.buffer if job else [], start_ms, end_ms),
                    key=lambda p: p.ping_key, reverse=True)

@@ -195,10 +195,15 @@ def replace_monitor(account: AccountItem, item: MonitorItem, body: MonitorInType
 
 
 def require_monitor(account_id: str, monitor_id: str) -> MonitorItem:
-    item, _ = jobs.get_monitor_and_job(account_id, monitor_id)
+    return require_monitor_and_job(account_id, monitor_id)[0]
+
+
+def require_monitor_and_job(account_id: str, monitor_id: str):
+    """`jobs.get_monitor_and_job`, a 404 when the account has no such monitor."""
+    item, job = jobs.get_monitor_and_job(account_id, monitor_id)
     if item is None:
         raise NotFoundError(f"Monitor {monitor_id} not found.")
-    return item
+    return item, job
 
 
 def upsert_by_name(account: AccountItem, name: str, body: MonitorInType, now,

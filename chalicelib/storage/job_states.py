@@ -29,7 +29,8 @@ from pynamodb.attributes import (ListAttribute, NumberAttribute, UnicodeAttribut
                                  UTCDateTimeAttribute)
 from pynamodb.models import Model
 
-from chalicelib.storage.base import BatchRead, get_or_none, shard_key, table_meta, update_if
+from chalicelib.storage.base import (BatchRead, get_or_none, shard_key, shard_keys, table_meta,
+                                     update_if)
 
 SHARDS = 32          # as the deadline index's shards: no partition takes every job's writes
 
@@ -39,7 +40,7 @@ def shard_of(monitor_id: str) -> str:
 
 
 def shards() -> list[str]:
-    return [f"job#{n}" for n in range(SHARDS)]
+    return shard_keys("job", SHARDS)
 
 
 class JobStateItem(Model):

@@ -41,7 +41,7 @@ from typing import Callable
 
 from chalicelib.storage import pings, transactions
 from chalicelib.storage.base import update_if
-from chalicelib.storage.job_states import JobStateItem
+from chalicelib.storage.job_states import FIELDS as JOB_STATE_FIELDS, JobStateItem
 from chalicelib.storage.pings import PingItem
 
 
@@ -58,8 +58,7 @@ class JobWrite:
 
 
 # Stored in full by every ping: the state is small and the caller holds all of it.
-_WRITTEN = ("account_id", "last_ping_at", "last_start_at", "last_checked_at", "deadline_at",
-            "ping_window", "ping_hits")
+_WRITTEN = ("account_id", *JOB_STATE_FIELDS)
 
 
 def _actions(state: JobStateItem) -> list:
