@@ -32,7 +32,8 @@ from gunicorn.app.base import BaseApplication
 from gunicorn.glogging import Logger
 from gunicorn.workers.gthread import ThreadWorker
 
-from local.dynamodb_local import REPO_ROOT, _die_with_parent, _signal_group
+from local.dynamodb_local import (REPO_ROOT, _die_with_parent, _signal_group,
+                                  stop_signals_held)
 from chalicelib.kernel.errors import ProtocolError
 from local.http_server import MAX_BODY_BYTES, WsgiApi
 from local.logs import (
@@ -183,10 +184,11 @@ class ApiProcess:
         with socket.socket() as listener:
             listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             listener.bind((HOST, self.port))
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "local.api_server", str(listener.fileno())],
-                cwd=REPO_ROOT, pass_fds=[listener.fileno()], stdin=subprocess.DEVNULL,
-                start_new_session=True, preexec_fn=_die_with_parent)
+            with stop_signals_held():
+                self.process = subprocess.Popen(
+                    [sys.executable, "-m", "local.api_server", str(listener.fileno())],
+                    cwd=REPO_ROOT, pass_fds=[listener.fileno()], stdin=subprocess.DEVNULL,
+                    start_new_session=True, preexec_fn=_die_with_parent)
 
     def wait_until_serving(self, timeout: float = 60.0) -> None:
         """Any HTTP answer (even 404) proves a worker has imported the app and is serving."""

@@ -18,7 +18,10 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -114,6 +117,32 @@ def _die_with_parent() -> None:
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
+_STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+
+@contextmanager
+def stop_signals_held() -> Iterator[None]:
+    """Hold SIGTERM and SIGINT while a child is spawned and its handle stored, then deliver them.
+
+    The stack turns a stop signal into an exception wherever the main thread is; raised inside
+    `Popen()` after the child's exec, it loses the child's pid, and a stop that cannot see the
+    child leaves it running (a JVM outliving `make run`). Only the main thread may set handlers;
+    elsewhere no signal handler runs anyway, so there is nothing to hold."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held: list[int] = []
+    previous = {signum: signal.signal(signum, lambda signum, frame: held.append(signum))
+                for signum in _STOP_SIGNALS}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler if handler is not None else signal.SIG_DFL)
+        if held:
+            signal.raise_signal(held[0])
+
+
 class DynamoDBLocal:
     """One DynamoDB Local process whose tables live as files in `db_dir` (state survives restarts)."""
 
@@ -137,7 +166,7 @@ class DynamoDBLocal:
             "-cp", os.pathsep.join([str(launcher), class_path(install_dir)]), "LoopbackDynamoDBLocal",
             "-port", str(self.port), "-dbPath", str(self.db_dir), "-sharedDb", "-disableTelemetry",
         ]
-        with open(self.log_path, "ab") as log:
+        with open(self.log_path, "ab") as log, stop_signals_held():
             self.process = subprocess.Popen(
                 command, cwd=install_dir, stdout=log, stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL, start_new_session=True, preexec_fn=_die_with_parent,
