@@ -468,16 +468,7 @@ def make_http_client(guard: OutboundGuard, max_connections: int = 50, *,
                           max_keepalive_connections=max_connections if keepalive else 0)
     context = ssl_context or make_ssl_context(extra_ca_pem)
     transport = _GuardedTransport(guard, context, limits)
-    return GuardedClient(context, transport=transport, trust_env=False, follow_redirects=False)
-
-
-class GuardedClient(httpx.AsyncClient):
-    """httpx's client, knowing the TLS context it verifies with: a check given only this client
-    opens its aiohttp one (`netguard_aio`) trusting the same certificates."""
-
-    def __init__(self, ssl_context: ssl.SSLContext, **options: Any) -> None:
-        super().__init__(**options)
-        self.ssl_context = ssl_context
+    return httpx.AsyncClient(transport=transport, trust_env=False, follow_redirects=False)
 
 
 async def guarded_request(client: httpx.AsyncClient, guard: OutboundGuard, method: str, url: str, *,
