@@ -427,12 +427,8 @@ async def guarded_request(client: httpx.AsyncClient, guard: OutboundGuard, metho
 async def _send_hop(client: httpx.AsyncClient, request: httpx.Request, first: bool) -> httpx.Response:
     try:
         return await client.send(request, stream=True, follow_redirects=False)
-    except SsrfBlockedRedirectError:
-        raise
     except SsrfBlockedError as exc:
-        if first:
-            raise
-        raise SsrfBlockedRedirectError(f"redirect to {request.url} refused: {exc.message}") from exc
+        raise hop_refusal(exc, request.url, first)
 
 
 def check_redirect(guard: OutboundGuard, url: str) -> None:
@@ -441,3 +437,13 @@ def check_redirect(guard: OutboundGuard, url: str) -> None:
         guard.check_url(url)
     except (SsrfBlockedError, ValueError) as exc:
         raise SsrfBlockedRedirectError(f"redirect to {url} refused: {exc}") from exc
+
+
+def hop_refusal(exc: SsrfBlockedError, url: Any, first: bool) -> SsrfBlockedError:
+    """What a hop whose connection the guard refused raises, in both clients (this one and
+    `netguard_aio`'s): the guard's error on the first hop, a refused redirect past it."""
+    if first or isinstance(exc, SsrfBlockedRedirectError):
+        return exc
+    refusal = SsrfBlockedRedirectError(f"redirect to {url} refused: {exc.message}")
+    refusal.__cause__ = exc
+    return refusal
