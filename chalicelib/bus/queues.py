@@ -27,11 +27,12 @@ SEND_BATCH_BYTES = 250 * 1024
 
 def send_calls(entries: list[dict], max_bytes: int = SEND_BATCH_BYTES) -> list[list[dict]]:
     """The entries cut into SendMessageBatch calls, in order: ten at most, and their bodies
-    together at most `max_bytes` (an entry larger alone goes alone)."""
+    together at most `max_bytes` (an entry larger alone goes alone). A body's length is its
+    size: every sender's bodies are ASCII (json.dumps escapes anything else, ensure_ascii)."""
     calls: list[list[dict]] = []
     size = 0
     for entry in entries:
-        weight = len(entry["MessageBody"].encode("utf-8"))
+        weight = len(entry["MessageBody"])
         if not calls or len(calls[-1]) == 10 or size + weight > max_bytes:
             calls.append([])
             size = 0

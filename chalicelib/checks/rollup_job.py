@@ -124,8 +124,7 @@ def roll_shard(shard: batches.ShardItem, hour: int, run: _Run) -> int:
     for _, _, hour_sums in rolled:
         hour_sums.hour_epoch = hour
     if rolled:
-        store.shard_hour_item(shard.key, hour, {i: store.hour_row(s, s.regions)
-                                                for i, _, s in rolled},
+        store.shard_hour_item(shard.key, hour, {i: store.hour_row(s) for i, _, s in rolled},
                               _epoch_dt(hour + HOUR) + keep).save()
     if (hour + HOUR) % store.DAY == 0:
         close_day(shard, hour + HOUR - store.DAY, run, _epoch_dt(hour + HOUR) + keep)

@@ -127,7 +127,7 @@ async def check_monitor(stored_config: dict, deps: CheckDeps) -> CheckResult:
     return await run_check(config, deps)
 
 
-def default_deps(guard: OutboundGuard, client, web_client=None) -> CheckDeps:
+def default_deps(guard: OutboundGuard, client, web_client) -> CheckDeps:
     return CheckDeps(guard=guard, http_client=client, web_client=web_client,
                      clock=runtime.clock, ping_mode=settings.ping_mode)
 def requeue_cut_off(cut_off: list[CheckRequest], jobs_of: dict[str, list[CheckRequest]],

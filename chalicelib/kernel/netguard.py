@@ -348,90 +348,18 @@ class _GuardedBackend(httpcore.AsyncNetworkBackend):
         await asyncio.sleep(seconds)
 
 
-class _ClosingStream:
-    """A response body that closes its connection with it (`_OneShotConnections`)."""
-
-    def __init__(self, body: Any, connection: httpcore.AsyncHTTPConnection) -> None:
-        self._body, self._connection = body, connection
-
-    async def __aiter__(self):
-        async for chunk in self._body:
-            yield chunk
-
-    async def aclose(self) -> None:
-        try:
-            await self._body.aclose()
-        finally:
-            await self._connection.aclose()
-
-
-class _OneShotConnections:
-    """Stands in for httpcore's pool when nothing is kept alive: each request gets its own
-    connection, closed with its response. The pool would also close it, but first takes its lock
-    and walks every connection on each request and each close (~0.2 CPU ms of a check against a
-    local target, bench/checks.py); here nothing is shared, so there is nothing to walk.
-    Requests in flight are bounded by the caller (the worker's semaphore), as the pool's size
-    bounded them."""
-
-    def __init__(self, ssl_context: ssl.SSLContext, backend: httpcore.AsyncNetworkBackend) -> None:
-        self._ssl_context, self._backend = ssl_context, backend
-
-    async def handle_async_request(self, request: httpcore.Request) -> httpcore.Response:
-        connection = httpcore.AsyncHTTP11Connection(origin=request.url.origin,
-                                                    stream=await self._connect(request))
-        try:
-            response = await connection.handle_async_request(request)
-        except BaseException:
-            await connection.aclose()
-            raise
-        response.stream = _ClosingStream(response.stream, connection)
-        return response
-
-    async def _connect(self, request: httpcore.Request) -> httpcore.AsyncNetworkStream:
-        """What httpcore's AsyncHTTPConnection does before its first request, without its lock
-        (nothing else can use this connection), its retries (none configured) or HTTP/2 (not
-        offered): the guarded connect, then TLS to the URL's name."""
-        origin = request.url.origin
-        host = origin.host.decode("ascii")
-        timeout = request.extensions.get("timeout", {}).get("connect")
-        stream = await self._backend.connect_tcp(host, origin.port, timeout=timeout)
-        if origin.scheme != b"https":
-            return stream
-        try:
-            return await stream.start_tls(
-                self._ssl_context, timeout=timeout,
-                server_hostname=request.extensions.get("sni_hostname") or host)
-        except BaseException:
-            await stream.aclose()
-            raise
-
-    async def __aenter__(self) -> "_OneShotConnections":
-        return self
-
-    async def __aexit__(self, *exc_info: Any) -> None:
-        await self.aclose()
-
-    async def aclose(self) -> None:
-        """Nothing to close: every connection closes with its response."""
-
-
 class _GuardedTransport(httpx.AsyncHTTPTransport):
-    """httpx's transport with its pool rebuilt on the guarded backend (or, without keep-alive,
-    replaced by `_OneShotConnections`). `_pool` is private to httpx (pinned at 0.28.1);
-    tests/kernel/test_netguard.py fails loudly if that ever changes."""
+    """httpx's transport with its pool rebuilt on the guarded backend. `_pool` is private to
+    httpx (pinned at 0.28.1); tests/kernel/test_netguard.py fails loudly if that ever changes."""
 
     def __init__(self, guard: OutboundGuard, ssl_context: ssl.SSLContext, limits: httpx.Limits) -> None:
         super().__init__(verify=ssl_context, limits=limits, trust_env=False)
-        backend = _GuardedBackend(guard)
-        if limits.max_keepalive_connections == 0:
-            self._pool = _OneShotConnections(ssl_context, backend)
-            return
         self._pool = httpcore.AsyncConnectionPool(
             ssl_context=ssl_context,
             max_connections=limits.max_connections,
             max_keepalive_connections=limits.max_keepalive_connections,
             keepalive_expiry=limits.keepalive_expiry,
-            network_backend=backend,
+            network_backend=_GuardedBackend(guard),
         )
 
 
@@ -456,28 +384,15 @@ def make_http_client(guard: OutboundGuard, max_connections: int = 50, *,
 
     `keepalive=False` closes each connection after its response: for checks, whose monitors
     mostly reach different hosts (an idle connection is rarely reused, yet every request of
-    httpcore's pool walks all of them: 1.2 instead of 1.9 CPU ms per check against a local
-    target), and whose response time should include the connect every time, not only for the
-    first check of a batch to a host. Such a client has no pool at all (`_OneShotConnections`)
-    and its connections are plain asyncio streams (`_AsyncioStream`): 0.67-0.70 instead of
-    0.86-0.90 CPU ms per check (2,000 checks of `run_jobs`, old and new alternated), ~5x a raw
-    asyncio client that also connects per request. The rest is mostly httpx and h11 in pure
-    Python: Website checks now go through aiohttp instead (`netguard_aio`, E20 point 3); this
-    one-shot client still serves the Domain checker's RDAP lookups."""
+    httpcore's pool walks all of them), and whose time should include the connect every time.
+    Website checks go through aiohttp (`netguard_aio`, E20 point 3); this client serves only
+    the Domain checker's RDAP lookups, so the one-shot path that bypassed the pool for Website
+    checks is gone: it saved ~0.25 CPU ms of the ~2.3 an HTTPS lookup costs (local target)."""
     limits = httpx.Limits(max_connections=max_connections,
                           max_keepalive_connections=max_connections if keepalive else 0)
     context = ssl_context or make_ssl_context(extra_ca_pem)
     transport = _GuardedTransport(guard, context, limits)
-    return GuardedClient(context, transport=transport, trust_env=False, follow_redirects=False)
-
-
-class GuardedClient(httpx.AsyncClient):
-    """httpx's client, knowing the TLS context it verifies with: a check given only this client
-    opens its aiohttp one (`netguard_aio`) trusting the same certificates."""
-
-    def __init__(self, ssl_context: ssl.SSLContext, **options: Any) -> None:
-        super().__init__(**options)
-        self.ssl_context = ssl_context
+    return httpx.AsyncClient(transport=transport, trust_env=False, follow_redirects=False)
 
 
 async def guarded_request(client: httpx.AsyncClient, guard: OutboundGuard, method: str, url: str, *,
@@ -512,12 +427,8 @@ async def guarded_request(client: httpx.AsyncClient, guard: OutboundGuard, metho
 async def _send_hop(client: httpx.AsyncClient, request: httpx.Request, first: bool) -> httpx.Response:
     try:
         return await client.send(request, stream=True, follow_redirects=False)
-    except SsrfBlockedRedirectError:
-        raise
     except SsrfBlockedError as exc:
-        if first:
-            raise
-        raise SsrfBlockedRedirectError(f"redirect to {request.url} refused: {exc.message}") from exc
+        raise hop_refusal(exc, request.url, first)
 
 
 def check_redirect(guard: OutboundGuard, url: str) -> None:
@@ -526,3 +437,13 @@ def check_redirect(guard: OutboundGuard, url: str) -> None:
         guard.check_url(url)
     except (SsrfBlockedError, ValueError) as exc:
         raise SsrfBlockedRedirectError(f"redirect to {url} refused: {exc}") from exc
+
+
+def hop_refusal(exc: SsrfBlockedError, url: Any, first: bool) -> SsrfBlockedError:
+    """What a hop whose connection the guard refused raises, in both clients (this one and
+    `netguard_aio`'s): the guard's error on the first hop, a refused redirect past it."""
+    if first or isinstance(exc, SsrfBlockedRedirectError):
+        return exc
+    refusal = SsrfBlockedRedirectError(f"redirect to {url} refused: {exc.message}")
+    refusal.__cause__ = exc
+    return refusal

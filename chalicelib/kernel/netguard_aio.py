@@ -25,14 +25,17 @@ from typing import Any, Callable
 import aiohttp
 import httpx
 from aiohttp.abc import AbstractResolver, ResolveResult
+# httpx's own origin rules, not a copy: private to httpx, as `netguard`'s `_pool` is (pinned at
+# 0.28.1; importing this module fails loudly if they move).
+from httpx._client import _is_https_redirect, _same_origin
 from yarl import URL
 
 from chalicelib.kernel.errors import SsrfBlockedError
 from chalicelib.kernel.netguard import (
     DEFAULT_MAX_HOPS,
     OutboundGuard,
-    SsrfBlockedRedirectError,
     check_redirect,
+    hop_refusal,
     make_ssl_context,
 )
 
@@ -161,12 +164,8 @@ class GuardedWebClient:
                 method, target, headers=headers, data=data, allow_redirects=False,
                 skip_auto_headers=_NO_AUTO_CONTENT_TYPE,
                 cookies=cookies.filter_cookies(target) if cookies is not None else None)
-        except SsrfBlockedRedirectError:
-            raise
         except SsrfBlockedError as exc:
-            if first:
-                raise
-            raise SsrfBlockedRedirectError(f"redirect to {target} refused: {exc.message}") from exc
+            raise hop_refusal(exc, target, first)
 
 
 def wire_url(url: str) -> tuple[URL, str]:
@@ -207,7 +206,7 @@ def _next_hop(status: int, method: str, here: httpx.URL, headers: dict[str, str]
     if next_method != method:
         data = None
     if not _same_origin(here, there):
-        keep_auth = _is_https_upgrade(here, there)
+        keep_auth = _is_https_redirect(here, there)
         headers = {k: v for k, v in headers.items()
                    if k.lower() != "host" and (keep_auth or k.lower() != "authorization")}
     return next_method, there, headers, data
@@ -227,18 +226,6 @@ def _redirect_url(current: httpx.URL, location: str) -> httpx.URL:
     if current.fragment and not url.fragment:
         url = url.copy_with(fragment=current.fragment)
     return url
-
-
-def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
-    return url.scheme, url.host, url.port or {"http": 80, "https": 443}.get(url.scheme)
-
-
-def _same_origin(a: httpx.URL, b: httpx.URL) -> bool:
-    return _origin(a) == _origin(b)
-
-
-def _is_https_upgrade(a: httpx.URL, b: httpx.URL) -> bool:
-    return _origin(a) == ("http", b.host, 80) and _origin(b) == ("https", a.host, 443)
 
 
 def make_web_client(guard: OutboundGuard, max_connections: int = 50, *,

@@ -37,7 +37,10 @@ def fill_now(items: Iterable, now: datetime) -> None:
     # The regions a monitor is checked from: a region it left keeps at most an hour of counts.
     keys = {(shard, region, batches.head_part(index))
             for item, shard, index in placed for region in _regions(item)}
-    heads, rolled = batches.heads_and_rolled(keys, {shard for _, shard, _ in placed})
+    indexes: dict[str, set[int]] = {}
+    for _, shard, index in placed:
+        indexes.setdefault(shard, set()).add(index)
+    heads, rolled = batches.heads_and_rolled(keys, indexes)
     for item, shard, index in placed:
         apply_rolled(item, rolled.get(shard, {}).get(index))
         part = batches.head_part(index)

@@ -358,13 +358,6 @@ def put_head(head: ShardHeadItem, entries: dict[int, HeadEntry]) -> bool:
     return _save_next_version(head, packed=pack_heads(entries))
 
 
-def heads_of(keys: Iterable[tuple[str, str, int]]) -> list[ShardHeadItem]:
-    """The heads of the given (shard, region, part) triples that exist: BatchGetItem (PynamoDB
-    splits it into calls of 100 keys and retries unprocessed ones)."""
-    wanted = sorted({(s, head_key(r, p)) for s, r, p in keys})
-    return list(ShardHeadItem.batch_get(wanted)) if wanted else []
-
-
 # --- what the hourly rollup job keeps per monitor, one item per shard -----------------------
 
 @dataclass(frozen=True)
@@ -388,11 +381,16 @@ def encode_rolled(entries: dict[int, RolledEntry]) -> str:
                        for i, e in sorted(entries.items())}, separators=(",", ":"))
 
 
-def decode_rolled(text: str | None) -> dict[int, RolledEntry]:
+def decode_rolled(text: str | None, only: Iterable[int] | None = None
+                  ) -> dict[int, RolledEntry]:
+    """The entries of `encode_rolled`'s text; `only`: those of these indexes alone (the monitor
+    list asks for a page's monitors, not every one of their shards')."""
+    rows = json.loads(text or "{}")
+    if only is not None:
+        rows = {key: rows[key] for key in map(str, only) if key in rows}
     return {int(i): RolledEntry(int(hour), int(checks), int(failures),
                                 json.dumps(summary, separators=(",", ":")), checked, ms)
-            for i, (hour, checks, failures, summary, checked, ms)
-            in json.loads(text or "{}").items()}
+            for i, (hour, checks, failures, summary, checked, ms) in rows.items()}
 
 
 class ShardRolledItem(ShardHeadItem):
@@ -401,8 +399,8 @@ class ShardRolledItem(ShardHeadItem):
     (`heads_and_rolled`)."""
     rolled_json = UnicodeAttribute(null=True)     # `encode_rolled`
 
-    def rolled_entries(self) -> dict[int, RolledEntry]:
-        return decode_rolled(self.rolled_json)
+    def rolled_entries(self, only: Iterable[int] | None = None) -> dict[int, RolledEntry]:
+        return decode_rolled(self.rolled_json, only)
 
 
 ROLLED_KEY = "rolled"
@@ -420,18 +418,20 @@ def put_rolled(item: ShardRolledItem, entries: dict[int, RolledEntry]) -> bool:
     return _save_next_version(item, rolled_json=encode_rolled(entries))
 
 
-def heads_and_rolled(keys: Iterable[tuple[str, str, int]], shards: Iterable[str]
+def heads_and_rolled(keys: Iterable[tuple[str, str, int]], indexes: Mapping[str, Iterable[int]]
                      ) -> tuple[dict[tuple[str, str], dict[int, HeadEntry]],
                                 dict[str, dict[int, RolledEntry]]]:
     """The entries of the heads of the (shard, region, part) triples, by (shard, head key), and
-    of the given shards' rolled items, by shard, as far as they exist: ONE BatchGetItem for
-    up to 100 keys (PynamoDB splits larger sets and retries unprocessed keys)."""
-    wanted = sorted({(s, head_key(r, p)) for s, r, p in keys} | {(s, ROLLED_KEY) for s in shards})
+    the entries of the given indexes of their shards' rolled items (`indexes`: by shard), by
+    shard, as far as they exist: ONE BatchGetItem for up to 100 keys (PynamoDB splits larger
+    sets and retries unprocessed keys)."""
+    wanted = sorted({(s, head_key(r, p)) for s, r, p in keys}
+                    | {(s, ROLLED_KEY) for s in indexes})
     heads: dict[tuple[str, str], dict[int, HeadEntry]] = {}
     rolled: dict[str, dict[int, RolledEntry]] = {}
     for item in (ShardRolledItem.batch_get(wanted) if wanted else []):
         if item.key == ROLLED_KEY:
-            rolled[item.shard] = item.rolled_entries()
+            rolled[item.shard] = item.rolled_entries(indexes[item.shard])
         else:
             heads[(item.shard, item.key)] = item.entries()
     return heads, rolled

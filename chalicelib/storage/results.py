@@ -122,11 +122,12 @@ class StoredHour(batches.LiveRollup):
     regions_json: str | None = None
 
 
-def hour_row(rollup, regions: dict[str, int]) -> list:
-    """`[checks, failures, rtCount, rtSum, {bucket: count}, {region: checks}]` of one hour."""
+def hour_row(rollup) -> list:
+    """`[checks, failures, rtCount, rtSum, {bucket: count}, {region: checks}]` of one hour,
+    from a rollup with its checks per region (`regions`, as the rollup job sums them)."""
     return [int(rollup.checks), int(rollup.failures), int(rollup.rt_count),
             int(rollup.rt_sum_ms), {str(i): n for i, n in enumerate(rollup.histogram) if n},
-            dict(sorted(regions.items()))]
+            dict(sorted(rollup.regions.items()))]
 
 
 def read_hour_row(hour_epoch: int, row: list) -> StoredHour:

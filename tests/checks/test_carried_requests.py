@@ -279,6 +279,21 @@ def test_a_send_call_stays_under_the_batch_payload():
     assert [len(c) for c in send_calls(small, 250_000)] == [10, 10, 3]
 
 
+def test_every_body_a_send_call_weighs_is_ascii_whatever_its_text():
+    """`send_calls` weighs a body by its length: the senders' JSON escapes anything else (the
+    slow lane and dispatch send `encode_fitting`'s bodies, the results sender `pack`'s)."""
+    import json
+
+    from chalicelib.bus import result_sender
+    from chalicelib.bus.check_requests import encode_fitting
+
+    job = scheduled_like(config={"name": "Café ☕ 東京", "request_body": "Grüße " * 1000})
+    [body] = encode_fitting([job])
+    [(results, _)], _ = result_sender.pack([("m1", {"error": "Zeitüberschreitung ☕"})])
+    assert body.isascii() and json.loads(body)["jobs"][0]["config"]["name"] == "Café ☕ 東京"
+    assert results.isascii() and json.loads(results)["groups"][0]["error"] == "Zeitüberschreitung ☕"
+
+
 def test_a_recovery_right_after_a_one_check_outage_is_seen_at_once(trio, answers):
     """The scheduler sends a minute's requests before the previous minute's results exist, so
     the request after a failure still expects a pass. The shard head's last result (a failure)

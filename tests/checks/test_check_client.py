@@ -60,7 +60,9 @@ def test_the_check_worker_builds_its_client_without_keepalive(monkeypatch):
 # CPU per check, made deterministic: Python function calls on the client's thread (the target
 # serves from another thread, so its calls are not counted). Wall or CPU time would vary with
 # the machine's load; calls do not. bench/checks.py gives the time these calls cost.
-CALLS_PER_REQUEST_CEILING = 1500   # ~1,230 measured; httpcore's pool on anyio took ~2,020
+# ~1,515 measured: httpcore's pool on the guard's asyncio streams (~1,290 with the one-shot
+# path that bypassed the pool while Website checks ran on httpx); the pool on anyio took ~2,020.
+CALLS_PER_REQUEST_CEILING = 1700
 
 
 def serve_in_a_thread() -> int:
@@ -126,14 +128,6 @@ def test_a_request_without_keepalive_stays_under_its_python_call_budget():
     assert python_calls_per_request(serve_in_a_thread(), 40, 1) < CALLS_PER_REQUEST_CEILING
 
 
-def test_requests_in_flight_together_cost_no_more_each_than_one_alone():
-    """Nothing is shared between one-shot requests, so nothing grows with the number in flight
-    (httpcore's pool walked every connection on each request and close: +12 % at 32)."""
-    port = serve_in_a_thread()
-    alone = python_calls_per_request(port, 32, 1)
-    assert python_calls_per_request(port, 32, 32) < alone * 1.05
-
-
 def test_with_keepalive_a_connection_the_server_dropped_while_idle_is_not_reused():
     """Deliveries keep connections alive; the asyncio stream must tell the pool that an idle
     one was closed by the server (`is_readable`), or the next request would fail on it."""
@@ -172,7 +166,7 @@ def test_with_keepalive_a_connection_the_server_dropped_while_idle_is_not_reused
 # --- the Website checker's client (aiohttp, kernel/netguard_aio) ------------------------------
 # The same budgets for the client that now carries every Website check: Python calls on the
 # client's thread per request (the C parser and multidicts are not counted, as they cost little).
-WEB_CALLS_PER_REQUEST_CEILING = 700   # ~550 measured; httpx's one-shot path above ~1,290
+WEB_CALLS_PER_REQUEST_CEILING = 700   # ~550 measured; httpx's one-shot path took ~1,290
 
 
 async def requests_through_the_web_client(port: int, count: int, at_once: int) -> None:

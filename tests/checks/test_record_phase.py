@@ -56,8 +56,8 @@ def writes_by_table(calls):
 def heads_of_shard(shard):
     from chalicelib.storage import result_batches
 
-    found = result_batches.heads_of([(shard, "UsEast", part) for part in range(4)])
-    return {i: e for head in found for i, e in head.entries().items()}
+    found = result_batches.heads_for_update([(shard, "UsEast", part) for part in range(4)])
+    return {i: e for head in found.values() for i, e in head.entries().items()}
 
 
 @pytest.fixture

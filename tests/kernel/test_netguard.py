@@ -237,6 +237,27 @@ def test_it_reports_a_redirect_into_a_blocked_range_as_a_redirect_error():
         run(go())
 
 
+@pytest.mark.parametrize("refused_host, error", [
+    ("93.184.216.34", SsrfBlockedError), ("internal.test", SsrfBlockedRedirectError)])
+def test_a_connection_the_guard_refuses_past_the_first_hop_is_a_refused_redirect(refused_host,
+                                                                                  error):
+    """The backend refuses a name's address at connect time (no URL check can): on the first
+    hop that is the guard's own error, on a redirect's a refused redirect."""
+    def answer(request):
+        if request.url.host == refused_host:
+            raise SsrfBlockedError(f"{refused_host} resolves to 10.1.2.3, a blocked address")
+        return httpx.Response(302, headers={"Location": "http://internal.test/"})
+
+    async def go():
+        async with httpx.AsyncClient(transport=httpx.MockTransport(answer)) as client:
+            await guarded_request(client, OutboundGuard(), "GET", "http://93.184.216.34/")
+    with pytest.raises(SsrfBlockedError, match="10.1.2.3") as raised:
+        run(go())
+    assert type(raised.value) is error
+    assert raised.value.message.startswith("redirect to http://internal.test/ refused: ") \
+        is (error is SsrfBlockedRedirectError)
+
+
 def test_it_resolves_names_with_getaddrinfo_by_default():
     assert "127.0.0.1" in run(OutboundGuard(allow_private=True).resolve_and_check("localhost"))
 

@@ -190,6 +190,34 @@ def test_authorization_goes_to_the_same_origin_only_as_httpx_sent_it(recorder, t
     assert seen[0][1]["headers"]["X-Token"] == "t0k"
 
 
+@pytest.mark.parametrize("location", [
+    "https://site.test/next", "https://site.test:8443/next", "http://site.test:8080/next",
+    "https://other.test/next", "/next",
+])
+def test_authorization_follows_a_redirect_as_httpx_sends_it(location):
+    """Ports 80 and 443 are not ours to listen on: the plain upgrade to https (which keeps
+    Authorization) is compared with httpx's own client on a mock transport."""
+    import httpx
+
+    from chalicelib.kernel.netguard_aio import _next_hop
+
+    sent = []
+
+    def answer(request):
+        sent.append(request)
+        return httpx.Response(302 if len(sent) == 1 else 200, headers={"Location": location})
+
+    async def go():
+        async with httpx.AsyncClient(transport=httpx.MockTransport(answer),
+                                     follow_redirects=True, max_redirects=1) as client:
+            await client.get("http://site.test/", headers={"Authorization": "Basic dTpw"})
+    asyncio.run(go())
+    _, there, headers, _ = _next_hop(302, "GET", httpx.URL("http://site.test/"),
+                                     {"Authorization": "Basic dTpw"}, None, location)
+    assert there == sent[1].url
+    assert headers.get("Authorization") == sent[1].headers.get("Authorization")
+
+
 def test_the_request_line_and_the_final_url_are_the_ones_httpx_wrote(recorder):
     """yarl would re-quote what httpx leaves as written ([ ] in a query, %7e); aiohttp's
     response URL has no fragment."""

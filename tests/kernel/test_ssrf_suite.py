@@ -25,6 +25,7 @@ from chalicelib.kernel import netguard
 from chalicelib.checks.family import CheckDeps, run_check
 from chalicelib.kernel.errors import SsrfBlockedError
 from chalicelib.kernel.netguard import OutboundGuard, make_http_client
+from chalicelib.kernel.netguard_aio import make_web_client
 
 # Hosts that must never be reached, in the spellings a socket library accepts.
 BLOCKED_HOSTS = [
@@ -214,8 +215,10 @@ def test_a_name_is_accepted_at_save_time_and_judged_when_used(api):
 def check(monitor, guard=None, **deps):
     async def go():
         guard_ = guard or OutboundGuard()
-        async with make_http_client(guard_, 4) as client:
+        async with make_http_client(guard_, 4) as client, \
+                make_web_client(guard_, 4) as web_client:
             return await run_check(monitor, CheckDeps(guard=guard_, http_client=client,
+                                                      web_client=web_client,
                                                       ping_mode="tcp", **deps))
     return asyncio.run(go())
 

@@ -83,11 +83,24 @@ def test_a_head_written_in_json_before_packing_still_reads(aws):
     entry = batches.HeadEntry(hour + 17, hour + 18, True, 183, {hour: [17, 0, 17, 3_100]})
     batches.ShardHeadItem("acc#0", batches.head_key("UsEast", 0), version=4, entries_json=json.dumps(
         {"7": batches.encode_head_entry(entry)})).save()
-    [head] = batches.heads_of([("acc#0", "UsEast", 0)])
-    assert head.entries() == {7: entry}
+    assert batches.get_head("acc#0", "UsEast", 0).entries() == {7: entry}
     read = batches.heads_for_update([("acc#0", "UsEast", 0), ("acc#0", "UsEast", 1)])
     assert read[("acc#0", "UsEast", 0)].entries() == {7: entry}
     assert read[("acc#0", "UsEast", 1)].entries() == {}       # not stored yet: version 0
     assert batches.put_head(read[("acc#0", "UsEast", 0)], {7: entry, 8: entry})
     assert batches.get_head("acc#0", "UsEast", 0).entries() == {7: entry, 8: entry}
     assert not batches.put_head(read[("acc#0", "UsEast", 0)], {7: entry})   # version moved
+
+
+def test_the_list_decodes_only_the_rolled_entries_of_the_monitors_it_asks_for(aws):
+    """A page's monitors are a few of their shards' (up to 100 each): the others' entries,
+    read in the same item, are not built."""
+    from chalicelib.storage import result_batches as batches
+
+    hour = MINUTE * 60 // 3600 * 3600
+    entries = {i: batches.RolledEntry(hour, 60 + i, i, '{"through":%d}' % hour, hour - 30, 100 + i)
+               for i in range(5)}
+    assert batches.put_rolled(batches.rolled_of("acc#0"), entries)
+    heads, rolled = batches.heads_and_rolled([("acc#0", "UsEast", 0)], {"acc#0": {1, 3, 7}})
+    assert (heads, rolled) == ({}, {"acc#0": {1: entries[1], 3: entries[3]}})
+    assert batches.rolled_of("acc#0").rolled_entries() == entries

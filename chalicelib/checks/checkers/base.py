@@ -41,10 +41,9 @@ class CheckDeps:
     """Everything a checker touches outside itself, injected so tests stay on 127.0.0.1."""
     guard: OutboundGuard
     http_client: httpx.AsyncClient
+    # The Website checker's client: a batch's, opened by the runner with `http_client`.
+    web_client: GuardedWebClient
     clock: Any = field(default_factory=SystemClock)
-    # The Website checker's client (a batch's, opened by the runner); None: the checker opens
-    # one for its request, trusting what `http_client` trusts.
-    web_client: GuardedWebClient | None = None
     # Used by the Dns checker when the monitor names no nameserver (None: the system resolver).
     dns_resolver: Any = None
     # "auto" tries ICMP first; "tcp" forces the TCP fallback (Lambda has no ICMP).

@@ -2,9 +2,7 @@
 (`kernel.netguard_aio`), judged by status code, keyword and certificate."""
 from __future__ import annotations
 
-import asyncio
 import codecs
-import dataclasses
 import ssl
 from datetime import datetime, timezone
 from http import HTTPStatus
@@ -36,33 +34,23 @@ def _aio():
 
 
 async def check(monitor: Any, deps: CheckDeps) -> CheckResult:
-    if deps.web_client is None:   # a caller without a batch's client: one for this check alone
-        async with _one_off_client(deps) as client:
-            return await check(monitor, dataclasses.replace(deps, web_client=client))
+    """One deadline over every hop and the body (E16 point 2) is `family.run_check`'s: the
+    checker holds none of its own."""
     timeout = timeout_of(monitor)
     watch = Stopwatch()
     try:
-        # One deadline over every hop and the body (E16 point 2), as `run_check` holds it.
-        async with asyncio.timeout(timeout):
-            response, hops = await deps.web_client.fetch(
-                (getattr(monitor, "http_method", None) or "GET").upper(), monitor.url,
-                headers=_headers(monitor), body=getattr(monitor, "request_body", None),
-                follow_redirects=bool(getattr(monitor, "follow_redirects", True)))
-            try:
-                body = await _read_capped(response)
-            finally:
-                response.release()
+        response, hops = await deps.web_client.fetch(
+            (getattr(monitor, "http_method", None) or "GET").upper(), monitor.url,
+            headers=_headers(monitor), body=getattr(monitor, "request_body", None),
+            follow_redirects=bool(getattr(monitor, "follow_redirects", True)))
+        try:
+            body = await _read_capped(response)
+        finally:
+            response.release()
     except Exception as exc:  # noqa: BLE001 - narrowed in _request_failure, re-raised if unknown
         return _request_failure(exc, timeout)
     return _judge(monitor, response, body, watch.ms(), _certificate_expiry(response),
                   deps.clock.now(), hops)
-
-
-def _one_off_client(deps: CheckDeps) -> Any:
-    """The guard's client for one check, trusting what `deps.http_client` trusts: for callers
-    that give none (the runner gives a batch's)."""
-    return _aio().make_web_client(deps.guard, 1,
-                                  ssl_context=getattr(deps.http_client, "ssl_context", None))
 
 
 def _request_failure(exc: Exception, timeout: float) -> CheckResult:

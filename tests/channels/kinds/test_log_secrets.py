@@ -12,6 +12,7 @@ from chalicelib.kernel import observability
 from chalicelib.channels.kinds import slack, webhook
 from chalicelib.checks.family import CheckDeps, run_check
 from chalicelib.kernel.netguard import OutboundGuard, make_http_client
+from chalicelib.kernel.netguard_aio import make_web_client
 
 QUERY_SECRET = "qs3cr3tQUERYvalue"
 PATH_TOKEN = "Tk9pAthT0kenXyZ12345678"
@@ -45,10 +46,11 @@ def log_output():
 def test_a_check_and_a_delivery_log_no_secret(log_output, receiver, run_sender, events):
     async def check():
         guard = OutboundGuard(allow_private=True)
-        async with make_http_client(guard, 2) as client:
+        async with make_http_client(guard, 2) as client, make_web_client(guard, 2) as web_client:
             monitor = SimpleNamespace(type="Website", url=f"{receiver.url}/health?apikey={QUERY_SECRET}",
                                       timeout_seconds=5, http_method="GET", follow_redirects=True)
-            return await run_check(monitor, CheckDeps(guard=guard, http_client=client))
+            return await run_check(monitor, CheckDeps(guard=guard, http_client=client,
+                                                      web_client=web_client))
     assert asyncio.run(check()).status_code == 501        # the receiver answers POSTs only
     run_sender(webhook.send, {"webhook_url": f"{receiver.url}/hook/{PATH_TOKEN}?token={QUERY_SECRET}"},
                events["monitor.down"])

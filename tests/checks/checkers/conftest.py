@@ -22,7 +22,8 @@ import trustme
 
 from chalicelib.checks.checkers.base import CheckDeps
 from chalicelib.kernel.clock import FakeClock
-from chalicelib.kernel.netguard import OutboundGuard, make_http_client
+from chalicelib.kernel.netguard import OutboundGuard, make_http_client, make_ssl_context
+from chalicelib.kernel.netguard_aio import make_web_client
 
 NOW = datetime.now(timezone.utc).replace(microsecond=0)
 
@@ -165,16 +166,19 @@ def closed_port() -> int:
 
 @pytest.fixture
 def run_checker(ca: trustme.CA) -> Callable[..., Any]:
-    """`run_checker(check, monitor, guard=..., **deps)`: one event loop, one shared client that
-    trusts the test CA (unless `trust_test_ca=False`); the guard defaults to allow_private."""
+    """`run_checker(check, monitor, guard=..., **deps)`: one event loop, the runner's two clients
+    (httpx and the Website checker's aiohttp one) trusting the test CA (unless
+    `trust_test_ca=False`); the guard defaults to allow_private."""
     def run(check: Callable, monitor: Any, guard: OutboundGuard | None = None,
             trust_test_ca: bool = True, **deps: Any) -> Any:
         async def go() -> Any:
             guard_ = guard or OutboundGuard(allow_private=True)
-            extra_ca = ca.cert_pem.bytes() if trust_test_ca else None
-            async with make_http_client(guard_, 10, extra_ca_pem=extra_ca) as client:
+            context = make_ssl_context(ca.cert_pem.bytes() if trust_test_ca else None)
+            async with make_http_client(guard_, 10, ssl_context=context) as client, \
+                    make_web_client(guard_, 10, ssl_context=context) as web_client:
                 deps.setdefault("clock", FakeClock(NOW))
-                return await check(monitor, CheckDeps(guard=guard_, http_client=client, **deps))
+                return await check(monitor, CheckDeps(guard=guard_, http_client=client,
+                                                      web_client=web_client, **deps))
         return asyncio.run(go())
     return run
 
