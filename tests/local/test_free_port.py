@@ -19,11 +19,16 @@ def test_a_port_in_use_is_never_picked(monkeypatch):
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         busy = taken.getsockname()[1]
-        choices = iter([busy, busy, busy + 1])
-        monkeypatch.setattr(dynamodb_local, "ephemeral_ports", lambda: (busy + 2, 60999))
+        # The busy port twice, then the ports above it: another process on this machine may
+        # hold busy + 1 too, so the pick is the first of them it can bind, never the busy one.
+        offered = [busy, busy, *range(busy + 1, busy + 100)]
+        choices = iter(offered)
+        monkeypatch.setattr(dynamodb_local, "ephemeral_ports", lambda: (busy + 100, 60999))
         monkeypatch.setattr(dynamodb_local, "LOWEST_PICKED_PORT", busy - 2000)
         monkeypatch.setattr(dynamodb_local._pick, "randrange", lambda low, high: next(choices))
-        assert free_port() == busy + 1
+        picked = free_port()
+        assert picked != busy and picked in offered
+        assert next(choices) == offered[offered.index(picked) + 1]   # it stopped at the first free
 
 
 def test_without_room_below_the_range_it_takes_what_the_kernel_gives(monkeypatch):
