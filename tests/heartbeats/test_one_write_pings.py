@@ -226,16 +226,35 @@ def test_a_function_url_event_takes_the_apps_own_ping_route(api, job):
 
 
 def test_literal_ping_routes_win_over_the_exit_status_parameter():
-    from chalicelib.heartbeats.function_url import route_of
+    from chalicelib.heartbeats.function_url import ranked, route_of
 
-    routes = ["/ping/{token}", "/ping/{token}/{exit_status}", "/ping/{token}/fail",
-              "/api/monitors/{monitor_id}"]
+    routes = ranked(["/ping/{token}", "/ping/{token}/{exit_status}", "/ping/{token}/fail",
+                     "/api/monitors/{monitor_id}"])
     assert route_of(routes, "/ping/t/fail") == ("/ping/{token}/fail", {"token": "t"})
     assert route_of(routes, "/ping/t/7") == ("/ping/{token}/{exit_status}",
                                              {"token": "t", "exit_status": "7"})
     assert route_of(routes, "/ping/t") == ("/ping/{token}", {"token": "t"})
     assert route_of(routes, "/ping//fail") is None
     assert route_of(routes, "/api/monitors/x") is None
+
+
+def test_the_function_url_ranks_the_ping_routes_once_not_at_every_ping(monkeypatch):
+    from chalice import Chalice
+
+    from chalicelib.heartbeats import function_url
+
+    ranks = []
+    real_ranked = function_url.ranked
+    monkeypatch.setattr(function_url, "ranked",
+                        lambda templates: ranks.append(templates) or real_ranked(templates))
+    app = Chalice("ranks")
+    for route in ("/ping/{token}", "/ping/{token}/fail"):
+        app.route(route)(lambda token: {"token": token})
+    handle = function_url.handler_for(app)
+    event = {"requestContext": {"http": {"method": "GET", "path": "/ping/t"}}, "rawPath": "/ping/t"}
+    for _ in range(3):
+        assert handle(event, None)["statusCode"] == 200
+    assert len(ranks) == 1
 
 
 def test_buffered_pings_expire_with_the_plan_retention(api, job, clock):
