@@ -29,8 +29,8 @@ from pynamodb.attributes import (ListAttribute, NumberAttribute, UnicodeAttribut
                                  UTCDateTimeAttribute)
 from pynamodb.models import Model
 
-from chalicelib.storage.base import (BatchRead, get_or_none, shard_key, shard_keys, table_meta,
-                                     update_if)
+from chalicelib.storage.base import (BatchRead, batch_get_across, get_or_none, shard_key,
+                                     shard_keys, table_meta, update_if)
 
 SHARDS = 32          # as the deadline index's shards: no partition takes every job's writes
 
@@ -77,11 +77,8 @@ def get_states(monitor_ids: list[str]) -> dict[str, JobStateItem]:
     """What these jobs' states show on their monitors (`overlay`), by monitor id, for those
     that exist (one BatchGetItem per 100). Only those fields are read, not the ping buffer (up
     to ~1 KB a job, parsed for nothing): the items are for showing, never saved."""
-    wanted = list(dict.fromkeys(monitor_ids))
-    if not wanted:
-        return {}
-    return {s.monitor_id: s for s in JobStateItem.batch_get(
-        [(shard_of(m), m) for m in wanted], consistent_read=True, attributes_to_get=_SHOWN)}
+    [states] = batch_get_across([shown_read(monitor_ids)])
+    return {s.monitor_id: s for s in states}
 
 
 def shown_read(monitor_ids: list[str]) -> BatchRead:
