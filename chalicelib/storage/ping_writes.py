@@ -30,7 +30,10 @@ exactly the calls above: on Lambda, where a container holds one request, nothing
 (TransactWriteItems would cost 2x the write units). When a condition fails, DynamoDB cancels
 the whole transaction and writes nothing: the write whose state's condition failed gets
 `StaleJobError` (its caller reads again, as for a single write) and the others are written
-alone, one by one, as above, so no ping is lost and none is stored twice.
+alone, one by one, as above, so no ping is lost and none is stored twice. A group's answer
+lost on the way is no double either: botocore gives every TransactWriteItems a ClientRequestToken
+of its own (`generate_idempotent_uuid`) and resends it unchanged, and DynamoDB answers a resend
+within ten minutes with the first outcome instead of applying it again (DynamoDB Local too).
 """
 from __future__ import annotations
 
