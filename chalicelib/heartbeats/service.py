@@ -236,6 +236,8 @@ def _write_ping(token: str, snapshot: JobSnapshot, ping: PingIn, key: str, now: 
     item = _ping_item(monitor, ping, key, runtime_ms, snapshot.retention_days, now)
     deadline = job.deadline_at if log else _deadline_after_ping(monitor, config, finished, now)
     after, stored_first = _next_state(job, buffer, item, window, finished, log, deadline, now)
+    if judged and not quiet:        # it will be evaluated: other processes must re-read all
+        after.context = int(job.context or 0) + 1
     try:
         ping_writes.record_ping(ping_writes.JobWrite(
             after, int(job.version) if snapshot.job_stored else None, stored_first))
@@ -285,7 +287,7 @@ def _next_state(job: JobStateItem, entries: list[store.Entry], item: store.PingI
         last_start_at=None if finished else (job.last_start_at if log else now),
         last_checked_at=job.last_checked_at if log else now, deadline_at=deadline,
         ping_window=window, ping_hits=int(job.ping_hits or 0) + 1 if opened else 1,
-        buffer=buffer)
+        buffer=buffer, context=job.context)
     return after, stored_first
 
 
@@ -295,7 +297,14 @@ def _buffer_bytes(buffer: list[str]) -> int:
 
 def _reload(token: str, snapshot: JobSnapshot) -> None:
     """Read the job again after a write found it moved (its cache age is kept: the token's
-    owner was not re-read); 404 if the monitor or its token is gone."""
+    owner was not re-read); 404 if the monitor or its token is gone. Its state item first: when
+    its context did not move (only other processes' unjudged pings wrote it), that one GetItem
+    is the whole re-read, the monitor and the evaluator's state held being current."""
+    job = job_states.get_state(snapshot.monitor.monitor_id) if snapshot.job_stored else None
+    if job is not None and job.context == snapshot.job.context:
+        snapshot.job = job
+        job_states.overlay(snapshot.monitor, job)
+        return
     fresh, job = jobs.get_monitor_and_job(snapshot.monitor.account_id,
                                                    snapshot.monitor.monitor_id)
     if fresh is None or fresh.ping_token != token:
@@ -321,6 +330,7 @@ def _judge(token: str, snapshot: JobSnapshot, judged: tuple[bool, str | None],
         ping_cache.cache.drop(token)
         return
     snapshot.job.version = version
+    snapshot.job.context = int(snapshot.job.context or 0) + 1      # bump's, on the same item
     snapshot.state = states.load_state(monitor.account_id, monitor.monitor_id)
     monitor.status = MonitorState.from_dict(evaluator.item_state(snapshot.state)).status
 

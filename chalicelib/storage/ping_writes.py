@@ -67,6 +67,8 @@ _WRITTEN = ("account_id", *JOB_STATE_FIELDS)
 def _actions(state: JobStateItem) -> list:
     t = JobStateItem
     actions = [t.version.set(int(state.version)), t.buffer.set(list(state.buffer or []))]
+    if state.context is not None:       # as read (the condition proves it), or bumped
+        actions.append(t.context.set(int(state.context)))
     for name in _WRITTEN:
         attribute, value = getattr(t, name), getattr(state, name)
         actions.append(attribute.remove() if value is None else attribute.set(value))

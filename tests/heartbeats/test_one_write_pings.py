@@ -110,6 +110,52 @@ def test_a_cached_ping_after_an_edit_uses_the_new_schedule(api, job, clock):
     assert detail["deadline"] == "2026-03-24T10:10:35Z"  # 10:00:05 + 600 s + 30 s grace
 
 
+def as_another_process_pinged(api, job, clock, suffix=""):
+    """This process keeps its cached view of the job while "another process" pings it (the
+    ping goes through this one; its cache entry is put back as it was before)."""
+    import copy
+
+    from chalicelib.heartbeats import ping_cache
+
+    token = job["pingToken"]
+    held = copy.deepcopy(ping_cache.cache.get(token, clock.now().timestamp()))
+    assert held is not None
+    assert ping(api, f"/ping/{token}{suffix}").status_code == 200
+    ping_cache.cache.put(token, held)
+
+
+def test_a_ping_that_lost_to_another_processs_ping_rereads_only_the_job_state(api, job, clock):
+    """Two API processes pinging one job: the one whose cached version is stale re-reads the
+    job's state item only (the monitor and the evaluator's state it holds are still current:
+    the other ping was not judged), not the monitor and the evaluator's state as well."""
+    for _ in range(3):
+        ping(api, f"/ping/{job['pingToken']}")
+        clock.advance(60)
+    as_another_process_pinged(api, job, clock)
+    clock.advance(60)
+    with counted_aws_requests() as seen:
+        assert ping(api, f"/ping/{job['pingToken']}").status_code == 200
+    assert seen.calls == [("UpdateItem", "enori-test-job-states"),
+                          ("GetItem", "enori-test-job-states"),
+                          ("UpdateItem", "enori-test-job-states")]
+    assert len(pings_of(api, job)["items"]) == 5
+    assert api.get(f"/api/monitors/{job['id']}").json["status"] == "Up"
+
+
+def test_a_ping_after_another_processs_judged_fail_is_judged_from_a_fresh_state(api, job, clock):
+    """The other process's fail was evaluated (the job is Down): the success after it, from a
+    cache that still says Up, must not be taken for a quiet one: it re-reads everything and
+    brings the job Up again."""
+    for _ in range(3):
+        ping(api, f"/ping/{job['pingToken']}")
+        clock.advance(60)
+    as_another_process_pinged(api, job, clock, "/fail")
+    assert api.get(f"/api/monitors/{job['id']}").json["status"] == "Down"
+    clock.advance(60)
+    assert ping(api, f"/ping/{job['pingToken']}").status_code == 200
+    assert api.get(f"/api/monitors/{job['id']}").json["status"] == "Up"
+
+
 def test_the_sweep_queries_every_job_state_shard_and_never_scans(api, job, clock):
     from apitools import aws_calls
     from chalicelib.heartbeats import service
