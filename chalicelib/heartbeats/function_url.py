@@ -32,11 +32,15 @@ def _matches(template: str, path: str) -> dict[str, str] | None:
     return params
 
 
-def route_of(templates: list[str], path: str) -> tuple[str, dict[str, str]] | None:
-    """The ping route template a path matches, most literal segments first, and its params."""
-    ranked = sorted((t for t in templates if t.startswith(PING_PREFIX)),
-                    key=lambda t: (t.count("{"), t))
-    for template in ranked:
+def ranked(templates: list[str]) -> list[str]:
+    """The ping route templates in the order they are tried: most literal segments first."""
+    return sorted((t for t in templates if t.startswith(PING_PREFIX)),
+                  key=lambda t: (t.count("{"), t))
+
+
+def route_of(ranked_templates: list[str], path: str) -> tuple[str, dict[str, str]] | None:
+    """The first of the `ranked` ping route templates a path matches, and its params."""
+    for template in ranked_templates:
         params = _matches(template, path)
         if params is not None:
             return template, params
@@ -50,12 +54,12 @@ def _query(single: dict | None) -> tuple[dict | None, dict | None]:
     return dict(single), {k: [v] for k, v in single.items()}
 
 
-def rest_event(event: dict, templates: list[str]) -> dict | None:
-    """The REST proxy (1.0) event of a Function URL (2.0) event; None when no ping route
-    matches its path."""
+def rest_event(event: dict, ranked_templates: list[str]) -> dict | None:
+    """The REST proxy (1.0) event of a Function URL (2.0) event; None when none of the
+    `ranked` ping routes matches its path."""
     http = event["requestContext"]["http"]
     path = event.get("rawPath") or http["path"]
-    found = route_of(templates, path)
+    found = route_of(ranked_templates, path)
     if found is None:
         return None
     template, params = found
@@ -84,8 +88,9 @@ def not_found() -> dict:
 
 
 def handler_for(chalice_app) -> Callable[[dict, Any], dict]:
-    """The Function URL's handler: the app's own routes and code path, from the 2.0 event."""
-    templates = list(chalice_app.routes)
+    """The Function URL's handler: the app's own routes and code path, from the 2.0 event.
+    The routes are ranked here, once per container, not at every ping."""
+    templates = ranked(list(chalice_app.routes))
 
     def handle(event: dict, context: Any) -> dict:
         rest = rest_event(event, templates)

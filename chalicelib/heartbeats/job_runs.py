@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 from chalicelib.kernel.errors import ValidationError
 from chalicelib.storage import ping_runs
-from chalicelib.storage.pings import ping_key
+from chalicelib.storage.pings import Entry, ping_key
 
 # A start older than this pairs with nothing (Healthchecks measures runs up to 72 hours).
 RUN_WINDOW = timedelta(hours=72)
@@ -49,9 +49,9 @@ def parse_exit_status(text: str) -> int:
     return int(text)
 
 
-def runtime_ms(monitor, buffer: list[str], run_id: str | None, now: datetime) -> int | None:
+def runtime_ms(monitor, buffer: list[Entry], run_id: str | None, now: datetime) -> int | None:
     """The run time of a run finishing `now`: from its run id's start, else the last start
-    (`buffer`: the job state's pings not yet in the pings table)."""
+    (`buffer`: the job state's pings not yet in the pings table, parsed)."""
     if run_id is None:
         started = monitor.last_start_at
     else:
@@ -61,7 +61,7 @@ def runtime_ms(monitor, buffer: list[str], run_id: str | None, now: datetime) ->
     return max(0, epoch_ms(now) - epoch_ms(started)) if started else None
 
 
-def too_often(monitor, buffer: list[str], config: dict, now: datetime) -> str | None:
+def too_often(monitor, buffer: list[Entry], config: dict, now: datetime) -> str | None:
     """The cause of a success that came too soon after the previous one, else None."""
     low = config.get("min_interval_seconds")
     if not low:

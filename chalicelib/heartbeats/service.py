@@ -221,20 +221,23 @@ def _write_ping(token: str, snapshot: JobSnapshot, ping: PingIn, key: str, now: 
         raise _rate_limited(tier, window, now)       # a full window stays full: no call
     log = ping.kind == LOG      # recorded only: no verdict, run or deadline (Healthchecks' /log)
     finished = ping.kind != START and not log
-    runtime_ms = job_runs.runtime_ms(monitor, job.buffer, ping.run_id, now) \
+    buffer = store.parse_buffer(job.buffer)     # once, for every reader below
+    runtime_ms = job_runs.runtime_ms(monitor, buffer, ping.run_id, now) \
         if finished else None
     judged = finished and not monitor.paused
     if judged and snapshot.state is None:
         snapshot.state = states.load_state(monitor.account_id, monitor.monitor_id)
     config = monitor.config                     # parsed from its JSON at each access: once
-    too_often = job_runs.too_often(monitor, job.buffer, config, now) \
+    too_often = job_runs.too_often(monitor, buffer, config, now) \
         if judged and ping.kind == SUCCESS else None
     ok, cause = verdict(ping.kind, runtime_ms, config, ping.message, ping.exit_status,
                         too_often) if judged else (False, None)
     quiet = judged and _quiet(snapshot, ok, now)
     item = _ping_item(monitor, ping, key, runtime_ms, snapshot.retention_days, now)
     deadline = job.deadline_at if log else _deadline_after_ping(monitor, config, finished, now)
-    after, stored_first = _next_state(job, item, window, finished, log, deadline, now)
+    after, stored_first = _next_state(job, buffer, item, window, finished, log, deadline, now)
+    if judged and not quiet:        # it will be evaluated: other processes must re-read all
+        after.context = int(job.context or 0) + 1
     try:
         ping_writes.record_ping(ping_writes.JobWrite(
             after, int(job.version) if snapshot.job_stored else None, stored_first))
@@ -257,15 +260,16 @@ def _window_full(job: JobStateItem, window: int, tier: ratelimits.Tier) -> bool:
     return _window_open(job, window) and int(job.ping_hits or 0) >= tier.limit
 
 
-def _next_state(job: JobStateItem, item: store.PingItem, window: int, finished: bool,
-                log: bool, deadline: int | None, now: datetime
+def _next_state(job: JobStateItem, entries: list[store.Entry], item: store.PingItem,
+                window: int, finished: bool, log: bool, deadline: int | None, now: datetime
                 ) -> tuple[JobStateItem, list[store.PingItem]]:
     """The job state after this ping (version + 1), and what must be stored before it: the full
-    buffer as a chunk, this ping on its own when it is too big for an entry."""
+    buffer as a chunk, this ping on its own when it is too big for an entry. `entries`: the
+    job's buffer, parsed."""
     opened = _window_open(job, window)
     # Buffered pings past the retention go as an expired item would (TTL: the ping's expiry).
     retention = item.expires_at - now
-    buffer = [e for e in job.buffer or [] if store.entry_time(e) >= now - retention]
+    buffer = [e.text for e in entries if e.time >= now - retention]
     entry = store.encode_entry(item)
     stored_first: list[store.PingItem] = []
     fits = len(entry.encode()) <= MAX_ENTRY_BYTES
@@ -283,7 +287,7 @@ def _next_state(job: JobStateItem, item: store.PingItem, window: int, finished: 
         last_start_at=None if finished else (job.last_start_at if log else now),
         last_checked_at=job.last_checked_at if log else now, deadline_at=deadline,
         ping_window=window, ping_hits=int(job.ping_hits or 0) + 1 if opened else 1,
-        buffer=buffer)
+        buffer=buffer, context=job.context)
     return after, stored_first
 
 
@@ -293,7 +297,14 @@ def _buffer_bytes(buffer: list[str]) -> int:
 
 def _reload(token: str, snapshot: JobSnapshot) -> None:
     """Read the job again after a write found it moved (its cache age is kept: the token's
-    owner was not re-read); 404 if the monitor or its token is gone."""
+    owner was not re-read); 404 if the monitor or its token is gone. Its state item first: when
+    its context did not move (only other processes' unjudged pings wrote it), that one GetItem
+    is the whole re-read, the monitor and the evaluator's state held being current."""
+    job = job_states.get_state(snapshot.monitor.monitor_id) if snapshot.job_stored else None
+    if job is not None and job.context == snapshot.job.context:
+        snapshot.job = job
+        job_states.overlay(snapshot.monitor, job)
+        return
     fresh, job = jobs.get_monitor_and_job(snapshot.monitor.account_id,
                                                    snapshot.monitor.monitor_id)
     if fresh is None or fresh.ping_token != token:
@@ -319,6 +330,7 @@ def _judge(token: str, snapshot: JobSnapshot, judged: tuple[bool, str | None],
         ping_cache.cache.drop(token)
         return
     snapshot.job.version = version
+    snapshot.job.context = int(snapshot.job.context or 0) + 1      # bump's, on the same item
     snapshot.state = states.load_state(monitor.account_id, monitor.monitor_id)
     monitor.status = MonitorState.from_dict(evaluator.item_state(snapshot.state)).status
 
@@ -447,7 +459,8 @@ def ping_history(monitor_id: str, job: JobStateItem | None, limit: int, offset: 
     start_ms = None if start is None else int(start.timestamp() * 1000)
     end_ms = None if end is None else int(end.timestamp() * 1000)
     found = sorted(store.newest_first(monitor_id, job.account_id if job else "",
-                                      job.buffer if job else [], start_ms, end_ms),
+                                      store.parse_buffer(job.buffer if job else []), start_ms,
+                                      end_ms),
                    key=lambda p: p.ping_key, reverse=True)
     return {"items": [ping_out(i) for i in found[offset:offset + limit]],
             "totalCount": len(found)}

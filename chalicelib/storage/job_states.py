@@ -29,8 +29,8 @@ from pynamodb.attributes import (ListAttribute, NumberAttribute, UnicodeAttribut
                                  UTCDateTimeAttribute)
 from pynamodb.models import Model
 
-from chalicelib.storage.base import (BatchRead, get_or_none, shard_key, shard_keys, table_meta,
-                                     update_if)
+from chalicelib.storage.base import (BatchRead, batch_get_across, get_or_none, shard_key,
+                                     shard_keys, table_meta, update_if)
 
 SHARDS = 32          # as the deadline index's shards: no partition takes every job's writes
 
@@ -59,6 +59,12 @@ class JobStateItem(Model):
     ping_hits = NumberAttribute(null=True, attr_name="h")
     # The newest pings not yet in the pings table, oldest first (`pings.encode_entry`).
     buffer = ListAttribute(of=UnicodeAttribute, default=list, attr_name="b")
+    # Bumped, with the version, by every write that may change what a ping decides from besides
+    # this item: the monitor's (create, edit, pause, resume, token rotation) and the
+    # evaluator's (a ping that is evaluated, in its own write and after; the sweep). So a ping
+    # whose write finds the version moved but not this (other processes' unjudged pings) knows
+    # the monitor and evaluator state it holds are current: it re-reads this item only.
+    context = NumberAttribute(null=True, attr_name="c")
 
 
 # The monitor item's fields a job state stands for (the monitor keeps its own copies only for
@@ -77,11 +83,8 @@ def get_states(monitor_ids: list[str]) -> dict[str, JobStateItem]:
     """What these jobs' states show on their monitors (`overlay`), by monitor id, for those
     that exist (one BatchGetItem per 100). Only those fields are read, not the ping buffer (up
     to ~1 KB a job, parsed for nothing): the items are for showing, never saved."""
-    wanted = list(dict.fromkeys(monitor_ids))
-    if not wanted:
-        return {}
-    return {s.monitor_id: s for s in JobStateItem.batch_get(
-        [(shard_of(m), m) for m in wanted], consistent_read=True, attributes_to_get=_SHOWN)}
+    [states] = batch_get_across([shown_read(monitor_ids)])
+    return {s.monitor_id: s for s in states}
 
 
 def shown_read(monitor_ids: list[str]) -> BatchRead:
@@ -116,7 +119,7 @@ def lifecycle_actions(monitor) -> list:
     keeps its own (a finished run's start is absent there, and the monitor then shows none)."""
     t = JobStateItem
     deadline = monitor.deadline_at
-    actions = [t.account_id.set(monitor.account_id), t.version.add(1),
+    actions = [t.account_id.set(monitor.account_id), t.version.add(1), t.context.add(1),
                t.deadline_at.remove() if deadline is None else t.deadline_at.set(int(deadline))]
     for name in ("last_ping_at", "last_start_at", "last_checked_at"):
         value = getattr(monitor, name, None)
@@ -134,22 +137,22 @@ def overdue(shard: str, now_epoch: int):
 
 def move_deadline(monitor_id: str, expected: int, deadline_epoch: int | None) -> bool:
     """Move a missed deadline on (None: disarm), only if it is still `expected` (a ping, a
-    pause or another sweep did not move it meanwhile); bumps the version."""
+    pause or another sweep did not move it meanwhile); bumps the version and the context."""
     t = JobStateItem
-    actions = [t.version.add(1),
+    actions = [t.version.add(1), t.context.add(1),
                t.deadline_at.remove() if deadline_epoch is None else t.deadline_at.set(deadline_epoch)]
     return update_if(t(shard_of(monitor_id), monitor_id), actions,
                      t.monitor_id.exists() & (t.deadline_at == expected))
 
 
 def bump(monitor_id: str, expected: int | None = None) -> int | None:
-    """A new version, nothing else: whatever changed the evaluator's state of a job (a judged
-    ping) says so, so no cached "quiet" decision outlives it. Conditional on the version being
+    """A new version and context, nothing else: whatever changed the evaluator's state of a job
+    (a judged ping) says so, so no cached "quiet" decision outlives it. Conditional on the version being
     `expected` (the caller's copy is then still whole; None: any); the new version, None if it
     moved or the job is gone."""
     t = JobStateItem
     item = t(shard_of(monitor_id), monitor_id)
     condition = t.monitor_id.exists() if expected is None else t.version == expected
-    if not update_if(item, [t.version.add(1)], condition):
+    if not update_if(item, [t.version.add(1), t.context.add(1)], condition):
         return None
     return int(item.version)

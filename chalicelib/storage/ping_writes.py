@@ -30,7 +30,10 @@ exactly the calls above: on Lambda, where a container holds one request, nothing
 (TransactWriteItems would cost 2x the write units). When a condition fails, DynamoDB cancels
 the whole transaction and writes nothing: the write whose state's condition failed gets
 `StaleJobError` (its caller reads again, as for a single write) and the others are written
-alone, one by one, as above, so no ping is lost and none is stored twice.
+alone, one by one, as above, so no ping is lost and none is stored twice. A group's answer
+lost on the way is no double either: botocore gives every TransactWriteItems a ClientRequestToken
+of its own (`generate_idempotent_uuid`) and resends it unchanged, and DynamoDB answers a resend
+within ten minutes with the first outcome instead of applying it again (DynamoDB Local too).
 """
 from __future__ import annotations
 
@@ -39,8 +42,11 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Callable
 
+from botocore.exceptions import ClientError
+from pynamodb.exceptions import UpdateError
+
 from chalicelib.storage import pings, transactions
-from chalicelib.storage.base import update_if
+from chalicelib.storage.base import CONDITION_FAILED
 from chalicelib.storage.job_states import FIELDS as JOB_STATE_FIELDS, JobStateItem
 from chalicelib.storage.pings import PingItem
 
@@ -57,17 +63,48 @@ class JobWrite:
     stored_first: list[PingItem] = field(default_factory=list)   # chunk and/or single ping
 
 
-# Stored in full by every ping: the state is small and the caller holds all of it.
-_WRITTEN = ("account_id", *JOB_STATE_FIELDS)
+# Stored in full by every ping: the state is small and the caller holds all of it. With each
+# field's attribute, looked up once (PynamoDB's attribute access is costly at this rate).
+_WRITTEN = [(name, getattr(JobStateItem, name))
+            for name in ("version", "buffer", "account_id", *JOB_STATE_FIELDS, "context")]
+_KEY = (JobStateItem.shard.attr_name, JobStateItem.monitor_id.attr_name)
 
 
-def _actions(state: JobStateItem) -> list:
-    t = JobStateItem
-    actions = [t.version.set(int(state.version)), t.buffer.set(list(state.buffer or []))]
-    for name in _WRITTEN:
-        attribute, value = getattr(t, name), getattr(state, name)
-        actions.append(attribute.remove() if value is None else attribute.set(value))
-    return actions
+def update_request(write: JobWrite) -> dict:
+    """The job state's conditional update in DynamoDB's JSON: UpdateItem's parameters, and an
+    Update of TransactWriteItems. Built from the values directly, not through PynamoDB's
+    expression objects and item: they were a fifth of a steady ping's CPU in the API process,
+    for one small item whose every field is known. Fields that are None are removed, but the
+    context, written as read (the condition proves it current) or bumped, never removed."""
+    state, sets, removes = write.state, [], []
+    names: dict[str, str] = {}
+    values: dict[str, dict] = {}
+    for i, (name, attribute) in enumerate(_WRITTEN):
+        value = getattr(state, name)
+        names[f"#{i}"] = attribute.attr_name
+        if value is not None:
+            values[f":{i}"] = _typed(attribute, value)
+            sets.append(f"#{i} = :{i}")
+        elif name != "context":
+            removes.append(f"#{i}")
+        else:
+            del names[f"#{i}"]
+    expression = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
+    if write.read_version is None:
+        names["#key"] = _KEY[1]
+        condition = "attribute_not_exists(#key)"
+    else:
+        values[":read"] = {"N": str(int(write.read_version))}
+        condition = "#0 = :read"                        # #0: the version
+    return {"TableName": JobStateItem.Meta.table_name,
+            "Key": {_KEY[0]: {"S": state.shard}, _KEY[1]: {"S": state.monitor_id}},
+            "UpdateExpression": expression, "ConditionExpression": condition,
+            "ExpressionAttributeNames": names, "ExpressionAttributeValues": values}
+
+
+def _typed(attribute, value) -> dict:
+    """A value in DynamoDB's JSON, as the PynamoDB attribute stores it."""
+    return {attribute.attr_type: attribute.serialize(value)}
 
 
 def record_ping(write: JobWrite) -> None:
@@ -78,16 +115,6 @@ def record_ping(write: JobWrite) -> None:
         raise StaleJobError(write.state.monitor_id)
 
 
-def _condition(write: JobWrite):
-    t = JobStateItem
-    return t.monitor_id.does_not_exist() if write.read_version is None \
-        else t.version == write.read_version
-
-
-def _item(write: JobWrite) -> JobStateItem:
-    return JobStateItem(write.state.shard, write.state.monitor_id)
-
-
 def write_alone(write: JobWrite) -> bool:
     """PutItem of what comes first, then the job state's conditional UpdateItem; False
     (the state not written) when its job moved."""
@@ -96,7 +123,13 @@ def write_alone(write: JobWrite) -> bool:
             pings.store_chunk(item)
         else:
             pings.store_single(item)
-    return update_if(_item(write), _actions(write.state), _condition(write))
+    try:
+        transactions.shared_connection().dispatch("UpdateItem", update_request(write))
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") == CONDITION_FAILED:
+            return False
+        raise UpdateError(f"Failed to update item: {exc}", exc) from exc
+    return True
 
 
 # A write's fate in a group: stored, refused (its condition failed: its job moved), or to be
@@ -107,19 +140,18 @@ STORED, STALE, ALONE = "stored", "stale", "alone"
 def write_together(writes: list[JobWrite]) -> list[str]:
     """Distinct jobs' writes in ONE TransactWriteItems (what comes first as Puts, a chunk on
     its own condition, then the job states' conditional Updates); each write's fate."""
+    puts = [item.get_save_kwargs_from_instance(
+        condition=pings.chunk_condition(item) if item.kind == pings.CHUNK else None)
+        for write in writes for item in write.stored_first]
     try:
-        with transactions.transaction() as group:
-            for write in writes:
-                for item in write.stored_first:
-                    group.save(item, condition=pings.chunk_condition(item)
-                               if item.kind == pings.CHUNK else None)
-                group.update(_item(write), _actions(write.state), condition=_condition(write))
+        transactions.shared_connection().transact_write_items(
+            condition_check_items=[], delete_items=[], put_items=puts,
+            update_items=[update_request(write) for write in writes])
     except transactions.TransactionFailed as exc:
         if not exc.cancellation_reasons:
             raise
-        # PynamoDB sends the puts first, then the updates, each in the order added.
-        puts = sum(len(write.stored_first) for write in writes)
-        return [STALE if transactions.failed_at(exc, puts + i) else ALONE
+        # The puts go first, then the updates, each in the order given.
+        return [STALE if transactions.failed_at(exc, len(puts) + i) else ALONE
                 for i in range(len(writes))]
     return [STORED] * len(writes)
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import heapq
 import json
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Iterable, Iterator
 
@@ -78,13 +79,30 @@ def key_time(key: str) -> datetime:
     return datetime.fromtimestamp(int(key.split("#", 1)[0]) / 1000, timezone.utc)
 
 
-def entry_time(text: str) -> datetime:
-    return key_time(json.loads(text)["k"])
+@dataclass(frozen=True)
+class Entry:
+    """A buffer entry with its JSON parsed, once per ping for every reader of the buffer (the
+    retention filter, the run id's start, "ran too often"): its text, kept as stored, and its
+    fields."""
+    text: str
+    fields: dict
+
+    @property
+    def time(self) -> datetime:
+        return key_time(self.fields["k"])
+
+
+def parse_buffer(buffer: Iterable[str] | None) -> list[Entry]:
+    """A job state's buffer, each entry parsed."""
+    return [Entry(text, json.loads(text)) for text in buffer or []]
 
 
 def decode_entry(monitor_id: str, account_id: str, text: str) -> PingItem:
     """An entry as the ping item it stands for (unsaved, no expiry)."""
-    fields = json.loads(text)
+    return _decoded(monitor_id, account_id, json.loads(text))
+
+
+def _decoded(monitor_id: str, account_id: str, fields: dict) -> PingItem:
     values = {name: fields.get(short) for short, name in _ENTRY_FIELDS}
     key = values.pop("ping_key")
     return PingItem(monitor_id, key, account_id=account_id, at=key_time(key), **values)
@@ -138,15 +156,15 @@ def _stored_newest_first(monitor_id: str, start_ms: int | None, end_ms: int | No
                                   scan_index_forward=False, limit=1)
 
 
-def newest_first(monitor_id: str, account_id: str, buffer: Iterable[str],
+def newest_first(monitor_id: str, account_id: str, buffer: Iterable[Entry],
                  start_ms: int | None = None, end_ms: int | None = None) -> Iterator[PingItem]:
     """A monitor's pings within [start_ms, end_ms] (inclusive), newest first: its job state's
-    `buffer` merged with the pings table's chunks and single items, read lazily (a caller that
+    `buffer` (`parse_buffer`) merged with the pings table's chunks and single items, read lazily (a caller that
     stops early reads no further page). A ping in both (a flush racing a reader) is given once."""
     low = -1 if start_ms is None else start_ms
     high = _LAST_MS if end_ms is None else end_ms
     newest = lambda p: p.ping_key  # noqa: E731
-    buffered = sorted((decode_entry(monitor_id, account_id, e) for e in buffer), key=newest,
+    buffered = sorted((_decoded(monitor_id, account_id, e.fields) for e in buffer), key=newest,
                       reverse=True)
     stored = (p for item in _stored_newest_first(monitor_id, start_ms, end_ms)
               for p in sorted(pings_of(item), key=newest, reverse=True))

@@ -131,3 +131,27 @@ def test_fails_in_between_do_not_count_as_successes_for_min_interval(api, clock)
     clock.advance(60)
     ping(api, job, "/0")
     assert status_of(api, job) == "Up"
+
+
+def test_a_ping_parses_each_buffered_entry_once(api, clock, monkeypatch):
+    """The retention filter, the run id's start and "ran too often" all read the job's buffer:
+    its JSON is parsed once per ping, not once per reader (three times before)."""
+    import json
+
+    from chalicelib.storage import pings as ping_store
+
+    job = api.post("/api/monitors", {**JOB, "minIntervalSeconds": 60}).json
+    run = str(uuid.uuid4())
+    ping(api, job, "/start", query=f"?rid={run}")
+    for _ in range(2):
+        clock.advance(1)
+        ping(api, job, "/log")
+    parsed = []
+    monkeypatch.setattr(ping_store, "json", type("CountingJson", (), {
+        "dumps": staticmethod(json.dumps),
+        "loads": staticmethod(lambda text: parsed.append(text) or json.loads(text))}))
+    clock.advance(1)
+    assert ping(api, job, query=f"?rid={run}").status_code == 200
+    assert len(parsed) == 3 == len(set(parsed))
+    [finished, *_] = pings_of(api, job)
+    assert finished["runtimeMs"] == 3000

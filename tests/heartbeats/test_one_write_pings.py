@@ -110,6 +110,52 @@ def test_a_cached_ping_after_an_edit_uses_the_new_schedule(api, job, clock):
     assert detail["deadline"] == "2026-03-24T10:10:35Z"  # 10:00:05 + 600 s + 30 s grace
 
 
+def as_another_process_pinged(api, job, clock, suffix=""):
+    """This process keeps its cached view of the job while "another process" pings it (the
+    ping goes through this one; its cache entry is put back as it was before)."""
+    import copy
+
+    from chalicelib.heartbeats import ping_cache
+
+    token = job["pingToken"]
+    held = copy.deepcopy(ping_cache.cache.get(token, clock.now().timestamp()))
+    assert held is not None
+    assert ping(api, f"/ping/{token}{suffix}").status_code == 200
+    ping_cache.cache.put(token, held)
+
+
+def test_a_ping_that_lost_to_another_processs_ping_rereads_only_the_job_state(api, job, clock):
+    """Two API processes pinging one job: the one whose cached version is stale re-reads the
+    job's state item only (the monitor and the evaluator's state it holds are still current:
+    the other ping was not judged), not the monitor and the evaluator's state as well."""
+    for _ in range(3):
+        ping(api, f"/ping/{job['pingToken']}")
+        clock.advance(60)
+    as_another_process_pinged(api, job, clock)
+    clock.advance(60)
+    with counted_aws_requests() as seen:
+        assert ping(api, f"/ping/{job['pingToken']}").status_code == 200
+    assert seen.calls == [("UpdateItem", "enori-test-job-states"),
+                          ("GetItem", "enori-test-job-states"),
+                          ("UpdateItem", "enori-test-job-states")]
+    assert len(pings_of(api, job)["items"]) == 5
+    assert api.get(f"/api/monitors/{job['id']}").json["status"] == "Up"
+
+
+def test_a_ping_after_another_processs_judged_fail_is_judged_from_a_fresh_state(api, job, clock):
+    """The other process's fail was evaluated (the job is Down): the success after it, from a
+    cache that still says Up, must not be taken for a quiet one: it re-reads everything and
+    brings the job Up again."""
+    for _ in range(3):
+        ping(api, f"/ping/{job['pingToken']}")
+        clock.advance(60)
+    as_another_process_pinged(api, job, clock, "/fail")
+    assert api.get(f"/api/monitors/{job['id']}").json["status"] == "Down"
+    clock.advance(60)
+    assert ping(api, f"/ping/{job['pingToken']}").status_code == 200
+    assert api.get(f"/api/monitors/{job['id']}").json["status"] == "Up"
+
+
 def test_the_sweep_queries_every_job_state_shard_and_never_scans(api, job, clock):
     from apitools import aws_calls
     from chalicelib.heartbeats import service
@@ -226,16 +272,35 @@ def test_a_function_url_event_takes_the_apps_own_ping_route(api, job):
 
 
 def test_literal_ping_routes_win_over_the_exit_status_parameter():
-    from chalicelib.heartbeats.function_url import route_of
+    from chalicelib.heartbeats.function_url import ranked, route_of
 
-    routes = ["/ping/{token}", "/ping/{token}/{exit_status}", "/ping/{token}/fail",
-              "/api/monitors/{monitor_id}"]
+    routes = ranked(["/ping/{token}", "/ping/{token}/{exit_status}", "/ping/{token}/fail",
+                     "/api/monitors/{monitor_id}"])
     assert route_of(routes, "/ping/t/fail") == ("/ping/{token}/fail", {"token": "t"})
     assert route_of(routes, "/ping/t/7") == ("/ping/{token}/{exit_status}",
                                              {"token": "t", "exit_status": "7"})
     assert route_of(routes, "/ping/t") == ("/ping/{token}", {"token": "t"})
     assert route_of(routes, "/ping//fail") is None
     assert route_of(routes, "/api/monitors/x") is None
+
+
+def test_the_function_url_ranks_the_ping_routes_once_not_at_every_ping(monkeypatch):
+    from chalice import Chalice
+
+    from chalicelib.heartbeats import function_url
+
+    ranks = []
+    real_ranked = function_url.ranked
+    monkeypatch.setattr(function_url, "ranked",
+                        lambda templates: ranks.append(templates) or real_ranked(templates))
+    app = Chalice("ranks")
+    for route in ("/ping/{token}", "/ping/{token}/fail"):
+        app.route(route)(lambda token: {"token": token})
+    handle = function_url.handler_for(app)
+    event = {"requestContext": {"http": {"method": "GET", "path": "/ping/t"}}, "rawPath": "/ping/t"}
+    for _ in range(3):
+        assert handle(event, None)["statusCode"] == 200
+    assert len(ranks) == 1
 
 
 def test_buffered_pings_expire_with_the_plan_retention(api, job, clock):

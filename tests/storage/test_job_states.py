@@ -78,12 +78,12 @@ def test_history_reads_the_buffer_and_the_chunks_once_each_newest_first(aws):
     pings.store_single(a_ping(40, message="x" * 1000))
     # A flush that landed while its buffer was still in the state: given once.
     buffer = entries(30, 50, 60)
-    keys = [p.ping_key for p in pings.newest_first(MONITOR, "acc_1", buffer)]
+    keys = [p.ping_key for p in pings.newest_first(MONITOR, "acc_1", pings.parse_buffer(buffer))]
     assert keys == sorted(set(keys), reverse=True) and len(keys) == 6
     # A window starting inside the chunk still finds the chunk's later pings.
     start, end = int((T0 + timedelta(seconds=15)).timestamp() * 1000), \
         int((T0 + timedelta(seconds=45)).timestamp() * 1000)
-    inside = list(pings.newest_first(MONITOR, "acc_1", buffer, start, end))
+    inside = list(pings.newest_first(MONITOR, "acc_1", pings.parse_buffer(buffer), start, end))
     assert [p.at for p in inside] == [T0 + timedelta(seconds=s) for s in (40, 30, 20)]
 
 

@@ -193,3 +193,56 @@ def test_a_chunk_refused_in_a_group_is_written_alone_and_only_stale_states_are_r
     committer = GroupCommit()
     assert committer.write_one(shorter) is True                 # the state was current
     assert job_states.get_state("mon_a").version == 1
+
+
+def test_a_groups_transaction_carries_its_own_token_and_a_resend_carries_the_same(
+        aws, monkeypatch):
+    """A group whose answer is lost is sent again by botocore: with the same ClientRequestToken
+    (botocore fills it in), so DynamoDB answers the first outcome instead of applying it twice
+    (or cancelling it for the versions it moved itself). Here the first attempt times out before
+    moto sees it: moto does not keep tokens."""
+    import json
+
+    import botocore.endpoint
+    from botocore.exceptions import ReadTimeoutError
+
+    from chalicelib.storage import transactions
+
+    monkeypatch.setattr(botocore.endpoint, "time", type("NoWait", (), {
+        "sleep": staticmethod(lambda seconds: None)}))        # botocore's backoff
+    sent: list[str] = []
+
+    def lose_the_first(request, **_):
+        sent.append(json.loads(request.body)["ClientRequestToken"])
+        if len(sent) == 1:
+            raise ReadTimeoutError(endpoint_url=request.url)
+
+    events = transactions.shared_connection().client.meta.events
+    events.register_first("before-send.dynamodb.TransactWriteItems", lose_the_first)
+    try:
+        assert ping_writes.write_together([a_write("mon_a"), a_write("mon_b")]) == [STORED] * 2
+        assert ping_writes.write_together([a_write("mon_c"), a_write("mon_d")]) == [STORED] * 2
+    finally:
+        events.unregister("before-send.dynamodb.TransactWriteItems", lose_the_first)
+    first, resent, other = sent
+    assert first == resent and first and other != first
+    assert [job_states.get_state(m).version for m in ("mon_a", "mon_b")] == [1, 1]
+
+
+def test_the_job_states_own_update_writes_every_field_and_removes_the_empty_ones(aws):
+    """The job state's update is built from its values (`update_request`), not by PynamoDB: what
+    PynamoDB reads back is exactly the state written, fields set to None removed."""
+    at = datetime(2026, 3, 24, 10, 0, 5, 123000, tzinfo=timezone.utc)
+    first = a_write("mon_a")
+    first.state.last_start_at, first.state.ping_hits, first.state.context = at, 3, 7
+    first.state.buffer = ['{"k":"001774346405123#ab","t":"Start"}']
+    assert ping_writes.write_alone(first)
+    stored = job_states.get_state("mon_a")
+    assert (stored.last_start_at, stored.ping_hits, stored.context, stored.buffer,
+            stored.account_id, stored.version) == (at, 3, 7, first.state.buffer, "acc_1", 1)
+    second = a_write("mon_a", 1)
+    second.state.last_ping_at, second.state.deadline_at = at, 1774350000
+    assert ping_writes.write_together([second, a_write("mon_b")]) == [STORED, STORED]
+    stored = job_states.get_state("mon_a")
+    assert (stored.last_start_at, stored.ping_hits, stored.last_ping_at, stored.deadline_at,
+            stored.buffer, stored.version, stored.context) == (None, None, at, 1774350000, [], 2, 7)
