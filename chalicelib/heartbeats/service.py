@@ -385,8 +385,10 @@ def _overdue_in(shard: str, now_epoch: int) -> list[tuple[str, str]]:
     """(account_id, monitor_id) of the overdue jobs of one shard. A monitor's own deadline is
     an older release's: once its job has a state item, it is cleared instead of reported."""
     overdue = [(s.account_id, s.monitor_id) for s in job_states.overdue(shard, now_epoch)]
-    for key in monitor_store.overdue_jobs(shard, now_epoch):
-        if job_states.get_state(key.monitor_id) is None:
+    legacy = list(monitor_store.overdue_jobs(shard, now_epoch))
+    with_state = job_states.get_states([key.monitor_id for key in legacy])   # one BatchGetItem
+    for key in legacy:
+        if key.monitor_id not in with_state:
             overdue.append((key.account_id, key.monitor_id))
         else:
             monitor_store.move_deadline(key.account_id, key.monitor_id, int(key.deadline_at),

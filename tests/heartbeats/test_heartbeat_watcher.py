@@ -174,3 +174,29 @@ def test_it_finds_overdue_jobs_without_a_scan(account, clock):
         assert sweep(clock)["reported"] == 1
     assert "Scan" not in calls
     assert "Query" in calls
+
+
+def test_an_older_releases_deadlines_are_read_against_the_job_states_in_one_batch(account, clock):
+    """Deadlines an older release kept on the monitor: a job that has a state item since has its
+    old deadline cleared (its state's own deadline reports it); one without is reported from
+    the old one. Their job states are looked up together, not with a GetItem each."""
+    from chalicelib.storage import monitors as monitor_store
+    from chalicelib.storage.job_states import JobStateItem, shard_of
+    from chalicelib.storage.monitors import MonitorTelemetryItem
+
+    jobs = [add_job(account, clock, name=f"old {i}") for i in range(3)]
+    stateless = jobs[0]
+    JobStateItem(shard_of(stateless.monitor_id), stateless.monitor_id).delete()
+    for job in jobs:
+        MonitorTelemetryItem(job.account_id, job.monitor_id).update(
+            actions=monitor_store._deadline_actions(job.monitor_id, int(CREATED.timestamp()) + 30))
+    at(clock, 90)
+    with aws_calls(with_params=True) as calls:
+        counts = sweep(clock)
+    assert counts["reported"] == 3          # the stateless one from its old deadline
+    state_table = JobStateItem.Meta.table_name
+    # Reporting reads each job once (its own work); finding them read none alone.
+    assert len([p for op, p in calls if op == "GetItem" and p["TableName"] == state_table]) == 3
+    assert [op for op, p in calls if op == "BatchGetItem" and state_table in p["RequestItems"]]
+    for job in jobs[1:]:
+        assert MonitorTelemetryItem.get(job.account_id, job.monitor_id).deadline_at is None
