@@ -10,7 +10,11 @@
   lets the next one listen as soon as it has a batch, so a busy queue still has every worker
   invoking while an idle one costs one poll a second, not one per worker: moto answers each
   request by listing its ~150 service packages, and 4 workers on each of a dozen queues kept an
-  idle stack at 13 % of a core (4 % so).
+  idle stack at 13 % of a core (4 % so). A listener waits up to `POLL_WAIT_SECONDS` for a
+  message (moto wakes it as soon as one arrives): one poll a second on each of ten queues was
+  still most of an idle stack's CPU (6.8 % of a core; 2.4 % with 10 s polls), and the system tests
+  keep five stacks up at once beside the in-process suites. Stopping waits for the handlers in
+  flight, not for idle listeners, which exit when their poll ends and start no handler.
 - SNS subscriptions: SNS delivers to a `<topic>-to-<handler>` queue per handler; each notification becomes one
   SNS event, retried on failure and dropped to `<topic>-dlq` after three attempts.
 
@@ -22,7 +26,6 @@ import json
 import logging
 import os
 import threading
-import time
 from typing import Any, Callable
 
 from chalice.app import ScheduledEventConfig, SNSEventConfig, SQSEventConfig
@@ -40,6 +43,8 @@ RECEIVE_VISIBILITY_SECONDS = 300
 # Concurrent invocations per queue: enough to overlap checks that wait on slow targets and on
 # DynamoDB's disk writes, bounded so a flood of messages cannot start unbounded threads.
 DEFAULT_QUEUE_WORKERS = 4
+# How long an idle listener's receive waits for a message (SQS allows up to 20 s).
+POLL_WAIT_SECONDS = 10
 
 
 def queue_workers_setting() -> int:
@@ -48,7 +53,7 @@ def queue_workers_setting() -> int:
 
 class EventPump:
     def __init__(self, app: Any, sqs_client: Any, sns_client: Any, clock: Any = None,
-                 region: str = "us-east-1", poll_wait_seconds: int = 1,
+                 region: str = "us-east-1", poll_wait_seconds: int = POLL_WAIT_SECONDS,
                  retry_delay_seconds: int = 1, rate_seconds: int | None = None,
                  queue_workers: int | dict[str, int] | None = None) -> None:
         self.app = app
@@ -72,6 +77,10 @@ class EventPump:
         self._subscription_arns: dict[str, str] = {}
         self._stopping = threading.Event()
         self._threads: list[threading.Thread] = []
+        # Handlers in flight (what `stop` waits for), counted under this condition together with
+        # the stopping flag, so no handler starts once `stop` has looked.
+        self._handlers = threading.Condition()
+        self._in_flight = 0
         # Per queue, held by the one worker receiving from it (see the module's docstring).
         self._listening = {source.name: threading.Lock() for source in self.queue_sources}
 
@@ -106,12 +115,15 @@ class EventPump:
             if self._stopping.is_set() and wait_seconds:
                 return 0        # a worker that queued to listen while the pump was stopping
             messages = self._receive(url, min(source.batch_size, SQS_MAX_BATCH), wait_seconds)
-        if not messages:
-            return 0
-        arn = self._queue_arn(url)
-        event = {"Records": [sqs_record(m, arn, self.region) for m in messages]}
-        failed_ids = self._invoke_batch(source, event)
-        self._settle(url, messages, failed_ids)
+        if not messages or not self._handler_starts():
+            return 0            # received while stopping: left to their visibility timeout
+        try:
+            arn = self._queue_arn(url)
+            event = {"Records": [sqs_record(m, arn, self.region) for m in messages]}
+            failed_ids = self._invoke_batch(source, event)
+            self._settle(url, messages, failed_ids)
+        finally:
+            self._handler_ends()
         return len(messages)
 
     def _invoke_batch(self, source: SQSEventConfig, event: dict[str, Any]) -> set[str]:
@@ -148,15 +160,19 @@ class EventPump:
         url = self._queue_url(sns_pump_queue_name(source))
         messages = self._receive(url, SQS_MAX_BATCH, wait_seconds)
         for message in messages:
-            if self._stopping.is_set():
+            if not self._handler_starts():
                 # Stopping: finish the invocation in flight, start no other (its side effects,
                 # an alert sent, must be recorded before DynamoDB Local stops).
                 break
-            event = {"Records": [sns_record(json.loads(message["Body"]), self._subscription_arn(source))]}
-            if self._invoke(source, event):
-                self.sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
-            else:
-                self._retry_later(url, message)
+            try:
+                event = {"Records": [sns_record(json.loads(message["Body"]),
+                                                self._subscription_arn(source))]}
+                if self._invoke(source, event):
+                    self.sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+                else:
+                    self._retry_later(url, message)
+            finally:
+                self._handler_ends()
         return len(messages)
 
     def _subscription_arn(self, source: SNSEventConfig) -> str:
@@ -209,6 +225,9 @@ class EventPump:
 
     def start(self) -> None:
         """One thread for the schedules, `workers_for(queue)` per queue and one per topic."""
+        for thread in self._threads:    # a restart: the last run's listeners end their polls
+            thread.join()
+        self._threads = []
         self._stopping.clear()
         self._spawn("schedules", self._tick_schedules)
         for source in self.queue_sources:
@@ -222,15 +241,32 @@ class EventPump:
 
     def stop(self, timeout: float = 5.0) -> None:
         """Stop polling; wait for handlers in flight at most `timeout` seconds in all (threads are
-        daemons: a check still waiting on a slow target must not hold up a Ctrl-C)."""
-        self._stopping.set()
-        deadline = time.monotonic() + timeout
-        for thread in self._threads:
-            thread.join(max(0.0, deadline - time.monotonic()))
-        self._threads = []
+        daemons: a check still waiting on a slow target must not hold up a Ctrl-C). Idle
+        listeners are not waited for: their poll may last `poll_wait_seconds`, and what it
+        receives is not handled."""
+        with self._handlers:
+            self._stopping.set()
+            self._handlers.wait_for(lambda: self._in_flight == 0, timeout)
+
+    def _handler_starts(self) -> bool:
+        """Count a handler in flight, unless the pump is stopping (then False: start none)."""
+        with self._handlers:
+            if self._stopping.is_set():
+                return False
+            self._in_flight += 1
+            return True
+
+    def _handler_ends(self) -> None:
+        with self._handlers:
+            self._in_flight -= 1
+            self._handlers.notify_all()
 
     def _tick_schedules(self) -> None:
-        self.run_due_schedules()
+        if self._handler_starts():
+            try:
+                self.run_due_schedules()
+            finally:
+                self._handler_ends()
         self._stopping.wait(0.5)
 
     def _spawn(self, name: str, step: Callable[[], Any]) -> None:
@@ -243,6 +279,8 @@ class EventPump:
             try:
                 step()
             except Exception:
+                if self._stopping.is_set():
+                    return      # a poll that outlived the stack's moto server
                 # moto unreachable, queue deleted...: keep the thread alive, do not spin.
                 log.exception("pump step failed")
                 self._stopping.wait(1.0)

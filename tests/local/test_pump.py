@@ -209,6 +209,33 @@ def test_its_threads_deliver_messages_and_stop_promptly(wired):
     assert time.monotonic() - started < 5
 
 
+def test_an_idle_pump_stops_without_waiting_for_its_listeners_long_polls(wired):
+    pump = EventPump(wired["app"], wired["sqs"], wired["sns"], poll_wait_seconds=10)
+    polling, real_receive = threading.Event(), pump._receive
+
+    def receive(*args):
+        polling.set()
+        return real_receive(*args)
+
+    pump._receive = receive
+    pump.start()
+    assert polling.wait(10)
+    time.sleep(0.2)                  # the listeners are inside their 10 s polls
+    started = time.monotonic()
+    pump.stop()
+    assert time.monotonic() - started < 2
+    send(wired, "after the stop")    # the listener that receives it hands it to no handler
+    time.sleep(0.5)
+    assert wired["seen"]["sqs"] == []
+
+
+def test_a_stopping_pump_starts_no_other_sqs_invocation(wired):
+    send(wired, "late")
+    wired["pump"].stop()
+    assert wired["pump"].process_queue_once(source(wired["pump"], "sqs")) == 0
+    assert wired["seen"]["sqs"] == []
+
+
 def test_a_stopping_pump_starts_no_other_sns_invocation(wired):
     for n in range(3):
         wired["sns"].publish(TopicArn=wired["topic_arn"], Message=f"event {n}")
@@ -274,7 +301,9 @@ def test_an_idle_queue_is_polled_by_one_worker_at_a_time(moto_clients):
     app = slow_queue_app(prefix, in_flight, hold)
     create_event_resources(app, moto_clients["sqs"], moto_clients["sns"], max_receives=MAX_RECEIVES)
     url = moto_clients["sqs"].get_queue_url(QueueName=f"{prefix}-checks")["QueueUrl"]
-    pump = EventPump(app, moto_clients["sqs"], moto_clients["sns"], queue_workers=4)
+    # One-second polls: the turns are counted, four of them.
+    pump = EventPump(app, moto_clients["sqs"], moto_clients["sns"], queue_workers=4,
+                     poll_wait_seconds=1)
     receiving, polls, guard = {"now": 0, "most": 0}, [], threading.Lock()
     real_receive = pump._receive
 
