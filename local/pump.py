@@ -115,8 +115,11 @@ class EventPump:
             if self._stopping.is_set() and wait_seconds:
                 return 0        # a worker that queued to listen while the pump was stopping
             messages = self._receive(url, min(source.batch_size, SQS_MAX_BATCH), wait_seconds)
-        if not messages or not self._handler_starts():
-            return 0            # received while stopping: left to their visibility timeout
+        if not messages:
+            return 0
+        if not self._handler_starts():      # received while stopping: visible again at once,
+            self._release(url, messages)    # for the next start, not in 300 s
+            return 0
         try:
             arn = self._queue_arn(url)
             event = {"Records": [sqs_record(m, arn, self.region) for m in messages]}
@@ -205,6 +208,14 @@ class EventPump:
     def _retry_later(self, url: str, message: dict[str, Any]) -> None:
         self.sqs.change_message_visibility(
             QueueUrl=url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=self.retry_delay_seconds)
+
+    def _release(self, url: str, messages: list[dict[str, Any]]) -> None:
+        try:
+            self.sqs.change_message_visibility_batch(QueueUrl=url, Entries=[
+                {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"], "VisibilityTimeout": 0}
+                for i, m in enumerate(messages)])
+        except Exception:  # noqa: BLE001 - best effort: else they return after their timeout
+            log.warning("could not release %d messages received while stopping", len(messages))
 
     def _queue_url(self, name: str) -> str:
         if name not in self._queue_urls:

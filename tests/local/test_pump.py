@@ -234,6 +234,10 @@ def test_a_stopping_pump_starts_no_other_sqs_invocation(wired):
     wired["pump"].stop()
     assert wired["pump"].process_queue_once(source(wired["pump"], "sqs")) == 0
     assert wired["seen"]["sqs"] == []
+    # What it received while stopping is visible again at once, for the next start.
+    received = wired["sqs"].receive_message(QueueUrl=wired["queue_url"]).get("Messages", [])
+    assert [m["Body"] for m in received] \
+        == ["late"]
 
 
 def test_a_stopping_pump_starts_no_other_sns_invocation(wired):
