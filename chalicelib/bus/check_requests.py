@@ -62,14 +62,8 @@ def queue_name(region: str) -> str:
 STALE_AFTER_SECONDS = 120
 
 
-def stale_after_seconds() -> int:
-    """STALE_AFTER_SECONDS, or less where a test stack sets ENORI_STALE_AFTER_SECONDS; never more:
-    the rollup settles an hour counting on no slot being sent later than that."""
-    return min(STALE_AFTER_SECONDS, settings.stale_after_seconds or STALE_AFTER_SECONDS)
-
-
 def is_fresh(job: CheckRequest, now_epoch: float) -> bool:
-    return job.slot >= now_epoch - stale_after_seconds()
+    return job.slot >= now_epoch - STALE_AFTER_SECONDS
 
 
 def slow_queue_name(region: str) -> str:

@@ -5,7 +5,7 @@ Each region keeps its own cursor (the last minute sent to it, `storage.control`)
 per region, the minutes still to send (`plan_minutes`, pure), sends them through a fast-failing
 SQS client (connect within 2 s, one retry: an unreachable region costs the tick seconds, not
 minutes) and moves that region's cursor after each minute sent. A send that fails stops that
-region for this tick; the next tick tries again. Slots more than `stale_after_seconds()` old are
+region for this tick; the next tick tries again. Slots more than `STALE_AFTER_SECONDS` old are
 never sent (a check run minutes late says nothing about the slot it was meant for): a region
 coming back sends the fresh minutes only, and counts and logs the slots it skipped.
 """
@@ -18,7 +18,7 @@ from typing import Callable
 
 from chalicelib.bus import dispatch, queues
 from chalicelib.kernel import observability
-from chalicelib.bus.check_requests import CheckRequest, is_fresh, queue_of, stale_after_seconds
+from chalicelib.bus.check_requests import STALE_AFTER_SECONDS, CheckRequest, is_fresh, queue_of
 from chalicelib.kernel.settings import AWS_REGION_OF, settings
 from chalicelib.storage import control
 
@@ -35,8 +35,8 @@ class Plan:
 
 
 def first_fresh_minute(now_epoch: float) -> int:
-    """The oldest minute that may still hold a slot no older than `stale_after_seconds()`."""
-    return int(now_epoch - stale_after_seconds()) // 60
+    """The oldest minute that may still hold a slot no older than STALE_AFTER_SECONDS."""
+    return int(now_epoch - STALE_AFTER_SECONDS) // 60
 
 
 def plan_minutes(previous: int | None, target: int, now_epoch: float) -> Plan:
@@ -93,7 +93,7 @@ def send_region(region: str, stored: int | None, fallback: int | None, target: i
         outcome.sent_minutes.append(minute)
     if outcome.skipped_slots or outcome.skipped_minutes:
         log.warning("region %s: skipped %d stale minutes and %d stale slots (older than %d s)",
-                    region, outcome.skipped_minutes, outcome.skipped_slots, stale_after_seconds())
+                    region, outcome.skipped_minutes, outcome.skipped_slots, STALE_AFTER_SECONDS)
     return outcome
 
 

@@ -83,10 +83,6 @@ class Settings:
     # Test-only: the SQS endpoint the scheduler sends a check region's jobs through
     # ({"EuWest": "http://127.0.0.1:9"}), so a fault test can make one region unreachable.
     region_sqs_endpoints: dict[str, str] = field(default_factory=dict)
-    # Test-only: how old a check's slot may be and still be sent or re-queued (None: the
-    # production 120 s, bus.check_requests.STALE_AFTER_SECONDS, which also caps it), so a system
-    # test sees a dark region come back without stale work in two minutes instead of four.
-    stale_after_seconds: int | None = None
 
     def runs_remote(self, check_region: str) -> bool:
         """Whether a check region runs in another AWS region than the home one (its worker
@@ -132,7 +128,6 @@ def load_settings(env: dict[str, str] | os._Environ = os.environ) -> Settings:
                        **{name.lower(): url.rstrip("/")
                           for name, url in _pairs(env.get("ENORI_PROVIDER_URLS") or "").items()}},
         region_sqs_endpoints=_pairs(env.get("ENORI_REGION_SQS_ENDPOINTS", "")),
-        stale_after_seconds=int(env.get("ENORI_STALE_AFTER_SECONDS") or 0) or None,
     )
 
 

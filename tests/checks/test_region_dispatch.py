@@ -97,24 +97,6 @@ def test_a_slot_older_than_two_minutes_is_stale():
     assert not is_fresh(CheckRequest("a", "m", now - 121, "EuWest"), now)
 
 
-@pytest.mark.parametrize("env, threshold", [("30", 30), ("600", 120), ("", 120)])
-def test_a_test_stack_may_lower_the_stale_threshold_but_never_raise_it(monkeypatch, env, threshold):
-    import dataclasses
-
-    from chalicelib.bus import check_requests
-    from chalicelib.bus.check_requests import CheckRequest
-    from chalicelib.checks.region_dispatch import first_fresh_minute, is_fresh
-    from chalicelib.kernel.settings import load_settings
-
-    loaded = load_settings({"ENORI_STALE_AFTER_SECONDS": env})
-    monkeypatch.setattr(check_requests, "settings", dataclasses.replace(
-        check_requests.settings, stale_after_seconds=loaded.stale_after_seconds))
-    now = MINUTE * 60 + 45
-    assert is_fresh(CheckRequest("a", "m", now - threshold, "EuWest"), now)
-    assert not is_fresh(CheckRequest("a", "m", now - threshold - 1, "EuWest"), now)
-    assert first_fresh_minute(now) == (now - threshold) // 60
-
-
 def test_a_failed_region_is_reported_per_region(account, clock, sends):  # noqa: F811
     from chalicelib.checks import region_dispatch
 
