@@ -88,6 +88,11 @@ def send_region(region: str, stored: int | None, fallback: int | None, target: i
             log.info("region %s: another tick already sent minute %s", region, minute)
             break
         expected = minute
+        if due and not fresh:
+            # Every slot stale: passed over with no call to the region (which may be dark),
+            # so it is a skipped minute, not a sent one.
+            outcome.skipped_minutes += 1
+            continue
         outcome.minutes += 1
         outcome.jobs += len(fresh)
         outcome.sent_minutes.append(minute)

@@ -88,6 +88,23 @@ def test_a_region_back_from_the_dark_gets_fresh_slots_without_a_burst(account, c
     assert done["regions"]["EuWest"]["skippedMinutes"] == 2     # MINUTE+2 and MINUTE+3
 
 
+def test_a_minute_whose_slots_are_all_stale_is_skipped_not_sent(account, clock, sends):  # noqa: F811
+    """A dark region's tick may land when the first minute it owes holds only stale slots:
+    nothing goes to the region for it, so it is counted skipped, never as a minute sent."""
+    from chalicelib.storage import control
+
+    add_monitor(account, clock, "both", interval=30, regions=("UsEast", "EuWest"))
+    tick_at(clock, MINUTE * 60 + 1)                       # both regions have MINUTE + 1
+    offsets = [j.slot - (MINUTE + 1) * 60 for _, j in sends.got if j.region == "EuWest"]
+    sends.dark = {"EuWest"}
+    # MINUTE + 2 is still a minute to plan, but every one of its slots is past 120 s.
+    done = tick_at(clock, (MINUTE + 2) * 60 + max(offsets) + 121)
+    eu = done["regions"]["EuWest"]
+    assert (eu["minutes"], eu["skippedMinutes"], eu["skippedSlots"]) == ([], 1, len(offsets))
+    assert eu["failed"]                                   # MINUTE + 3 was fresh and refused
+    assert control.region_cursor("EuWest") == MINUTE + 2  # never to be sent: passed over
+
+
 def test_a_slot_older_than_two_minutes_is_stale():
     from chalicelib.bus.check_requests import CheckRequest
     from chalicelib.checks.region_dispatch import is_fresh
