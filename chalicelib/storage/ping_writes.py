@@ -16,19 +16,20 @@ ping, two per full buffer (≈ 1 + 1/K), and everything answered is on disk befo
 Access pattern: [PutItem chunk | PutItem single] + PutItem of the job state; in a group,
 one TransactWriteItems of the group's Puts.
 
-Why a Put of the whole item, not an UpdateItem SETting its every field: the same cost on AWS
-(a write is billed by the item's size, whichever call), and about half DynamoDB Local's CPU,
-the larger part of a steady ping's on one machine (measured with 8 threads, a ~1 KB item:
-conditional UpdateItem of 10 fields 272-354/s at 2.3-4.2 ms of its JVM's CPU each,
-conditional PutItem 433-523/s at 1.4-1.95 ms). Safe because of the condition: the version is
-the one the ping read (or the item did not exist), and every writer of the item bumps it
-(`job_states`), so nothing changed the item since that read and the ping holds all of it: a
-full GetItem (`job_states.get_state`), never a projected read (`get_states`, `shown_read`
-are for showing only), or its own last write. The rule it implies, for every later release: an
-attribute added to the job state must be written by the ping too (`_WRITTEN`, and carried over
-by the heartbeats' `_next_state`; a test compares `_WRITTEN` with the model's attributes), and
-must tolerate being absent: a ping of a process still running the release before drops it, as
-it is absent from every item written before it.
+Why a Put of the whole item, not an UpdateItem SETting its every field: the same cost on AWS (a
+write is billed by the item's size, whichever call), and less of DynamoDB Local's CPU, the
+larger part of a steady ping's on one machine (a ~1 KB item, conditional, 10 fields; JVM CPU
+per item on this 2-core machine, loaded): a write alone about half (UpdateItem 2.3-4.9 ms,
+PutItem 1.4-2.6 ms; 8 threads: 272-354/s against 433-523/s), in a group's transaction a tenth
+to a third less (Updates 0.57-1.01 ms an item, Puts 0.44-0.81 ms, groups of 5 and 10). Safe
+because of the condition: the version is the one the ping read (or the item did not exist), and
+every writer of the item bumps it (`job_states`), so nothing changed the item since that read
+and the ping holds all of it: a full GetItem (`job_states.get_state`), never a projected read
+(`get_states`, `shown_read` are for showing only), or its own last write. The rule it implies,
+for every later release: an attribute added to the job state must be written by the ping too
+(`_WRITTEN`, and carried over by the heartbeats' `_next_state`; a test compares `_WRITTEN` with
+the model's attributes), and must tolerate being absent: a ping of a process still running the
+release before drops it, as it is absent from every item written before it.
 
 Group commit (E20 point 2): pings of different jobs that one process writes at the same moment
 (a server's threads) go to disk together, in ONE TransactWriteItems of their job-state puts,
