@@ -5,7 +5,7 @@ write units and, when its deadline moved, a delete and a put on the deadline ind
 pings move lives here instead (E16 point 7, E20 point 2): the last finished run, the start of
 the run in progress, the deadline, the per-token rate window and its count, and the newest pings
 themselves (`buffer`, compact entries, flushed to the pings table in chunks: `storage.pings`).
-Kept under ~1 KB, so a ping's UpdateItem is one write unit.
+Kept under ~1 KB, so a ping's PutItem is one write unit.
 
 `version` is bumped by every write (a ping, the missed-run sweep, a judged ping's evaluation,
 any edit, pause, resume or token rotation of the monitor), so a writer that decided from a
@@ -15,8 +15,9 @@ nothing is written and it reads again.
 Access patterns (hash `shard` "job#0".."job#31" from the monitor id, range `monitor_id`):
 - a job's state: GetItem(shard_of(monitor_id), monitor_id); a page of monitors: BatchGetItem
   of the fields shown on them only (`get_states`, or `shown_read` with other tables' keys)
-- a ping: ONE UpdateItem on condition `version = <read>` (or that the item does not exist yet,
-  for a job created before this table: the first ping creates it from the monitor's fields)
+- a ping: ONE PutItem of the whole item on condition `version = <read>` (or that the item
+  does not exist yet, for a job created before this table: the first ping creates it from the
+  monitor's fields); so an attribute added here must be put by the ping (`ping_writes`)
 - the missed-run sweep: Query(shard) per shard, eventually consistent, filtered on
   `deadline_at <= now` (the shard's items are read; no index whose key changes per ping)
 - move a missed deadline: UpdateItem on condition that it is still the one seen

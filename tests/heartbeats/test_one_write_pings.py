@@ -1,4 +1,4 @@
-"""A ping is ONE small write (E16 point 7, E20 point 2): the job state's UpdateItem, with the
+"""A ping is ONE small write (E16 point 7, E20 point 2): the job state's PutItem, with the
 ping buffered in it; a full buffer is flushed as one chunk. Counted with botocore's hooks."""
 import pytest
 
@@ -31,19 +31,19 @@ def ping_until_a_flush(api, job, clock, every=60) -> int:
     return int(chunk.count)
 
 
-def test_a_steady_ping_of_a_healthy_cached_job_is_one_update_item(api, job, clock):
+def test_a_steady_ping_of_a_healthy_cached_job_is_one_put_item(api, job, clock):
     for _ in range(3):                                  # Pending -> Up, token and state cached
         ping(api, f"/ping/{job['pingToken']}")
         clock.advance(60)
     with counted_aws_requests() as seen:
         assert ping(api, f"/ping/{job['pingToken']}").status_code == 200
-    assert seen.calls == [("UpdateItem", "enori-test-job-states")]
+    assert seen.calls == [("PutItem", "enori-test-job-states")]
     assert api.get(f"/api/monitors/{job['id']}").json["status"] == "Up"
 
 
 def test_k_plus_one_pings_write_k_plus_two_times(api, job, clock):
     """After a flush the buffer holds the flushing ping; the K-th ping after it flushes again:
-    K + 1 UpdateItems and one chunk PutItem, never more than two calls a ping."""
+    K + 1 job-state PutItems and one chunk PutItem, never more than two calls a ping."""
     # Every 20 s: all within the cache's bound (past it, a ping reads everything once again).
     k = ping_until_a_flush(api, job, clock, every=20)
     assert k >= 5                                        # ≈ 1 + 1/K writes a ping
@@ -55,7 +55,7 @@ def test_k_plus_one_pings_write_k_plus_two_times(api, job, clock):
             per_ping.append(len(seen.calls) - before)
             clock.advance(20)
     assert len(seen.writes) == k + 2
-    assert [op for op, _ in seen.writes].count("PutItem") == 1
+    assert [table for _, table in seen.writes].count("enori-test-pings") == 1
     assert "TransactWriteItems" not in seen.operations
     assert max(per_ping) == 2
     assert len(chunks(job)) == 2
@@ -91,7 +91,8 @@ def test_a_ping_too_big_for_an_entry_is_stored_on_its_own_after_the_buffer(api, 
     big = "x" * 5000
     with counted_aws_requests() as seen:
         assert ping(api, f"/ping/{token}", "POST", big.encode()).status_code == 200
-    assert [op for op, _ in seen.writes] == ["PutItem", "PutItem", "UpdateItem"]   # chunk, ping
+    assert seen.writes == [("PutItem", "enori-test-pings"), ("PutItem", "enori-test-pings"),
+                           ("PutItem", "enori-test-job-states")]        # chunk, ping, state
     items = pings_of(api, job)["items"]
     assert [len(p["message"] or "") for p in items] == [5000, 0, 0]
     assert chunks(job)[0].count == 2
@@ -105,7 +106,7 @@ def test_a_cached_ping_after_an_edit_uses_the_new_schedule(api, job, clock):
     clock.advance(5)
     with counted_aws_requests() as seen:
         assert ping(api, f"/ping/{job['pingToken']}").status_code == 200
-    assert seen.operations.count("UpdateItem") >= 2      # refused, then written
+    assert seen.calls.count(("PutItem", "enori-test-job-states")) >= 2   # refused, then written
     detail = api.get(f"/api/monitors/{job['id']}").json
     assert detail["deadline"] == "2026-03-24T10:10:35Z"  # 10:00:05 + 600 s + 30 s grace
 
@@ -135,9 +136,9 @@ def test_a_ping_that_lost_to_another_processs_ping_rereads_only_the_job_state(ap
     clock.advance(60)
     with counted_aws_requests() as seen:
         assert ping(api, f"/ping/{job['pingToken']}").status_code == 200
-    assert seen.calls == [("UpdateItem", "enori-test-job-states"),
+    assert seen.calls == [("PutItem", "enori-test-job-states"),
                           ("GetItem", "enori-test-job-states"),
-                          ("UpdateItem", "enori-test-job-states")]
+                          ("PutItem", "enori-test-job-states")]
     assert len(pings_of(api, job)["items"]) == 5
     assert api.get(f"/api/monitors/{job['id']}").json["status"] == "Up"
 
@@ -154,6 +155,46 @@ def test_a_ping_after_another_processs_judged_fail_is_judged_from_a_fresh_state(
     clock.advance(60)
     assert ping(api, f"/ping/{job['pingToken']}").status_code == 200
     assert api.get(f"/api/monitors/{job['id']}").json["status"] == "Up"
+
+
+def test_a_pings_put_keeps_every_field_an_edit_a_sweep_or_a_bump_wrote_before_its_read(
+        api, job, clock):
+    """The ping puts the whole job state (`ping_writes`): what another writer left there must
+    come back from the ping's read, never from its cached copy (the condition refuses that
+    one) nor from a projected read. A log ping moves only the version, the rate window and the
+    buffer: everything else it writes is what it read."""
+    from chalicelib.storage import job_states
+
+    token, monitor_id = job["pingToken"], job["id"]
+    for _ in range(3):                                  # Up, its token and job state cached
+        assert ping(api, f"/ping/{token}").status_code == 200
+        clock.advance(60)
+    moved_by_a_log = {"version", "buffer", "ping_window", "ping_hits"}
+
+    def a_log_ping_keeps_what_was_written(written):
+        clock.advance(5)
+        with counted_aws_requests() as seen:
+            assert ping(api, f"/ping/{token}/log", "POST", b"kept").status_code == 200
+        assert seen.calls.count(("PutItem", "enori-test-job-states")) == 2   # refused, written
+        after = job_states.get_state(monitor_id).attribute_values
+        assert after["version"] == written["version"] + 1
+        assert after["buffer"][:-1] == written["buffer"]
+        assert {k: v for k, v in after.items() if k not in moved_by_a_log} == \
+            {k: v for k, v in written.items() if k not in moved_by_a_log}
+
+    api.put(f"/api/monitors/{monitor_id}", {**JOB, "periodSeconds": 600})   # lifecycle_actions
+    edited = job_states.get_state(monitor_id)
+    a_log_ping_keeps_what_was_written(edited.attribute_values)
+    swept = job_states.get_state(monitor_id)
+    assert job_states.move_deadline(monitor_id, int(swept.deadline_at), 1774400000)
+    swept = job_states.get_state(monitor_id)
+    assert (swept.deadline_at, swept.context) == (1774400000, edited.context + 1)
+    a_log_ping_keeps_what_was_written(swept.attribute_values)
+    assert job_states.bump(monitor_id) is not None
+    bumped = job_states.get_state(monitor_id)
+    assert bumped.context == edited.context + 2
+    a_log_ping_keeps_what_was_written(bumped.attribute_values)
+    assert pings_of(api, job)["totalCount"] == 6
 
 
 def test_the_sweep_queries_every_job_state_shard_and_never_scans(api, job, clock):
@@ -363,7 +404,7 @@ def test_concurrent_pings_of_many_jobs_are_stored_in_fewer_writes_each_answered_
         for thread in threads:
             thread.join(10)
     assert sorted(answered) == sorted((job["id"], True) for job in jobs)
-    assert seen.writes == [("UpdateItem", "enori-test-job-states"),
+    assert seen.writes == [("PutItem", "enori-test-job-states"),
                            ("TransactWriteItems", "enori-test-job-states")]
     for job in jobs:
         assert pings_of(api, job)["items"][0]["message"] == "kept"

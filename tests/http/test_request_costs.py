@@ -29,7 +29,7 @@ def test_a_steady_ping_is_one_call_and_one_write(api, job, clock, requests_made)
         clock.advance(10)
     requests_made.clear()
     assert ping(api, f"/ping/{job['pingToken']}").status_code == 200
-    assert requests_made.operations == ["UpdateItem"]
+    assert requests_made.operations == ["PutItem"]
     assert len(requests_made.writes) == 1
     assert requests_made.answered == 1
 
@@ -41,7 +41,7 @@ def test_a_start_then_a_success_are_one_call_each(api, job, clock, requests_made
     ping(api, f"/ping/{job['pingToken']}/start")
     clock.advance(3)
     ping(api, f"/ping/{job['pingToken']}")
-    assert requests_made.operations == ["UpdateItem"] * 2
+    assert requests_made.operations == ["PutItem"] * 2
     runs = api.get(f"/api/monitors/{job['id']}/pings?limit=1").json["items"]
     assert runs[0]["runtimeMs"] == 3000
 
@@ -54,7 +54,7 @@ def test_any_ping_is_at_most_two_calls_once_the_token_is_known(api, job, clock, 
         requests_made.clear()
         assert ping(api, f"/ping/{job['pingToken']}{kind}").status_code == 200
         assert len(requests_made.calls) <= 2
-        assert requests_made.writes[0] == ("UpdateItem", requests_made.writes[0][1])
+        assert requests_made.writes[0] == ("PutItem", requests_made.writes[0][1])
         assert len(requests_made.writes) == 1
 
 

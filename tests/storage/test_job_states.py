@@ -46,7 +46,7 @@ def test_an_entry_keeps_every_field_the_history_shows():
 
 def test_a_full_state_stays_within_one_write_unit():
     """The buffer's bound (heartbeats.service.BUFFER_BYTES) with typical entries and every
-    other field set: under 1 KB, so each ping's UpdateItem is one write unit."""
+    other field set: under 1 KB, so each ping's PutItem is one write unit."""
     from chalicelib.heartbeats.service import BUFFER_BYTES
 
     buffer = []

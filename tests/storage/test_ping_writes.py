@@ -1,6 +1,6 @@
 """Group commit of job-state writes (storage.ping_writes.GroupCommit, E20 point 2): writes that
 wait while a group is being stored go together in the next one, each answered only once its
-group is stored; a group of one is the single UpdateItem; a failed condition refuses only its
+group is stored; a group of one is the single PutItem; a failed condition refuses only its
 own write and the others are written one by one."""
 import threading
 from datetime import datetime, timedelta, timezone
@@ -130,7 +130,7 @@ def test_an_error_of_a_group_is_every_owners_error():
 
 # --- on (moto's) DynamoDB -----------------------------------------------------------------------
 
-def test_a_group_is_one_transact_write_items_of_conditional_updates(aws):
+def test_a_group_is_one_transact_write_items_of_conditional_puts(aws):
     from awsrequests import counted_aws_requests
 
     ping_writes.write_alone(a_write("mon_a"))                       # exists at version 1
@@ -149,14 +149,14 @@ def test_a_stale_write_cancels_its_group_and_nothing_of_it_is_written(aws):
     assert job_states.get_state("mon_a").version == 1
 
 
-def test_a_write_alone_is_the_single_update_item(aws):
+def test_a_write_alone_is_the_single_put_item(aws):
     from awsrequests import counted_aws_requests
 
     with counted_aws_requests() as seen:
         ping_writes.record_ping(a_write("mon_a"))
         with pytest.raises(ping_writes.StaleJobError):
             ping_writes.record_ping(a_write("mon_a"))
-    assert seen.operations == ["UpdateItem", "UpdateItem"]
+    assert seen.operations == ["PutItem", "PutItem"]
 
 
 def a_chunk(monitor_id: str, count: int):
@@ -229,9 +229,9 @@ def test_a_groups_transaction_carries_its_own_token_and_a_resend_carries_the_sam
     assert [job_states.get_state(m).version for m in ("mon_a", "mon_b")] == [1, 1]
 
 
-def test_the_job_states_own_update_writes_every_field_and_removes_the_empty_ones(aws):
-    """The job state's update is built from its values (`update_request`), not by PynamoDB: what
-    PynamoDB reads back is exactly the state written, fields set to None removed."""
+def test_the_job_states_put_writes_every_field_and_leaves_out_the_empty_ones(aws):
+    """The job state's put is built from its values (`put_request`), not by PynamoDB: what
+    PynamoDB reads back is exactly the state written, fields set to None absent."""
     at = datetime(2026, 3, 24, 10, 0, 5, 123000, tzinfo=timezone.utc)
     first = a_write("mon_a")
     first.state.last_start_at, first.state.ping_hits, first.state.context = at, 3, 7
@@ -241,8 +241,34 @@ def test_the_job_states_own_update_writes_every_field_and_removes_the_empty_ones
     assert (stored.last_start_at, stored.ping_hits, stored.context, stored.buffer,
             stored.account_id, stored.version) == (at, 3, 7, first.state.buffer, "acc_1", 1)
     second = a_write("mon_a", 1)
-    second.state.last_ping_at, second.state.deadline_at = at, 1774350000
+    second.state.last_ping_at, second.state.deadline_at, second.state.context = at, 1774350000, 7
     assert ping_writes.write_together([second, a_write("mon_b")]) == [STORED, STORED]
     stored = job_states.get_state("mon_a")
     assert (stored.last_start_at, stored.ping_hits, stored.last_ping_at, stored.deadline_at,
             stored.buffer, stored.version, stored.context) == (None, None, at, 1774350000, [], 2, 7)
+
+
+def a_value_of(attribute):
+    """A value for any attribute the job state has (a new kind of attribute must be added)."""
+    from pynamodb.attributes import (ListAttribute, NumberAttribute, UnicodeAttribute,
+                                     UTCDateTimeAttribute)
+
+    return {NumberAttribute: 5, UnicodeAttribute: "mon_a", ListAttribute: ["an entry"],
+            UTCDateTimeAttribute: datetime(2026, 3, 24, 10, 0, 5, tzinfo=timezone.utc)
+            }[type(attribute)]
+
+
+def test_the_put_writes_every_attribute_the_job_state_has(aws):
+    """A ping puts the whole item: an attribute of the model that the put does not write would
+    be erased by every ping. One added to `JobStateItem` must be added to the ping's write
+    (`ping_writes._WRITTEN`) and carried over by the ping's next state (heartbeats'
+    `_next_state`), and tolerate being absent (an older release's ping drops it)."""
+    attributes = JobStateItem.get_attributes()
+    state = JobStateItem(**{**{name: a_value_of(a) for name, a in attributes.items()},
+                            "shard": job_states.shard_of("mon_a")})
+    for read_version in (None, 4):
+        request = ping_writes.put_request(JobWrite(state, read_version))
+        assert set(request["Item"]) == {a.attr_name for a in attributes.values()}
+    assert ping_writes.write_alone(JobWrite(state, None))
+    stored = job_states.get_state("mon_a")
+    assert stored.attribute_values == state.attribute_values
