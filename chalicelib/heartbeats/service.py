@@ -216,7 +216,10 @@ def _write_ping(token: str, snapshot: JobSnapshot, ping: PingIn, key: str, now: 
     """Write the ping and the job's state; (the ping, the verdict still to evaluate: None when
     there is none (a start, a log, a paused job) or it was quiet, judged already)."""
     monitor, job, tier = snapshot.monitor, snapshot.job, ratelimits.PING_TIER
-    window = ratelimits.window_start(now.timestamp(), tier)
+    # A ping that started before its job's counted window (it lost races, or waited on a slow
+    # write, past the minute's end) counts in that newer window: writing its own older one back
+    # would reset the newer window's count, and under load let hundreds past the limit.
+    window = max(ratelimits.window_start(now.timestamp(), tier), int(job.ping_window or 0))
     if _window_full(job, window, tier):
         raise _rate_limited(tier, window, now)       # a full window stays full: no call
     log = ping.kind == LOG      # recorded only: no verdict, run or deadline (Healthchecks' /log)

@@ -155,6 +155,33 @@ def test_it_rate_limits_pings_per_token_and_keeps_every_accepted_one(api, job, m
     assert pings_of(api, job)["totalCount"] == 3
 
 
+def test_a_ping_that_started_in_the_last_window_counts_in_the_new_one(api, job, monkeypatch):
+    """Under load a ping can reach its write after its job's window has moved on: it must
+    count there, not reopen its own older window and reset the count (847 pings of one token
+    were stored in 5 s under a 300-a-minute limit before)."""
+    from datetime import datetime, timezone
+
+    from chalicelib.heartbeats import service as heartbeats
+    from chalicelib.http import ratelimits
+    from chalicelib.kernel.errors import RateLimitedError
+
+    monkeypatch.setattr(ratelimits, "PING_TIER", ratelimits.Tier("ping", 3, 60))
+    minute = 29_000_000 * 60
+
+    def ping_at(epoch: float) -> int:
+        try:
+            heartbeats.receive_ping(job["pingToken"], heartbeats.PingIn(kind="Success", method="GET"),
+                                    datetime.fromtimestamp(epoch, tz=timezone.utc))
+        except RateLimitedError:
+            return 429
+        return 200
+
+    codes = [ping_at(minute + 61) for _ in range(3)]          # the new window, full
+    codes.append(ping_at(minute + 59))                         # a straggler from the last one
+    codes.append(ping_at(minute + 62))
+    assert codes == [200, 200, 200, 429, 429]
+
+
 def test_a_job_that_pings_start_and_success_every_second_keeps_every_ping(api, job, clock):
     """E14: 200 pings on one token, at the pace of a job that runs every second."""
     codes = []
