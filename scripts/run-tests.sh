@@ -27,7 +27,8 @@ trap 'kill "$fuzz_pid" "$system_pid" 2>/dev/null' EXIT
 started=$SECONDS
 # Niced: the system suite's waits on real time (ticks, deadlines, retries) are the ones a
 # starved process would miss; the in-process suites inject their clocks and take what is left.
-nice -n 5 "$PY" -m pytest -n "$PYTEST_WORKERS" -p no:cacheprovider -q --ignore=tests/system
+nice -n 5 "$PY" -m pytest -n "$PYTEST_WORKERS" -p no:cacheprovider -q --durations=15 \
+    --ignore=tests/system
 in_process=$?
 echo "--- in-process suites took $((SECONDS - started)) s; waiting for the system suite ---"
 wait "$system_pid"
