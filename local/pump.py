@@ -26,6 +26,8 @@ import json
 import logging
 import os
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, Callable
 
 from chalice.app import ScheduledEventConfig, SNSEventConfig, SQSEventConfig
@@ -117,16 +119,14 @@ class EventPump:
             messages = self._receive(url, min(source.batch_size, SQS_MAX_BATCH), wait_seconds)
         if not messages:
             return 0
-        if not self._handler_starts():      # received while stopping: visible again at once,
-            self._release(url, messages)    # for the next start, not in 300 s
-            return 0
-        try:
+        with self._handling() as started:
+            if not started:                     # received while stopping: visible again at
+                self._release(url, messages)    # once, for the next start, not in 300 s
+                return 0
             arn = self._queue_arn(url)
             event = {"Records": [sqs_record(m, arn, self.region) for m in messages]}
             failed_ids = self._invoke_batch(source, event)
             self._settle(url, messages, failed_ids)
-        finally:
-            self._handler_ends()
         return len(messages)
 
     def _invoke_batch(self, source: SQSEventConfig, event: dict[str, Any]) -> set[str]:
@@ -163,19 +163,17 @@ class EventPump:
         url = self._queue_url(sns_pump_queue_name(source))
         messages = self._receive(url, SQS_MAX_BATCH, wait_seconds)
         for message in messages:
-            if not self._handler_starts():
-                # Stopping: finish the invocation in flight, start no other (its side effects,
-                # an alert sent, must be recorded before DynamoDB Local stops).
-                break
-            try:
+            with self._handling() as started:
+                if not started:
+                    # Stopping: finish the invocation in flight, start no other (its side
+                    # effects, an alert sent, must be recorded before DynamoDB Local stops).
+                    break
                 event = {"Records": [sns_record(json.loads(message["Body"]),
                                                 self._subscription_arn(source))]}
                 if self._invoke(source, event):
                     self.sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
                 else:
                     self._retry_later(url, message)
-            finally:
-                self._handler_ends()
         return len(messages)
 
     def _subscription_arn(self, source: SNSEventConfig) -> str:
@@ -259,25 +257,25 @@ class EventPump:
             self._stopping.set()
             self._handlers.wait_for(lambda: self._in_flight == 0, timeout)
 
-    def _handler_starts(self) -> bool:
-        """Count a handler in flight, unless the pump is stopping (then False: start none)."""
+    @contextmanager
+    def _handling(self) -> Iterator[bool]:
+        """A handler in flight for the block (what `stop` waits for), unless the pump is
+        stopping: then the block is told False and must start none."""
         with self._handlers:
-            if self._stopping.is_set():
-                return False
-            self._in_flight += 1
-            return True
-
-    def _handler_ends(self) -> None:
-        with self._handlers:
-            self._in_flight -= 1
-            self._handlers.notify_all()
+            started = not self._stopping.is_set()
+            self._in_flight += started
+        try:
+            yield started
+        finally:
+            if started:
+                with self._handlers:
+                    self._in_flight -= 1
+                    self._handlers.notify_all()
 
     def _tick_schedules(self) -> None:
-        if self._handler_starts():
-            try:
+        with self._handling() as started:
+            if started:
                 self.run_due_schedules()
-            finally:
-                self._handler_ends()
         self._stopping.wait(0.5)
 
     def _spawn(self, name: str, step: Callable[[], Any]) -> None:
