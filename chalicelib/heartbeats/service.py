@@ -238,9 +238,8 @@ def _write_ping(token: str, snapshot: JobSnapshot, ping: PingIn, key: str, now: 
     quiet = judged and _quiet(snapshot, ok, now)
     item = _ping_item(monitor, ping, key, runtime_ms, snapshot.retention_days, now)
     deadline = job.deadline_at if log else _deadline_after_ping(monitor, config, finished, now)
-    after, stored_first = _next_state(job, buffer, item, window, finished, log, deadline, now)
-    if judged and not quiet:        # it will be evaluated: other processes must re-read all
-        after.context = int(job.context or 0) + 1
+    after, stored_first = _next_state(job, buffer, item, window, finished, log, deadline, now,
+                                      evaluated=judged and not quiet)
     try:
         ping_writes.record_ping(ping_writes.JobWrite(
             after, int(job.version) if snapshot.job_stored else None, stored_first))
@@ -264,11 +263,12 @@ def _window_full(job: JobStateItem, window: int, tier: ratelimits.Tier) -> bool:
 
 
 def _next_state(job: JobStateItem, entries: list[store.Entry], item: store.PingItem,
-                window: int, finished: bool, log: bool, deadline: int | None, now: datetime
-                ) -> tuple[JobStateItem, list[store.PingItem]]:
+                window: int, finished: bool, log: bool, deadline: int | None, now: datetime,
+                evaluated: bool) -> tuple[JobStateItem, list[store.PingItem]]:
     """The job state after this ping (version + 1), and what must be stored before it: the full
     buffer as a chunk, this ping on its own when it is too big for an entry. `entries`: the
-    job's buffer, parsed."""
+    job's buffer, parsed. `evaluated`: the ping will be evaluated, so its context moves (other
+    processes must then re-read the monitor and the evaluator's state too)."""
     opened = _window_open(job, window)
     # Buffered pings past the retention go as an expired item would (TTL: the ping's expiry).
     retention = item.expires_at - now
@@ -290,7 +290,7 @@ def _next_state(job: JobStateItem, entries: list[store.Entry], item: store.PingI
         last_start_at=None if finished else (job.last_start_at if log else now),
         last_checked_at=job.last_checked_at if log else now, deadline_at=deadline,
         ping_window=window, ping_hits=int(job.ping_hits or 0) + 1 if opened else 1,
-        buffer=buffer, context=job.context)
+        buffer=buffer, context=int(job.context or 0) + 1 if evaluated else job.context)
     return after, stored_first
 
 
