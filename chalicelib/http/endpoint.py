@@ -166,6 +166,15 @@ class Call:
             meter.refund({})
             raise
 
+    def shared_key(self) -> tuple:
+        """Everything of this request a read's answer depends on besides the store: the
+        account, the route, its path values and the query string (names sorted, each name's
+        values in order). Reads of one key may share one answer (`kernel.collapse`); the
+        key's scopes and limits are checked per request before."""
+        params = self.request.query_params or {}
+        return (self.account_id, self.route, tuple(sorted(self.params.items())),
+                tuple(sorted((name, tuple(params.getlist(name))) for name in params)))
+
     def paging(self) -> tuple[int, int]:
         return parse_int(self.query("limit"), "limit", DEFAULT_LIMIT, 1, MAX_LIMIT), \
             parse_int(self.query("offset"), "offset", 0, 0, 10**9)

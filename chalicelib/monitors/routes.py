@@ -12,6 +12,7 @@ from chalicelib.bus import dispatch
 from chalicelib.monitors import check_health, job_status, jobs, service as monitors
 from chalicelib.monitors.now import fill_now
 from chalicelib.kernel import stats
+from chalicelib.kernel.collapse import Collapse
 from chalicelib.http.endpoint import Call, endpoint, merge_patch, page
 from chalicelib.kernel.clock import iso
 from chalicelib.kernel.errors import ValidationError
@@ -109,6 +110,20 @@ def _parse(call: Call, override_name: str | None = None):
     query("type", {"type": "string", "enum": list(MONITOR_TYPES)}, "Filter by type (any case)"),
     *PAGING], returns=Success(MonitorList, example=MONITOR_LIST))
 def list_monitors(call: Call):
+    """The page's monitors as they are now (`listed_now`), one read shared by the identical
+    lists of this process that wait together (`kernel.collapse`: each from a read started after
+    it arrived, so an edit answered before a list is in it). Twenty clients polling one
+    account's list cost one read a round, not twenty. Each caller gets its own envelope and
+    items (the shared answer is never mutated)."""
+    shared = _shared_lists.run(call.shared_key(), lambda: listed_now(call))
+    return {**shared, "items": [dict(item) for item in shared["items"]]}
+
+
+# The lists being read in this process, by account and query (see `list_monitors`).
+_shared_lists: Collapse[dict] = Collapse()
+
+
+def listed_now(call: Call) -> dict:
     """The page's monitors as they are now: one Query of the account's monitors (what the list
     shows only), one BatchGetItem of its Jobs' run-time and evaluator states, one of its checked
     monitors' heads (`fill_now`); a Job's status changes are read only when they moved."""
