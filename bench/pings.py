@@ -8,7 +8,11 @@ each ping after ONE PutItem on the same DynamoDB Local (boto3 on a thread pool),
 way in the same run. Figures: stored pings/s, p50/p99 of the answers, and the ratio to raw.
 Then `GET /api/monitors` (50 monitors) at 20 connections, after a second's warm-up, beside the
 raw server answering one Query of 50 items as JSON, and the floor of any authenticated read: `GET /api/account` (the
-edge, the key and one GetItem) at 20 connections. Last, every acknowledged ping is looked for in
+edge, the key and one GetItem) at 20 connections. The 20 list clients poll one account's list
+with one query, and each API process shares one read among the identical lists that wait
+together (`kernel.collapse`: every answer from a read started after its request arrived): the
+figure is that of many clients polling one list, about one read per process per round, while
+the raw server reads once per request. Last, every acknowledged ping is looked for in
 the pings' history (each 200 must be stored). 500 monitors are not measured: the local
 account's plan allows 200. `--list-only`: the list phase and its floor only (the jobs are still
 pinged first, so they are Up as in the full run).
