@@ -73,6 +73,12 @@ class Collapse(Generic[T]):
             state = self._keys.get(key)
             return state.next.readers if state is not None and state.next is not None else 0
 
+    def __len__(self) -> int:
+        """How many keys have a computation running or readers waiting (the others are
+        forgotten: a process sees no end of different query strings)."""
+        with self._lock:
+            return len(self._keys)
+
     def _join(self, state: _Key) -> tuple[_Round, bool]:
         """(Under the lock.) This reader's round, and whether this reader starts it (else
         another reader of the round has done it): while a computation runs, the round after

@@ -104,6 +104,18 @@ def test_readers_waiting_together_share_one_computation():
     assert collapse.waiting("k") == 0
 
 
+def test_keys_are_forgotten_once_no_computation_of_theirs_runs_or_waits():
+    collapse, source = Collapse(), HeldSource(fail_on=(3,))
+    first = hold_first(collapse, source)
+    waiting = start_readers(collapse, source, "k", 2)
+    assert len(collapse) == 1
+    finish(source, first, *waiting)
+    assert len(collapse) == 0
+    with pytest.raises(RuntimeError):
+        collapse.run("other", lambda: source.compute("other"))
+    assert len(collapse) == 0
+
+
 def test_a_reader_alone_computes_at_once_and_each_later_one_computes_again():
     collapse, source = Collapse(), HeldSource()
     source.held.set()
