@@ -32,7 +32,7 @@ T = TypeVar("T")
 @dataclass(eq=False)
 class _Round:
     """One computation and what it gave its readers."""
-    readers: int = 1
+    readers: int = 0
     done: bool = False
     answer: object = None
     error: BaseException | None = None
@@ -83,7 +83,7 @@ class Collapse(Generic[T]):
         """(Under the lock.) This reader's round, and whether this reader starts it (else
         another reader of the round has done it): while a computation runs, the round after
         it, waited for until that one has ended."""
-        mine = state.next or _Round(readers=0)
+        mine = state.next or _Round()
         mine.readers += 1
         if state.running is not None:
             state.next = mine

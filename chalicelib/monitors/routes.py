@@ -113,7 +113,7 @@ def list_monitors(call: Call):
     """The page's monitors as they are now (`listed_now`), one read shared by the identical
     lists of this process that wait together (`kernel.collapse`: each from a read started after
     it arrived, so an edit answered before a list is in it). Twenty clients polling one
-    account's list cost one read a round, not twenty. Each caller gets its own envelope and
+    account's list cost a read per round of those waiting together, not one each. Each caller gets its own envelope and
     items (the shared answer is never mutated)."""
     shared = _shared_lists.run(call.shared_key(), lambda: listed_now(call))
     return {**shared, "items": [dict(item) for item in shared["items"]]}
