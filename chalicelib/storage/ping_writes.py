@@ -51,10 +51,11 @@ the next group (AGAIN), so no ping is lost and none is stored twice. Two API pro
 every token, so a fifth of the writes found their job moved by the other one (a bench run, 20
 connections, 50 tokens: 1,044 writes in 500 groups a process, 194 stale); writing the others
 alone made 27 % of the writes single PutItems, each 2-5x the JVM's CPU of a write in a group.
-Bounded: a cancelled group goes back only when it lost at least one write (stale, or alone; a
-cancellation that names none, such as a conflict with another transaction, sends them all
-alone), and a write cancelled MAX_AGAIN times for others' conditions is written alone next, so
-no stream of stale newcomers holds it back for ever. A group's answer
+Bounded: a cancelled group goes back only when it lost at least one write (stale, or alone:
+its chunk refused, or cancelled for a reason of its own that is no condition, such as a conflict
+with another transaction; a cancellation that loses none sends them all alone), and a write
+sent again MAX_AGAIN times and cancelled once more is written alone, so no stream of stale
+newcomers holds it back for ever. A group's answer
 lost on the way is no double either: botocore gives every TransactWriteItems a ClientRequestToken
 of its own (`generate_idempotent_uuid`) and resends it unchanged, and DynamoDB answers a resend
 within ten minutes with the first outcome instead of applying it again (DynamoDB Local too).
@@ -212,7 +213,8 @@ class _Pending:
     again: int = 0                      # how many groups were cancelled under it
 
 
-# A write cancelled this many times for others' conditions is written alone next (bounded).
+# A write sent again this many times and cancelled once more is written alone (bounded: at
+# most MAX_AGAIN + 1 transactions and one PutItem, whatever keeps arriving meanwhile).
 MAX_AGAIN = 3
 
 
