@@ -433,3 +433,19 @@ def test_the_put_writes_every_attribute_the_job_state_has(aws):
     ping_writes.write_alone(JobWrite(state, None))
     stored = job_states.get_state("mon_a")
     assert stored.attribute_values == state.attribute_values
+
+
+def test_a_cancelled_writes_fate_comes_from_its_own_reasons():
+    """Its state's condition failed: stale, with the item found; its chunk refused or a reason
+    of its own that is no condition (another transaction on its item): alone; none: again."""
+    from pynamodb.exceptions import CancellationReason
+
+    found = {"shard": {"S": job_states.shard_of("mon_a")}, "monitor_id": {"S": "mon_a"},
+             "a": {"S": "acc_1"}, "v": {"N": "4"}}
+    write = a_write("mon_a", 1)
+    refused = ping_writes._fate(write, CancellationReason("ConditionalCheckFailed", raw_item=found),
+                                refused_first=False)
+    assert isinstance(refused, StaleJobError) and refused.found.version == 4
+    assert ping_writes._fate(write, CancellationReason("TransactionConflict"), False) == ALONE
+    assert ping_writes._fate(write, None, refused_first=True) == ALONE
+    assert ping_writes._fate(write, None, refused_first=False) == AGAIN
