@@ -243,8 +243,8 @@ def _write_ping(token: str, snapshot: JobSnapshot, ping: PingIn, key: str, now: 
     try:
         ping_writes.record_ping(ping_writes.JobWrite(
             after, int(job.version) if snapshot.job_stored else None, stored_first))
-    except ping_writes.StaleJobError:
-        _reload(token, snapshot)
+    except ping_writes.StaleJobError as stale:
+        _reload(token, snapshot, stale.found)
         if _window_full(snapshot.job, window, tier):
             raise _rate_limited(tier, window, now) from None
         raise
@@ -298,12 +298,14 @@ def _buffer_bytes(buffer: list[str]) -> int:
     return sum(len(e.encode()) + 1 for e in buffer)
 
 
-def _reload(token: str, snapshot: JobSnapshot) -> None:
+def _reload(token: str, snapshot: JobSnapshot, found: JobStateItem | None = None) -> None:
     """Read the job again after a write found it moved (its cache age is kept: the token's
-    owner was not re-read); 404 if the monitor or its token is gone. Its state item first: when
-    its context did not move (only other processes' unjudged pings wrote it), that one GetItem
-    is the whole re-read, the monitor and the evaluator's state held being current."""
-    job = job_states.get_state(snapshot.monitor.monitor_id) if snapshot.job_stored else None
+    owner was not re-read); 404 if the monitor or its token is gone. Its state item first (the
+    one the refused write `found`, when DynamoDB said: no read at all): when its context did
+    not move (only other processes' unjudged pings wrote it), that item is the whole re-read,
+    the monitor and the evaluator's state held being current."""
+    job = None if not snapshot.job_stored else \
+        found if found is not None else job_states.get_state(snapshot.monitor.monitor_id)
     if job is not None and job.context == snapshot.job.context:
         snapshot.job = job
         job_states.overlay(snapshot.monitor, job)

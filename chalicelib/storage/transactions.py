@@ -12,6 +12,9 @@ from chalicelib.kernel.settings import settings
 Transaction = TransactWrite
 TransactionFailed = TransactWriteError
 
+# A cancelled transaction's reason for an operation whose own condition failed.
+CONDITION_CHECK_FAILED = "ConditionalCheckFailed"
+
 _connection: Connection | None = None
 
 
@@ -39,7 +42,7 @@ def failed_conditions(exc: TransactWriteError) -> list[bool]:
     whatever order they were added in.
     """
     return [
-        reason is not None and getattr(reason, "code", None) == "ConditionalCheckFailed"
+        reason is not None and getattr(reason, "code", None) == CONDITION_CHECK_FAILED
         for reason in (exc.cancellation_reasons or [])
     ]
 

@@ -125,10 +125,12 @@ def as_another_process_pinged(api, job, clock, suffix=""):
     ping_cache.cache.put(token, held)
 
 
-def test_a_ping_that_lost_to_another_processs_ping_rereads_only_the_job_state(api, job, clock):
-    """Two API processes pinging one job: the one whose cached version is stale re-reads the
-    job's state item only (the monitor and the evaluator's state it holds are still current:
-    the other ping was not judged), not the monitor and the evaluator's state as well."""
+def test_a_ping_that_lost_to_another_processs_ping_refreshes_from_the_refusal_without_a_read(
+        api, job, clock):
+    """Two API processes pinging one job: the one whose cached version is stale takes the job's
+    state item from its refused write (DynamoDB returns what the condition found), without a
+    GetItem, and not the monitor and the evaluator's state either (still current: the other
+    ping was not judged)."""
     for _ in range(3):
         ping(api, f"/ping/{job['pingToken']}")
         clock.advance(60)
@@ -137,7 +139,6 @@ def test_a_ping_that_lost_to_another_processs_ping_rereads_only_the_job_state(ap
     with counted_aws_requests() as seen:
         assert ping(api, f"/ping/{job['pingToken']}").status_code == 200
     assert seen.calls == [("PutItem", "enori-test-job-states"),
-                          ("GetItem", "enori-test-job-states"),
                           ("PutItem", "enori-test-job-states")]
     assert len(pings_of(api, job)["items"]) == 5
     assert api.get(f"/api/monitors/{job['id']}").json["status"] == "Up"

@@ -1,7 +1,8 @@
 """Group commit of job-state writes (storage.ping_writes.GroupCommit, E20 point 2): writes that
 wait while a group is being stored go together in the next one, each answered only once its
 group is stored; a group of one is the single PutItem; a failed condition refuses only its
-own write and the others are written one by one."""
+own write and the others go together in the next group (bounded), and a refused write carries
+the item its condition found."""
 import threading
 from datetime import datetime, timedelta, timezone
 
@@ -9,7 +10,8 @@ import pytest
 
 from chalicelib.storage import job_states, ping_writes
 from chalicelib.storage.job_states import JobStateItem
-from chalicelib.storage.ping_writes import ALONE, STALE, STORED, GroupCommit, JobWrite
+from chalicelib.storage.ping_writes import (AGAIN, ALONE, MAX_AGAIN, STORED, GroupCommit,
+                                            JobWrite, StaleJobError)
 
 
 def a_write(monitor_id: str, read_version: int | None = None) -> JobWrite:
@@ -35,9 +37,8 @@ class HeldStore:
             self.holding.set()
             assert self.held.wait(10)
 
-    def write_one(self, write: JobWrite) -> bool:
+    def write_one(self, write: JobWrite) -> None:
         self._hold([write.state.monitor_id])
-        return True
 
     def write_group(self, writes: list[JobWrite]) -> list[str]:
         self._hold([w.state.monitor_id for w in writes])
@@ -52,7 +53,10 @@ def write_concurrently(committer: GroupCommit, store: HeldStore, writes: list[Jo
 
     def one(i: int) -> None:
         try:
-            answers[i] = committer.write(writes[i])
+            committer.write(writes[i])
+            answers[i] = True
+        except StaleJobError:
+            answers[i] = False
         except Exception as exc:           # noqa: BLE001 - the test looks at what came back
             answers[i] = exc
         if not store.held.is_set():
@@ -104,15 +108,128 @@ def test_a_group_is_at_most_max_size():
     assert [len(call) for call in store.calls] == [1, 3, 3, 1]
 
 
-def test_a_failed_condition_refuses_its_own_write_and_the_others_are_written_one_by_one():
-    """DynamoDB cancels the whole transaction: nothing of it was written."""
-    store = HeldStore(group_fates=lambda writes: [
-        STALE if w.state.monitor_id == "mon_2" else ALONE for w in writes])
+def stale(write: JobWrite) -> StaleJobError:
+    return StaleJobError(write.state.monitor_id)
+
+
+def cancelled_by(fates: dict):
+    """A group's fates when a write named in `fates` is in it (the others: AGAIN), else stored."""
+    def group_fates(writes: list[JobWrite]) -> list:
+        if not any(w.state.monitor_id in fates for w in writes):
+            return [STORED] * len(writes)
+        return [fates.get(w.state.monitor_id, lambda w: AGAIN)(w) for w in writes]
+    return group_fates
+
+
+def test_a_failed_condition_refuses_its_own_write_and_the_others_go_in_one_more_group():
+    """DynamoDB cancels the whole transaction: nothing of it was written. The writes whose own
+    conditions held are written in ONE more transaction, not one PutItem each."""
+    store = HeldStore(group_fates=cancelled_by({"mon_2": stale}))
+    committer = GroupCommit(store.write_one, store.write_group)
+    answers, _ = write_concurrently(committer, store, [a_write(f"mon_{i}") for i in range(5)])
+    assert answers == {0: True, 1: True, 2: False, 3: True, 4: True}
+    assert [sorted(call) for call in store.calls] == [
+        ["mon_0"], ["mon_1", "mon_2", "mon_3", "mon_4"], ["mon_1", "mon_3", "mon_4"]]
+
+
+def test_a_cancelled_groups_writes_go_back_ahead_of_the_newer_ones():
+    """Back at the head of the queue, in their order: a group of at most `max_size` takes them
+    before the writes that came later."""
+    store = HeldStore(group_fates=cancelled_by({"mon_1": stale}))
+    committer = GroupCommit(store.write_one, store.write_group, max_size=3)
+    answers, _ = write_concurrently(committer, store, [a_write(f"mon_{i}") for i in range(6)])
+    assert answers == {0: True, 1: False, 2: True, 3: True, 4: True, 5: True}
+    # Whoever leads a group puts its own write first: the cancelled group is mon_1's and two
+    # of those waiting; the next one has the two (and its leader or the next waiting).
+    cancelled = next(i for i, call in enumerate(store.calls) if "mon_1" in call)
+    assert len(store.calls[cancelled]) == 3
+    assert set(store.calls[cancelled + 1]) >= set(store.calls[cancelled]) - {"mon_1"}
+    assert sorted(sum(store.calls[1:], [])) == sorted(         # each written once after
+        [f"mon_{i}" for i in range(1, 6)] + list(set(store.calls[cancelled]) - {"mon_1"}))
+
+
+def test_a_write_whose_chunk_was_refused_or_that_conflicted_is_written_alone():
+    """Its chunk would be refused in every group (a longer one is there), and a conflict is no
+    condition of another write: alone, where `write_alone`'s own chunk write decides. The
+    others, innocent, go again together."""
+    alone = lambda w: ALONE                                            # noqa: E731
+    store = HeldStore(group_fates=cancelled_by({"mon_1": alone, "mon_2": alone}))
+    committer = GroupCommit(store.write_one, store.write_group)
+    answers, _ = write_concurrently(committer, store, [a_write(f"mon_{i}") for i in range(5)])
+    assert all(answer is True for answer in answers.values())
+    assert [sorted(call) for call in store.calls[:2]] == [
+        ["mon_0"], ["mon_1", "mon_2", "mon_3", "mon_4"]]
+    assert sorted(sorted(call) for call in store.calls[2:]) == [
+        ["mon_1"], ["mon_2"], ["mon_3", "mon_4"]]
+
+
+def test_a_cancellation_that_names_no_write_sends_them_all_alone():
+    """No write was lost from the group: the same group again would change nothing."""
+    store = HeldStore(group_fates=lambda writes: [AGAIN] * len(writes))
     committer = GroupCommit(store.write_one, store.write_group)
     answers, _ = write_concurrently(committer, store, [a_write(f"mon_{i}") for i in range(4)])
-    assert answers == {0: True, 1: True, 2: False, 3: True}
+    assert all(answer is True for answer in answers.values())
     assert [sorted(call) for call in store.calls[:2]] == [["mon_0"], ["mon_1", "mon_2", "mon_3"]]
-    assert sorted(store.calls[2:]) == [["mon_1"], ["mon_3"]]
+    assert sorted(store.calls[2:]) == [["mon_1"], ["mon_2"], ["mon_3"]]
+
+
+def test_a_write_cancelled_again_and_again_by_newcomers_is_written_alone_after_max_again():
+    """No livelock: every group it is in holds a new stale write (another process keeps
+    pinging those jobs), so every one is cancelled; after MAX_AGAIN cancellations it goes
+    alone, and every stale newcomer is refused, each round losing it."""
+    committer = GroupCommit()
+    newcomers: list[threading.Thread] = []
+    answers: dict[str, object] = {}
+    calls: list[list[str]] = []
+
+    def write(one: JobWrite) -> None:
+        try:
+            committer.write(one)
+            answers[one.state.monitor_id] = True
+        except StaleJobError:
+            answers[one.state.monitor_id] = False
+
+    def a_stale_newcomer_waits() -> None:
+        waiting = committer.waiting()
+        newcomers.append(threading.Thread(target=write, args=(a_write(f"stale_{len(newcomers)}"),)))
+        newcomers[-1].start()
+        for _ in range(2000):
+            if committer.waiting() > waiting:
+                return
+            threading.Event().wait(0.005)
+        raise AssertionError("the newcomer did not wait")
+
+    def write_group(writes: list[JobWrite]) -> list:
+        calls.append(sorted(w.state.monitor_id for w in writes))
+        if len(newcomers) < 20:
+            a_stale_newcomer_waits()
+        return [stale(w) if w.state.monitor_id.startswith("stale") else AGAIN for w in writes]
+
+    def write_one(one: JobWrite) -> None:
+        calls.append([one.state.monitor_id])
+        if one.state.monitor_id.startswith("stale"):
+            raise stale(one)
+        if one.state.monitor_id == "first":           # while it is written, the others wait
+            a_stale_newcomer_waits()
+            threads.append(threading.Thread(target=write, args=(a_write("innocent"),)))
+            threads[-1].start()
+            for _ in range(2000):
+                if committer.waiting() == 2:
+                    return
+                threading.Event().wait(0.005)
+            raise AssertionError("the innocent write did not wait")
+
+    committer.write_one, committer.write_group = write_one, write_group
+    threads: list[threading.Thread] = []
+    write(a_write("first"))
+    for thread in threads + newcomers:
+        thread.join(10)
+    assert answers.pop("first") is True and answers.pop("innocent") is True
+    assert set(answers.values()) == {False}              # every stale newcomer was refused
+    with_innocent = [call for call in calls if "innocent" in call]
+    assert len(with_innocent) == MAX_AGAIN + 2           # the first group, its retries, alone
+    assert with_innocent[-1] == ["innocent"]
+    assert all(len(call) == 2 for call in with_innocent[:-1])
 
 
 def test_an_error_of_a_group_is_every_owners_error():
@@ -144,9 +261,36 @@ def test_a_group_is_one_transact_write_items_of_conditional_puts(aws):
 def test_a_stale_write_cancels_its_group_and_nothing_of_it_is_written(aws):
     ping_writes.write_alone(a_write("mon_a"))
     fates = ping_writes.write_together([a_write("mon_b"), a_write("mon_a", 7), a_write("mon_c")])
-    assert fates == [ALONE, STALE, ALONE]
+    assert fates[0] == fates[2] == AGAIN
+    assert isinstance(fates[1], StaleJobError)
     assert [job_states.get_state(m) for m in ("mon_b", "mon_c")] == [None, None]
     assert job_states.get_state("mon_a").version == 1
+
+
+def test_a_refused_write_carries_the_state_its_condition_found(aws):
+    """DynamoDB returns the item a failed condition found (ReturnValuesOnConditionCheckFailure):
+    the caller refreshes from it instead of reading again, alone or in a group."""
+    from awsrequests import counted_aws_requests
+
+    first = a_write("mon_a")
+    first.state.context, first.state.buffer = 4, ["an entry"]
+    ping_writes.write_alone(first)
+    with counted_aws_requests() as seen:
+        with pytest.raises(StaleJobError) as alone:
+            ping_writes.write_alone(a_write("mon_a", 7))
+        with pytest.raises(StaleJobError) as created:
+            ping_writes.write_alone(a_write("mon_a"))          # read as missing, exists
+        fates = ping_writes.write_together([a_write("mon_b"), a_write("mon_a", 7)])
+    assert seen.operations == ["PutItem", "PutItem", "TransactWriteItems"]
+    for refused in (alone.value, created.value, fates[1]):
+        assert refused.found.attribute_values == job_states.get_state("mon_a").attribute_values
+        assert (refused.found.version, refused.found.context) == (1, 4)
+
+
+def test_a_refused_write_of_a_job_gone_carries_nothing(aws):
+    with pytest.raises(StaleJobError) as gone:
+        ping_writes.write_alone(a_write("mon_a", 3))
+    assert gone.value.found is None
 
 
 def test_a_write_alone_is_the_single_put_item(aws):
@@ -188,11 +332,28 @@ def test_a_chunk_refused_in_a_group_is_written_alone_and_only_stale_states_are_r
 
     pings.store_chunk(a_chunk("mon_a", 4))
     shorter = JobWrite(a_write("mon_a").state, None, [a_chunk("mon_a", 3)])
-    assert ping_writes.write_together([a_write("mon_b"), shorter]) == [ALONE, ALONE]
+    assert ping_writes.write_together([a_write("mon_b"), shorter]) == [AGAIN, ALONE]
     assert [job_states.get_state(m) for m in ("mon_a", "mon_b")] == [None, None]
-    committer = GroupCommit()
-    assert committer.write_one(shorter) is True                 # the state was current
+    GroupCommit().write_one(shorter)                            # the state was current
     assert job_states.get_state("mon_a").version == 1
+
+
+def test_a_group_cancelled_by_one_stale_write_stores_the_others_in_one_more_transaction(aws):
+    """Two writes of a group of three are current, one is stale: the group's transaction is
+    cancelled, then the two go in ONE more TransactWriteItems (before: a PutItem each)."""
+    from awsrequests import counted_aws_requests
+
+    ping_writes.write_alone(a_write("mon_a"))                        # version 1
+    store = HeldStore()
+    committer = GroupCommit(lambda w: (store._hold([w.state.monitor_id]),
+                                       ping_writes.write_alone(w))[1],
+                            ping_writes.write_together)
+    with counted_aws_requests() as seen:
+        answers, _ = write_concurrently(committer, store, [
+            a_write("mon_z"), a_write("mon_b"), a_write("mon_a", 7), a_write("mon_c")])
+    assert answers == {0: True, 1: True, 2: False, 3: True}
+    assert seen.operations == ["PutItem", "TransactWriteItems", "TransactWriteItems"]
+    assert [job_states.get_state(m).version for m in ("mon_a", "mon_b", "mon_c")] == [1, 1, 1]
 
 
 def test_a_groups_transaction_carries_its_own_token_and_a_resend_carries_the_same(
@@ -236,7 +397,7 @@ def test_the_job_states_put_writes_every_field_and_leaves_out_the_empty_ones(aws
     first = a_write("mon_a")
     first.state.last_start_at, first.state.ping_hits, first.state.context = at, 3, 7
     first.state.buffer = ['{"k":"001774346405123#ab","t":"Start"}']
-    assert ping_writes.write_alone(first)
+    ping_writes.write_alone(first)
     stored = job_states.get_state("mon_a")
     assert (stored.last_start_at, stored.ping_hits, stored.context, stored.buffer,
             stored.account_id, stored.version) == (at, 3, 7, first.state.buffer, "acc_1", 1)
@@ -269,6 +430,22 @@ def test_the_put_writes_every_attribute_the_job_state_has(aws):
     for read_version in (None, 4):
         request = ping_writes.put_request(JobWrite(state, read_version))
         assert set(request["Item"]) == {a.attr_name for a in attributes.values()}
-    assert ping_writes.write_alone(JobWrite(state, None))
+    ping_writes.write_alone(JobWrite(state, None))
     stored = job_states.get_state("mon_a")
     assert stored.attribute_values == state.attribute_values
+
+
+def test_a_cancelled_writes_fate_comes_from_its_own_reasons():
+    """Its state's condition failed: stale, with the item found; its chunk refused or a reason
+    of its own that is no condition (another transaction on its item): alone; none: again."""
+    from pynamodb.exceptions import CancellationReason
+
+    found = {"shard": {"S": job_states.shard_of("mon_a")}, "monitor_id": {"S": "mon_a"},
+             "a": {"S": "acc_1"}, "v": {"N": "4"}}
+    write = a_write("mon_a", 1)
+    refused = ping_writes._fate(write, CancellationReason("ConditionalCheckFailed", raw_item=found),
+                                refused_first=False)
+    assert isinstance(refused, StaleJobError) and refused.found.version == 4
+    assert ping_writes._fate(write, CancellationReason("TransactionConflict"), False) == ALONE
+    assert ping_writes._fate(write, None, refused_first=True) == ALONE
+    assert ping_writes._fate(write, None, refused_first=False) == AGAIN
