@@ -67,16 +67,21 @@ async def _one_connection(port: int, paths: list[str], until: float, offset: int
 
 def warm(port: int, paths: list[str], rounds: int = 2) -> int:
     """Ping every path `rounds` times (the first ping of a token reads its monitor and brings
-    the job Up; steady pings are what the timed phases measure); how many were answered 200."""
+    the job Up; steady pings are what the timed phases measure); how many were answered 200.
+    Each round on new connections, each path on another one than the round before: a
+    connection stays with one API process, so with one connection per path for every round a
+    path taught only that process, and the timed phase paid each token's first read in the
+    other one (about 50 full loads a phase)."""
     statuses: Counter = Counter()
 
-    async def run() -> None:
+    async def run(shift: int) -> None:
         async def one(chunk: list[str]) -> None:
             await _one_connection(port, chunk, float("inf"), 0, [], statuses, limit=len(chunk))
-        chunks = [paths[i::10] * rounds for i in range(10)]
+        chunks = [paths[(i + shift) % 10::10] for i in range(10)]
         await asyncio.gather(*(one(chunk) for chunk in chunks if chunk))
 
-    asyncio.run(run())
+    for shift in range(rounds):
+        asyncio.run(run(shift))
     return statuses[200]
 
 
