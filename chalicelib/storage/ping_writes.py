@@ -199,7 +199,7 @@ def write_together(writes: list[JobWrite]) -> list[Fate]:
 
 def _fate(write: JobWrite, reason, refused_first: bool) -> Fate:
     """A write's fate in a cancelled transaction, from its state's reason (None: it held)."""
-    if reason is not None and reason.code == transactions.CONDITION_CHECK_FAILED:
+    if transactions.condition_failed(reason):
         return _stale(write, reason.raw_item)
     return ALONE if refused_first or reason is not None else AGAIN
 

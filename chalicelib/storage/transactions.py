@@ -15,6 +15,11 @@ TransactionFailed = TransactWriteError
 # A cancelled transaction's reason for an operation whose own condition failed.
 CONDITION_CHECK_FAILED = "ConditionalCheckFailed"
 
+
+def condition_failed(reason) -> bool:
+    """Whether one operation's cancellation reason (None: it held) is its own condition."""
+    return reason is not None and getattr(reason, "code", None) == CONDITION_CHECK_FAILED
+
 _connection: Connection | None = None
 
 
@@ -41,10 +46,7 @@ def failed_conditions(exc: TransactWriteError) -> list[bool]:
     Mind the order: PynamoDB sends condition checks first, then deletes, puts and updates,
     whatever order they were added in.
     """
-    return [
-        reason is not None and getattr(reason, "code", None) == CONDITION_CHECK_FAILED
-        for reason in (exc.cancellation_reasons or [])
-    ]
+    return [condition_failed(reason) for reason in (exc.cancellation_reasons or [])]
 
 
 def failed_at(exc: TransactWriteError, index: int) -> bool:
