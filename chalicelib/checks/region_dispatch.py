@@ -77,8 +77,11 @@ def send_region(region: str, stored: int | None, fallback: int | None, target: i
         due = [j for j in jobs_of_minute(minute) if j.region == region]
         fresh = [j for j in due if is_fresh(j, now_epoch)]
         outcome.skipped_slots += len(due) - len(fresh)
+        # Every slot stale: passed over with no call to the region (which may be dark), so it
+        # is a skipped minute, not a sent one; its cursor still moves past it.
+        stale_only = bool(due) and not fresh
         try:
-            outcome.messages += send(fresh, now_epoch)
+            outcome.messages += 0 if stale_only else send(fresh, now_epoch)
         except Exception as exc:  # noqa: BLE001 - any failure: this region waits, others go on
             log.warning("region %s: could not send minute %s (%s: %s); its cursor stays at %s",
                         region, minute, type(exc).__name__, exc, expected)
@@ -88,9 +91,7 @@ def send_region(region: str, stored: int | None, fallback: int | None, target: i
             log.info("region %s: another tick already sent minute %s", region, minute)
             break
         expected = minute
-        if due and not fresh:
-            # Every slot stale: passed over with no call to the region (which may be dark),
-            # so it is a skipped minute, not a sent one.
+        if stale_only:
             outcome.skipped_minutes += 1
             continue
         outcome.minutes += 1

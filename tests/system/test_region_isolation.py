@@ -5,7 +5,7 @@ without a burst of stale work.
 The scheduler reaches EuWest's queue through a TCP relay in this process
 (`ENORI_REGION_SQS_ENDPOINTS`); closing the relay makes every connection to it refused, exactly
 what an unreachable region looks like to the client. Ticks run every 30 s, so nine dark ticks
-span four and a half minutes: long enough for slots to go stale (120 s).
+span four and a half minutes: long enough for slots to go stale (STALE_AFTER_SECONDS, 120 s).
 """
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ import time
 
 import pytest
 
+from chalicelib.bus.check_requests import STALE_AFTER_SECONDS
 from conftest import LocalStack, create, get, wait_until
 from local.dynamodb_local import free_port
 from targets import HttpTarget
@@ -160,7 +161,8 @@ def test_a_dark_region_stops_nothing_else_and_comes_back_without_stale_work(tmp_
         through_back = after_close[:after_close.index(back) + 1]
         assert sum(t["regions"]["EuWest"]["skippedMinutes"] for t in through_back) >= 1, \
             through_back
-        assert all(m * 60 + 60 > back["at"] - 120 for m in back["regions"]["EuWest"]["minutes"])
+        assert all(m * 60 + 60 > back["at"] - STALE_AFTER_SECONDS
+                   for m in back["regions"]["EuWest"]["minutes"])
 
         # UsEast's results: one for every 30 s slot of the dark window, each on time (30 s
         # apart: a result is stamped when it is recorded, a second or so after its slot).
