@@ -97,8 +97,10 @@ def test_a_minute_whose_slots_are_all_stale_is_skipped_not_sent(account, clock, 
     tick_at(clock, MINUTE * 60 + 1)                       # both regions have MINUTE + 1
     offsets = [j.slot - (MINUTE + 1) * 60 for _, j in sends.got if j.region == "EuWest"]
     sends.dark = {"EuWest"}
-    # MINUTE + 2 is still a minute to plan, but every one of its slots is past 120 s.
-    done = tick_at(clock, (MINUTE + 2) * 60 + max(offsets) + 121)
+    # MINUTE + 2 is still a minute to plan, but every one of its slots is past 120 s: half a
+    # second past its last slot's staleness, so even a slot at second 59 leaves it planned
+    # (a whole second more made the plan pass it over unread, for 1 monitor offset in 30).
+    done = tick_at(clock, (MINUTE + 2) * 60 + max(offsets) + 120.5)
     eu = done["regions"]["EuWest"]
     assert (eu["minutes"], eu["skippedMinutes"], eu["skippedSlots"]) == ([], 1, len(offsets))
     assert eu["failed"]                                   # MINUTE + 3 was fresh and refused
