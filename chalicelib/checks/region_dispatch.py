@@ -60,13 +60,16 @@ class RegionOutcome:
     sent_minutes: list[int] = field(default_factory=list)
 
 
-def send_region(region: str, stored: int | None, fallback: int | None, target: int,
+def send_region(region: str, cursor: control.RegionCursor, fallback: int | None, target: int,
                 now_epoch: float, jobs_of_minute: Callable[[int], list[CheckRequest]],
                 send: Callable[[list[CheckRequest], float], int]) -> RegionOutcome:
-    """Send `region` the minutes its cursor has not reached. `stored`: its cursor as read;
-    `fallback`: where to start when it has none yet (the cursor of the single-cursor scheduler
-    this replaced, so an upgrade neither resends nor skips)."""
+    """Send `region` the minutes its cursor has not reached. `cursor`: as read; `fallback`:
+    where to start when it has none yet (the cursor of the single-cursor scheduler this
+    replaced, so an upgrade neither resends nor skips). A failed send notes the region's outage
+    from that minute, once; the first send that goes out again ends it."""
     outcome = RegionOutcome(region)
+    stored, failing = cursor.last_minute, cursor.failing_since
+    name = control.region_cursor_name(region)
     previous = stored if stored is not None else fallback
     plan = plan_minutes(previous, target, now_epoch)
     # Whole minutes passed over are counted, not read: after a long outage that would be one
@@ -86,11 +89,16 @@ def send_region(region: str, stored: int | None, fallback: int | None, target: i
             log.warning("region %s: could not send minute %s (%s: %s); its cursor stays at %s",
                         region, minute, type(exc).__name__, exc, expected)
             outcome.failed = True
+            if failing is None:
+                control.mark_failing(name, minute)
             break
-        if not control.advance_cursor(expected, minute, control.region_cursor_name(region)):
+        # Only checks that went out prove the region is back: a minute with none makes no call.
+        reached = bool(fresh)
+        if not control.advance_cursor(expected, minute, name, reached=reached):
             log.info("region %s: another tick already sent minute %s", region, minute)
             break
         expected = minute
+        failing = None if reached else failing
         if stale_only:
             outcome.skipped_minutes += 1
             continue

@@ -105,7 +105,7 @@ def run_tick(now, send=None, pools: TickPools | None = None) -> dict:
 
     def send_to(region: str) -> region_dispatch.RegionOutcome:
         outcome = region_dispatch.send_region(
-            region, control.region_cursor(region), fallback, target, now.timestamp(),
+            region, control.read_region_cursor(region), fallback, target, now.timestamp(),
             jobs_of_minute, send)
         region_dispatch.emit_region_metrics(outcome)
         return outcome

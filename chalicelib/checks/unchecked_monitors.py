@@ -24,11 +24,15 @@ log = logging.getLogger("enori.unchecked")
 DARK_AFTER_MINUTES = 2
 
 
-def dark_regions(cursors: dict[str, int | None], coming_minute: int) -> dict[str, int]:
-    """Region -> the last minute sent to it, for the regions more than DARK_AFTER_MINUTES
-    behind. Pure."""
-    return {region: cursor for region, cursor in cursors.items()
-            if cursor is not None and coming_minute - cursor > DARK_AFTER_MINUTES}
+def dark_regions(cursors: dict[str, control.RegionCursor], coming_minute: int
+                 ) -> dict[str, int]:
+    """Region -> the first minute its checks did not go out, for the regions more than
+    DARK_AFTER_MINUTES behind. Measured from `sent_through`, which stays put for a whole outage
+    while the cursor itself passes over minutes with nothing to send: so the outage keeps one
+    name (one event), and a region whose monitors are due only now and then is seen dark. Pure."""
+    sent = {region: cursor.sent_through for region, cursor in cursors.items()}
+    return {region: last + 1 for region, last in sent.items()
+            if last is not None and coming_minute - last > DARK_AFTER_MINUTES}
 
 
 def unchecked_since(regions: list[str], dark: dict[str, int], served: tuple[str, ...]
@@ -37,7 +41,7 @@ def unchecked_since(regions: list[str], dark: dict[str, int], served: tuple[str,
     mine = [r for r in regions if r in served]
     if not mine or any(r not in dark for r in mine):
         return None
-    return max(dark[r] for r in mine) + 1
+    return max(dark[r] for r in mine)
 
 
 def sweep(now: datetime) -> int:

@@ -143,7 +143,8 @@ def unreached_regions(policy: Policy, obs: Observation) -> frozenset[str]:
     if len(policy.regions) < 2:
         return frozenset()
     cursors = control.region_cursors(policy.regions)
-    return degraded_quorum.unreached(cursors, obs.slot, obs.region)
+    sent = {region: cursor.sent_through for region, cursor in cursors.items()}
+    return degraded_quorum.unreached(sent, obs.slot, obs.region)
 
 
 def status_change_records(monitor: MonitorItem, before: MonitorState, after: MonitorState,

@@ -154,11 +154,11 @@ def test_a_regions_batches_are_sent_side_by_side_before_its_cursor_moves(aws, qu
     assert control.advance_cursor(None, MINUTE, control.region_cursor_name("UsEast"))
     real_advance = control.advance_cursor
     monkeypatch.setattr(control, "advance_cursor",
-                        lambda *args: log.append("cursor") or real_advance(*args))
+                        lambda *args, **kw: log.append("cursor") or real_advance(*args, **kw))
     jobs = jobs_in_seconds("UsEast", 20)                   # 20 messages: two batches of ten
     with ThreadPoolExecutor(4) as pool:
         outcome = region_dispatch.send_region(
-            "UsEast", MINUTE, None, MINUTE + 1, NOW, lambda minute: jobs,
+            "UsEast", control.RegionCursor(MINUTE), None, MINUTE + 1, NOW, lambda minute: jobs,
             partial(region_dispatch.send_fast, pool=pool))
     assert log == ["sent", "sent", "cursor"]
     assert (outcome.messages, outcome.failed) == (20, False)
@@ -175,7 +175,7 @@ def test_a_partial_failure_inside_a_regions_minute_leaves_its_cursor_unmoved(aws
     jobs = jobs_in_seconds("UsEast", 30)
     with ThreadPoolExecutor(4) as pool:
         outcome = region_dispatch.send_region(
-            "UsEast", MINUTE, None, MINUTE + 1, NOW, lambda minute: jobs,
+            "UsEast", control.RegionCursor(MINUTE), None, MINUTE + 1, NOW, lambda minute: jobs,
             partial(region_dispatch.send_fast, pool=pool))
     assert sorted(log) == ["refused", "sent", "sent"]      # every batch was tried
     assert outcome.failed and outcome.sent_minutes == []
