@@ -112,19 +112,25 @@ def scheduler_sent(region, minute):
 
 
 @pytest.mark.parametrize("interval", [30, 60])
-@pytest.mark.parametrize("euwest_sent_until", [None, "before the monitor"])
+@pytest.mark.parametrize("euwest_sent_until", [None, "before the monitor", "passed over dark"])
 def test_a_region_never_sent_the_checks_lets_a_young_monitor_go_down_at_its_first_failure(
         clock, published, interval, euwest_sent_until):
     """The bench's case (E16 point 6): the target stops right after the check that made a new
     monitor Up, so one slot is known and none without EuWest is settled yet. EuWest's queue
-    cannot be reached: the scheduler never sent it these checks (no cursor, or one stuck
-    before them), so its results cannot come. Threshold 1: Down at the first failed slot,
-    decided by UsEast as its result comes — not an interval later."""
+    cannot be reached: the scheduler never sent it these checks (no cursor, one stuck before
+    them, or one that passed over their minutes with no call while its sends failed), so its
+    results cannot come. Threshold 1: Down at the first failed slot, decided by UsEast as its
+    result comes — not an interval later."""
+    from chalicelib.storage import control
+
     monitor = make_monitor(clock, interval, threshold=1)
     start = first_slot(clock)
     scheduler_sent("UsEast", start // 60 + 3)
     if euwest_sent_until:
         scheduler_sent("EuWest", start // 60 - 1)
+    if euwest_sent_until == "passed over dark":
+        control.mark_failing(control.region_cursor_name("EuWest"), start // 60)
+        scheduler_sent("EuWest", start // 60 + 3)
     deliver(monitor, clock, start + 1, start, "UsEast", UP)
     assert shown(monitor).status == "Up"
     failed = start + interval
