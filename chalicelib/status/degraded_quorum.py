@@ -45,8 +45,8 @@ def settled_before(now_epoch: float, timeout_seconds: int) -> int:
 def unreached(cursors: dict[str, int | None], slot: int, reporting_region: str) -> frozenset[str]:
     """The regions never sent `slot`'s check: their cursor (the last minute whose checks the
     scheduler sent them, `RegionCursor.sent_through`; None before the first) is behind the
-    slot's minute. Known only when the reporting
-    region's cursor has reached it; otherwise the cursors say nothing (none kept)."""
+    slot's minute. Known only when the reporting region's cursor has reached it; otherwise the
+    cursors say nothing (none kept)."""
     minute = slot // 60
     reached = cursors.get(reporting_region)
     if reached is None or reached < minute:
