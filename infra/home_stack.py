@@ -30,9 +30,14 @@ NOT_FOUND_TEMPLATE = json.dumps({"error": "Not found",
                                  "message": "No route for $context.httpMethod $context.path",
                                  "code": "NOT_FOUND"})
 # How many times a message may fail before it waits in the DLQ.
-MAX_RECEIVES = {"checks": 3, "alert-retries": 5}
+MAX_RECEIVES = {"checks": 3, "results": 3, "alert-retries": 5}
 CHECK_QUEUE_RETENTION = Duration.hours(1)     # a check older than that is no use to anyone
 RETRY_QUEUE_RETENTION = Duration.days(4)
+# A result is a fact measured: it is kept until recorded (history, uptime), however late, so a
+# results handler stopped for more than an hour loses none.
+RESULTS_QUEUE_RETENTION = Duration.days(4)
+RETENTION = {"checks": CHECK_QUEUE_RETENTION, "results": RESULTS_QUEUE_RETENTION,
+             "alert-retries": RETRY_QUEUE_RETENTION}
 LOG_RETENTION_DAYS = 30
 
 
@@ -182,13 +187,20 @@ class HomeStack(Stack):
         CfnOutput(self, "ApiKeySecretName", value=self.api_key_secret.secret_name)
         CfnOutput(self, "EventsTopicArn", value=self.events_topic.topic_arn)
 
+    def _kind(self, queue_name: str) -> str:
+        from chalicelib.bus import check_results   # settings are the stage's by now
+
+        if queue_name == check_results.queue_name():
+            return "results"
+        if queue_name.startswith(f"{self.config.resource_prefix}-checks-"):
+            return "checks"
+        return "alert-retries"
+
     def _wire_queue(self, name: str, cfn_name: str, function, source: SQSEventConfig) -> None:
-        kind = "checks" if source.queue.startswith(f"{self.config.resource_prefix}-checks-") \
-            else "alert-retries"
         queue, dlq = queues.add_queue(
             self, f"{cfn_name}Queue", source.queue, function_timeout_seconds=function.timeout,
-            max_receive_count=MAX_RECEIVES[kind],
-            retention=CHECK_QUEUE_RETENTION if kind == "checks" else RETRY_QUEUE_RETENTION)
+            max_receive_count=MAX_RECEIVES[self._kind(source.queue)],
+            retention=RETENTION[self._kind(source.queue)])
         label = source.queue[len(self.config.resource_prefix) + 1:] + "-dlq"   # checks-useast-dlq
         self.queues[source.queue], self.dlqs[label] = queue, dlq
         for key in self.chalice.sam_events(cfn_name):

@@ -82,3 +82,14 @@ def test_the_home_stack_holds_the_results_queue_its_dlq_and_its_handler(home_tem
                  ["Properties"]["QueueName"] == "enori-citest-checks-results"]
     handler = functions[mapping["Properties"]["FunctionName"]["Ref"]]["Properties"]["Handler"]
     assert handler == "chalicelib.checks.worker.remote_results"
+
+
+def test_results_are_kept_until_recorded_and_stale_checks_are_not(home_template, region_template):
+    """A check is no use an hour late; a result measured is history, and must outlive a stopped
+    results handler (it sat under the checks' one hour, being named checks-results)."""
+    queues = {q["Properties"]["QueueName"]: q["Properties"] for q in
+              [*by_type(home_template, "AWS::SQS::Queue").values(),
+               *by_type(region_template, "AWS::SQS::Queue").values()]}
+    assert queues["enori-citest-checks-results"]["MessageRetentionPeriod"] == 4 * 24 * 3600
+    assert queues["enori-citest-checks-euwest"]["MessageRetentionPeriod"] == 3600
+    assert queues["enori-citest-checks-useast"]["MessageRetentionPeriod"] == 3600
