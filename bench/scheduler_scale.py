@@ -294,13 +294,14 @@ def measure(n: int, rng: random.Random) -> dict:
     from moto import mock_aws
 
     from common.moto_env import create_everything
-    from chalicelib.checks import region_dispatch, scheduler
+    from chalicelib.bus import dispatch
+    from chalicelib.checks import scheduler
     from chalicelib.kernel.settings import settings
 
     with mock_aws():
         create_everything()
         create_region_queues()
-        region_dispatch.reset_clients()
+        dispatch.reset_clients()
         started = time.perf_counter()
         items, families = fleet_items(n, rng)
         fill_index(items, families)
@@ -319,7 +320,7 @@ def measure(n: int, rng: random.Random) -> dict:
                         pools, calls, added_ms, replaying=True)
                     assert figures["jobs"] == row["moto_sequential"]["jobs"]
                     show(n, f"replayed +{added_ms} ms/call, {name}", figures)
-        region_dispatch.reset_clients()
+        dispatch.reset_clients()
     return row
 
 

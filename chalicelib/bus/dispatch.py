@@ -8,6 +8,8 @@ shard and message, so the fewer messages an account's requests span, the fewer w
 """
 from __future__ import annotations
 
+import logging
+import threading
 from collections import defaultdict
 
 from chalicelib.bus.check_requests import (CheckRequest, carried_config, decode, encode,
@@ -15,16 +17,22 @@ from chalicelib.bus.check_requests import (CheckRequest, carried_config, decode,
 from chalicelib.bus.queues import _queue_urls, queue_url, region_sqs, send_calls
 from chalicelib.kernel.fanout import run_all
 from chalicelib.kernel.runtime import runtime
-from chalicelib.kernel.settings import settings
+from chalicelib.kernel.settings import AWS_REGION_OF, settings
 
 # What a sender needs, from here (the format and the URLs live below, for readers too).
 __all__ = ["CheckRequest", "decode", "encode", "queue_name", "queue_url", "region_sqs", "runtime",
-           "_queue_urls", "send_jobs", "enqueue_now"]
+           "_queue_urls", "send_jobs", "send_fast", "enqueue_now"]
 
 JOBS_PER_MESSAGE = 25
 # A slow-lane message holds few checks: each may take its whole timeout.
 SLOW_JOBS_PER_MESSAGE = 5
 MAX_DELAY_SECONDS = 900
+# The fast-failing client's: an unreachable region costs seconds, not minutes.
+CONNECT_TIMEOUT_SECONDS = 2
+READ_TIMEOUT_SECONDS = 5
+TOTAL_ATTEMPTS = 2            # the first try and one retry
+
+log = logging.getLogger("enori.dispatch")
 
 
 def send_jobs(jobs: list[CheckRequest], now_epoch: float, sqs_of=region_sqs, pool=None) -> int:
@@ -80,12 +88,60 @@ def _send_batch(call: tuple) -> int:
 def enqueue_now(account_id: str, monitor_id: str, regions: list[str], now_epoch: float,
                 config_json: str | None = None, seq: int | None = None) -> list[str]:
     """Check a monitor at once from each of its regions (check now, resume); the regions
-    queued (those this deployment serves). `config_json` and `seq`: the monitor's, carried so
-    the worker reads no monitor (without them it loads it)."""
+    queued. Each region is sent on its own through the fast-failing client: one that cannot be
+    reached is left out (and logged) and costs the request seconds, never the others' checks.
+    `config_json` and `seq`: the monitor's, carried so the worker reads no monitor (without
+    them it loads it)."""
     config = carried_config(config_json)
     seq = None if seq is None else int(seq)
-    jobs = [CheckRequest(account_id, monitor_id, int(now_epoch), region, manual=True,
-                         config=config, seq=seq)
-            for region in regions if region in settings.check_regions]
-    send_jobs(jobs, now_epoch)
-    return [job.region for job in jobs]
+    queued = []
+    for region in dict.fromkeys(r for r in regions if r in settings.check_regions):
+        job = CheckRequest(account_id, monitor_id, int(now_epoch), region, manual=True,
+                           config=config, seq=seq)
+        try:
+            send_fast([job], now_epoch)
+        except Exception as exc:  # noqa: BLE001 - any failure: this region only is left out
+            log.warning("region %s: could not queue a check of %s now (%s: %s)",
+                        region, monitor_id, type(exc).__name__, exc)
+            continue
+        queued.append(region)
+    return queued
+
+
+# ---- the fast-failing client: the scheduler's, and a check asked for now -------------------------------------------------------------
+
+_clients: dict[str, object] = {}
+_lock = threading.Lock()
+
+
+def fast_sqs(region: str):
+    """An SQS client for `region`'s queue that gives up quickly: connect within 2 s, one retry."""
+    with _lock:
+        if region not in _clients:
+            import boto3
+            from botocore.config import Config
+
+            endpoint = settings.region_sqs_endpoints.get(region) or settings.aws_endpoint
+            aws_region = settings.aws_region if settings.aws_endpoint \
+                else AWS_REGION_OF.get(region, settings.aws_region)
+            _clients[region] = boto3.client(
+                "sqs", region_name=aws_region, endpoint_url=endpoint,
+                config=Config(connect_timeout=CONNECT_TIMEOUT_SECONDS,
+                              read_timeout=READ_TIMEOUT_SECONDS,
+                              retries={"total_max_attempts": TOTAL_ATTEMPTS, "mode": "standard"}))
+        return _clients[region]
+
+
+def reset_clients() -> None:
+    with _lock:
+        _clients.clear()
+
+
+def send_fast(jobs: list[CheckRequest], now_epoch: float, pool=None) -> int:
+    """`send_jobs` through the fast clients, its calls side by side on `pool`; the
+    queue URL is looked up through them too (an unreachable region must not hang on its first
+    lookup)."""
+    for region, name in {(job.region, queue_of(job)) for job in jobs}:
+        if name not in _queue_urls:
+            _queue_urls[name] = fast_sqs(region).get_queue_url(QueueName=name)["QueueUrl"]
+    return send_jobs(jobs, now_epoch, sqs_of=fast_sqs, pool=pool)

@@ -3,7 +3,7 @@ holds back its own cursor only, never another region's checks.
 
 Each region keeps its own cursor (the last minute sent to it, `storage.control`). A tick plans,
 per region, the minutes still to send (`plan_minutes`, pure), sends them through a fast-failing
-SQS client (connect within 2 s, one retry: an unreachable region costs the tick seconds, not
+SQS client (`dispatch.send_fast`: an unreachable region costs the tick seconds, not
 minutes) and moves that region's cursor after each minute sent. A send that fails stops that
 region for this tick; the next tick tries again. Slots more than `STALE_AFTER_SECONDS` old are
 never sent (a check run minutes late says nothing about the slot it was meant for): a region
@@ -12,20 +12,14 @@ coming back sends the fresh minutes only, and counts and logs the slots it skipp
 from __future__ import annotations
 
 import logging
-import threading
 from dataclasses import dataclass, field
 from typing import Callable
 
-from chalicelib.bus import dispatch, queues
 from chalicelib.kernel import observability
-from chalicelib.bus.check_requests import STALE_AFTER_SECONDS, CheckRequest, is_fresh, queue_of
-from chalicelib.kernel.settings import AWS_REGION_OF, settings
+from chalicelib.bus.check_requests import STALE_AFTER_SECONDS, CheckRequest, is_fresh
 from chalicelib.storage import control
 
 log = logging.getLogger("enori.scheduler")
-CONNECT_TIMEOUT_SECONDS = 2
-READ_TIMEOUT_SECONDS = 5
-TOTAL_ATTEMPTS = 2            # the first try and one retry
 
 
 @dataclass(frozen=True)
@@ -117,42 +111,3 @@ def emit_region_metrics(outcome: RegionOutcome, write=None) -> dict:
                                 "SlotsSkipped": (outcome.skipped_slots, "Count"),
                                 "MinutesSkipped": (outcome.skipped_minutes, "Count")},
                                {"Region": outcome.region}, write)
-
-
-# ---- the fast-failing client --------------------------------------------------------------
-
-_clients: dict[str, object] = {}
-_lock = threading.Lock()
-
-
-def fast_sqs(region: str):
-    """An SQS client for `region`'s queue that gives up quickly: connect within 2 s, one retry."""
-    with _lock:
-        if region not in _clients:
-            import boto3
-            from botocore.config import Config
-
-            endpoint = settings.region_sqs_endpoints.get(region) or settings.aws_endpoint
-            aws_region = settings.aws_region if settings.aws_endpoint \
-                else AWS_REGION_OF.get(region, settings.aws_region)
-            _clients[region] = boto3.client(
-                "sqs", region_name=aws_region, endpoint_url=endpoint,
-                config=Config(connect_timeout=CONNECT_TIMEOUT_SECONDS,
-                              read_timeout=READ_TIMEOUT_SECONDS,
-                              retries={"total_max_attempts": TOTAL_ATTEMPTS, "mode": "standard"}))
-        return _clients[region]
-
-
-def reset_clients() -> None:
-    with _lock:
-        _clients.clear()
-
-
-def send_fast(jobs: list[CheckRequest], now_epoch: float, pool=None) -> int:
-    """`dispatch.send_jobs` through the fast clients, its calls side by side on `pool`; the
-    queue URL is looked up through them too (an unreachable region must not hang on its first
-    lookup)."""
-    for region, name in {(job.region, queue_of(job)) for job in jobs}:
-        if name not in queues._queue_urls:
-            queues._queue_urls[name] = fast_sqs(region).get_queue_url(QueueName=name)["QueueUrl"]
-    return dispatch.send_jobs(jobs, now_epoch, sqs_of=fast_sqs, pool=pool)

@@ -28,6 +28,7 @@ from chalicelib.kernel import observability
 from chalicelib.checks import region_dispatch
 from chalicelib.monitors import scheduling
 from chalicelib.status import system_heartbeat
+from chalicelib.bus import dispatch
 from chalicelib.bus.dispatch import CheckRequest
 from chalicelib.bus.check_requests import carried_config
 from chalicelib.kernel.fanout import OncePerKey, run_all
@@ -92,7 +93,7 @@ def run_tick(now, send=None, pools: TickPools | None = None) -> dict:
     (totals, and per region: minutes and jobs sent, slots skipped, whether its send failed).
     `pools`: the threads to run on (default: the process's; `SEQUENTIAL`: none)."""
     pools = pools or _pools
-    send = send or partial(region_dispatch.send_fast, pool=pools.calls)
+    send = send or partial(dispatch.send_fast, pool=pools.calls)
     gap = system_heartbeat.beat(int(now.timestamp()))
     if gap:
         log.warning("Enori was down from %s to %s (no scheduler tick)", gap.start, gap.end)

@@ -114,6 +114,14 @@ class ConflictError(EnoriError):
     title = "Conflict"
 
 
+class ServiceUnavailableError(EnoriError):
+    """What was asked needs a part that cannot be reached now (a check region's queue); nothing
+    was changed, and asking again later may work."""
+    status = 503
+    code = "SERVICE_UNAVAILABLE"
+    title = "Service unavailable"
+
+
 class RateLimitedError(EnoriError):
     status = 429
     code = "RATE_LIMITED"

@@ -15,7 +15,7 @@ from chalicelib.kernel import stats
 from chalicelib.kernel.collapse import Collapse
 from chalicelib.http.endpoint import Call, endpoint, merge_patch, page
 from chalicelib.kernel.clock import iso
-from chalicelib.kernel.errors import ValidationError
+from chalicelib.kernel.errors import ServiceUnavailableError, ValidationError
 from chalicelib.kernel.fields import MONITOR_TYPES, canonical_monitor_type
 from chalicelib.monitors.models import parse_monitor
 from chalicelib.http.contract import NO_BODY, PAGING, Body, Success, query
@@ -240,12 +240,18 @@ def resume_monitor(call: Call, monitor_id: str):
 
 
 @endpoint(bp, "/api/monitors/{monitor_id}/check", "POST", scope="monitors:write",
-          rate="check_now", status=202, body=NO_BODY, returns=CheckQueued)
+          rate="check_now", status=202, body=NO_BODY, returns=CheckQueued, errors=(503,))
 def check_now(call: Call, monitor_id: str):
+    """202 with the regions queued: a region that cannot be reached is left out. None at all
+    is a 503, not a 202 that queued nothing."""
     item = monitors.require_monitor(call.account_id, monitor_id)
     if item.type == MonitorType.JOB:
         raise ValidationError("Job monitors are not checked: they receive pings.",
                               details=[{"field": "type", "message": "Job monitors receive pings"}])
     queued = dispatch.enqueue_now(item.account_id, item.monitor_id, item.regions, call.clock.time(),
                                   item.config_json, item.result_seq)
+    if not queued:
+        raise ServiceUnavailableError(
+            f"None of the monitor's regions ({', '.join(item.regions or [])}) could be reached to "
+            "check it now; its scheduled checks go on when one is back.")
     return {"monitorId": item.monitor_id, "status": "Queued", "regions": queued}

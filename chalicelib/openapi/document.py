@@ -37,6 +37,7 @@ ERRORS = {
     413: ("PayloadTooLarge", "The request body is larger than 1 MiB"),
     429: ("TooManyRequests", "Rate limit exceeded: wait `Retry-After` seconds"),
     500: ("InternalError", "Unexpected error (the envelope, never a stack trace)"),
+    503: ("ServiceUnavailable", "A part this needs cannot be reached now; nothing changed"),
 }
 # Routes that answer browsers: an error is a small HTML page when Accept prefers text/html.
 HTML_ERRORS = ("/status/", "/api/public/subscriptions/", "/api/public/status-pages/{slug}/")

@@ -66,11 +66,11 @@ def jobs_in_seconds(region, seconds):
 @pytest.fixture
 def queues(monkeypatch):
     """Install fake fast clients: `queues(region, queue)`."""
+    from chalicelib.bus import dispatch
     from chalicelib.bus import queues as queue_urls
-    from chalicelib.checks import region_dispatch
 
     fakes = {}
-    monkeypatch.setattr(region_dispatch, "fast_sqs", lambda region: fakes[region])
+    monkeypatch.setattr(dispatch, "fast_sqs", lambda region: fakes[region])
     queue_urls._queue_urls.clear()
     yield fakes.__setitem__
     queue_urls._queue_urls.clear()
@@ -146,6 +146,7 @@ def test_a_failing_region_leaves_the_others_sent_while_it_fails(account, clock, 
 
 
 def test_a_regions_batches_are_sent_side_by_side_before_its_cursor_moves(aws, queues, monkeypatch):
+    from chalicelib.bus import dispatch
     from chalicelib.checks import region_dispatch
     from chalicelib.storage import control
 
@@ -159,13 +160,14 @@ def test_a_regions_batches_are_sent_side_by_side_before_its_cursor_moves(aws, qu
     with ThreadPoolExecutor(4) as pool:
         outcome = region_dispatch.send_region(
             "UsEast", control.RegionCursor(MINUTE), None, MINUTE + 1, NOW, lambda minute: jobs,
-            partial(region_dispatch.send_fast, pool=pool))
+            partial(dispatch.send_fast, pool=pool))
     assert log == ["sent", "sent", "cursor"]
     assert (outcome.messages, outcome.failed) == (20, False)
     assert control.region_cursor("UsEast") == MINUTE + 1
 
 
 def test_a_partial_failure_inside_a_regions_minute_leaves_its_cursor_unmoved(aws, queues):
+    from chalicelib.bus import dispatch
     from chalicelib.checks import region_dispatch
     from chalicelib.storage import control
 
@@ -176,7 +178,7 @@ def test_a_partial_failure_inside_a_regions_minute_leaves_its_cursor_unmoved(aws
     with ThreadPoolExecutor(4) as pool:
         outcome = region_dispatch.send_region(
             "UsEast", control.RegionCursor(MINUTE), None, MINUTE + 1, NOW, lambda minute: jobs,
-            partial(region_dispatch.send_fast, pool=pool))
+            partial(dispatch.send_fast, pool=pool))
     assert sorted(log) == ["refused", "sent", "sent"]      # every batch was tried
     assert outcome.failed and outcome.sent_minutes == []
     assert control.region_cursor("UsEast") == MINUTE       # the whole minute is sent again

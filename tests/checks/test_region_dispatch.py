@@ -132,10 +132,10 @@ def test_a_failed_region_is_reported_per_region(account, clock, sends):  # noqa:
 
 
 def test_the_scheduler_client_fails_fast(aws):
-    from chalicelib.checks import region_dispatch
+    from chalicelib.bus import dispatch
 
-    region_dispatch.reset_clients()
-    config = region_dispatch.fast_sqs("EuWest").meta.config
+    dispatch.reset_clients()
+    config = dispatch.fast_sqs("EuWest").meta.config
     assert config.connect_timeout <= 2
     assert config.retries["total_max_attempts"] == 2
 

@@ -261,3 +261,64 @@ def test_patch_of_a_job_monitor_keeps_its_schedule_and_token(api):
     assert patched.status_code == 200, patched.json
     assert (patched.json["gracePeriodSeconds"], patched.json["cronExpression"],
             patched.json["pingToken"]) == (600, "0 3 * * *", created["pingToken"])
+
+
+class _DarkRegion:
+    """A fast SQS client of a region whose queue cannot be reached: every call is refused."""
+
+    def __getattr__(self, operation):
+        def refuse(**_):
+            from botocore.exceptions import EndpointConnectionError
+
+            raise EndpointConnectionError(endpoint_url="http://127.0.0.1:9/")
+        return refuse
+
+
+def dark(monkeypatch, *regions):
+    from chalicelib.bus import dispatch, queues
+
+    real = dispatch.fast_sqs
+    monkeypatch.setattr(dispatch, "fast_sqs",
+                        lambda region: _DarkRegion() if region in regions else real(region))
+    queues._queue_urls.clear()     # each region's URL is looked up again, through its client
+
+
+def queued_checks(region, monitor_id):
+    """The checks of `monitor_id` in `region`'s queue (read to the end: other tests' are there)."""
+    from chalicelib.bus.check_requests import decode, queue_name
+    from chalicelib.bus.queues import queue_url, region_sqs
+
+    url, jobs = queue_url(queue_name(region), region), []
+    while messages := region_sqs(region).receive_message(
+            QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
+        jobs += [job for m in messages for job in decode(m["Body"])]
+    return [job for job in jobs if job.monitor_id == monitor_id]
+
+
+def test_check_now_with_a_dark_region_queues_the_others_and_says_which(api, monkeypatch):
+    monitor = api.post("/api/monitors", {**WEBSITE, "regions": ["UsEast", "EuWest"]}).json
+    dark(monkeypatch, "EuWest")
+    response = api.post(f"/api/monitors/{monitor['id']}/check")
+    assert response.status_code == 202
+    assert response.json["regions"] == ["UsEast"]
+    assert [j.manual for j in queued_checks("UsEast", monitor["id"])] == [True]
+    assert queued_checks("EuWest", monitor["id"]) == []
+
+
+def test_check_now_with_every_region_dark_is_a_503_naming_them(api, monkeypatch):
+    monitor = api.post("/api/monitors", {**WEBSITE, "regions": ["EuWest"]}).json
+    dark(monkeypatch, "EuWest")
+    response = api.post(f"/api/monitors/{monitor['id']}/check")
+    assert response.status_code == 503
+    assert response.json["code"] == "SERVICE_UNAVAILABLE"
+    assert "EuWest" in response.json["message"]
+
+
+def test_resume_with_a_dark_region_resumes_and_checks_from_the_others(api, monkeypatch):
+    monitor = api.post("/api/monitors", {**WEBSITE, "regions": ["UsEast", "EuWest"]}).json
+    api.post(f"/api/monitors/{monitor['id']}/pause")
+    dark(monkeypatch, "EuWest")
+    resumed = api.post(f"/api/monitors/{monitor['id']}/resume")
+    assert resumed.status_code == 200 and resumed.json["status"] == "Pending"
+    assert api.get(f"/api/monitors/{monitor['id']}").json["status"] == "Pending"
+    assert [j.manual for j in queued_checks("UsEast", monitor["id"])] == [True]
