@@ -10,6 +10,9 @@ one read among the waiting callers of a process (`kernel.collapse`), so the CPU 
 what a list's cost comes down to. Measured (E20, shared machine): the Query saves DynamoDB Local
 about 1.6 ms of CPU a read and the second call costs this process about 0.9 ms more (botocore's
 fixed cost per call): no gain in all, so the list keeps its one BatchGetItem.
+`monitors`: the list's Query of the account's 50 monitors (`list_monitors_listed`), for scale
+and for the CPU of building its items (`storage.base.read_item`; run this file in a tree
+before it to compare).
 `--parts`: also the job states' BatchGetItem alone (`jobs`), the evaluator states' Query alone
 (`states_query`) and their BatchGetItem alone (`states_batch`).
 Usage: python bench/list_reads.py [--quick] [--parts] [--json out.json]
@@ -97,14 +100,17 @@ def main(argv=None) -> dict:
         def query() -> int:
             return len(job_states.get_states(ids)) + account_states()
 
-        ways = {"batch": batch, "query": query}
+        from chalicelib.storage import monitors as monitor_store
+
+        ways = {"batch": batch, "query": query,
+                "monitors": lambda: len(monitor_store.list_monitors_listed(account_id))}
         if args.parts:
             ways.update(
                 jobs=lambda: len(job_states.get_states(ids)),
                 states_query=account_states,
                 states_batch=lambda: len(batch_get_across(
                     [monitor_states.states_read(account_id, ids)])[0]))
-        assert batch() == query() == 2 * JOBS, (batch(), query())
+        assert batch() == query() == 2 * JOBS == 2 * ways["monitors"](), (batch(), query())
         for way in ways.values():          # warm both paths (connections, the JVM's JIT)
             for _ in range(per_block):
                 way()
