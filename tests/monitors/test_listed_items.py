@@ -29,3 +29,26 @@ def test_the_list_builds_no_item_through_from_raw_data(api, clock, monkeypatch):
         {name: detail[name] for name in ("id", "name", "status", "lastCheckedAt",
                                          "uptimePercentage")}
     assert listed["status"] == "Up"
+
+
+def test_the_lists_reads_are_not_walked_through_botocores_shapes(api, clock, monkeypatch):
+    """The list's answers from DynamoDB are taken as `json.loads` gives them
+    (`storage.base._ReadParser`): botocore walks no structure of theirs."""
+    from botocore import parsers
+
+    for n in range(3):
+        job = api.post("/api/monitors", {**JOB, "name": f"job {n}"}).json
+        ping(api, f"/ping/{job['pingToken']}")
+    clock.advance(60)
+    for _ in range(4):                       # warm: the key, the lease, the status changes
+        assert api.get("/api/monitors").status_code == 200
+    walked, walk = [], parsers.BaseJSONParser._handle_structure
+
+    def counted(self, shape, value):
+        walked.append(shape.name)
+        return walk(self, shape, value)
+
+    monkeypatch.setattr(parsers.BaseJSONParser, "_handle_structure", counted)
+    listed = api.get("/api/monitors").json["items"]
+    assert [m["status"] for m in listed] == ["Up"] * 3
+    assert walked == []

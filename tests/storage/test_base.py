@@ -153,3 +153,42 @@ def test_read_item_builds_what_from_raw_data_builds(item):
     for name, value in first.attribute_values.items():
         if isinstance(value, list):
             assert value is not second.attribute_values[name]
+
+
+ITEM = {"s": {"S": "x"}, "n": {"N": "1.5"}, "l": {"L": [{"S": "a"}, {"N": "2"}]},
+        "m": {"M": {"k": {"BOOL": True}, "e": {"L": []}}}, "z": {"NULL": True},
+        "ss": {"SS": ["a", "b"]}, "ns": {"NS": ["1", "2.5"]}}
+BINARY = {**ITEM, "b": {"B": "AAH/"}, "bs": {"BS": ["AAE="]}}
+CAPACITY = {"ConsumedCapacity": {"TableName": "t", "CapacityUnits": 0.5}}
+
+
+@pytest.mark.parametrize("shape, body", [
+    ("QueryOutput", {"Items": [ITEM, ITEM], "Count": 2, "ScannedCount": 2,
+                     "LastEvaluatedKey": {"s": {"S": "x"}}, **CAPACITY}),
+    ("QueryOutput", {"Items": [BINARY], "Count": 1, "ScannedCount": 1}),
+    ("GetItemOutput", {"Item": ITEM, **CAPACITY}),
+    ("GetItemOutput", {}),
+    ("BatchGetItemOutput", {"Responses": {"t": [ITEM], "u": [BINARY]},
+                            "UnprocessedKeys": {"t": {"Keys": [{"s": {"S": "y"}}],
+                                                      "ConsistentRead": True}}}),
+    ("PutItemOutput", {"Attributes": BINARY}),
+])
+def test_the_read_parser_gives_what_botocore_gives(shape, body):
+    """DynamoDB's reads are parsed as `json.loads` gives them (`base._ReadParser`, E20):
+    the same answer as botocore's walk of the shape, binary values (bytes) included, which
+    botocore still parses; as do writes and errors."""
+    import json
+
+    import botocore.session
+    from botocore.parsers import JSONParser
+
+    from chalicelib.storage.base import _ReadParser
+
+    output = botocore.session.get_session().get_service_model("dynamodb").shape_for(shape)
+    answer = {"body": json.dumps(body).encode(), "status_code": 200,
+              "headers": {"x-amzn-requestid": "r1", "content-type": "application/x-amz-json-1.0"}}
+    assert _ReadParser().parse(answer, output) == JSONParser().parse(answer, output)
+    error = {"body": json.dumps({"__type": "com.amazonaws.dynamodb.v20120810#"
+                                 "ResourceNotFoundException", "message": "gone"}).encode(),
+             "status_code": 400, "headers": {"x-amzn-requestid": "r2"}}
+    assert _ReadParser().parse(error, output) == JSONParser().parse(error, output)
