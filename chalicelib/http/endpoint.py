@@ -268,6 +268,12 @@ def json_response(body: Any, status: int = 200, headers: dict | None = None) -> 
     return Response(body=to_json(body), status_code=status, headers=all_headers)
 
 
+def encoded_response(encoded: str, status: int = 200) -> Response:
+    """A JSON answer already encoded (`to_json`): an answer shared by several callers is
+    encoded once (`monitors.routes.list_monitors`); the endpoint adds each caller's headers."""
+    return Response(body=encoded, status_code=status, headers={"Content-Type": "application/json"})
+
+
 def error_response(error: EnoriError, headers: dict | None = None) -> Response:
     return json_response(error.body(), error.status, {**(headers or {}), **error.headers})
 

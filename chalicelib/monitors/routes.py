@@ -13,7 +13,8 @@ from chalicelib.monitors import check_health, job_status, jobs, service as monit
 from chalicelib.monitors.now import fill_now
 from chalicelib.kernel import stats
 from chalicelib.kernel.collapse import Collapse
-from chalicelib.http.endpoint import Call, endpoint, merge_patch, page
+from chalicelib.http.endpoint import (Call, encoded_response, endpoint, merge_patch, page,
+                                      to_json)
 from chalicelib.kernel.clock import iso
 from chalicelib.kernel.errors import ServiceUnavailableError, ValidationError
 from chalicelib.kernel.fields import MONITOR_TYPES, canonical_monitor_type
@@ -113,14 +114,15 @@ def list_monitors(call: Call):
     """The page's monitors as they are now (`listed_now`), one read shared by the identical
     lists of this process that wait together (`kernel.collapse`: each from a read started after
     it arrived, so an edit answered before a list is in it). Twenty clients polling one
-    account's list cost a read per round of those waiting together, not one each. Each caller gets its own envelope and
-    items (the shared answer is never mutated)."""
-    shared = _shared_lists.run(call.shared_key(), lambda: listed_now(call))
-    return {**shared, "items": [dict(item) for item in shared["items"]]}
+    account's list cost a read per round of those waiting together, not one each. The answer
+    is shared encoded (JSON encoded once per read, not once per caller: an immutable string,
+    nothing to copy); each caller gets its own response and rate-limit headers."""
+    shared = _shared_lists.run(call.shared_key(), lambda: to_json(listed_now(call)))
+    return encoded_response(shared)
 
 
-# The lists being read in this process, by account and query (see `list_monitors`).
-_shared_lists: Collapse[dict] = Collapse()
+# The lists being read in this process, encoded, by account and query (see `list_monitors`).
+_shared_lists: Collapse[str] = Collapse()
 
 
 def listed_now(call: Call) -> dict:

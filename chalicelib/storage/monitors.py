@@ -34,7 +34,7 @@ from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection, KeysOnlyPr
 from pynamodb.models import Model
 
 from chalicelib.kernel.vocabulary import MonitorStatus, MonitorType
-from chalicelib.storage.base import get_or_none, shard_key, table_meta, update_if
+from chalicelib.storage.base import get_or_none, query_items, shard_key, table_meta, update_if
 
 
 class ByScheduleIndex(GlobalSecondaryIndex):
@@ -177,9 +177,10 @@ def list_monitors(account_id: str) -> list[MonitorItem]:
 
 def list_monitors_listed(account_id: str) -> list[MonitorItem]:
     """The account's monitors with only what the monitor list shows and reads (`LISTED`): one
-    Query with a projection, since every attribute is parsed on every item of every list.
-    For reading only: an item missing attributes must never be saved."""
-    return list(MonitorItem.query(account_id, attributes_to_get=_LISTED_NAMES))
+    Query with a projection, since every attribute is parsed on every item of every list, each
+    item built by `base.read_item` (a third of PynamoDB's CPU for the same item). For reading
+    only: an item missing attributes must never be saved."""
+    return query_items(MonitorItem, account_id, attributes_to_get=_LISTED_NAMES)
 
 
 def find_by_id(monitor_id: str) -> MonitorItem | None:

@@ -82,6 +82,16 @@ class FormRequest:
     context: dict = field(default_factory=dict)
 
 
+def answered(answer: Any) -> Any:
+    """A route's answer as a page reads it: a JSON body the route answered already encoded
+    (`endpoint.encoded_response`: the monitor list, encoded once for all the callers of a
+    shared read) decoded again; any other answer as it is."""
+    if isinstance(answer, Response) and str((answer.headers or {}).get(
+            "Content-Type", "")).startswith("application/json"):
+        return json.loads(answer.body)
+    return answer
+
+
 @functools.lru_cache(maxsize=None)
 def route_of(handler: Callable) -> dict:
     """The API's route-table entry (method, path, scope, rate tier) of an API handler."""
@@ -148,11 +158,11 @@ class Web:
         request = FormRequest(raw, query_params or None, method)
         call = Call(request, self.principal, params, route=(method, path))
         if route["rate"] is None:
-            return handler(call, **params)
+            return answered(handler(call, **params))
         # The route's own tier (create monitor, check now, test alert) counts per person as it
         # does per key, given back if the work fails; page views are not counted as reads.
         with call.charge(route["rate"]):
-            return handler(call, **params)
+            return answered(handler(call, **params))
 
     # -- output
     def url(self, path: str, **query: Any) -> str:

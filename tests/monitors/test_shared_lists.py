@@ -115,6 +115,40 @@ def test_lists_waiting_together_share_the_next_read(gateway, monkeypatch):
     assert held.calls == 2                             # the held read, then one for the four
 
 
+def test_lists_waiting_together_share_one_encoding_and_keep_their_own_headers(
+        gateway, monkeypatch):
+    """The shared answer is encoded once per read, not once per caller; each caller still gets
+    its own rate-limit count (the key's hits stay exact)."""
+    account_id, key = make_account()
+    assert call(gateway, key, "POST", "/api/monitors", WEBSITE)[0] == 201
+    encoded, dumps = [], json.dumps
+
+    def counting_dumps(value, *args, **kwargs):
+        if isinstance(value, dict) and "totalCount" in value:
+            encoded.append(value)
+        return dumps(value, *args, **kwargs)
+
+    monkeypatch.setattr(json, "dumps", counting_dumps)
+    held = HeldRead(monkeypatch)
+    running, _ = in_thread(lambda: names(gateway, key))
+    assert held.holding.wait(10)
+
+    def listed():
+        status, headers, raw = gateway.handle("GET", "/api/monitors", {"X-API-Key": key}, None)
+        return status, dict(headers)["X-RateLimit-Remaining"], json.loads(raw)
+
+    waiting = [in_thread(listed) for _ in range(4)]
+    wait_for_waiters(account_id, count=4)
+    held.released.set()
+    for thread, _ in [(running, None), *waiting]:
+        thread.join(10)
+    answers = [out["answer"] for _, out in waiting]
+    assert [(status, [m["name"] for m in body["items"]]) for status, _, body in answers] == \
+        [(200, ["Before"])] * 4
+    assert len({remaining for _, remaining, _ in answers}) == 4     # each its own hit
+    assert (held.calls, len(encoded)) == (2, 2)        # the held read, then one for the four
+
+
 def test_lists_of_another_account_or_another_query_do_not_wait_for_a_running_one(
         gateway, monkeypatch):
     account_id, key = make_account()
