@@ -53,7 +53,8 @@ def send_jobs(jobs: list[CheckRequest], now_epoch: float, sqs_of=region_sqs, poo
                                                   "MessageBody": body, "DelaySeconds": delay})
     batches = []
     for (region, queue), entries in by_queue.items():
-        sqs, url = sqs_of(region), queue_url(queue, region)
+        sqs = sqs_of(region)
+        url = queue_url(queue, region, sqs)
         batches += [(sqs, url, call) for call in send_calls(entries)]
     return sum(run_all(_send_batch, batches, pool))
 
@@ -138,10 +139,6 @@ def reset_clients() -> None:
 
 
 def send_fast(jobs: list[CheckRequest], now_epoch: float, pool=None) -> int:
-    """`send_jobs` through the fast clients, its calls side by side on `pool`; the
-    queue URL is looked up through them too (an unreachable region must not hang on its first
-    lookup)."""
-    for region, name in {(job.region, queue_of(job)) for job in jobs}:
-        if name not in _queue_urls:
-            _queue_urls[name] = fast_sqs(region).get_queue_url(QueueName=name)["QueueUrl"]
+    """`send_jobs` through the fast clients, its calls side by side on `pool` (the queue URLs
+    are looked up through them too: an unreachable region must not hang on its first lookup)."""
     return send_jobs(jobs, now_epoch, sqs_of=fast_sqs, pool=pool)

@@ -13,9 +13,12 @@ def region_sqs(region: str | None):
     return runtime.client("sqs", AWS_REGION_OF.get(region or "", None))
 
 
-def queue_url(name: str, region: str | None = None) -> str:
+def queue_url(name: str, region: str | None = None, sqs=None) -> str:
+    """The queue's URL, looked up once per process, through `sqs` (default: `region_sqs`), so
+    a sender with a client of its own never waits on another for its first lookup."""
     if name not in _queue_urls:
-        _queue_urls[name] = region_sqs(region).get_queue_url(QueueName=name)["QueueUrl"]
+        sqs = sqs or region_sqs(region)
+        _queue_urls[name] = sqs.get_queue_url(QueueName=name)["QueueUrl"]
     return _queue_urls[name]
 
 
