@@ -41,3 +41,16 @@ def empty_everything():
         for backend in account_backends.values():
             for table in backend.tables.values():
                 table.items.clear()
+
+
+def queued_checks(region: str, monitor_id: str) -> list:
+    """The checks of `monitor_id` waiting in `region`'s queue, read to the end: queues keep
+    their messages between tests (`empty_everything`), so other tests' checks may be there."""
+    from chalicelib.bus.check_requests import decode, queue_name
+    from chalicelib.bus.queues import queue_url, region_sqs
+
+    url, jobs = queue_url(queue_name(region), region), []
+    while messages := region_sqs(region).receive_message(
+            QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
+        jobs += [job for m in messages for job in decode(m["Body"])]
+    return [job for job in jobs if job.monitor_id == monitor_id]

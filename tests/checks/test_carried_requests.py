@@ -209,19 +209,13 @@ def test_the_slow_lane_keeps_the_config_and_number(trio):
 
 
 def test_a_manual_check_carries_the_config_and_number(trio):
+    from awsfixtures import queued_checks
     from chalicelib.bus import dispatch
-    from chalicelib.bus.check_requests import decode, queue_name
-    from chalicelib.bus.queues import queue_url, region_sqs
 
     monitor = trio[0]
     assert dispatch.enqueue_now(monitor.account_id, monitor.monitor_id, monitor.regions,
                                 MINUTE * 60, monitor.config_json, monitor.result_seq) == ["UsEast"]
-    # Read the queue to the end: other tests' checks may be there (one moto per worker).
-    url, jobs = queue_url(queue_name("UsEast"), "UsEast"), []
-    while messages := region_sqs("UsEast").receive_message(
-            QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
-        jobs += [job for m in messages for job in decode(m["Body"])]
-    [job] = [j for j in jobs if j.monitor_id == monitor.monitor_id]
+    [job] = queued_checks("UsEast", monitor.monitor_id)
     assert (job.manual, job.config, job.seq) == (True, monitor.config, 0)
 
 

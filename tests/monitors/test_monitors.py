@@ -1,4 +1,5 @@
 from apitools import make_account
+from awsfixtures import queued_checks
 
 WEBSITE = {"name": "Production API", "type": "Website", "url": "https://api.example.com",
            "intervalSeconds": 60, "tags": ["production", "api"]}
@@ -281,18 +282,6 @@ def dark(monkeypatch, *regions):
     monkeypatch.setattr(dispatch, "fast_sqs",
                         lambda region: _DarkRegion() if region in regions else real(region))
     queues._queue_urls.clear()     # each region's URL is looked up again, through its client
-
-
-def queued_checks(region, monitor_id):
-    """The checks of `monitor_id` in `region`'s queue (read to the end: other tests' are there)."""
-    from chalicelib.bus.check_requests import decode, queue_name
-    from chalicelib.bus.queues import queue_url, region_sqs
-
-    url, jobs = queue_url(queue_name(region), region), []
-    while messages := region_sqs(region).receive_message(
-            QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
-        jobs += [job for m in messages for job in decode(m["Body"])]
-    return [job for job in jobs if job.monitor_id == monitor_id]
 
 
 def test_check_now_with_a_dark_region_queues_the_others_and_says_which(api, monkeypatch):
