@@ -197,10 +197,10 @@ class HomeStack(Stack):
         return "alert-retries"
 
     def _wire_queue(self, name: str, cfn_name: str, function, source: SQSEventConfig) -> None:
+        kind = self._kind(source.queue)
         queue, dlq = queues.add_queue(
             self, f"{cfn_name}Queue", source.queue, function_timeout_seconds=function.timeout,
-            max_receive_count=MAX_RECEIVES[self._kind(source.queue)],
-            retention=RETENTION[self._kind(source.queue)])
+            max_receive_count=MAX_RECEIVES[kind], retention=RETENTION[kind])
         label = source.queue[len(self.config.resource_prefix) + 1:] + "-dlq"   # checks-useast-dlq
         self.queues[source.queue], self.dlqs[label] = queue, dlq
         for key in self.chalice.sam_events(cfn_name):
