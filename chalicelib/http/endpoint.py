@@ -262,16 +262,14 @@ def _json_default(value: Any) -> Any:
 
 
 def json_response(body: Any, status: int = 200, headers: dict | None = None) -> Response:
-    all_headers = {"Content-Type": "application/json", **(headers or {})}
-    if body is None:
-        return Response(body="", status_code=status, headers=all_headers)
-    return Response(body=to_json(body), status_code=status, headers=all_headers)
+    return encoded_response("" if body is None else to_json(body), status, headers)
 
 
-def encoded_response(encoded: str, status: int = 200) -> Response:
+def encoded_response(encoded: str, status: int = 200, headers: dict | None = None) -> Response:
     """A JSON answer already encoded (`to_json`): an answer shared by several callers is
     encoded once (`monitors.routes.list_monitors`); the endpoint adds each caller's headers."""
-    return Response(body=encoded, status_code=status, headers={"Content-Type": "application/json"})
+    return Response(body=encoded, status_code=status,
+                    headers={"Content-Type": "application/json", **(headers or {})})
 
 
 def error_response(error: EnoriError, headers: dict | None = None) -> Response:
