@@ -183,6 +183,8 @@ def export_storage_settings(dynamodb_endpoint: str, data_dir: Path) -> None:
         "AWS_DEFAULT_REGION": REGION,
         "AWS_REGION": REGION,
         "ENORI_API_KEY_SECRET": _read_or_create_secret(data_dir / "api-key-secret"),
+        # Every process writing these tables ticks one clock (`kernel.write_clock`).
+        "ENORI_WRITE_CLOCK_FILE": str(data_dir / "write-clock"),
     })
 
 

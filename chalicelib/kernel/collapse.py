@@ -7,11 +7,18 @@ way `storage.ping_writes.GroupCommit` shares one write: no thread of its own and
 
 - A read that finds no computation of its key running computes at once, alone (on Lambda,
   where a container holds one request, nothing changes).
-- A read that finds one running does NOT take that one's answer: it started before the read
-  arrived, so a write acknowledged to the same client just before could be missing from it.
-  It waits for it to end, then joins the NEXT computation, which the first of its waiters to
-  wake runs for all of them. So every answer comes from a computation that started after its
-  read arrived: read-your-writes holds as if each read ran alone.
+- A read that finds one running takes that one's answer only if nothing was written since it
+  started (`unchanged`: `kernel.write_clock`'s value, taken as the computation starts and
+  again as the read arrives). Then every write acknowledged to anyone before the read arrived
+  was done before the computation began to read, so its answer holds it, as the read's own
+  would. Polling clients that find the data at rest are served by the computation running
+  when they arrive (half a computation's wait on average) instead of the next (one and a half).
+- Otherwise (something was written meanwhile, or no `unchanged` given) it does NOT take the
+  running one's answer: a write acknowledged to the same client just before could be missing
+  from it. It waits for it to end, then joins the NEXT computation, which the first of its
+  waiters to wake runs for all of them.
+- So every answer comes from a computation that began reading after every write acknowledged
+  before its read arrived: read-your-writes holds as if each read ran alone.
 - An error of a computation is every one of its readers' error (as it would have been alone),
   and the key is free again for the next round.
 - The answer is one object for all of its readers: callers must not mutate it (or must hand
@@ -36,6 +43,7 @@ class _Round:
     done: bool = False
     answer: object = None
     error: BaseException | None = None
+    clock: object = None      # `unchanged()` as it began (None: before it began)
 
 
 @dataclass(eq=False)
@@ -49,13 +57,16 @@ class _Key:
 class Collapse(Generic[T]):
     """Runs `compute()` for a key once per round of the readers of that key (see the module)."""
 
-    def __init__(self) -> None:
+    def __init__(self, unchanged: Callable[[], object] | None = None) -> None:
+        """`unchanged()`: a value that changes whenever anything the answers read is written
+        (`kernel.write_clock`); without it, a read never takes a running computation's answer."""
         self._lock = threading.Lock()
         self._keys: dict[Hashable, _Key] = {}
+        self._unchanged = unchanged
 
     def run(self, key: Hashable, compute: Callable[[], T]) -> T:
-        """The answer of a computation of `key` started after this call; `compute()`'s error
-        if it raised."""
+        """The answer of a computation of `key` started after this call, or of the one running
+        if nothing was written since it began; `compute()`'s error if it raised."""
         with self._lock:
             state = self._keys.get(key)
             if state is None:
@@ -83,6 +94,14 @@ class Collapse(Generic[T]):
         """(Under the lock.) This reader's round, and whether this reader starts it (else
         another reader of the round has done it): while a computation runs, the round after
         it, waited for until that one has ended."""
+        running = state.running
+        if running is not None and self._unchanged is not None \
+                and running.clock == self._unchanged():
+            # Nothing written since it began reading: its answer is as fresh as this read's own.
+            running.readers += 1
+            while not running.done:
+                state.ended.wait()
+            return running, False
         mine = state.next or _Round()
         mine.readers += 1
         if state.running is not None:
@@ -93,6 +112,8 @@ class Collapse(Generic[T]):
                 return mine, False
         # Nothing runs: this reader starts its round (with those waiting for it, if any).
         state.running = mine
+        if self._unchanged is not None:
+            mine.clock = self._unchanged()      # before the computation's first read
         if state.next is mine:
             state.next = None
         return mine, True

@@ -13,6 +13,7 @@ from chalicelib.monitors import check_health, job_status, jobs, service as monit
 from chalicelib.monitors.now import fill_now
 from chalicelib.kernel import stats
 from chalicelib.kernel.collapse import Collapse
+from chalicelib.kernel.write_clock import write_clock
 from chalicelib.http.endpoint import (Call, encoded_response, endpoint, merge_patch, page,
                                       to_json)
 from chalicelib.kernel.clock import iso
@@ -112,17 +113,18 @@ def _parse(call: Call, override_name: str | None = None):
     *PAGING], returns=Success(MonitorList, example=MONITOR_LIST))
 def list_monitors(call: Call):
     """The page's monitors as they are now (`listed_now`), one read shared by the identical
-    lists of this process that wait together (`kernel.collapse`: each from a read started after
-    it arrived, so an edit answered before a list is in it). Twenty clients polling one
-    account's list cost a read per round of those waiting together, not one each. The answer
-    is shared encoded (JSON encoded once per read, not once per caller: an immutable string,
-    nothing to copy); each caller gets its own response and rate-limit headers."""
+    lists of this process that wait together (`kernel.collapse`: each from a read that began
+    after every write answered before the list arrived, so an edit answered before a list is in
+    it; while nothing is written, a list takes the read running when it arrives). Twenty clients
+    polling one account's list cost a read per round of those waiting together, not one each.
+    The answer is shared encoded (JSON encoded once per read, not once per caller: an immutable
+    string, nothing to copy); each caller gets its own response and rate-limit headers."""
     shared = _shared_lists.run(call.shared_key(), lambda: to_json(listed_now(call)))
     return encoded_response(shared)
 
 
 # The lists being read in this process, encoded, by account and query (see `list_monitors`).
-_shared_lists: Collapse[str] = Collapse()
+_shared_lists: Collapse[str] = Collapse(unchanged=write_clock.now)
 
 
 def listed_now(call: Call) -> dict:

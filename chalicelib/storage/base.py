@@ -17,6 +17,7 @@ from pynamodb.exceptions import DeleteError, PutError, UpdateError
 from pynamodb.pagination import ResultIterator
 
 from chalicelib.kernel.settings import settings
+from chalicelib.kernel.write_clock import write_clock
 from chalicelib.storage.transactions import shared_connection
 
 _thread_sessions = threading.local()
@@ -35,7 +36,42 @@ def botocore_session_of_this_thread() -> botocore.session.Session:
     if session is None:
         session = _thread_sessions.session = botocore.session.get_session()
         session.register_component("response_parser_factory", _ReadParserFactory())
+        session.register("before-parameter-build.dynamodb", _note_a_write)
+        session.register("after-call.dynamodb", _tick_after_a_write)
     return session
+
+
+# The calls that change items: each ticks the write clock once DynamoDB has answered it.
+_WRITES = frozenset({"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem",
+                     "TransactWriteItems"})
+# Written without a tick: the per-key rate counters (`storage.rate_limits`). No shared read
+# (`kernel.collapse`) reads them: a request's rate-limit headers are its own, outside the shared
+# answer. And the GETs that poll a list take their leases there, a write every few dozen
+# requests: ticking for them would keep the very lists they limit from ever sharing a read.
+_UNTICKED_TABLES = frozenset({settings.table_name("rate-limits")})
+
+
+def _note_a_write(params: dict, model: Any, context: dict, **_: Any) -> None:
+    """Before each DynamoDB call is built: whether it writes a table whose writes tick
+    (`_tick_after_a_write` reads the note from the same call's context)."""
+    if model.name in _WRITES:
+        context["enori_ticks"] = not _UNTICKED_TABLES.issuperset(_tables_written(params))
+
+
+def _tables_written(params: dict) -> set[str]:
+    if "TableName" in params:
+        return {params["TableName"]}
+    if "RequestItems" in params:                       # BatchWriteItem
+        return set(params["RequestItems"])
+    return {operation["TableName"] for item in params.get("TransactItems", [])
+            for operation in item.values()}
+
+
+def _tick_after_a_write(context: dict, **_: Any) -> None:
+    """After each DynamoDB call of this process that wrote (errors included: a refused write
+    ticks for nothing, which only costs a collapsed read its sharing): `write_clock` ticks."""
+    if context.get("enori_ticks"):
+        write_clock.tick()
 
 
 # The read answers whose body is taken as DynamoDB sent it (see `_ReadParser`).

@@ -177,10 +177,12 @@ def list_monitors(account_id: str) -> list[MonitorItem]:
 
 def list_monitors_listed(account_id: str) -> list[MonitorItem]:
     """The account's monitors with only what the monitor list shows and reads (`LISTED`): one
-    Query with a projection, since every attribute is parsed on every item of every list, each
-    item built by `base.read_item` (a third of PynamoDB's CPU for the same item). For reading
-    only: an item missing attributes must never be saved."""
-    return query_items(MonitorItem, account_id, attributes_to_get=_LISTED_NAMES)
+    consistent Query with a projection, since every attribute is parsed on every item of every
+    list, each item built by `base.read_item` (a third of PynamoDB's CPU for the same item).
+    Consistent: a monitor created just before is in the list (`kernel.collapse` shares a list
+    on that promise). For reading only: an item missing attributes must never be saved."""
+    return query_items(MonitorItem, account_id, consistent_read=True,
+                       attributes_to_get=_LISTED_NAMES)
 
 
 def find_by_id(monitor_id: str) -> MonitorItem | None:

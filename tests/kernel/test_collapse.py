@@ -188,3 +188,69 @@ def test_a_reader_arriving_while_the_next_round_runs_waits_for_the_one_after():
     for thread in threads.values():
         thread.join(10)
     assert answers == {"first": 0, "second": 1, "third": 2}
+
+
+class Clock:
+    """A write clock the test moves (`kernel.write_clock`'s shape: a value, changed by a tick)."""
+
+    def __init__(self) -> None:
+        self.value = 0
+
+    def now(self) -> int:
+        return self.value
+
+    def tick(self) -> None:
+        self.value += 1
+
+
+def join_running(collapse: Collapse, key: str, count: int) -> None:
+    """Wait until `count` readers besides the first share the running computation."""
+    for _ in range(2000):
+        state = collapse._keys.get(key)
+        if state is not None and state.running is not None and state.running.readers == count + 1:
+            return
+        threading.Event().wait(0.005)
+    raise AssertionError(f"{count} readers did not join the running computation")
+
+
+def test_while_nothing_is_written_readers_arriving_take_the_running_computations_answer():
+    clock, source = Clock(), HeldSource()
+    collapse = Collapse(unchanged=clock.now)
+    clock.tick()                             # written before it began: in its answer
+    first = hold_first(collapse, source)
+    joined = [Reader(collapse, source, "k") for _ in range(3)]
+    for reader in joined:
+        reader.start()
+    join_running(collapse, "k", 3)
+    assert collapse.waiting("k") == 0        # nobody waits for a next computation
+    finish(source, first, *joined)
+    assert [r.answer for r in (first, *joined)] == [("k", 1)] * 4
+    assert source.calls == ["k"]
+
+
+def test_a_reader_arriving_after_a_write_waits_for_the_next_computation():
+    clock, source = Clock(), HeldSource()
+    collapse = Collapse(unchanged=clock.now)
+    first = hold_first(collapse, source)
+    clock.tick()                             # written (and answered) while it reads
+    [late] = start_readers(collapse, source, "k", 1)
+    finish(source, first, late)
+    assert first.answer == ("k", 1)
+    assert late.answer == ("k", 2)           # the running one may miss the write
+    assert not late.early
+    assert source.calls == ["k", "k"]
+
+
+def test_readers_share_the_running_computation_only_when_it_began_after_the_last_write():
+    clock, source = Clock(), HeldSource()
+    collapse = Collapse(unchanged=clock.now)
+    first = hold_first(collapse, source)
+    early = [Reader(collapse, source, "k")]
+    early[0].start()
+    join_running(collapse, "k", 1)           # before the write: shares the first
+    clock.tick()
+    after = start_readers(collapse, source, "k", 2)
+    finish(source, first, *early, *after)
+    assert early[0].answer == ("k", 1)
+    assert [r.answer for r in after] == [("k", 2)] * 2
+    assert source.calls == ["k", "k"]
