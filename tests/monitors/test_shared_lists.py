@@ -1,7 +1,8 @@
 """Concurrent identical monitor lists share one read (`monitors.routes.list_monitors` on
-`kernel.collapse`, E20), through the local edge's gateway from several threads: an edit
-answered to a client is in that client's next list even while other lists run; lists of other
-accounts or other queries never share one."""
+`kernel.collapse`, E20), through the local edge's gateway from several threads: lists arriving
+while nothing is written share the read running; an edit answered to a client is in that
+client's next list even while other lists run; lists of other accounts or other queries never
+share one."""
 from __future__ import annotations
 
 import json
@@ -100,22 +101,56 @@ def test_a_list_after_an_edit_shows_it_though_a_list_read_before_the_edit_is_run
     assert held.calls == 2
 
 
-def test_lists_waiting_together_share_the_next_read(gateway, monkeypatch):
+def wait_for_joiners(account_id: str, count: int) -> None:
+    """Until `count` lists of the account besides the first share the list being read."""
+    from chalicelib.monitors.routes import _shared_lists
+
+    key = (account_id, LIST_ROUTE, (), ())
+    for _ in range(2000):
+        state = _shared_lists._keys.get(key)
+        if state is not None and state.running is not None \
+                and state.running.readers == count + 1:
+            return
+        threading.Event().wait(0.005)
+    raise AssertionError(f"{count} lists did not join the list being read")
+
+
+def test_lists_arriving_while_nothing_is_written_share_the_running_read(gateway, monkeypatch):
     account_id, key = make_account()
     assert call(gateway, key, "POST", "/api/monitors", WEBSITE)[0] == 201
     held = HeldRead(monkeypatch)
-    running, _ = in_thread(lambda: names(gateway, key))
+    running, first = in_thread(lambda: names(gateway, key))
     assert held.holding.wait(10)
+    joining = [in_thread(lambda: names(gateway, key)) for _ in range(4)]
+    wait_for_joiners(account_id, 4)
+    held.released.set()
+    for thread, _ in [(running, None), *joining]:
+        thread.join(10)
+    assert [out["answer"] for _, out in [(running, first), *joining]] == [["Before"]] * 5
+    assert held.calls == 1                             # the running read, for all five
+
+
+def test_lists_arriving_after_a_write_wait_together_and_share_the_next_read(
+        gateway, monkeypatch):
+    account_id, key = make_account()
+    status, monitor = call(gateway, key, "POST", "/api/monitors", WEBSITE)
+    assert status == 201
+    held = HeldRead(monkeypatch)
+    running, before = in_thread(lambda: names(gateway, key))
+    assert held.holding.wait(10)
+    status, _ = call(gateway, key, "PATCH", f"/api/monitors/{monitor['id']}", {"name": "After"})
+    assert status == 200
     waiting = [in_thread(lambda: names(gateway, key)) for _ in range(4)]
     wait_for_waiters(account_id, count=4)
     held.released.set()
     for thread, _ in [(running, None), *waiting]:
         thread.join(10)
-    assert [out["answer"] for _, out in waiting] == [["Before"]] * 4
+    assert before["answer"] == ["Before"]
+    assert [out["answer"] for _, out in waiting] == [["After"]] * 4
     assert held.calls == 2                             # the held read, then one for the four
 
 
-def test_lists_waiting_together_share_one_encoding_and_keep_their_own_headers(
+def test_lists_sharing_a_read_share_one_encoding_and_keep_their_own_headers(
         gateway, monkeypatch):
     """The shared answer is encoded once per read, not once per caller; each caller still gets
     its own rate-limit count (the key's hits stay exact)."""
@@ -137,16 +172,16 @@ def test_lists_waiting_together_share_one_encoding_and_keep_their_own_headers(
         status, headers, raw = gateway.handle("GET", "/api/monitors", {"X-API-Key": key}, None)
         return status, dict(headers)["X-RateLimit-Remaining"], json.loads(raw)
 
-    waiting = [in_thread(listed) for _ in range(4)]
-    wait_for_waiters(account_id, count=4)
+    joining = [in_thread(listed) for _ in range(4)]
+    wait_for_joiners(account_id, 4)
     held.released.set()
-    for thread, _ in [(running, None), *waiting]:
+    for thread, _ in [(running, None), *joining]:
         thread.join(10)
-    answers = [out["answer"] for _, out in waiting]
+    answers = [out["answer"] for _, out in joining]
     assert [(status, [m["name"] for m in body["items"]]) for status, _, body in answers] == \
         [(200, ["Before"])] * 4
     assert len({remaining for _, remaining, _ in answers}) == 4     # each its own hit
-    assert (held.calls, len(encoded)) == (2, 2)        # the held read, then one for the four
+    assert (held.calls, len(encoded)) == (1, 1)        # one read, encoded once for the five
 
 
 def test_lists_of_another_account_or_another_query_do_not_wait_for_a_running_one(
