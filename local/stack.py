@@ -183,8 +183,9 @@ def export_storage_settings(dynamodb_endpoint: str, data_dir: Path) -> None:
         "AWS_DEFAULT_REGION": REGION,
         "AWS_REGION": REGION,
         "ENORI_API_KEY_SECRET": _read_or_create_secret(data_dir / "api-key-secret"),
-        # Every process writing these tables ticks one clock (`kernel.write_clock`).
-        "ENORI_WRITE_CLOCK_FILE": str(data_dir / "write-clock"),
+        # Every process on these tables shares the write clock and the job versions through
+        # files here (`kernel.shared_memory`).
+        "ENORI_SHARED_MEMORY_DIR": str(data_dir),
     })
 
 

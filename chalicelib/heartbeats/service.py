@@ -27,6 +27,7 @@ from chalicelib.status import evaluator, state_machine, system_heartbeat
 from chalicelib.heartbeats import job_runs
 from chalicelib.http import ratelimits
 from chalicelib.kernel.clock import iso
+from chalicelib.kernel.version_board import job_versions
 from chalicelib.kernel.errors import (
     NotFoundError,
     RateLimitedError,
@@ -184,6 +185,11 @@ def receive_ping(token: str, ping: PingIn, now: datetime) -> store.PingItem:
     key = store.ping_key(int(now.timestamp() * 1000), secrets.token_hex(4))
     with ping_cache.cache.lock(token):
         snapshot = ping_cache.cache.get(token, now.timestamp()) or _load_job(token, now)
+        if snapshot.job_stored and job_versions.newer(snapshot.monitor.monitor_id,
+                                                      int(snapshot.job.version)):
+            # Another process wrote the job since this copy: a write from it would be refused
+            # (and cancel the pings grouped with it). Read the job first (`kernel.version_board`).
+            _reload(token, snapshot)
         give_up_at, attempt = monotonic() + PING_RETRY_SECONDS, 0
         while True:
             try:
@@ -201,6 +207,7 @@ def receive_ping(token: str, ping: PingIn, now: datetime) -> store.PingItem:
                 ping_cache.cache.put(token, snapshot)   # the next ones are refused from memory
                 raise
             ping_cache.cache.put(token, snapshot)
+            job_versions.note(snapshot.monitor.monitor_id, int(snapshot.job.version))
             if judged is not None:
                 _judge(token, snapshot, judged, now)
             return item

@@ -83,9 +83,9 @@ class Settings:
     # Test-only: the SQS endpoint the scheduler sends a check region's jobs through
     # ({"EuWest": "http://127.0.0.1:9"}), so a fault test can make one region unreachable.
     region_sqs_endpoints: dict[str, str] = field(default_factory=dict)
-    # The file every local process of one data dir shares its write clock through
-    # (`kernel.write_clock`); None: this process's own (one process, or Lambda).
-    write_clock_file: str | None = None
+    # The directory whose small files every local process of one data dir maps to share the
+    # write clock and the job versions (`kernel.shared_memory`); None: each process its own.
+    shared_memory_dir: str | None = None
 
     def runs_remote(self, check_region: str) -> bool:
         """Whether a check region runs in another AWS region than the home one (its worker
@@ -131,7 +131,7 @@ def load_settings(env: dict[str, str] | os._Environ = os.environ) -> Settings:
                        **{name.lower(): url.rstrip("/")
                           for name, url in _pairs(env.get("ENORI_PROVIDER_URLS") or "").items()}},
         region_sqs_endpoints=_pairs(env.get("ENORI_REGION_SQS_ENDPOINTS", "")),
-        write_clock_file=env.get("ENORI_WRITE_CLOCK_FILE") or None,
+        shared_memory_dir=env.get("ENORI_SHARED_MEMORY_DIR") or None,
     )
 
 

@@ -12,64 +12,36 @@ the read began, and the read (strongly consistent) holds it, as a read of the li
 - `now()` is the value; it is never the same after a tick. Each tick draws a fresh random
   64-bit value rather than adding one: two processes that read the same count and both stored
   count + 1 would leave the value a reader saw before the second write.
-- Where it lives: in this process's memory by default, which is complete for one process (the
-  tests, `chalice local`) and for Lambda, where a container serves one request at a time, so
-  no read ever joins another. Several processes writing the same tables (the local stack: API
-  workers, the event pump, `make key`) share one through a file mapped by each
-  (ENORI_WRITE_CLOCK_FILE, set by `local.stack.export_storage_settings` for every process of a
-  data dir). A process writing those tables without it would make its writes invisible to the
-  others' collapsed reads: every process of the local stack exports it before importing the app.
+- Where it lives (`kernel.shared_memory`): in this process's memory by default, which is
+  complete for one process (the tests, `chalice local`) and for Lambda, where a container
+  serves one request at a time, so no read ever joins another; in a file every process of a
+  local data dir maps, so that a write in one is seen by the collapsed reads of all. A process
+  writing those tables without it would make its writes invisible to the others' collapsed
+  reads: every process of the local stack names the directory before importing the app.
 """
 from __future__ import annotations
 
-import mmap
 import os
 import struct
-import threading
 from pathlib import Path
 
-from chalicelib.kernel.settings import settings
+from chalicelib.kernel.shared_memory import SharedBytes
 
 _VALUE = struct.Struct("<Q")
 
 
 class WriteClock:
-    """A value changed by every `tick`, in this process's memory or in a mapped `path`."""
+    """A value changed by every `tick` (in `directory`, else the shared directory if any)."""
 
-    def __init__(self, path: str | Path | None = None) -> None:
-        self._path = None if path is None else Path(path)
-        self._local = 0
-        self._mapped: mmap.mmap | None = None
-        self._lock = threading.Lock()
+    def __init__(self, directory: str | Path | None = None) -> None:
+        self._bytes = SharedBytes("write-clock", _VALUE.size, directory)
 
     def now(self) -> int:
-        mapped = self._map()
-        return self._local if mapped is None else _VALUE.unpack_from(mapped, 0)[0]
+        return _VALUE.unpack_from(self._bytes.buffer, 0)[0]
 
     def tick(self) -> None:
-        value = int.from_bytes(os.urandom(_VALUE.size), "little")
-        mapped = self._map()
-        if mapped is None:
-            self._local = value
-        else:
-            _VALUE.pack_into(mapped, 0, value)
-
-    def _map(self) -> mmap.mmap | None:
-        """The shared file's mapping (made on first use, in the process that uses it: a mapping
-        made before a fork would be shared anyway, but a fresh one is plainly so)."""
-        if self._path is None or self._mapped is not None:
-            return self._mapped
-        with self._lock:
-            if self._mapped is None:
-                fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
-                try:
-                    if os.fstat(fd).st_size < _VALUE.size:
-                        os.ftruncate(fd, _VALUE.size)
-                    self._mapped = mmap.mmap(fd, _VALUE.size)
-                finally:
-                    os.close(fd)
-        return self._mapped
+        _VALUE.pack_into(self._bytes.buffer, 0, int.from_bytes(os.urandom(_VALUE.size), "little"))
 
 
 # This process's clock: the data dir's shared one in the local stack, else its own.
-write_clock = WriteClock(settings.write_clock_file)
+write_clock = WriteClock()

@@ -111,17 +111,23 @@ def test_a_cached_ping_after_an_edit_uses_the_new_schedule(api, job, clock):
     assert detail["deadline"] == "2026-03-24T10:10:35Z"  # 10:00:05 + 600 s + 30 s grace
 
 
-def as_another_process_pinged(api, job, clock, suffix=""):
+def as_another_process_pinged(api, job, clock, suffix="", shares_board=False):
     """This process keeps its cached view of the job while "another process" pings it (the
-    ping goes through this one; its cache entry is put back as it was before)."""
+    ping goes through this one; its cache entry is put back as it was before). That process
+    notes the version it wrote on a board of its own (a Lambda container, another machine), or
+    on this one's (`shares_board`: another worker of the local stack, `kernel.version_board`)."""
     import copy
+    from unittest import mock
 
-    from chalicelib.heartbeats import ping_cache
+    from chalicelib.heartbeats import ping_cache, service
+    from chalicelib.kernel.version_board import VersionBoard
 
     token = job["pingToken"]
     held = copy.deepcopy(ping_cache.cache.get(token, clock.now().timestamp()))
     assert held is not None
-    assert ping(api, f"/ping/{token}{suffix}").status_code == 200
+    board = service.job_versions if shares_board else VersionBoard("its own")
+    with mock.patch.object(service, "job_versions", board):
+        assert ping(api, f"/ping/{token}{suffix}").status_code == 200
     ping_cache.cache.put(token, held)
 
 
@@ -139,6 +145,24 @@ def test_a_ping_that_lost_to_another_processs_ping_refreshes_from_the_refusal_wi
     with counted_aws_requests() as seen:
         assert ping(api, f"/ping/{job['pingToken']}").status_code == 200
     assert seen.calls == [("PutItem", "enori-test-job-states"),
+                          ("PutItem", "enori-test-job-states")]
+    assert len(pings_of(api, job)["items"]) == 5
+    assert api.get(f"/api/monitors/{job['id']}").json["status"] == "Up"
+
+
+def test_a_ping_whose_copy_is_older_than_another_local_process_wrote_reads_the_job_first(
+        api, job, clock):
+    """Another worker of the local stack pinged the job and noted its version on the shared
+    board: this process's copy is older, so it reads the job's state item before writing
+    instead of sending a write that would be refused (and cancel the pings grouped with it)."""
+    for _ in range(3):
+        ping(api, f"/ping/{job['pingToken']}")
+        clock.advance(60)
+    as_another_process_pinged(api, job, clock, shares_board=True)
+    clock.advance(60)
+    with counted_aws_requests() as seen:
+        assert ping(api, f"/ping/{job['pingToken']}").status_code == 200
+    assert seen.calls == [("GetItem", "enori-test-job-states"),
                           ("PutItem", "enori-test-job-states")]
     assert len(pings_of(api, job)["items"]) == 5
     assert api.get(f"/api/monitors/{job['id']}").json["status"] == "Up"

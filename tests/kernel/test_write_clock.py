@@ -20,20 +20,18 @@ def test_every_tick_changes_the_value():
 
 
 def test_clocks_mapping_one_file_see_each_others_ticks_and_only_its_owner_may_read_it(tmp_path):
-    path = tmp_path / "write-clock"
-    mine, another = WriteClock(path), WriteClock(path)
+    mine, another = WriteClock(tmp_path), WriteClock(tmp_path)
     before = mine.now()
     another.tick()
     assert mine.now() == another.now() != before
-    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE((tmp_path / "write-clock").stat().st_mode) == 0o600
 
 
 def test_a_tick_in_another_process_is_seen_here(tmp_path):
-    path = tmp_path / "write-clock"
-    clock = WriteClock(path)
+    clock = WriteClock(tmp_path)
     before = clock.now()
     subprocess.run([sys.executable, "-c", "import sys; from chalicelib.kernel.write_clock import "
-                    "WriteClock; WriteClock(sys.argv[1]).tick()", str(path)], check=True)
+                    "WriteClock; WriteClock(sys.argv[1]).tick()", str(tmp_path)], check=True)
     assert clock.now() != before
 
 
