@@ -84,6 +84,13 @@ class Collapse(Generic[T]):
             state = self._keys.get(key)
             return state.next.readers if state is not None and state.next is not None else 0
 
+    def joined(self, key: Hashable) -> int:
+        """How many readers share the computation of `key` running (its starter included)."""
+        with self._lock:
+            state = self._keys.get(key)
+            return state.running.readers if state is not None and state.running is not None \
+                else 0
+
     def __len__(self) -> int:
         """How many keys have a computation running or readers waiting (the others are
         forgotten: a process sees no end of different query strings)."""

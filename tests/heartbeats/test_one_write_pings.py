@@ -131,39 +131,27 @@ def as_another_process_pinged(api, job, clock, suffix="", shares_board=False):
     ping_cache.cache.put(token, held)
 
 
-def test_a_ping_that_lost_to_another_processs_ping_refreshes_from_the_refusal_without_a_read(
-        api, job, clock):
-    """Two API processes pinging one job: the one whose cached version is stale takes the job's
-    state item from its refused write (DynamoDB returns what the condition found), without a
-    GetItem, and not the monitor and the evaluator's state either (still current: the other
-    ping was not judged)."""
+@pytest.mark.parametrize("shares_board, calls", [
+    (False, ["PutItem", "PutItem"]),     # refused, then written from what the refusal found
+    (True, ["GetItem", "PutItem"]),      # read first: no write to be refused
+])
+def test_a_ping_whose_copy_another_process_made_stale_costs_one_call_more_and_no_other_read(
+        api, job, clock, shares_board, calls):
+    """Two API processes pinging one job, this one's cached version stale. Without a shared
+    board it learns so from its refused write: DynamoDB returns the job's state item the
+    condition found, so no GetItem, and not the monitor and the evaluator's state either (still
+    current: the other ping was not judged). Another worker of the local stack noted its
+    version on the shared board (`kernel.version_board`): this one reads the job's state item
+    before writing instead of sending a write that would be refused (and cancel the pings
+    grouped with it)."""
     for _ in range(3):
         ping(api, f"/ping/{job['pingToken']}")
         clock.advance(60)
-    as_another_process_pinged(api, job, clock)
+    as_another_process_pinged(api, job, clock, shares_board=shares_board)
     clock.advance(60)
     with counted_aws_requests() as seen:
         assert ping(api, f"/ping/{job['pingToken']}").status_code == 200
-    assert seen.calls == [("PutItem", "enori-test-job-states"),
-                          ("PutItem", "enori-test-job-states")]
-    assert len(pings_of(api, job)["items"]) == 5
-    assert api.get(f"/api/monitors/{job['id']}").json["status"] == "Up"
-
-
-def test_a_ping_whose_copy_is_older_than_another_local_process_wrote_reads_the_job_first(
-        api, job, clock):
-    """Another worker of the local stack pinged the job and noted its version on the shared
-    board: this process's copy is older, so it reads the job's state item before writing
-    instead of sending a write that would be refused (and cancel the pings grouped with it)."""
-    for _ in range(3):
-        ping(api, f"/ping/{job['pingToken']}")
-        clock.advance(60)
-    as_another_process_pinged(api, job, clock, shares_board=True)
-    clock.advance(60)
-    with counted_aws_requests() as seen:
-        assert ping(api, f"/ping/{job['pingToken']}").status_code == 200
-    assert seen.calls == [("GetItem", "enori-test-job-states"),
-                          ("PutItem", "enori-test-job-states")]
+    assert seen.calls == [(call, "enori-test-job-states") for call in calls]
     assert len(pings_of(api, job)["items"]) == 5
     assert api.get(f"/api/monitors/{job['id']}").json["status"] == "Up"
 

@@ -206,11 +206,10 @@ class Clock:
 def join_running(collapse: Collapse, key: str, count: int) -> None:
     """Wait until `count` readers besides the first share the running computation."""
     for _ in range(2000):
-        state = collapse._keys.get(key)
-        if state is not None and state.running is not None and state.running.readers == count + 1:
+        if collapse.joined(key) == count + 1:
             return
         threading.Event().wait(0.005)
-    raise AssertionError(f"{count} readers did not join the running computation")
+    assert collapse.joined(key) == count + 1
 
 
 def test_while_nothing_is_written_readers_arriving_take_the_running_computations_answer():
