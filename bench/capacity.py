@@ -56,7 +56,7 @@ GRACE_SECONDS = 30            # after the last measured minute, before its resul
 MAX_P99_LAG_S = 5
 QUEUE_SAMPLE_SECONDS = 10
 QUICK_SIZES, FULL_SIZES, STRETCH = [500, 1_000], [1_000, 3_000, 5_000], 10_000
-CHILD = "--child"             # the child's modes: `create` and `read` (see `child_main`)
+CHILD = "--child"             # the child's modes: `create`, `read` and `jobs` (see `child_main`)
 MOTO_LINE = re.compile(r"moto server \(SQS, SNS, SES\) on (http://127\.0\.0\.1:\d+)")
 
 
@@ -298,9 +298,38 @@ def child_main(data_dir: str, mode: str, *args: str) -> None:
     os.environ.update({"ENORI_AWS_ENDPOINT": os.environ["ENORI_CAPACITY_MOTO"],
                        "ENORI_ALLOW_PRIVATE_TARGETS": "1",
                        "ENORI_CHECK_REGIONS": CHECK_REGIONS})
-    answer = create_fleet(int(args[0]), args[1]) if mode == "create" \
-        else read_results(int(args[0]), int(args[1]))
+    if mode == "create":
+        answer = create_fleet(int(args[0]), args[1])
+    elif mode == "jobs":
+        answer = create_job_account(int(args[0]))
+    else:
+        answer = read_results(int(args[0]), int(args[1]))
     print(json.dumps(answer, separators=(",", ":")), flush=True)
+
+
+def job_account(stack, count: int) -> str:
+    """A full-access key of a new account holding `count` Job monitors, created on the stack's
+    DynamoDB Local by a child (`create_job_account`): bench/pings.py lists 500 monitors, past
+    what the local account's plan and the API's create tier allow."""
+    return run_child(stack, _moto_endpoint(stack), "jobs", str(count))["key"]
+
+
+def create_job_account(count: int) -> dict:
+    """A Business account with `count` Job monitors (hourly, not pinged: Pending) and its key."""
+    from chalicelib.accounts.keys import issue_key
+    from chalicelib.accounts.service import create_account
+    from chalicelib.kernel.clock import SystemClock
+    from chalicelib.kernel.scopes import FULL_ACCESS
+    from chalicelib.monitors import service as monitors
+    from chalicelib.monitors.models import parse_monitor
+
+    now = SystemClock().now()
+    account = create_account("list bench", "Business", now, extra_monitors=count)
+    for i in range(count):
+        monitors.create_monitor(account, parse_monitor(
+            {"name": f"job {i}", "type": "Job", "periodSeconds": 3600,
+             "gracePeriodSeconds": 60}), now)
+    return {"key": issue_key(account.account_id, "list bench", [FULL_ACCESS], now)[1]}
 
 
 def create_fleet(count: int, url: str) -> dict:

@@ -17,9 +17,12 @@ with one query, and each API process shares one read among the identical lists t
 together (`kernel.collapse`: every answer from a read started after its request arrived): the
 figure is that of many clients polling one list, about one read per process per round, while
 the raw server reads once per request. Last, every acknowledged ping is looked for in
-the pings' history (each 200 must be stored). 500 monitors are not measured: the local
-account's plan allows 200. `--list-only`: the list phase and its floor only (the jobs are still
-pinged first, so they are Up as in the full run).
+the pings' history (each 200 must be stored). Then the list of an account of 500 Job
+monitors (hourly, never pinged: Pending), the API's first page of 50 (the Query reads all 500),
+beside the raw server's one Query of 500 items: the account and its key are made on the
+stack's DynamoDB Local by a child (`capacity.job_account`: past what the local account's plan
+and the API's create tier allow). `--list-only`: the list phases and the floor only (the jobs
+are still pinged first, so they are Up as in the full run).
 Usage: python bench/pings.py [--quick] [--list-only] [--json out.json]
 """
 from __future__ import annotations
@@ -38,6 +41,8 @@ from common.jvm import jvm_cpu, jvm_pid, ms_per  # noqa: E402
 
 TOKENS = 50
 LIST_SIZE = 50     # GET /api/monitors lists the 50 Job monitors
+BIG_LIST_SIZE = 500   # and a page of an account of 500 Job monitors
+BIG_LIST_TOKEN = "list-big"
 RAW_TABLE = "bench-raw-pings"
 
 
@@ -128,10 +133,10 @@ def raw_server(endpoint: str, port: int) -> None:
         client.put_item(TableName=RAW_TABLE, Item={
             "token": {"S": token}, "key": {"S": f"{time.time_ns()}#{uuid.uuid4().hex[:8]}"}})
 
-    def query(token: str) -> bytes:
+    def query(token: str, count: int) -> bytes:
         items = client.query(TableName=RAW_TABLE, KeyConditionExpression="#t = :t",
                              ExpressionAttributeNames={"#t": "token"},
-                             ExpressionAttributeValues={":t": {"S": token}}, Limit=LIST_SIZE,
+                             ExpressionAttributeValues={":t": {"S": token}}, Limit=count,
                              ConsistentRead=True)["Items"]
         return json.dumps({"items": [{k: v["S"] for k, v in i.items()} for i in items],
                            "totalCount": len(items)}).encode()
@@ -144,7 +149,10 @@ def raw_server(endpoint: str, port: int) -> None:
                 path = head.split(b" ", 2)[1].decode()
                 token = path.rsplit("/", 1)[-1]
                 if path.startswith("/list/"):        # one Query of LIST_SIZE items, as JSON
-                    body = await loop.run_in_executor(pool, query, token)
+                    body = await loop.run_in_executor(pool, query, token, LIST_SIZE)
+                elif path.startswith("/list-big/"):  # one Query of BIG_LIST_SIZE items
+                    body = await loop.run_in_executor(pool, query, BIG_LIST_TOKEN,
+                                                      BIG_LIST_SIZE)
                 else:                                # a ping: one PutItem
                     await loop.run_in_executor(pool, put, token)
                     body = b"OK"
@@ -176,6 +184,11 @@ def start_raw(endpoint: str) -> tuple[subprocess.Popen, int]:
                                                   {"AttributeName": "key", "AttributeType": "S"}],
                             KeySchema=[{"AttributeName": "token", "KeyType": "HASH"},
                                        {"AttributeName": "key", "KeyType": "RANGE"}])
+        for start in range(0, BIG_LIST_SIZE, 25):   # what the raw big list reads
+            client.batch_write_item(RequestItems={RAW_TABLE: [
+                {"PutRequest": {"Item": {"token": {"S": BIG_LIST_TOKEN},
+                                         "key": {"S": f"{i:06d}#{'x' * 120}"}}}}
+                for i in range(start, min(start + 25, BIG_LIST_SIZE))]})
     port = free_port()
     process = subprocess.Popen([sys.executable, __file__, "--raw", endpoint, str(port)],
                                stdout=subprocess.PIPE, text=True)
@@ -243,6 +256,7 @@ def main(argv=None) -> dict:
     args = parse_args(__doc__.splitlines()[0], argv, add_arguments=lambda parser: parser.add_argument(
         "--list-only", action="store_true", help="only GET /api/monitors and its floor"))
     seconds = 5 if args.quick else 10
+    from capacity import job_account
     from common.stack import create_monitors, make_keys, start_stack, stop_stack
 
     # Reads are 200 a minute per key: scaled up so the list phase measures latency, not 429s.
@@ -317,6 +331,17 @@ def main(argv=None) -> dict:
         print(f"  GET /api/account (the floor: edge, key, one GetItem), 20 conns: "
               f"{floor['stored_per_s']:6.1f}/s p50 {floor['p50_ms']:6.1f} p99 "
               f"{floor['p99_ms']:7.1f} ms {floor['statuses']}", flush=True)
+        big_key = job_account(stack, BIG_LIST_SIZE)
+        load(stack.port, ["/api/monitors"], 20, 1, key=big_key)
+        big = load(stack.port, ["/api/monitors"], 20, seconds, key=big_key)
+        big_base = load(raw_port, ["/list-big/"], 20, seconds)
+        list_row["big"] = {"enori": big, "raw": big_base,
+                           "ratio": round(big["stored_per_s"] / big_base["stored_per_s"], 2)}
+        print(f"  GET /api/monitors (the first 50 of {BIG_LIST_SIZE} monitors), 20 conns: enori "
+              f"{big['stored_per_s']:6.1f}/s p50 {big['p50_ms']:6.1f} p99 {big['p99_ms']:7.1f}"
+              f" ms {big['statuses']} | raw one Query of {BIG_LIST_SIZE} "
+              f"{big_base['stored_per_s']:6.1f}/s p50 {big_base['p50_ms']:6.1f} p99 "
+              f"{big_base['p99_ms']:7.1f} ms | ratio {list_row['big']['ratio']}", flush=True)
         if rows:
             print(healthchecks_line(rows), flush=True)
         stored = stored_pings(stack, keys[0], jobs)
