@@ -252,6 +252,22 @@ def stored_pings(stack, key: str, monitors: list[dict]) -> int:
     return total
 
 
+def list_phase(port: int, key: str, raw_port: int, raw_path: str, label: str, raw_items: int,
+               seconds: float) -> dict:
+    """`GET /api/monitors` with `key` at 20 connections beside the raw server's `raw_path` (one
+    Query of `raw_items`). A second's warm-up first, as the pings get: each API process's first
+    lists read what it then remembers (the jobs' status changes); the steady list is measured."""
+    load(port, ["/api/monitors"], 20, 1, key=key)
+    ours = load(port, ["/api/monitors"], 20, seconds, key=key)
+    base = load(raw_port, [raw_path], 20, seconds)
+    row = {"enori": ours, "raw": base, "ratio": round(ours["stored_per_s"] / base["stored_per_s"], 2)}
+    print(f"  GET /api/monitors ({label}), 20 conns: enori {ours['stored_per_s']:6.1f}/s p50 "
+          f"{ours['p50_ms']:6.1f} p99 {ours['p99_ms']:7.1f} ms {ours['statuses']} | raw one Query "
+          f"of {raw_items} {base['stored_per_s']:6.1f}/s p50 {base['p50_ms']:6.1f} p99 "
+          f"{base['p99_ms']:7.1f} ms | ratio {row['ratio']}", flush=True)
+    return row
+
+
 def main(argv=None) -> dict:
     args = parse_args(__doc__.splitlines()[0], argv, add_arguments=lambda parser: parser.add_argument(
         "--list-only", action="store_true", help="only GET /api/monitors and its floor"))
@@ -314,34 +330,17 @@ def main(argv=None) -> dict:
                 print(f"      DynamoDB Local CPU ms per stored ping: enori "
                       f"{ours['jvm_ms_per_stored']} | raw {base['jvm_ms_per_stored']}",
                       flush=True)
-        # A second's warm-up first, as the pings get: each API process's first lists read what
-        # it then remembers (the jobs' status changes); the steady list is what is measured.
-        load(stack.port, ["/api/monitors"], 20, 1, key=keys[0])
-        ours = load(stack.port, ["/api/monitors"], 20, seconds, key=keys[0])
-        base = load(raw_port, [f"/list/{many[0].rsplit('/', 1)[-1]}"], 20, seconds)
-        list_row = {"enori": ours, "raw": base,
-                    "ratio": round(ours["stored_per_s"] / base["stored_per_s"], 2)}
-        print(f"  GET /api/monitors ({LIST_SIZE} monitors), 20 conns: enori "
-              f"{ours['stored_per_s']:6.1f}/s p50 {ours['p50_ms']:6.1f} p99 {ours['p99_ms']:7.1f}"
-              f" ms {ours['statuses']} | raw one Query of {LIST_SIZE} {base['stored_per_s']:6.1f}/s"
-              f" p50 {base['p50_ms']:6.1f} p99 {base['p99_ms']:7.1f} ms | ratio "
-              f"{list_row['ratio']}", flush=True)
+        list_row = list_phase(stack.port, keys[0], raw_port,
+                              f"/list/{many[0].rsplit('/', 1)[-1]}", f"{LIST_SIZE} monitors",
+                              LIST_SIZE, seconds)
         floor = load(stack.port, ["/api/account"], 20, seconds, key=keys[1])
         list_row["floor"] = floor
         print(f"  GET /api/account (the floor: edge, key, one GetItem), 20 conns: "
               f"{floor['stored_per_s']:6.1f}/s p50 {floor['p50_ms']:6.1f} p99 "
               f"{floor['p99_ms']:7.1f} ms {floor['statuses']}", flush=True)
-        big_key = job_account(stack, BIG_LIST_SIZE)
-        load(stack.port, ["/api/monitors"], 20, 1, key=big_key)
-        big = load(stack.port, ["/api/monitors"], 20, seconds, key=big_key)
-        big_base = load(raw_port, ["/list-big/"], 20, seconds)
-        list_row["big"] = {"enori": big, "raw": big_base,
-                           "ratio": round(big["stored_per_s"] / big_base["stored_per_s"], 2)}
-        print(f"  GET /api/monitors (the first 50 of {BIG_LIST_SIZE} monitors), 20 conns: enori "
-              f"{big['stored_per_s']:6.1f}/s p50 {big['p50_ms']:6.1f} p99 {big['p99_ms']:7.1f}"
-              f" ms {big['statuses']} | raw one Query of {BIG_LIST_SIZE} "
-              f"{big_base['stored_per_s']:6.1f}/s p50 {big_base['p50_ms']:6.1f} p99 "
-              f"{big_base['p99_ms']:7.1f} ms | ratio {list_row['big']['ratio']}", flush=True)
+        list_row["big"] = list_phase(stack.port, job_account(stack, BIG_LIST_SIZE), raw_port,
+                                     "/list-big/", f"the first 50 of {BIG_LIST_SIZE} monitors",
+                                     BIG_LIST_SIZE, seconds)
         if rows:
             print(healthchecks_line(rows), flush=True)
         stored = stored_pings(stack, keys[0], jobs)
