@@ -329,12 +329,12 @@ def _count(principal: auth.Principal, tiers: list[ratelimits.Tier], meter: Meter
     now = meter.now = runtime.clock.time()
     for t, bucket, reset in _windows(principal, tiers, now):
         expires_at = datetime.fromtimestamp(reset + 60).astimezone()
-        if t.counts_successes:   # refundable, so counted one by one (see `rate_leases`)
-            used = rate_store.take_one(bucket, t.limit, expires_at)
-            if used is not None:
-                meter.refundable.append(bucket)
-        else:   # from this process's lease: most requests make no write
+        if t.name == ratelimits.READ_TIER:   # from this process's lease: most make no write
             used = rate_leases.leases.admit(bucket, t.limit, expires_at, now)
+        else:   # counted one by one, exactly across processes (see `rate_leases`)
+            used = rate_store.take_one(bucket, t.limit, expires_at)
+            if used is not None and t.counts_successes:   # refundable
+                meter.refundable.append(bucket)
         meter.usages.append(ratelimits.Usage(t, t.limit + 1 if used is None else used, reset))
     headers = ratelimits.headers_for(meter.usages, now)
     if "Retry-After" in headers:

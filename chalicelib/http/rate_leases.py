@@ -1,5 +1,5 @@
-"""Rate-limit leases: a process admits most requests from hits it took in advance, so that a
-common request makes no write of its own while the per-key limits stay exact across processes.
+"""Rate-limit leases: a process admits most reads from hits it took in advance, so that a
+common read makes no write of its own while the per-key limits stay exact across processes.
 
 The shared counter (`storage/rate_limits`, one item per key, tier and window) stays the only
 truth. A process takes a *block* of n hits with ONE conditional `ADD hits n` (condition
@@ -28,9 +28,13 @@ a new bucket whose first request takes a new block. Because a leased counter nev
 within its window (nothing gives back into it), a window seen full stays full: the process then
 refuses from memory, with no call, until the window ends.
 
-Tiers whose hits can be given back (`Tier.counts_successes`, e.g. creating a monitor) are not
-leased (`endpoint._count` takes them one at a time with `take_one` and refunds with `ADD -1`):
-they are few per window, and a refund must be visible to every process at once.
+Only the read tier is leased. Every other tier (the writes' general tier, creating a monitor,
+check-now, test alerts) is counted one hit at a time (`endpoint._count`, `take_one`; a
+refundable one, `Tier.counts_successes`, gives its hit back with `ADD -1`): a write costs a
+write anyway, and so a burst of writes spread over the API's workers is admitted up to the
+limit exactly. Leased, it was not: hits one worker held unused at the end of a burst were
+refused to the other (a parallel upsert got a 429 at about 77 writes of 100 in a minute, once
+the workers shared connections), and a refund must be visible to every process at once.
 
 Headers: a request's count is the counter as its process last saw it less the hits the process
 still holds unused, so X-RateLimit-Remaining is what this process can still admit: it falls by

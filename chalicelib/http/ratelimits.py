@@ -23,6 +23,8 @@ class Tier:
     counts_successes: bool = False
 
 
+# The tier of plain reads: the only one counted from leases (`http.rate_leases`).
+READ_TIER = "read"
 TIERS = {
     "general": Tier("general", 100, 60),
     "read": Tier("read", 200, 60),

@@ -226,3 +226,23 @@ def test_failed_creates_give_their_hit_back_whichever_process_serves_the_next(ap
     assert created == [201] * 10 + [429] * 8
     # failures before the 10th create answer 400 and cost nothing; after it, the tier is full
     assert [s for turn, s in enumerate(statuses) if turn % 4 == 3] == [400] * 3 + [429] * 3
+
+
+def test_a_burst_of_writes_spread_over_two_processes_is_admitted_up_to_the_limit(
+        api, clock, monkeypatch):
+    """Writes are counted one by one, not leased: a process whose part of a burst ended holds
+    no hits the other is then refused (leased, the first kept a block unused and the second got
+    429s well before the limit)."""
+    from chalicelib.http import rate_leases, ratelimits
+
+    monkeypatch.setitem(ratelimits.TIERS, "general", ratelimits.Tier("general", 30, WINDOW))
+    window_of(clock)
+    processes = [rate_leases.Leases(), rate_leases.Leases()]
+    invalid = {"type": "Website", "url": "https://api.example.com", "name": ""}   # a 400
+
+    def write(process):
+        monkeypatch.setattr(rate_leases, "leases", processes[process])
+        return api.post("/api/monitors", invalid).status_code
+
+    statuses = [write(0) for _ in range(13)] + [write(1) for _ in range(23)]
+    assert statuses == [400] * 30 + [429] * 6
