@@ -27,7 +27,7 @@ class Tier:
 READ_TIER = "read"
 TIERS = {
     "general": Tier("general", 100, 60),
-    "read": Tier("read", 200, 60),
+    READ_TIER: Tier(READ_TIER, 200, 60),
     "create_monitor": Tier("create_monitor", 10, 3600, counts_successes=True),
     "check_now": Tier("check_now", 5, 60),
     "test_alert": Tier("test_alert", 5, 60),
@@ -47,7 +47,7 @@ def ping_limit_text(tier: Tier = PING_TIER) -> str:
 
 
 def tiers_for(method: str, special: str | None = None) -> list[Tier]:
-    base = TIERS["read"] if method.upper() in READ_METHODS else TIERS["general"]
+    base = TIERS[READ_TIER] if method.upper() in READ_METHODS else TIERS["general"]
     return [scaled(t) for t in [base] + ([TIERS[special]] if special else [])]
 
 
